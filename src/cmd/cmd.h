@@ -1,0 +1,60 @@
+/*
+ * cmd.h - what every command in src/cmd/ shares: the per-run context and the entry points.
+ *
+ * Each command lives in src/cmd/<name>.c, exports only `int cmd_<name>(int argc, char **argv,
+ * struct kw_ctx *ctx)` and keeps its usage text and option table beside its code (git's
+ * builtin/ style). argv[0] is the command name; the common options below have already been
+ * taken out of argv by main, wherever they stood. A command parses the rest with
+ * getopt_long (set optind = 0 first), must accept -h/--help (usage on stdout, exit 0), and
+ * returns the process exit status. Only main and src/cmd print errors (kw_error_print);
+ * code below src/cmd never prints and never exits.
+ *
+ * Exit statuses: 0 success / converged / clean; 1 error; 2 changes (plan) or differences
+ * (policy diff); 3 findings (audit, lint).
+ */
+#ifndef KW_CMD_CMD_H
+#define KW_CMD_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "util/output.h"
+
+enum {
+	KW_EXIT_OK = 0,
+	KW_EXIT_ERROR = 1,
+	KW_EXIT_CHANGES = 2,
+	KW_EXIT_FINDINGS = 3,
+};
+
+/* Options common to every command (as the AWS CLI's global options), parsed by main. */
+struct kw_ctx {
+	const char *profile;   /* --profile (the first given), or NULL */
+	const char **profiles; /* every --profile in order (rotate takes several) */
+	size_t nprofiles;
+	const char *region;           /* --region, or NULL */
+	const char *endpoint_url;     /* --endpoint-url, or NULL */
+	enum kw_output_format output; /* -o/--output; see output_set */
+	bool output_set;              /* true when -o was given; commands pick their own default */
+	bool color_allowed;           /* false with --no-color (NO_COLOR is checked at print time) */
+	int verbosity;                /* 0, 1 (-v), 2 (-vv) */
+	FILE *out;                    /* stdout: results */
+	FILE *err;                    /* stderr: errors, progress, prompts */
+};
+
+/*
+ * kw_cmd_usage_error - print "error: <cmd>: <msg>" and the short usage to ctx->err.
+ * Returns KW_EXIT_ERROR, so commands can `return kw_cmd_usage_error(...)`.
+ */
+int kw_cmd_usage_error(struct kw_ctx *ctx, const char *usage, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* kw_cmd_color - whether ctx->out may be coloured (terminal, no NO_COLOR, no --no-color). */
+bool kw_cmd_color(const struct kw_ctx *ctx);
+
+/* The common options' help text, appended to every command's --help. */
+extern const char kw_common_options_help[];
+
+int cmd_help(int argc, char **argv, struct kw_ctx *ctx);
+
+#endif

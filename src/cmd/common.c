@@ -1,0 +1,31 @@
+#include <stdarg.h>
+
+#include "cmd/cmd.h"
+#include "util/log.h"
+
+const char kw_common_options_help[] =
+        "Common options:\n"
+        "  --profile NAME       AWS profile from the shared config and credentials files\n"
+        "  --region REGION      AWS region (IAM is global; selects the partition and STS endpoint)\n"
+        "  --endpoint-url URL   send IAM and STS requests to URL (http:// only for loopback)\n"
+        "  -o, --output FORMAT  text, table or json\n"
+        "  --no-color           no colour (also when NO_COLOR is set)\n"
+        "  -v, --verbose        more detail on stderr; -vv for HTTP and retries (never secrets)\n"
+        "  -h, --help           this help\n";
+
+int kw_cmd_usage_error(struct kw_ctx *ctx, const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", ctx->err);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fprintf(ctx->err, "\n%s", usage);
+	return KW_EXIT_ERROR;
+}
+
+bool kw_cmd_color(const struct kw_ctx *ctx)
+{
+	return kw_color_enabled(ctx->out, ctx->color_allowed);
+}

@@ -1,0 +1,207 @@
+/*
+ * main.c - argv to command: takes out the common options wherever they stand, sets up
+ * logging and the process (no core dumps), and runs src/cmd/<name>.c.
+ */
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/secret.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct kw_ctx *ctx);
+	const char *summary;
+};
+
+/* Only commands that work are listed here. Keep in the order of the help text. */
+static const struct command commands[] = {
+        {"help", cmd_help, "show help for keywarden or a command"},
+};
+
+static const char usage_short[] = "usage: keywarden [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"
+                                  "Try 'keywarden --help' for the list of commands.\n";
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_help(FILE *fp)
+{
+	fputs("keywarden - provision AWS IAM service accounts from manifests and guard their keys\n\n"
+	      "usage: keywarden [--version] [--help] COMMAND [OPTIONS] [ARGS]\n\n"
+	      "Commands:\n",
+	      fp);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp,
+	        "\n%s\n'keywarden help COMMAND' or 'keywarden COMMAND --help' shows a command's options.\n"
+	        "Documentation: docs/ (one page per command, docs/manifest.md for manifests).\n",
+	        kw_common_options_help);
+}
+
+int cmd_help(int argc, char **argv, struct kw_ctx *ctx)
+{
+	const struct command *c;
+	char *sub[] = {NULL, "--help", NULL};
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_help(ctx->out);
+		return KW_EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c || c->fn == cmd_help) {
+		if (!c)
+			fprintf(ctx->err, "error: unknown command '%s'\n%s", argv[1], usage_short);
+		else
+			print_help(ctx->out);
+		return c ? KW_EXIT_OK : KW_EXIT_ERROR;
+	}
+	sub[0] = argv[1];
+	return c->fn(2, sub, ctx);
+}
+
+static int take_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (!strcmp(argv[*i], name)) {
+		if (*i + 1 >= argc)
+			return -1;
+		*val = argv[++*i];
+		return 1;
+	}
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Take the common options out of argv (anywhere before "--"), compacting the rest in place.
+ * Returns the new argc, or -1 after printing a usage error.
+ */
+static int parse_common(int argc, char **argv, struct kw_ctx *ctx)
+{
+	struct kw_error err;
+	int out = 0;
+
+	for (int i = 0; i < argc; i++) {
+		const char *v = NULL, *a = argv[i];
+		int r;
+
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if ((r = take_value(argc, argv, &i, "--profile", &v)) != 0) {
+			const char **p;
+			if (r < 0)
+				goto missing;
+			p = realloc(ctx->profiles, (ctx->nprofiles + 1) * sizeof(*p));
+			if (!p)
+				goto nomem;
+			ctx->profiles = p;
+			ctx->profiles[ctx->nprofiles++] = v;
+			if (!ctx->profile)
+				ctx->profile = v;
+		} else if ((r = take_value(argc, argv, &i, "--region", &v)) != 0) {
+			if (r < 0)
+				goto missing;
+			ctx->region = v;
+		} else if ((r = take_value(argc, argv, &i, "--endpoint-url", &v)) != 0) {
+			if (r < 0)
+				goto missing;
+			ctx->endpoint_url = v;
+		} else if ((r = take_value(argc, argv, &i, "--output", &v)) != 0 ||
+		           (r = take_value(argc, argv, &i, "-o", &v)) != 0) {
+			if (r < 0)
+				goto missing;
+			if (kw_output_parse(v, &ctx->output, &err)) {
+				kw_error_print(&err, ctx->err);
+				return -1;
+			}
+			ctx->output_set = true;
+		} else if (!strcmp(a, "--no-color")) {
+			ctx->color_allowed = false;
+		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+			ctx->verbosity++;
+		} else if (!strcmp(a, "-vv")) {
+			ctx->verbosity += 2;
+		} else {
+			argv[out++] = argv[i];
+		}
+		continue;
+	missing:
+		fprintf(ctx->err, "error: option '%s' needs a value\n%s", a, usage_short);
+		return -1;
+	}
+	return out;
+nomem:
+	fputs("error: out of memory\n", ctx->err);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct kw_ctx ctx = {.out = stdout, .err = stderr, .color_allowed = true};
+	const struct command *c;
+	int rc, n;
+
+	(void)kw_secret_process_harden();
+	n = parse_common(argc - 1, argv + 1, &ctx);
+	if (n < 0) {
+		rc = KW_EXIT_ERROR;
+		goto out;
+	}
+	argv[n + 1] = NULL;
+	kw_log_setup(ctx.verbosity, ctx.color_allowed, stderr);
+	if (n == 0) {
+		print_help(ctx.out);
+		rc = KW_EXIT_OK;
+		goto out;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("keywarden %s\n", KW_VERSION);
+		rc = KW_EXIT_OK;
+		goto out;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_help(ctx.out);
+		rc = KW_EXIT_OK;
+		goto out;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		if (argv[1][0] == '-')
+			fprintf(stderr, "error: unknown option '%s'\n%s", argv[1], usage_short);
+		else
+			fprintf(stderr, "error: unknown command '%s'\n%s", argv[1], usage_short);
+		rc = KW_EXIT_ERROR;
+		goto out;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fputs("error: cannot initialise libcurl\n", stderr);
+		rc = KW_EXIT_ERROR;
+		goto out;
+	}
+	xmlInitParser();
+	rc = c->fn(n, argv + 1, &ctx);
+	fflush(stdout);
+	xmlCleanupParser();
+	curl_global_cleanup();
+out:
+	free(ctx.profiles);
+	return rc;
+}

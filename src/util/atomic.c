@@ -1,0 +1,193 @@
+#include "util/atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Split path into a folder ("." when none) and base name; both newly allocated. */
+static int split_path(const char *path, char **dir, char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		*dir = strdup(".");
+		*base = strdup(path);
+	} else {
+		size_t dl = slash == path ? 1 : (size_t)(slash - path);
+		*dir = strndup(path, dl);
+		*base = strdup(slash + 1);
+	}
+	if (!*dir || !*base) {
+		free(*dir);
+		free(*base);
+		return -1;
+	}
+	return 0;
+}
+
+int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
+                    struct kw_error *err)
+{
+	char *dir = NULL, *base = NULL, tmp[4096];
+	int dfd = -1, fd = -1, rc = -1, created = 0;
+	unsigned char rnd[6];
+	struct stat st;
+
+	if (split_path(path, &dir, &base))
+		return kw_error_set(err, KW_ERR_NOMEM, path, "out of memory");
+	if (!*base) {
+		kw_error_set(err, KW_ERR_IO, path, "not a file name");
+		goto out;
+	}
+	if ((flags & KW_ATOMIC_MKDIR) && mkdir(dir, 0700) && errno != EEXIST) {
+		kw_error_set(err, KW_ERR_IO, dir, "cannot create folder: %s", strerror(errno));
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		kw_error_set(err, KW_ERR_IO, dir, "cannot open folder: %s", strerror(errno));
+		goto out;
+	}
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			kw_error_set(err, KW_ERR_IO, path, "refusing to write through a symbolic link");
+			goto out;
+		}
+		if (flags & KW_ATOMIC_NO_CLOBBER) {
+			kw_error_set(err, KW_ERR_CONFLICT, path, "file exists, refusing to overwrite");
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			kw_error_set(err, KW_ERR_IO, path, "not a regular file");
+			goto out;
+		}
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		kw_error_set(err, KW_ERR_INTERNAL, path, "no random bytes for a temporary name");
+		goto out;
+	}
+	if (snprintf(tmp, sizeof(tmp), ".%s.kw-%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0], rnd[1], rnd[2],
+	             rnd[3], rnd[4], rnd[5]) >= (int)sizeof(tmp)) {
+		kw_error_set(err, KW_ERR_IO, path, "path too long");
+		goto out;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+	if (fd < 0) {
+		kw_error_set(err, KW_ERR_IO, path, "cannot create temporary file: %s", strerror(errno));
+		goto out;
+	}
+	created = 1;
+	if (fchmod(fd, mode & 07777) || write_all(fd, data, len) || fsync(fd)) {
+		kw_error_set(err, KW_ERR_IO, path, "cannot write: %s", strerror(errno));
+		goto out;
+	}
+	if (close(fd)) {
+		fd = -1;
+		kw_error_set(err, KW_ERR_IO, path, "cannot write: %s", strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (flags & KW_ATOMIC_NO_CLOBBER) {
+		/* link(2) fails with EEXIST instead of replacing: no race with another writer. */
+		if (linkat(dfd, tmp, dfd, base, 0)) {
+			if (errno == EEXIST)
+				kw_error_set(err, KW_ERR_CONFLICT, path,
+				             "file exists, refusing to overwrite");
+			else
+				kw_error_set(err, KW_ERR_IO, path, "cannot create: %s", strerror(errno));
+			goto out;
+		}
+		(void)unlinkat(dfd, tmp, 0);
+		created = 0;
+	} else if (renameat(dfd, tmp, dfd, base)) {
+		kw_error_set(err, KW_ERR_IO, path, "cannot replace: %s", strerror(errno));
+		goto out;
+	} else {
+		created = 0;
+	}
+	(void)fsync(dfd);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		(void)unlinkat(dfd, tmp, 0);
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(base);
+	return rc;
+}
+
+int kw_read_file(const char *path, size_t max, char **out, size_t *len, struct kw_error *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char *data = NULL;
+	size_t n = 0, cap = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (!fp) {
+		if (errno == ENOENT)
+			return kw_error_set(err, KW_ERR_NOT_FOUND, path, "no such file");
+		return kw_error_set(err, KW_ERR_IO, path, "cannot read: %s", strerror(errno));
+	}
+	for (;;) {
+		size_t got;
+
+		if (cap - n < 4096) {
+			char *p;
+			cap = cap ? cap * 2 : 8192;
+			if (!(p = realloc(data, cap + 1))) {
+				kw_error_set(err, KW_ERR_NOMEM, path, "out of memory");
+				goto out;
+			}
+			data = p;
+		}
+		got = fread(data + n, 1, cap - n, fp);
+		n += got;
+		if (n > max) {
+			kw_error_set(err, KW_ERR_INVALID, path, "file larger than %zu bytes", max);
+			goto out;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		kw_error_set(err, KW_ERR_IO, path, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	data[n] = '\0';
+	*out = data;
+	data = NULL;
+	if (len)
+		*len = n;
+	rc = 0;
+out:
+	free(data);
+	fclose(fp);
+	return rc;
+}

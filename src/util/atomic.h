@@ -1,0 +1,41 @@
+/*
+ * atomic.h - write a whole file so that readers see the old contents or the new, never a part:
+ * a temporary file in the same folder (O_CREAT|O_EXCL|O_NOFOLLOW, the final mode from the
+ * start), written, fsync'd, then renamed over the target (or linked, when clobbering is
+ * refused), then the folder fsync'd. Used for credentials files, key files and MFA seeds.
+ */
+#ifndef KW_UTIL_ATOMIC_H
+#define KW_UTIL_ATOMIC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct kw_error;
+
+enum {
+	KW_ATOMIC_NO_CLOBBER = 1 << 0, /* fail with KW_ERR_CONFLICT when path exists */
+	KW_ATOMIC_MKDIR = 1 << 1,      /* create the parent folder (0700) when missing */
+};
+
+/*
+ * kw_atomic_write - replace path with len bytes of data, created with mode (e.g. 0600).
+ * @path:  target file; a symbolic link there is refused (KW_ERR_IO), never followed.
+ * @data:  bytes to write (borrowed; may be a secret: nothing is copied elsewhere).
+ * @mode:  permission bits of the new file, applied exactly (umask does not widen or narrow).
+ * @flags: KW_ATOMIC_NO_CLOBBER, KW_ATOMIC_MKDIR.
+ * Returns 0, or -1 with err set (KW_ERR_IO with the path and errno text, KW_ERR_CONFLICT).
+ * On failure the temporary file is removed and path is untouched.
+ * Source: rename(2) atomicity; OpenBSD signify's writeall/O_EXCL|O_NOFOLLOW pattern.
+ */
+int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
+                    struct kw_error *err);
+
+/*
+ * kw_read_file - read a whole regular file into *out (NUL-terminated, caller frees with free())
+ * and its length into *len (may be NULL). Files larger than max bytes are refused.
+ * Returns 0, or -1 with err set (KW_ERR_NOT_FOUND when missing, KW_ERR_IO otherwise).
+ * Not for secrets: those go into struct kw_secret (secret.h).
+ */
+int kw_read_file(const char *path, size_t max, char **out, size_t *len, struct kw_error *err);
+
+#endif
