@@ -1,0 +1,121 @@
+/*
+ * sink.h - delivery of a new access key to where it is used (a manifest's accessKeys.deliver):
+ * a profile in the AWS shared credentials file, a JSON file, a stream (stdout), or a command's
+ * standard input.
+ *
+ * Invariants: the secret access key is only read from its struct kw_secret; every byte string
+ * that contains it (the JSON text, the new credentials file) is a struct kw_secret too, wiped
+ * when freed; it never reaches argv, the environment, a log line or an error message. Files are
+ * written with kw_atomic_write, mode 0600, never through a symbolic link. A sink either delivers
+ * the whole key or fails with err set; there is no undo: when any sink fails the engine deletes
+ * the key in IAM, so that there is never a key that nobody holds.
+ *
+ * The JSON (for file, stdout and exec) is one object, keys in this order, then "\n":
+ *   {"AccessKeyId": "AKIA...", "SecretAccessKey": "...", "UserName": "service-ansible",
+ *    "CreateDate": "2026-11-29T17:47:25Z"}
+ * (indented by 2 spaces; CreateDate in ISO 8601 UTC, as IAM's CreateAccessKey returns it).
+ */
+#ifndef KW_KEYS_SINK_H
+#define KW_KEYS_SINK_H
+
+#include <stdio.h>
+#include <time.h>
+
+struct kw_buf;
+struct kw_error;
+struct kw_secret;
+
+/* A new access key as CreateAccessKey returned it. Everything is borrowed. */
+struct kw_access_key {
+	const char *access_key_id;                 /* "AKIA..." */
+	const struct kw_secret *secret_access_key; /* the secret */
+	const char *user_name;                     /* IAM user name */
+	time_t create_date;                        /* seconds since the Unix epoch, UTC */
+};
+
+enum kw_key_sink_kind {
+	KW_KEY_SINK_PROFILE, /* profile: NAME */
+	KW_KEY_SINK_FILE,    /* file: PATH */
+	KW_KEY_SINK_STDOUT,  /* stdout */
+	KW_KEY_SINK_EXEC,    /* exec: CMD */
+};
+
+/* One delivery target. Everything is borrowed. */
+struct kw_key_sink {
+	enum kw_key_sink_kind kind;
+	const char *target; /* profile name, file path or shell command; unused for stdout */
+	const char *region; /* profile only: `region` in the config file, NULL to leave it as is */
+	const char *output; /* profile only: `output` in the config file, NULL to leave it as is */
+	FILE *fp;           /* stdout only: the stream (the command's ctx->out) */
+};
+
+/*
+ * kw_keys_deliver - deliver key to one sink (dispatches to the functions below).
+ * Returns 0, or -1 with err set; err->where names the sink ("profile service-ansible",
+ * a path, "exec") but never the secret.
+ */
+int kw_keys_deliver(const struct kw_key_sink *sink, const struct kw_access_key *key, struct kw_error *err);
+
+/*
+ * kw_keys_json - the JSON object above, as text ending in "\n".
+ * @out: receives it (new; free with kw_secret_free).
+ * Built with jansson and dumped with json_dumpb straight into the kw_secret; jansson's own
+ * copy of the secret (inside the json_t string) is wiped before json_decref, so no unwiped
+ * copy remains on the heap.
+ * Returns 0, or -1 with err set (KW_ERR_INVALID for missing fields, KW_ERR_NOMEM).
+ */
+int kw_keys_json(const struct kw_access_key *key, struct kw_secret **out, struct kw_error *err);
+
+/*
+ * kw_keys_deliver_file - create path holding the JSON, mode 0600, atomically, refusing to
+ * overwrite an existing file and refusing a symbolic link (kw_atomic_write, KW_ATOMIC_NO_CLOBBER).
+ * Returns 0, or -1 with err set (KW_ERR_CONFLICT when path exists, KW_ERR_IO).
+ */
+int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, struct kw_error *err);
+
+/*
+ * kw_keys_deliver_stream - write the JSON to fp and flush it.
+ * Returns 0, or -1 with err set (KW_ERR_IO).
+ */
+int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_error *err);
+
+/*
+ * kw_keys_deliver_exec - run `/bin/sh -c cmd` with the JSON on its standard input (never in
+ * argv or the environment) and wait for it; see kw_exec_stdin (util/exec.h).
+ * Returns 0 when it read everything and exited 0, or -1 with err set (KW_ERR_IO naming cmd).
+ */
+int kw_keys_deliver_exec(const char *cmd, const struct kw_access_key *key, struct kw_error *err);
+
+/*
+ * kw_keys_deliver_profile - store key as profile `name`, the way `aws configure --profile name`
+ * does: in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials)
+ * section [name] gets aws_access_key_id and aws_secret_access_key, and a stale
+ * aws_session_token is removed; in the config file (AWS_CONFIG_FILE, else ~/.aws/config)
+ * section [profile name] ([default] for "default") gets region and output when given.
+ * Every other line, comment, blank line and line ending (CRLF too) is kept byte for byte; a
+ * missing file or section is created; ~/.aws is created 0700 when missing; both files are
+ * written atomically with mode 0600. The credentials file is edited first, the config file
+ * second. Used by apply (profile sinks) and by rotate --profile (self-rotation, issue 7).
+ * @name:   profile name (borrowed); "default" is the [default] section in both files.
+ * @key:    the key (borrowed).
+ * @region: region to set in the config file, or NULL to leave it as is (borrowed).
+ * @output: output format to set in the config file, or NULL to leave it as is (borrowed).
+ * Returns 0, or -1 with err set (KW_ERR_INVALID for a bad profile name or unparsable file,
+ * KW_ERR_IO). When the config edit fails the credentials file has already been written.
+ * Source: AWS CLI User Guide, "Configuration and credential file settings"; `aws configure`.
+ */
+int kw_keys_deliver_profile(const char *name, const struct kw_access_key *key, const char *region,
+                            const char *output, struct kw_error *err);
+
+/*
+ * kw_keys_credentials_path / kw_keys_config_path - where the shared credentials file and the
+ * config file are: $AWS_SHARED_CREDENTIALS_FILE / $AWS_CONFIG_FILE when set and not empty
+ * (a leading "~/" expanded), else $HOME/.aws/credentials / $HOME/.aws/config.
+ * @out: receives the path (appended to an empty, owned buffer).
+ * Returns 0, or -1 with err set (KW_ERR_INVALID when HOME is unset, KW_ERR_NOMEM).
+ * Source: AWS CLI User Guide, "Environment variables to configure the AWS CLI".
+ */
+int kw_keys_credentials_path(struct kw_buf *out, struct kw_error *err);
+int kw_keys_config_path(struct kw_buf *out, struct kw_error *err);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * exec.h - run a user's shell command with secret bytes on its standard input (key delivery
+ * `exec: CMD`, apply --mfa-seed-exec CMD).
+ *
+ * Invariants: the secret goes through a pipe only: never into the child's argv or environment.
+ * The command runs as `/bin/sh -c CMD` (fork + execv), inheriting keywarden's environment and
+ * working folder; its standard output is sent to keywarden's standard error, so it can never
+ * mix with results or JSON on stdout; its standard error is inherited. SIGPIPE is blocked in the
+ * writing thread while writing, so a command that exits early is an error, not a crash.
+ */
+#ifndef KW_UTIL_EXEC_H
+#define KW_UTIL_EXEC_H
+
+#include <stddef.h>
+
+struct kw_error;
+
+/*
+ * kw_exec_stdin - run `/bin/sh -c cmd`, write len bytes of data to its standard input, close
+ * it, and wait for the command to end.
+ * @cmd:  shell command (borrowed); named in error messages, so it must hold no secret.
+ * @data: bytes to write (borrowed; may be a secret: it is copied nowhere).
+ * Returns 0 when every byte was written and the command exited with status 0, or -1 with err
+ * set (KW_ERR_IO with where = "exec" and a message naming the command: "command 'CMD' exited
+ * with status N", "... was killed by signal N", "... closed its input before reading
+ * everything", or the fork/pipe error). The message never holds the data.
+ * Source: POSIX fork(2), execv(3), pipe(2), waitpid(2); sh -c.
+ */
+int kw_exec_stdin(const char *cmd, const void *data, size_t len, struct kw_error *err);
+
+#endif
