@@ -93,7 +93,7 @@ def _compile_pattern(pattern):
     while i < len(body):
         if body.startswith('\\p{', i):
             cats.append(body[i + 3])
-            i += 6
+            i += 5
         elif body[i] == '\\':
             chars.add(body[i + 1])
             i += 2

@@ -15,8 +15,10 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
-import kwtest  # noqa: E402
+import kwtest     # noqa: E402
+import rawclient  # noqa: E402
 
 ACCOUNT = '123456789012'
 EC2_RO = 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess'
@@ -37,6 +39,7 @@ class Provisioning(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        cls.cli.close()
         cls.ep.stop()
         cls.tmp.cleanup()
 
@@ -154,7 +157,9 @@ class Provisioning(unittest.TestCase):
         self.assertEqual(last['AccessKeyLastUsed'], {'ServiceName': 'N/A', 'Region': 'N/A'})
         svc_env = dict(self.env, AWS_ACCESS_KEY_ID=key['AccessKeyId'],
                        AWS_SECRET_ACCESS_KEY=key['SecretAccessKey'])
-        me = kwtest.AwsCli(svc_env)('sts', 'get-caller-identity')
+        svc = kwtest.AwsCli(svc_env)
+        self.addCleanup(svc.close)
+        me = svc('sts', 'get-caller-identity')
         self.assertEqual(me, {'UserId': user['UserId'], 'Account': ACCOUNT, 'Arn': user['Arn']})
         last = cli('iam', 'get-access-key-last-used', '--access-key-id', key['AccessKeyId'])
         self.assertEqual(last['UserName'], name)
@@ -162,7 +167,7 @@ class Provisioning(unittest.TestCase):
         self.assertEqual(last['AccessKeyLastUsed']['Region'], 'us-east-1')
         self.assertIn('LastUsedDate', last['AccessKeyLastUsed'])
         # Its policies do not allow IAM writes.
-        self.assertAwsError('AccessDenied', 'iam', 'list-users', cli=kwtest.AwsCli(svc_env))
+        self.assertAwsError('AccessDenied', 'iam', 'list-users', cli=svc)
         # Account-wide views
         details = cli('iam', 'get-account-authorization-details')
         ud = details['UserDetailList'][0]
@@ -186,7 +191,7 @@ class Provisioning(unittest.TestCase):
         cli('iam', 'update-access-key', '--user-name', name, '--access-key-id', key['AccessKeyId'],
             '--status', 'Inactive')
         self.assertAwsError('InvalidClientTokenId', 'sts', 'get-caller-identity',
-                            cli=kwtest.AwsCli(svc_env))
+                            cli=svc)
         # destroy, in the order IAM requires
         cli('iam', 'delete-access-key', '--user-name', name, '--access-key-id', key['AccessKeyId'])
         cli('iam', 'deactivate-mfa-device', '--user-name', name, '--serial-number', serial)
@@ -259,12 +264,10 @@ class Fixture(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, 'state.json')
             with kwtest.Endpoint(state=path) as ep:
-                cli = kwtest.AwsCli(kwtest.aws_env(ep, tmp))
-                cli('iam', 'create-user', '--user-name', 'persisted')
+                self.assertEqual(rawclient.call(ep, 'CreateUser', {'UserName': 'persisted'}).status, 200)
             with kwtest.Endpoint(state=path) as ep:
-                cli = kwtest.AwsCli(kwtest.aws_env(ep, tmp))
-                self.assertEqual(cli('iam', 'get-user', '--user-name', 'persisted')['User']['UserName'],
-                                 'persisted')
+                a = rawclient.call(ep, 'GetUser', {'UserName': 'persisted'})
+                self.assertEqual(a.parsed['User']['UserName'], 'persisted')
 
 
 if __name__ == '__main__':
