@@ -6,7 +6,9 @@
  * The command runs as `/bin/sh -c CMD` (fork + execv), inheriting keywarden's environment and
  * working folder; its standard output is sent to keywarden's standard error, so it can never
  * mix with results or JSON on stdout; its standard error is inherited. SIGPIPE is blocked in the
- * writing thread while writing, so a command that exits early is an error, not a crash.
+ * writing thread while writing, so a command that exits early is an error, not a crash. A
+ * command that exits 0 without reading all of its input has not received it: also an error
+ * (checked with FIONREAD when the data fits the pipe, with EPIPE otherwise).
  */
 #ifndef KW_UTIL_EXEC_H
 #define KW_UTIL_EXEC_H

@@ -1,0 +1,164 @@
+#include "keys/sink.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/atomic.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/exec.h"
+#include "util/secret.h"
+
+static int format_date(time_t t, char *out, size_t size)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -1;
+	return 0;
+}
+
+int kw_keys_json(const struct kw_access_key *key, struct kw_secret **out, struct kw_error *err)
+{
+	const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
+	json_t *obj = NULL, *secret = NULL;
+	struct kw_secret *text = NULL;
+	char date[32];
+	size_t size;
+	int rc = -1;
+
+	*out = NULL;
+	if (!key->access_key_id || !*key->access_key_id || !key->secret_access_key ||
+	    !key->secret_access_key->len || !key->user_name || !*key->user_name)
+		return kw_error_set(err, KW_ERR_INVALID, "access key", "incomplete access key");
+	if (format_date(key->create_date, date, sizeof(date)))
+		return kw_error_set(err, KW_ERR_INVALID, "access key", "bad creation date");
+	/* The secret's only copy outside kw_secret is this json_t string, wiped before release. */
+	secret = json_stringn((const char *)key->secret_access_key->data, key->secret_access_key->len);
+	obj = json_object();
+	if (!secret || !obj || json_object_set_new(obj, "AccessKeyId", json_string(key->access_key_id)) ||
+	    json_object_set(obj, "SecretAccessKey", secret) ||
+	    json_object_set_new(obj, "UserName", json_string(key->user_name)) ||
+	    json_object_set_new(obj, "CreateDate", json_string(date))) {
+		kw_error_set(err, KW_ERR_INVALID, "access key",
+		             "cannot build JSON (not UTF-8, or out of memory)");
+		goto out;
+	}
+	size = json_dumpb(obj, NULL, 0, flags);
+	if (size == 0 || !(text = kw_secret_new(size + 1))) {
+		kw_error_set(err, KW_ERR_NOMEM, "access key", "out of memory");
+		goto out;
+	}
+	/* Dumped straight into the wiped buffer: jansson writes strings through without copies. */
+	if (json_dumpb(obj, (char *)text->data, size, flags) != size) {
+		kw_error_set(err, KW_ERR_INTERNAL, "access key", "JSON size changed while dumping");
+		goto out;
+	}
+	text->len = size;
+	text->data[size] = '\0';
+	if (kw_secret_append(text, "\n", 1)) {
+		kw_error_set(err, KW_ERR_INTERNAL, "access key", "JSON does not fit");
+		goto out;
+	}
+	*out = text;
+	text = NULL;
+	rc = 0;
+out:
+	if (secret) {
+		OPENSSL_cleanse((char *)json_string_value(secret), json_string_length(secret));
+		json_decref(secret);
+	}
+	json_decref(obj);
+	kw_secret_free(text);
+	return rc;
+}
+
+int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, struct kw_error *err)
+{
+	struct kw_secret *json = NULL;
+	int rc = -1;
+
+	if (!path || !*path)
+		return kw_error_set(err, KW_ERR_USAGE, "file", "empty path");
+	if (kw_keys_json(key, &json, err))
+		return -1;
+	if (kw_atomic_write(path, json->data, json->len, 0600, KW_ATOMIC_NO_CLOBBER, err))
+		goto out;
+	rc = 0;
+out:
+	kw_secret_free(json);
+	return rc;
+}
+
+int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_error *err)
+{
+	struct kw_secret *json = NULL;
+	int rc = -1;
+
+	if (!fp)
+		return kw_error_set(err, KW_ERR_INTERNAL, "stdout", "no stream");
+	if (kw_keys_json(key, &json, err))
+		return -1;
+	if (fwrite(json->data, 1, json->len, fp) != json->len || fflush(fp)) {
+		kw_error_set(err, KW_ERR_IO, "stdout", "cannot write the key: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	kw_secret_free(json);
+	return rc;
+}
+
+int kw_keys_deliver_exec(const char *cmd, const struct kw_access_key *key, struct kw_error *err)
+{
+	struct kw_secret *json = NULL;
+	int rc;
+
+	if (kw_keys_json(key, &json, err))
+		return -1;
+	rc = kw_exec_stdin(cmd, json->data, json->len, err);
+	kw_secret_free(json);
+	return rc;
+}
+
+int kw_keys_deliver(const struct kw_key_sink *sink, const struct kw_access_key *key, struct kw_error *err)
+{
+	switch (sink->kind) {
+	case KW_KEY_SINK_PROFILE:
+		return kw_keys_deliver_profile(sink->target, key, sink->region, sink->output, err);
+	case KW_KEY_SINK_FILE: return kw_keys_deliver_file(sink->target, key, err);
+	case KW_KEY_SINK_STDOUT: return kw_keys_deliver_stream(sink->fp, key, err);
+	case KW_KEY_SINK_EXEC: return kw_keys_deliver_exec(sink->target, key, err);
+	}
+	return kw_error_set(err, KW_ERR_INTERNAL, "deliver", "unknown sink kind %d", (int)sink->kind);
+}
+
+/* $var (a leading "~/" expanded) when set and not empty, else $HOME/rel. */
+static int aws_path(const char *var, const char *rel, struct kw_buf *out, struct kw_error *err)
+{
+	const char *v = getenv(var), *home = getenv("HOME");
+	int rc;
+
+	if (v && *v && strncmp(v, "~/", 2))
+		rc = kw_buf_puts(out, v);
+	else if (!home || !*home)
+		return kw_error_set(err, KW_ERR_INVALID, var, "HOME is not set; set %s", var);
+	else if (v && *v)
+		rc = kw_buf_appendf(out, "%s/%s", home, v + 2);
+	else
+		rc = kw_buf_appendf(out, "%s/%s", home, rel);
+	return rc ? kw_error_set(err, KW_ERR_NOMEM, var, "out of memory") : 0;
+}
+
+int kw_keys_credentials_path(struct kw_buf *out, struct kw_error *err)
+{
+	return aws_path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", out, err);
+}
+
+int kw_keys_config_path(struct kw_buf *out, struct kw_error *err)
+{
+	return aws_path("AWS_CONFIG_FILE", ".aws/config", out, err);
+}

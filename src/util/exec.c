@@ -1,0 +1,124 @@
+#define _GNU_SOURCE /* pipe2, F_GETPIPE_SZ */
+#include "util/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+/*
+ * Write everything to fd with SIGPIPE blocked in this thread; a SIGPIPE raised by a write is
+ * consumed before the mask is restored, so it never reaches the process.
+ * Returns 0, or the errno of the failed write (EPIPE when the reader went away).
+ */
+static int write_all_nosigpipe(int fd, const unsigned char *p, size_t len)
+{
+	sigset_t pipe_set, old_set;
+	int rc = 0, pending_before;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	{
+		sigset_t pending;
+		sigpending(&pending);
+		pending_before = sigismember(&pending, SIGPIPE);
+	}
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = errno;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (rc == EPIPE && !pending_before) {
+		const struct timespec zero = {0, 0};
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	return rc;
+}
+
+int kw_exec_stdin(const char *cmd, const void *data, size_t len, struct kw_error *err)
+{
+	char *const argv[] = {"sh", "-c", (char *)cmd, NULL};
+	int fds[2] = {-1, -1}, status = 0, werr, rc = -1, pipe_size, unread = 0;
+	pid_t pid, w;
+
+	if (!cmd || !*cmd)
+		return kw_error_set(err, KW_ERR_USAGE, "exec", "empty command");
+	if (pipe2(fds, O_CLOEXEC))
+		return kw_error_set(err, KW_ERR_IO, "exec", "cannot create a pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		kw_error_set(err, KW_ERR_IO, "exec", "cannot start command '%s': %s", cmd, strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		/* Child: only async-signal-safe calls until exec. stdin = pipe, stdout = our stderr. */
+		if (dup2(fds[0], STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(127);
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	/*
+	 * When the data fits the pipe, one write never blocks: keep the read end open until the
+	 * command has ended, then ask how much it left unread. A larger write can only learn that
+	 * the reader left through EPIPE, so the read end is closed first.
+	 */
+	pipe_size = fcntl(fds[1], F_GETPIPE_SZ);
+	if (pipe_size < 0 || len > (size_t)pipe_size) {
+		close(fds[0]);
+		fds[0] = -1;
+	}
+	werr = write_all_nosigpipe(fds[1], data, len);
+	close(fds[1]);
+	fds[1] = -1;
+	do {
+		w = waitpid(pid, &status, 0);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		kw_error_set(err, KW_ERR_IO, "exec", "cannot wait for command '%s': %s", cmd,
+		             strerror(errno));
+		goto out;
+	}
+	if (WIFSIGNALED(status)) {
+		kw_error_set(err, KW_ERR_IO, "exec", "command '%s' was killed by signal %d", cmd,
+		             WTERMSIG(status));
+		goto out;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		kw_error_set(err, KW_ERR_IO, "exec", "command '%s' exited with status %d", cmd,
+		             WEXITSTATUS(status));
+		goto out;
+	}
+	if (!werr && fds[0] >= 0 && (ioctl(fds[0], FIONREAD, &unread) || unread > 0))
+		werr = EPIPE;
+	if (werr) {
+		kw_error_set(err, KW_ERR_IO, "exec",
+		             "command '%s' closed its input before reading everything: %s", cmd,
+		             strerror(werr));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return rc;
+}
