@@ -4,13 +4,18 @@
  *
  * Invariants: the URI carries the seed, so it and everything derived from it (the rendered
  * terminal text, the PNG and SVG bytes) live only in struct kw_secret and are never logged;
- * files are written with kw_atomic_write, mode 0600. QR codes are made by libqrencode (8-bit
- * mode, error correction level M), PNGs by libpng. Every rendering has a quiet zone of
- * KW_QR_QUIET modules (ISO/IEC 18004 §6.3.8).
+ * files are written with kw_atomic_write, mode 0600. QR codes are made by libqrencode (automatic
+ * version, error correction level M, case-sensitive, 8-bit with alphanumeric/numeric segments
+ * where shorter: the base32 seed packs as alphanumeric), PNGs by libpng. Every rendering has a
+ * quiet zone of KW_QR_QUIET modules (ISO/IEC 18004 §6.3.8).
+ * Known limit: libqrencode's and zlib's internal working buffers hold copies of the data and are
+ * freed without wiping (their APIs offer no hook); the module matrix and every output buffer
+ * are wiped. Core dumps are off (kw_secret_process_harden), so those copies stay in-process.
  */
 #ifndef KW_MFA_QR_H
 #define KW_MFA_QR_H
 
+#include <qrencode.h>
 #include <stdio.h>
 
 struct kw_error;
@@ -45,6 +50,18 @@ struct kw_secret;
  */
 int kw_otpauth_uri(const char *name, const char *account, const struct kw_secret *seed_b32,
                    struct kw_secret **out, struct kw_error *err);
+
+/*
+ * kw_qr_encode - the QR code of text, as every rendering below draws it (parameters above).
+ * @text: what to encode (borrowed), no NUL bytes.
+ * @out:  receives the symbol (new; free with kw_qr_free, which wipes the modules).
+ * Returns 0, or -1 with err set (KW_ERR_INVALID when empty or too long, KW_ERR_NOMEM).
+ * Source: libqrencode QRcode_encodeString; ISO/IEC 18004.
+ */
+int kw_qr_encode(const struct kw_secret *text, QRcode **out, struct kw_error *err);
+
+/* kw_qr_free - wipe the module matrix and free qr; NULL is allowed. */
+void kw_qr_free(QRcode *qr);
 
 enum kw_qr_style {
 	/*
