@@ -323,6 +323,151 @@ static void exec_large_input_reader_leaves_early(void **state)
 	free(data);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, 0644);
+}
+
+static void expect_file(const char *path, const char *want)
+{
+	char *got = slurp(path);
+
+	assert_non_null(got);
+	if (strcmp(got, want))
+		fail_msg("%s:\n--- got ---\n%s--- want ---\n%s", path, got, want);
+	free(got);
+	assert_int_equal(mode_of(path), 0600);
+}
+
+/* No files and no ~/.aws: both are created (folder 0700, files 0600) as aws configure would. */
+static void keys_profile_creates_missing_files(void **state)
+{
+	struct fixture *f = *state;
+	struct kw_key_sink sink = {.kind = KW_KEY_SINK_PROFILE,
+	                           .target = "service-ansible",
+	                           .region = "eu-west-1",
+	                           .output = "json"};
+	struct kw_error err;
+	struct stat st;
+
+	setenv("HOME", f->dir, 1);
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	unsetenv("AWS_CONFIG_FILE");
+	capture_start(f);
+	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), 0);
+	capture_check(f, NULL);
+	assert_int_equal(stat(path_in(f, ".aws"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	expect_file(path_in(f, ".aws/credentials"), "[service-ansible]\naws_access_key_id = " KEY_ID
+	                                            "\naws_secret_access_key = " SECRET "\n");
+	expect_file(path_in(f, ".aws/config"),
+	            "[profile service-ansible]\nregion = eu-west-1\noutput = json\n");
+}
+
+/* Comments, other profiles and a stale session token: only the profile's keys change. */
+static void keys_profile_keeps_every_other_byte(void **state)
+{
+	struct fixture *f = *state;
+	char *creds = path_in(f, "credentials"), *conf = path_in(f, "config");
+	struct kw_error err;
+
+	setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
+	setenv("AWS_CONFIG_FILE", conf, 1);
+	write_text(creds, "# my credentials\n"
+	                  "[default]\n"
+	                  "aws_access_key_id = AKIADEFAULTDEFAULT00\n"
+	                  "aws_secret_access_key = defaultsecretdefaultsecretdefaultsecret0\n"
+	                  "\n"
+	                  "; the service account\n"
+	                  "[service-ansible]\n"
+	                  "aws_access_key_id=AKIAOLDOLDOLDOLDOLD0\n"
+	                  "aws_session_token = FQoGZXIvYXdzEOLDTOKEN\n"
+	                  "aws_secret_access_key   =   oldsecretoldsecretoldsecretoldsecret0000\n"
+	                  "# keep me\n"
+	                  "\n"
+	                  "[other]\n"
+	                  "aws_access_key_id = AKIAOTHEROTHEROTHER0\n");
+	write_text(
+	        conf,
+	        "[default]\nregion = us-east-1\n\n[profile service-ansible]\n# pinned\nregion = us-west-2\n");
+	capture_start(f);
+	assert_int_equal(kw_keys_deliver_profile("service-ansible", &f->key, "eu-central-1", NULL, &err), 0);
+	capture_check(f, NULL);
+	expect_file(creds, "# my credentials\n"
+	                   "[default]\n"
+	                   "aws_access_key_id = AKIADEFAULTDEFAULT00\n"
+	                   "aws_secret_access_key = defaultsecretdefaultsecretdefaultsecret0\n"
+	                   "\n"
+	                   "; the service account\n"
+	                   "[service-ansible]\n"
+	                   "aws_access_key_id=" KEY_ID "\n"
+	                   "aws_secret_access_key   =   " SECRET "\n"
+	                   "# keep me\n"
+	                   "\n"
+	                   "[other]\n"
+	                   "aws_access_key_id = AKIAOTHEROTHEROTHER0\n");
+	expect_file(conf, "[default]\nregion = us-east-1\n\n[profile service-ansible]\n# pinned\nregion = "
+	                  "eu-central-1\n");
+
+	/* No region and no output: the config file is not touched at all. */
+	chmod(conf, 0644);
+	assert_int_equal(kw_keys_deliver_profile("service-ansible", &f->key, NULL, NULL, &err), 0);
+	assert_int_equal(mode_of(conf), 0644);
+}
+
+/* CRLF files stay CRLF, new lines included; "default" is [default] in both files. */
+static void keys_profile_crlf_and_default(void **state)
+{
+	struct fixture *f = *state;
+	char *creds = path_in(f, "credentials"), *conf = path_in(f, "config");
+	struct kw_error err;
+
+	setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
+	setenv("AWS_CONFIG_FILE", conf, 1);
+	write_text(creds, "[a]\r\naws_access_key_id = AKIAAAAAAAAAAAAAAAA0\r\n\r\n[default]\r\n# empty\r\n");
+	write_text(conf, "[profile a]\r\nregion = us-east-1\r\n");
+	assert_int_equal(kw_keys_deliver_profile("default", &f->key, "eu-west-1", "text", &err), 0);
+	/* A section without entries gets its keys right after the header (src/aws/ini.h). */
+	expect_file(creds,
+	            "[a]\r\naws_access_key_id = AKIAAAAAAAAAAAAAAAA0\r\n\r\n[default]\r\n"
+	            "aws_access_key_id = " KEY_ID "\r\naws_secret_access_key = " SECRET "\r\n# empty\r\n");
+	expect_file(conf, "[profile a]\r\nregion = us-east-1\r\n\r\n[default]\r\nregion = "
+	                  "eu-west-1\r\noutput = text\r\n");
+}
+
+static void keys_profile_errors_name_no_secret(void **state)
+{
+	struct fixture *f = *state;
+	char *creds = path_in(f, "credentials");
+	struct kw_error err;
+
+	setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
+	setenv("AWS_CONFIG_FILE", path_in(f, "config"), 1);
+	/* An unparsable file is left alone. */
+	write_text(creds, "[a]\naws_secret_access_key = " SECRET "\nnot an assignment\n");
+	capture_start(f);
+	assert_int_equal(kw_keys_deliver_profile("a", &f->key, NULL, NULL, &err), -1);
+	capture_check(f, &err);
+	assert_int_equal(err.kind, KW_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "profile a"));
+	/* Bad names. */
+	assert_int_equal(kw_keys_deliver_profile("a]b", &f->key, NULL, NULL, &err), -1);
+	assert_int_equal(kw_keys_deliver_profile("", &f->key, NULL, NULL, &err), -1);
+	assert_int_equal(kw_keys_deliver_profile("x\ny", &f->key, NULL, NULL, &err), -1);
+	/* A symbolic link as the credentials file is refused. */
+	unlink(creds);
+	assert_int_equal(symlink(path_in(f, "elsewhere"), creds), 0);
+	capture_start(f);
+	assert_int_equal(kw_keys_deliver_profile("a", &f->key, NULL, NULL, &err), -1);
+	capture_check(f, &err);
+	assert_int_equal(access(path_in(f, "elsewhere"), F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +478,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(keys_exec_gets_json_on_stdin_only, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_exec_failures_are_errors, setup, teardown),
 	        cmocka_unit_test(exec_large_input_reader_leaves_early),
+	        cmocka_unit_test_setup_teardown(keys_profile_creates_missing_files, setup, teardown),
+	        cmocka_unit_test_setup_teardown(keys_profile_keeps_every_other_byte, setup, teardown),
+	        cmocka_unit_test_setup_teardown(keys_profile_crlf_and_default, setup, teardown),
+	        cmocka_unit_test_setup_teardown(keys_profile_errors_name_no_secret, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("keys", tests, NULL, NULL);
 }
