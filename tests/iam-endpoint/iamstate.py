@@ -6,7 +6,8 @@ Callers hold IAMState.lock around a call.
 
 Times: IAM's clock (ctx.now, seconds since the epoch, with the test clock offset) for every
 date IAM reports; the real clock (ctx.real) for eventual-consistency visibility and key
-propagation.
+propagation. Every record written carries 't', the real time from which reads see it (the
+write time plus the lag in force when it was written).
 """
 import base64
 import csv
@@ -224,7 +225,8 @@ class Ctx:
         self.read = read                  # Get*/List*: eventual-consistency lag applies
         self.now = state.iam_now()
         self.real = time.time()
-        self.lag = state.settings['lag_ms'] / 1000.0
+        # A write made now becomes visible to reads at visible_at (eventual consistency).
+        self.visible_at = self.real + state.settings['lag_ms'] / 1000.0
         self.service = service
         self.region = region
 
@@ -260,6 +262,25 @@ class IAMState:
             os.fsync(f.fileno())
         os.replace(tmp, self.state_file)
 
+    def settle(self):
+        """End every pending eventual-consistency lag: all writes become visible now."""
+        now = time.time()
+
+        def walk(o):
+            if isinstance(o, dict):
+                for k, v in o.items():
+                    if k in ('t', 'te') and isinstance(v, (int, float)) and v > now:
+                        o[k] = now
+                    else:
+                        walk(v)
+            elif isinstance(o, list):
+                if len(o) == 2 and isinstance(o[0], str) and isinstance(o[1], float):
+                    o[1] = min(o[1], now)
+                else:
+                    for v in o:
+                        walk(v)
+        walk(self.data)
+
     def iam_now(self):
         return time.time() + self.settings['clock_offset']
 
@@ -281,7 +302,7 @@ class IAMState:
         return self.data['mfa']
 
     def _visible(self, ctx, t):
-        return not ctx.read or ctx.real >= t + ctx.lag
+        return not ctx.read or ctx.real >= t
 
     def user_arn(self, u):
         return 'arn:aws:iam::%s:user%s%s' % (self.account_id, u['Path'], u['UserName'])
@@ -519,7 +540,7 @@ class IAMState:
             self._boundary_policy(ctx, boundary)
         u = {'UserName': name, 'UserId': _unique_id('AIDA'), 'Path': _norm_path(p.get('Path')),
              'CreateDate': ctx.now, 'Tags': tags, 'Boundary': boundary, 'Inline': {},
-             'Attached': [], 'Login': None, 'PasswordLastUsed': None, 't': ctx.real}
+             'Attached': [], 'Login': None, 'PasswordLastUsed': None, 't': ctx.visible_at}
         self.users[name.lower()] = u
         return {'User': self.user_out(u)}
 
@@ -603,7 +624,7 @@ class IAMState:
             raise error('LimitExceeded', 'Cannot exceed quota for GroupsPerAccount: %d'
                         % LIMITS['Groups'])
         g = {'GroupName': name, 'GroupId': _unique_id('AGPA'), 'Path': _norm_path(p.get('Path')),
-             'CreateDate': ctx.now, 'Inline': {}, 'Attached': [], 'Members': [], 't': ctx.real}
+             'CreateDate': ctx.now, 'Inline': {}, 'Attached': [], 'Members': [], 't': ctx.visible_at}
         self.groups[name.lower()] = g
         return {'Group': self.group_out(g)}
 
@@ -642,7 +663,7 @@ class IAMState:
         if count >= LIMITS['GroupsPerUser']:
             raise error('LimitExceeded', 'Cannot exceed quota for GroupsPerUser: %d'
                         % LIMITS['GroupsPerUser'])
-        g['Members'].append([lname, ctx.real])
+        g['Members'].append([lname, ctx.visible_at])
         return {}
 
     def op_RemoveUserFromGroup(self, ctx, p):
@@ -672,7 +693,7 @@ class IAMState:
         # Inline policy names are case-sensitive: keep the existing record's key if any.
         old = entity['Inline'].get(name)
         prev = old['doc'] if old and self._visible(ctx, old['t']) else (old or {}).get('prev')
-        entity['Inline'][name] = {'doc': p['PolicyDocument'], 't': ctx.real, 'prev': prev}
+        entity['Inline'][name] = {'doc': p['PolicyDocument'], 't': ctx.visible_at, 'prev': prev}
         return {}
 
     def _get_inline(self, ctx, entity, kind, name):
@@ -729,7 +750,7 @@ class IAMState:
             return {}
         if len(entity['Attached']) >= LIMITS[quota]:
             raise error('LimitExceeded', 'Cannot exceed quota for %s: %d' % (quota, LIMITS[quota]))
-        entity['Attached'].append([pol['Arn'], ctx.real])
+        entity['Attached'].append([pol['Arn'], ctx.visible_at])
         return {}
 
     def _detach(self, ctx, entity, arn):
@@ -820,7 +841,7 @@ class IAMState:
         arn = 'arn:aws:iam::%s:policy%s%s' % (self.account_id, path, name)
         pol = {'PolicyName': name, 'PolicyId': _unique_id('ANPA'), 'Arn': arn, 'Path': path,
                'Description': p.get('Description'), 'CreateDate': ctx.now, 'UpdateDate': ctx.now,
-               'DefaultVersionId': 'v1', 'NextVersion': 2, 'Tags': tags, 't': ctx.real,
+               'DefaultVersionId': 'v1', 'NextVersion': 2, 'Tags': tags, 't': ctx.visible_at,
                'Versions': [{'VersionId': 'v1', 'Document': p['PolicyDocument'],
                              'CreateDate': ctx.now}]}
         self.data['policies'][arn.lower()] = pol
@@ -960,7 +981,7 @@ class IAMState:
         salt = secrets.token_hex(8)
         u['Login'] = {'CreateDate': ctx.now, 'PasswordResetRequired': bool(p.get('PasswordResetRequired')),
                       'Salt': salt, 'Hash': hashlib.sha256((salt + p['Password']).encode()).hexdigest(),
-                      'PasswordLastChanged': ctx.now, 't': ctx.real}
+                      'PasswordLastChanged': ctx.now, 't': ctx.visible_at}
         return {'LoginProfile': self._login_out(u)}
 
     def _login_out(self, u):
@@ -1008,7 +1029,7 @@ class IAMState:
                         % LIMITS['AccessKeysPerUser'])
         akid = new_access_key_id()
         k = {'AccessKeyId': akid, 'Secret': new_secret_key(), 'User': lname, 'Status': 'Active',
-             'CreateDate': ctx.now, 'LastUsed': None, 't': ctx.real}
+             'CreateDate': ctx.now, 'LastUsed': None, 't': ctx.visible_at, 'Issued': ctx.real}
         self.keys[akid] = k
         out = self._key_meta(k)
         out['SecretAccessKey'] = k['Secret']
@@ -1060,7 +1081,7 @@ class IAMState:
         tags = self._check_tags(p.get('Tags', []))
         seed = base64.b32encode(secrets.token_bytes(40)).decode()   # 64 base32 characters
         self.mfa[serial] = {'SerialNumber': serial, 'Seed': seed, 'User': None, 'EnableDate': None,
-                            'CreateDate': ctx.now, 'Tags': tags, 't': ctx.real}
+                            'CreateDate': ctx.now, 'Tags': tags, 't': ctx.visible_at}
         out = {'SerialNumber': serial, 'Base32StringSeed': seed.encode('ascii')}
         if tags:
             out['Tags'] = tags
@@ -1088,7 +1109,7 @@ class IAMState:
             raise error('InvalidAuthenticationCode', 'Authentication code for device is not valid.')
         d['User'] = lname
         d['EnableDate'] = ctx.now
-        d['te'] = ctx.real
+        d['te'] = ctx.visible_at
         return {}
 
     def op_DeactivateMFADevice(self, ctx, p):

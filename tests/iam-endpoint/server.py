@@ -462,7 +462,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 k = ep.state.key_for_auth(auth.akid)
                 prop = ep.state.settings['key_propagation_ms'] / 1000.0
-                if k is None or k['Status'] != 'Active' or time.time() < k['t'] + prop:
+                if k is None or k['Status'] != 'Active' or time.time() < k.get('Issued', 0) + prop:
                     raise APIError('InvalidClientTokenId', 'The security token included in the '
                                    'request is invalid.', 403)
                 secret, principal = k['Secret'], k['User']
@@ -576,12 +576,14 @@ class Handler(BaseHTTPRequestHandler):
                 keys = ('lag_ms', 'key_propagation_ms', 'report_delay_ms')
                 with ep.state.lock:
                     if setting:
-                        bad = set(data) - set(keys)
+                        bad = set(data) - set(keys) - {'settle'}
                         if bad:
                             return self._json(400, {'error': 'unknown keys: %s' % sorted(bad)})
                         for k in keys:
                             if k in data:
                                 ep.state.settings[k] = int(data[k])
+                        if data.get('settle'):
+                            ep.state.settle()
                     return self._json(200, {k: ep.state.settings[k] for k in keys})
             if route == 'state':
                 with ep.state.lock:

@@ -176,6 +176,10 @@ class Endpoint:
                                   ('report_delay_ms', report_delay_ms)) if v is not None}
         return self.control('PUT', 'consistency', body)
 
+    def settle(self):
+        """End pending eventual-consistency lag: every write so far becomes visible now."""
+        return self.control('PUT', 'consistency', {'settle': True})
+
     def state(self):
         """The IAM state as JSON, secrets and MFA seeds redacted."""
         return self.control('GET', 'state')
