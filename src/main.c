@@ -22,6 +22,8 @@ struct command {
 /* Only commands that work are listed here. Keep in the order of the help text. */
 static const struct command commands[] = {
         {"help", cmd_help, "show help for keywarden or a command"},
+        {"validate", cmd_validate, "check manifests and their policies offline"},
+        {"policy", cmd_policy, "format, diff and lint IAM policy files"},
 };
 
 static const char usage_short[] = "usage: keywarden [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"

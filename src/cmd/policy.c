@@ -1,0 +1,372 @@
+/*
+ * policy.c - `keywarden policy fmt|diff|lint`: tools for reviewers and CI over policy files.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "policy/policy.h"
+#include "util/atomic.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+extern char **environ;
+
+#define MAX_POLICY_BYTES (1024 * 1024)
+
+static const char usage[] =
+        "usage: keywarden policy fmt [--check] FILE...\n"
+        "       keywarden policy diff OLD NEW\n"
+        "       keywarden policy lint FILE...\n"
+        "\n"
+        "Subcommands:\n"
+        "  fmt    rewrite policy files in canonical form (see 'keywarden policy fmt --help')\n"
+        "  diff   semantic difference of two policies, per statement\n"
+        "  lint   least-privilege and validity findings with stable codes\n";
+
+static const char usage_fmt[] =
+        "usage: keywarden policy fmt [--check] FILE...\n"
+        "\n"
+        "Rewrite each policy file in canonical form: keys in the order Version, Id, Statement, then\n"
+        "Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition;\n"
+        "2-space indent; a final newline. Values and array order are kept. FILE '-' reads stdin and\n"
+        "writes stdout.\n"
+        "\n"
+        "Options:\n"
+        "  --check              change nothing; list the files that would change and exit 1\n"
+        "\n"
+        "Exit status: 0 done (or, with --check, nothing to change), 1 a file would change or an error.\n";
+
+static const char usage_diff[] =
+        "usage: keywarden policy diff OLD NEW\n"
+        "\n"
+        "Compare two policies by meaning: statements are paired by Sid, then by content, and for each\n"
+        "the actions, resources, principals and conditions added (+) and removed (-) are listed.\n"
+        "Formatting, key order, array order, repeats and the case of action names do not count.\n"
+        "OLD or NEW may be REV:PATH, read with 'git show REV:PATH' (e.g. main:policies/x.json).\n"
+        "\n"
+        "Output: text (coloured on a terminal unless --no-color or NO_COLOR); -o json for the\n"
+        "structured difference.\n"
+        "Exit status: 0 no semantic change, 2 different, 1 error.\n";
+
+static const char usage_lint[] =
+        "usage: keywarden policy lint FILE...\n"
+        "\n"
+        "Check policy files for validity and least privilege. Each finding has a stable code:\n"
+        "%s"
+        "A manifest accepts a warning for one inline policy with allow: [{code, reason}].\n"
+        "\n"
+        "Output: 'SEVERITY: FILE:LINE:COL: message [CODE]' lines on stdout; -o json for a list of\n"
+        "findings.\n"
+        "Exit status: 0 clean, 3 findings, 1 error (unreadable file or invalid JSON).\n";
+
+static int want_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	}
+	return 0;
+}
+
+static int print_help(struct kw_ctx *ctx, const char *text)
+{
+	fprintf(ctx->out, "%s\n%s", text, kw_common_options_help);
+	return KW_EXIT_OK;
+}
+
+static int print_lint_help(struct kw_ctx *ctx)
+{
+	struct kw_buf table = KW_BUF_INIT;
+	const char *code;
+
+	for (size_t i = 0; (code = kw_policy_lint_code_at(i)); i++) {
+		enum kw_severity sev;
+		const char *summary = kw_policy_lint_code_info(code, &sev);
+		kw_buf_appendf(&table, "  %s %-8s %s\n", code, kw_severity_name(sev), summary);
+	}
+	fprintf(ctx->out, usage_lint, table.data ? table.data : "");
+	fprintf(ctx->out, "\n%s", kw_common_options_help);
+	kw_buf_release(&table);
+	return KW_EXIT_OK;
+}
+
+/* Read stdin whole. */
+static int read_stdin(char **out, size_t *len, struct kw_error *err)
+{
+	struct kw_buf b = KW_BUF_INIT;
+	char chunk[8192];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		if (kw_buf_append(&b, chunk, n) || b.len > MAX_POLICY_BYTES) {
+			kw_buf_release(&b);
+			return kw_error_set(err, KW_ERR_INVALID, "-",
+			                    "input larger than 1 MiB or out of memory");
+		}
+	*len = b.len;
+	*out = kw_buf_detach(&b);
+	return *out ? 0 : kw_error_set(err, KW_ERR_NOMEM, "-", "out of memory");
+}
+
+/* `git show REV:PATH` into *out; no shell, argv only. */
+static int git_show(const char *spec, char **out, size_t *len, struct kw_error *err)
+{
+	char *argv[] = {"git", "show", NULL, NULL};
+	struct kw_buf b = KW_BUF_INIT;
+	posix_spawn_file_actions_t fa;
+	int fds[2], status = 0, rc = -1;
+	char chunk[8192];
+	ssize_t n;
+	pid_t pid;
+
+	argv[2] = (char *)spec;
+	if (spec[0] == '-')
+		return kw_error_set(err, KW_ERR_USAGE, spec, "a revision may not start with '-'");
+	if (pipe(fds))
+		return kw_error_set(err, KW_ERR_IO, spec, "pipe: %s", strerror(errno));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	if (posix_spawnp(&pid, "git", &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(fds[0]);
+		close(fds[1]);
+		return kw_error_set(err, KW_ERR_IO, spec, "cannot run git: %s", strerror(errno));
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	while ((n = read(fds[0], chunk, sizeof(chunk))) > 0)
+		if (kw_buf_append(&b, chunk, (size_t)n) || b.len > MAX_POLICY_BYTES)
+			break;
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		kw_error_set(err, KW_ERR_NOT_FOUND, spec, "git show failed (no such revision or path?)");
+		goto out;
+	}
+	if (b.len > MAX_POLICY_BYTES) {
+		kw_error_set(err, KW_ERR_INVALID, spec, "policy larger than 1 MiB");
+		goto out;
+	}
+	*len = b.len;
+	*out = kw_buf_detach(&b);
+	rc = *out ? 0 : kw_error_set(err, KW_ERR_NOMEM, spec, "out of memory");
+out:
+	kw_buf_release(&b);
+	return rc;
+}
+
+/*
+ * Load a policy named on the command line: "-" is stdin; an existing file is read; otherwise
+ * REV:PATH (a colon, not a file) is read through git.
+ */
+static int load_arg(const char *arg, bool allow_git, struct kw_policy **out, struct kw_error *err)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!strcmp(arg, "-"))
+		rc = read_stdin(&text, &len, err);
+	else if (stat(arg, &st) == 0 || !allow_git || !strchr(arg, ':'))
+		rc = kw_read_file(arg, MAX_POLICY_BYTES, &text, &len, err);
+	else
+		rc = git_show(arg, &text, &len, err);
+	if (rc)
+		return -1;
+	rc = kw_policy_parse(text, len, strcmp(arg, "-") ? arg : "<stdin>", out, err);
+	free(text);
+	return rc;
+}
+
+static int policy_fmt(int argc, char **argv, struct kw_ctx *ctx)
+{
+	static const struct option opts[] = {
+	        {"check", no_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	bool check = false;
+	int c, rc = KW_EXIT_OK;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': check = true; break;
+		case 'h': return print_help(ctx, usage_fmt);
+		default: return kw_cmd_usage_error(ctx, usage_fmt, "policy fmt: unknown option");
+		}
+	}
+	if (optind >= argc)
+		return kw_cmd_usage_error(ctx, usage_fmt, "policy fmt: give at least one policy file");
+	for (int i = optind; i < argc; i++) {
+		const char *file = argv[i];
+		struct kw_buf out = KW_BUF_INIT;
+		struct kw_policy *p = NULL;
+		struct kw_error err;
+		char *text = NULL;
+		size_t len = 0;
+		struct stat st;
+
+		kw_error_clear(&err);
+		if (!strcmp(file, "-") ? read_stdin(&text, &len, &err)
+		                       : kw_read_file(file, MAX_POLICY_BYTES, &text, &len, &err)) {
+			kw_error_print(&err, ctx->err);
+			rc = KW_EXIT_ERROR;
+			continue;
+		}
+		if (kw_policy_parse(text, len, strcmp(file, "-") ? file : "<stdin>", &p, &err) ||
+		    kw_policy_format(p->doc, &out)) {
+			if (err.kind == KW_ERR_NONE)
+				kw_error_set(&err, KW_ERR_NOMEM, file, "out of memory");
+			kw_error_print(&err, ctx->err);
+			rc = KW_EXIT_ERROR;
+		} else if (!strcmp(file, "-")) {
+			fwrite(out.data, 1, out.len, ctx->out);
+		} else if (out.len != len || memcmp(out.data, text, len)) {
+			if (check) {
+				fprintf(ctx->out, "%s\n", file);
+				rc = KW_EXIT_ERROR;
+			} else if (stat(file, &st) ||
+			           kw_atomic_write(file, out.data, out.len, st.st_mode & 07777, 0, &err)) {
+				if (err.kind == KW_ERR_NONE)
+					kw_error_set(&err, KW_ERR_IO, file, "cannot stat: %s",
+					             strerror(errno));
+				kw_error_print(&err, ctx->err);
+				rc = KW_EXIT_ERROR;
+			} else {
+				fprintf(ctx->out, "%s\n", file);
+			}
+		}
+		kw_buf_release(&out);
+		kw_policy_free(p);
+		free(text);
+	}
+	return rc;
+}
+
+static int policy_diff(int argc, char **argv, struct kw_ctx *ctx)
+{
+	struct kw_policy *a = NULL, *b = NULL;
+	struct kw_buf text = KW_BUF_INIT;
+	struct kw_error err;
+	json_t *d = NULL;
+	int rc = KW_EXIT_ERROR;
+
+	if (want_help(argc, argv))
+		return print_help(ctx, usage_diff);
+	if (argc != 3 || (argv[1][0] == '-' && argv[1][1]) || (argv[2][0] == '-' && argv[2][1]))
+		return kw_cmd_usage_error(ctx, usage_diff,
+		                          "policy diff: give exactly two policies, OLD and NEW");
+	kw_error_clear(&err);
+	if (load_arg(argv[1], true, &a, &err) || load_arg(argv[2], true, &b, &err)) {
+		kw_error_print(&err, ctx->err);
+		goto out;
+	}
+	d = kw_policy_diff(a->doc, b->doc);
+	if (!d) {
+		fputs("error: out of memory\n", ctx->err);
+		goto out;
+	}
+	if (ctx->output == KW_OUTPUT_JSON && ctx->output_set) {
+		json_object_set_new(d, "old", json_string(a->file));
+		json_object_set_new(d, "new", json_string(b->file));
+		kw_json_print(d, ctx->out);
+	} else if (kw_policy_diff_render(d, kw_cmd_color(ctx), &text)) {
+		fputs("error: out of memory\n", ctx->err);
+		goto out;
+	} else {
+		fwrite(text.data, 1, text.len, ctx->out);
+	}
+	rc = json_is_true(json_object_get(d, "changed")) ? KW_EXIT_CHANGES : KW_EXIT_OK;
+out:
+	json_decref(d);
+	kw_buf_release(&text);
+	kw_policy_free(a);
+	kw_policy_free(b);
+	return rc;
+}
+
+static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
+{
+	bool json = ctx->output == KW_OUTPUT_JSON && ctx->output_set;
+	json_t *all = json ? json_array() : NULL;
+	size_t total = 0;
+	bool failed = false;
+	int first = 1;
+
+	if (want_help(argc, argv))
+		return print_lint_help(ctx);
+	if (argc > 1 && !strcmp(argv[1], "--"))
+		first = 2;
+	if (first >= argc)
+		return kw_cmd_usage_error(ctx, "usage: keywarden policy lint FILE...\n",
+		                          "policy lint: give at least one policy file");
+	for (int i = first; i < argc; i++) {
+		struct kw_policy_findings f = {0};
+		struct kw_policy *p = NULL;
+		struct kw_error err;
+
+		kw_error_clear(&err);
+		if (load_arg(argv[i], false, &p, &err) || kw_policy_lint(p, &f, &err)) {
+			kw_error_print(&err, ctx->err);
+			failed = true;
+		}
+		for (size_t k = 0; k < f.n; k++) {
+			const struct kw_policy_finding *fi = &f.items[k];
+			if (json)
+				json_array_append_new(all,
+				                      json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "file",
+				                                p->file, "code", fi->code, "severity",
+				                                kw_severity_name(fi->severity), "message",
+				                                fi->message, "line", (int)fi->line, "column",
+				                                (int)fi->col, "pointer", fi->pointer));
+			else
+				fprintf(ctx->out, "%s: %s:%u:%u: %s [%s]\n", kw_severity_name(fi->severity),
+				        p->file, fi->line, fi->col, fi->message, fi->code);
+		}
+		total += f.n;
+		kw_policy_findings_release(&f);
+		kw_policy_free(p);
+	}
+	if (json) {
+		kw_json_print(all, ctx->out);
+		json_decref(all);
+	}
+	if (failed)
+		return KW_EXIT_ERROR;
+	return total ? KW_EXIT_FINDINGS : KW_EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct kw_ctx *ctx);
+} subcommands[] = {
+        {"fmt", policy_fmt},
+        {"diff", policy_diff},
+        {"lint", policy_lint},
+};
+
+int cmd_policy(int argc, char **argv, struct kw_ctx *ctx)
+{
+	if (argc < 2)
+		return kw_cmd_usage_error(ctx, usage, "policy: give a subcommand (fmt, diff or lint)");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return print_help(ctx, usage);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1, ctx);
+	return kw_cmd_usage_error(ctx, usage, "policy: unknown subcommand '%s'", argv[1]);
+}

@@ -1,0 +1,1220 @@
+/*
+ * manifest.c - YAML manifests (libyaml's document API) into struct kw_manifest, strictly.
+ *
+ * Every problem becomes a diagnostic with file:line:col; loading goes on after an error so
+ * that validate can show them all. A document with any error is left out of set->items.
+ */
+#include "manifest/manifest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "manifest/names.h"
+#include "policy/internal.h"
+#include "util/atomic.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define MAX_FILE_BYTES    (1024 * 1024)
+#define MAX_DIAGS_PER_DOC 200
+
+struct ld {
+	struct kw_manifest_set *set;
+	const char *file;
+	const char *dir;
+	yaml_document_t *doc;
+	size_t visited;
+	size_t doc_diags;
+	bool bomb;
+	bool failed; /* this document has an error */
+	bool nomem;
+};
+
+/* ---- diagnostics ---- */
+
+static void vdiag_at(struct ld *L, enum kw_severity sev, const char *code, const char *file, unsigned line,
+                     unsigned col, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
+static void vdiag_at(struct ld *L, enum kw_severity sev, const char *code, const char *file, unsigned line,
+                     unsigned col, const char *fmt, va_list ap)
+{
+	struct kw_buf msg = KW_BUF_INIT;
+
+	if (sev >= KW_SEV_WARNING)
+		L->failed = true;
+	if (++L->doc_diags > MAX_DIAGS_PER_DOC)
+		return;
+	if (kw_buf_vappendf(&msg, fmt, ap) ||
+	    kw_diags_add(&L->set->diags, sev, code, file, line, col, "%s", msg.data ? msg.data : ""))
+		L->nomem = true;
+	kw_buf_release(&msg);
+}
+
+static void diag_node(struct ld *L, const yaml_node_t *n, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void diag_node(struct ld *L, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag_at(L, KW_SEV_ERROR, NULL, L->file, n ? (unsigned)n->start_mark.line + 1 : 0,
+	         n ? (unsigned)n->start_mark.column + 1 : 0, fmt, ap);
+	va_end(ap);
+}
+
+static void diag_at(struct ld *L, enum kw_severity sev, const char *code, const char *file, unsigned line,
+                    unsigned col, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void diag_at(struct ld *L, enum kw_severity sev, const char *code, const char *file, unsigned line,
+                    unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag_at(L, sev, code, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* An error whose place is "file:line:col" (as kw_policy_parse and kw_policy_apply_vars give). */
+static void diag_where(struct ld *L, const char *where, const char *msg)
+{
+	char file[KW_ERR_WHERE_MAX];
+	char *c2, *c1;
+	unsigned line = 0, col = 0;
+
+	snprintf(file, sizeof(file), "%s", where);
+	c2 = strrchr(file, ':');
+	if (c2) {
+		*c2 = '\0';
+		c1 = strrchr(file, ':');
+		if (c1) {
+			*c1 = '\0';
+			line = (unsigned)strtoul(c1 + 1, NULL, 10);
+			col = (unsigned)strtoul(c2 + 1, NULL, 10);
+		} else {
+			*c2 = ':';
+		}
+	}
+	diag_at(L, KW_SEV_ERROR, NULL, file, line, col, "%s", msg);
+}
+
+/* ---- node access with the alias-bomb guard ---- */
+
+static yaml_node_t *node(struct ld *L, int id)
+{
+	yaml_node_t *n;
+
+	if (L->bomb)
+		return NULL;
+	n = yaml_document_get_node(L->doc, id);
+	if (n && ++L->visited > KW_MANIFEST_MAX_ALIAS_NODES) {
+		L->bomb = true;
+		diag_node(L, n, "document expands to more than %d nodes through aliases (alias bomb?)",
+		          KW_MANIFEST_MAX_ALIAS_NODES);
+		return NULL;
+	}
+	return n;
+}
+
+static const char *type_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    (n->data.scalar.length == 0 || !strcmp((char *)n->data.scalar.value, "~") ||
+		     !strcmp((char *)n->data.scalar.value, "null")))
+			return "null";
+		return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE && !strcmp(type_name(n), "null");
+}
+
+/* The value as a string; NULL (with a diagnostic) unless a non-null scalar. */
+static const char *want_string(struct ld *L, const yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n)) {
+		diag_node(L, n, "%s must be a string, found %s", what, type_name(n));
+		return NULL;
+	}
+	if (strlen((char *)n->data.scalar.value) != n->data.scalar.length) {
+		diag_node(L, n, "%s must not contain a NUL character", what);
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+static bool want_type(struct ld *L, const yaml_node_t *n, yaml_node_type_t type, const char *what)
+{
+	if (n->type == type)
+		return true;
+	diag_node(L, n, "%s must be %s, found %s", what,
+	          type == YAML_MAPPING_NODE    ? "a mapping"
+	          : type == YAML_SEQUENCE_NODE ? "a list"
+	                                       : "a scalar",
+	          type_name(n));
+	return false;
+}
+
+static char *xstrdup(struct ld *L, const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		L->nomem = true;
+	return d;
+}
+
+/* ---- mappings: known keys, duplicates, did-you-mean ---- */
+
+struct member {
+	const char *key;
+	yaml_node_t *key_node;
+	yaml_node_t *value;
+};
+
+/*
+ * Read a mapping whose keys must be among known (NULL-terminated). Fills members[i] for
+ * known[i] (value NULL when absent). Unknown and duplicate keys are diagnosed and skipped.
+ */
+static void read_mapping(struct ld *L, yaml_node_t *map, const char *const *known, struct member *members,
+                         const char *what)
+{
+	size_t nknown = 0;
+
+	while (known[nknown])
+		nknown++;
+	memset(members, 0, nknown * sizeof(*members));
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
+		const char *key;
+		size_t i;
+
+		if (!k || !v)
+			return;
+		if (k->type != YAML_SCALAR_NODE) {
+			diag_node(L, k, "keys of %s must be strings, found %s", what, type_name(k));
+			continue;
+		}
+		key = (const char *)k->data.scalar.value;
+		for (i = 0; i < nknown; i++)
+			if (!strcmp(known[i], key))
+				break;
+		if (i == nknown) {
+			const char *hint = kw_closest_word(key, known);
+			struct kw_buf list = KW_BUF_INIT;
+			for (size_t j = 0; j < nknown; j++)
+				if (kw_buf_appendf(&list, "%s%s", j ? ", " : "", known[j]))
+					L->nomem = true;
+			if (hint)
+				diag_node(L, k, "unknown key '%s' in %s (did you mean '%s'?)", key, what,
+				          hint);
+			else
+				diag_node(L, k, "unknown key '%s' in %s (expected one of: %s)", key, what,
+				          list.data ? list.data : "");
+			kw_buf_release(&list);
+			continue;
+		}
+		if (members[i].value) {
+			diag_node(L, k, "duplicate key '%s' in %s (first at line %zu, column %zu)", key, what,
+			          members[i].key_node->start_mark.line + 1,
+			          members[i].key_node->start_mark.column + 1);
+			continue;
+		}
+		members[i].key = known[i];
+		members[i].key_node = k;
+		members[i].value = v;
+	}
+}
+
+static bool require(struct ld *L, const struct member *m, yaml_node_t *map, const char *key, const char *what)
+{
+	if (m->value)
+		return true;
+	diag_node(L, map, "missing required key '%s' in %s", key, what);
+	return false;
+}
+
+/* Generic duplicate-key check for free-form mappings (tags, vars). */
+static bool check_duplicate_key(struct ld *L, yaml_node_t *map, yaml_node_pair_t *upto, yaml_node_t *k,
+                                bool nocase, const char *what)
+{
+	for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < upto; q++) {
+		yaml_node_t *qk = yaml_document_get_node(L->doc, q->key);
+		if (!qk || qk->type != YAML_SCALAR_NODE)
+			continue;
+		if (nocase ? !strcasecmp((char *)qk->data.scalar.value, (char *)k->data.scalar.value)
+		           : !strcmp((char *)qk->data.scalar.value, (char *)k->data.scalar.value)) {
+			diag_node(L, k, "duplicate %s '%s'%s (first at line %zu, column %zu)", what,
+			          (char *)k->data.scalar.value,
+			          nocase ? " (keys are compared ignoring case)" : "", qk->start_mark.line + 1,
+			          qk->start_mark.column + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- paths ---- */
+
+/* Remove "name/.." pairs and "./" segments, lexically (manifests/../policies/x -> policies/x). */
+static void clean_path(char *p)
+{
+	char *seg[256];
+	size_t n = 0, len;
+	bool abs = p[0] == '/';
+	char *save = NULL, *tok, *copy = strdup(p), *w = p;
+
+	if (!copy)
+		return;
+	for (tok = strtok_r(copy, "/", &save); tok && n < 256; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..") && n > 0 && strcmp(seg[n - 1], ".."))
+			n--;
+		else if (!(abs && !strcmp(tok, "..") && n == 0))
+			seg[n++] = tok;
+	}
+	if (tok) { /* too deep to clean: leave as is */
+		free(copy);
+		return;
+	}
+	if (abs)
+		*w++ = '/';
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(seg[i]);
+		memmove(w, seg[i], len);
+		w += len;
+		if (i + 1 < n)
+			*w++ = '/';
+	}
+	if (w == p)
+		*w++ = '.';
+	*w = '\0';
+	free(copy);
+}
+
+static char *resolve(struct ld *L, const char *rel)
+{
+	struct kw_buf b = KW_BUF_INIT;
+	char *out;
+
+	if (rel[0] == '/' || !strcmp(L->dir, "."))
+		out = xstrdup(L, rel);
+	else if (kw_buf_appendf(&b, "%s/%s", L->dir, rel)) {
+		L->nomem = true;
+		kw_buf_release(&b);
+		return NULL;
+	} else
+		out = kw_buf_detach(&b);
+	if (out)
+		clean_path(out);
+	return out;
+}
+
+static char *dirname_of(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == file)
+		return strdup("/");
+	return strndup(file, (size_t)(slash - file));
+}
+
+/* ---- sections ---- */
+
+static void read_tags(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
+{
+	size_t cap;
+
+	if (!want_type(L, n, YAML_MAPPING_NODE, "spec.tags"))
+		return;
+	cap = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start) + 1;
+	m->tags = calloc(cap, sizeof(*m->tags));
+	if (!m->tags) {
+		L->nomem = true;
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(L, p->key), *v = node(L, p->value);
+		const char *key, *value;
+		char why[160];
+
+		if (!k || !v)
+			return;
+		if (k->type != YAML_SCALAR_NODE) {
+			diag_node(L, k, "tag keys must be strings, found %s", type_name(k));
+			continue;
+		}
+		key = (const char *)k->data.scalar.value;
+		if (check_duplicate_key(L, n, p, k, true, "tag key"))
+			continue;
+		if (kw_names_check_tag_key(key, why, sizeof(why))) {
+			diag_node(L, k, "tag key '%s' %s", key, why);
+			continue;
+		}
+		if (!strcasecmp(key, KW_MANAGED_BY_KEY)) {
+			diag_node(L, k, "tag key '%s' is reserved: keywarden adds '%s: %s' itself", key,
+			          KW_MANAGED_BY_KEY, KW_MANAGED_BY_VALUE);
+			continue;
+		}
+		if (v->type != YAML_SCALAR_NODE) {
+			diag_node(L, v, "value of tag '%s' must be a string, found %s", key, type_name(v));
+			continue;
+		}
+		value = is_null(v) ? "" : (const char *)v->data.scalar.value;
+		if (kw_names_check_tag_value(value, why, sizeof(why))) {
+			diag_node(L, v, "value of tag '%s' %s", key, why);
+			continue;
+		}
+		m->tags[m->ntags].key = xstrdup(L, key);
+		m->tags[m->ntags].value = xstrdup(L, value);
+		m->ntags++;
+	}
+}
+
+static void read_allow(struct ld *L, struct kw_inline_policy *ip, yaml_node_t *n)
+{
+	static const char *const known[] = {"code", "reason", NULL};
+	size_t count;
+
+	if (!want_type(L, n, YAML_SEQUENCE_NODE, "allow"))
+		return;
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	ip->allow = calloc(count ? count : 1, sizeof(*ip->allow));
+	if (!ip->allow) {
+		L->nomem = true;
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(L, *it);
+		struct member mm[2];
+		const char *code, *reason;
+
+		if (!e)
+			return;
+		if (!want_type(L, e, YAML_MAPPING_NODE, "an allow entry"))
+			continue;
+		read_mapping(L, e, known, mm, "an allow entry");
+		if (!require(L, &mm[0], e, "code", "an allow entry") ||
+		    !require(L, &mm[1], e, "reason", "an allow entry"))
+			continue;
+		code = want_string(L, mm[0].value, "allow.code");
+		reason = want_string(L, mm[1].value, "allow.reason");
+		if (!code || !reason)
+			continue;
+		if (!kw_names_lint_code_known(code)) {
+			diag_node(L, mm[0].value,
+			          "unknown lint code '%s' (see 'keywarden policy lint --help')", code);
+			continue;
+		}
+		if (strlen(reason) < 10) {
+			diag_node(L, mm[1].value,
+			          "allow.reason must explain why the finding is accepted (10 characters or "
+			          "more)");
+			continue;
+		}
+		ip->allow[ip->nallow].code = xstrdup(L, code);
+		ip->allow[ip->nallow].reason = xstrdup(L, reason);
+		ip->allow[ip->nallow].line = (unsigned)mm[0].key_node->start_mark.line + 1;
+		ip->allow[ip->nallow].col = (unsigned)mm[0].key_node->start_mark.column + 1;
+		ip->nallow++;
+	}
+}
+
+/* Load, template, lint one inline policy; fills document/normalized when usable. */
+static void load_inline(struct ld *L, struct kw_inline_policy *ip, yaml_node_t *vars_node, yaml_node_t *entry)
+{
+	struct kw_policy_var *vars = NULL;
+	size_t nvars = 0;
+	struct kw_policy *p = NULL;
+	struct kw_policy_findings f = {0};
+	struct kw_error err;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (vars_node && want_type(L, vars_node, YAML_MAPPING_NODE, "vars")) {
+		size_t cap =
+		        (size_t)(vars_node->data.mapping.pairs.top - vars_node->data.mapping.pairs.start);
+		vars = calloc(cap ? cap : 1, sizeof(*vars));
+		if (!vars) {
+			L->nomem = true;
+			return;
+		}
+		for (yaml_node_pair_t *q = vars_node->data.mapping.pairs.start;
+		     q < vars_node->data.mapping.pairs.top; q++) {
+			yaml_node_t *k = node(L, q->key), *v = node(L, q->value);
+			const char *name;
+			if (!k || !v)
+				goto out;
+			if (!(name = want_string(L, k, "a vars name")))
+				continue;
+			if (check_duplicate_key(L, vars_node, q, k, false, "vars name"))
+				continue;
+			if (!kw_names_var_ok(name)) {
+				diag_node(
+				        L, k,
+				        "vars name '%s' must be letters, digits, '_', '.' or '-' (no colon: "
+				        "${aws:...} are IAM policy variables)",
+				        name);
+				continue;
+			}
+			if (v->type != YAML_SCALAR_NODE || is_null(v)) {
+				diag_node(L, v, "value of vars '%s' must be a string, found %s", name,
+				          type_name(v));
+				continue;
+			}
+			vars[nvars].name = name;
+			vars[nvars].value = (const char *)v->data.scalar.value;
+			nvars++;
+		}
+	}
+	if (kw_read_file(ip->file, 1024 * 1024, &text, &len, &err)) {
+		if (err.kind == KW_ERR_NOMEM)
+			L->nomem = true;
+		else
+			diag_node(L, entry, "cannot read policy file '%s': %s", ip->file, err.msg);
+		goto out;
+	}
+	if (kw_policy_parse(text, len, ip->file, &p, &err)) {
+		if (err.kind == KW_ERR_NOMEM)
+			L->nomem = true;
+		else
+			diag_where(L, err.where, err.msg);
+		goto out;
+	}
+	if (kw_policy_apply_vars(p, vars, nvars, &err)) {
+		if (err.kind == KW_ERR_NOMEM)
+			L->nomem = true;
+		else
+			diag_where(L, err.where, err.msg);
+		goto out;
+	}
+	if (kw_policy_lint(p, &f, &err)) {
+		L->nomem = true;
+		goto out;
+	}
+	for (size_t i = 0; i < f.n; i++) {
+		struct kw_policy_finding *fi = &f.items[i];
+		struct kw_lint_allow *a = NULL;
+		for (size_t j = 0; j < ip->nallow; j++)
+			if (!strcmp(ip->allow[j].code, fi->code))
+				a = &ip->allow[j];
+		if (a && fi->severity < KW_SEV_ERROR) {
+			size_t before = L->set->diags.n;
+			a->used = true;
+			if (kw_diags_add(&L->set->diags, fi->severity, fi->code, ip->file, fi->line, fi->col,
+			                 "%s", fi->message)) {
+				L->nomem = true;
+			} else if (L->set->diags.n > before) {
+				struct kw_diag *d = &L->set->diags.items[L->set->diags.n - 1];
+				d->accepted = true;
+				d->reason = xstrdup(L, a->reason);
+			}
+			continue;
+		}
+		diag_at(L, fi->severity, fi->code, ip->file, fi->line, fi->col, "%s%s", fi->message,
+		        a ? " (errors cannot be accepted with allow)" : "");
+	}
+	for (size_t j = 0; j < ip->nallow; j++)
+		if (!ip->allow[j].used)
+			diag_at(L, KW_SEV_INFO, NULL, L->file, ip->allow[j].line, ip->allow[j].col,
+			        "allow %s matches no finding in %s (remove it?)", ip->allow[j].code,
+			        ip->file);
+	ip->document = kw_policy_compact(p->doc);
+	ip->normalized = kw_policy_normalize(p->doc);
+	if (!ip->document || !ip->normalized)
+		L->nomem = true;
+out:
+	kw_policy_findings_release(&f);
+	kw_policy_free(p);
+	free(text);
+	free(vars);
+}
+
+static void read_policies(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
+{
+	static const char *const known[] = {"inline", "managed", "name", "vars", "allow", NULL};
+	size_t count, total = 0;
+
+	if (!want_type(L, n, YAML_SEQUENCE_NODE, "spec.policies"))
+		return;
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	m->inline_policies = calloc(count ? count : 1, sizeof(*m->inline_policies));
+	m->managed_policies = calloc(count ? count : 1, sizeof(*m->managed_policies));
+	if (!m->inline_policies || !m->managed_policies) {
+		L->nomem = true;
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(L, *it);
+		struct member mm[5];
+		const char *s;
+
+		if (!e)
+			return;
+		if (!want_type(L, e, YAML_MAPPING_NODE, "a policies entry"))
+			continue;
+		read_mapping(L, e, known, mm, "a policies entry");
+		if (!!mm[0].value == !!mm[1].value) {
+			diag_node(L, e,
+			          "a policies entry needs exactly one of 'inline' (a policy file) or "
+			          "'managed' (an ARN)");
+			continue;
+		}
+		if (mm[1].value) {
+			for (int k = 2; k < 5; k++)
+				if (mm[k].value)
+					diag_node(L, mm[k].key_node, "'%s' applies to inline policies only",
+					          mm[k].key);
+			if (!(s = want_string(L, mm[1].value, "managed")))
+				continue;
+			if (!kw_names_policy_arn_ok(s)) {
+				diag_node(L, mm[1].value,
+				          "managed policy ARN '%s' is malformed (expected "
+				          "arn:PARTITION:iam::ACCOUNT|aws:policy/[PATH/]NAME)",
+				          s);
+				continue;
+			}
+			for (size_t j = 0; j < m->nmanaged; j++)
+				if (!strcmp(m->managed_policies[j].arn, s))
+					diag_node(L, mm[1].value, "managed policy '%s' is listed twice", s);
+			m->managed_policies[m->nmanaged].arn = xstrdup(L, s);
+			m->managed_policies[m->nmanaged].line = (unsigned)mm[1].value->start_mark.line + 1;
+			m->managed_policies[m->nmanaged].col = (unsigned)mm[1].value->start_mark.column + 1;
+			m->nmanaged++;
+			continue;
+		}
+		{
+			struct kw_inline_policy *ip = &m->inline_policies[m->ninline];
+			const char *name = NULL;
+			char *base;
+			if (!(s = want_string(L, mm[0].value, "inline")))
+				continue;
+			m->ninline++;
+			ip->line = (unsigned)mm[0].value->start_mark.line + 1;
+			ip->col = (unsigned)mm[0].value->start_mark.column + 1;
+			ip->file = resolve(L, s);
+			if (mm[2].value && !(name = want_string(L, mm[2].value, "name")))
+				continue;
+			base = name ? strdup(name) : kw_names_policy_name_from_file(s);
+			if (!base) {
+				L->nomem = true;
+				continue;
+			}
+			if (!kw_names_policy_name_ok(base))
+				diag_node(L, mm[2].value ? mm[2].value : mm[0].value,
+				          "policy name '%s' must be 1-128 characters of letters, digits and "
+				          "+=,.@_- "
+				          "(set 'name:' to choose another)",
+				          base);
+			for (size_t j = 0; j + 1 < m->ninline; j++)
+				if (m->inline_policies[j].name && !strcmp(m->inline_policies[j].name, base))
+					diag_node(L, mm[0].value,
+					          "two inline policies are named '%s' (set 'name:' on one)",
+					          base);
+			ip->name = base;
+			if (mm[4].value)
+				read_allow(L, ip, mm[4].value);
+			if (ip->file)
+				load_inline(L, ip, mm[3].value, mm[0].value);
+			if (ip->document)
+				total += kw_names_text_size(ip->document);
+		}
+	}
+	if (total > KW_POLICY_MAX_INLINE_GROUP)
+		diag_node(
+		        L, n,
+		        "inline policies of group '%s' together hold %zu characters, over IAM's quota of %d",
+		        m->group_name ? m->group_name : "?", total, KW_POLICY_MAX_INLINE_GROUP);
+	if (m->nmanaged > KW_MANIFEST_MAX_MANAGED)
+		diag_node(L, n, "%zu managed policies, over IAM's quota of %d per group", m->nmanaged,
+		          KW_MANIFEST_MAX_MANAGED);
+}
+
+static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
+{
+	static const char *const known[] = {"profile", "file", "stdout", "exec", "region", "output", NULL};
+	size_t count;
+
+	if (!want_type(L, n, YAML_SEQUENCE_NODE, "accessKeys.deliver"))
+		return;
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	m->deliver = calloc(count ? count : 1, sizeof(*m->deliver));
+	if (!m->deliver) {
+		L->nomem = true;
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = node(L, *it);
+		struct member mm[6];
+		struct kw_deliver *d;
+		int kinds = 0;
+		const char *s;
+
+		if (!e)
+			return;
+		if (!want_type(L, e, YAML_MAPPING_NODE, "a deliver entry"))
+			continue;
+		read_mapping(L, e, known, mm, "a deliver entry");
+		for (int k = 0; k < 4; k++)
+			kinds += mm[k].value != NULL;
+		if (kinds != 1) {
+			diag_node(
+			        L, e,
+			        "a deliver entry needs exactly one of 'profile', 'file', 'stdout' or 'exec'");
+			continue;
+		}
+		if (!mm[0].value && (mm[4].value || mm[5].value)) {
+			diag_node(L, (mm[4].value ? mm[4] : mm[5]).key_node,
+			          "'%s' applies to 'profile' delivery only",
+			          (mm[4].value ? mm[4] : mm[5]).key);
+			continue;
+		}
+		d = &m->deliver[m->ndeliver];
+		d->line = (unsigned)e->start_mark.line + 1;
+		d->col = (unsigned)e->start_mark.column + 1;
+		if (mm[0].value) {
+			d->kind = KW_DELIVER_PROFILE;
+			if (!(s = want_string(L, mm[0].value, "profile")))
+				continue;
+			if (!kw_names_profile_ok(s)) {
+				diag_node(L, mm[0].value,
+				          "profile name '%s' must be 1-64 characters without spaces, '[' or "
+				          "']'",
+				          s);
+				continue;
+			}
+			d->profile = xstrdup(L, s);
+			if (mm[4].value && (s = want_string(L, mm[4].value, "region"))) {
+				if (!kw_names_region_ok(s))
+					diag_node(L, mm[4].value,
+					          "region '%s' is not a region name such as eu-west-1", s);
+				d->region = xstrdup(L, s);
+			}
+			if (mm[5].value && (s = want_string(L, mm[5].value, "output"))) {
+				if (strcmp(s, "json") && strcmp(s, "text") && strcmp(s, "table") &&
+				    strcmp(s, "yaml") && strcmp(s, "yaml-stream"))
+					diag_node(
+					        L, mm[5].value,
+					        "output '%s' must be json, text, table, yaml or yaml-stream",
+					        s);
+				d->output = xstrdup(L, s);
+			}
+		} else if (mm[1].value) {
+			d->kind = KW_DELIVER_FILE;
+			if (!(s = want_string(L, mm[1].value, "file")))
+				continue;
+			if (s[strlen(s) - 1] == '/') {
+				diag_node(L, mm[1].value, "file '%s' names a folder; give a file path", s);
+				continue;
+			}
+			d->path = resolve(L, s);
+		} else if (mm[2].value) {
+			d->kind = KW_DELIVER_STDOUT;
+			if (mm[2].value->type != YAML_SCALAR_NODE ||
+			    strcmp((char *)mm[2].value->data.scalar.value, "true")) {
+				diag_node(L, mm[2].value, "stdout must be true");
+				continue;
+			}
+		} else {
+			d->kind = KW_DELIVER_EXEC;
+			if (!(s = want_string(L, mm[3].value, "exec")))
+				continue;
+			if (!s[strspn(s, " \t")]) {
+				diag_node(L, mm[3].value, "exec must name a command");
+				continue;
+			}
+			d->command = xstrdup(L, s);
+		}
+		m->ndeliver++;
+	}
+}
+
+static void read_access_keys(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
+{
+	static const char *const known[] = {"maxAgeDays", "deliver", NULL};
+	struct member mm[2];
+
+	if (!want_type(L, n, YAML_MAPPING_NODE, "spec.accessKeys"))
+		return;
+	read_mapping(L, n, known, mm, "spec.accessKeys");
+	if (mm[0].value) {
+		yaml_node_t *v = mm[0].value;
+		const char *s = (const char *)v->data.scalar.value;
+		long days;
+		if (v->type != YAML_SCALAR_NODE || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !*s ||
+		    strspn(s, "0123456789") != strlen(s) || strlen(s) > 6) {
+			diag_node(L, v, "accessKeys.maxAgeDays must be a whole number of days, found %s",
+			          v->type == YAML_SCALAR_NODE ? "a string" : type_name(v));
+		} else {
+			days = strtol(s, NULL, 10);
+			if (days < 1 || days > 3650)
+				diag_node(L, v, "accessKeys.maxAgeDays must be between 1 and 3650, found %ld",
+				          days);
+			else
+				m->max_age_days = (int)days;
+		}
+	}
+	if (mm[1].value)
+		read_deliver(L, m, mm[1].value);
+}
+
+static void read_spec(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
+{
+	static const char *const known[] = {"path",    "tags", "policies",   "permissionsBoundary",
+	                                    "console", "mfa",  "accessKeys", NULL};
+	struct member mm[7];
+	const char *s;
+	char why[160];
+
+	if (!want_type(L, n, YAML_MAPPING_NODE, "spec"))
+		return;
+	read_mapping(L, n, known, mm, "spec");
+	if (mm[0].value && (s = want_string(L, mm[0].value, "spec.path"))) {
+		if (kw_names_check_path(s, why, sizeof(why)))
+			diag_node(L, mm[0].value, "path '%s' %s", s, why);
+		else {
+			free(m->path);
+			m->path = xstrdup(L, s);
+		}
+	}
+	if (mm[1].value)
+		read_tags(L, m, mm[1].value);
+	if (m->ntags + 1 > KW_MANIFEST_MAX_TAGS)
+		diag_node(L, mm[1].value, "%zu tags plus '%s: %s' is over IAM's quota of %d tags per user",
+		          m->ntags, KW_MANAGED_BY_KEY, KW_MANAGED_BY_VALUE, KW_MANIFEST_MAX_TAGS);
+	if (!m->tags && !(m->tags = calloc(1, sizeof(*m->tags))))
+		L->nomem = true;
+	else {
+		m->tags[m->ntags].key = xstrdup(L, KW_MANAGED_BY_KEY);
+		m->tags[m->ntags].value = xstrdup(L, KW_MANAGED_BY_VALUE);
+		m->ntags++;
+	}
+	if (mm[2].value)
+		read_policies(L, m, mm[2].value);
+	if (mm[3].value && (s = want_string(L, mm[3].value, "spec.permissionsBoundary"))) {
+		if (!kw_names_policy_arn_ok(s))
+			diag_node(L, mm[3].value,
+			          "permissionsBoundary '%s' is not a policy ARN "
+			          "(arn:PARTITION:iam::ACCOUNT|aws:policy/[PATH/]NAME)",
+			          s);
+		else
+			m->permissions_boundary = xstrdup(L, s);
+	}
+	if (mm[4].value && (s = want_string(L, mm[4].value, "spec.console")) && strcmp(s, "disabled"))
+		diag_node(L, mm[4].value,
+		          "console must be 'disabled': a service account never gets a password (found '%s')",
+		          s);
+	if (mm[5].value && (s = want_string(L, mm[5].value, "spec.mfa"))) {
+		if (!strcmp(s, "virtual"))
+			m->mfa = KW_MFA_VIRTUAL;
+		else if (!strcmp(s, "none"))
+			m->mfa = KW_MFA_NONE;
+		else
+			diag_node(L, mm[5].value, "mfa must be 'virtual' or 'none', found '%s'", s);
+	}
+	if (mm[6].value)
+		read_access_keys(L, m, mm[6].value);
+}
+
+static void read_metadata(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
+{
+	static const char *const known[] = {"name", NULL};
+	struct member mm[1];
+	const char *s;
+	char why[160];
+
+	if (!want_type(L, n, YAML_MAPPING_NODE, "metadata"))
+		return;
+	read_mapping(L, n, known, mm, "metadata");
+	if (!require(L, &mm[0], n, "name", "metadata") || !(s = want_string(L, mm[0].value, "metadata.name")))
+		return;
+	if (kw_names_check_account(s, why, sizeof(why))) {
+		diag_node(L, mm[0].value, "metadata.name '%s' %s", s, why);
+		return;
+	}
+	m->name = xstrdup(L, s);
+	m->user_name = kw_names_account(s);
+	m->group_name = kw_names_account(s);
+	if (!m->user_name || !m->group_name)
+		L->nomem = true;
+}
+
+static void manifest_free(struct kw_manifest *m)
+{
+	if (!m)
+		return;
+	free(m->file);
+	free(m->dir);
+	free(m->name);
+	free(m->user_name);
+	free(m->group_name);
+	free(m->path);
+	for (size_t i = 0; i < m->ntags; i++) {
+		free(m->tags[i].key);
+		free(m->tags[i].value);
+	}
+	free(m->tags);
+	for (size_t i = 0; m->inline_policies && i < m->ninline; i++) {
+		struct kw_inline_policy *ip = &m->inline_policies[i];
+		free(ip->file);
+		free(ip->name);
+		free(ip->document);
+		json_decref(ip->normalized);
+		for (size_t j = 0; j < ip->nallow; j++) {
+			free(ip->allow[j].code);
+			free(ip->allow[j].reason);
+		}
+		free(ip->allow);
+	}
+	free(m->inline_policies);
+	for (size_t i = 0; m->managed_policies && i < m->nmanaged; i++)
+		free(m->managed_policies[i].arn);
+	free(m->managed_policies);
+	free(m->permissions_boundary);
+	for (size_t i = 0; m->deliver && i < m->ndeliver; i++) {
+		free(m->deliver[i].profile);
+		free(m->deliver[i].region);
+		free(m->deliver[i].output);
+		free(m->deliver[i].path);
+		free(m->deliver[i].command);
+	}
+	free(m->deliver);
+	free(m);
+}
+
+static int set_push(struct kw_manifest_set *set, struct kw_manifest *m)
+{
+	struct kw_manifest **p = realloc(set->items, (set->n + 1) * sizeof(*p));
+
+	if (!p)
+		return -1;
+	set->items = p;
+	set->items[set->n++] = m;
+	return 0;
+}
+
+static void read_document(struct ld *L, yaml_node_t *root, unsigned index)
+{
+	static const char *const known[] = {"apiVersion", "kind", "metadata", "spec", NULL};
+	struct member mm[4];
+	struct kw_manifest *m;
+	const char *s;
+
+	if (!want_type(L, root, YAML_MAPPING_NODE, "a manifest document"))
+		return;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		L->nomem = true;
+		return;
+	}
+	m->file = xstrdup(L, L->file);
+	m->dir = xstrdup(L, L->dir);
+	m->doc_index = index;
+	m->line = (unsigned)root->start_mark.line + 1;
+	m->col = (unsigned)root->start_mark.column + 1;
+	m->path = xstrdup(L, "/");
+	m->mfa = KW_MFA_VIRTUAL;
+	m->max_age_days = KW_MANIFEST_DEFAULT_AGE;
+	read_mapping(L, root, known, mm, "a manifest");
+	if (require(L, &mm[0], root, "apiVersion", "a manifest") &&
+	    (s = want_string(L, mm[0].value, "apiVersion")) && strcmp(s, KW_MANIFEST_API_VERSION))
+		diag_node(L, mm[0].value, "apiVersion must be '%s', found '%s'", KW_MANIFEST_API_VERSION, s);
+	if (require(L, &mm[1], root, "kind", "a manifest") && (s = want_string(L, mm[1].value, "kind")) &&
+	    strcmp(s, KW_MANIFEST_KIND))
+		diag_node(L, mm[1].value, "kind must be '%s', found '%s'", KW_MANIFEST_KIND, s);
+	if (require(L, &mm[2], root, "metadata", "a manifest"))
+		read_metadata(L, m, mm[2].value);
+	if (mm[3].value)
+		read_spec(L, m, mm[3].value);
+	else {
+		require(L, &mm[3], root, "spec", "a manifest");
+	}
+	if (L->failed || L->nomem || !m->name || set_push(L->set, m)) {
+		if (!L->failed && !L->nomem && m->name)
+			L->nomem = true;
+		manifest_free(m);
+	}
+}
+
+static void load_text(struct ld *L, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	unsigned index = 0;
+
+	if (!yaml_parser_initialize(&parser)) {
+		L->nomem = true;
+		return;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	for (;;) {
+		yaml_document_t doc;
+		yaml_node_t *root;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			L->doc_diags = 0;
+			if (parser.error == YAML_MEMORY_ERROR)
+				L->nomem = true;
+			else
+				diag_at(L, KW_SEV_ERROR, NULL, L->file,
+				        (unsigned)parser.problem_mark.line + 1,
+				        (unsigned)parser.problem_mark.column + 1, "invalid YAML: %s%s%s",
+				        parser.problem ? parser.problem : "syntax error",
+				        parser.context ? " " : "", parser.context ? parser.context : "");
+			break;
+		}
+		root = yaml_document_get_root_node(&doc);
+		if (!root) {
+			yaml_document_delete(&doc);
+			if (parser.stream_end_produced)
+				break;
+			continue;
+		}
+		L->doc = &doc;
+		L->visited = 0;
+		L->doc_diags = 0;
+		L->bomb = false;
+		L->failed = false;
+		if (!is_null(root))
+			read_document(L, root, index);
+		index++;
+		L->doc = NULL;
+		yaml_document_delete(&doc);
+		if (L->nomem)
+			break;
+	}
+	yaml_parser_delete(&parser);
+}
+
+/* ---- files and folders ---- */
+
+static int load_file(struct kw_manifest_set *set, const char *file, struct kw_error *err)
+{
+	struct ld L = {.set = set, .file = file};
+	char *text = NULL, *dir = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (kw_read_file(file, MAX_FILE_BYTES, &text, &len, err))
+		return -1;
+	if (!(dir = dirname_of(file))) {
+		kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
+		goto out;
+	}
+	L.dir = dir;
+	set->nfiles++;
+	load_text(&L, text, len);
+	if (L.nomem) {
+		kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(dir);
+	free(text);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static int collect(const char *dirpath, struct names *out, int depth, struct kw_error *err)
+{
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (depth > 32)
+		return kw_error_set(err, KW_ERR_INVALID, dirpath, "folders nested too deep");
+	d = opendir(dirpath);
+	if (!d)
+		return kw_error_set(err, KW_ERR_IO, dirpath, "cannot read folder: %s", strerror(errno));
+	while (rc == 0 && (e = readdir(d))) {
+		struct kw_buf path = KW_BUF_INIT;
+		struct stat st;
+		size_t len = strlen(e->d_name);
+		bool yaml = (len > 5 && !strcmp(e->d_name + len - 5, ".yaml")) ||
+		            (len > 4 && !strcmp(e->d_name + len - 4, ".yml"));
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (kw_buf_appendf(&path, "%s%s%s", dirpath, dirpath[strlen(dirpath) - 1] == '/' ? "" : "/",
+		                   e->d_name)) {
+			rc = kw_error_set(err, KW_ERR_NOMEM, dirpath, "out of memory");
+		} else if (stat(path.data, &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc = collect(path.data, out, depth + 1, err);
+		} else if (yaml) {
+			char **p = realloc(out->v, (out->n + 1) * sizeof(*p));
+			if (!p) {
+				rc = kw_error_set(err, KW_ERR_NOMEM, dirpath, "out of memory");
+			} else {
+				out->v = p;
+				out->v[out->n++] = kw_buf_detach(&path);
+			}
+		}
+		kw_buf_release(&path);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int finish(struct kw_manifest_set *set, struct kw_error *err)
+{
+	struct kw_diag *first = NULL;
+
+	/* one manifest per account: IAM user names are unique ignoring case */
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t j = 0; j < i; j++) {
+			struct kw_manifest *a = set->items[j], *b = set->items[i];
+			if (!a || !b || strcasecmp(a->user_name, b->user_name))
+				continue;
+			if (kw_diags_add(&set->diags, KW_SEV_ERROR, NULL, b->file, b->line, b->col,
+			                 "service account '%s' is defined twice: here and at %s:%u:%u",
+			                 b->name, a->file, a->line, a->col))
+				return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		}
+	set->nerrors = 0;
+	for (size_t i = 0; i < set->diags.n; i++) {
+		struct kw_diag *d = &set->diags.items[i];
+		if (d->severity >= KW_SEV_WARNING && !d->accepted) {
+			if (!first)
+				first = d;
+			set->nerrors++;
+		}
+	}
+	if (!first)
+		return 0;
+	{
+		char where[KW_ERR_WHERE_MAX];
+		if (first->line)
+			snprintf(where, sizeof(where), "%s:%u:%u", first->file, first->line, first->col);
+		else
+			snprintf(where, sizeof(where), "%s", first->file);
+		if (set->nerrors > 1)
+			return kw_error_set(err, KW_ERR_INVALID, where, "%s (and %zu more)", first->message,
+			                    set->nerrors - 1);
+		return kw_error_set(err, KW_ERR_INVALID, where, "%s", first->message);
+	}
+}
+
+int kw_manifest_load_paths(const char *const *paths, size_t n, struct kw_manifest_set **out,
+                           struct kw_error *err)
+{
+	struct kw_manifest_set *set = calloc(1, sizeof(*set));
+	int rc = -1;
+
+	*out = NULL;
+	if (!set)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(paths[i], &st)) {
+			kw_error_set(err, KW_ERR_IO, paths[i], "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			struct names names = {0};
+			int r = collect(paths[i], &names, 0, err);
+			if (!r)
+				qsort(names.v, names.n, sizeof(char *), cmp_str);
+			for (size_t j = 0; !r && j < names.n; j++)
+				r = load_file(set, names.v[j], err);
+			for (size_t j = 0; j < names.n; j++)
+				free(names.v[j]);
+			free(names.v);
+			if (r)
+				goto out;
+		} else if (load_file(set, paths[i], err)) {
+			goto out;
+		}
+	}
+	rc = finish(set, err);
+	if (rc == 0 || err->kind == KW_ERR_INVALID) {
+		*out = set;
+		set = NULL;
+	}
+out:
+	kw_manifest_set_free(set);
+	return rc;
+}
+
+int kw_manifest_load_buffer(const char *text, size_t len, const char *file, struct kw_manifest_set **out,
+                            struct kw_error *err)
+{
+	struct kw_manifest_set *set = calloc(1, sizeof(*set));
+	struct ld L = {.set = set, .file = file};
+	char *dir = dirname_of(file);
+	int rc = -1;
+
+	*out = NULL;
+	if (!set || !dir) {
+		kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
+		goto out;
+	}
+	L.dir = dir;
+	set->nfiles = 1;
+	load_text(&L, text, len);
+	if (L.nomem) {
+		kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
+		goto out;
+	}
+	rc = finish(set, err);
+	if (rc == 0 || err->kind == KW_ERR_INVALID) {
+		*out = set;
+		set = NULL;
+	}
+out:
+	free(dir);
+	kw_manifest_set_free(set);
+	return rc;
+}
+
+void kw_manifest_set_free(struct kw_manifest_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		manifest_free(set->items[i]);
+	free(set->items);
+	kw_diags_release(&set->diags);
+	free(set);
+}
+
+const struct kw_manifest *kw_manifest_find_user(const struct kw_manifest_set *set, const char *user_name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcasecmp(set->items[i]->user_name, user_name))
+			return set->items[i];
+	return NULL;
+}
+
+const struct kw_manifest *kw_manifest_find_name(const struct kw_manifest_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->items[i]->name, name))
+			return set->items[i];
+	return NULL;
+}

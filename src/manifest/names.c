@@ -1,0 +1,246 @@
+/*
+ * names.c - IAM names and limits (see names.h for sources).
+ */
+#include "manifest/names.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/policy.h"
+
+#define WHY(...) (snprintf(why, whysize, __VA_ARGS__), -1)
+
+char *kw_names_account(const char *name)
+{
+	size_t n = strlen(KW_ACCOUNT_PREFIX) + strlen(name) + 1;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s%s", KW_ACCOUNT_PREFIX, name);
+	return s;
+}
+
+static bool iam_name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("_+=,.@-", c);
+}
+
+bool kw_names_iam_name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (; *s; s++)
+		if (!iam_name_char((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int kw_names_check_account(const char *name, char *why, size_t whysize)
+{
+	size_t max = KW_USER_NAME_MAX - strlen(KW_ACCOUNT_PREFIX);
+
+	if (!*name)
+		return WHY("must not be empty");
+	for (const char *c = name; *c; c++)
+		if (!iam_name_char((unsigned char)*c))
+			return WHY("must use only letters, digits and +=,.@_- (IAM user names), found '%c'",
+			           *c);
+	if (strlen(name) > max)
+		return WHY("is %zu characters: user name '%s<name>' must be at most %d, so at most %zu",
+		           strlen(name), KW_ACCOUNT_PREFIX, KW_USER_NAME_MAX, max);
+	return 0;
+}
+
+int kw_names_check_path(const char *path, char *why, size_t whysize)
+{
+	size_t n = strlen(path);
+
+	if (n == 0 || path[0] != '/' || path[n - 1] != '/')
+		return WHY("must start and end with '/'");
+	if (n > KW_PATH_MAX)
+		return WHY("must be at most %d characters", KW_PATH_MAX);
+	for (const char *c = path; *c; c++)
+		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7E)
+			return WHY("must use printable ASCII without spaces");
+	if (strstr(path, "//"))
+		return WHY("must not contain an empty segment '//'");
+	return 0;
+}
+
+/* Code points of s, or (size_t)-1 for invalid UTF-8. */
+static size_t utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+		int extra = c < 0x80             ? 0
+		            : (c & 0xE0) == 0xC0 ? 1
+		            : (c & 0xF0) == 0xE0 ? 2
+		            : (c & 0xF8) == 0xF0 ? 3
+		                                 : -1;
+		if (extra < 0)
+			return (size_t)-1;
+		s++;
+		for (int i = 0; i < extra; i++, s++)
+			if (((unsigned char)*s & 0xC0) != 0x80)
+				return (size_t)-1;
+		n++;
+	}
+	return n;
+}
+
+/* IAM tag characters: letters, spaces and numbers in any script, and _ . : / = + - @. */
+static int check_tag_chars(const char *s, char *why, size_t whysize)
+{
+	for (const char *c = s; *c; c++) {
+		unsigned char u = (unsigned char)*c;
+		if (u >= 0x80)
+			continue; /* non-ASCII letters and numbers (\p{L}, \p{N}) */
+		if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+		    strchr(" _.:/=+-@", u))
+			continue;
+		return WHY("holds '%c': IAM tags allow letters, digits, spaces and _ . : / = + - @", u);
+	}
+	return 0;
+}
+
+int kw_names_check_tag_key(const char *key, char *why, size_t whysize)
+{
+	size_t n = utf8_len(key);
+
+	if (n == (size_t)-1)
+		return WHY("is not valid UTF-8");
+	if (n < 1 || n > KW_TAG_KEY_MAX)
+		return WHY("must be 1 to %d characters, found %zu", KW_TAG_KEY_MAX, n);
+	if (!strncasecmp(key, "aws:", 4))
+		return WHY("must not start with 'aws:' (reserved for AWS)");
+	return check_tag_chars(key, why, whysize);
+}
+
+int kw_names_check_tag_value(const char *value, char *why, size_t whysize)
+{
+	size_t n = utf8_len(value);
+
+	if (n == (size_t)-1)
+		return WHY("is not valid UTF-8");
+	if (n > KW_TAG_VALUE_MAX)
+		return WHY("must be at most %d characters, found %zu", KW_TAG_VALUE_MAX, n);
+	return check_tag_chars(value, why, whysize);
+}
+
+bool kw_names_policy_arn_ok(const char *arn)
+{
+	static const char *const partitions[] = {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", NULL};
+	const char *p, *rest = NULL, *name;
+	size_t digits;
+
+	if (strncmp(arn, "arn:", 4))
+		return false;
+	p = arn + 4;
+	for (size_t i = 0; partitions[i]; i++) {
+		size_t n = strlen(partitions[i]);
+		if (!strncmp(p, partitions[i], n) && !strncmp(p + n, ":iam::", 6))
+			rest = p + n + 6;
+	}
+	if (!rest)
+		return false;
+	if (!strncmp(rest, "aws:", 4)) {
+		rest += 4;
+	} else {
+		digits = strspn(rest, "0123456789");
+		if (digits != 12 || rest[12] != ':')
+			return false;
+		rest += 13;
+	}
+	if (strncmp(rest, "policy/", 7))
+		return false;
+	rest += 7;
+	name = strrchr(rest, '/');
+	name = name ? name + 1 : rest;
+	for (const char *c = rest; c < name; c++) /* path part: printable ASCII */
+		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7E)
+			return false;
+	if (strlen(arn) > 2048)
+		return false;
+	return kw_names_iam_name_ok(name, KW_POLICY_NAME_MAX);
+}
+
+bool kw_names_policy_name_ok(const char *name)
+{
+	return kw_names_iam_name_ok(name, KW_POLICY_NAME_MAX);
+}
+
+char *kw_names_policy_name_from_file(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".json"))
+		n -= 5;
+	return strndup(base, n);
+}
+
+bool kw_names_profile_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (; *name; name++)
+		if ((unsigned char)*name <= 0x20 || (unsigned char)*name >= 0x7F || strchr("[]#;", *name))
+			return false;
+	return true;
+}
+
+bool kw_names_region_ok(const char *r)
+{
+	size_t n = strlen(r), parts = 0;
+
+	if (n < 6 || n > 32 || r[n - 1] < '0' || r[n - 1] > '9')
+		return false;
+	for (const char *c = r; *c; c++) {
+		if (*c == '-')
+			parts++;
+		else if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+			return false;
+	}
+	return parts >= 2 && r[0] != '-' && !strstr(r, "--");
+}
+
+bool kw_names_var_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (; *name; name++) {
+		unsigned char c = (unsigned char)*name;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("_.-", c)))
+			return false;
+	}
+	return true;
+}
+
+bool kw_names_lint_code_known(const char *code)
+{
+	return kw_policy_lint_code_info(code, NULL) != NULL;
+}
+
+size_t kw_names_text_size(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80 && !strchr(" \t\r\n", *s))
+			n++;
+	return n;
+}

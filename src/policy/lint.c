@@ -1,0 +1,704 @@
+/*
+ * lint.c - IAM policy grammar and least-privilege findings with stable codes.
+ *
+ * Sources: IAM User Guide, "IAM JSON policy element reference" (elements, Sid characters,
+ * Version values), "IAM JSON policy elements: Condition operators" (operator names,
+ * ForAllValues/ForAnyValue, ...IfExists), "IAM and AWS STS quotas" (5,120 characters for a
+ * group's inline policies); privilege escalation paths as catalogued by Rhino Security Labs
+ * ("AWS IAM Privilege Escalation – Methods and Mitigation").
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/internal.h"
+#include "policy/policy.h"
+#include "util/error.h"
+
+static const struct code_info {
+	const char *code;
+	enum kw_severity severity;
+	const char *summary;
+} codes[] = {
+        {"KWP001", KW_SEV_ERROR, "invalid policy grammar"},
+        {"KWP002", KW_SEV_WARNING, "Version missing (IAM then uses 2008-10-17: no policy variables)"},
+        {"KWP003", KW_SEV_WARNING, "Version is not 2012-10-17"},
+        {"KWP010", KW_SEV_ERROR, "Allow with Action \"*\" (full administrator)"},
+        {"KWP011", KW_SEV_WARNING, "Allow with a whole service (\"service:*\")"},
+        {"KWP012", KW_SEV_WARNING, "Allow with NotAction"},
+        {"KWP013", KW_SEV_WARNING, "Allow with NotResource"},
+        {"KWP020", KW_SEV_WARNING, "write or permissions-management actions on Resource \"*\""},
+        {"KWP021", KW_SEV_WARNING, "privilege-escalation action"},
+        {"KWP030", KW_SEV_ERROR, "larger than IAM's quota for a group's inline policies (5,120 characters)"},
+        {"KWP040", KW_SEV_ERROR, "malformed action name"},
+        {"KWP041", KW_SEV_ERROR, "unknown condition operator"},
+        {"KWP042", KW_SEV_ERROR, "Principal or NotPrincipal in an identity-based policy"},
+        {"KWP043", KW_SEV_ERROR, "duplicate Sid"},
+        {"KWP050", KW_SEV_WARNING, "template placeholder ${NAME} not filled"},
+};
+
+const char *kw_policy_lint_code_info(const char *code, enum kw_severity *severity)
+{
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (!strcmp(codes[i].code, code)) {
+			if (severity)
+				*severity = codes[i].severity;
+			return codes[i].summary;
+		}
+	return NULL;
+}
+
+const char *kw_policy_lint_code_at(size_t i)
+{
+	return i < sizeof(codes) / sizeof(codes[0]) ? codes[i].code : NULL;
+}
+
+/* Actions that let a principal give itself more rights (privilege escalation). */
+static const char *const escalation[] = {
+        "iam:PassRole",
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:AttachUserPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutUserPolicy",
+        "iam:PutGroupPolicy",
+        "iam:PutRolePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:AddUserToGroup",
+        "iam:CreatePolicy",
+        "iam:DeleteUserPermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:PutUserPermissionsBoundary",
+        "iam:PutRolePermissionsBoundary",
+        NULL,
+};
+
+/* Verbs of read-only actions; any other action is treated as a write. */
+static const char *const read_verbs[] = {"Get",      "List",  "Describe", "Head",   "Search",
+                                         "Lookup",   "Query", "Scan",     "Select", "View",
+                                         "BatchGet", "Check", "Read",     NULL};
+
+static const char *const condition_ops[] = {
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+        "Bool",
+        "BinaryEquals",
+        "IpAddress",
+        "NotIpAddress",
+        "ArnEquals",
+        "ArnLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+        "Null",
+        NULL,
+};
+
+static const char *const top_keys[] = {"Version", "Id", "Statement", NULL};
+static const char *const statement_keys[] = {"Sid",       "Effect",   "Principal",   "NotPrincipal", "Action",
+                                             "NotAction", "Resource", "NotResource", "Condition",    NULL};
+
+struct lint {
+	const struct kw_policy *p;
+	struct kw_policy_findings *out;
+	struct kw_buf ptr;
+	bool nomem;
+	json_t *sids;
+};
+
+static void finding(struct lint *L, const char *code, bool at_key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void finding(struct lint *L, const char *code, bool at_key, const char *fmt, ...)
+{
+	struct kw_policy_findings *f = L->out;
+	struct kw_policy_finding *it;
+	struct kw_buf msg = KW_BUF_INIT;
+	const char *ptr = L->ptr.data ? L->ptr.data : "";
+	va_list ap;
+	int r;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		struct kw_policy_finding *n = realloc(f->items, cap * sizeof(*n));
+		if (!n) {
+			L->nomem = true;
+			return;
+		}
+		f->items = n;
+		f->cap = cap;
+	}
+	va_start(ap, fmt);
+	r = kw_buf_vappendf(&msg, fmt, ap);
+	va_end(ap);
+	it = &f->items[f->n];
+	memset(it, 0, sizeof(*it));
+	it->code = code;
+	kw_policy_lint_code_info(code, &it->severity);
+	it->message = r ? NULL : kw_buf_detach(&msg);
+	it->pointer = strdup(ptr);
+	if (!it->message || !it->pointer) {
+		free(it->message);
+		free(it->pointer);
+		kw_buf_release(&msg);
+		L->nomem = true;
+		return;
+	}
+	if (at_key)
+		kw_policy_key_position(L->p, ptr, &it->line, &it->col);
+	else
+		kw_policy_position(L->p, ptr, &it->line, &it->col);
+	f->n++;
+}
+
+static const char *type_of(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+static bool push(struct lint *L, const char *key)
+{
+	if (kw_pointer_push(&L->ptr, key)) {
+		L->nomem = true;
+		return false;
+	}
+	return true;
+}
+
+static bool push_index(struct lint *L, size_t i)
+{
+	if (kw_pointer_push_index(&L->ptr, i)) {
+		L->nomem = true;
+		return false;
+	}
+	return true;
+}
+
+static void unknown_keys(struct lint *L, const json_t *obj, const char *const *known, const char *where)
+{
+	size_t mark = L->ptr.len;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		bool ok = false;
+		const char *hint;
+		for (size_t i = 0; known[i]; i++)
+			ok |= !strcmp(known[i], key);
+		if (ok || !push(L, key))
+			continue;
+		hint = kw_closest_word(key, known);
+		if (hint)
+			finding(L, "KWP001", true, "unknown element '%s' in %s (did you mean '%s'?)", key,
+			        where, hint);
+		else
+			finding(L, "KWP001", true, "unknown element '%s' in %s", key, where);
+		kw_pointer_pop(&L->ptr, mark);
+	}
+}
+
+/* A string or a non-empty array of strings; a finding otherwise. */
+static bool string_or_array(struct lint *L, const json_t *v, const char *name)
+{
+	size_t n;
+
+	if (kw_json_strings(v, &n) || n == 0) {
+		finding(L, "KWP001", false, "%s must be a string or a non-empty array of strings, found %s",
+		        name, json_is_array(v) && json_array_size(v) == 0 ? "an empty array" : type_of(v));
+		return false;
+	}
+	return true;
+}
+
+static bool action_well_formed(const char *a)
+{
+	const char *colon = strchr(a, ':');
+
+	if (!strcmp(a, "*"))
+		return true;
+	if (!colon || colon == a || !colon[1])
+		return false;
+	for (const char *c = a; c < colon; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '-'))
+			return false;
+	for (const char *c = colon + 1; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '*' || *c == '?'))
+			return false;
+	return true;
+}
+
+static bool is_read_action(const char *a)
+{
+	const char *name = strchr(a, ':');
+
+	if (!name)
+		return false;
+	name++;
+	for (size_t i = 0; read_verbs[i]; i++) {
+		size_t n = strlen(read_verbs[i]);
+		/* the verb must be followed by an upper-case letter, a wildcard or the end: "Get*", "GetObject" */
+		if (!strncasecmp(name, read_verbs[i], n) &&
+		    (name[n] == '\0' || name[n] == '*' || (name[n] >= 'A' && name[n] <= 'Z')))
+			return true;
+	}
+	return false;
+}
+
+static bool operator_known(const char *op)
+{
+	char base[128];
+	size_t n;
+
+	if (!strncmp(op, "ForAllValues:", 13))
+		op += 13;
+	else if (!strncmp(op, "ForAnyValue:", 12))
+		op += 12;
+	n = strlen(op);
+	if (n >= sizeof(base))
+		return false;
+	memcpy(base, op, n + 1);
+	if (n > 8 && !strcmp(base + n - 8, "IfExists")) {
+		base[n - 8] = '\0';
+		if (!strcmp(base, "Null"))
+			return false;
+	}
+	for (size_t i = 0; condition_ops[i]; i++)
+		if (!strcmp(condition_ops[i], base))
+			return true;
+	return false;
+}
+
+static void lint_condition(struct lint *L, const json_t *cond)
+{
+	size_t mark = L->ptr.len;
+	const char *op, *key;
+	json_t *block, *v;
+
+	if (!json_is_object(cond)) {
+		finding(L, "KWP001", false, "Condition must be an object, found %s", type_of(cond));
+		return;
+	}
+	json_object_foreach((json_t *)cond, op, block)
+	{
+		size_t mark2;
+		if (!push(L, op))
+			return;
+		if (!operator_known(op)) {
+			const char *hint = kw_closest_word(op, condition_ops);
+			if (hint)
+				finding(L, "KWP041", true,
+				        "unknown condition operator '%s' (did you mean '%s'?)", op, hint);
+			else
+				finding(L, "KWP041", true, "unknown condition operator '%s'", op);
+		}
+		mark2 = L->ptr.len;
+		if (!json_is_object(block) || json_object_size(block) == 0) {
+			finding(L, "KWP001", false,
+			        "condition operator '%s' must map condition keys to values", op);
+		} else {
+			json_object_foreach(block, key, v)
+			{
+				bool ok = json_is_string(v) || json_is_number(v) || json_is_boolean(v);
+				if (!push(L, key))
+					return;
+				if (json_is_array(v)) {
+					ok = json_array_size(v) > 0;
+					for (size_t i = 0; i < json_array_size(v); i++) {
+						json_t *e = json_array_get(v, i);
+						ok &= json_is_string(e) || json_is_number(e) ||
+						      json_is_boolean(e);
+					}
+				}
+				if (!ok)
+					finding(L, "KWP001", false,
+					        "value of condition key '%s' must be a string, number, "
+					        "boolean or a non-empty array of them",
+					        key);
+				kw_pointer_pop(&L->ptr, mark2);
+			}
+		}
+		kw_pointer_pop(&L->ptr, mark);
+	}
+}
+
+static void list_append(struct kw_buf *list, size_t *count, const char *item, bool *nomem)
+{
+	if (*count < 5 && kw_buf_appendf(list, "%s%s", *count ? ", " : "", item))
+		*nomem = true;
+	(*count)++;
+}
+
+static void finish_list(struct kw_buf *list, size_t count, bool *nomem)
+{
+	if (count > 5 && kw_buf_appendf(list, " and %zu more", count - 5))
+		*nomem = true;
+}
+
+/* Action elements of an Allow statement: wildcards, escalation, writes on "*". */
+static void lint_allow_actions(struct lint *L, const json_t *actions, const json_t *resources)
+{
+	size_t n = 0, nres = 0, mark = L->ptr.len, nwrite = 0;
+	struct kw_buf writes = KW_BUF_INIT;
+	bool star = false;
+
+	if (resources && !kw_json_strings(resources, &nres))
+		for (size_t i = 0; i < nres; i++)
+			star |= !strcmp(kw_json_string_at(resources, i), "*");
+	if (kw_json_strings(actions, &n) || !push(L, "Action"))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		size_t amark = L->ptr.len;
+		const char *a = kw_json_string_at(actions, i);
+		const char *colon = strchr(a, ':');
+		struct kw_buf esc = KW_BUF_INIT;
+		size_t nesc = 0;
+
+		if (json_is_array(actions) && !push_index(L, i))
+			break;
+		if (!strcmp(a, "*")) {
+			finding(L, "KWP010", false,
+			        "Allow with Action \"*\" grants every action of every service");
+		} else if (action_well_formed(a)) {
+			if (!strcmp(colon + 1, "*"))
+				finding(L, "KWP011", false,
+				        "Allow with '%s' grants every action of the service", a);
+			for (size_t k = 0; escalation[k]; k++)
+				if (kw_glob_match_ci(a, escalation[k]))
+					list_append(&esc, &nesc, escalation[k], &L->nomem);
+			if (star && kw_glob_match_ci(a, "sts:AssumeRole"))
+				list_append(&esc, &nesc, "sts:AssumeRole on \"*\"", &L->nomem);
+			finish_list(&esc, nesc, &L->nomem);
+			if (nesc)
+				finding(L, "KWP021", false, "'%s' allows privilege escalation (%s)", a,
+				        esc.data);
+			if (star && !is_read_action(a))
+				list_append(&writes, &nwrite, a, &L->nomem);
+		}
+		kw_buf_release(&esc);
+		kw_pointer_pop(&L->ptr, amark);
+	}
+	kw_pointer_pop(&L->ptr, mark);
+	finish_list(&writes, nwrite, &L->nomem);
+	if (nwrite && push(L, "Resource")) {
+		size_t idx = 0;
+		for (size_t i = 0; json_is_array(resources) && i < nres; i++)
+			if (!strcmp(kw_json_string_at(resources, i), "*"))
+				idx = i;
+		if (!json_is_array(resources) || push_index(L, idx))
+			finding(L, "KWP020", false,
+			        "write or permissions-management action%s on Resource \"*\": %s",
+			        nwrite > 1 ? "s" : "", writes.data);
+	}
+	kw_pointer_pop(&L->ptr, mark);
+	kw_buf_release(&writes);
+}
+
+static bool sid_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+static void lint_statement(struct lint *L, const json_t *st)
+{
+	size_t mark = L->ptr.len, n;
+	const json_t *v, *actions, *notactions, *resources, *notresources, *effect;
+	bool allow;
+
+	if (!json_is_object(st)) {
+		finding(L, "KWP001", false, "a statement must be an object, found %s", type_of(st));
+		return;
+	}
+	unknown_keys(L, st, statement_keys, "a statement");
+	if ((v = json_object_get(st, "Sid")) && push(L, "Sid")) {
+		if (!json_is_string(v))
+			finding(L, "KWP001", false, "Sid must be a string, found %s", type_of(v));
+		else if (!sid_ok(json_string_value(v)))
+			finding(L, "KWP001", false,
+			        "Sid '%s' may hold only letters and digits in IAM policies",
+			        json_string_value(v));
+		else if (json_string_length(v) > 0) {
+			if (json_object_get(L->sids, json_string_value(v)))
+				finding(L, "KWP043", false, "Sid '%s' is used by more than one statement",
+				        json_string_value(v));
+			else if (json_object_set_new(L->sids, json_string_value(v), json_true()))
+				L->nomem = true;
+		}
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	effect = json_object_get(st, "Effect");
+	if (!effect)
+		finding(L, "KWP001", false, "statement has no Effect (\"Allow\" or \"Deny\")");
+	else if (push(L, "Effect")) {
+		if (!json_is_string(effect) ||
+		    (strcmp(json_string_value(effect), "Allow") && strcmp(json_string_value(effect), "Deny")))
+			finding(L, "KWP001", false, "Effect must be \"Allow\" or \"Deny\"");
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	allow = effect && json_is_string(effect) && !strcmp(json_string_value(effect), "Allow");
+	for (const char *const *k = (const char *const[]){"Principal", "NotPrincipal", NULL}; *k; k++)
+		if (json_object_get(st, *k) && push(L, *k)) {
+			finding(L, "KWP042", true,
+			        "%s is not allowed in a policy attached to a group or user", *k);
+			kw_pointer_pop(&L->ptr, mark);
+		}
+	actions = json_object_get(st, "Action");
+	notactions = json_object_get(st, "NotAction");
+	resources = json_object_get(st, "Resource");
+	notresources = json_object_get(st, "NotResource");
+	if (!actions && !notactions)
+		finding(L, "KWP001", false, "statement has neither Action nor NotAction");
+	if (actions && notactions && push(L, "NotAction")) {
+		finding(L, "KWP001", true, "statement has both Action and NotAction");
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	if (!resources && !notresources)
+		finding(L, "KWP001", false,
+		        "statement has neither Resource nor NotResource (required in identity policies)");
+	if (resources && notresources && push(L, "NotResource")) {
+		finding(L, "KWP001", true, "statement has both Resource and NotResource");
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	for (int which = 0; which < 2; which++) {
+		const char *name = which ? "NotAction" : "Action";
+		const json_t *a = which ? notactions : actions;
+		if (!a || !push(L, name))
+			continue;
+		if (string_or_array(L, a, name)) {
+			kw_json_strings(a, &n);
+			for (size_t i = 0; i < n; i++) {
+				size_t m2 = L->ptr.len;
+				if (json_is_array(a) && !push_index(L, i))
+					break;
+				if (!action_well_formed(kw_json_string_at(a, i)))
+					finding(L, "KWP040", false,
+					        "action '%s' is malformed (expected \"*\" or service:Action, "
+					        "letters, digits, * and ?)",
+					        kw_json_string_at(a, i));
+				kw_pointer_pop(&L->ptr, m2);
+			}
+		}
+		if (which && allow)
+			finding(L, "KWP012", true,
+			        "Allow with NotAction grants every action not listed, including future ones");
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	for (int which = 0; which < 2; which++) {
+		const char *name = which ? "NotResource" : "Resource";
+		const json_t *r = which ? notresources : resources;
+		if (!r || !push(L, name))
+			continue;
+		if (string_or_array(L, r, name)) {
+			kw_json_strings(r, &n);
+			for (size_t i = 0; i < n; i++) {
+				const char *s = kw_json_string_at(r, i);
+				size_t m2 = L->ptr.len, colons = 0;
+				for (const char *c = s; *c; c++)
+					colons += *c == ':';
+				if (json_is_array(r) && !push_index(L, i))
+					break;
+				size_t pp = 0, ps, pn;
+				bool templated = kw_placeholder_next(s, &pp, &ps, &pn) != NULL;
+				if (strcmp(s, "*") && !templated && (strncmp(s, "arn:", 4) || colons < 5))
+					finding(L, "KWP001", false,
+					        "%s '%s' is neither \"*\" nor an ARN "
+					        "(arn:partition:service:region:account:resource)",
+					        name, s);
+				kw_pointer_pop(&L->ptr, m2);
+			}
+		}
+		if (which && allow)
+			finding(L, "KWP013", true, "Allow with NotResource grants every resource not listed");
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	if ((v = json_object_get(st, "Condition")) && push(L, "Condition")) {
+		lint_condition(L, v);
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	if (allow && actions)
+		lint_allow_actions(L, actions, resources);
+}
+
+static void lint_placeholders(struct lint *L, const json_t *v)
+{
+	size_t mark = L->ptr.len;
+
+	if (json_is_string(v)) {
+		size_t pos = 0, start, n;
+		const char *name;
+		while ((name = kw_placeholder_next(json_string_value(v), &pos, &start, &n)))
+			finding(L, "KWP050", false,
+			        "template placeholder '${%.*s}' is not filled (give it a value in vars:)",
+			        (int)n, name);
+	} else if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (!push_index(L, i))
+				return;
+			lint_placeholders(L, json_array_get(v, i));
+			kw_pointer_pop(&L->ptr, mark);
+		}
+	} else if (json_is_object(v)) {
+		const char *key;
+		json_t *e;
+		json_object_foreach((json_t *)v, key, e)
+		{
+			size_t pos = 0, start, n;
+			const char *name;
+			if (!push(L, key))
+				return;
+			while ((name = kw_placeholder_next(key, &pos, &start, &n)))
+				finding(L, "KWP050", true,
+				        "template placeholder '${%.*s}' is not filled (give it a value in "
+				        "vars:)",
+				        (int)n, name);
+			lint_placeholders(L, e);
+			kw_pointer_pop(&L->ptr, mark);
+		}
+	}
+}
+
+int kw_policy_lint(const struct kw_policy *p, struct kw_policy_findings *out, struct kw_error *err)
+{
+	struct lint L = {.p = p, .out = out, .sids = json_object()};
+	const json_t *doc = p->doc, *v;
+	size_t size;
+	int rc = 0;
+
+	if (!L.sids)
+		return kw_error_set(err, KW_ERR_NOMEM, p->file, "out of memory");
+	if (!json_is_object(doc)) {
+		finding(&L, "KWP001", false, "a policy must be a JSON object, found %s", type_of(doc));
+		goto out;
+	}
+	unknown_keys(&L, doc, top_keys, "the policy");
+	v = json_object_get(doc, "Version");
+	if (!v) {
+		finding(&L, "KWP002", false,
+		        "Version is missing: IAM then applies 2008-10-17, without policy variables "
+		        "(add \"Version\": \"2012-10-17\")");
+	} else if (push(&L, "Version")) {
+		if (!json_is_string(v))
+			finding(&L, "KWP001", false, "Version must be a string, found %s", type_of(v));
+		else if (!strcmp(json_string_value(v), "2008-10-17"))
+			finding(&L, "KWP003", false,
+			        "Version 2008-10-17 has no policy variables: use 2012-10-17");
+		else if (strcmp(json_string_value(v), "2012-10-17"))
+			finding(&L, "KWP001", false,
+			        "Version must be \"2012-10-17\" (or \"2008-10-17\"), found \"%s\"",
+			        json_string_value(v));
+		kw_pointer_pop(&L.ptr, 0);
+	}
+	if ((v = json_object_get(doc, "Id")) && !json_is_string(v) && push(&L, "Id")) {
+		finding(&L, "KWP001", false, "Id must be a string, found %s", type_of(v));
+		kw_pointer_pop(&L.ptr, 0);
+	}
+	v = json_object_get(doc, "Statement");
+	if (!v) {
+		finding(&L, "KWP001", false, "the policy has no Statement");
+	} else if (push(&L, "Statement")) {
+		if (json_is_object(v)) {
+			lint_statement(&L, v);
+		} else if (!json_is_array(v) || json_array_size(v) == 0) {
+			finding(&L, "KWP001", false,
+			        "Statement must be an object or a non-empty array of objects, found %s",
+			        json_is_array(v) ? "an empty array" : type_of(v));
+		} else {
+			for (size_t i = 0; i < json_array_size(v); i++) {
+				if (!push_index(&L, i))
+					break;
+				lint_statement(&L, json_array_get(v, i));
+				kw_pointer_pop(&L.ptr, strlen("/Statement"));
+			}
+		}
+		kw_pointer_pop(&L.ptr, 0);
+	}
+	lint_placeholders(&L, doc);
+	size = kw_policy_size(doc);
+	if (size > KW_POLICY_MAX_INLINE_GROUP)
+		finding(&L, "KWP030", false,
+		        "policy holds %zu characters (whitespace not counted), over IAM's quota of %d "
+		        "for a group's inline policies",
+		        size, KW_POLICY_MAX_INLINE_GROUP);
+out:
+	if (L.nomem)
+		rc = kw_error_set(err, KW_ERR_NOMEM, p->file, "out of memory");
+	json_decref(L.sids);
+	kw_buf_release(&L.ptr);
+	return rc;
+}
+
+void kw_policy_findings_release(struct kw_policy_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->items[i].message);
+		free(f->items[i].pointer);
+	}
+	free(f->items);
+	memset(f, 0, sizeof(*f));
+}
+
+const char *kw_closest_word(const char *word, const char *const *known)
+{
+	const char *best = NULL;
+	size_t best_d = 99, la = strlen(word);
+
+	if (la >= 63)
+		return NULL;
+	for (size_t k = 0; known[k]; k++) {
+		size_t lb = strlen(known[k]), prev[64], cur[64];
+		if (lb >= 63)
+			continue;
+		for (size_t j = 0; j <= lb; j++)
+			prev[j] = j;
+		for (size_t i = 1; i <= la; i++) {
+			cur[0] = i;
+			for (size_t j = 1; j <= lb; j++) {
+				char ca = word[i - 1], cb = known[k][j - 1];
+				size_t sub = prev[j - 1] + ((ca | 0x20) == (cb | 0x20) ? 0 : 1);
+				size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+				cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			}
+			memcpy(prev, cur, sizeof(prev));
+		}
+		if (prev[lb] < best_d) {
+			best_d = prev[lb];
+			best = known[k];
+		}
+	}
+	return best && best_d <= 2 && best_d < la ? best : NULL;
+}
