@@ -29,15 +29,15 @@
 #include "util/log.h"
 #include "util/secret.h"
 
+#include "testlib.h"
+
 #define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 #define KEY_ID "AKIAIOSFODNN7EXAMPLE"
 
 struct fixture {
-	char dir[64];
+	struct kw_scratch tmp;
 	struct kw_secret *secret;
 	struct kw_access_key key;
-	int saved_stderr;
-	char capture[128];
 };
 
 static int setup(void **state)
@@ -50,14 +50,12 @@ static int setup(void **state)
 	                .tm_min = 47,
 	                .tm_sec = 5};
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/kw-test-keys-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	kw_scratch_make(&f->tmp, "keys");
 	f->secret = kw_secret_from(SECRET, strlen(SECRET));
 	f->key.access_key_id = KEY_ID;
 	f->key.secret_access_key = f->secret;
 	f->key.user_name = "service-ansible";
 	f->key.create_date = timegm(&tm);
-	f->saved_stderr = -1;
 	kw_log_setup(2, false, NULL);
 	*state = f;
 	return 0;
@@ -66,78 +64,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	kw_scratch_remove(&f->tmp);
 	kw_secret_free(f->secret);
 	free(f);
 	return 0;
-}
-
-static char *path_in(struct fixture *f, const char *name)
-{
-	static char path[8][256];
-	static int next;
-	char *p = path[next++ % 8];
-
-	snprintf(p, 256, "%s/%s", f->dir, name);
-	return p;
-}
-
-/* Read a whole file into a new string (test helper: not for production secrets). */
-static char *slurp(const char *path)
-{
-	char *data = NULL;
-	size_t len = 0;
-	struct kw_error err;
-
-	if (kw_read_file(path, 1 << 20, &data, &len, &err))
-		return NULL;
-	return data;
-}
-
-static void capture_start(struct fixture *f)
-{
-	int fd;
-
-	snprintf(f->capture, sizeof(f->capture), "%s/stderr.capture", f->dir);
-	fflush(stderr);
-	f->saved_stderr = dup(STDERR_FILENO);
-	fd = open(f->capture, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
-/* Restore stderr, assert the secret appears neither in it nor in err, and echo it. */
-static void capture_check(struct fixture *f, const struct kw_error *err)
-{
-	char *got;
-
-	fflush(stderr);
-	dup2(f->saved_stderr, STDERR_FILENO);
-	close(f->saved_stderr);
-	f->saved_stderr = -1;
-	got = slurp(f->capture);
-	assert_non_null(got);
-	if (*got)
-		fprintf(stderr, "(captured stderr: %s)\n", got);
-	assert_null(strstr(got, SECRET));
-	free(got);
-	unlink(f->capture);
-	if (err) {
-		assert_null(strstr(err->msg, SECRET));
-		assert_null(strstr(err->where, SECRET));
-	}
-}
-
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-
-	assert_int_equal(lstat(path, &st), 0);
-	return st.st_mode & 07777;
 }
 
 static void keys_json_shape(void **state)
@@ -178,25 +109,25 @@ static void keys_file_is_0600_and_never_overwritten(void **state)
 {
 	struct fixture *f = *state;
 	struct kw_secret *want = NULL;
-	struct kw_key_sink sink = {.kind = KW_KEY_SINK_FILE, .target = path_in(f, "key.json")};
+	struct kw_key_sink sink = {.kind = KW_KEY_SINK_FILE, .target = kw_scratch_path(&f->tmp, "key.json")};
 	struct kw_error err;
 	char *got;
 
 	assert_int_equal(kw_keys_json(&f->key, &want, &err), 0);
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), 0);
-	capture_check(f, NULL);
-	assert_int_equal(mode_of(sink.target), 0600);
-	got = slurp(sink.target);
+	kw_capture_check(&f->tmp, SECRET, NULL);
+	assert_int_equal(kw_mode_of(sink.target), 0600);
+	got = kw_slurp(sink.target);
 	assert_string_equal(got, kw_secret_str(want));
 	free(got);
 
 	/* A second delivery refuses to overwrite and leaves the file as it was. */
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), -1);
-	capture_check(f, &err);
+	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_int_equal(err.kind, KW_ERR_CONFLICT);
-	got = slurp(sink.target);
+	got = kw_slurp(sink.target);
 	assert_string_equal(got, kw_secret_str(want));
 	free(got);
 	kw_secret_free(want);
@@ -205,26 +136,27 @@ static void keys_file_is_0600_and_never_overwritten(void **state)
 static void keys_file_refuses_symlink(void **state)
 {
 	struct fixture *f = *state;
-	const char *victim = path_in(f, "victim"), *link1 = path_in(f, "dangling.json");
-	const char *link2 = path_in(f, "existing.json");
+	const char *victim = kw_scratch_path(&f->tmp, "victim"),
+	           *link1 = kw_scratch_path(&f->tmp, "dangling.json");
+	const char *link2 = kw_scratch_path(&f->tmp, "existing.json");
 	struct kw_error err;
 	char *got;
 
 	/* A dangling link: following it would create the victim. */
 	assert_int_equal(symlink(victim, link1), 0);
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_file(link1, &f->key, &err), -1);
-	capture_check(f, &err);
+	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_int_equal(access(victim, F_OK), -1);
 	/* A link to an existing file: the file is not touched. */
 	FILE *fp = fopen(victim, "w");
 	fputs("keep\n", fp);
 	fclose(fp);
 	assert_int_equal(symlink(victim, link2), 0);
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_file(link2, &f->key, &err), -1);
-	capture_check(f, &err);
-	got = slurp(victim);
+	kw_capture_check(&f->tmp, SECRET, &err);
+	got = kw_slurp(victim);
 	assert_string_equal(got, "keep\n");
 	free(got);
 }
@@ -239,9 +171,9 @@ static void keys_stream_writes_json(void **state)
 	struct kw_key_sink sink = {.kind = KW_KEY_SINK_STDOUT, .fp = fp};
 
 	assert_int_equal(kw_keys_json(&f->key, &want, &err), 0);
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), 0);
-	capture_check(f, NULL);
+	kw_capture_check(&f->tmp, SECRET, NULL);
 	fclose(fp);
 	assert_string_equal(buf, kw_secret_str(want));
 	OPENSSL_cleanse(buf, sizeof(buf));
@@ -261,17 +193,17 @@ static void keys_exec_gets_json_on_stdin_only(void **state)
 	snprintf(cmd, sizeof(cmd),
 	         "cat > '%s/stdin' && tr '\\000' ' ' < /proc/$$/cmdline > '%s/argv' && "
 	         "tr '\\000' ' ' < /proc/$PPID/cmdline >> '%s/argv' && env > '%s/env' && echo delivered",
-	         f->dir, f->dir, f->dir, f->dir);
+	         f->tmp.dir, f->tmp.dir, f->tmp.dir, f->tmp.dir);
 	assert_int_equal(kw_keys_json(&f->key, &want, &err), 0);
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), 0);
-	capture_check(f, NULL);
-	got = slurp(path_in(f, "stdin"));
+	kw_capture_check(&f->tmp, SECRET, NULL);
+	got = kw_slurp(kw_scratch_path(&f->tmp, "stdin"));
 	assert_string_equal(got, kw_secret_str(want));
-	argv_text = slurp(path_in(f, "argv"));
+	argv_text = kw_slurp(kw_scratch_path(&f->tmp, "argv"));
 	assert_non_null(strstr(argv_text, "sh -c cat")); /* the shell's argv was read */
 	assert_null(strstr(argv_text, SECRET));
-	env_text = slurp(path_in(f, "env"));
+	env_text = kw_slurp(kw_scratch_path(&f->tmp, "env"));
 	assert_non_null(strstr(env_text, "PATH="));
 	assert_null(strstr(env_text, SECRET));
 	free(got);
@@ -285,27 +217,27 @@ static void keys_exec_failures_are_errors(void **state)
 	struct fixture *f = *state;
 	struct kw_error err;
 
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_exec("cat >/dev/null; exit 3", &f->key, &err), -1);
-	capture_check(f, &err);
+	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_int_equal(err.kind, KW_ERR_IO);
 	assert_non_null(strstr(err.msg, "'cat >/dev/null; exit 3'"));
 	assert_non_null(strstr(err.msg, "status 3"));
 
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_exec("kill -9 $$", &f->key, &err), -1);
-	capture_check(f, &err);
+	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_non_null(strstr(err.msg, "signal 9"));
 
 	/* Exit 0 without reading: the key was not received. */
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_exec("true", &f->key, &err), -1);
-	capture_check(f, &err);
+	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_non_null(strstr(err.msg, "before reading"));
 
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_exec("/nonexistent/deliver-key", &f->key, &err), -1);
-	capture_check(f, &err);
+	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_non_null(strstr(err.msg, "status 127"));
 }
 
@@ -335,13 +267,22 @@ static void write_text(const char *path, const char *text)
 
 static void expect_file(const char *path, const char *want)
 {
-	char *got = slurp(path);
+	char *got = kw_slurp(path);
 
 	assert_non_null(got);
 	if (strcmp(got, want))
 		fail_msg("%s:\n--- got ---\n%s--- want ---\n%s", path, got, want);
 	free(got);
-	assert_int_equal(mode_of(path), 0600);
+	assert_int_equal(kw_mode_of(path), 0600);
+}
+
+/* Point AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE into the scratch folder. */
+static void use_aws_files(struct fixture *f, char **creds, char **conf)
+{
+	*creds = kw_scratch_path(&f->tmp, "credentials");
+	*conf = kw_scratch_path(&f->tmp, "config");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", *creds, 1);
+	setenv("AWS_CONFIG_FILE", *conf, 1);
 }
 
 /* No files and no ~/.aws: both are created (folder 0700, files 0600) as aws configure would. */
@@ -355,17 +296,18 @@ static void keys_profile_creates_missing_files(void **state)
 	struct kw_error err;
 	struct stat st;
 
-	setenv("HOME", f->dir, 1);
+	setenv("HOME", f->tmp.dir, 1);
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
 	unsetenv("AWS_CONFIG_FILE");
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), 0);
-	capture_check(f, NULL);
-	assert_int_equal(stat(path_in(f, ".aws"), &st), 0);
+	kw_capture_check(&f->tmp, SECRET, NULL);
+	assert_int_equal(stat(kw_scratch_path(&f->tmp, ".aws"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
-	expect_file(path_in(f, ".aws/credentials"), "[service-ansible]\naws_access_key_id = " KEY_ID
-	                                            "\naws_secret_access_key = " SECRET "\n");
-	expect_file(path_in(f, ".aws/config"),
+	expect_file(kw_scratch_path(&f->tmp, ".aws/credentials"),
+	            "[service-ansible]\naws_access_key_id = " KEY_ID "\naws_secret_access_key = " SECRET
+	            "\n");
+	expect_file(kw_scratch_path(&f->tmp, ".aws/config"),
 	            "[profile service-ansible]\nregion = eu-west-1\noutput = json\n");
 }
 
@@ -373,11 +315,10 @@ static void keys_profile_creates_missing_files(void **state)
 static void keys_profile_keeps_every_other_byte(void **state)
 {
 	struct fixture *f = *state;
-	char *creds = path_in(f, "credentials"), *conf = path_in(f, "config");
+	char *creds, *conf;
 	struct kw_error err;
 
-	setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
-	setenv("AWS_CONFIG_FILE", conf, 1);
+	use_aws_files(f, &creds, &conf);
 	write_text(creds, "# my credentials\n"
 	                  "[default]\n"
 	                  "aws_access_key_id = AKIADEFAULTDEFAULT00\n"
@@ -395,9 +336,9 @@ static void keys_profile_keeps_every_other_byte(void **state)
 	write_text(
 	        conf,
 	        "[default]\nregion = us-east-1\n\n[profile service-ansible]\n# pinned\nregion = us-west-2\n");
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_profile("service-ansible", &f->key, "eu-central-1", NULL, &err), 0);
-	capture_check(f, NULL);
+	kw_capture_check(&f->tmp, SECRET, NULL);
 	expect_file(creds, "# my credentials\n"
 	                   "[default]\n"
 	                   "aws_access_key_id = AKIADEFAULTDEFAULT00\n"
@@ -417,18 +358,17 @@ static void keys_profile_keeps_every_other_byte(void **state)
 	/* No region and no output: the config file is not touched at all. */
 	chmod(conf, 0644);
 	assert_int_equal(kw_keys_deliver_profile("service-ansible", &f->key, NULL, NULL, &err), 0);
-	assert_int_equal(mode_of(conf), 0644);
+	assert_int_equal(kw_mode_of(conf), 0644);
 }
 
 /* CRLF files stay CRLF, new lines included; "default" is [default] in both files. */
 static void keys_profile_crlf_and_default(void **state)
 {
 	struct fixture *f = *state;
-	char *creds = path_in(f, "credentials"), *conf = path_in(f, "config");
+	char *creds, *conf;
 	struct kw_error err;
 
-	setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
-	setenv("AWS_CONFIG_FILE", conf, 1);
+	use_aws_files(f, &creds, &conf);
 	write_text(creds, "[a]\r\naws_access_key_id = AKIAAAAAAAAAAAAAAAA0\r\n\r\n[default]\r\n# empty\r\n");
 	write_text(conf, "[profile a]\r\nregion = us-east-1\r\n");
 	assert_int_equal(kw_keys_deliver_profile("default", &f->key, "eu-west-1", "text", &err), 0);
@@ -443,16 +383,15 @@ static void keys_profile_crlf_and_default(void **state)
 static void keys_profile_errors_name_no_secret(void **state)
 {
 	struct fixture *f = *state;
-	char *creds = path_in(f, "credentials");
+	char *creds, *conf;
 	struct kw_error err;
 
-	setenv("AWS_SHARED_CREDENTIALS_FILE", creds, 1);
-	setenv("AWS_CONFIG_FILE", path_in(f, "config"), 1);
+	use_aws_files(f, &creds, &conf);
 	/* An unparsable file is left alone. */
 	write_text(creds, "[a]\naws_secret_access_key = " SECRET "\nnot an assignment\n");
-	capture_start(f);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_profile("a", &f->key, NULL, NULL, &err), -1);
-	capture_check(f, &err);
+	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_int_equal(err.kind, KW_ERR_INVALID);
 	assert_non_null(strstr(err.msg, "profile a"));
 	/* Bad names. */
@@ -461,11 +400,11 @@ static void keys_profile_errors_name_no_secret(void **state)
 	assert_int_equal(kw_keys_deliver_profile("x\ny", &f->key, NULL, NULL, &err), -1);
 	/* A symbolic link as the credentials file is refused. */
 	unlink(creds);
-	assert_int_equal(symlink(path_in(f, "elsewhere"), creds), 0);
-	capture_start(f);
+	assert_int_equal(symlink(kw_scratch_path(&f->tmp, "elsewhere"), creds), 0);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver_profile("a", &f->key, NULL, NULL, &err), -1);
-	capture_check(f, &err);
-	assert_int_equal(access(path_in(f, "elsewhere"), F_OK), -1);
+	kw_capture_check(&f->tmp, SECRET, &err);
+	assert_int_equal(access(kw_scratch_path(&f->tmp, "elsewhere"), F_OK), -1);
 }
 
 int main(void)

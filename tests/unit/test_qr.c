@@ -27,12 +27,13 @@
 #include "util/error.h"
 #include "util/secret.h"
 
+#include "testlib.h"
+
 /* 64 base32 characters, the length of AWS's seeds (40 bytes). */
 #define SEED "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 struct fixture {
-	char dir[64];
-	char path[256];
+	struct kw_scratch tmp;
 	struct kw_secret *seed;
 	struct kw_secret *uri;
 	QRcode *qr;
@@ -44,8 +45,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct kw_error err;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/kw-test-qr-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	kw_scratch_make(&f->tmp, "qr");
 	f->seed = kw_secret_from(SEED, strlen(SEED));
 	assert_int_equal(kw_otpauth_uri("service-ansible", "123456789012", f->seed, &f->uri, &err), 0);
 	assert_int_equal(kw_qr_encode(f->uri, &f->qr, &err), 0);
@@ -57,21 +57,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	kw_scratch_remove(&f->tmp);
 	kw_qr_free(f->qr);
 	kw_secret_free(f->uri);
 	kw_secret_free(f->seed);
 	free(f);
 	return 0;
-}
-
-static const char *path_in(struct fixture *f, const char *name)
-{
-	snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, name);
-	return f->path;
 }
 
 /* Dark module at (x, y) of the symbol with its quiet zone, from libqrencode's own matrix. */
@@ -204,7 +196,7 @@ static char *zbar_scan(const char *image)
 static void scan_matrix(struct fixture *f, const unsigned char *dark_modules)
 {
 	const int scale = 4, px = f->n * scale;
-	const char *path = path_in(f, "terminal.pgm");
+	const char *path = kw_scratch_path(&f->tmp, "terminal.pgm");
 	FILE *fp = fopen(path, "wb");
 	char *got;
 
@@ -285,15 +277,15 @@ static void qr_png_reads_back(void **state)
 	png_image img;
 	unsigned char sig[8];
 	unsigned char *pixels;
-	struct stat st;
 	struct kw_error err;
-	const char *path = path_in(f, "mfa.png");
+	const char *path = kw_scratch_path(&f->tmp, "mfa.png");
 	char *got;
 	FILE *fp;
 
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_qr_write_png(f->uri, path, scale, &err), 0);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0600);
+	kw_capture_check(&f->tmp, SEED, NULL);
+	assert_int_equal(kw_mode_of(path), 0600);
 	fp = fopen(path, "rb");
 	assert_int_equal(fread(sig, 1, 8, fp), 8);
 	fclose(fp);
@@ -322,28 +314,30 @@ static void qr_png_reads_back(void **state)
 	/* Replacing keeps 0600; a symbolic link is refused. */
 	chmod(path, 0644);
 	assert_int_equal(kw_qr_write_png(f->uri, path, 0, &err), 0);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(symlink(path, path_in(f, "link.png")), 0);
-	assert_int_equal(kw_qr_write_png(f->uri, f->path, 0, &err), -1);
+	assert_int_equal(kw_mode_of(path), 0600);
+	const char *link = kw_scratch_path(&f->tmp, "link.png");
+	assert_int_equal(symlink(path, link), 0);
+	kw_capture_start(&f->tmp);
+	assert_int_equal(kw_qr_write_png(f->uri, link, 0, &err), -1);
+	kw_capture_check(&f->tmp, SEED, &err);
 }
 
 /* Parse the SVG with libxml2 and rebuild the modules from the path's "Mx yhNv1h-Nz" runs. */
 static void qr_svg_parses(void **state)
 {
 	struct fixture *f = *state;
-	const char *path = path_in(f, "mfa.svg");
+	const char *path = kw_scratch_path(&f->tmp, "mfa.svg");
 	struct kw_error err;
-	struct stat st;
 	xmlDocPtr doc;
 	xmlNodePtr root, node;
 	xmlChar *viewbox, *d = NULL;
 	unsigned char *got = calloc((size_t)f->n * (size_t)f->n, 1);
 	char want_vb[64];
 
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_qr_write_svg(f->uri, path, &err), 0);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0600);
+	kw_capture_check(&f->tmp, SEED, NULL);
+	assert_int_equal(kw_mode_of(path), 0600);
 	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
 	assert_non_null(doc);
 	root = xmlDocGetRootElement(doc);
@@ -378,41 +372,50 @@ static void qr_svg_parses(void **state)
 static void seed_file_is_0600_and_never_overwritten(void **state)
 {
 	struct fixture *f = *state;
-	const char *path = path_in(f, "seed");
+	const char *path = kw_scratch_path(&f->tmp, "seed");
 	struct kw_error err;
-	struct stat st;
-	char *got = NULL;
+	char *got;
 
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_mfa_seed_write(path, f->seed, &err), 0);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(kw_read_file(path, 4096, &got, NULL, &err), 0);
+	kw_capture_check(&f->tmp, SEED, NULL);
+	assert_int_equal(kw_mode_of(path), 0600);
+	got = kw_slurp(path);
 	assert_string_equal(got, SEED "\n");
 	free(got);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_mfa_seed_write(path, f->seed, &err), -1);
+	kw_capture_check(&f->tmp, SEED, &err);
 	assert_int_equal(err.kind, KW_ERR_CONFLICT);
-	assert_null(strstr(err.msg, SEED));
 }
 
 static void seed_exec_gets_seed_on_stdin(void **state)
 {
 	struct fixture *f = *state;
 	struct kw_error err;
-	char cmd[512], *got = NULL;
+	char cmd[512], *got;
 
-	snprintf(cmd, sizeof(cmd), "cat > '%s/got'; tr '\\000' ' ' < /proc/$$/cmdline > '%s/argv'", f->dir,
-	         f->dir);
+	snprintf(cmd, sizeof(cmd),
+	         "cat > '%s/got'; tr '\\000' ' ' < /proc/$$/cmdline > '%s/argv'; env > '%s/env'", f->tmp.dir,
+	         f->tmp.dir, f->tmp.dir);
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_mfa_seed_exec(cmd, f->seed, &err), 0);
-	assert_int_equal(kw_read_file(path_in(f, "got"), 4096, &got, NULL, &err), 0);
+	kw_capture_check(&f->tmp, SEED, NULL);
+	got = kw_slurp(kw_scratch_path(&f->tmp, "got"));
 	assert_string_equal(got, SEED "\n");
 	free(got);
-	assert_int_equal(kw_read_file(path_in(f, "argv"), 4096, &got, NULL, &err), 0);
+	got = kw_slurp(kw_scratch_path(&f->tmp, "argv"));
+	assert_non_null(strstr(got, "sh -c cat"));
+	assert_null(strstr(got, SEED));
+	free(got);
+	got = kw_slurp(kw_scratch_path(&f->tmp, "env"));
 	assert_null(strstr(got, SEED));
 	free(got);
 
+	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_mfa_seed_exec("cat >/dev/null; exit 4", f->seed, &err), -1);
+	kw_capture_check(&f->tmp, SEED, &err);
 	assert_non_null(strstr(err.msg, "'cat >/dev/null; exit 4' exited with status 4"));
-	assert_null(strstr(err.msg, SEED));
 }
 
 int main(void)
