@@ -256,7 +256,9 @@ class IAMState:
         if not self.state_file:
             return
         tmp = '%s.tmp.%d' % (self.state_file, os.getpid())
-        with open(tmp, 'w') as f:
+        # It holds secret keys and MFA seeds (the server needs them): owner-only.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
             json.dump({'account_id': self.account_id, 'data': self.data}, f, indent=1)
             f.flush()
             os.fsync(f.fileno())

@@ -257,11 +257,9 @@ def verify_signature(auth, secret, method, raw_path, query_pairs, raw_headers, b
     host = raw_headers.get('Host', 'localhost')
     pairs = [(k, v) for k, v in query_pairs if k != 'X-Amz-Signature'] if auth.presigned \
         else query_pairs
-    headers = {}
-    if raw_headers.get('X-Amz-Content-SHA256') and not auth.presigned:
-        headers['X-Amz-Content-SHA256'] = raw_headers['X-Amz-Content-SHA256']
-    req = AWSRequest(method=method, url='http://%s%s' % (host, path), headers=headers,
-                     data=body, params=pairs)
+    # The payload hash is always computed from the body received (an X-Amz-Content-SHA256
+    # header, when signed, is checked as any other signed header).
+    req = AWSRequest(method=method, url='http://%s%s' % (host, path), data=body, params=pairs)
     req.context['timestamp'] = amz_date
     if auth.presigned:
         req.context['payload_signing_enabled'] = True
@@ -400,7 +398,7 @@ class Handler(BaseHTTPRequestHandler):
                  'params': redact_params({k: v for k, v in params.items()
                                           if k not in ('Action', 'Version')})}
         service_name = 'sts' if params.get('Version') == SERVICES['sts'] else 'iam'
-        status, err, fault, state_changed = 200, None, None, False
+        status, err, fault = 200, None, None
         try:
             auth = read_auth(self.headers, params)
             if auth is not None:
@@ -422,8 +420,7 @@ class Handler(BaseHTTPRequestHandler):
                                'again.', 500, sender=False)
             if fault == 'error503':
                 raise APIError('ServiceUnavailable', 'Service Unavailable', 503, sender=False)
-            result, operation, state_changed = self._handle(auth, action, params, query_pairs,
-                                                            body, entry)
+            result, operation = self._handle(auth, action, params, query_pairs, body, entry)
             service = ep.services[entry['service']]
             payload = iamproto.encode_result(service, operation, result, request_id)
         except APIError as e:
@@ -478,8 +475,8 @@ class Handler(BaseHTTPRequestHandler):
         now = time.time()
         if auth.presigned:
             expires = int(params.get('X-Amz-Expires') or 0)
-            if now > signed_at + expires:
-                raise APIError('AccessDenied', 'Request has expired', 403)
+            if now > signed_at + expires or now < signed_at - MAX_SKEW:
+                raise APIError('RequestExpired', 'Request has expired.', 400)
         elif signed_at < now - MAX_SKEW:
             raise APIError('SignatureDoesNotMatch', 'Signature expired: %s is now earlier than '
                            '%s (%s - 15 min.)' % (auth.date[1], _fmt_amz(now - MAX_SKEW),
@@ -521,7 +518,7 @@ class Handler(BaseHTTPRequestHandler):
             finally:
                 if not read or used:
                     ep.state.save()
-        return result, operation, not read
+        return result, operation
 
     # -- control routes --------------------------------------------------------
     def _control(self, split, body):

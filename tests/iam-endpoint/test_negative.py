@@ -100,6 +100,29 @@ class Signatures(Base):
         self.assertEqual(self.ok('GetUser', {'UserName': 'by-get'}, method='GET')['User']['UserName'],
                          'by-get')
 
+    def test_presigned_get_url(self):
+        import urllib.error
+        import urllib.request
+        from botocore.auth import SigV4QueryAuth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        def presign(secret, expires=60):
+            req = AWSRequest(method='GET', url=self.ep.url + '/?Action=ListUsers&Version=2010-05-08')
+            SigV4QueryAuth(Credentials(self.ep.access_key_id, secret), 'iam', 'us-east-1',
+                           expires=expires).add_auth(req)
+            try:
+                with urllib.request.urlopen(req.url, timeout=30) as r:
+                    return r.status, r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read()
+        status, body = presign(self.ep.secret_access_key)
+        self.assertEqual(status, 200, body)
+        self.assertIn(b'<ListUsersResult>', body)
+        status, body = presign('wrong')
+        self.assertEqual(status, 403)
+        self.assertIn(b'<Code>SignatureDoesNotMatch</Code>', body)
+
     def test_inactive_and_deleted_keys_are_refused(self):
         self.ok('CreateUser', {'UserName': 'svc'})
         key = self.ok('CreateAccessKey', {'UserName': 'svc'})['AccessKey']
