@@ -21,8 +21,10 @@ import string
 import struct
 import threading
 import time
+import urllib.parse
 
-from iamproto import error, APIError
+import qrpng
+from iamproto import error
 
 ROOT = '__root__'
 
@@ -33,6 +35,7 @@ LIMITS = {
     'MFADevicesPerUser': 8, 'CustomerManagedPolicies': 1500, 'VersionsPerPolicy': 5,
     'UserPolicySize': 2048, 'GroupPolicySize': 5120, 'PolicySize': 6144,
 }
+MFA_ISSUER = 'Amazon%20Web%20Services'
 REPORT_TTL = 4 * 3600          # a credential report is fresh for four hours
 TOTP_STEP = 30
 TOTP_DIGITS = 6
@@ -1084,7 +1087,11 @@ class IAMState:
         seed = base64.b32encode(secrets.token_bytes(40)).decode()   # 64 base32 characters
         self.mfa[serial] = {'SerialNumber': serial, 'Seed': seed, 'User': None, 'EnableDate': None,
                             'CreateDate': ctx.now, 'Tags': tags, 't': ctx.visible_at}
-        out = {'SerialNumber': serial, 'Base32StringSeed': seed.encode('ascii')}
+        uri = 'otpauth://totp/%s:%s@%s?secret=%s&issuer=%s' % (
+            MFA_ISSUER, urllib.parse.quote(p['VirtualMFADeviceName']), self.account_id, seed,
+            MFA_ISSUER)
+        out = {'SerialNumber': serial, 'Base32StringSeed': seed.encode('ascii'),
+               'QRCodePNG': qrpng.qr_png(uri)}
         if tags:
             out['Tags'] = tags
         return {'VirtualMFADevice': out}

@@ -134,6 +134,13 @@ class Provisioning(unittest.TestCase):
         self.assertEqual(serial, 'arn:aws:iam::%s:mfa/%s' % (ACCOUNT, name))
         with open(seed_file) as f:
             seed = f.read()
+        png_file = os.path.join(self.tmp.name, 'qr.png')
+        cli('iam', 'create-virtual-mfa-device', '--virtual-mfa-device-name', 'spare',
+            '--outfile', png_file, '--bootstrap-method', 'QRCodePNG')
+        with open(png_file, 'rb') as f:
+            self.assertEqual(f.read(8), b'\x89PNG\r\n\x1a\n')
+        cli('iam', 'delete-virtual-mfa-device', '--serial-number',
+            'arn:aws:iam::%s:mfa/spare' % ACCOUNT)
         self.assertRegex(seed, r'^[A-Z2-7]{64}$')
         unassigned = cli('iam', 'list-virtual-mfa-devices', '--assignment-status', 'Unassigned')
         self.assertEqual([d['SerialNumber'] for d in unassigned['VirtualMFADevices']], [serial])

@@ -183,6 +183,35 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(len(base64.b32decode(text)), 40)
 
 
+class QRCode(unittest.TestCase):
+    def test_qr_png_holds_the_otpauth_uri(self):
+        import base64
+        import shutil
+        import struct
+        import subprocess
+        import tempfile
+        state = iamstate.IAMState(ACCOUNT)
+        ctx = iamstate.Ctx(state, iamstate.ROOT, False)
+        dev = state.op_CreateVirtualMFADevice(ctx, {'VirtualMFADeviceName': 'service-ansible'})
+        dev = dev['VirtualMFADevice']
+        png = dev['QRCodePNG']
+        self.assertEqual(png[:8], b'\x89PNG\r\n\x1a\n')
+        width, height = struct.unpack('>II', png[16:24])
+        self.assertEqual(width, height)
+        zbarimg = shutil.which('zbarimg')
+        if not zbarimg:
+            self.skipTest('zbarimg (zbar-tools) not installed: PNG not decoded')
+        with tempfile.NamedTemporaryFile(suffix='.png') as f:
+            f.write(png)
+            f.flush()
+            out = subprocess.run([zbarimg, '-q', '--raw', f.name], capture_output=True,
+                                 text=True, timeout=60).stdout.strip()
+        seed = dev['Base32StringSeed'].decode()
+        self.assertEqual(out, 'otpauth://totp/Amazon%%20Web%%20Services:service-ansible@%s?secret=%s'
+                              '&issuer=Amazon%%20Web%%20Services' % (ACCOUNT, seed))
+        self.assertEqual(len(base64.b32decode(seed)), 40)
+
+
 class Totp(unittest.TestCase):
     """The server's TOTP against RFC 6238 / RFC 4226 vectors in ../shared/testdata/totp."""
 
