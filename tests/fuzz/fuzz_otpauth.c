@@ -14,6 +14,18 @@
 #include "util/error.h"
 #include "util/secret.h"
 
+/* A NUL-terminated copy of n bytes (strndup would scan past them for a NUL). */
+static char *copy(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *nl1, *nl2;
@@ -34,8 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nl2 = nl1 ? memchr(nl1 + 1, '\n', size - (size_t)(nl1 + 1 - (const char *)data)) : NULL;
 	if (!nl2)
 		return 0;
-	name = strndup((const char *)data, (size_t)(nl1 - (const char *)data));
-	account = strndup(nl1 + 1, (size_t)(nl2 - nl1 - 1));
+	name = copy((const char *)data, (size_t)(nl1 - (const char *)data));
+	account = copy(nl1 + 1, (size_t)(nl2 - nl1 - 1));
 	seed = kw_secret_from(nl2 + 1, size - (size_t)(nl2 + 1 - (const char *)data));
 	if (name && account && seed && kw_otpauth_uri(name, account, seed, &uri, &err) == 0) {
 		const char *u = kw_secret_str(uri), *q = strchr(u, '?');
