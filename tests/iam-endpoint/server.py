@@ -334,6 +334,16 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------
     def _read_body(self):
+        if 'chunked' in self.headers.get('Transfer-Encoding', '').lower():
+            parts = []
+            while True:
+                size = int(self.rfile.readline(65537).split(b';')[0].strip() or b'0', 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b'\r\n', b'\n', b''):
+                        pass             # trailers
+                    return b''.join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
         n = int(self.headers.get('Content-Length') or 0)
         return self.rfile.read(n) if n > 0 else b''
 

@@ -203,6 +203,59 @@ class Clock(Base):
         self.assertEqual((a.status, a.code), (404, 'ReportInProgress'))
 
 
+class Concurrency(Base):
+    def test_concurrent_writers_and_readers(self):
+        import threading
+        errors = []
+
+        def writer(n):
+            for i in range(20):
+                a = call(self.ep, 'CreateUser', {'UserName': 'w%d-%02d' % (n, i)})
+                if a.status != 200:
+                    errors.append(a)
+
+        def reader():
+            for _ in range(20):
+                a = call(self.ep, 'ListUsers', {'MaxItems': 1000})
+                if a.status != 200:
+                    errors.append(a)
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        threads.append(threading.Thread(target=reader))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(call(self.ep, 'ListUsers', {'MaxItems': 1000}).parsed['Users']), 80)
+        self.assertEqual(self.ep.counts()['CreateUser'], 80)
+
+    def test_keep_alive_and_chunked_body(self):
+        from rawclient import sign
+        from botocore.awsrequest import AWSRequest
+        conn = http.client.HTTPConnection('127.0.0.1', self.ep.port, timeout=30)
+        try:
+            for name in ('k1', 'k2'):
+                body = 'Action=CreateUser&Version=2010-05-08&UserName=%s' % name
+                req = AWSRequest(method='POST', url=self.ep.url + '/', data=body.encode(), headers={
+                    'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+                    'Host': '127.0.0.1:%d' % self.ep.port})
+                sign(req, self.ep.access_key_id, self.ep.secret_access_key, 'iam', 'us-east-1')
+                conn.putrequest('POST', '/', skip_host=True, skip_accept_encoding=True)
+                for k, v in req.headers.items():
+                    conn.putheader(k, v)
+                conn.putheader('Transfer-Encoding', 'chunked')
+                conn.endheaders()
+                raw = body.encode()
+                conn.send(b'%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n'
+                          % (10, raw[:10], len(raw) - 10, raw[10:]))
+                resp = conn.getresponse()
+                self.assertEqual(resp.status, 200, resp.read())
+                resp.read()
+        finally:
+            conn.close()
+        self.assertEqual(call(self.ep, 'GetUser', {'UserName': 'k2'}).status, 200)
+
+
 class Log(Base):
     def test_secrets_never_reach_the_log(self):
         call(self.ep, 'CreateUser', {'UserName': 'u'})
