@@ -24,6 +24,7 @@ static const struct command commands[] = {
         {"help", cmd_help, "show help for keywarden or a command"},
         {"validate", cmd_validate, "check manifests and their policies offline"},
         {"policy", cmd_policy, "format, diff and lint IAM policy files"},
+        {"whoami", cmd_whoami, "show the account, ARN and user id of the resolved AWS credentials"},
 };
 
 static const char usage_short[] = "usage: keywarden [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"

@@ -1,57 +1,592 @@
 /*
- * client.c - the AWS client (client.h). Not implemented yet: creating a client returns
- * KW_ERR_INTERNAL "not implemented" until credentials, endpoints and HTTP land.
+ * client.c - the AWS client (client.h) and the signed call with retries (call.h).
  */
 #include "aws/client.h"
 
+#include <libxml/parser.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
+#include "aws/call.h"
+#include "aws/credentials.h"
+#include "aws/endpoint.h"
+#include "aws/http.h"
+#include "aws/profile.h"
+#include "aws/retry.h"
+#include "aws/sigv4.h"
+#include "aws/xml.h"
 #include "util/error.h"
+#include "util/log.h"
+#include "util/secret.h"
+
+/* Credentials are swapped when credential_process output expires; calls hold a reference. */
+struct cred_ref {
+	int refs;
+	struct kw_aws_credentials creds;
+};
+
+struct action_stat {
+	char *action;
+	unsigned long calls, retries, failures;
+	double seconds;
+};
+
+struct kw_aws_client {
+	char *region;
+	struct kw_aws_endpoint ep[2]; /* indexed by enum kw_aws_service */
+	struct kw_http *http;
+	struct kw_sigv4_cache *keys;
+	struct kw_retry_quota quota;
+	bool quota_ready, lock_ready;
+	int max_attempts;
+	const struct kw_retry_env *env;
+	pthread_mutex_t lock; /* cred, stats */
+	struct cred_ref *cred;
+	struct action_stat *stats;
+	size_t nstats;
+	struct timespec start;
+};
+
+/* Refresh credential_process credentials this long before they expire. */
+#define REFRESH_MARGIN 300
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void cred_put(struct kw_aws_client *c, struct cred_ref *r)
+{
+	bool last;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&c->lock);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (last) {
+		kw_aws_credentials_release(&r->creds);
+		free(r);
+	}
+}
+
+/* Take a reference to the current credentials, refreshing expiring process credentials. */
+static struct cred_ref *cred_get(struct kw_aws_client *c, struct kw_error *err)
+{
+	struct cred_ref *r, *old = NULL;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&c->lock);
+	r = c->cred;
+	if (r->creds.expiration && r->creds.process && now + REFRESH_MARGIN >= r->creds.expiration) {
+		struct cred_ref *nr = calloc(1, sizeof(*nr));
+
+		if (!nr) {
+			pthread_mutex_unlock(&c->lock);
+			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			return NULL;
+		}
+		kw_log(KW_LOG_INFO, "credentials from credential_process expire: running it again");
+		if (kw_aws_credential_process_run(r->creds.process, r->creds.process_where, now, &nr->creds,
+		                                  err)) {
+			free(nr);
+			pthread_mutex_unlock(&c->lock);
+			return NULL;
+		}
+		nr->creds.process = r->creds.process;
+		nr->creds.process_where = r->creds.process_where;
+		r->creds.process = NULL;
+		r->creds.process_where = NULL;
+		nr->refs = 1;
+		c->cred = nr;
+		old = r;
+		r = nr;
+	}
+	r->refs++;
+	pthread_mutex_unlock(&c->lock);
+	if (old)
+		cred_put(c, old); /* drops the client's own reference */
+	return r;
+}
+
+static void record(struct kw_aws_client *c, const char *label, int retries, bool failed, double secs)
+{
+	struct action_stat *s = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->nstats; i++)
+		if (!strcmp(c->stats[i].action, label))
+			s = &c->stats[i];
+	if (!s) {
+		struct action_stat *ns = realloc(c->stats, (c->nstats + 1) * sizeof(*ns));
+		char *name = strdup(label);
+		if (ns)
+			c->stats = ns;
+		if (!ns || !name) {
+			free(name);
+			pthread_mutex_unlock(&c->lock);
+			return; /* statistics are best effort */
+		}
+		s = &c->stats[c->nstats++];
+		memset(s, 0, sizeof(*s));
+		s->action = name;
+	}
+	s->calls++;
+	s->retries += (unsigned long)retries;
+	s->failures += failed;
+	s->seconds += secs;
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct attempt {
+	struct kw_aws_client *c;
+	enum kw_aws_service svc;
+	const struct kw_query *q;
+	const char *label;
+	xmlDoc *doc;
+};
+
+static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
+{
+	struct attempt *a = vctx;
+	struct kw_aws_client *c = a->c;
+	const struct kw_aws_endpoint *ep = &c->ep[a->svc];
+	static const char ctype[] = "application/x-www-form-urlencoded; charset=utf-8";
+	struct kw_http_header sign_headers[2] = {{"Host", ep->host}, {"Content-Type", ctype}};
+	struct kw_http_header send[5];
+	struct kw_sigv4_result sig = {0};
+	struct kw_http_response resp = {0};
+	struct kw_aws_error aerr;
+	struct cred_ref *cr;
+	struct timespec t0;
+	enum kw_retry_class cls = KW_RETRY_NEVER;
+	size_t ns = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr = cred_get(c, err);
+	if (!cr)
+		return KW_RETRY_NEVER;
+	{
+		struct kw_sigv4_request req = {"POST", ep->path,        NULL,          sign_headers,
+		                               2,      a->q->body.data, a->q->body.len};
+		struct kw_sigv4_signer s = {cr->creds.access_key_id,
+		                            cr->creds.secret,
+		                            cr->creds.session_token,
+		                            false,
+		                            ep->signing_region,
+		                            ep->signing_name,
+		                            time(NULL),
+		                            c->keys};
+		if (kw_sigv4_sign(&req, &s, &sig, err))
+			goto out;
+	}
+	send[ns++] = (struct kw_http_header){"Content-Type", ctype};
+	if (sig.add_date)
+		send[ns++] = (struct kw_http_header){"X-Amz-Date", sig.amz_date};
+	if (sig.add_token)
+		send[ns++] = (struct kw_http_header){"X-Amz-Security-Token",
+		                                     kw_secret_str(cr->creds.session_token)};
+	send[ns++] = (struct kw_http_header){"Authorization", sig.authorization.data};
+	if (kw_http_post(c->http, ep->url, send, ns, a->q->body.data, a->q->body.len, &resp, err)) {
+		if (err && err->kind == KW_ERR_NETWORK) {
+			cls = KW_RETRY_CONNECTION;
+			kw_error_prefix(err, "%s", a->label);
+		}
+		kw_log(KW_LOG_DEBUG, "%s: attempt %d: %s (%.0f ms)", a->label, n, err ? err->msg : "failed",
+		       seconds_since(&t0) * 1000);
+		goto out;
+	}
+	kw_log(KW_LOG_DEBUG, "%s: attempt %d: HTTP %ld, %zu bytes (%.0f ms)", a->label, n, resp.status,
+	       resp.len, seconds_since(&t0) * 1000);
+	if (resp.status >= 200 && resp.status < 300) {
+		if (a->doc) {
+			xmlFreeDoc(a->doc);
+			a->doc = NULL;
+		}
+		cls = kw_xml_parse(resp.body, resp.len, a->label, &a->doc, err) ? KW_RETRY_NEVER
+		                                                                : KW_RETRY_SUCCESS;
+		goto out;
+	}
+	kw_aws_error_parse((int)resp.status, resp.body, resp.len, &aerr);
+	if (!aerr.request_id[0])
+		snprintf(aerr.request_id, sizeof(aerr.request_id), "%s", resp.request_id);
+	kw_aws_error_set(err, &aerr, a->label);
+	cls = kw_retry_classify((int)resp.status, aerr.code, false);
+out:
+	kw_http_response_release(&resp);
+	kw_sigv4_result_release(&sig);
+	cred_put(c, cr);
+	return cls;
+}
+
+int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct kw_query *q, xmlDoc **doc,
+                xmlNode **result, struct kw_error *err)
+{
+	char label[96], rname[80];
+	struct attempt a = {c, svc, q, label, NULL};
+	struct kw_retry_report rep = {0};
+	struct timespec t0;
+	int rc;
+
+	if (doc)
+		*doc = NULL;
+	if (result)
+		*result = NULL;
+	snprintf(label, sizeof(label), "%s:%s", svc == KW_AWS_IAM ? "iam" : "sts", q->action);
+	if (kw_query_finish(q, err))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = kw_retry_run(label, c->max_attempts, &c->quota, c->env, one_attempt, &a, &rep, err);
+	record(c, label, rep.retries, rc != 0, seconds_since(&t0));
+	if (rc) {
+		xmlFreeDoc(a.doc);
+		return -1;
+	}
+	snprintf(rname, sizeof(rname), "%sResult", q->action);
+	if (result)
+		*result = kw_xml_child(xmlDocGetRootElement(a.doc), rname);
+	if (doc)
+		*doc = a.doc;
+	else
+		xmlFreeDoc(a.doc);
+	return 0;
+}
+
+int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char *action,
+                    const struct kw_aws_param *params, size_t nparams, kw_aws_page_fn fn, void *ctx,
+                    struct kw_error *err)
+{
+	char *marker = NULL;
+	int rc = -1;
+
+	for (int page = 0;; page++) {
+		struct kw_query q;
+		xmlDoc *doc = NULL;
+		xmlNode *res = NULL;
+		int r;
+		bool more;
+
+		kw_query_init(&q, action, svc == KW_AWS_IAM ? KW_IAM_API_VERSION : KW_STS_API_VERSION);
+		for (size_t i = 0; i < nparams; i++)
+			kw_query_add(&q, params[i].name, params[i].value);
+		kw_query_add(&q, "Marker", marker);
+		r = kw_aws_call(c, svc, &q, &doc, &res, err);
+		kw_query_release(&q);
+		if (r)
+			goto out;
+		r = fn(ctx, res, err);
+		more = r == 0 && kw_xml_bool(kw_xml_child(res, "IsTruncated"));
+		free(marker);
+		marker = more ? kw_xml_text(kw_xml_child(res, "Marker"), NULL) : NULL;
+		xmlFreeDoc(doc);
+		if (r < 0)
+			goto out;
+		if (!more)
+			break;
+		if (!marker || !*marker) {
+			kw_error_set(err, KW_ERR_AWS, action, "answer is truncated but carries no Marker");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(marker);
+	return rc;
+}
+
+void kw_aws_client_set_retry_env(struct kw_aws_client *c, const struct kw_retry_env *env)
+{
+	c->env = env;
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* A setting from the environment, else the profile; *out malloc'd or NULL. */
+static int setting(const struct kw_aws_profile *p, const char *env, const char *key, char **out,
+                   struct kw_error *err)
+{
+	const char *v = env ? env_nonempty(env) : NULL;
+
+	*out = NULL;
+	if (v) {
+		*out = strdup(v);
+		return *out ? 1 : kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	}
+	return kw_aws_profile_setting(p, key, NULL, out, err);
+}
+
+/* Region, retries, endpoints, transport: what both constructors share. */
+static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, const struct kw_aws_profile *p,
+                 struct kw_error *err)
+{
+	char *v = NULL, *ca = NULL;
+	struct kw_http_options ho = {0};
+	int rc = -1, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	if (pthread_mutex_init(&c->lock, NULL))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
+	c->lock_ready = true;
+	if (kw_retry_quota_init(&c->quota))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
+	c->quota_ready = true;
+	/* region */
+	if (opt && opt->region && *opt->region)
+		c->region = strdup(opt->region);
+	else if (env_nonempty("AWS_REGION"))
+		c->region = strdup(env_nonempty("AWS_REGION"));
+	else if ((r = setting(p, "AWS_DEFAULT_REGION", "region", &c->region, err)) < 0)
+		goto out;
+	else if (r == 0)
+		c->region = strdup("us-east-1");
+	if (!c->region) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	/* attempts */
+	c->max_attempts = opt && opt->max_attempts > 0 ? opt->max_attempts : 0;
+	if (!c->max_attempts) {
+		if ((r = setting(p, "AWS_MAX_ATTEMPTS", "max_attempts", &v, err)) < 0)
+			goto out;
+		if (r) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*end || end == v || n < 1 || n > 100) {
+				kw_error_set(err, KW_ERR_INVALID, "max_attempts",
+				             "'%s' is not a number of attempts (1-100)", v);
+				goto out;
+			}
+			c->max_attempts = (int)n;
+		} else {
+			c->max_attempts = KW_RETRY_DEFAULT_ATTEMPTS;
+		}
+		free(v);
+		v = NULL;
+	}
+	if ((r = setting(p, "AWS_RETRY_MODE", "retry_mode", &v, err)) < 0)
+		goto out;
+	if (r && strcmp(v, "standard") && strcmp(v, "legacy") && strcmp(v, "adaptive")) {
+		kw_error_set(err, KW_ERR_INVALID, "retry_mode", "'%s' is not legacy, standard or adaptive",
+		             v);
+		goto out;
+	}
+	if (r && strcmp(v, "standard"))
+		kw_log(KW_LOG_DEBUG, "retry mode '%s': keywarden retries in standard mode", v);
+	free(v);
+	v = NULL;
+	/* endpoints */
+	for (int s = KW_AWS_IAM; s <= KW_AWS_STS; s++)
+		if (kw_aws_endpoint_resolve((enum kw_aws_service)s, c->region, opt ? opt->endpoint_url : NULL,
+		                            p, &c->ep[s], err))
+			goto out;
+	/* transport */
+	if ((r = setting(p, "AWS_CA_BUNDLE", "ca_bundle", &v, err)) < 0)
+		goto out;
+	if (r && !(ca = kw_aws_expand_home(v))) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	ho.ca_bundle = ca;
+	ho.connect_timeout_ms = opt ? opt->connect_timeout_ms : 0;
+	ho.timeout_ms = opt ? opt->timeout_ms : 0;
+	if (kw_http_new(&ho, &c->http, err))
+		goto out;
+	c->keys = kw_sigv4_cache_new();
+	if (!c->keys) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	kw_log(KW_LOG_DEBUG, "aws: region %s, iam %s (%s, signed %s), sts %s (%s), max attempts %d",
+	       c->region, c->ep[KW_AWS_IAM].url, c->ep[KW_AWS_IAM].source, c->ep[KW_AWS_IAM].signing_region,
+	       c->ep[KW_AWS_STS].url, c->ep[KW_AWS_STS].source, c->max_attempts);
+	rc = 0;
+out:
+	free(v);
+	free(ca);
+	return rc;
+}
+
+static int finish_new(struct kw_aws_client *c, struct cred_ref *cr, struct kw_aws_client **out)
+{
+	cr->refs = 1;
+	c->cred = cr;
+	*out = c;
+	return 0;
+}
 
 int kw_aws_client_new(const struct kw_aws_options *opt, struct kw_aws_client **out, struct kw_error *err)
 {
+	struct kw_aws_profile p;
+	struct kw_aws_client *c = NULL;
+	struct cred_ref *cr = NULL;
+	int rc = -1;
+
 	*out = NULL;
-	return kw_error_set(err, KW_ERR_INTERNAL, "aws", "client not implemented yet");
+	if (kw_aws_profile_load(opt ? opt->profile : NULL, &p, err))
+		return -1;
+	c = calloc(1, sizeof(*c));
+	cr = calloc(1, sizeof(*cr));
+	if (!c || !cr) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (kw_aws_credentials_resolve(&p, time(NULL), &cr->creds, err) || setup(c, opt, &p, err))
+		goto out;
+	kw_log(KW_LOG_INFO, "aws: credentials for profile '%s' from %s (key %s)", p.name, cr->creds.source,
+	       cr->creds.access_key_id);
+	rc = finish_new(c, cr, out);
+	c = NULL;
+	cr = NULL;
+out:
+	if (cr) {
+		kw_aws_credentials_release(&cr->creds);
+		free(cr);
+	}
+	kw_aws_client_free(c);
+	kw_aws_profile_release(&p);
+	return rc;
 }
 
 int kw_aws_client_new_static(const struct kw_aws_options *opt, const char *access_key_id,
                              const struct kw_secret *secret, const struct kw_secret *session_token,
                              struct kw_aws_client **out, struct kw_error *err)
 {
+	struct kw_aws_profile p;
+	struct kw_aws_client *c = NULL;
+	struct cred_ref *cr = NULL;
+	int rc = -1;
+
 	*out = NULL;
-	return kw_error_set(err, KW_ERR_INTERNAL, "aws", "client not implemented yet");
+	if (!access_key_id || !*access_key_id || !secret || !secret->len)
+		return kw_error_set(err, KW_ERR_INVALID, NULL,
+		                    "static credentials need an access key id and a secret");
+	if (kw_aws_profile_load(opt ? opt->profile : NULL, &p, err))
+		return -1;
+	c = calloc(1, sizeof(*c));
+	cr = calloc(1, sizeof(*cr));
+	if (!c || !cr) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	cr->creds.source = "static";
+	cr->creds.access_key_id = strdup(access_key_id);
+	cr->creds.secret = kw_secret_from(secret->data, secret->len);
+	if (session_token)
+		cr->creds.session_token = kw_secret_from(session_token->data, session_token->len);
+	if (!cr->creds.access_key_id || !cr->creds.secret || (session_token && !cr->creds.session_token)) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (setup(c, opt, &p, err))
+		goto out;
+	rc = finish_new(c, cr, out);
+	c = NULL;
+	cr = NULL;
+out:
+	if (cr) {
+		kw_aws_credentials_release(&cr->creds);
+		free(cr);
+	}
+	kw_aws_client_free(c);
+	kw_aws_profile_release(&p);
+	return rc;
 }
 
 void kw_aws_client_free(struct kw_aws_client *c)
 {
-	(void)c;
+	if (!c)
+		return;
+	if (c->cred) {
+		kw_aws_credentials_release(&c->cred->creds);
+		free(c->cred);
+	}
+	for (size_t i = 0; i < c->nstats; i++)
+		free(c->stats[i].action);
+	free(c->stats);
+	kw_sigv4_cache_free(c->keys);
+	kw_http_free(c->http);
+	kw_aws_endpoint_release(&c->ep[KW_AWS_IAM]);
+	kw_aws_endpoint_release(&c->ep[KW_AWS_STS]);
+	free(c->region);
+	if (c->quota_ready)
+		kw_retry_quota_destroy(&c->quota);
+	if (c->lock_ready)
+		pthread_mutex_destroy(&c->lock);
+	free(c);
 }
 
 const char *kw_aws_client_region(const struct kw_aws_client *c)
 {
-	return "";
+	return c->region;
 }
 
 const char *kw_aws_client_endpoint(const struct kw_aws_client *c, enum kw_aws_service svc)
 {
-	return "";
+	return c->ep[svc].url;
 }
 
 const char *kw_aws_client_access_key_id(const struct kw_aws_client *c)
 {
-	return "";
+	return c->cred->creds.access_key_id;
 }
 
 const char *kw_aws_client_credential_source(const struct kw_aws_client *c)
 {
-	return "";
+	return c->cred->creds.source;
+}
+
+static int stat_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kw_aws_action_stats *)a)->action,
+	              ((const struct kw_aws_action_stats *)b)->action);
 }
 
 int kw_aws_client_stats(struct kw_aws_client *c, struct kw_aws_stats *out, struct kw_error *err)
 {
+	int rc = -1;
+
 	memset(out, 0, sizeof(*out));
-	return kw_error_set(err, KW_ERR_INTERNAL, "aws", "client not implemented yet");
+	pthread_mutex_lock(&c->lock);
+	out->actions = calloc(c->nstats ? c->nstats : 1, sizeof(*out->actions));
+	if (!out->actions)
+		goto out;
+	for (size_t i = 0; i < c->nstats; i++) {
+		struct kw_aws_action_stats *a = &out->actions[i];
+		a->action = strdup(c->stats[i].action);
+		if (!a->action)
+			goto out;
+		out->nactions++;
+		a->calls = c->stats[i].calls;
+		a->retries = c->stats[i].retries;
+		a->failures = c->stats[i].failures;
+		a->seconds = c->stats[i].seconds;
+		out->calls += a->calls;
+		out->retries += a->retries;
+		out->failures += a->failures;
+	}
+	out->wall_seconds = seconds_since(&c->start);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&c->lock);
+	if (rc) {
+		kw_aws_stats_release(out);
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	}
+	if (out->nactions > 1)
+		qsort(out->actions, out->nactions, sizeof(*out->actions), stat_cmp);
+	return 0;
 }
 
 void kw_aws_stats_release(struct kw_aws_stats *s)

@@ -58,5 +58,6 @@ extern const char kw_common_options_help[];
 int cmd_help(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_policy(int argc, char **argv, struct kw_ctx *ctx);
+int cmd_whoami(int argc, char **argv, struct kw_ctx *ctx);
 
 #endif

@@ -1,0 +1,370 @@
+/*
+ * credentials.c - the credential chain and credential_process (credentials.h).
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "aws/credentials.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aws/ini.h"
+#include "aws/profile.h"
+#include "aws/wipe.h"
+#include "aws/xml.h"
+#include "util/error.h"
+#include "util/secret.h"
+
+#define PROCESS_OUTPUT_MAX (64 * 1024)
+
+void kw_aws_credentials_release(struct kw_aws_credentials *c)
+{
+	if (!c)
+		return;
+	free(c->access_key_id);
+	kw_secret_free(c->secret);
+	kw_secret_free(c->session_token);
+	free(c->process);
+	free(c->process_where);
+	memset(c, 0, sizeof(*c));
+}
+
+static int nomem(struct kw_error *err)
+{
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+static int from_env(struct kw_aws_credentials *out, bool *found, struct kw_error *err)
+{
+	const char *id = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *tok = getenv("AWS_SESSION_TOKEN");
+
+	*found = false;
+	if ((!id || !*id) && (!sk || !*sk))
+		return 0;
+	if (!id || !*id || !sk || !*sk)
+		return kw_error_set(err, KW_ERR_INVALID, "environment",
+		                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
+	out->access_key_id = strdup(id);
+	out->secret = kw_secret_from(sk, strlen(sk));
+	if (tok && *tok)
+		out->session_token = kw_secret_from(tok, strlen(tok));
+	if (!out->access_key_id || !out->secret || (tok && *tok && !out->session_token))
+		return nomem(err);
+	out->source = "environment";
+	*found = true;
+	return 0;
+}
+
+/* Static keys of one INI section. */
+static int from_section(const struct kw_ini *ini, const struct kw_ini_section *sec, const char *source,
+                        struct kw_aws_credentials *out, bool *found, struct kw_error *err)
+{
+	const struct kw_ini_entry *id, *sk, *tok;
+	char where[KW_ERR_WHERE_MAX];
+
+	*found = false;
+	if (!sec)
+		return 0;
+	id = kw_ini_get(sec, "aws_access_key_id", NULL);
+	sk = kw_ini_get(sec, "aws_secret_access_key", NULL);
+	tok = kw_ini_get(sec, "aws_session_token", NULL);
+	if (!id && !sk)
+		return 0;
+	if (!id || !sk || !id->value.len || !sk->value.len) {
+		kw_ini_where(ini, id ? id->line : sk->line, where, sizeof(where));
+		return kw_error_set(err, KW_ERR_INVALID, where,
+		                    "profile [%s] needs both aws_access_key_id and aws_secret_access_key",
+		                    sec->name);
+	}
+	out->access_key_id = kw_strdup_span(id->value);
+	out->secret = kw_secret_from(sk->value.ptr, sk->value.len);
+	if (tok && tok->value.len)
+		out->session_token = kw_secret_from(tok->value.ptr, tok->value.len);
+	if (!out->access_key_id || !out->secret || (tok && tok->value.len && !out->session_token))
+		return nomem(err);
+	out->source = source;
+	*found = true;
+	return 0;
+}
+
+static const struct kw_ini_entry *process_entry(const struct kw_aws_profile *p, const struct kw_ini **ini)
+{
+	const struct kw_ini_entry *e = kw_ini_get(p->cred_sec, "credential_process", NULL);
+
+	*ini = p->credentials;
+	if (!e) {
+		e = kw_ini_get(p->config_sec, "credential_process", NULL);
+		*ini = p->config;
+	}
+	return e;
+}
+
+int kw_aws_credentials_resolve(const struct kw_aws_profile *p, time_t now, struct kw_aws_credentials *out,
+                               struct kw_error *err)
+{
+	const struct kw_ini_entry *proc;
+	const struct kw_ini *proc_ini;
+	bool found = false;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!p->from_cli && from_env(out, &found, err))
+		goto out;
+	if (!found && from_section(p->credentials, p->cred_sec, "shared-credentials-file", out, &found, err))
+		goto out;
+	if (!found && (proc = process_entry(p, &proc_ini))) {
+		char where[KW_ERR_WHERE_MAX];
+		char *cmd = kw_strdup_span(proc->value);
+
+		kw_ini_where(proc_ini, proc->line, where, sizeof(where));
+		if (!cmd) {
+			nomem(err);
+			goto out;
+		}
+		if (kw_aws_credential_process_run(cmd, where, now, out, err)) {
+			free(cmd);
+			goto out;
+		}
+		out->process = cmd;
+		out->process_where = strdup(where);
+		if (!out->process_where) {
+			nomem(err);
+			goto out;
+		}
+		found = true;
+	}
+	if (!found && from_section(p->config, p->config_sec, "config-file", out, &found, err))
+		goto out;
+	if (!found) {
+		kw_error_set(
+		        err, KW_ERR_AUTH, NULL,
+		        "no AWS credentials found for profile '%s' (environment, %s, %s, credential_process)",
+		        p->name, p->credentials_path, p->config_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc)
+		kw_aws_credentials_release(out);
+	return rc;
+}
+
+int kw_aws_credential_process_parse(const char *json, size_t len, const char *where, time_t now,
+                                    struct kw_aws_credentials *out, struct kw_error *err)
+{
+	json_t *root, *v;
+	const char *id, *sk, *tok = NULL, *exp = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	kw_wipe_install_jansson(); /* jansson copies the secret into its own blocks */
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!root || !json_is_object(root)) {
+		kw_error_set(err, KW_ERR_AUTH, where, "credential_process output is not a JSON object");
+		goto out;
+	}
+	v = json_object_get(root, "Version");
+	if (!json_is_integer(v) || json_integer_value(v) != 1) {
+		kw_error_set(err, KW_ERR_AUTH, where, "credential_process output needs \"Version\": 1");
+		goto out;
+	}
+	id = json_string_value(json_object_get(root, "AccessKeyId"));
+	sk = json_string_value(json_object_get(root, "SecretAccessKey"));
+	if (!id || !*id || !sk || !*sk) {
+		kw_error_set(err, KW_ERR_AUTH, where,
+		             "credential_process output lacks AccessKeyId or SecretAccessKey");
+		goto out;
+	}
+	if ((v = json_object_get(root, "SessionToken")) && !json_is_null(v))
+		tok = json_string_value(v);
+	if ((v = json_object_get(root, "Expiration")) && !json_is_null(v)) {
+		exp = json_string_value(v);
+		if (!exp || kw_aws_parse_time(exp, &out->expiration)) {
+			kw_error_set(err, KW_ERR_AUTH, where,
+			             "credential_process Expiration is not an ISO 8601 time");
+			goto out;
+		}
+		if (out->expiration <= now) {
+			kw_error_set(err, KW_ERR_AUTH, where,
+			             "credential_process returned expired credentials");
+			goto out;
+		}
+	}
+	out->access_key_id = strdup(id);
+	out->secret = kw_secret_from(sk, strlen(sk));
+	if (tok && *tok)
+		out->session_token = kw_secret_from(tok, strlen(tok));
+	if (!out->access_key_id || !out->secret || (tok && *tok && !out->session_token)) {
+		nomem(err);
+		goto out;
+	}
+	out->source = "credential-process";
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc)
+		kw_aws_credentials_release(out);
+	return rc;
+}
+
+char **kw_aws_split_command(const char *s)
+{
+	char **argv = NULL;
+	size_t n = 0;
+	struct kw_buf word = KW_BUF_INIT;
+	bool in_word = false, ok = false;
+
+	for (;;) {
+		char c = *s;
+
+		if (c == '\0' || c == ' ' || c == '\t' || c == '\n') {
+			if (in_word) {
+				char **na = realloc(argv, (n + 2) * sizeof(*na));
+				char *w = kw_buf_detach(&word);
+				if (!na || !w) {
+					free(na ? NULL : w);
+					if (na)
+						argv = na;
+					goto out;
+				}
+				argv = na;
+				argv[n++] = w;
+				argv[n] = NULL;
+				in_word = false;
+			}
+			if (c == '\0')
+				break;
+			s++;
+			continue;
+		}
+		in_word = true;
+		if (c == '\'') {
+			const char *e = strchr(s + 1, '\'');
+			if (!e || kw_buf_append(&word, s + 1, (size_t)(e - s - 1)) ||
+			    (!word.data && kw_buf_puts(&word, "")))
+				goto out;
+			s = e + 1;
+		} else if (c == '"') {
+			s++;
+			while (*s && *s != '"') {
+				if (*s == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == '$' || s[1] == '`'))
+					s++;
+				if (kw_buf_putc(&word, *s++))
+					goto out;
+			}
+			if (*s != '"' || (!word.data && kw_buf_puts(&word, "")))
+				goto out;
+			s++;
+		} else if (c == '\\') {
+			if (!s[1] || kw_buf_putc(&word, s[1]))
+				goto out;
+			s += 2;
+		} else {
+			if (kw_buf_putc(&word, c))
+				goto out;
+			s++;
+		}
+	}
+	ok = n > 0;
+out:
+	kw_buf_release(&word);
+	if (!ok) {
+		for (size_t i = 0; i < n; i++)
+			free(argv[i]);
+		free(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+int kw_aws_credential_process_run(const char *command, const char *where, time_t now,
+                                  struct kw_aws_credentials *out, struct kw_error *err)
+{
+	char **argv = kw_aws_split_command(command);
+	struct kw_secret *buf = NULL;
+	int pipefd[2] = {-1, -1}, status = 0, rc = -1;
+	pid_t pid = -1;
+	bool too_big = false;
+
+	memset(out, 0, sizeof(*out));
+	if (!argv)
+		return kw_error_set(err, KW_ERR_INVALID, where,
+		                    "credential_process is empty or badly quoted");
+	buf = kw_secret_new(PROCESS_OUTPUT_MAX);
+	if (!buf) {
+		nomem(err);
+		goto out;
+	}
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		kw_error_set(err, KW_ERR_AUTH, where, "credential_process: pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		kw_error_set(err, KW_ERR_AUTH, where, "credential_process: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(pipefd[1], 1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	for (;;) {
+		ssize_t r;
+		if (buf->len == buf->cap) {
+			too_big = true;
+			kill(pid, SIGTERM);
+			break;
+		}
+		r = read(pipefd[0], buf->data + buf->len, buf->cap - buf->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		buf->len += (size_t)r;
+	}
+	buf->data[buf->len] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (too_big) {
+		kw_error_set(err, KW_ERR_AUTH, where, "credential_process printed more than %d bytes",
+		             PROCESS_OUTPUT_MAX);
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			kw_error_set(err, KW_ERR_AUTH, where, "credential_process '%s' could not be run",
+			             argv[0]);
+		else
+			kw_error_set(err, KW_ERR_AUTH, where, "credential_process '%s' failed (status %d)",
+			             argv[0],
+			             WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		goto out;
+	}
+	if (kw_aws_credential_process_parse((const char *)buf->data, buf->len, where, now, out, err))
+		goto out;
+	rc = 0;
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	kw_secret_free(buf);
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+	return rc;
+}

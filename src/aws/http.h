@@ -1,0 +1,71 @@
+/*
+ * http.h - one HTTP POST attempt with libcurl, for the AWS client. Connections, DNS and TLS
+ * sessions are shared between threads through a CURLSH; easy handles are pooled. TLS
+ * verification is always on; plain http:// is refused unless the host is a loopback address.
+ * Proxies come from the environment as libcurl reads them (https_proxy, HTTPS_PROXY,
+ * no_proxy), except for loopback hosts, which are always reached directly.
+ *
+ * Invariants: the response body is held in a buffer wiped before it is freed or grown (it may
+ * carry a SecretAccessKey or an MFA seed). Thread safe: any number of kw_http_post calls on
+ * one struct kw_http at once. curl_global_init must have run (main does it).
+ * Source: libcurl API (curl_share_setopt, CURLOPT_*), RFC 9110.
+ */
+#ifndef KW_AWS_HTTP_H
+#define KW_AWS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kw_error;
+struct kw_http_header;
+struct kw_http;
+
+struct kw_http_options {
+	long connect_timeout_ms; /* 0: 10000 */
+	long timeout_ms;         /* 0: 60000, whole transfer */
+	const char *ca_bundle;   /* CA file (AWS_CA_BUNDLE / ca_bundle), NULL for the system's */
+	const char *user_agent;  /* NULL: "keywarden/VERSION" */
+};
+
+struct kw_http_response {
+	long status; /* HTTP status, 0 when no answer */
+	char *body;  /* NUL-terminated, wiped on release */
+	size_t len;
+	size_t cap;
+	char request_id[80]; /* x-amzn-RequestId header, "" when absent */
+};
+
+/* kw_http_response_release - wipe and free the body, zero the response. */
+void kw_http_response_release(struct kw_http_response *r);
+
+/*
+ * kw_http_new - transport with its connection share and handle pool.
+ * Returns 0, or -1 with err set (KW_ERR_NOMEM, KW_ERR_INTERNAL when libcurl refuses).
+ */
+int kw_http_new(const struct kw_http_options *opt, struct kw_http **out, struct kw_error *err);
+
+/* kw_http_free - close everything; NULL allowed. No call may be running. */
+void kw_http_free(struct kw_http *h);
+
+/*
+ * kw_http_url_check - whether url may be used: https://, or http:// to a loopback host
+ * (localhost, 127.0.0.0/8, ::1). @is_loopback receives whether the host is loopback (may be
+ * NULL). Returns 0, or -1 with err set (KW_ERR_INVALID).
+ */
+int kw_http_url_check(const char *url, bool *is_loopback, struct kw_error *err);
+
+/*
+ * kw_http_post - one POST attempt.
+ * @url:     endpoint (checked with kw_http_url_check).
+ * @headers: extra request headers (borrowed), e.g. Authorization, X-Amz-Date, Content-Type.
+ * @body:    request body (borrowed), len bytes.
+ * @resp:    filled with status, body and request id (release with kw_http_response_release,
+ *           also on error).
+ * Returns 0 when an HTTP answer arrived (any status), or -1 with err set: KW_ERR_NETWORK for
+ * connection/DNS/TLS/timeout failures (retryable), KW_ERR_INVALID for a refused URL,
+ * KW_ERR_AWS when the answer exceeds the size limit, KW_ERR_NOMEM.
+ */
+int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header *headers, size_t nheaders,
+                 const char *body, size_t len, struct kw_http_response *resp, struct kw_error *err);
+
+#endif
