@@ -246,7 +246,7 @@ class Provisioning(unittest.TestCase):
         me = kwtest.aws(self.env, 'sts', 'get-caller-identity')
         self.assertEqual(me['Arn'], 'arn:aws:iam::%s:root' % ACCOUNT)
         kwtest.aws(self.env, 'iam', 'create-group', '--group-name', 'via-binary')
-        got = kwtest.aws(self.env, 'iam', 'get-group', '--group-name', 'VIA-BINARY')
+        got = self.cli('iam', 'get-group', '--group-name', 'VIA-BINARY')
         self.assertEqual(got['Group']['GroupName'], 'via-binary')
         with self.assertRaises(kwtest.AwsError) as cm:
             kwtest.aws(self.env, 'iam', 'get-user', '--user-name', 'nobody')

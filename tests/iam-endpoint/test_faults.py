@@ -33,26 +33,38 @@ def try_call(ep, *args, **kw):
         return e
 
 
+_ENDPOINT = None
+
+
+def setUpModule():
+    global _ENDPOINT
+    _ENDPOINT = kwtest.Endpoint().start()
+
+
+def tearDownModule():
+    _ENDPOINT.stop()
+
+
 class Base(unittest.TestCase):
-    faults = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.ep = kwtest.Endpoint(faults=cls.faults).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.stop()
+    """Tests share one endpoint; setUp puts it back to a clean state."""
+    ep = property(lambda self: _ENDPOINT)
 
     def setUp(self):
+        self.ep.clear_faults()
         self.ep.reset_state()
         self.ep.reset_counts()
         self.ep.set_consistency(lag_ms=0, key_propagation_ms=0, report_delay_ms=0)
         self.ep.set_clock_offset(0)
 
 
-class StartupSpec(Base):
-    faults = 'seed=3,throttle=1,actions=CreateUser'
+class StartupSpec(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ep = kwtest.Endpoint(faults='seed=3,throttle=1,actions=CreateUser').start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ep.stop()
 
     def test_faults_flag_applies_from_the_start(self):
         self.assertEqual(self.ep.faults()['throttle'], 1.0)
@@ -77,8 +89,6 @@ class StartupSpec(Base):
 
 
 class Faults(Base):
-    def tearDown(self):
-        self.ep.clear_faults()
 
     def test_5xx_statuses(self):
         self.ep.set_faults(error500=1.0)

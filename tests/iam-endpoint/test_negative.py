@@ -18,14 +18,22 @@ DOC = json.dumps({'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Action': 'ec2:Describe*', 'Resource': '*'}]})
 
 
-class Base(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.ep = kwtest.Endpoint().start()
+_ENDPOINT = None
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.stop()
+
+def setUpModule():
+    global _ENDPOINT
+    _ENDPOINT = kwtest.Endpoint().start()
+
+
+def tearDownModule():
+    _ENDPOINT.stop()
+
+
+class Base(unittest.TestCase):
+    @property
+    def ep(self):
+        return _ENDPOINT
 
     def setUp(self):
         self.ep.reset_state()
