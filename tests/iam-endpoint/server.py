@@ -44,6 +44,7 @@ SECRET_PARAMS = {'password', 'oldpassword', 'newpassword', 'authenticationcode1'
                  'authenticationcode2', 'x-amz-signature', 'x-amz-security-token',
                  'securitytoken', 'secretaccesskey'}
 SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15'}
+SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 
 
 # ---------------------------------------------------------------------------
@@ -617,7 +618,9 @@ def main(argv=None):
                                  'keywarden tests and the demo.')
     ap.add_argument('--port', type=int, default=0, help='TCP port on 127.0.0.1; 0 picks a free one')
     ap.add_argument('--access-key-id', required=True, help='the admin (account root) key id')
-    ap.add_argument('--secret-access-key', required=True, help='the admin secret access key')
+    ap.add_argument('--secret-access-key', default=os.environ.get(SECRET_ENV),
+                    help='the admin secret access key (default: $%s, which keeps it out '
+                    'of the process list)' % SECRET_ENV)
     ap.add_argument('--account-id', default='123456789012', help='12-digit AWS account id')
     ap.add_argument('--state', help='JSON file to load IAM state from and save it to')
     ap.add_argument('--faults', default='', help='fault spec, e.g. seed=1,throttle=0.2,latency=5-50')
@@ -627,6 +630,8 @@ def main(argv=None):
     ap.add_argument('--clock-offset', type=float, help="seconds added to IAM's clock")
     ap.add_argument('--verbose', action='store_true', help='one line per request on stderr')
     args = ap.parse_args(argv)
+    if not args.secret_access_key:
+        ap.error('--secret-access-key or $%s is required' % SECRET_ENV)
     if not (len(args.account_id) == 12 and args.account_id.isdigit()):
         ap.error('--account-id must be 12 digits')
     try:

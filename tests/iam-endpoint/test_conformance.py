@@ -262,6 +262,8 @@ class Fixture(unittest.TestCase):
         startup = time.monotonic() - t0
         self.assertTrue(ep.url.startswith('http://127.0.0.1:'))
         self.assertEqual(ep.control('GET', 'health')['ok'], True)
+        with open('/proc/%d/cmdline' % ep.process.pid, 'rb') as f:
+            self.assertNotIn(ep.secret_access_key.encode(), f.read())
         proc = ep.process
         ep.stop()
         self.assertEqual(proc.returncode, 0)

@@ -58,8 +58,9 @@ class Endpoint:
         self.account_id = account_id
         self.access_key_id = _random_key_id()
         self.secret_access_key = base64.b64encode(secrets.token_bytes(30)).decode()
+        # The secret goes by environment, not argv, so tests may grep process lists for it.
         self.args = ['--port', '0', '--access-key-id', self.access_key_id,
-                     '--secret-access-key', self.secret_access_key, '--account-id', account_id]
+                     '--account-id', account_id]
         if faults:
             self.args += ['--faults', faults]
         if state:
@@ -81,8 +82,9 @@ class Endpoint:
     # -- life cycle --------------------------------------------------------------
     def start(self):
         t0 = time.monotonic()
+        env = dict(os.environ, IAM_ENDPOINT_SECRET_ACCESS_KEY=self.secret_access_key)
         self.process = subprocess.Popen([PYTHON, SERVER] + self.args, stdout=subprocess.PIPE,
-                                        stdin=subprocess.DEVNULL, cwd=SOURCE_DIR)
+                                        stdin=subprocess.DEVNULL, cwd=SOURCE_DIR, env=env)
         line = b''
         deadline = t0 + START_TIMEOUT
         while not line.endswith(b'\n'):
