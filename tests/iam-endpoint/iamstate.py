@@ -11,6 +11,8 @@ write time plus the lag in force when it was written).
 """
 import base64
 import csv
+import datetime
+import fnmatch
 import hashlib
 import hmac
 import io
@@ -216,7 +218,6 @@ def _doc_size(doc):
 
 
 def _action_matches(pattern, action):
-    import fnmatch
     return fnmatch.fnmatchcase(action.lower(), pattern.lower())
 
 
@@ -346,12 +347,6 @@ class IAMState:
                 raise error('NoSuchEntity', 'Policy %s does not exist or is not attachable.' % arn)
             raise error('NoSuchEntity', 'Policy %s was not found.' % arn)
         return p
-
-    def _policy_arn(self, p):
-        return p['Arn']
-
-    def _is_aws_managed(self, p):
-        return p['Arn'].startswith('arn:aws:iam::aws:')
 
     def user_out(self, u, full=True):
         out = {'Path': u['Path'], 'UserName': u['UserName'], 'UserId': u['UserId'],
@@ -1206,7 +1201,6 @@ class IAMState:
 
     @staticmethod
     def _report_time(ts):
-        import datetime
         return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc).replace(
             microsecond=0).isoformat()
 

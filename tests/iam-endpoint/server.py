@@ -12,6 +12,8 @@ this file documents every flag, the control routes under /_endpoint/ and what di
 """
 import argparse
 import datetime
+import email.utils
+import hmac
 import json
 import os
 import random
@@ -21,6 +23,7 @@ import struct
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -222,7 +225,6 @@ def read_auth(headers, query):
         date = headers.get('X-Amz-Date') or headers.get('Date')
         if date and not headers.get('X-Amz-Date'):
             try:
-                import email.utils
                 date = _fmt_amz(email.utils.parsedate_to_datetime(date).timestamp())
             except (TypeError, ValueError):
                 date = None
@@ -266,8 +268,7 @@ def verify_signature(auth, secret, method, raw_path, query_pairs, raw_headers, b
         req.context['payload_signing_enabled'] = True
     canonical = signer.canonical_request(req)
     expected = signer.signature(signer.string_to_sign(req, canonical), req)
-    import hmac as _hmac
-    if not _hmac.compare_digest(expected, auth.signature):
+    if not hmac.compare_digest(expected, auth.signature):
         raise APIError('SignatureDoesNotMatch', 'The request signature we calculated does not '
                        'match the signature you provided. Check your AWS Secret Access Key and '
                        'signing method. Consult the service documentation for details.', 403)
@@ -440,7 +441,6 @@ class Handler(BaseHTTPRequestHandler):
             payload = iamproto.encode_error(e, request_id, ns)
             entry['error'] = e.code
         except Exception as e:   # a bug here must still answer like AWS would
-            import traceback
             traceback.print_exc()
             err = APIError('ServiceFailure', 'Internal error: %s' % type(e).__name__, 500, False)
             status = 500

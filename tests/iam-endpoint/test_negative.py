@@ -11,7 +11,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
 import kwtest      # noqa: E402
-import rawclient   # noqa: E402
 from rawclient import call   # noqa: E402
 
 DOC = json.dumps({'Version': '2012-10-17', 'Statement': [
