@@ -1,0 +1,144 @@
+/*
+ * rotation.h - the key rotation state machine, apart from IAM: which key is rotated, what
+ * makes room under the two-key limit, the steps in order, and what each failure undoes.
+ * The caller supplies the operations (IAM calls, delivery, confirmation) as function
+ * pointers, so the same machine rotates service accounts (an admin's client, delivery to
+ * the manifest's targets) and local profiles (the key rotates itself, the credentials file
+ * is the target), and unit tests drive it with a fake.
+ *
+ * Steps: 1 delete inactive keys whose grace period has passed (and their grace tags);
+ * 2 with two keys left, delete the inactive one when allowed (--delete-inactive), else stop
+ * and explain; 3 create the new key; 4 confirm it works (the caller retries for
+ * propagation); 5 deliver it to every target; 6 deactivate the old key; 7 delete the old key
+ * (--delete-old), or record its deactivation time in the grace tag.
+ * The new key is confirmed before it is delivered, so a key that does not work never
+ * replaces a working one in a target.
+ * Undo: a failure before delivery deletes the new key (nobody holds it) and leaves the old
+ * key active; a delivery failure with no target written does the same; a delivery failure
+ * after some targets were written keeps both keys active (both are held by someone) and
+ * says which targets have which key; failures from step 6 on leave the new key in place
+ * (delivered and confirmed) and say what remains to be done.
+ *
+ * Invariants: strings are borrowed unless noted; the new key's secret lives only in a
+ * struct kw_secret created by ops->create and freed (wiped) by kw_lc_rotate.
+ */
+#ifndef KW_LIFECYCLE_ROTATION_H
+#define KW_LIFECYCLE_ROTATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct kw_error;
+struct kw_secret;
+
+/* User tag recording when keywarden deactivated a key: keywarden:inactive:<AccessKeyId>. */
+#define KW_LC_GRACE_TAG_PREFIX   "keywarden:inactive:"
+/* Default grace period (days) for an old key kept inactive by rotate. */
+#define KW_LC_DEFAULT_GRACE_DAYS 7
+/* AccessKeyIds are 16 to 128 characters (IAM API reference, AccessKeyMetadata). */
+#define KW_LC_KEY_ID_MAX         129
+/* Grace tag values: "2026-11-29T17:55:00Z grace=7d". */
+#define KW_LC_GRACE_VALUE_MAX    48
+
+/* One existing key of the account being rotated. */
+struct kw_lc_rot_key {
+	const char *id;
+	bool active;
+	time_t inactive_since; /* from the grace tag, 0 = none */
+	int grace_days;        /* from the grace tag */
+};
+
+enum kw_lc_rot_step {
+	KW_LC_ROT_PREPARE,
+	KW_LC_ROT_DELETE_EXPIRED,
+	KW_LC_ROT_DELETE_INACTIVE,
+	KW_LC_ROT_CREATE,
+	KW_LC_ROT_CONFIRM,
+	KW_LC_ROT_DELIVER,
+	KW_LC_ROT_DEACTIVATE,
+	KW_LC_ROT_RETIRE, /* delete the old key, or tag its grace period */
+	KW_LC_ROT_DONE,
+};
+
+/* What the machine calls; each returns 0, or -1 with err set. ctx is passed back unchanged. */
+struct kw_lc_rot_ops {
+	void *ctx;
+	/* CreateAccessKey: copy the new AccessKeyId into id (KW_LC_KEY_ID_MAX bytes) and hand over
+	 * the secret (*secret, owned by the machine from then on). */
+	int (*create)(void *ctx, char *id, struct kw_secret **secret, struct kw_error *err);
+	/* Prove the new key works (STS GetCallerIdentity with it, retried for propagation). */
+	int (*confirm)(void *ctx, const char *id, const struct kw_secret *secret, struct kw_error *err);
+	/* Deliver to every target in order; set *written to how many targets now hold the new key
+	 * (also on failure). */
+	int (*deliver)(void *ctx, const char *id, const struct kw_secret *secret, size_t *written,
+	               struct kw_error *err);
+	/* UpdateAccessKey Status=Inactive. */
+	int (*deactivate)(void *ctx, const char *id, struct kw_error *err);
+	/* DeleteAccessKey. */
+	int (*delete_key)(void *ctx, const char *id, struct kw_error *err);
+	/* TagUser keywarden:inactive:<id> = value (kw_lc_grace_format); NULL: keep untagged. */
+	int (*tag_grace)(void *ctx, const char *id, const char *value, struct kw_error *err);
+	/* UntagUser keywarden:inactive:<id>; NULL: nothing to remove. Failures are only warned. */
+	int (*untag_grace)(void *ctx, const char *id, struct kw_error *err);
+};
+
+struct kw_lc_rot_opts {
+	const char *current;  /* the key being rotated (self-rotation: the profile's key), or NULL
+	                         for "the one active key" */
+	bool delete_inactive; /* may delete an inactive key to stay under the two-key limit */
+	bool delete_old;      /* delete the old key at once instead of keeping it inactive */
+	int grace_days;       /* grace period for the old key (>= 0) */
+	time_t now;
+};
+
+struct kw_lc_rot_result {
+	enum kw_lc_rot_step failed;        /* the step that failed, KW_LC_ROT_DONE on success */
+	char old_id[KW_LC_KEY_ID_MAX];     /* the rotated key, "" when there was none */
+	char new_id[KW_LC_KEY_ID_MAX];     /* the new key, "" when none was created or it was undone */
+	char removed[2][KW_LC_KEY_ID_MAX]; /* inactive keys deleted to make room / past their grace */
+	size_t nremoved;
+	size_t written;                          /* targets that hold the new key */
+	bool new_key_deleted;                    /* a new key was created, then deleted by the undo */
+	bool old_active;                         /* the old key is still active */
+	bool old_deleted;                        /* the old key was deleted */
+	bool old_tagged;                         /* the old key's grace tag was written */
+	char grace_until[KW_LC_GRACE_VALUE_MAX]; /* end of the grace period, ISO 8601, or "" */
+	char state[512]; /* one line for the user: what the failure left behind, or "" */
+};
+
+/* kw_lc_rot_step_name - "create", "confirm", ... (static storage). */
+const char *kw_lc_rot_step_name(enum kw_lc_rot_step step);
+
+/*
+ * kw_lc_rotate - run the rotation of an account whose keys are keys[0..nkeys) (borrowed).
+ * Fills *res in every case. Returns 0 when the rotation completed, or -1 with err set (the
+ * failing step's error, prefixed with the step) and res->failed/res->state describing what
+ * was left behind after the undo. Step 2's refusal is KW_ERR_CONFLICT.
+ */
+int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw_lc_rot_opts *o,
+                 const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err);
+
+/* kw_lc_grace_tag_key - "keywarden:inactive:<id>" into buf (size bytes). Returns 0, or -1 if it does not fit. */
+int kw_lc_grace_tag_key(const char *id, char *buf, size_t size);
+
+/*
+ * kw_lc_grace_format - tag value for a key deactivated at since with a grace of days:
+ * "2026-11-29T17:55:00Z grace=7d" (characters IAM allows in tag values), into buf.
+ * Returns 0, or -1 if it does not fit.
+ */
+int kw_lc_grace_format(time_t since, int days, char *buf, size_t size);
+
+/*
+ * kw_lc_grace_parse - read a grace tag value back: *since and *days (a value without
+ * " grace=Nd" gives KW_LC_DEFAULT_GRACE_DAYS). Returns 0, or -1 when value is malformed.
+ */
+int kw_lc_grace_parse(const char *value, time_t *since, int *days);
+
+/* kw_lc_iso8601 - t as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (>= 21 bytes). */
+void kw_lc_iso8601(time_t t, char *buf, size_t size);
+
+/* kw_lc_parse_iso8601 - "YYYY-MM-DDTHH:MM:SS[.fff](Z|+00:00)" into *t. Returns 0 or -1. */
+int kw_lc_parse_iso8601(const char *s, time_t *t);
+
+#endif
