@@ -44,6 +44,15 @@ int kw_lc_teardown_plan(const struct kw_lc_td_user *u, const struct kw_lc_td_gro
 		if (u->login_profile)
 			push(&p, KW_LC_TD_DELETE_LOGIN_PROFILE, u->name, NULL);
 		push_all(&p, KW_LC_TD_REMOVE_FROM_GROUP, u->name, u->groups);
+	}
+	/* the group goes while its tagged user still exists (engine.md: a group is managed when
+	 * its user is), so that an interrupted destroy can always be finished by a second one */
+	if (g && g->name && g->exists && !g->other_members) {
+		push_all(&p, KW_LC_TD_DELETE_GROUP_POLICY, g->name, g->inline_policies);
+		push_all(&p, KW_LC_TD_DETACH_GROUP_POLICY, g->name, g->managed_arns);
+		push(&p, KW_LC_TD_DELETE_GROUP, g->name, NULL);
+	}
+	if (u && u->name && u->exists) {
 		push_all(&p, KW_LC_TD_DELETE_USER_POLICY, u->name, u->inline_policies);
 		push_all(&p, KW_LC_TD_DETACH_USER_POLICY, u->name, u->managed_arns);
 		if (u->boundary)
@@ -53,11 +62,6 @@ int kw_lc_teardown_plan(const struct kw_lc_td_user *u, const struct kw_lc_td_gro
 	for (size_t i = 0; i < orphan_mfa.n; i++)
 		if (kw_lc_td_is_virtual_mfa(orphan_mfa.v[i]))
 			push(&p, KW_LC_TD_DELETE_VIRTUAL_MFA, u ? u->name : NULL, orphan_mfa.v[i]);
-	if (g && g->name && g->exists && !g->other_members) {
-		push_all(&p, KW_LC_TD_DELETE_GROUP_POLICY, g->name, g->inline_policies);
-		push_all(&p, KW_LC_TD_DETACH_GROUP_POLICY, g->name, g->managed_arns);
-		push(&p, KW_LC_TD_DELETE_GROUP, g->name, NULL);
-	}
 	*n = p.n;
 	return p.overflow ? -1 : 0;
 }

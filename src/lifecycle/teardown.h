@@ -6,9 +6,12 @@
  * list of steps; src/cmd/destroy.c runs them.
  *
  * Order: access keys; MFA devices (deactivate, then delete the virtual ones); login profile;
- * group memberships; inline user policies; managed user policies; permissions boundary; the
- * user. Then the group: inline policies, managed policies, the group (only when no other user
- * is in it). Virtual MFA devices left unassigned (an interrupted enrollment) are deleted too.
+ * group memberships; then the group: inline policies, managed policies, the group (only when
+ * no other user is in it); then inline user policies; managed user policies; permissions
+ * boundary; the user. The group goes before the user because keywarden knows a group as its
+ * own through its tagged user (groups cannot be tagged): an interrupted destroy never leaves
+ * a group without the user that vouches for it. Virtual MFA devices left unassigned (an
+ * interrupted enrollment) are deleted last.
  * Source: AWS IAM API reference, DeleteUser and DeleteGroup ("you must first remove...").
  *
  * Invariants: every string is borrowed from the picture; steps point into it and live as

@@ -528,12 +528,12 @@ static void teardown_follows_iam_order(void **state)
 	                           .managed_arns = {arns, 1}};
 	struct kw_lc_td_step steps[32];
 	const enum kw_lc_td_op want[] = {
-	        KW_LC_TD_DELETE_ACCESS_KEY,  KW_LC_TD_DELETE_ACCESS_KEY,   KW_LC_TD_DEACTIVATE_MFA,
-	        KW_LC_TD_DELETE_VIRTUAL_MFA, KW_LC_TD_DEACTIVATE_MFA,      KW_LC_TD_DELETE_LOGIN_PROFILE,
-	        KW_LC_TD_REMOVE_FROM_GROUP,  KW_LC_TD_REMOVE_FROM_GROUP,   KW_LC_TD_DELETE_USER_POLICY,
-	        KW_LC_TD_DETACH_USER_POLICY, KW_LC_TD_DELETE_BOUNDARY,     KW_LC_TD_DELETE_USER,
-	        KW_LC_TD_DELETE_VIRTUAL_MFA, KW_LC_TD_DELETE_GROUP_POLICY, KW_LC_TD_DETACH_GROUP_POLICY,
-	        KW_LC_TD_DELETE_GROUP,
+	        KW_LC_TD_DELETE_ACCESS_KEY,   KW_LC_TD_DELETE_ACCESS_KEY, KW_LC_TD_DEACTIVATE_MFA,
+	        KW_LC_TD_DELETE_VIRTUAL_MFA,  KW_LC_TD_DEACTIVATE_MFA,    KW_LC_TD_DELETE_LOGIN_PROFILE,
+	        KW_LC_TD_REMOVE_FROM_GROUP,   KW_LC_TD_REMOVE_FROM_GROUP, KW_LC_TD_DELETE_GROUP_POLICY,
+	        KW_LC_TD_DETACH_GROUP_POLICY, KW_LC_TD_DELETE_GROUP,      KW_LC_TD_DELETE_USER_POLICY,
+	        KW_LC_TD_DETACH_USER_POLICY,  KW_LC_TD_DELETE_BOUNDARY,   KW_LC_TD_DELETE_USER,
+	        KW_LC_TD_DELETE_VIRTUAL_MFA,
 	};
 	char line[256];
 	size_t n;
@@ -544,9 +544,9 @@ static void teardown_follows_iam_order(void **state)
 		assert_int_equal(steps[i].op, want[i]);
 	assert_string_equal(steps[3].arg, mfa[0]); /* the hardware device is only deactivated */
 	assert_string_equal(steps[4].arg, mfa[1]);
-	kw_lc_td_describe(&steps[11], line, sizeof(line));
+	kw_lc_td_describe(&steps[14], line, sizeof(line));
 	assert_string_equal(line, "delete user service-app");
-	assert_string_equal(kw_lc_td_op_name(steps[10].op), "DeleteUserPermissionsBoundary");
+	assert_string_equal(kw_lc_td_op_name(steps[13].op), "DeleteUserPermissionsBoundary");
 
 	/* too small a buffer is an error, not a silent cut */
 	assert_int_equal(kw_lc_teardown_plan(&u, &g, (struct kw_lc_names){0}, steps, 4, &n), -1);
