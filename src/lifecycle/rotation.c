@@ -219,6 +219,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 {
 	struct kw_secret *secret = NULL;
 	char value[KW_LC_GRACE_VALUE_MAX];
+	time_t created = 0;
 	long old;
 	int rc = -1;
 
@@ -231,7 +232,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 	}
 
 	res->failed = KW_LC_ROT_CREATE;
-	if (ops->create(ops->ctx, res->new_id, &secret, err)) {
+	if (ops->create(ops->ctx, res->new_id, &secret, &created, err)) {
 		res->new_id[0] = '\0';
 		snprintf(res->state, sizeof(res->state), "no new key%s%s%s", *res->old_id ? "; old key " : "",
 		         res->old_id, *res->old_id ? " is unchanged" : "");
@@ -292,8 +293,10 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 				       werr.msg);
 		}
 	} else if (ops->tag_grace) {
-		time_t since =
-		        keys[old].active || !keys[old].inactive_since ? o->now : keys[old].inactive_since;
+		time_t since = created ? created : o->now;
+
+		if (!keys[old].active && keys[old].inactive_since)
+			since = keys[old].inactive_since;
 
 		if (kw_lc_grace_format(since, o->grace_days, value, sizeof(value))) {
 			kw_error_set(err, KW_ERR_INTERNAL, NULL, "grace tag value does not fit");

@@ -64,9 +64,11 @@ enum kw_lc_rot_step {
 /* What the machine calls; each returns 0, or -1 with err set. ctx is passed back unchanged. */
 struct kw_lc_rot_ops {
 	void *ctx;
-	/* CreateAccessKey: copy the new AccessKeyId into id (KW_LC_KEY_ID_MAX bytes) and hand over
-	 * the secret (*secret, owned by the machine from then on). */
-	int (*create)(void *ctx, char *id, struct kw_secret **secret, struct kw_error *err);
+	/* CreateAccessKey: copy the new AccessKeyId into id (KW_LC_KEY_ID_MAX bytes), hand over
+	 * the secret (*secret, owned by the machine from then on) and set *created to its
+	 * CreateDate (IAM's clock; 0 when unknown). The grace tag records that time as the
+	 * deactivation time, so that IAM's clock, not the local one, measures grace periods. */
+	int (*create)(void *ctx, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err);
 	/* Prove the new key works (STS GetCallerIdentity with it, retried for propagation). */
 	int (*confirm)(void *ctx, const char *id, const struct kw_secret *secret, struct kw_error *err);
 	/* Deliver to every target in order; set *written to how many targets now hold the new key

@@ -273,6 +273,7 @@ struct fake {
 	char log[2048]; /* the operations, in order */
 	char created[KW_LC_KEY_ID_MAX];
 	int ncreated;
+	time_t created_at; /* CreateDate the fake IAM reports, 0 = none */
 };
 
 static void note(struct fake *f, const char *what, const char *id)
@@ -282,7 +283,7 @@ static void note(struct fake *f, const char *what, const char *id)
 	snprintf(f->log + n, sizeof(f->log) - n, "%s%s%s;", what, *id ? " " : "", id);
 }
 
-static int f_create(void *ctx, char *id, struct kw_secret **secret, struct kw_error *err)
+static int f_create(void *ctx, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
 {
 	struct fake *f = ctx;
 
@@ -292,6 +293,7 @@ static int f_create(void *ctx, char *id, struct kw_secret **secret, struct kw_er
 	snprintf(id, KW_LC_KEY_ID_MAX, "AKIANEW%d", ++f->ncreated);
 	snprintf(f->created, sizeof(f->created), "%s", id);
 	*secret = kw_secret_from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYNEWSECRETKEY", 40);
+	*created = f->created_at;
 	return *secret ? 0 : -1;
 }
 
@@ -395,6 +397,13 @@ static void rotate_with_one_key_keeps_it_inactive_with_grace_tag(void **state)
 	assert_true(res.old_tagged);
 	assert_false(res.old_active);
 	assert_string_equal(res.grace_until, "2027-01-22T08:00:00Z");
+
+	/* IAM's clock (the new key's CreateDate) dates the deactivation, not the local one */
+	memset(&f, 0, sizeof(f));
+	f.fail_at = KW_LC_ROT_DONE;
+	f.created_at = NOW - DAYS(8);
+	assert_int_equal(rotate(&f, &k, 1, (struct kw_lc_rot_opts){.grace_days = 7}, &res, &err), 0);
+	assert_string_equal(res.grace_until, "2027-01-14T08:00:00Z");
 
 	memset(&f, 0, sizeof(f));
 	f.fail_at = KW_LC_ROT_DONE;
