@@ -11,6 +11,7 @@
 
 #include "lifecycle/audit.h"
 #include "lifecycle/names.h"
+#include "lifecycle/report.h"
 #include "lifecycle/rotation.h"
 #include "lifecycle/teardown.h"
 #include "util/error.h"
@@ -590,6 +591,52 @@ static void names_resolve_files_folders_and_users(void **state)
 	assert_null(kw_lc_group_for_user("service-"));
 }
 
+static void report_reads_rows_by_header(void **state)
+{
+	static const char csv[] =
+	        "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+	        "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+	        "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+	        "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+	        "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+	        "cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n"
+	        "<root_account>,arn:aws:iam::123456789012:root,2026-01-01T00:00:00+00:00,not_supported,"
+	        "no_information,not_supported,not_supported,false,true,2026-01-01T00:00:00+00:00,N/A,N/A,N/A,"
+	        "false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\r\n"
+	        "\"service-a,b\",arn:aws:iam::123456789012:user/service-a,2026-01-01T00:00:00+00:00,true,"
+	        "no_information,2026-01-02T00:00:00+00:00,N/A,true,true,2027-01-05T08:00:00+00:00,"
+	        "2027-01-14T08:00:00+00:00,us-east-1,iam,false,2026-06-01T00:00:00+00:00,N/A,N/A,N/A,false,N/"
+	        "A,"
+	        "false,N/A\n";
+	struct kw_lc_report r = {0};
+	struct kw_error err;
+
+	assert_int_equal(kw_lc_report_parse(csv, sizeof(csv) - 1, &r, &err), 0);
+	assert_int_equal(r.n, 2);
+	assert_true(r.rows[0].root);
+	assert_string_equal(r.rows[1].user, "service-a,b");
+	assert_true(r.rows[1].console);
+	assert_true(r.rows[1].mfa);
+	assert_true(r.rows[1].key[0].present);
+	assert_true(r.rows[1].key[0].active);
+	assert_int_equal(r.rows[1].key[0].created, NOW - DAYS(10));
+	assert_int_equal(r.rows[1].key[0].last_used, NOW - DAYS(1));
+	assert_string_equal(r.rows[1].key[0].service, "iam");
+	assert_true(r.rows[1].key[1].present);
+	assert_false(r.rows[1].key[1].active);
+	assert_int_equal(r.rows[1].key[1].last_used, 0);
+	kw_lc_report_release(&r);
+
+	assert_int_equal(kw_lc_report_parse("user,arn\nx,y\n", 14, &r, &err), -1);
+	assert_int_equal(err.kind, KW_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "password_enabled"));
+	kw_lc_report_release(&r);
+	assert_int_equal(kw_lc_report_parse("\"user", 5, &r, &err), -1);
+	kw_lc_report_release(&r);
+	assert_int_equal(kw_lc_report_parse("", 0, &r, &err), -1);
+	kw_lc_report_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +655,7 @@ int main(void)
 	        cmocka_unit_test(rotate_undo_that_fails_says_so),
 	        cmocka_unit_test(teardown_follows_iam_order),
 	        cmocka_unit_test(names_resolve_files_folders_and_users),
+	        cmocka_unit_test(report_reads_rows_by_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
