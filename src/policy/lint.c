@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy/internal.h"
 #include "policy/policy.h"
@@ -77,6 +78,46 @@ static const char *const escalation[] = {
         "iam:PutRolePermissionsBoundary",
         NULL,
 };
+
+/*
+ * Escalation actions that act on one user's own credentials: harmless when every Resource is
+ * the caller's own user (arn:PARTITION:iam::ACCOUNT:user/${aws:username}), as in AWS's
+ * "manage their own credentials" policies (IAM User Guide, "AWS: Allows IAM users to manage
+ * their own credentials") and keywarden's self-service policies for rotate --profile.
+ */
+static const char *const self_scoped_ok[] = {
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        NULL,
+};
+
+/* Whether resource is exactly the calling user's own ARN (the ${aws:username} variable). */
+static bool own_user_arn(const char *r)
+{
+	static const char suffix[] = ":user/${aws:username}";
+	size_t n = strlen(r), ns = sizeof(suffix) - 1;
+	const char *p;
+
+	if (n <= ns || strcmp(r + n - ns, suffix) || strncmp(r, "arn:", 4))
+		return false;
+	p = strchr(r + 4, ':'); /* after the partition */
+	if (!p || strncmp(p, ":iam::", 6))
+		return false;
+	p += 6; /* account id or "*", then the suffix */
+	for (; p < r + n - ns; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '*'))
+			return false;
+	return true;
+}
+
+static bool escalation_exempt(const char *action, bool self_only)
+{
+	for (size_t k = 0; self_only && self_scoped_ok[k]; k++)
+		if (!strcasecmp(action, self_scoped_ok[k]))
+			return true;
+	return false;
+}
 
 /* Verbs of read-only actions; any other action is treated as a write. */
 static const char *const read_verbs[] = {"Get",      "List",  "Describe", "Head",   "Search",
@@ -372,11 +413,15 @@ static void lint_allow_actions(struct lint *L, const json_t *actions, const json
 {
 	size_t n = 0, nres = 0, mark = L->ptr.len, nwrite = 0;
 	struct kw_buf writes = KW_BUF_INIT;
-	bool star = false;
+	bool star = false, self_only = false;
 
-	if (resources && !kw_json_strings(resources, &nres))
-		for (size_t i = 0; i < nres; i++)
+	if (resources && !kw_json_strings(resources, &nres)) {
+		self_only = nres > 0;
+		for (size_t i = 0; i < nres; i++) {
 			star |= !strcmp(kw_json_string_at(resources, i), "*");
+			self_only &= own_user_arn(kw_json_string_at(resources, i));
+		}
+	}
 	if (kw_json_strings(actions, &n) || !push(L, "Action"))
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -396,7 +441,8 @@ static void lint_allow_actions(struct lint *L, const json_t *actions, const json
 				finding(L, "KWP011", false,
 				        "Allow with '%s' grants every action of the service", a);
 			for (size_t k = 0; escalation[k]; k++)
-				if (kw_glob_match_ci(a, escalation[k]))
+				if (kw_glob_match_ci(a, escalation[k]) &&
+				    !escalation_exempt(escalation[k], self_only))
 					list_append(&esc, &nesc, escalation[k], &L->nomem);
 			if (star && kw_glob_match_ci(a, "sts:AssumeRole"))
 				list_append(&esc, &nesc, "sts:AssumeRole on \"*\"", &L->nomem);
