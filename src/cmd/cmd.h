@@ -49,6 +49,19 @@ struct kw_ctx {
 int kw_cmd_usage_error(struct kw_ctx *ctx, const char *usage, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/*
+ * kw_cmd_ask - ask a yes/no question on ctx->err and read the answer from standard input.
+ * Returns 1 for "y" or "yes", 0 for anything else (or end of input), and -1 without asking
+ * when standard input or ctx->err is not a terminal (callers then need a --yes style option).
+ */
+int kw_cmd_ask(struct kw_ctx *ctx, const char *question);
+
+/*
+ * kw_cmd_output_format - the format for results written to fp: -o/--output when given, else
+ * table on a terminal and text otherwise (as rotate, audit and destroy document).
+ */
+enum kw_output_format kw_cmd_output_format(const struct kw_ctx *ctx, FILE *fp);
+
 /* kw_cmd_color - whether ctx->out may be coloured (terminal, no NO_COLOR, no --no-color). */
 bool kw_cmd_color(const struct kw_ctx *ctx);
 
@@ -59,5 +72,8 @@ int cmd_help(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_policy(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_whoami(int argc, char **argv, struct kw_ctx *ctx);
+int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx);
+int cmd_audit(int argc, char **argv, struct kw_ctx *ctx);
+int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx);
 
 #endif

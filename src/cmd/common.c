@@ -1,4 +1,7 @@
 #include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "util/log.h"
@@ -28,4 +31,27 @@ int kw_cmd_usage_error(struct kw_ctx *ctx, const char *usage, const char *fmt, .
 bool kw_cmd_color(const struct kw_ctx *ctx)
 {
 	return kw_color_enabled(ctx->out, ctx->color_allowed);
+}
+
+int kw_cmd_ask(struct kw_ctx *ctx, const char *question)
+{
+	char line[64];
+	size_t n;
+
+	if (!isatty(STDIN_FILENO) || !isatty(fileno(ctx->err)))
+		return -1;
+	fputs(question, ctx->err);
+	fflush(ctx->err);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
+}
+
+enum kw_output_format kw_cmd_output_format(const struct kw_ctx *ctx, FILE *fp)
+{
+	if (ctx->output_set)
+		return ctx->output;
+	return isatty(fileno(fp)) ? KW_OUTPUT_TABLE : KW_OUTPUT_TEXT;
 }

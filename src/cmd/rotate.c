@@ -1,0 +1,739 @@
+/*
+ * rotate.c - `keywarden rotate NAME...` (service accounts) and `keywarden rotate --profile P
+ * ... | --all-profiles` (a local profile's key rotates itself). The state machine and its undo
+ * are in lifecycle/rotation.h; this file supplies the IAM calls, delivery and confirmation.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/client.h"
+#include "aws/iam.h"
+#include "aws/ini.h"
+#include "aws/sts.h"
+#include "cmd/cmd.h"
+#include "keys/sink.h"
+#include "lifecycle/accounts.h"
+#include "lifecycle/rotation.h"
+#include "manifest/manifest.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/output.h"
+#include "util/secret.h"
+
+static const char usage[] =
+        "usage: keywarden rotate [OPTIONS] NAME...\n"
+        "       keywarden rotate [OPTIONS] --profile P [--profile Q ...] | --all-profiles\n"
+        "\n"
+        "Rotate access keys safely: make room under IAM's two-key limit, create the new key,\n"
+        "confirm it works (STS GetCallerIdentity), deliver it, deactivate the old key, then delete\n"
+        "the old key (--delete-old) or keep it inactive for a grace period. A failure before the\n"
+        "old key is deactivated leaves it active and deletes a new key nobody received.\n"
+        "NAME is a manifest file, a folder of manifests, or an IAM user name (with --stdout).\n"
+        "\n"
+        "Options:\n"
+        "  --delete-old           delete the old key at once instead of keeping it inactive\n"
+        "  --grace DAYS           keep the old key inactive this many days (default 7); a later\n"
+        "                         rotate or audit --prune-unused deletes it afterwards\n"
+        "  --delete-inactive      with two keys already, delete the inactive one to make room\n"
+        "  --stdout               for a NAME that is a user name: print the new key as JSON on stdout\n"
+        "  --all-profiles         rotate every profile with static keys in the credentials file\n"
+        "  --confirm-timeout SEC  how long to wait for a new key to work (default 60)\n"
+        "  --profile P            (common option) with no NAME: rotate profile P's own key in place\n"
+        "\n"
+        "Exit status: 0 every key rotated, 1 an error (what was left behind is printed).\n";
+
+struct opts {
+	bool delete_old, delete_inactive, all_profiles, to_stdout, grace_set;
+	int grace_days;
+	double confirm_timeout;
+};
+
+/* One row of the result table. */
+struct outcome {
+	struct kw_table *t;
+	bool any_failed;
+};
+
+static const char *const result_cols[] = {"Account", "OldKey", "NewKey", "OldKeyState", "DeliveredTo"};
+
+static void aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *o)
+{
+	*o = (struct kw_aws_options){
+	        .profile = profile, .region = ctx->region, .endpoint_url = ctx->endpoint_url};
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Prove key id works and belongs to user (NULL: any): GetCallerIdentity signed with it, retried
+ * while IAM propagates the key (KW_ERR_AUTH) for up to timeout seconds. On success *client
+ * (if not NULL) receives the client that signs with the new key.
+ */
+static int confirm_key(const struct kw_aws_options *aopt, const char *id, const struct kw_secret *secret,
+                       const char *user, double timeout, struct kw_aws_client **client, struct kw_error *err)
+{
+	struct kw_aws_client *c = NULL;
+	struct kw_sts_identity who = {0};
+	double deadline = now_s() + timeout;
+	long delay = 250;
+	int rc = -1;
+
+	if (kw_aws_client_new_static(aopt, id, secret, NULL, &c, err))
+		goto out;
+	for (int attempt = 1;; attempt++) {
+		if (!kw_sts_get_caller_identity(c, &who, err))
+			break;
+		if (err->kind != KW_ERR_AUTH || now_s() + delay / 1000.0 > deadline) {
+			if (err->kind == KW_ERR_AUTH)
+				kw_error_prefix(err, "new key %s not accepted after %.0f s", id, timeout);
+			goto out;
+		}
+		kw_log(KW_LOG_INFO, "new key %s not usable yet (attempt %d), retrying", id, attempt);
+		sleep_ms(delay);
+		delay = delay * 2 > 4000 ? 4000 : delay * 2;
+	}
+	if (user) {
+		const char *slash = who.arn ? strrchr(who.arn, '/') : NULL;
+		if (!slash || strcasecmp(slash + 1, user)) {
+			kw_error_set(err, KW_ERR_AUTH, "sts:GetCallerIdentity",
+			             "new key %s signs as %s, not as user %s", id, who.arn ? who.arn : "?",
+			             user);
+			goto out;
+		}
+	}
+	kw_log(KW_LOG_INFO, "new key %s works (%s)", id, who.arn ? who.arn : "");
+	if (client) {
+		*client = c;
+		c = NULL;
+	}
+	rc = 0;
+out:
+	kw_sts_identity_release(&who);
+	kw_aws_client_free(c);
+	return rc;
+}
+
+/* --- service accounts ---------------------------------------------------------------------- */
+
+struct svc {
+	struct kw_ctx *ctx;
+	const struct opts *o;
+	struct kw_aws_client *admin;
+	struct kw_aws_options aopt;
+	const struct kw_lc_account *acct;
+	time_t created;
+	struct kw_buf delivered; /* "profile x, file y" */
+};
+
+static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
+{
+	struct svc *s = ud;
+	struct kw_iam_access_key k = {0};
+
+	if (kw_iam_create_access_key(s->admin, s->acct->user, &k, err))
+		return -1;
+	snprintf(id, KW_LC_KEY_ID_MAX, "%s", k.access_key_id);
+	*secret = k.secret;
+	k.secret = NULL;
+	*created = k.create_date;
+	s->created = k.create_date ? k.create_date : time(NULL);
+	kw_iam_access_key_release(&k);
+	kw_log(KW_LOG_INFO, "%s: created key %s", s->acct->user, id);
+	return 0;
+}
+
+static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	return confirm_key(&s->aopt, id, secret, s->acct->user, s->o->confirm_timeout, NULL, err);
+}
+
+static void sink_of(const struct kw_deliver *d, FILE *out, struct kw_key_sink *k, char *what, size_t size)
+{
+	memset(k, 0, sizeof(*k));
+	switch (d->kind) {
+	case KW_DELIVER_PROFILE:
+		*k = (struct kw_key_sink){KW_KEY_SINK_PROFILE, d->profile, d->region, d->output, NULL};
+		snprintf(what, size, "profile %s", d->profile);
+		break;
+	case KW_DELIVER_FILE:
+		*k = (struct kw_key_sink){KW_KEY_SINK_FILE, d->path, NULL, NULL, NULL};
+		snprintf(what, size, "file %s", d->path);
+		break;
+	case KW_DELIVER_STDOUT:
+		*k = (struct kw_key_sink){KW_KEY_SINK_STDOUT, NULL, NULL, NULL, out};
+		snprintf(what, size, "stdout");
+		break;
+	case KW_DELIVER_EXEC:
+		*k = (struct kw_key_sink){KW_KEY_SINK_EXEC, d->command, NULL, NULL, NULL};
+		snprintf(what, size, "exec");
+		break;
+	}
+}
+
+static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
+                       struct kw_error *err)
+{
+	struct svc *s = ud;
+	struct kw_access_key key = {id, secret, s->acct->user, s->created};
+	const struct kw_manifest *m = s->acct->manifest;
+	char what[PATH_MAX + 32];
+
+	*written = 0;
+	if (!m) { /* a bare user name: --stdout was required */
+		if (kw_keys_deliver_stream(s->ctx->out, &key, err))
+			return -1;
+		*written = 1;
+		return kw_buf_puts(&s->delivered, "stdout");
+	}
+	for (size_t i = 0; i < m->ndeliver; i++) {
+		struct kw_key_sink sink;
+
+		sink_of(&m->deliver[i], s->ctx->out, &sink, what, sizeof(what));
+		if (kw_keys_deliver(&sink, &key, err))
+			return kw_error_prefix(err, "%s", what);
+		++*written;
+		kw_log(KW_LOG_INFO, "%s: key %s delivered to %s", s->acct->user, id, what);
+		if ((s->delivered.len && kw_buf_puts(&s->delivered, ", ")) ||
+		    kw_buf_puts(&s->delivered, what))
+			return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	}
+	return 0;
+}
+
+static int svc_deactivate(void *ud, const char *id, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	return kw_iam_update_access_key(s->admin, s->acct->user, id, KW_IAM_KEY_INACTIVE, err);
+}
+
+static int svc_delete(void *ud, const char *id, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	if (kw_iam_delete_access_key(s->admin, s->acct->user, id, err)) {
+		if (err->kind == KW_ERR_NOT_FOUND)
+			return 0; /* already gone */
+		return -1;
+	}
+	return 0;
+}
+
+static int svc_tag(void *ud, const char *id, const char *value, struct kw_error *err)
+{
+	struct svc *s = ud;
+	char key[160];
+	struct kw_iam_tag tag = {key, (char *)value};
+
+	if (kw_lc_grace_tag_key(id, key, sizeof(key)))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
+	return kw_iam_tag_user(s->admin, s->acct->user, &tag, 1, err);
+}
+
+static int svc_untag(void *ud, const char *id, struct kw_error *err)
+{
+	struct svc *s = ud;
+	char key[160];
+	const char *keys[] = {key};
+
+	if (kw_lc_grace_tag_key(id, key, sizeof(key)))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
+	return kw_iam_untag_user(s->admin, s->acct->user, keys, 1, err);
+}
+
+/* The user's keys with what their grace tags say. keys[i].id borrows from list. */
+static int read_keys(struct kw_aws_client *c, const char *user, const struct kw_iam_tag_list *tags,
+                     struct kw_iam_access_key_list *list, struct kw_lc_rot_key **keys, struct kw_error *err)
+{
+	if (kw_iam_list_access_keys(c, user, list, err))
+		return -1;
+	*keys = calloc(list->n ? list->n : 1, sizeof(**keys));
+	if (!*keys)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < list->n; i++) {
+		struct kw_lc_rot_key *k = &(*keys)[i];
+		char tagkey[160];
+
+		k->id = list->items[i].access_key_id;
+		k->active = list->items[i].status == KW_IAM_KEY_ACTIVE;
+		if (!tags || kw_lc_grace_tag_key(k->id, tagkey, sizeof(tagkey)))
+			continue;
+		for (size_t j = 0; j < tags->n; j++)
+			if (!strcasecmp(tags->items[j].key, tagkey) &&
+			    kw_lc_grace_parse(tags->items[j].value, &k->inactive_since, &k->grace_days))
+				kw_log(KW_LOG_WARN, "%s: tag %s has an unreadable value, ignored", user,
+				       tagkey);
+	}
+	return 0;
+}
+
+static bool user_managed(const struct kw_iam_user *u)
+{
+	for (size_t i = 0; i < u->tags.n; i++)
+		if (!strcmp(u->tags.items[i].key, KW_MANAGED_BY_KEY) &&
+		    !strcmp(u->tags.items[i].value, KW_MANAGED_BY_VALUE))
+			return true;
+	return false;
+}
+
+/* "deleted", "inactive until ...", "still active", "none". */
+static void old_state(const struct kw_lc_rot_result *r, char *buf, size_t size)
+{
+	if (!*r->old_id)
+		snprintf(buf, size, "none");
+	else if (r->old_deleted)
+		snprintf(buf, size, "deleted");
+	else if (r->old_active)
+		snprintf(buf, size, "still active");
+	else if (r->old_tagged)
+		snprintf(buf, size, "inactive until %s", r->grace_until);
+	else
+		snprintf(buf, size, "inactive");
+}
+
+static void report(struct kw_ctx *ctx, struct outcome *oc, const char *account,
+                   const struct kw_lc_rot_result *r, const char *delivered, int rc,
+                   const struct kw_error *err)
+{
+	char state[KW_LC_GRACE_VALUE_MAX + 32];
+	const char *cells[5];
+
+	if (rc) {
+		kw_error_print(err, ctx->err);
+		if (r->state[0])
+			fprintf(ctx->err, "note: %s: %s\n", account, r->state);
+		oc->any_failed = true;
+	}
+	for (size_t i = 0; i < r->nremoved; i++)
+		fprintf(ctx->err, "%s: deleted inactive key %s to stay under the two-key limit\n", account,
+		        r->removed[i]);
+	if (rc && r->failed <= KW_LC_ROT_CREATE)
+		return;
+	old_state(r, state, sizeof(state));
+	cells[0] = account;
+	cells[1] = *r->old_id ? r->old_id : "-";
+	cells[2] = *r->new_id ? r->new_id : "-";
+	cells[3] = state;
+	cells[4] = delivered && *delivered ? delivered : "-";
+	if (kw_table_add_row(oc->t, cells))
+		oc->any_failed = true;
+}
+
+static int rotate_account(struct kw_ctx *ctx, const struct opts *o, struct kw_aws_client *admin,
+                          const struct kw_lc_account *a, struct outcome *oc)
+{
+	struct svc s = {.ctx = ctx, .o = o, .admin = admin, .acct = a};
+	struct kw_lc_rot_ops ops = {&s,         svc_create, svc_confirm, svc_deliver, svc_deactivate,
+	                            svc_delete, svc_tag,    svc_untag};
+	struct kw_lc_rot_opts ro = {.delete_inactive = o->delete_inactive,
+	                            .delete_old = o->delete_old,
+	                            .grace_days = o->grace_days,
+	                            .now = time(NULL)};
+	struct kw_iam_user user = {0};
+	struct kw_iam_access_key_list list = {0};
+	struct kw_lc_rot_key *keys = NULL;
+	struct kw_lc_rot_result res = {0};
+	struct kw_error err = {0};
+	int rc = -1;
+
+	aws_options(ctx, ctx->profile, &s.aopt);
+	kw_buf_init(&s.delivered);
+	if (a->manifest && !a->manifest->ndeliver) {
+		kw_error_set(
+		        &err, KW_ERR_INVALID, a->manifest->file,
+		        "%s: the manifest has no accessKeys.deliver targets, so a new key would reach nobody",
+		        a->user);
+		goto fail;
+	}
+	if (!a->manifest && !o->to_stdout) {
+		kw_error_set(
+		        &err, KW_ERR_USAGE, NULL,
+		        "%s: no manifest names where the new key goes: name the manifest, or add --stdout",
+		        a->user);
+		goto fail;
+	}
+	if (kw_iam_get_user(admin, a->user, &user, &err))
+		goto fail;
+	if (!user_managed(&user)) {
+		kw_error_set(&err, KW_ERR_CONFLICT, a->user,
+		             "not tagged %s: %s, so keywarden leaves it alone", KW_MANAGED_BY_KEY,
+		             KW_MANAGED_BY_VALUE);
+		goto fail;
+	}
+	if (read_keys(admin, a->user, &user.tags, &list, &keys, &err))
+		goto fail;
+	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
+	if (rc && err.where[0] == '\0')
+		snprintf(err.where, sizeof(err.where), "%s", a->user);
+	report(ctx, oc, a->user, &res, s.delivered.data, rc, &err);
+	goto out;
+fail:
+	kw_error_print(&err, ctx->err);
+	oc->any_failed = true;
+out:
+	kw_buf_release(&s.delivered);
+	free(keys);
+	kw_iam_access_key_list_release(&list);
+	kw_iam_user_release(&user);
+	return rc;
+}
+
+/* --- local profiles: the key rotates itself -------------------------------------------------- */
+
+struct self {
+	struct kw_ctx *ctx;
+	const struct opts *o;
+	struct kw_aws_client *old; /* signs with the old key */
+	struct kw_aws_client *new; /* signs with the new key, once confirmed */
+	struct kw_aws_options aopt;
+	const char *const *profiles; /* every profile holding the old key */
+	size_t nprofiles;
+	const char *user;
+	time_t created;
+	struct kw_buf delivered;
+};
+
+static struct kw_aws_client *self_client(struct self *s)
+{
+	return s->new ? s->new : s->old;
+}
+
+static int self_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
+{
+	struct self *s = ud;
+	struct kw_iam_access_key k = {0};
+
+	if (kw_iam_create_access_key(s->old, NULL, &k, err))
+		return -1;
+	snprintf(id, KW_LC_KEY_ID_MAX, "%s", k.access_key_id);
+	*secret = k.secret;
+	k.secret = NULL;
+	*created = k.create_date;
+	s->created = k.create_date ? k.create_date : time(NULL);
+	kw_iam_access_key_release(&k);
+	return 0;
+}
+
+static int self_confirm(void *ud, const char *id, const struct kw_secret *secret, struct kw_error *err)
+{
+	struct self *s = ud;
+
+	return confirm_key(&s->aopt, id, secret, s->user, s->o->confirm_timeout, &s->new, err);
+}
+
+static int self_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
+                        struct kw_error *err)
+{
+	struct self *s = ud;
+	struct kw_access_key key = {id, secret, s->user, s->created};
+
+	*written = 0;
+	for (size_t i = 0; i < s->nprofiles; i++) {
+		if (kw_keys_deliver_profile(s->profiles[i], &key, NULL, NULL, err))
+			return kw_error_prefix(err, "profile %s", s->profiles[i]);
+		++*written;
+		if ((s->delivered.len && kw_buf_puts(&s->delivered, ", ")) ||
+		    kw_buf_appendf(&s->delivered, "profile %s", s->profiles[i]))
+			return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	}
+	return 0;
+}
+
+static int self_deactivate(void *ud, const char *id, struct kw_error *err)
+{
+	struct self *s = ud;
+
+	return kw_iam_update_access_key(self_client(s), NULL, id, KW_IAM_KEY_INACTIVE, err);
+}
+
+static int self_delete(void *ud, const char *id, struct kw_error *err)
+{
+	struct self *s = ud;
+
+	if (kw_iam_delete_access_key(self_client(s), NULL, id, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+	return 0;
+}
+
+/* Whether section sec of the credentials file holds static long-term keys; why not in *why. */
+static bool has_static_keys(const struct kw_ini_section *sec, const char **why)
+{
+	if (!sec) {
+		*why = "not in the credentials file";
+		return false;
+	}
+	if (!kw_ini_get(sec, "aws_access_key_id", NULL) || !kw_ini_get(sec, "aws_secret_access_key", NULL)) {
+		*why = "no static keys";
+		return false;
+	}
+	if (kw_ini_get(sec, "aws_session_token", NULL)) {
+		*why = "temporary credentials (session token)";
+		return false;
+	}
+	return true;
+}
+
+/* Copy the access key id of sec into buf (not a secret). */
+static void key_id_of(const struct kw_ini_section *sec, char *buf, size_t size)
+{
+	const struct kw_ini_entry *e = kw_ini_get(sec, "aws_access_key_id", NULL);
+	size_t n = e->value.len < size - 1 ? e->value.len : size - 1;
+
+	memcpy(buf, e->value.ptr, n);
+	buf[n] = '\0';
+}
+
+static int rotate_profile(struct kw_ctx *ctx, const struct opts *o, const char *const *profiles,
+                          size_t nprofiles, struct outcome *oc)
+{
+	struct self s = {.ctx = ctx, .o = o, .profiles = profiles, .nprofiles = nprofiles};
+	struct kw_lc_rot_ops ops = {&s,          self_create, self_confirm, self_deliver, self_deactivate,
+	                            self_delete, NULL,        NULL};
+	struct kw_lc_rot_opts ro = {.delete_inactive = o->delete_inactive,
+	                            .delete_old = !o->grace_set || o->delete_old,
+	                            .grace_days = o->grace_days,
+	                            .now = time(NULL)};
+	struct kw_iam_access_key_list list = {0};
+	struct kw_lc_rot_key *keys = NULL;
+	struct kw_lc_rot_result res = {0};
+	struct kw_error err = {0};
+	char account[512];
+	int rc = -1;
+
+	snprintf(account, sizeof(account), "profile %s", profiles[0]);
+	kw_buf_init(&s.delivered);
+	aws_options(ctx, profiles[0], &s.aopt);
+	if (kw_aws_client_new(&s.aopt, &s.old, &err))
+		goto fail;
+	ro.current = kw_aws_client_access_key_id(s.old);
+	if (read_keys(s.old, NULL, NULL, &list, &keys, &err))
+		goto fail;
+	if (list.n)
+		s.user = list.items[0].user_name;
+	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
+	if (rc && err.where[0] == '\0')
+		snprintf(err.where, sizeof(err.where), "%s", account);
+	report(ctx, oc, account, &res, s.delivered.data, rc, &err);
+	goto out;
+fail:
+	kw_error_prefix(&err, "%s", account);
+	kw_error_print(&err, ctx->err);
+	oc->any_failed = true;
+out:
+	kw_buf_release(&s.delivered);
+	free(keys);
+	kw_iam_access_key_list_release(&list);
+	kw_aws_client_free(s.new);
+	kw_aws_client_free(s.old);
+	return rc;
+}
+
+/*
+ * Rotate the profiles named (or all, with --all-profiles) that hold static keys; profiles
+ * holding the same key are rotated together (every one of them gets the new key).
+ */
+static int rotate_profiles(struct kw_ctx *ctx, const struct opts *o, struct outcome *oc)
+{
+	struct kw_buf path = KW_BUF_INIT;
+	struct kw_ini *ini = NULL;
+	struct kw_error err = {0};
+	const char **names = NULL, **group = NULL;
+	char(*ids)[KW_LC_KEY_ID_MAX] = NULL;
+	bool *done = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (kw_keys_credentials_path(&path, &err) || kw_ini_load(path.data, &ini, &err))
+		goto fail;
+	n = o->all_profiles ? ini->nsections : ctx->nprofiles;
+	names = calloc(n ? n : 1, sizeof(*names));
+	group = calloc(n ? n : 1, sizeof(*group));
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	done = calloc(n ? n : 1, sizeof(*done));
+	if (!names || !group || !ids || !done) {
+		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = o->all_profiles ? ini->sections[i].name : ctx->profiles[i];
+		const struct kw_ini_section *sec = kw_ini_profile(ini, KW_INI_CREDENTIALS, name);
+		const char *why = NULL;
+
+		names[i] = name;
+		if (!has_static_keys(sec, &why)) {
+			fprintf(ctx->err, "note: profile %s skipped: %s\n", name, why);
+			done[i] = true;
+			if (!o->all_profiles)
+				oc->any_failed = true;
+			continue;
+		}
+		key_id_of(sec, ids[i], sizeof(ids[i]));
+	}
+	rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t ng = 0;
+
+		if (done[i])
+			continue;
+		group[ng++] = names[i];
+		done[i] = true;
+		for (size_t j = i + 1; j < n; j++) {
+			if (done[j])
+				continue;
+			if (!strcmp(names[j], names[i])) {
+				done[j] = true; /* the same profile named twice */
+			} else if (!strcmp(ids[j], ids[i])) {
+				group[ng++] = names[j]; /* holds the same key: gets the new one too */
+				done[j] = true;
+			}
+		}
+		if (rotate_profile(ctx, o, group, ng, oc))
+			rc = -1;
+	}
+	goto out;
+fail:
+	kw_error_print(&err, ctx->err);
+	oc->any_failed = true;
+out:
+	free(names);
+	free(group);
+	free(ids);
+	free(done);
+	kw_ini_free(ini);
+	kw_buf_release(&path);
+	return rc;
+}
+
+static int parse_days(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < 0 || v > 3650)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
+{
+	enum { OPT_DELETE_OLD = 256, OPT_GRACE, OPT_DELETE_INACTIVE, OPT_STDOUT, OPT_ALL, OPT_TIMEOUT };
+	static const struct option longopts[] = {
+	        {"delete-old", no_argument, NULL, OPT_DELETE_OLD},
+	        {"grace", required_argument, NULL, OPT_GRACE},
+	        {"delete-inactive", no_argument, NULL, OPT_DELETE_INACTIVE},
+	        {"stdout", no_argument, NULL, OPT_STDOUT},
+	        {"all-profiles", no_argument, NULL, OPT_ALL},
+	        {"confirm-timeout", required_argument, NULL, OPT_TIMEOUT},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct opts o = {.grace_days = KW_LC_DEFAULT_GRACE_DAYS, .confirm_timeout = 60};
+	struct outcome oc = {0};
+	struct kw_lc_accounts accts = {0};
+	struct kw_aws_client *admin = NULL;
+	struct kw_aws_options aopt;
+	struct kw_error err = {0};
+	bool stdout_used = false;
+	int c, rc = KW_EXIT_ERROR;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
+		case OPT_DELETE_OLD: o.delete_old = true; break;
+		case OPT_GRACE:
+			if (parse_days(optarg, &o.grace_days))
+				return kw_cmd_usage_error(ctx, usage,
+				                          "--grace wants whole days from 0 to 3650");
+			o.grace_set = true;
+			break;
+		case OPT_DELETE_INACTIVE: o.delete_inactive = true; break;
+		case OPT_STDOUT: o.to_stdout = true; break;
+		case OPT_ALL: o.all_profiles = true; break;
+		case OPT_TIMEOUT: {
+			char *end;
+			o.confirm_timeout = strtod(optarg, &end);
+			if (*end || !(o.confirm_timeout >= 0 && o.confirm_timeout <= 3600))
+				return kw_cmd_usage_error(ctx, usage,
+				                          "--confirm-timeout wants seconds from 0 to 3600");
+			break;
+		}
+		default: return kw_cmd_usage_error(ctx, usage, "rotate: bad option");
+		}
+	}
+	if (o.delete_old && o.grace_set)
+		return kw_cmd_usage_error(ctx, usage, "--delete-old and --grace exclude each other");
+	if (optind < argc && o.all_profiles)
+		return kw_cmd_usage_error(ctx, usage, "--all-profiles rotates local profiles: give no NAME");
+	if (optind == argc && !o.all_profiles && !ctx->nprofiles)
+		return kw_cmd_usage_error(ctx, usage,
+		                          "rotate what? give NAME..., --profile P or --all-profiles");
+
+	oc.t = kw_table_new("Rotated keys", 5, result_cols);
+	if (!oc.t) {
+		fputs("error: out of memory\n", ctx->err);
+		goto out;
+	}
+	if (optind == argc) {
+		rotate_profiles(ctx, &o, &oc);
+	} else {
+		if (kw_lc_accounts_resolve(argv + optind, (size_t)(argc - optind), &accts, &err)) {
+			for (size_t i = 0; accts.set && i < accts.set->diags.n; i++) {
+				char *line = kw_diag_format(&accts.set->diags.items[i]);
+				if (line)
+					fprintf(ctx->err, "%s\n", line);
+				free(line);
+			}
+			kw_error_print(&err, ctx->err);
+			goto out;
+		}
+		aws_options(ctx, ctx->profile, &aopt);
+		if (kw_aws_client_new(&aopt, &admin, &err)) {
+			kw_error_print(&err, ctx->err);
+			goto out;
+		}
+		for (size_t i = 0; i < accts.n; i++) {
+			const struct kw_manifest *m = accts.v[i].manifest;
+			for (size_t j = 0; m && j < m->ndeliver; j++)
+				stdout_used |= m->deliver[j].kind == KW_DELIVER_STDOUT;
+			stdout_used |= !m;
+			rotate_account(ctx, &o, admin, &accts.v[i], &oc);
+		}
+	}
+	if (kw_table_rows(oc.t)) {
+		/* a key delivered on stdout keeps stdout for the key alone: the summary goes to stderr */
+		FILE *fp = stdout_used ? ctx->err : ctx->out;
+		enum kw_output_format fmt = kw_cmd_output_format(ctx, fp);
+
+		kw_table_print(oc.t, fmt, fp, !stdout_used && kw_cmd_color(ctx));
+	}
+	rc = oc.any_failed ? KW_EXIT_ERROR : KW_EXIT_OK;
+out:
+	kw_aws_client_free(admin);
+	kw_lc_accounts_release(&accts);
+	kw_table_free(oc.t);
+	return rc;
+}

@@ -1,0 +1,74 @@
+#include "lifecycle/accounts.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lifecycle/names.h"
+#include "manifest/manifest.h"
+#include "util/error.h"
+
+static int add(struct kw_lc_accounts *a, const char *user, const char *group, const struct kw_manifest *m)
+{
+	struct kw_lc_account *v;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcasecmp(a->v[i].user, user)) {
+			if (m && !a->v[i].manifest) { /* a manifest tells more than a bare name */
+				a->v[i].manifest = m;
+				a->v[i].group = group;
+			}
+			return 0;
+		}
+	v = realloc(a->v, (a->n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	a->v = v;
+	v[a->n++] = (struct kw_lc_account){user, group, m};
+	return 0;
+}
+
+int kw_lc_accounts_resolve(char *const *names, size_t n, struct kw_lc_accounts *out, struct kw_error *err)
+{
+	const char **paths = calloc(n ? n : 1, sizeof(*paths));
+	enum kw_lc_name_kind *kinds = calloc(n ? n : 1, sizeof(*kinds));
+	size_t npaths = 0;
+	int rc = -1;
+
+	if (!paths || !kinds) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (kw_lc_name_classify(names[i], &kinds[i], err))
+			goto out;
+		if (kinds[i] != KW_LC_NAME_USER)
+			paths[npaths++] = names[i];
+	}
+	if (npaths && kw_manifest_load_paths(paths, npaths, &out->set, err))
+		goto out;
+	/* manifests first (in load order), then bare names in argv order */
+	for (size_t i = 0; out->set && i < out->set->n; i++) {
+		const struct kw_manifest *m = out->set->items[i];
+		if (add(out, m->user_name, m->group_name, m))
+			goto nomem;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (kinds[i] == KW_LC_NAME_USER && add(out, names[i], kw_lc_group_for_user(names[i]), NULL))
+			goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+out:
+	free(paths);
+	free(kinds);
+	return rc;
+}
+
+void kw_lc_accounts_release(struct kw_lc_accounts *a)
+{
+	free(a->v);
+	kw_manifest_set_free(a->set);
+	memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,44 @@
+/*
+ * accounts.h - the service accounts a command's NAME... arguments stand for (rotate, audit,
+ * destroy): each NAME is a manifest file, a folder of manifests, or an IAM user name
+ * (names.h decides which). Manifests are loaded together (kw_manifest_load_paths), so two
+ * manifests for one account are caught; an account named twice is listed once.
+ *
+ * Invariants: a struct kw_lc_accounts owns its array and its manifest set; each account's
+ * strings are borrowed from that set or from the argv given to kw_lc_accounts_resolve, which
+ * must outlive it.
+ */
+#ifndef KW_LIFECYCLE_ACCOUNTS_H
+#define KW_LIFECYCLE_ACCOUNTS_H
+
+#include <stddef.h>
+
+struct kw_error;
+struct kw_manifest;
+struct kw_manifest_set;
+
+struct kw_lc_account {
+	const char *user;                   /* IAM user name */
+	const char *group;                  /* its group (service-<name>), or NULL when unknown */
+	const struct kw_manifest *manifest; /* NULL when named by user name */
+};
+
+struct kw_lc_accounts {
+	struct kw_lc_account *v;
+	size_t n;
+	struct kw_manifest_set *set; /* owned; NULL when no manifest was named */
+};
+
+/*
+ * kw_lc_accounts_resolve - the accounts names[0..n) stand for, in order of first mention.
+ * @out: zeroed on entry; filled, and also on a manifest error (out->set then holds the
+ *       diagnostics to print). Release with kw_lc_accounts_release in every case.
+ * Returns 0, or -1 with err set (KW_ERR_USAGE / KW_ERR_NOT_FOUND for a NAME that is none of
+ * the three, KW_ERR_INVALID for invalid manifests, KW_ERR_NOMEM).
+ */
+int kw_lc_accounts_resolve(char *const *names, size_t n, struct kw_lc_accounts *out, struct kw_error *err);
+
+/* kw_lc_accounts_release - free what a owns; a becomes all zero. */
+void kw_lc_accounts_release(struct kw_lc_accounts *a);
+
+#endif
