@@ -16,6 +16,7 @@
 #include "aws/ini.h"
 #include "aws/sts.h"
 #include "cmd/cmd.h"
+#include "cmd/lifecycle.h"
 #include "keys/sink.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/rotation.h"
@@ -61,12 +62,6 @@ struct outcome {
 };
 
 static const char *const result_cols[] = {"Account", "OldKey", "NewKey", "OldKeyState", "DeliveredTo"};
-
-static void aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *o)
-{
-	*o = (struct kw_aws_options){
-	        .profile = profile, .region = ctx->region, .endpoint_url = ctx->endpoint_url};
-}
 
 static void sleep_ms(long ms)
 {
@@ -145,20 +140,30 @@ struct svc {
 	struct kw_buf delivered; /* "profile x, file y" */
 };
 
-static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
+/* CreateAccessKey for user (NULL: the caller); the secret moves to *secret. */
+static int create_key(struct kw_aws_client *c, const char *user, char *id, struct kw_secret **secret,
+                      time_t *created, struct kw_error *err)
 {
-	struct svc *s = ud;
 	struct kw_iam_access_key k = {0};
 
-	if (kw_iam_create_access_key(s->admin, s->acct->user, &k, err))
+	if (kw_iam_create_access_key(c, user, &k, err))
 		return -1;
 	snprintf(id, KW_LC_KEY_ID_MAX, "%s", k.access_key_id);
 	*secret = k.secret;
 	k.secret = NULL;
 	*created = k.create_date;
-	s->created = k.create_date ? k.create_date : time(NULL);
 	kw_iam_access_key_release(&k);
-	kw_log(KW_LOG_INFO, "%s: created key %s", s->acct->user, id);
+	kw_log(KW_LOG_INFO, "%s: created key %s", user ? user : "caller", id);
+	return 0;
+}
+
+static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	if (create_key(s->admin, s->acct->user, id, secret, created, err))
+		return -1;
+	s->created = *created ? *created : time(NULL);
 	return 0;
 }
 
@@ -358,7 +363,7 @@ static int rotate_account(struct kw_ctx *ctx, const struct opts *o, struct kw_aw
 	struct kw_error err = {0};
 	int rc = -1;
 
-	aws_options(ctx, ctx->profile, &s.aopt);
+	kw_cmd_aws_options(ctx, ctx->profile, &s.aopt);
 	kw_buf_init(&s.delivered);
 	if (a->manifest && !a->manifest->ndeliver) {
 		kw_error_set(
@@ -423,16 +428,10 @@ static struct kw_aws_client *self_client(struct self *s)
 static int self_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
 {
 	struct self *s = ud;
-	struct kw_iam_access_key k = {0};
 
-	if (kw_iam_create_access_key(s->old, NULL, &k, err))
+	if (create_key(s->old, NULL, id, secret, created, err))
 		return -1;
-	snprintf(id, KW_LC_KEY_ID_MAX, "%s", k.access_key_id);
-	*secret = k.secret;
-	k.secret = NULL;
-	*created = k.create_date;
-	s->created = k.create_date ? k.create_date : time(NULL);
-	kw_iam_access_key_release(&k);
+	s->created = *created ? *created : time(NULL);
 	return 0;
 }
 
@@ -524,7 +523,7 @@ static int rotate_profile(struct kw_ctx *ctx, const struct opts *o, const char *
 
 	snprintf(account, sizeof(account), "profile %s", profiles[0]);
 	kw_buf_init(&s.delivered);
-	aws_options(ctx, profiles[0], &s.aopt);
+	kw_cmd_aws_options(ctx, profiles[0], &s.aopt);
 	if (kw_aws_client_new(&s.aopt, &s.old, &err))
 		goto fail;
 	ro.current = kw_aws_client_access_key_id(s.old);
@@ -626,17 +625,6 @@ out:
 	return rc;
 }
 
-static int parse_days(const char *s, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (!*s || *end || v < 0 || v > 3650)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 {
 	enum { OPT_DELETE_OLD = 256, OPT_GRACE, OPT_DELETE_INACTIVE, OPT_STDOUT, OPT_ALL, OPT_TIMEOUT };
@@ -665,7 +653,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
 		case OPT_DELETE_OLD: o.delete_old = true; break;
 		case OPT_GRACE:
-			if (parse_days(optarg, &o.grace_days))
+			if (kw_cmd_parse_days(optarg, 0, 3650, &o.grace_days))
 				return kw_cmd_usage_error(ctx, usage,
 				                          "--grace wants whole days from 0 to 3650");
 			o.grace_set = true;
@@ -700,17 +688,9 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	if (optind == argc) {
 		rotate_profiles(ctx, &o, &oc);
 	} else {
-		if (kw_lc_accounts_resolve(argv + optind, (size_t)(argc - optind), &accts, &err)) {
-			for (size_t i = 0; accts.set && i < accts.set->diags.n; i++) {
-				char *line = kw_diag_format(&accts.set->diags.items[i]);
-				if (line)
-					fprintf(ctx->err, "%s\n", line);
-				free(line);
-			}
-			kw_error_print(&err, ctx->err);
+		if (kw_cmd_resolve_accounts(ctx, argv + optind, (size_t)(argc - optind), &accts))
 			goto out;
-		}
-		aws_options(ctx, ctx->profile, &aopt);
+		kw_cmd_aws_options(ctx, ctx->profile, &aopt);
 		if (kw_aws_client_new(&aopt, &admin, &err)) {
 			kw_error_print(&err, ctx->err);
 			goto out;

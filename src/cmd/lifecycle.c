@@ -1,0 +1,41 @@
+#include "cmd/lifecycle.h"
+
+#include <stdlib.h>
+
+#include "aws/client.h"
+#include "manifest/manifest.h"
+#include "util/error.h"
+
+int kw_cmd_resolve_accounts(struct kw_ctx *ctx, char *const *names, size_t n, struct kw_lc_accounts *out)
+{
+	struct kw_error err;
+
+	if (!kw_lc_accounts_resolve(names, n, out, &err))
+		return 0;
+	for (size_t i = 0; out->set && i < out->set->diags.n; i++) {
+		char *line = kw_diag_format(&out->set->diags.items[i]);
+
+		if (line)
+			fprintf(ctx->err, "%s\n", line);
+		free(line);
+	}
+	kw_error_print(&err, ctx->err);
+	return -1;
+}
+
+int kw_cmd_parse_days(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+void kw_cmd_aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *out)
+{
+	*out = (struct kw_aws_options){
+	        .profile = profile, .region = ctx->region, .endpoint_url = ctx->endpoint_url};
+}

@@ -1,0 +1,29 @@
+/*
+ * lifecycle.h - what rotate, audit and destroy share in src/cmd (they print, so this is not in
+ * src/lifecycle): turning NAME... into accounts with diagnostics printed, day counts on the
+ * command line, and AWS client options from the common options.
+ */
+#ifndef KW_CMD_LIFECYCLE_H
+#define KW_CMD_LIFECYCLE_H
+
+#include <stddef.h>
+
+#include "cmd/cmd.h"
+#include "lifecycle/accounts.h"
+
+struct kw_aws_options;
+
+/*
+ * kw_cmd_resolve_accounts - kw_lc_accounts_resolve() on names, printing every manifest
+ * diagnostic and the error on ctx->err. out is zeroed on entry and must be released with
+ * kw_lc_accounts_release in every case. Returns 0, or -1 after printing.
+ */
+int kw_cmd_resolve_accounts(struct kw_ctx *ctx, char *const *names, size_t n, struct kw_lc_accounts *out);
+
+/* kw_cmd_parse_days - whole days from min to max in s into *out. Returns 0, or -1 if not. */
+int kw_cmd_parse_days(const char *s, int min, int max, int *out);
+
+/* kw_cmd_aws_options - client options from ctx (region, endpoint) with the given profile. */
+void kw_cmd_aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *out);
+
+#endif
