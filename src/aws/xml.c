@@ -6,6 +6,7 @@
 
 #include <libxml/parser.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,74 @@ struct kw_secret *kw_xml_secret(const xmlNode *node)
 	s = kw_secret_from(t, strlen((const char *)t));
 	xmlFree(t); /* wiped by the allocator */
 	return s;
+}
+
+/* Decode base64 text t (whitespace skipped) into out (capacity >= 3 * strlen(t) / 4 + 3). */
+static int base64_decode(const char *t, unsigned char *out, size_t *outlen)
+{
+	size_t n = 0, pad = 0, len = strlen(t);
+	char *clean = malloc(len + 1);
+	int r = -1;
+
+	if (!clean)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", t[i]))
+			clean[n++] = t[i];
+	clean[n] = '\0';
+	if (n % 4 == 0) {
+		if (n && clean[n - 1] == '=')
+			pad++;
+		if (n > 1 && clean[n - 2] == '=')
+			pad++;
+		r = n ? EVP_DecodeBlock(out, (const unsigned char *)clean, (int)n) : 0;
+	}
+	OPENSSL_cleanse(clean, n);
+	free(clean);
+	if (r < 0 || (size_t)r < pad)
+		return -1;
+	*outlen = (size_t)r - pad;
+	return 0;
+}
+
+struct kw_secret *kw_xml_base64_secret(const xmlNode *node)
+{
+	xmlChar *t;
+	struct kw_secret *s = NULL;
+	size_t n = 0;
+
+	if (!node || !(t = xmlNodeGetContent(node)))
+		return NULL;
+	s = kw_secret_new(strlen((const char *)t) / 4 * 3 + 3);
+	if (s && base64_decode((const char *)t, s->data, &n)) {
+		kw_secret_free(s);
+		s = NULL;
+	} else if (s) {
+		s->len = n;
+		s->data[n] = '\0';
+	}
+	xmlFree(t);
+	return s;
+}
+
+char *kw_xml_base64_text(const xmlNode *node, size_t *len)
+{
+	xmlChar *t;
+	unsigned char *out;
+	size_t n = 0;
+
+	if (!node || !(t = xmlNodeGetContent(node)))
+		return NULL;
+	out = malloc(strlen((const char *)t) / 4 * 3 + 4);
+	if (out && base64_decode((const char *)t, out, &n)) {
+		free(out);
+		out = NULL;
+	} else if (out) {
+		out[n] = '\0';
+		*len = n;
+	}
+	xmlFree(t);
+	return (char *)out;
 }
 
 bool kw_xml_bool(const xmlNode *node)

@@ -51,6 +51,19 @@ char *kw_xml_text(const xmlNode *node, bool *oom);
  */
 struct kw_secret *kw_xml_secret(const xmlNode *node);
 
+/*
+ * kw_xml_base64_secret - the node's text decoded from base64 into a new struct kw_secret
+ * (whitespace ignored), or NULL when absent, not base64, or out of memory. For blobs that are
+ * secrets, such as CreateVirtualMFADevice's Base32StringSeed.
+ */
+struct kw_secret *kw_xml_base64_secret(const xmlNode *node);
+
+/*
+ * kw_xml_base64_text - the node's text decoded from base64 into a new malloc'd buffer
+ * (NUL-terminated, *len bytes), or NULL when absent, not base64, or out of memory.
+ */
+char *kw_xml_base64_text(const xmlNode *node, size_t *len);
+
 /* kw_xml_bool - true when the node's text is "true". */
 bool kw_xml_bool(const xmlNode *node);
 
