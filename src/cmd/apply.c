@@ -1,0 +1,443 @@
+/*
+ * apply.c - `keywarden apply PATH...`: plan, ask for approval, run every step with its read-back
+ * gate, enroll MFA, issue and deliver access keys last. Exit 0 converged, 1 error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "aws/client.h"
+#include "cmd/cmd.h"
+#include "cmd/engine_cmd.h"
+#include "engine/exec.h"
+#include "engine/render.h"
+#include "mfa/qr.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/output.h"
+
+static const char usage[] =
+        "usage: keywarden apply [--auto-approve] [--confirm-timeout SECONDS] [--mfa-seed-out FILE |\n"
+        "                       --mfa-seed-exec CMD] [--qr-png FILE] [--qr-svg FILE] [--adopt]\n"
+        "                       [--prune-keys] [--parallelism N] [--stats] PATH...\n";
+
+static const char help[] =
+        "Make IAM match the manifests at PATH (files or folders): show the plan, ask for approval,\n"
+        "run each step and confirm it by reading it back, enroll the MFA device, and only then\n"
+        "issue the access key, deliver it and confirm that it works.\n"
+        "\n"
+        "Options:\n"
+        "  --auto-approve           do not ask (pipelines); without a terminal it is required\n"
+        "  --confirm-timeout SECS   how long to retry each read-back and the new key (default 30)\n"
+        "  --mfa-seed-out FILE      non-interactive MFA: write the seed to FILE (0600, new file)\n"
+        "                           and compute the two codes (RFC 6238)\n"
+        "  --mfa-seed-exec CMD      non-interactive MFA: give the seed to CMD on its stdin\n"
+        "  --qr-png FILE            also write the MFA QR code as a PNG (0600) for a custodian\n"
+        "  --qr-svg FILE            also write the MFA QR code as an SVG (0600)\n"
+        "  --adopt                  take over existing users and groups without the managed-by tag\n"
+        "  --prune-keys             delete access keys that are not needed\n"
+        "  --parallelism N          read up to N accounts at once (default 8)\n"
+        "  --stats                  print the AWS calls made per action and the wall time (stderr)\n"
+        "  -o json                  a stream of JSON events, one object per line\n"
+        "\n"
+        "Exit status: 0 converged, 1 error (nothing after the failed step ran; no key was issued\n"
+        "unless every other step was confirmed).\n"
+        "\n";
+
+enum {
+	OPT_AUTO_APPROVE = KW_OPT_ENGINE_LAST,
+	OPT_CONFIRM_TIMEOUT,
+	OPT_SEED_OUT,
+	OPT_SEED_EXEC,
+	OPT_QR_PNG,
+	OPT_QR_SVG,
+};
+
+#define GREEN "\033[32m"
+#define RED   "\033[31m"
+#define DIM   "\033[2m"
+#define BOLD  "\033[1m"
+#define RESET "\033[0m"
+
+struct apply {
+	struct kw_ctx *ctx;
+	const struct kw_plan *plan;
+	bool json;
+	bool color;
+	bool qr_shown;
+};
+
+static void print_json_line(struct apply *ap, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	if (s) {
+		fprintf(ap->ctx->out, "%s\n", s);
+		fflush(ap->ctx->out);
+	}
+	free(s);
+	json_decref(o);
+}
+
+static const char *status_name(enum kw_exec_status st)
+{
+	switch (st) {
+	case KW_EXEC_RUNNING: return "running";
+	case KW_EXEC_DONE: return "done";
+	case KW_EXEC_FAILED: return "failed";
+	case KW_EXEC_NOT_RUN: return "not-run";
+	}
+	return "?";
+}
+
+static json_t *error_json(const struct kw_error *err)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "kind", json_string(kw_error_kind_name(err->kind)));
+	json_object_set_new(o, "where", json_string(err->where));
+	json_object_set_new(o, "message", json_string(err->msg));
+	if (err->aws_code[0])
+		json_object_set_new(o, "aws_code", json_string(err->aws_code));
+	return o;
+}
+
+static void on_event_json(struct apply *ap, const struct kw_exec_event *ev)
+{
+	json_t *o;
+
+	if (ev->kind == KW_EV_DELIVERED) {
+		o = json_pack("{s:s, s:s, s:s, s:s}", "event", "delivered", "account",
+		              ap->plan->desired[ev->step->account].name, "access_key_id",
+		              ev->key_id ? ev->key_id : "", "target", ev->detail ? ev->detail : "");
+		print_json_line(ap, o);
+		return;
+	}
+	if (ev->kind != KW_EV_STEP) {
+		o = json_pack("{s:s, s:s}", "event", "info", "detail", ev->detail ? ev->detail : "");
+		print_json_line(ap, o);
+		return;
+	}
+	o = json_pack("{s:s, s:I, s:I, s:s}", "event", "step", "index", (json_int_t)ev->index, "total",
+	              (json_int_t)ap->plan->nsteps, "status", status_name(ev->status));
+	if (o) {
+		json_t *st = kw_step_json(ap->plan, ev->step);
+
+		if (st)
+			json_object_update(o, st);
+		json_decref(st);
+		if (ev->status == KW_EXEC_DONE || ev->status == KW_EXEC_FAILED)
+			json_object_set_new(o, "seconds", json_real(ev->seconds));
+		if (ev->detail)
+			json_object_set_new(o, "detail", json_string(ev->detail));
+		if (ev->err)
+			json_object_set_new(o, "error", error_json(ev->err));
+	}
+	print_json_line(ap, o);
+}
+
+static void on_event(void *ud, const struct kw_exec_event *ev)
+{
+	struct apply *ap = ud;
+	FILE *fp = ap->ctx->out;
+	struct kw_buf t = KW_BUF_INIT;
+	const char *mark, *color = "";
+
+	if (ap->json) {
+		on_event_json(ap, ev);
+		return;
+	}
+	if (ev->kind == KW_EV_DELIVERED) {
+		fprintf(fp, "  %s%s%s new access key %s delivered to %s\n", ap->color ? GREEN : "",
+		        ap->color ? "→" : "delivered", ap->color ? RESET : "", ev->key_id ? ev->key_id : "",
+		        ev->detail ? ev->detail : "");
+		fflush(fp);
+		return;
+	}
+	if (ev->kind != KW_EV_STEP || ev->status == KW_EXEC_RUNNING)
+		return;
+	if (kw_step_title(ap->plan, ev->step, &t))
+		return;
+	switch (ev->status) {
+	case KW_EXEC_DONE:
+		mark = ap->color ? "✓" : "done   ";
+		color = GREEN;
+		fprintf(fp, "  %s%s%s %s %s(%.1f s, %s)%s\n", ap->color ? color : "", mark,
+		        ap->color ? RESET : "", t.data, ap->color ? DIM : "", ev->seconds,
+		        ev->detail ? ev->detail : "confirmed", ap->color ? RESET : "");
+		break;
+	case KW_EXEC_FAILED:
+		mark = ap->color ? "✗" : "FAILED ";
+		color = RED;
+		fprintf(fp, "  %s%s%s %s: %s\n", ap->color ? color : "", mark, ap->color ? RESET : "", t.data,
+		        ev->err ? ev->err->msg : "failed");
+		break;
+	case KW_EXEC_NOT_RUN:
+		mark = ap->color ? "·" : "not run";
+		fprintf(fp, "  %s%s %s%s\n", ap->color ? DIM : "", mark, t.data, ap->color ? RESET : "");
+		break;
+	default: break;
+	}
+	fflush(fp);
+	kw_buf_release(&t);
+}
+
+/* Read one line from stdin into buf (NUL-terminated, newline removed). Returns 0, or -1 at EOF. */
+static int read_line(char *buf, size_t size)
+{
+	size_t n;
+
+	if (!fgets(buf, (int)size, stdin))
+		return -1;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return 0;
+}
+
+static bool six_digits(const char *s)
+{
+	if (strlen(s) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int ask_code(struct apply *ap, const char *prompt, char code[KW_TOTP_CODE_MAX], struct kw_error *err)
+{
+	char line[64];
+
+	for (;;) {
+		fputs(prompt, ap->ctx->err);
+		fflush(ap->ctx->err);
+		if (read_line(line, sizeof(line))) {
+			OPENSSL_cleanse(line, sizeof(line));
+			return kw_error_set(err, KW_ERR_ABORTED, NULL, "no MFA code given (end of input)");
+		}
+		if (six_digits(line))
+			break;
+		fputs("  a code is 6 digits, as the authenticator app shows it\n", ap->ctx->err);
+	}
+	memcpy(code, line, 7);
+	OPENSSL_cleanse(line, sizeof(line));
+	return 0;
+}
+
+static int ask_codes(void *ud, const char *device, const struct kw_secret *uri, int attempt,
+                     char code1[KW_TOTP_CODE_MAX], char code2[KW_TOTP_CODE_MAX], struct kw_error *err)
+{
+	struct apply *ap = ud;
+	FILE *tty = ap->ctx->err;
+
+	if (!ap->qr_shown) {
+		fprintf(tty, "\nScan this QR code with an authenticator app (virtual MFA device %s):\n\n",
+		        device);
+		if (kw_qr_print(uri,
+		                kw_color_enabled(tty, ap->ctx->color_allowed) ? KW_QR_STYLE_COLOR
+		                                                              : KW_QR_STYLE_PLAIN,
+		                tty, err))
+			return -1;
+		ap->qr_shown = true;
+	}
+	if (attempt > 1)
+		fprintf(tty,
+		        "IAM did not accept those codes (try %d of 3). Wait for a new code, then type two "
+		        "consecutive codes again.\n",
+		        attempt);
+	else
+		fputs("Type two consecutive codes from the app (wait for the next code after the first).\n",
+		      tty);
+	if (ask_code(ap, "  first code: ", code1, err) || ask_code(ap, "  next code:  ", code2, err))
+		return -1;
+	return 0;
+}
+
+static int approve(struct kw_ctx *ctx, size_t nsteps)
+{
+	char line[64];
+
+	if (!isatty(STDIN_FILENO)) {
+		fputs("error: apply needs approval: run it on a terminal, or pass --auto-approve\n",
+		      ctx->err);
+		return -1;
+	}
+	fprintf(ctx->err, "\nApply %zu step%s? [y/N] ", nsteps, nsteps == 1 ? "" : "s");
+	fflush(ctx->err);
+	if (read_line(line, sizeof(line)) || (strcasecmp(line, "y") && strcasecmp(line, "yes"))) {
+		fputs("apply cancelled: nothing was changed\n", ctx->err);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_seconds(struct kw_ctx *ctx, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !(v > 0) || v > 3600) {
+		kw_cmd_usage_error(ctx, usage,
+		                   "--confirm-timeout: expected seconds (0 < s <= 3600), got '%s'", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
+{
+	struct kw_ctx *ctx = ap->ctx;
+
+	if (ap->json) {
+		print_json_line(ap, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "event", "summary", "status",
+		                              ok ? "converged" : "failed", "done", (json_int_t)res->done,
+		                              "failed", (json_int_t)res->failed, "not_run",
+		                              (json_int_t)res->not_run, "keys_created",
+		                              (json_int_t)res->keys_created));
+		return;
+	}
+	fprintf(ctx->out, "\n%s", ap->color ? BOLD : "");
+	if (ok)
+		fprintf(ctx->out, "Apply complete: %zu step%s done and confirmed", res->done,
+		        res->done == 1 ? "" : "s");
+	else
+		fprintf(ctx->out, "Apply stopped: %zu done, %zu failed, %zu not run", res->done, res->failed,
+		        res->not_run);
+	if (res->keys_created)
+		fprintf(ctx->out, "; %zu access key%s issued, delivered and confirmed", res->keys_created,
+		        res->keys_created == 1 ? "" : "s");
+	else if (!ok)
+		fputs("; no access key was issued", ctx->out);
+	fprintf(ctx->out, ".%s\n", ap->color ? RESET : "");
+	fflush(ctx->out);
+}
+
+int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
+{
+	static const struct option longopts[] = {
+	        {"adopt", no_argument, NULL, KW_OPT_ADOPT},
+	        {"prune-keys", no_argument, NULL, KW_OPT_PRUNE_KEYS},
+	        {"parallelism", required_argument, NULL, KW_OPT_PARALLELISM},
+	        {"stats", no_argument, NULL, KW_OPT_STATS},
+	        {"auto-approve", no_argument, NULL, OPT_AUTO_APPROVE},
+	        {"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
+	        {"mfa-seed-out", required_argument, NULL, OPT_SEED_OUT},
+	        {"mfa-seed-exec", required_argument, NULL, OPT_SEED_EXEC},
+	        {"qr-png", required_argument, NULL, OPT_QR_PNG},
+	        {"qr-svg", required_argument, NULL, OPT_QR_SVG},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct kw_engine_args a = {0};
+	struct kw_session s = {0};
+	struct kw_aws_client *client = NULL;
+	struct kw_aws_options ao;
+	struct kw_exec_opts eo = {.confirm_timeout = 30.0};
+	struct kw_exec_result res = {0};
+	struct apply ap = {.ctx = ctx};
+	struct kw_buf out = KW_BUF_INIT;
+	struct kw_error err;
+	bool auto_approve = false;
+	int opt, rc = KW_EXIT_ERROR;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int r;
+
+		switch (opt) {
+		case 'h':
+			fprintf(ctx->out, "%s\n%s%s", usage, help, kw_common_options_help);
+			return KW_EXIT_OK;
+		case OPT_AUTO_APPROVE: auto_approve = true; continue;
+		case OPT_CONFIRM_TIMEOUT:
+			if (parse_seconds(ctx, optarg, &eo.confirm_timeout))
+				return KW_EXIT_ERROR;
+			continue;
+		case OPT_SEED_OUT: eo.mfa_seed_out = optarg; continue;
+		case OPT_SEED_EXEC: eo.mfa_seed_exec = optarg; continue;
+		case OPT_QR_PNG: eo.qr_png = optarg; continue;
+		case OPT_QR_SVG: eo.qr_svg = optarg; continue;
+		default: break;
+		}
+		r = kw_engine_arg(ctx, usage, opt, optarg, &a);
+		if (r < 0)
+			return KW_EXIT_ERROR;
+		if (r == 0)
+			return kw_cmd_usage_error(ctx, usage, "apply: unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return kw_cmd_usage_error(ctx, usage, "apply: no manifest given");
+	if (eo.mfa_seed_out && eo.mfa_seed_exec)
+		return kw_cmd_usage_error(ctx, usage,
+		                          "apply: --mfa-seed-out and --mfa-seed-exec exclude each other");
+	a.paths = argv + optind;
+	a.npaths = argc - optind;
+	ap.json = ctx->output == KW_OUTPUT_JSON;
+	ap.color = !ap.json && kw_cmd_color(ctx);
+
+	if (kw_engine_prepare(ctx, &a, &s, &client))
+		goto out;
+	ap.plan = &s.plan;
+	if (ap.json) {
+		json_t *p = kw_plan_json(&s.plan);
+
+		print_json_line(&ap, p ? json_pack("{s:s, s:o}", "event", "plan", "plan", p) : NULL);
+	} else {
+		if (kw_plan_render_text(&s.plan, ap.color, &out)) {
+			fputs("error: out of memory\n", ctx->err);
+			goto out;
+		}
+		fputs(out.data ? out.data : "", ctx->out);
+		fflush(ctx->out);
+	}
+	if (!s.plan.nsteps) {
+		summary(&ap, &res, true);
+		rc = KW_EXIT_OK;
+		goto out;
+	}
+
+	kw_engine_aws_options(ctx, &ao);
+	eo.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+	eo.stdout_sink = ctx->out;
+	eo.aws_opts = &ao;
+	eo.on_event = on_event;
+	eo.ask_codes = ask_codes;
+	eo.ud = &ap;
+	if (kw_exec_needs_mfa_input(&s.plan, &eo)) {
+		fputs("error: the plan enrolls a virtual MFA device, which needs a terminal (QR code and two "
+		      "codes "
+		      "from the authenticator app) or --mfa-seed-out FILE / --mfa-seed-exec CMD; nothing was "
+		      "changed\n",
+		      ctx->err);
+		goto out;
+	}
+	if (!auto_approve && approve(ctx, s.plan.nsteps))
+		goto out;
+	if (!ap.json)
+		fputs("\n", ctx->out);
+	kw_error_clear(&err);
+	if (kw_exec_run(client, &s.plan, &eo, &res, &err)) {
+		summary(&ap, &res, false);
+		kw_error_print(&err, ctx->err);
+		goto out;
+	}
+	summary(&ap, &res, true);
+	rc = KW_EXIT_OK;
+out:
+	fflush(ctx->out);
+	kw_engine_print_stats(ctx, &a, client);
+	kw_buf_release(&out);
+	kw_session_release(&s);
+	kw_aws_client_free(client);
+	return rc;
+}

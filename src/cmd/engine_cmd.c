@@ -1,0 +1,103 @@
+#include "cmd/engine_cmd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/client.h"
+#include "engine/live.h"
+#include "manifest/manifest.h"
+#include "util/error.h"
+
+int kw_engine_arg(struct kw_ctx *ctx, const char *usage, int opt, const char *optarg_,
+                  struct kw_engine_args *a)
+{
+	char *end;
+	long n;
+
+	switch (opt) {
+	case KW_OPT_ADOPT: a->adopt = true; return 1;
+	case KW_OPT_PRUNE_KEYS: a->prune_keys = true; return 1;
+	case KW_OPT_STATS: a->stats = true; return 1;
+	case KW_OPT_PARALLELISM:
+		errno = 0;
+		n = strtol(optarg_, &end, 10);
+		if (errno || *end || end == optarg_ || n < 1 || n > KW_LIVE_PARALLELISM_MAX) {
+			kw_cmd_usage_error(ctx, usage,
+			                   "--parallelism: expected a number from 1 to %d, got '%s'",
+			                   KW_LIVE_PARALLELISM_MAX, optarg_);
+			return -1;
+		}
+		a->parallelism = (int)n;
+		return 1;
+	default: return 0;
+	}
+}
+
+void kw_engine_aws_options(const struct kw_ctx *ctx, struct kw_aws_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->profile = ctx->profile;
+	o->region = ctx->region;
+	o->endpoint_url = ctx->endpoint_url;
+}
+
+static void print_diags(struct kw_ctx *ctx, const struct kw_manifest_set *set)
+{
+	for (size_t i = 0; set && i < set->diags.n; i++) {
+		const struct kw_diag *d = &set->diags.items[i];
+		char *line;
+
+		if (d->severity < KW_SEV_WARNING)
+			continue;
+		line = kw_diag_format(d);
+		if (line)
+			fprintf(ctx->err, "%s\n", line);
+		free(line);
+	}
+}
+
+int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_session *s,
+                      struct kw_aws_client **client)
+{
+	struct kw_plan_opts po = {.now = time(NULL), .adopt = a->adopt, .prune_keys = a->prune_keys};
+	struct kw_aws_options ao;
+	struct kw_error err;
+
+	*client = NULL;
+	kw_error_clear(&err);
+	if (kw_session_load(s, (const char *const *)a->paths, (size_t)a->npaths, &err)) {
+		print_diags(ctx, s->set);
+		if (!s->set || !s->set->diags.n || err.kind != KW_ERR_INVALID)
+			kw_error_print(&err, ctx->err);
+		return -1;
+	}
+	print_diags(ctx, s->set); /* accepted findings and warnings that do not block */
+	kw_engine_aws_options(ctx, &ao);
+	if (kw_aws_client_new(&ao, client, &err) ||
+	    kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err)) {
+		kw_error_print(&err, ctx->err);
+		return -1;
+	}
+	return 0;
+}
+
+void kw_engine_print_stats(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_aws_client *c)
+{
+	struct kw_aws_stats st = {0};
+	struct kw_error err;
+
+	if (!a->stats || !c)
+		return;
+	if (kw_aws_client_stats(c, &st, &err)) {
+		kw_error_print(&err, ctx->err);
+		return;
+	}
+	fprintf(ctx->err, "stats: %lu call%s (%lu retr%s, %lu failed) in %.3f s\n", st.calls,
+	        st.calls == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies", st.failures,
+	        st.wall_seconds);
+	for (size_t i = 0; i < st.nactions; i++)
+		fprintf(ctx->err, "stats:   %-45s %5lu call%s  %7.3f s\n", st.actions[i].action,
+		        st.actions[i].calls, st.actions[i].calls == 1 ? " " : "s", st.actions[i].seconds);
+	kw_aws_stats_release(&st);
+}

@@ -1,0 +1,963 @@
+#include "engine/exec.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/client.h"
+#include "aws/iam.h"
+#include "aws/sts.h"
+#include "engine/live.h"
+#include "engine/render.h"
+#include "keys/sink.h"
+#include "mfa/qr.h"
+#include "mfa/seed.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/secret.h"
+
+#define MFA_TRIES 3
+
+struct run {
+	struct kw_aws_client *c;
+	const struct kw_plan *plan;
+	const struct kw_exec_opts *o;
+	struct kw_exec_result *res;
+	char **user_arn; /* per account: the user's ARN once known (owned strings) */
+	size_t index;    /* the current step */
+	int reads;       /* read-backs of the current step */
+	char *serial;    /* MFA step: the serial of the device enabled (owned) */
+};
+
+/* A write: 0 done (or already done), -1 with err set. */
+typedef int (*write_fn)(struct run *r, const struct kw_step *s, struct kw_error *err);
+/* A read-back: 1 confirmed, 0 not (yet), -1 with err set. */
+typedef int (*check_fn)(struct run *r, const struct kw_step *s, struct kw_error *err);
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+long kw_backoff_delay_ms(int attempt, long remaining_ms)
+{
+	long d = 250;
+
+	for (int i = 1; i < attempt && d < 4000; i++)
+		d *= 2;
+	if (d > 4000)
+		d = 4000;
+	if (d > remaining_ms)
+		d = remaining_ms;
+	return d < 0 ? 0 : d;
+}
+
+static double timeout_of(const struct run *r)
+{
+	return r->o->confirm_timeout > 0 ? r->o->confirm_timeout : 30.0;
+}
+
+/* Errors worth another try: throttling, 5xx, connection trouble. */
+static bool transient(const struct kw_error *err)
+{
+	static const char *const codes[] = {
+	        "Throttling",       "ThrottlingException",      "RequestLimitExceeded",
+	        "RequestThrottled", "TooManyRequestsException", "ServiceUnavailable",
+	        "InternalFailure",  "RequestTimeout",           "ServiceFailure"};
+
+	if (err->kind == KW_ERR_NETWORK)
+		return true;
+	if (err->kind != KW_ERR_AWS)
+		return false;
+	if (err->http_status >= 500)
+		return true;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (!strcmp(err->aws_code, codes[i]))
+			return true;
+	return false;
+}
+
+static bool is_code(const struct kw_error *err, const char *code)
+{
+	return !strcmp(err->aws_code, code);
+}
+
+static void emit(struct run *r, enum kw_exec_event_kind kind, const struct kw_step *s, enum kw_exec_status st,
+                 double seconds, const char *detail, const char *key_id, const struct kw_error *err)
+{
+	struct kw_exec_event ev = {.kind = kind,
+	                           .step = s,
+	                           .index = r->index,
+	                           .status = st,
+	                           .seconds = seconds,
+	                           .detail = detail,
+	                           .key_id = key_id,
+	                           .err = err};
+
+	if (r->o->on_event)
+		r->o->on_event(r->o->ud, &ev);
+}
+
+/* Run a write, retrying transient failures with backoff until the confirm timeout. */
+static int do_write(struct run *r, const struct kw_step *s, write_fn w, struct kw_error *err)
+{
+	double deadline = now_s() + timeout_of(r);
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+
+		kw_error_clear(err);
+		if (w(r, s, err) == 0)
+			return 0;
+		left = (long)((deadline - now_s()) * 1000);
+		if (!transient(err) || left <= 0)
+			return -1;
+		kw_log(KW_LOG_INFO, "%s failed (%s), trying again", err->where[0] ? err->where : "write",
+		       err->aws_code[0] ? err->aws_code : kw_error_kind_name(err->kind));
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+/* Read back until confirmed, with bounded exponential backoff. */
+static int gate(struct run *r, const struct kw_step *s, check_fn chk, struct kw_error *err)
+{
+	double start = now_s(), deadline = start + timeout_of(r);
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+		int rc;
+
+		kw_error_clear(err);
+		r->reads++;
+		rc = chk(r, s, err);
+		if (rc == 1)
+			return 0;
+		if (rc < 0 && !transient(err))
+			return -1;
+		left = (long)((deadline - now_s()) * 1000);
+		if (left <= 0) {
+			struct kw_buf t = KW_BUF_INIT;
+
+			(void)kw_step_title(r->plan, s, &t);
+			kw_error_set(err, KW_ERR_TIMEOUT, t.data,
+			             "not confirmed by reading it back: %d read-backs in %.0f s "
+			             "(--confirm-timeout)",
+			             attempt, now_s() - start);
+			kw_buf_release(&t);
+			return -1;
+		}
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+static const struct kw_desired *want(const struct run *r, const struct kw_step *s)
+{
+	return &r->plan->desired[s->account];
+}
+
+static int set_arn(struct run *r, size_t account, const char *arn)
+{
+	if (!arn || r->user_arn[account])
+		return 0;
+	r->user_arn[account] = strdup(arn);
+	return r->user_arn[account] ? 0 : -1;
+}
+
+/* --- 1. user ------------------------------------------------------------------------------ */
+
+static int user_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	struct kw_iam_tag *tags = calloc(d->tags.n + 1, sizeof(*tags));
+	struct kw_iam_create_user_input in = {.user_name = d->user_name,
+	                                      .path = d->path,
+	                                      .permissions_boundary = d->boundary,
+	                                      .tags = tags,
+	                                      .ntags = d->tags.n};
+	struct kw_iam_user u = {0};
+	int rc;
+
+	if (!tags)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < d->tags.n; i++) {
+		tags[i].key = d->tags.v[i].key;
+		tags[i].value = d->tags.v[i].value;
+	}
+	rc = kw_iam_create_user(r->c, &in, &u, err);
+	if (rc == 0)
+		rc = set_arn(r, s->account, u.arn) ? kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory")
+		                                   : 0;
+	else if (is_code(err, "EntityAlreadyExists"))
+		rc = 0; /* an earlier attempt got through; the read-back checks it is ours */
+	kw_iam_user_release(&u);
+	free(tags);
+	return rc;
+}
+
+static bool tagged_managed(const struct kw_iam_tag_list *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcasecmp(t->items[i].key, KW_MANAGED_TAG_KEY) &&
+		    !strcmp(t->items[i].value, KW_MANAGED_TAG_VALUE))
+			return true;
+	return false;
+}
+
+static int user_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	struct kw_iam_user u = {0};
+	int rc;
+
+	if (kw_iam_get_user(r->c, d->user_name, &u, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+	if (s->resource == KW_RES_USER) {
+		if (!tagged_managed(&u.tags)) {
+			rc = kw_error_set(
+			        err, KW_ERR_CONFLICT, d->user_name,
+			        "user exists without the tag managed-by: keywarden; not touching it");
+			goto out;
+		}
+		if (set_arn(r, s->account, u.arn)) {
+			rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+		rc = 1;
+	} else { /* boundary */
+		const char *have = u.permissions_boundary_arn;
+
+		rc = (!s->after && !have) || (s->after && have && !strcmp(s->after, have));
+	}
+out:
+	kw_iam_user_release(&u);
+	return rc;
+}
+
+static int boundary_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	if (s->after)
+		return kw_iam_put_user_permissions_boundary(r->c, s->subject, s->after, err);
+	if (kw_iam_delete_user_permissions_boundary(r->c, s->subject, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+	return 0;
+}
+
+/* --- 2. group, 3. membership --------------------------------------------------------------- */
+
+static int group_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	if (kw_iam_create_group(r->c, s->subject, want(r, s)->path, NULL, err))
+		return is_code(err, "EntityAlreadyExists") ? 0 : -1;
+	return 0;
+}
+
+static int group_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_group g = {0};
+
+	if (kw_iam_get_group(r->c, s->subject, &g, NULL, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+	kw_iam_group_release(&g);
+	return 1;
+}
+
+static int membership_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const char *user = want(r, s)->user_name;
+
+	if (s->action == KW_ACT_DELETE) {
+		if (kw_iam_remove_user_from_group(r->c, s->subject, user, err))
+			return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+		return 0;
+	}
+	return kw_iam_add_user_to_group(r->c, s->subject, user, err);
+}
+
+static int membership_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_group_list l = {0};
+	bool in = false;
+
+	if (kw_iam_list_groups_for_user(r->c, want(r, s)->user_name, &l, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.items[i].group_name && !strcasecmp(l.items[i].group_name, s->subject))
+			in = true;
+	kw_iam_group_list_release(&l);
+	return in == (s->action != KW_ACT_DELETE);
+}
+
+/* --- 4. policies ---------------------------------------------------------------------------- */
+
+static int group_policy_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const char *group = want(r, s)->group_name;
+
+	if (s->action == KW_ACT_DELETE) {
+		if (kw_iam_delete_group_policy(r->c, group, s->subject, err))
+			return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+		return 0;
+	}
+	return kw_iam_put_group_policy(r->c, group, s->subject, s->after, err);
+}
+
+static int group_policy_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_inline_policy p = {0};
+	int rc;
+
+	if (kw_iam_get_group_policy(r->c, want(r, s)->group_name, s->subject, &p, err))
+		return err->kind == KW_ERR_NOT_FOUND ? s->action == KW_ACT_DELETE : -1;
+	if (s->action == KW_ACT_DELETE)
+		rc = 0;
+	else
+		rc = kw_engine_policy_same(p.document ? p.document : "", s->after, err);
+	kw_iam_inline_policy_release(&p);
+	return rc;
+}
+
+static int attachment_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	int rc;
+
+	if (s->resource == KW_RES_USER_ATTACHMENT)
+		rc = kw_iam_detach_user_policy(r->c, d->user_name, s->subject, err);
+	else if (s->action == KW_ACT_DELETE)
+		rc = kw_iam_detach_group_policy(r->c, d->group_name, s->subject, err);
+	else
+		return kw_iam_attach_group_policy(r->c, d->group_name, s->subject, err);
+	return rc && err->kind != KW_ERR_NOT_FOUND ? -1 : 0;
+}
+
+static int attachment_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	struct kw_iam_attached_policy_list l = {0};
+	bool there = false;
+
+	if (s->resource == KW_RES_USER_ATTACHMENT
+	            ? kw_iam_list_attached_user_policies(r->c, d->user_name, &l, err)
+	            : kw_iam_list_attached_group_policies(r->c, d->group_name, &l, err))
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.items[i].policy_arn && !strcmp(l.items[i].policy_arn, s->subject))
+			there = true;
+	kw_iam_attached_policy_list_release(&l);
+	return there == (s->action == KW_ACT_CREATE);
+}
+
+static int user_policy_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	if (kw_iam_delete_user_policy(r->c, want(r, s)->user_name, s->subject, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+	return 0;
+}
+
+static int user_policy_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_names l = {0};
+	bool there = false;
+
+	if (kw_iam_list_user_policies(r->c, want(r, s)->user_name, &l, err))
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (!strcmp(l.items[i], s->subject))
+			there = true;
+	kw_iam_names_release(&l);
+	return !there;
+}
+
+/* --- 5. console, 6. tags ------------------------------------------------------------------- */
+
+static int login_profile_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	if (kw_iam_delete_login_profile(r->c, s->subject, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
+	return 0;
+}
+
+static int login_profile_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_login_profile lp = {0};
+
+	if (kw_iam_get_login_profile(r->c, s->subject, &lp, err))
+		return err->kind == KW_ERR_NOT_FOUND ? 1 : -1;
+	kw_iam_login_profile_release(&lp);
+	return 0;
+}
+
+static int tags_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_tag *tags;
+	int rc = 0;
+
+	if (s->unset.n &&
+	    kw_iam_untag_user(r->c, s->subject, (const char *const *)s->unset.v, s->unset.n, err))
+		return -1;
+	if (!s->set.n)
+		return 0;
+	tags = calloc(s->set.n, sizeof(*tags));
+	if (!tags)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < s->set.n; i++) {
+		tags[i].key = s->set.v[i].key;
+		tags[i].value = s->set.v[i].value;
+	}
+	rc = kw_iam_tag_user(r->c, s->subject, tags, s->set.n, err);
+	free(tags);
+	return rc;
+}
+
+static int tags_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_tag_list l = {0};
+	int ok = 1;
+
+	if (kw_iam_list_user_tags(r->c, s->subject, &l, err))
+		return -1;
+	for (size_t i = 0; i < s->set.n && ok; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < l.n; k++)
+			if (!strcmp(l.items[k].key, s->set.v[i].key) &&
+			    !strcmp(l.items[k].value, s->set.v[i].value))
+				found = true;
+		ok = found;
+	}
+	for (size_t i = 0; i < s->unset.n && ok; i++) {
+		bool reset = false;
+
+		for (size_t k = 0; k < s->set.n; k++)
+			if (!strcasecmp(s->set.v[k].key, s->unset.v[i]))
+				reset = true;
+		for (size_t k = 0; k < l.n && !reset; k++)
+			if (!strcmp(l.items[k].key, s->unset.v[i]))
+				ok = 0;
+	}
+	kw_iam_tag_list_release(&l);
+	return ok;
+}
+
+/* --- 7. MFA -------------------------------------------------------------------------------- */
+
+static int mfa_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_mfa_device_list l = {0};
+	int rc = 0;
+
+	if (kw_iam_list_mfa_devices(r->c, s->subject, &l, err))
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.items[i].serial_number && r->serial && !strcmp(l.items[i].serial_number, r->serial))
+			rc = 1;
+	kw_iam_mfa_device_list_release(&l);
+	return rc;
+}
+
+/* Delete a virtual MFA device, retrying transient failures; NoSuchEntity counts as done. */
+static int mfa_delete(struct run *r, const char *serial, struct kw_error *err)
+{
+	double deadline = now_s() + timeout_of(r);
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+
+		if (kw_iam_delete_virtual_mfa_device(r->c, serial, err) == 0 || err->kind == KW_ERR_NOT_FOUND)
+			return 0;
+		left = (long)((deadline - now_s()) * 1000);
+		if (!transient(err) || left <= 0)
+			return -1;
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+/* The device's ARN as IAM names it: arn:PARTITION:iam::ACCOUNT:mfa{path}{name}. */
+static char *mfa_serial_guess(const struct run *r, const struct kw_step *s)
+{
+	const char *arn = r->user_arn[s->account];
+	const struct kw_desired *d = want(r, s);
+	struct kw_buf b = KW_BUF_INIT;
+	const char *colon;
+
+	/* arn:aws:iam::123456789012:user/path/name → keep "arn:aws:iam::123456789012:" */
+	if (!arn || !(colon = strstr(arn, ":user/")))
+		return NULL;
+	if (kw_buf_appendf(&b, "%.*s:mfa%s%s", (int)(colon - arn), arn, d->path ? d->path : "/",
+	                   d->user_name)) {
+		kw_buf_release(&b);
+		return NULL;
+	}
+	return kw_buf_detach(&b);
+}
+
+static int mfa_create_retrying(struct run *r, const struct kw_desired *d, struct kw_iam_virtual_mfa *dev,
+                               struct kw_error *err)
+{
+	double deadline = now_s() + timeout_of(r);
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+
+		kw_error_clear(err);
+		if (kw_iam_create_virtual_mfa_device(r->c, d->user_name, d->path, dev, err) == 0)
+			return 0;
+		left = (long)((deadline - now_s()) * 1000);
+		if (!transient(err) || left <= 0)
+			return -1;
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+static int mfa_create(struct run *r, const struct kw_step *s, struct kw_iam_virtual_mfa *dev,
+                      struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+
+	for (int attempt = 1;; attempt++) {
+		char *stale;
+
+		if (mfa_create_retrying(r, d, dev, err) == 0)
+			return 0;
+		if (!is_code(err, "EntityAlreadyExists") || attempt > 1)
+			return -1;
+		/* a device of that name without a seed we hold (an interrupted earlier attempt):
+		 * it is not enabled (the plan saw no device on the user), so replace it */
+		stale = mfa_serial_guess(r, s);
+		if (!stale)
+			return -1;
+		kw_log(KW_LOG_INFO, "replacing the unassigned MFA device %s", stale);
+		if (mfa_delete(r, stale, err)) {
+			free(stale);
+			return -1;
+		}
+		free(stale);
+	}
+}
+
+/* EnableMFADevice, retrying transient failures; an already enabled device counts as done. */
+static int mfa_enable(struct run *r, const char *user, const char *serial, const char *c1, const char *c2,
+                      struct kw_error *err)
+{
+	double deadline = now_s() + timeout_of(r);
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+
+		kw_error_clear(err);
+		if (kw_iam_enable_mfa_device(r->c, user, serial, c1, c2, err) == 0)
+			return 0;
+		if (attempt > 1 && is_code(err, "EntityAlreadyExists"))
+			return 0; /* an earlier attempt got through; the read-back checks it */
+		left = (long)((deadline - now_s()) * 1000);
+		if (!transient(err) || left <= 0)
+			return -1;
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_opts *o)
+{
+	if (o->mfa_seed_out || o->mfa_seed_exec || (o->interactive && o->ask_codes))
+		return false;
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].resource == KW_RES_MFA)
+			return true;
+	return false;
+}
+
+static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_exec_opts *o = r->o;
+	const struct kw_desired *d = want(r, s);
+	struct kw_iam_virtual_mfa dev = {0};
+	struct kw_secret *uri = NULL;
+	char c1[KW_TOTP_CODE_MAX] = "", c2[KW_TOTP_CODE_MAX] = "", acct[64];
+	const char *label = o->account_label;
+	bool computed = o->mfa_seed_out || o->mfa_seed_exec, seed_written = false;
+	int rc = -1, attempt;
+
+	if (!computed && !(o->interactive && o->ask_codes))
+		return kw_error_set(
+		        err, KW_ERR_USAGE, d->user_name,
+		        "enrolling a virtual MFA device needs a terminal (QR code, two codes from the "
+		        "authenticator app) or --mfa-seed-out FILE / --mfa-seed-exec CMD");
+	if (s->replaces && mfa_delete(r, s->replaces, err))
+		return kw_error_prefix(err, "deleting the unassigned device %s", s->replaces);
+	if (mfa_create(r, s, &dev, err))
+		goto out;
+	if (!label && r->user_arn[s->account] &&
+	    !kw_live_account_id(r->user_arn[s->account], acct, sizeof(acct)))
+		label = acct;
+	if (kw_otpauth_uri(d->user_name, label ? label : "aws", dev.seed_base32, &uri, err))
+		goto cleanup;
+	if (o->qr_png && kw_qr_write_png(uri, o->qr_png, 0, err))
+		goto cleanup;
+	if (o->qr_svg && kw_qr_write_svg(uri, o->qr_svg, err))
+		goto cleanup;
+	if (o->mfa_seed_out) {
+		if (kw_mfa_seed_write(o->mfa_seed_out, dev.seed_base32, err))
+			goto cleanup;
+		seed_written = true;
+	}
+	if (o->mfa_seed_exec && kw_mfa_seed_exec(o->mfa_seed_exec, dev.seed_base32, err))
+		goto cleanup;
+	for (attempt = 1; attempt <= MFA_TRIES; attempt++) {
+		int en;
+
+		if (computed ? kw_totp_enable_codes(dev.seed_base32, (int64_t)time(NULL), c1, c2, err)
+		             : o->ask_codes(o->ud, d->user_name, uri, attempt, c1, c2, err))
+			goto cleanup;
+		en = mfa_enable(r, d->user_name, dev.serial_number, c1, c2, err);
+		OPENSSL_cleanse(c1, sizeof(c1));
+		OPENSSL_cleanse(c2, sizeof(c2));
+		if (en == 0)
+			break;
+		if (!is_code(err, "InvalidAuthenticationCode"))
+			goto cleanup;
+		kw_log(KW_LOG_WARN, "IAM refused the MFA codes (try %d of %d)", attempt, MFA_TRIES);
+		if (computed)
+			sleep_ms(1000);
+	}
+	if (attempt > MFA_TRIES) {
+		kw_error_prefix(err, "MFA codes refused %d times", MFA_TRIES);
+		goto cleanup;
+	}
+	free(r->serial);
+	if (!(r->serial = strdup(dev.serial_number))) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+cleanup:
+	/* enabling failed: no unenabled device and no seed of a deleted device are left behind */
+	if (dev.serial_number) {
+		struct kw_error e2;
+
+		if (mfa_delete(r, dev.serial_number, &e2))
+			kw_log(KW_LOG_WARN, "could not delete the unenabled MFA device %s: %s",
+			       dev.serial_number, e2.msg);
+		else
+			kw_log(KW_LOG_INFO, "deleted the unenabled MFA device %s", dev.serial_number);
+	}
+	if (seed_written)
+		(void)unlink(o->mfa_seed_out);
+out:
+	OPENSSL_cleanse(c1, sizeof(c1));
+	OPENSSL_cleanse(c2, sizeof(c2));
+	kw_secret_free(uri);
+	kw_iam_virtual_mfa_release(&dev);
+	return rc;
+}
+
+/* --- 8. access keys ------------------------------------------------------------------------ */
+
+static bool known_key(const struct run *r, const struct kw_step *s, const char *id, const char *mine)
+{
+	const struct kw_live_user *u = &r->plan->live[s->account].user;
+
+	if (mine && !strcmp(id, mine))
+		return true;
+	for (size_t i = 0; i < u->nkeys; i++)
+		if (!strcmp(u->keys[i].id, id))
+			return true;
+	return false;
+}
+
+/* Delete an access key, retrying transient failures; NoSuchEntity counts as done. */
+static int key_delete(struct run *r, const char *user, const char *id, struct kw_error *err)
+{
+	double deadline = now_s() + timeout_of(r);
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+
+		kw_error_clear(err);
+		if (kw_iam_delete_access_key(r->c, user, id, err) == 0 || err->kind == KW_ERR_NOT_FOUND)
+			return 0;
+		left = (long)((deadline - now_s()) * 1000);
+		if (!transient(err) || left <= 0)
+			return -1;
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+/*
+ * Delete every key of the user that is neither in the live state nor `mine`: one a lost answer
+ * (a dropped connection, a retry inside the client) created and nobody holds.
+ */
+static int delete_strangers(struct run *r, const struct kw_step *s, const char *mine, struct kw_error *err)
+{
+	const char *user = want(r, s)->user_name;
+	struct kw_iam_access_key_list l = {0};
+	int rc = 0;
+
+	if (kw_iam_list_access_keys(r->c, user, &l, err))
+		return -1;
+	for (size_t i = 0; i < l.n && rc == 0; i++)
+		if (l.items[i].access_key_id && !known_key(r, s, l.items[i].access_key_id, mine)) {
+			kw_log(KW_LOG_WARN,
+			       "deleting access key %s of %s: created by a request whose answer was lost",
+			       l.items[i].access_key_id, user);
+			rc = key_delete(r, user, l.items[i].access_key_id, err);
+		}
+	kw_iam_access_key_list_release(&l);
+	return rc;
+}
+
+static int key_create(struct run *r, const struct kw_step *s, struct kw_iam_access_key *k,
+                      struct kw_error *err)
+{
+	const char *user = want(r, s)->user_name;
+	double deadline = now_s() + timeout_of(r);
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+		struct kw_error e2;
+
+		kw_error_clear(err);
+		if (kw_iam_create_access_key(r->c, user, k, err) == 0) {
+			if (delete_strangers(r, s, k->access_key_id, &e2))
+				kw_log(KW_LOG_WARN, "could not check %s for stray access keys: %s", user,
+				       e2.msg);
+			return 0;
+		}
+		if (!transient(err))
+			return -1;
+		/* the request may have created a key whose secret never reached us */
+		if (delete_strangers(r, s, NULL, &e2))
+			return -1;
+		left = (long)((deadline - now_s()) * 1000);
+		if (left <= 0)
+			return -1;
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+static void sink_name(const struct kw_key_sink *k, char *buf, size_t size)
+{
+	int n;
+
+	switch (k->kind) {
+	case KW_KEY_SINK_PROFILE: n = snprintf(buf, size, "profile %s", k->target); break;
+	case KW_KEY_SINK_FILE: n = snprintf(buf, size, "file %s", k->target); break;
+	case KW_KEY_SINK_STDOUT: n = snprintf(buf, size, "stdout"); break;
+	default: n = snprintf(buf, size, "exec"); break;
+	}
+	if (n < 0 || (size_t)n >= size)
+		buf[size - 1] = '\0';
+}
+
+/* The new key signs GetCallerIdentity and IAM says it is the service user. */
+static int key_confirm(struct run *r, const struct kw_step *s, const struct kw_iam_access_key *k,
+                       struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	const char *arn = r->user_arn[s->account];
+	struct kw_aws_client *kc = NULL;
+	double start = now_s(), deadline = start + timeout_of(r);
+	int rc = -1;
+
+	if (kw_aws_client_new_static(r->o->aws_opts, k->access_key_id, k->secret, NULL, &kc, err))
+		return -1;
+	for (int attempt = 1;; attempt++) {
+		struct kw_sts_identity id = {0};
+		long left;
+
+		kw_error_clear(err);
+		r->reads++;
+		if (kw_sts_get_caller_identity(kc, &id, err) == 0) {
+			bool ok = id.arn &&
+			          (arn ? !strcmp(id.arn, arn)
+			               : strlen(id.arn) > strlen(d->user_name) &&
+			                           !strcmp(id.arn + strlen(id.arn) - strlen(d->user_name),
+			                                   d->user_name));
+
+			if (!ok)
+				kw_error_set(err, KW_ERR_CONFLICT, "sts:GetCallerIdentity",
+				             "the new key belongs to %s, not to %s", id.arn ? id.arn : "?",
+				             d->user_name);
+			kw_sts_identity_release(&id);
+			rc = ok ? 0 : -1;
+			break;
+		}
+		left = (long)((deadline - now_s()) * 1000);
+		if ((err->kind != KW_ERR_AUTH && !transient(err)) || left <= 0) {
+			kw_error_prefix(err, "the new key did not work within %.0f s (--confirm-timeout)",
+			                now_s() - start);
+			break;
+		}
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+	kw_aws_client_free(kc);
+	return rc;
+}
+
+static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	struct kw_iam_access_key k = {0};
+	struct kw_access_key ak;
+	struct kw_error e2;
+	char name[512];
+	int rc = -1;
+
+	if (!d->ndeliver || !d->sinks)
+		return kw_error_set(err, KW_ERR_INTERNAL, d->user_name,
+		                    "an access key without delivery targets");
+	if (key_create(r, s, &k, err))
+		return -1;
+	r->res->keys_created++;
+	ak = (struct kw_access_key){.access_key_id = k.access_key_id,
+	                            .secret_access_key = k.secret,
+	                            .user_name = d->user_name,
+	                            .create_date = k.create_date ? k.create_date : time(NULL)};
+	for (size_t i = 0; i < d->ndeliver; i++) {
+		struct kw_key_sink sink = d->sinks[i];
+
+		if (sink.kind == KW_KEY_SINK_STDOUT)
+			sink.fp = r->o->stdout_sink ? r->o->stdout_sink : stdout;
+		sink_name(&sink, name, sizeof(name));
+		if (kw_keys_deliver(&sink, &ak, err)) {
+			kw_error_prefix(err, "delivering the new key to %s", name);
+			goto delete_key;
+		}
+		emit(r, KW_EV_DELIVERED, s, KW_EXEC_RUNNING, 0, name, k.access_key_id, NULL);
+	}
+	if (key_confirm(r, s, &k, err))
+		goto delete_key;
+	rc = 0;
+	goto out;
+delete_key:
+	/* there is never a key that nobody holds, nor one that does not work */
+	if (key_delete(r, d->user_name, k.access_key_id, &e2)) {
+		kw_log(KW_LOG_ERROR, "could not delete the new access key %s of %s: %s; delete it by hand",
+		       k.access_key_id, d->user_name, e2.msg);
+	} else {
+		kw_error_prefix(err, "access key %s deleted", k.access_key_id);
+		r->res->keys_created--;
+	}
+out:
+	kw_iam_access_key_release(&k);
+	return rc;
+}
+
+static int key_gone_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	return key_delete(r, want(r, s)->user_name, s->subject, err);
+}
+
+static int key_gone_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_access_key_list l = {0};
+	bool there = false;
+
+	if (kw_iam_list_access_keys(r->c, want(r, s)->user_name, &l, err))
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.items[i].access_key_id && !strcmp(l.items[i].access_key_id, s->subject))
+			there = true;
+	kw_iam_access_key_list_release(&l);
+	return !there;
+}
+
+/* --- the run ------------------------------------------------------------------------------- */
+
+static int run_step(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	write_fn w = NULL;
+	check_fn chk = NULL;
+
+	switch (s->resource) {
+	case KW_RES_USER: w = user_write, chk = user_check; break;
+	case KW_RES_BOUNDARY: w = boundary_write, chk = user_check; break;
+	case KW_RES_GROUP: w = group_write, chk = group_check; break;
+	case KW_RES_MEMBERSHIP: w = membership_write, chk = membership_check; break;
+	case KW_RES_GROUP_POLICY: w = group_policy_write, chk = group_policy_check; break;
+	case KW_RES_GROUP_ATTACHMENT:
+	case KW_RES_USER_ATTACHMENT: w = attachment_write, chk = attachment_check; break;
+	case KW_RES_USER_POLICY: w = user_policy_write, chk = user_policy_check; break;
+	case KW_RES_LOGIN_PROFILE: w = login_profile_write, chk = login_profile_check; break;
+	case KW_RES_TAGS: w = tags_write, chk = tags_check; break;
+	case KW_RES_MFA:
+		if (mfa_step(r, s, err))
+			return -1;
+		return gate(r, s, mfa_check, err);
+	case KW_RES_ACCESS_KEY:
+		if (s->action == KW_ACT_CREATE)
+			return key_step(r, s, err);
+		w = key_gone_write, chk = key_gone_check;
+		break;
+	}
+	if (!w || !chk)
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "no executor for step kind %d",
+		                    (int)s->resource);
+	if (do_write(r, s, w, err))
+		return -1;
+	return gate(r, s, chk, err);
+}
+
+int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
+                struct kw_exec_result *res, struct kw_error *err)
+{
+	struct run r = {.c = c, .plan = plan, .o = o, .res = res};
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	r.user_arn = calloc(plan->naccounts ? plan->naccounts : 1, sizeof(char *));
+	if (!r.user_arn)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < plan->naccounts; i++)
+		if (set_arn(&r, i, plan->live[i].user.arn)) {
+			rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct kw_step *s = &plan->steps[i];
+		double t0 = now_s();
+		char detail[96];
+
+		r.index = i;
+		r.reads = 0;
+		emit(&r, KW_EV_STEP, s, KW_EXEC_RUNNING, 0, NULL, NULL, NULL);
+		if (run_step(&r, s, err)) {
+			res->failed = 1;
+			emit(&r, KW_EV_STEP, s, KW_EXEC_FAILED, now_s() - t0, NULL, NULL, err);
+			for (size_t j = i + 1; j < plan->nsteps; j++) {
+				r.index = j;
+				res->not_run++;
+				emit(&r, KW_EV_STEP, &plan->steps[j], KW_EXEC_NOT_RUN, 0, NULL, NULL, NULL);
+			}
+			rc = -1;
+			goto out;
+		}
+		res->done++;
+		if (snprintf(detail, sizeof(detail), "confirmed by %d read-back%s", r.reads,
+		             r.reads == 1 ? "" : "s") >= (int)sizeof(detail))
+			detail[0] = '\0';
+		emit(&r, KW_EV_STEP, s, KW_EXEC_DONE, now_s() - t0, detail, NULL, NULL);
+	}
+out:
+	for (size_t i = 0; i < plan->naccounts; i++)
+		free(r.user_arn[i]);
+	free(r.user_arn);
+	free(r.serial);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/*
+ * exec.h - run a plan against IAM: every step in order, each confirmed by reading it back
+ * (IAM is eventually consistent: the read-back is retried with bounded exponential backoff
+ * for up to confirm_timeout seconds), MFA enrollment, and access keys last: created only when
+ * every earlier step of the run was confirmed, delivered to every target, and confirmed usable
+ * with STS GetCallerIdentity signed by the new key. A step that fails or cannot be confirmed
+ * stops the run; what was done and what was not is reported through events.
+ *
+ * Nothing here prints: the command gets events (on_event) and answers prompts (ask_codes).
+ * Secrets (the new secret access key, the MFA seed and its otpauth URI) stay in kw_secret
+ * buffers, go only to delivery sinks and the seed custodian, and are wiped.
+ */
+#ifndef KW_ENGINE_EXEC_H
+#define KW_ENGINE_EXEC_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "engine/plan.h"
+#include "mfa/totp.h"
+
+struct kw_aws_client;
+struct kw_aws_options;
+struct kw_error;
+struct kw_secret;
+
+enum kw_exec_status {
+	KW_EXEC_RUNNING, /* the step started (write call made next) */
+	KW_EXEC_DONE,    /* written and confirmed by read-back */
+	KW_EXEC_FAILED,  /* failed or not confirmed in time: the run stops */
+	KW_EXEC_NOT_RUN, /* not attempted because an earlier step failed */
+};
+
+enum kw_exec_event_kind {
+	KW_EV_STEP,      /* a step changed status (step, index, status; err when failed) */
+	KW_EV_DELIVERED, /* the new key reached one target (step, detail = target, key_id) */
+	KW_EV_INFO,      /* something worth a line (step may be NULL; detail) */
+};
+
+struct kw_exec_event {
+	enum kw_exec_event_kind kind;
+	const struct kw_step *step; /* borrowed, may be NULL for KW_EV_INFO */
+	size_t index;               /* 0-based index of the step in the plan */
+	enum kw_exec_status status;
+	double seconds;             /* step duration (DONE/FAILED) */
+	const char *detail;         /* e.g. "confirmed after 3 read-backs", a target; may be NULL */
+	const char *key_id;         /* access key id (not secret), may be NULL */
+	const struct kw_error *err; /* FAILED: why */
+};
+
+struct kw_exec_opts {
+	double confirm_timeout; /* seconds for each read-back and for the key to work (default 30) */
+	/* MFA enrollment */
+	bool interactive;          /* a person is at the terminal: QR code and typed codes */
+	const char *mfa_seed_out;  /* --mfa-seed-out FILE, or NULL */
+	const char *mfa_seed_exec; /* --mfa-seed-exec CMD, or NULL */
+	const char *qr_png;        /* --qr-png FILE, or NULL */
+	const char *qr_svg;        /* --qr-svg FILE, or NULL */
+	/* the account's alias or id, for the otpauth URI; NULL: taken from the user's ARN */
+	const char *account_label;
+	FILE *stdout_sink; /* where a `stdout` delivery target writes (the command's stdout) */
+	/* options for the client that signs with the new key (region, endpoint) */
+	const struct kw_aws_options *aws_opts;
+	/* called for every event (from the calling thread); may be NULL */
+	void (*on_event)(void *ud, const struct kw_exec_event *ev);
+	/*
+	 * Interactive MFA: show uri (a secret: the seed is in it) as a QR code, then read two
+	 * consecutive codes into code1/code2. attempt is 1..3 (greater than 1 after IAM refused
+	 * the previous codes). Returns 0, or -1 with err set to give up (e.g. end of input).
+	 */
+	int (*ask_codes)(void *ud, const char *device, const struct kw_secret *uri, int attempt,
+	                 char code1[KW_TOTP_CODE_MAX], char code2[KW_TOTP_CODE_MAX], struct kw_error *err);
+	void *ud;
+};
+
+struct kw_exec_result {
+	size_t done;    /* steps confirmed */
+	size_t failed;  /* 0 or 1 */
+	size_t not_run; /* steps not attempted */
+	size_t keys_created;
+};
+
+/*
+ * kw_exec_needs_mfa_input - whether running plan needs a way to enroll MFA that o lacks
+ * (an MFA step without a terminal and without --mfa-seed-out/--mfa-seed-exec).
+ */
+bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_opts *o);
+
+/*
+ * kw_exec_run - run every step of plan in order on client c.
+ * @res: counts, filled also on failure.
+ * Returns 0 when every step was done and confirmed, or -1 with err set (the first failure;
+ * KW_ERR_TIMEOUT when a read-back never confirmed).
+ */
+int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
+                struct kw_exec_result *res, struct kw_error *err);
+
+/*
+ * kw_backoff_delay_ms - the delay before read-back number attempt (1-based): 250 ms doubling,
+ * capped at 4 s, and never past the deadline (remaining_ms).
+ */
+long kw_backoff_delay_ms(int attempt, long remaining_ms);
+
+#endif

@@ -1,0 +1,241 @@
+#include "engine/live.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/iam.h"
+#include "util/error.h"
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+#define DUP(dst, src)                                \
+	do {                                         \
+		if ((src) && !((dst) = strdup(src))) \
+			goto nomem;                  \
+	} while (0)
+
+static int fill_user(struct kw_live_user *u, const struct kw_iam_user_detail *d, struct kw_error *err)
+{
+	u->exists = true;
+	DUP(u->name, d->user.user_name);
+	DUP(u->path, d->user.path);
+	DUP(u->arn, d->user.arn);
+	DUP(u->id, d->user.user_id);
+	DUP(u->boundary, d->user.permissions_boundary_arn);
+	for (size_t i = 0; i < d->user.tags.n; i++)
+		if (kw_taglist_add(&u->tags, d->user.tags.items[i].key, d->user.tags.items[i].value))
+			goto nomem;
+	for (size_t i = 0; i < d->groups.n; i++)
+		if (kw_strlist_add(&u->groups, d->groups.items[i]))
+			goto nomem;
+	for (size_t i = 0; i < d->policies.n; i++)
+		if (kw_doclist_add(&u->inline_policies, d->policies.items[i].policy_name,
+		                   d->policies.items[i].document))
+			goto nomem;
+	for (size_t i = 0; i < d->attached.n; i++)
+		if (kw_strlist_add(&u->managed_arns, d->attached.items[i].policy_arn))
+			goto nomem;
+	return 0;
+nomem:
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+static int fill_group(struct kw_live_group *g, const struct kw_iam_group_detail *d, struct kw_error *err)
+{
+	g->exists = true;
+	DUP(g->name, d->group.group_name);
+	DUP(g->path, d->group.path);
+	DUP(g->arn, d->group.arn);
+	for (size_t i = 0; i < d->policies.n; i++)
+		if (kw_doclist_add(&g->inline_policies, d->policies.items[i].policy_name,
+		                   d->policies.items[i].document))
+			goto nomem;
+	for (size_t i = 0; i < d->attached.n; i++)
+		if (kw_strlist_add(&g->managed_arns, d->attached.items[i].policy_arn))
+			goto nomem;
+	return 0;
+nomem:
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+/* The device name of an MFA serial "arn:aws:iam::123456789012:mfa/path/name": the last part. */
+static const char *mfa_name(const char *serial)
+{
+	const char *slash = strrchr(serial, '/');
+
+	return slash ? slash + 1 : serial;
+}
+
+/* Per-account reads that have no bulk form: access keys and the login profile. */
+static int read_account(struct kw_aws_client *c, struct kw_live_account *a, struct kw_error *err)
+{
+	struct kw_iam_access_key_list keys = {0};
+	struct kw_iam_login_profile lp = {0};
+	int rc = -1;
+
+	if (!a->user.exists)
+		return 0;
+	if (kw_iam_list_access_keys(c, a->user.name, &keys, err))
+		goto out;
+	a->user.keys_read = true;
+	for (size_t i = 0; i < keys.n; i++)
+		if (kw_live_add_key(&a->user, keys.items[i].access_key_id,
+		                    keys.items[i].status == KW_IAM_KEY_ACTIVE, keys.items[i].create_date)) {
+			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+	if (kw_iam_get_login_profile(c, a->user.name, &lp, err) == 0)
+		a->user.login_profile = true;
+	else if (err->kind != KW_ERR_NOT_FOUND)
+		goto out;
+	rc = 0;
+out:
+	kw_iam_access_key_list_release(&keys);
+	kw_iam_login_profile_release(&lp);
+	return rc;
+}
+
+struct pool {
+	struct kw_aws_client *c;
+	struct kw_live_account *out;
+	size_t n, next;
+	bool failed;
+	struct kw_error err; /* the first failure */
+	pthread_mutex_t mu;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	struct kw_error err;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		if (p->failed || p->next >= p->n) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		kw_error_clear(&err);
+		if (read_account(p->c, &p->out[i], &err)) {
+			pthread_mutex_lock(&p->mu);
+			if (!p->failed) {
+				p->failed = true;
+				p->err = err;
+			}
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+}
+
+static int read_parallel(struct kw_aws_client *c, struct kw_live_account *out, size_t n, int parallelism,
+                         struct kw_error *err)
+{
+	struct pool p = {.c = c, .out = out, .n = n};
+	pthread_t th[KW_LIVE_PARALLELISM_MAX];
+	size_t nth = 0, want;
+
+	if (parallelism < 1)
+		parallelism = 1;
+	if (parallelism > KW_LIVE_PARALLELISM_MAX)
+		parallelism = KW_LIVE_PARALLELISM_MAX;
+	want = n < (size_t)parallelism ? n : (size_t)parallelism;
+	pthread_mutex_init(&p.mu, NULL);
+	/* the calling thread works too; extra threads only when there is more than one account */
+	for (size_t i = 1; i < want; i++) {
+		if (pthread_create(&th[nth], NULL, worker, &p))
+			break; /* fewer threads is still correct */
+		nth++;
+	}
+	worker(&p);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+	if (p.failed) {
+		*err = p.err;
+		return -1;
+	}
+	return 0;
+}
+
+int kw_live_read(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
+                 struct kw_live_account *out, struct kw_error *err)
+{
+	struct kw_iam_authorization_details det = {0};
+	struct kw_iam_mfa_device_list mfa = {0};
+	int rc = -1;
+
+	if (kw_iam_get_account_authorization_details(c, KW_IAM_AAD_USER | KW_IAM_AAD_GROUP, 0, &det, err))
+		goto out;
+	if (kw_iam_list_virtual_mfa_devices(c, KW_IAM_ASSIGNMENT_ANY, 0, &mfa, err))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct kw_desired *d = &desired[i];
+		struct kw_live_account *a = &out[i];
+
+		/* IAM names are unique regardless of case */
+		for (size_t k = 0; k < det.nusers && !a->user.exists; k++)
+			if (det.users[k].user.user_name &&
+			    !strcasecmp(det.users[k].user.user_name, d->user_name) &&
+			    fill_user(&a->user, &det.users[k], err))
+				goto out;
+		for (size_t k = 0; k < det.ngroups && !a->group.exists; k++)
+			if (det.groups[k].group.group_name &&
+			    !strcasecmp(det.groups[k].group.group_name, d->group_name) &&
+			    fill_group(&a->group, &det.groups[k], err))
+				goto out;
+		for (size_t k = 0; k < mfa.n; k++) {
+			const struct kw_iam_mfa_device *m = &mfa.items[k];
+
+			if (!m->serial_number)
+				continue;
+			if (m->user_name && !strcasecmp(m->user_name, d->user_name)) {
+				if (kw_strlist_add(&a->user.mfa, m->serial_number))
+					goto nomem;
+			} else if (!m->user_name && !strcasecmp(mfa_name(m->serial_number), d->user_name) &&
+			           !a->orphan_mfa) {
+				if (!(a->orphan_mfa = dup_or_null(m->serial_number)))
+					goto nomem;
+			}
+		}
+	}
+	if (read_parallel(c, out, n, parallelism, err))
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+out:
+	kw_iam_authorization_details_release(&det);
+	kw_iam_mfa_device_list_release(&mfa);
+	return rc;
+}
+
+int kw_live_account_id(const char *arn, char *buf, size_t size)
+{
+	/* arn:PARTITION:iam::ACCOUNT:... */
+	const char *p = arn;
+	size_t len;
+
+	for (int i = 0; i < 4 && p; i++) {
+		p = strchr(p, ':');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return -1;
+	len = strcspn(p, ":");
+	if (len == 0 || len >= size || p[len] != ':')
+		return -1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return 0;
+}

@@ -1,0 +1,410 @@
+#include "engine/plan.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/policy.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define DAY 86400
+
+int kw_step_phase(enum kw_step_resource res)
+{
+	switch (res) {
+	case KW_RES_USER:
+	case KW_RES_BOUNDARY: return 1;
+	case KW_RES_GROUP: return 2;
+	case KW_RES_MEMBERSHIP: return 3;
+	case KW_RES_GROUP_POLICY:
+	case KW_RES_GROUP_ATTACHMENT:
+	case KW_RES_USER_POLICY:
+	case KW_RES_USER_ATTACHMENT: return 4;
+	case KW_RES_LOGIN_PROFILE: return 5;
+	case KW_RES_TAGS: return 6;
+	case KW_RES_MFA: return 7;
+	case KW_RES_ACCESS_KEY: return 8;
+	}
+	return 0;
+}
+
+const char *kw_step_action_name(enum kw_step_action a)
+{
+	switch (a) {
+	case KW_ACT_CREATE: return "create";
+	case KW_ACT_UPDATE: return "update";
+	case KW_ACT_DELETE: return "delete";
+	}
+	return "?";
+}
+
+const char *kw_step_resource_name(enum kw_step_resource r)
+{
+	switch (r) {
+	case KW_RES_USER: return "user";
+	case KW_RES_BOUNDARY: return "permissions-boundary";
+	case KW_RES_GROUP: return "group";
+	case KW_RES_MEMBERSHIP: return "membership";
+	case KW_RES_GROUP_POLICY: return "group-policy";
+	case KW_RES_GROUP_ATTACHMENT: return "group-policy-attachment";
+	case KW_RES_USER_POLICY: return "user-policy";
+	case KW_RES_USER_ATTACHMENT: return "user-policy-attachment";
+	case KW_RES_LOGIN_PROFILE: return "login-profile";
+	case KW_RES_TAGS: return "user-tags";
+	case KW_RES_MFA: return "mfa-device";
+	case KW_RES_ACCESS_KEY: return "access-key";
+	}
+	return "?";
+}
+
+int kw_engine_policy_same(const char *a, const char *b, struct kw_error *err)
+{
+	json_error_t je;
+	json_t *ja = NULL, *jb = NULL;
+	int rc = -1;
+
+	ja = json_loads(a, JSON_REJECT_DUPLICATES, &je);
+	if (!ja) {
+		kw_error_set(err, KW_ERR_INVALID, NULL, "policy document: %s", je.text);
+		goto out;
+	}
+	jb = json_loads(b, JSON_REJECT_DUPLICATES, &je);
+	if (!jb) {
+		kw_error_set(err, KW_ERR_INVALID, NULL, "policy document: %s", je.text);
+		goto out;
+	}
+	rc = kw_policy_equal(ja, jb);
+	if (rc < 0)
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+out:
+	json_decref(ja);
+	json_decref(jb);
+	return rc;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Append a step; returns it (zeroed apart from the fields given) or NULL when out of memory. */
+static struct kw_step *add_step(struct kw_plan *p, enum kw_step_action act, enum kw_step_resource res,
+                                size_t account, const char *subject, const char *before, const char *after)
+{
+	struct kw_step *v = realloc(p->steps, (p->nsteps + 1) * sizeof(*v)), *s;
+
+	if (!v)
+		return NULL;
+	p->steps = v;
+	s = &v[p->nsteps];
+	memset(s, 0, sizeof(*s));
+	s->action = act;
+	s->resource = res;
+	s->account = account;
+	s->subject = dup_or_null(subject);
+	s->before = dup_or_null(before);
+	s->after = dup_or_null(after);
+	if ((subject && !s->subject) || (before && !s->before) || (after && !s->after)) {
+		free(s->subject);
+		free(s->before);
+		free(s->after);
+		return NULL;
+	}
+	p->nsteps++;
+	return s;
+}
+
+__attribute__((format(printf, 3, 4))) static int add_note(struct kw_plan *p, size_t account, const char *fmt,
+                                                          ...)
+{
+	struct kw_plan_note *v = realloc(p->notes, (p->nnotes + 1) * sizeof(*v));
+	struct kw_buf b = KW_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	if (!v)
+		return -1;
+	p->notes = v;
+	va_start(ap, fmt);
+	rc = kw_buf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	if (rc) {
+		kw_buf_release(&b);
+		return -1;
+	}
+	v[p->nnotes].account = account;
+	v[p->nnotes].text = kw_buf_detach(&b);
+	if (!v[p->nnotes].text)
+		return -1;
+	p->nnotes++;
+	return 0;
+}
+
+#define STEP(...)                              \
+	do {                                   \
+		if (!add_step(p, __VA_ARGS__)) \
+			goto nomem;            \
+	} while (0)
+
+static int plan_policies(struct kw_plan *p, size_t i, const struct kw_desired *d,
+                         const struct kw_live_account *l, struct kw_error *err)
+{
+	const struct kw_live_group *g = &l->group;
+	const struct kw_live_user *u = &l->user;
+
+	for (size_t k = 0; k < d->inline_policies.n; k++) {
+		const struct kw_namedoc *want = &d->inline_policies.v[k];
+		const struct kw_namedoc *have =
+		        g->exists ? kw_doclist_find(&g->inline_policies, want->name) : NULL;
+		int same;
+
+		if (!have) {
+			STEP(KW_ACT_CREATE, KW_RES_GROUP_POLICY, i, want->name, NULL, want->document);
+			continue;
+		}
+		same = kw_engine_policy_same(have->document, want->document, err);
+		if (same < 0)
+			return kw_error_prefix(err, "account %s: group policy %s", d->name, want->name);
+		if (!same)
+			STEP(KW_ACT_UPDATE, KW_RES_GROUP_POLICY, i, want->name, have->document,
+			     want->document);
+	}
+	for (size_t k = 0; g->exists && k < g->inline_policies.n; k++)
+		if (!kw_doclist_find(&d->inline_policies, g->inline_policies.v[k].name))
+			STEP(KW_ACT_DELETE, KW_RES_GROUP_POLICY, i, g->inline_policies.v[k].name,
+			     g->inline_policies.v[k].document, NULL);
+	for (size_t k = 0; k < d->managed_arns.n; k++)
+		if (!g->exists || kw_strlist_find(&g->managed_arns, d->managed_arns.v[k], false) < 0)
+			STEP(KW_ACT_CREATE, KW_RES_GROUP_ATTACHMENT, i, d->managed_arns.v[k], NULL, NULL);
+	for (size_t k = 0; g->exists && k < g->managed_arns.n; k++)
+		if (kw_strlist_find(&d->managed_arns, g->managed_arns.v[k], false) < 0)
+			STEP(KW_ACT_DELETE, KW_RES_GROUP_ATTACHMENT, i, g->managed_arns.v[k], NULL, NULL);
+	for (size_t k = 0; u->exists && k < u->inline_policies.n; k++)
+		STEP(KW_ACT_DELETE, KW_RES_USER_POLICY, i, u->inline_policies.v[k].name,
+		     u->inline_policies.v[k].document, NULL);
+	for (size_t k = 0; u->exists && k < u->managed_arns.n; k++)
+		STEP(KW_ACT_DELETE, KW_RES_USER_ATTACHMENT, i, u->managed_arns.v[k], NULL, NULL);
+	return 0;
+nomem:
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+static int plan_tags(struct kw_plan *p, size_t i, const struct kw_desired *d, const struct kw_live_user *u,
+                     struct kw_error *err)
+{
+	struct kw_taglist set = {0};
+	struct kw_strlist unset = {0};
+	struct kw_step *s;
+
+	for (size_t k = 0; k < d->tags.n; k++) {
+		const struct kw_tagkv *have = kw_taglist_find(&u->tags, d->tags.v[k].key);
+
+		if (!have || strcmp(have->value, d->tags.v[k].value) || strcmp(have->key, d->tags.v[k].key))
+			if (kw_taglist_add(&set, d->tags.v[k].key, d->tags.v[k].value))
+				goto nomem;
+	}
+	for (size_t k = 0; k < u->tags.n; k++) {
+		const struct kw_tagkv *want = kw_taglist_find(&d->tags, u->tags.v[k].key);
+
+		/* keywarden:* tags belong to rotate (grace periods), not to the manifest */
+		if (!strncasecmp(u->tags.v[k].key, KW_INTERNAL_TAG_PREFIX, strlen(KW_INTERNAL_TAG_PREFIX)))
+			continue;
+		/* a key whose case changed is removed under its old spelling, then set anew */
+		if (!want || strcmp(want->key, u->tags.v[k].key))
+			if (kw_strlist_add(&unset, u->tags.v[k].key))
+				goto nomem;
+	}
+	if (!set.n && !unset.n)
+		return 0;
+	s = add_step(p, KW_ACT_UPDATE, KW_RES_TAGS, i, d->user_name, NULL, NULL);
+	if (!s)
+		goto nomem;
+	s->set = set;
+	s->unset = unset;
+	return 0;
+nomem:
+	kw_taglist_release(&set);
+	kw_strlist_release(&unset);
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+static int plan_account(struct kw_plan *p, size_t i, const struct kw_plan_opts *opts, struct kw_error *err)
+{
+	const struct kw_desired *d = &p->desired[i];
+	const struct kw_live_account *l = &p->live[i];
+	const struct kw_live_user *u = &l->user;
+	const struct kw_live_group *g = &l->group;
+
+	if (u->exists && !kw_live_user_managed(u) && !opts->adopt)
+		return kw_error_set(
+		        err, KW_ERR_CONFLICT, d->origin,
+		        "account %s: user %s exists without the tag %s: %s; not managed by keywarden "
+		        "(use --adopt to take it over)",
+		        d->name, d->user_name, KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE);
+	if (g->exists && !kw_live_user_managed(u) && !opts->adopt)
+		return kw_error_set(
+		        err, KW_ERR_CONFLICT, d->origin,
+		        "account %s: group %s exists but its user %s %s; not managed by keywarden "
+		        "(use --adopt to take it over)",
+		        d->name, d->group_name, d->user_name, u->exists ? "is not tagged" : "does not exist");
+
+	/* 1. user */
+	if (!u->exists) {
+		STEP(KW_ACT_CREATE, KW_RES_USER, i, d->user_name, NULL, NULL);
+	} else {
+		if (u->path && d->path && strcmp(u->path, d->path) &&
+		    add_note(p, i,
+		             "user %s is at path %s, the manifest says %s; keywarden does not move users",
+		             d->user_name, u->path, d->path))
+			goto nomem;
+		if (d->boundary && !u->boundary)
+			STEP(KW_ACT_CREATE, KW_RES_BOUNDARY, i, d->user_name, NULL, d->boundary);
+		else if (!d->boundary && u->boundary)
+			STEP(KW_ACT_DELETE, KW_RES_BOUNDARY, i, d->user_name, u->boundary, NULL);
+		else if (d->boundary && strcmp(d->boundary, u->boundary))
+			STEP(KW_ACT_UPDATE, KW_RES_BOUNDARY, i, d->user_name, u->boundary, d->boundary);
+	}
+	/* 2. group */
+	if (!g->exists)
+		STEP(KW_ACT_CREATE, KW_RES_GROUP, i, d->group_name, NULL, NULL);
+	/* 3. membership: in its group, and in no other */
+	if (!u->exists || kw_strlist_find(&u->groups, d->group_name, true) < 0)
+		STEP(KW_ACT_CREATE, KW_RES_MEMBERSHIP, i, d->group_name, NULL, NULL);
+	for (size_t k = 0; u->exists && k < u->groups.n; k++)
+		if (strcasecmp(u->groups.v[k], d->group_name))
+			STEP(KW_ACT_DELETE, KW_RES_MEMBERSHIP, i, u->groups.v[k], NULL, NULL);
+	/* 4. policies */
+	if (plan_policies(p, i, d, l, err))
+		return -1;
+	/* 5. console disabled */
+	if (u->exists && u->login_profile)
+		STEP(KW_ACT_DELETE, KW_RES_LOGIN_PROFILE, i, d->user_name, NULL, NULL);
+	/* 6. tags (a new user gets them with CreateUser) */
+	if (u->exists && plan_tags(p, i, d, u, err))
+		return -1;
+	/* 7. MFA */
+	if (d->mfa && (!u->exists || !u->mfa.n)) {
+		struct kw_step *s = add_step(p, KW_ACT_CREATE, KW_RES_MFA, i, d->user_name, NULL, NULL);
+
+		if (!s)
+			goto nomem;
+		if (l->orphan_mfa && !(s->replaces = strdup(l->orphan_mfa)))
+			goto nomem;
+	}
+	return 0;
+nomem:
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+static const char *age_text(char *buf, size_t size, time_t now, time_t created)
+{
+	long days = (long)((now - created) / DAY);
+
+	if (snprintf(buf, size, "%ld day%s old", days, days == 1 ? "" : "s") >= (int)size)
+		buf[0] = '\0';
+	return buf;
+}
+
+static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opts, struct kw_error *err)
+{
+	const struct kw_desired *d = &p->desired[i];
+	const struct kw_live_user *u = &p->live[i].user;
+	const struct kw_live_key *fresh = NULL;
+	bool need;
+	char age[64];
+
+	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
+		const struct kw_live_key *key = &u->keys[k];
+
+		if (!key->active)
+			continue;
+		if (d->max_age_days > 0 && opts->now - key->created > (time_t)d->max_age_days * DAY)
+			continue;
+		if (!fresh || key->created > fresh->created)
+			fresh = key;
+	}
+	need = d->ndeliver > 0 && !fresh;
+	if (need && u->exists && u->nkeys >= 2 && !opts->prune_keys)
+		return kw_error_set(
+		        err, KW_ERR_CONFLICT, d->origin,
+		        "account %s: user %s already holds %zu access keys (IAM's limit is 2) and none is "
+		        "active within maxAgeDays; use --prune-keys or 'keywarden rotate'",
+		        d->name, d->user_name, u->nkeys);
+	/* extra keys: removed first when IAM's limit of two would stop the new one, else after */
+	for (int pass = 0; pass < 2; pass++) {
+		bool first = need && u->exists && u->nkeys >= 2;
+
+		if (pass == 1 && need)
+			STEP(KW_ACT_CREATE, KW_RES_ACCESS_KEY, i, d->user_name, NULL, NULL);
+		if ((pass == 0) != first)
+			continue;
+		for (size_t k = 0; u->exists && k < u->nkeys; k++) {
+			const struct kw_live_key *key = &u->keys[k];
+
+			if (key == fresh)
+				continue;
+			if (opts->prune_keys)
+				STEP(KW_ACT_DELETE, KW_RES_ACCESS_KEY, i, key->id, NULL, NULL);
+			else if (add_note(p, i,
+			                  "access key %s of %s (%s, %s) is not needed; --prune-keys removes "
+			                  "it",
+			                  key->id, d->user_name, key->active ? "active" : "inactive",
+			                  age_text(age, sizeof(age), opts->now, key->created)))
+				goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+int kw_plan_compute(struct kw_plan *plan, const struct kw_desired *desired,
+                    const struct kw_live_account *live, size_t naccounts, const struct kw_plan_opts *opts,
+                    struct kw_error *err)
+{
+	plan->desired = desired;
+	plan->live = live;
+	plan->naccounts = naccounts;
+	for (size_t i = 0; i < naccounts; i++)
+		if (plan_account(plan, i, opts, err))
+			return -1;
+	for (size_t i = 0; i < naccounts; i++)
+		if (plan_keys(plan, i, opts, err))
+			return -1;
+	return 0;
+}
+
+void kw_plan_counts(const struct kw_plan *plan, size_t *add, size_t *change, size_t *destroy)
+{
+	*add = *change = *destroy = 0;
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		switch (plan->steps[i].action) {
+		case KW_ACT_CREATE: (*add)++; break;
+		case KW_ACT_UPDATE: (*change)++; break;
+		case KW_ACT_DELETE: (*destroy)++; break;
+		}
+	}
+}
+
+void kw_plan_release(struct kw_plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		struct kw_step *s = &plan->steps[i];
+
+		free(s->subject);
+		free(s->before);
+		free(s->after);
+		free(s->replaces);
+		kw_taglist_release(&s->set);
+		kw_strlist_release(&s->unset);
+	}
+	free(plan->steps);
+	for (size_t i = 0; i < plan->nnotes; i++)
+		free(plan->notes[i].text);
+	free(plan->notes);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,132 @@
+#include "engine/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/live.h"
+#include "manifest/manifest.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define DUP(dst, src)                                \
+	do {                                         \
+		if ((src) && !((dst) = strdup(src))) \
+			goto nomem;                  \
+	} while (0)
+
+static int describe_sinks(struct kw_desired *d)
+{
+	struct kw_buf b = KW_BUF_INIT;
+
+	for (size_t i = 0; i < d->ndeliver; i++) {
+		const struct kw_key_sink *k = &d->sinks[i];
+		int rc = 0;
+
+		if (i && kw_buf_puts(&b, ", "))
+			goto fail;
+		switch (k->kind) {
+		case KW_KEY_SINK_PROFILE: rc = kw_buf_appendf(&b, "profile %s", k->target); break;
+		case KW_KEY_SINK_FILE: rc = kw_buf_appendf(&b, "file %s", k->target); break;
+		case KW_KEY_SINK_STDOUT: rc = kw_buf_puts(&b, "stdout"); break;
+		case KW_KEY_SINK_EXEC: rc = kw_buf_appendf(&b, "exec %s", k->target); break;
+		}
+		if (rc)
+			goto fail;
+	}
+	d->deliver_summary = kw_buf_detach(&b);
+	return d->deliver_summary ? 0 : -1;
+fail:
+	kw_buf_release(&b);
+	return -1;
+}
+
+int kw_desired_from_manifest(const struct kw_manifest *m, struct kw_desired *d, struct kw_error *err)
+{
+	DUP(d->name, m->name);
+	DUP(d->origin, m->file);
+	DUP(d->user_name, m->user_name);
+	DUP(d->group_name, m->group_name);
+	DUP(d->path, m->path ? m->path : "/");
+	for (size_t i = 0; i < m->ntags; i++)
+		if (kw_taglist_add(&d->tags, m->tags[i].key, m->tags[i].value))
+			goto nomem;
+	for (size_t i = 0; i < m->ninline; i++)
+		if (kw_doclist_add(&d->inline_policies, m->inline_policies[i].name,
+		                   m->inline_policies[i].document))
+			goto nomem;
+	for (size_t i = 0; i < m->nmanaged; i++)
+		if (kw_strlist_add(&d->managed_arns, m->managed_policies[i].arn))
+			goto nomem;
+	DUP(d->boundary, m->permissions_boundary);
+	d->mfa = m->mfa == KW_MFA_VIRTUAL;
+	d->max_age_days = m->max_age_days;
+	d->ndeliver = m->ndeliver;
+	if (m->ndeliver) {
+		d->sinks = calloc(m->ndeliver, sizeof(*d->sinks));
+		if (!d->sinks)
+			goto nomem;
+	}
+	for (size_t i = 0; i < m->ndeliver; i++) {
+		const struct kw_deliver *t = &m->deliver[i];
+		struct kw_key_sink *k = &d->sinks[i];
+
+		switch (t->kind) {
+		case KW_DELIVER_PROFILE:
+			k->kind = KW_KEY_SINK_PROFILE;
+			k->target = t->profile;
+			k->region = t->region;
+			k->output = t->output;
+			break;
+		case KW_DELIVER_FILE:
+			k->kind = KW_KEY_SINK_FILE;
+			k->target = t->path;
+			break;
+		case KW_DELIVER_STDOUT: k->kind = KW_KEY_SINK_STDOUT; break;
+		case KW_DELIVER_EXEC:
+			k->kind = KW_KEY_SINK_EXEC;
+			k->target = t->command;
+			break;
+		}
+	}
+	if (describe_sinks(d))
+		goto nomem;
+	return 0;
+nomem:
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+int kw_session_load(struct kw_session *s, const char *const *paths, size_t npaths, struct kw_error *err)
+{
+	if (kw_manifest_load_paths(paths, npaths, &s->set, err))
+		return -1;
+	s->n = s->set->n;
+	s->desired = calloc(s->n ? s->n : 1, sizeof(*s->desired));
+	s->live = calloc(s->n ? s->n : 1, sizeof(*s->live));
+	if (!s->desired || !s->live)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		if (kw_desired_from_manifest(s->set->items[i], &s->desired[i], err))
+			return -1;
+	return 0;
+}
+
+int kw_session_plan(struct kw_session *s, struct kw_aws_client *c, int parallelism,
+                    const struct kw_plan_opts *opts, struct kw_error *err)
+{
+	if (kw_live_read(c, s->desired, s->n, parallelism, s->live, err))
+		return -1;
+	return kw_plan_compute(&s->plan, s->desired, s->live, s->n, opts, err);
+}
+
+void kw_session_release(struct kw_session *s)
+{
+	kw_plan_release(&s->plan);
+	for (size_t i = 0; s->desired && i < s->n; i++)
+		kw_desired_release(&s->desired[i]);
+	for (size_t i = 0; s->live && i < s->n; i++)
+		kw_live_release(&s->live[i]);
+	free(s->desired);
+	free(s->live);
+	kw_manifest_set_free(s->set);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,138 @@
+/*
+ * state.h - the two sides a plan compares: what a manifest wants (struct kw_desired) and what
+ * IAM holds (struct kw_live_account), for one service account each.
+ *
+ * Invariants: every char * here is owned by the struct that holds it (NULL allowed where
+ * noted) and freed by the matching _release function; lists own their elements. Nothing here
+ * is secret: access key ids, MFA serials and policy documents are not secrets. Times are
+ * seconds since the Unix epoch, UTC. A kw_desired is built from a manifest (engine.h) or by
+ * hand (unit tests); a kw_live_account is filled from IAM (live.h) or by hand.
+ */
+#ifndef KW_ENGINE_STATE_H
+#define KW_ENGINE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "keys/sink.h"
+
+/* The tag that marks what keywarden manages. */
+#define KW_MANAGED_TAG_KEY     "managed-by"
+#define KW_MANAGED_TAG_VALUE   "keywarden"
+/* Tags under this prefix are keywarden's own bookkeeping (rotate's grace periods): never drift. */
+#define KW_INTERNAL_TAG_PREFIX "keywarden:"
+
+/* A list of owned strings. */
+struct kw_strlist {
+	char **v;
+	size_t n;
+};
+
+struct kw_tagkv {
+	char *key;
+	char *value;
+};
+
+/* A list of owned tags, in the order given (keys unique regardless of case). */
+struct kw_taglist {
+	struct kw_tagkv *v;
+	size_t n;
+};
+
+/* A named policy document (inline policy): the JSON text as IAM holds or should hold it. */
+struct kw_namedoc {
+	char *name;
+	char *document;
+};
+
+struct kw_doclist {
+	struct kw_namedoc *v;
+	size_t n;
+};
+
+/* kw_strlist_add - append a copy of s. Returns 0, or -1 when out of memory. */
+int kw_strlist_add(struct kw_strlist *l, const char *s);
+/* kw_strlist_find - index of s in l (exact, or case-insensitive when nocase), or -1. */
+long kw_strlist_find(const struct kw_strlist *l, const char *s, bool nocase);
+/* kw_strlist_release - free every string and the array; l becomes empty. */
+void kw_strlist_release(struct kw_strlist *l);
+
+/* kw_taglist_add - append a copy of key=value. Returns 0, or -1 when out of memory. */
+int kw_taglist_add(struct kw_taglist *l, const char *key, const char *value);
+/* kw_taglist_find - the tag whose key equals key (case-insensitive, as IAM), or NULL. */
+const struct kw_tagkv *kw_taglist_find(const struct kw_taglist *l, const char *key);
+void kw_taglist_release(struct kw_taglist *l);
+
+/* kw_doclist_add - append copies of name and document. Returns 0, or -1 when out of memory. */
+int kw_doclist_add(struct kw_doclist *l, const char *name, const char *document);
+/* kw_doclist_find - the document named name (exact, as IAM policy names), or NULL. */
+const struct kw_namedoc *kw_doclist_find(const struct kw_doclist *l, const char *name);
+void kw_doclist_release(struct kw_doclist *l);
+
+/* What one manifest asks for. */
+struct kw_desired {
+	char *name;             /* metadata.name, e.g. "ansible" */
+	char *origin;           /* where it came from, e.g. "manifests/service-ansible.yaml" (may be NULL) */
+	char *user_name;        /* service-<name> */
+	char *group_name;       /* service-<name> */
+	char *path;             /* IAM path, "/" by default */
+	struct kw_taglist tags; /* user tags, including managed-by: keywarden */
+	struct kw_doclist inline_policies; /* group inline policies with their final documents */
+	struct kw_strlist managed_arns;    /* managed policies attached to the group */
+	char *boundary;                    /* permissions boundary ARN, or NULL */
+	bool mfa;                          /* enroll a virtual MFA device */
+	int max_age_days;                  /* an active key older than this is stale; 0 = no limit */
+	size_t ndeliver;                   /* number of delivery targets (0 = no key is issued) */
+	char *deliver_summary;             /* e.g. "profile service-ansible, stdout" (may be NULL) */
+	struct kw_key_sink *sinks; /* ndeliver targets: array owned, strings borrowed from the manifest */
+};
+
+/* kw_desired_release - free what d owns (not d itself, not d->manifest). */
+void kw_desired_release(struct kw_desired *d);
+
+struct kw_live_key {
+	char *id;       /* AccessKeyId */
+	bool active;    /* Status Active */
+	time_t created; /* CreateDate */
+};
+
+struct kw_live_user {
+	bool exists;
+	char *name, *path, *arn, *id; /* as IAM holds them (NULL when !exists) */
+	char *boundary;               /* PermissionsBoundaryArn, or NULL */
+	struct kw_taglist tags;
+	struct kw_strlist groups;          /* names of the groups the user is in */
+	struct kw_doclist inline_policies; /* inline user policies (never wanted) */
+	struct kw_strlist managed_arns;    /* managed policies attached to the user (never wanted) */
+	bool keys_read;                    /* ListAccessKeys was read (false when the user is missing) */
+	struct kw_live_key *keys;
+	size_t nkeys;
+	bool login_profile;    /* GetLoginProfile found one */
+	struct kw_strlist mfa; /* serials of the MFA devices assigned (enabled) to the user */
+};
+
+struct kw_live_group {
+	bool exists;
+	char *name, *path, *arn;
+	struct kw_doclist inline_policies;
+	struct kw_strlist managed_arns;
+};
+
+/* What IAM holds for one account (user and group named as its kw_desired says). */
+struct kw_live_account {
+	struct kw_live_user user;
+	struct kw_live_group group;
+	char *orphan_mfa; /* serial of an unassigned virtual MFA device named like the user, or NULL */
+};
+
+/* kw_live_add_key - append a key. Returns 0, or -1 when out of memory. */
+int kw_live_add_key(struct kw_live_user *u, const char *id, bool active, time_t created);
+
+/* kw_live_release - free what a owns (not a itself); a becomes all zero. */
+void kw_live_release(struct kw_live_account *a);
+
+/* kw_live_user_managed - whether the user carries managed-by: keywarden. */
+bool kw_live_user_managed(const struct kw_live_user *u);
+
+#endif
