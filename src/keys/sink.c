@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifest/manifest.h"
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -112,14 +113,15 @@ out:
 	return rc;
 }
 
-int kw_keys_deliver_exec(const char *cmd, const struct kw_access_key *key, struct kw_error *err)
+int kw_keys_deliver_exec(const char *cmd, const char *cwd, const struct kw_access_key *key,
+                         struct kw_error *err)
 {
 	struct kw_secret *json = NULL;
 	int rc;
 
 	if (kw_keys_json(key, &json, err))
 		return -1;
-	rc = kw_exec_stdin(cmd, json->data, json->len, err);
+	rc = kw_exec_stdin(cmd, cwd, json->data, json->len, err);
 	kw_secret_free(json);
 	return rc;
 }
@@ -131,9 +133,52 @@ int kw_keys_deliver(const struct kw_key_sink *sink, const struct kw_access_key *
 		return kw_keys_deliver_profile(sink->target, key, sink->region, sink->output, err);
 	case KW_KEY_SINK_FILE: return kw_keys_deliver_file(sink->target, key, err);
 	case KW_KEY_SINK_STDOUT: return kw_keys_deliver_stream(sink->fp, key, err);
-	case KW_KEY_SINK_EXEC: return kw_keys_deliver_exec(sink->target, key, err);
+	case KW_KEY_SINK_EXEC: return kw_keys_deliver_exec(sink->target, sink->cwd, key, err);
 	}
 	return kw_error_set(err, KW_ERR_INTERNAL, "deliver", "unknown sink kind %d", (int)sink->kind);
+}
+
+void kw_keys_sink_from_manifest(const struct kw_manifest *m, const struct kw_deliver *d, FILE *out,
+                                struct kw_key_sink *sink)
+{
+	memset(sink, 0, sizeof(*sink));
+	switch (d->kind) {
+	case KW_DELIVER_PROFILE:
+		sink->kind = KW_KEY_SINK_PROFILE;
+		sink->target = d->profile;
+		sink->region = d->region;
+		sink->output = d->output;
+		break;
+	case KW_DELIVER_FILE:
+		sink->kind = KW_KEY_SINK_FILE;
+		sink->target = d->path;
+		break;
+	case KW_DELIVER_STDOUT:
+		sink->kind = KW_KEY_SINK_STDOUT;
+		sink->fp = out;
+		break;
+	case KW_DELIVER_EXEC:
+		sink->kind = KW_KEY_SINK_EXEC;
+		sink->target = d->command;
+		sink->cwd = m ? m->dir : NULL;
+		break;
+	}
+}
+
+const char *kw_keys_sink_describe(const struct kw_key_sink *sink, char *buf, size_t size)
+{
+	static const char *const names[] = {"profile", "file", "stdout", "exec"};
+	const char *t = sink->target ? sink->target : "";
+
+	if (!size)
+		return buf;
+	if (sink->kind == KW_KEY_SINK_STDOUT)
+		snprintf(buf, size, "stdout");
+	else if (sink->kind == KW_KEY_SINK_EXEC)
+		snprintf(buf, size, "exec '%s'", t);
+	else
+		snprintf(buf, size, "%s %s", names[sink->kind], t);
+	return buf;
 }
 
 /* $var (a leading "~/" expanded) when set and not empty, else $HOME/rel. */

@@ -22,7 +22,9 @@
 #include <time.h>
 
 struct kw_buf;
+struct kw_deliver;
 struct kw_error;
+struct kw_manifest;
 struct kw_secret;
 
 /* A new access key as CreateAccessKey returned it. Everything is borrowed. */
@@ -47,7 +49,26 @@ struct kw_key_sink {
 	const char *region; /* profile only: `region` in the config file, NULL to leave it as is */
 	const char *output; /* profile only: `output` in the config file, NULL to leave it as is */
 	FILE *fp;           /* stdout only: the stream (the command's ctx->out) */
+	const char *cwd;    /* exec only: folder the command runs in (the manifest's), NULL = ours */
 };
+
+/*
+ * kw_keys_sink_from_manifest - the sink for a manifest's accessKeys.deliver entry d: profile
+ * name, region and output; the file path (already resolved); the command, run in the manifest's
+ * folder; stdout writes to out.
+ * @m:   the manifest d belongs to (borrowed; its dir becomes the exec sink's cwd).
+ * @d:   the entry (borrowed; the sink points into it: keep m alive while using the sink).
+ * @out: the stream for the stdout target (borrowed; the command's ctx->out).
+ */
+void kw_keys_sink_from_manifest(const struct kw_manifest *m, const struct kw_deliver *d, FILE *out,
+                                struct kw_key_sink *sink);
+
+/*
+ * kw_keys_sink_describe - a short, secret-free name for progress lines and errors:
+ * "profile service-ansible", "file /path/key.json", "stdout", "exec 'vault write ...'".
+ * Written into buf (size bytes, always NUL-terminated, truncated if needed); returns buf.
+ */
+const char *kw_keys_sink_describe(const struct kw_key_sink *sink, char *buf, size_t size);
 
 /*
  * kw_keys_deliver - deliver key to one sink (dispatches to the functions below).
@@ -80,11 +101,13 @@ int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, stru
 int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_error *err);
 
 /*
- * kw_keys_deliver_exec - run `/bin/sh -c cmd` with the JSON on its standard input (never in
- * argv or the environment) and wait for it; see kw_exec_stdin (util/exec.h).
+ * kw_keys_deliver_exec - run `/bin/sh -c cmd` in folder cwd (NULL: ours) with the JSON on its
+ * standard input (never in argv or the environment) and wait for it; see kw_exec_stdin
+ * (util/exec.h).
  * Returns 0 when it read everything and exited 0, or -1 with err set (KW_ERR_IO naming cmd).
  */
-int kw_keys_deliver_exec(const char *cmd, const struct kw_access_key *key, struct kw_error *err);
+int kw_keys_deliver_exec(const char *cmd, const char *cwd, const struct kw_access_key *key,
+                         struct kw_error *err);
 
 /*
  * kw_keys_deliver_profile - store key as profile `name`, the way `aws configure --profile name`

@@ -44,7 +44,7 @@ int kw_mfa_seed_exec(const char *cmd, const struct kw_secret *seed_b32, struct k
 
 	if (!(line = seed_line(seed_b32, err)))
 		return -1;
-	rc = kw_exec_stdin(cmd, line->data, line->len, err);
+	rc = kw_exec_stdin(cmd, NULL, line->data, line->len, err);
 	kw_secret_free(line);
 	return rc;
 }

@@ -25,7 +25,7 @@ int kw_mfa_seed_write(const char *path, const struct kw_secret *seed_b32, struct
 
 /*
  * kw_mfa_seed_exec - run `/bin/sh -c cmd` with the seed (base32 text and "\n") on its standard
- * input and wait for it (see kw_exec_stdin in util/exec.h).
+ * input, in keywarden's working folder, and wait for it (see kw_exec_stdin in util/exec.h).
  * Returns 0 when the command read its input and exited 0, or -1 with err set (KW_ERR_IO:
  * "command 'CMD' exited with status N", killed by a signal, or closed its input early).
  */

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,14 +54,20 @@ static int write_all_nosigpipe(int fd, const unsigned char *p, size_t len)
 	return rc;
 }
 
-int kw_exec_stdin(const char *cmd, const void *data, size_t len, struct kw_error *err)
+int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len, struct kw_error *err)
 {
 	char *const argv[] = {"sh", "-c", (char *)cmd, NULL};
 	int fds[2] = {-1, -1}, status = 0, werr, rc = -1, pipe_size, unread = 0;
+	struct stat st;
 	pid_t pid, w;
+
+	errno = 0;
 
 	if (!cmd || !*cmd)
 		return kw_error_set(err, KW_ERR_USAGE, "exec", "empty command");
+	if (cwd && (stat(cwd, &st) || !S_ISDIR(st.st_mode) || access(cwd, X_OK)))
+		return kw_error_set(err, KW_ERR_IO, cwd, "cannot run command '%s' in this folder: %s", cmd,
+		                    errno ? strerror(errno) : "not a folder");
 	if (pipe2(fds, O_CLOEXEC))
 		return kw_error_set(err, KW_ERR_IO, "exec", "cannot create a pipe: %s", strerror(errno));
 	pid = fork();
@@ -70,7 +77,8 @@ int kw_exec_stdin(const char *cmd, const void *data, size_t len, struct kw_error
 	}
 	if (pid == 0) {
 		/* Child: only async-signal-safe calls until exec. stdin = pipe, stdout = our stderr. */
-		if (dup2(fds[0], STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		if (dup2(fds[0], STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0 ||
+		    (cwd && chdir(cwd)))
 			_exit(127);
 		execv("/bin/sh", argv);
 		_exit(127);

@@ -21,13 +21,15 @@ struct kw_error;
  * kw_exec_stdin - run `/bin/sh -c cmd`, write len bytes of data to its standard input, close
  * it, and wait for the command to end.
  * @cmd:  shell command (borrowed); named in error messages, so it must hold no secret.
+ * @cwd:  folder the command runs in (borrowed; e.g. the manifest's folder), NULL for ours.
  * @data: bytes to write (borrowed; may be a secret: it is copied nowhere).
  * Returns 0 when every byte was written and the command exited with status 0, or -1 with err
  * set (KW_ERR_IO with where = "exec" and a message naming the command: "command 'CMD' exited
  * with status N", "... was killed by signal N", "... closed its input before reading
- * everything", or the fork/pipe error). The message never holds the data.
+ * everything", a cwd that is not an enterable folder, or the fork/pipe error). The message
+ * never holds the data.
  * Source: POSIX fork(2), execv(3), pipe(2), waitpid(2); sh -c.
  */
-int kw_exec_stdin(const char *cmd, const void *data, size_t len, struct kw_error *err);
+int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len, struct kw_error *err);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "keys/sink.h"
+#include "manifest/manifest.h"
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -218,27 +219,80 @@ static void keys_exec_failures_are_errors(void **state)
 	struct kw_error err;
 
 	kw_capture_start(&f->tmp);
-	assert_int_equal(kw_keys_deliver_exec("cat >/dev/null; exit 3", &f->key, &err), -1);
+	assert_int_equal(kw_keys_deliver_exec("cat >/dev/null; exit 3", NULL, &f->key, &err), -1);
 	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_int_equal(err.kind, KW_ERR_IO);
 	assert_non_null(strstr(err.msg, "'cat >/dev/null; exit 3'"));
 	assert_non_null(strstr(err.msg, "status 3"));
 
 	kw_capture_start(&f->tmp);
-	assert_int_equal(kw_keys_deliver_exec("kill -9 $$", &f->key, &err), -1);
+	assert_int_equal(kw_keys_deliver_exec("kill -9 $$", NULL, &f->key, &err), -1);
 	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_non_null(strstr(err.msg, "signal 9"));
 
 	/* Exit 0 without reading: the key was not received. */
 	kw_capture_start(&f->tmp);
-	assert_int_equal(kw_keys_deliver_exec("true", &f->key, &err), -1);
+	assert_int_equal(kw_keys_deliver_exec("true", NULL, &f->key, &err), -1);
 	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_non_null(strstr(err.msg, "before reading"));
 
 	kw_capture_start(&f->tmp);
-	assert_int_equal(kw_keys_deliver_exec("/nonexistent/deliver-key", &f->key, &err), -1);
+	assert_int_equal(kw_keys_deliver_exec("/nonexistent/deliver-key", NULL, &f->key, &err), -1);
 	kw_capture_check(&f->tmp, SECRET, &err);
 	assert_non_null(strstr(err.msg, "status 127"));
+}
+
+/* The exec sink runs in the manifest's folder; a folder that is not there is an error. */
+static void keys_exec_runs_in_manifest_folder(void **state)
+{
+	struct fixture *f = *state;
+	struct kw_deliver d = {.kind = KW_DELIVER_EXEC, .command = "cat > got.json && pwd > where"};
+	struct kw_manifest m = {.dir = f->tmp.dir};
+	struct kw_key_sink sink;
+	struct kw_error err;
+	char desc[64], *got;
+
+	kw_keys_sink_from_manifest(&m, &d, stdout, &sink);
+	assert_int_equal(sink.kind, KW_KEY_SINK_EXEC);
+	assert_string_equal(kw_keys_sink_describe(&sink, desc, sizeof(desc)),
+	                    "exec 'cat > got.json && pwd > where'");
+	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), 0);
+	got = kw_slurp(kw_scratch_path(&f->tmp, "where"));
+	assert_non_null(got);
+	assert_non_null(strstr(got, f->tmp.dir + 4)); /* /tmp may resolve through a link */
+	free(got);
+	assert_int_equal(access(kw_scratch_path(&f->tmp, "got.json"), F_OK), 0);
+
+	m.dir = kw_scratch_path(&f->tmp, "missing");
+	kw_keys_sink_from_manifest(&m, &d, stdout, &sink);
+	kw_capture_start(&f->tmp);
+	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), -1);
+	kw_capture_check(&f->tmp, SECRET, &err);
+	assert_non_null(strstr(err.msg, "cannot run command"));
+}
+
+static void keys_sink_from_manifest_maps_every_kind(void **state)
+{
+	struct kw_deliver p = {
+	        .kind = KW_DELIVER_PROFILE, .profile = "ci", .region = "eu-west-1", .output = "json"};
+	struct kw_deliver fl = {.kind = KW_DELIVER_FILE, .path = "/srv/key.json"};
+	struct kw_deliver so = {.kind = KW_DELIVER_STDOUT};
+	struct kw_key_sink sink;
+	char desc[64];
+
+	kw_keys_sink_from_manifest(NULL, &p, stdout, &sink);
+	assert_int_equal(sink.kind, KW_KEY_SINK_PROFILE);
+	assert_string_equal(sink.target, "ci");
+	assert_string_equal(sink.region, "eu-west-1");
+	assert_string_equal(sink.output, "json");
+	assert_string_equal(kw_keys_sink_describe(&sink, desc, sizeof(desc)), "profile ci");
+	kw_keys_sink_from_manifest(NULL, &fl, stdout, &sink);
+	assert_int_equal(sink.kind, KW_KEY_SINK_FILE);
+	assert_string_equal(kw_keys_sink_describe(&sink, desc, sizeof(desc)), "file /srv/key.json");
+	kw_keys_sink_from_manifest(NULL, &so, stdout, &sink);
+	assert_int_equal(sink.kind, KW_KEY_SINK_STDOUT);
+	assert_ptr_equal(sink.fp, stdout);
+	assert_string_equal(kw_keys_sink_describe(&sink, desc, sizeof(desc)), "stdout");
 }
 
 /* More than a pipe holds, to a reader that leaves early: EPIPE, no SIGPIPE death. */
@@ -249,9 +303,9 @@ static void exec_large_input_reader_leaves_early(void **state)
 	struct kw_error err;
 
 	memset(data, 'x', len);
-	assert_int_equal(kw_exec_stdin("head -c 10 >/dev/null", data, len, &err), -1);
+	assert_int_equal(kw_exec_stdin("head -c 10 >/dev/null", NULL, data, len, &err), -1);
 	assert_non_null(strstr(err.msg, "before reading"));
-	assert_int_equal(kw_exec_stdin("cat >/dev/null", data, len, &err), 0);
+	assert_int_equal(kw_exec_stdin("cat >/dev/null", NULL, data, len, &err), 0);
 	free(data);
 }
 
@@ -417,6 +471,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(keys_exec_gets_json_on_stdin_only, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_exec_failures_are_errors, setup, teardown),
 	        cmocka_unit_test(exec_large_input_reader_leaves_early),
+	        cmocka_unit_test_setup_teardown(keys_exec_runs_in_manifest_folder, setup, teardown),
+	        cmocka_unit_test(keys_sink_from_manifest_maps_every_kind),
 	        cmocka_unit_test_setup_teardown(keys_profile_creates_missing_files, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_profile_keeps_every_other_byte, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_profile_crlf_and_default, setup, teardown),
