@@ -174,27 +174,12 @@ static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret,
 	return confirm_key(&s->aopt, id, secret, s->acct->user, s->o->confirm_timeout, NULL, err);
 }
 
-static void sink_of(const struct kw_deliver *d, FILE *out, struct kw_key_sink *k, char *what, size_t size)
+/* The sink for a manifest's delivery entry and its name for messages (src/keys/sink.h). */
+static void sink_of(const struct kw_manifest *m, const struct kw_deliver *d, FILE *out, struct kw_key_sink *k,
+                    char *what, size_t size)
 {
-	memset(k, 0, sizeof(*k));
-	switch (d->kind) {
-	case KW_DELIVER_PROFILE:
-		*k = (struct kw_key_sink){KW_KEY_SINK_PROFILE, d->profile, d->region, d->output, NULL};
-		snprintf(what, size, "profile %s", d->profile);
-		break;
-	case KW_DELIVER_FILE:
-		*k = (struct kw_key_sink){KW_KEY_SINK_FILE, d->path, NULL, NULL, NULL};
-		snprintf(what, size, "file %s", d->path);
-		break;
-	case KW_DELIVER_STDOUT:
-		*k = (struct kw_key_sink){KW_KEY_SINK_STDOUT, NULL, NULL, NULL, out};
-		snprintf(what, size, "stdout");
-		break;
-	case KW_DELIVER_EXEC:
-		*k = (struct kw_key_sink){KW_KEY_SINK_EXEC, d->command, NULL, NULL, NULL};
-		snprintf(what, size, "exec");
-		break;
-	}
+	kw_keys_sink_from_manifest(m, d, out, k);
+	kw_keys_sink_describe(k, what, size);
 }
 
 static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
@@ -215,7 +200,7 @@ static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret,
 	for (size_t i = 0; i < m->ndeliver; i++) {
 		struct kw_key_sink sink;
 
-		sink_of(&m->deliver[i], s->ctx->out, &sink, what, sizeof(what));
+		sink_of(m, &m->deliver[i], s->ctx->out, &sink, what, sizeof(what));
 		if (kw_keys_deliver(&sink, &key, err))
 			return kw_error_prefix(err, "%s", what);
 		++*written;
