@@ -258,10 +258,9 @@ static bool check_duplicate_key(struct ld *L, yaml_node_t *map, yaml_node_pair_t
 			continue;
 		if (nocase ? !strcasecmp((char *)qk->data.scalar.value, (char *)k->data.scalar.value)
 		           : !strcmp((char *)qk->data.scalar.value, (char *)k->data.scalar.value)) {
-			diag_node(L, k, "duplicate %s '%s'%s (first at line %zu, column %zu)", what,
-			          (char *)k->data.scalar.value,
-			          nocase ? " (keys are compared ignoring case)" : "", qk->start_mark.line + 1,
-			          qk->start_mark.column + 1);
+			diag_node(L, k, "duplicate %s '%s' (first at line %zu, column %zu%s)", what,
+			          (char *)k->data.scalar.value, qk->start_mark.line + 1,
+			          qk->start_mark.column + 1, nocase ? "; compared ignoring case" : "");
 			return true;
 		}
 	}
@@ -953,10 +952,208 @@ static void read_document(struct ld *L, yaml_node_t *root, unsigned index)
 	}
 }
 
+/*
+ * Alias bombs: an event pass counts, per document, the nodes the document would have with
+ * every alias expanded (billion laughs). Documents past KW_MANIFEST_MAX_ALIAS_NODES get one
+ * error at the alias that crosses the limit and are not read further. Syntax errors are left
+ * to the loading pass, which reports them.
+ */
+struct anchor_count {
+	char *name;
+	size_t count;
+};
+
+struct bomb {
+	unsigned doc;       /* document index */
+	unsigned line, col; /* of the alias */
+	char anchor[64];
+};
+
+struct bomb_scan {
+	struct anchor_count *anchors;
+	size_t nanchors;
+	size_t *stack; /* expanded size of each open collection */
+	char **stack_anchor;
+	size_t depth, cap;
+	size_t total;
+};
+
+static void bomb_reset(struct bomb_scan *b)
+{
+	for (size_t i = 0; i < b->nanchors; i++)
+		free(b->anchors[i].name);
+	b->nanchors = 0;
+	for (size_t i = 0; i < b->depth; i++)
+		free(b->stack_anchor[i]);
+	b->depth = 0;
+	b->total = 0;
+}
+
+static int bomb_anchor(struct bomb_scan *b, const char *name, size_t count)
+{
+	struct anchor_count *n;
+
+	for (size_t i = 0; i < b->nanchors; i++)
+		if (!strcmp(b->anchors[i].name, name)) { /* redefined: the latest counts */
+			b->anchors[i].count = count;
+			return 0;
+		}
+	n = realloc(b->anchors, (b->nanchors + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	b->anchors = n;
+	if (!(n[b->nanchors].name = strdup(name)))
+		return -1;
+	n[b->nanchors++].count = count;
+	return 0;
+}
+
+static void bomb_add(struct bomb_scan *b, size_t count)
+{
+	if (b->depth)
+		b->stack[b->depth - 1] += count;
+	b->total += count;
+}
+
+/* Returns 0, or -1 when out of memory. Fills bombs (one per document at most). */
+static int scan_bombs(const char *text, size_t len, struct bomb **bombs, size_t *nbombs)
+{
+	struct bomb_scan b = {0};
+	yaml_parser_t parser;
+	unsigned doc = 0;
+	bool done = false, flagged = false;
+	int rc = 0;
+
+	*bombs = NULL;
+	*nbombs = 0;
+	if (!yaml_parser_initialize(&parser))
+		return -1;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && rc == 0) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev))
+			break; /* reported by the loading pass */
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT: done = true; break;
+		case YAML_DOCUMENT_START_EVENT:
+			bomb_reset(&b);
+			flagged = false;
+			break;
+		case YAML_DOCUMENT_END_EVENT: doc++; break;
+		case YAML_SCALAR_EVENT:
+			bomb_add(&b, 1);
+			if (ev.data.scalar.anchor && bomb_anchor(&b, (char *)ev.data.scalar.anchor, 1))
+				rc = -1;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT: {
+			const yaml_char_t *anchor = ev.type == YAML_SEQUENCE_START_EVENT
+			                                    ? ev.data.sequence_start.anchor
+			                                    : ev.data.mapping_start.anchor;
+			if (b.depth == b.cap) {
+				size_t cap = b.cap ? b.cap * 2 : 16;
+				size_t *st = realloc(b.stack, cap * sizeof(*st));
+				char **sa = st ? realloc(b.stack_anchor, cap * sizeof(*sa)) : NULL;
+				if (st)
+					b.stack = st;
+				if (!sa) {
+					rc = -1;
+					break;
+				}
+				b.stack_anchor = sa;
+				b.cap = cap;
+			}
+			b.stack[b.depth] = 1;
+			b.stack_anchor[b.depth] = anchor ? strdup((const char *)anchor) : NULL;
+			b.depth++;
+			b.total++;
+			break;
+		}
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (b.depth) {
+				size_t count = b.stack[--b.depth];
+				char *anchor = b.stack_anchor[b.depth];
+				if (anchor && bomb_anchor(&b, anchor, count))
+					rc = -1;
+				free(anchor);
+				if (b.depth)
+					b.stack[b.depth - 1] += count;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			for (size_t i = 0; i < b.nanchors; i++)
+				if (!strcmp(b.anchors[i].name, (char *)ev.data.alias.anchor)) {
+					size_t c = b.anchors[i].count;
+					if (b.depth)
+						b.stack[b.depth - 1] += c;
+					b.total += c;
+				}
+			if (b.total > KW_MANIFEST_MAX_ALIAS_NODES && !flagged) {
+				struct bomb *nb = realloc(*bombs, (*nbombs + 1) * sizeof(*nb));
+				if (!nb) {
+					rc = -1;
+					break;
+				}
+				*bombs = nb;
+				nb[*nbombs].doc = doc;
+				nb[*nbombs].line = (unsigned)ev.start_mark.line + 1;
+				nb[*nbombs].col = (unsigned)ev.start_mark.column + 1;
+				snprintf(nb[*nbombs].anchor, sizeof(nb[*nbombs].anchor), "%s",
+				         (char *)ev.data.alias.anchor);
+				(*nbombs)++;
+				flagged = true;
+			}
+			break;
+		default: break;
+		}
+		yaml_event_delete(&ev);
+	}
+	bomb_reset(&b);
+	free(b.anchors);
+	free(b.stack);
+	free(b.stack_anchor);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* Stable order for one document's diagnostics: the manifest's own by position, then the rest. */
+static void sort_doc_diags(struct ld *L, size_t from)
+{
+	struct kw_diag *d = L->set->diags.items;
+	size_t n = L->set->diags.n;
+
+	for (size_t i = from + 1; i < n; i++) { /* insertion sort: stable, lists are short */
+		struct kw_diag cur = d[i];
+		size_t j = i;
+		bool cur_own = !strcmp(cur.file, L->file);
+		while (j > from) {
+			struct kw_diag *p = &d[j - 1];
+			bool p_own = !strcmp(p->file, L->file);
+			bool after = (cur_own && !p_own) ||
+			             (cur_own && p_own &&
+			              (cur.line < p->line || (cur.line == p->line && cur.col < p->col)));
+			if (!after)
+				break;
+			d[j] = *p;
+			j--;
+		}
+		d[j] = cur;
+	}
+}
+
 static void load_text(struct ld *L, const char *text, size_t len)
 {
 	yaml_parser_t parser;
 	unsigned index = 0;
+	struct bomb *bombs = NULL;
+	size_t nbombs = 0;
+
+	if (scan_bombs(text, len, &bombs, &nbombs)) {
+		free(bombs);
+		L->nomem = true;
+		return;
+	}
 
 	if (!yaml_parser_initialize(&parser)) {
 		L->nomem = true;
@@ -991,8 +1188,20 @@ static void load_text(struct ld *L, const char *text, size_t len)
 		L->doc_diags = 0;
 		L->bomb = false;
 		L->failed = false;
-		if (!is_null(root))
-			read_document(L, root, index);
+		{
+			size_t first = L->set->diags.n;
+			const struct bomb *bomb = NULL;
+			for (size_t i = 0; i < nbombs; i++)
+				if (bombs[i].doc == index)
+					bomb = &bombs[i];
+			if (bomb)
+				diag_at(L, KW_SEV_ERROR, NULL, L->file, bomb->line, bomb->col,
+				        "alias '*%s' expands the document past %d nodes (alias bomb?)",
+				        bomb->anchor, KW_MANIFEST_MAX_ALIAS_NODES);
+			else if (!is_null(root))
+				read_document(L, root, index);
+			sort_doc_diags(L, first);
+		}
 		index++;
 		L->doc = NULL;
 		yaml_document_delete(&doc);
@@ -1000,6 +1209,7 @@ static void load_text(struct ld *L, const char *text, size_t len)
 			break;
 	}
 	yaml_parser_delete(&parser);
+	free(bombs);
 }
 
 /* ---- files and folders ---- */

@@ -165,6 +165,7 @@ struct lint {
 	struct kw_buf ptr;
 	bool nomem;
 	json_t *sids;
+	unsigned col_offset; /* added to the next finding's column (a placeholder inside a string) */
 };
 
 static void finding(struct lint *L, const char *code, bool at_key, const char *fmt, ...)
@@ -209,6 +210,7 @@ static void finding(struct lint *L, const char *code, bool at_key, const char *f
 		kw_policy_key_position(L->p, ptr, &it->line, &it->col);
 	else
 		kw_policy_position(L->p, ptr, &it->line, &it->col);
+	it->col += L->col_offset;
 	f->n++;
 }
 
@@ -607,10 +609,14 @@ static void lint_placeholders(struct lint *L, const json_t *v)
 	if (json_is_string(v)) {
 		size_t pos = 0, start, n;
 		const char *name;
-		while ((name = kw_placeholder_next(json_string_value(v), &pos, &start, &n)))
+		while ((name = kw_placeholder_next(json_string_value(v), &pos, &start, &n))) {
+			L->col_offset =
+			        1 + (unsigned)start; /* past the opening quote; exact without escapes */
 			finding(L, "KWP050", false,
 			        "template placeholder '${%.*s}' is not filled (give it a value in vars:)",
 			        (int)n, name);
+			L->col_offset = 0;
+		}
 	} else if (json_is_array(v)) {
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (!push_index(L, i))

@@ -326,6 +326,40 @@ static int scan_value(struct scan *sc, unsigned kline, unsigned kcol)
 	return 0;
 }
 
+/*
+ * Where a jansson decode error is: jansson's position is the byte offset just past the
+ * offending token; when jansson names the token ("near 'tru'", "near '\"Version\"'") the error
+ * points at its first character. Columns count characters (UTF-8 code points), like the scan.
+ */
+static void error_position(const char *text, size_t len, const json_error_t *jerr, unsigned *line,
+                           unsigned *col)
+{
+	size_t at = jerr->position > 0 ? (size_t)jerr->position - 1 : 0;
+
+	if (at >= len)
+		at = len ? len - 1 : 0;
+	/* "... near 'TOKEN'": point at the token's first byte */
+	{
+		const char *near = strstr(jerr->text, " near '");
+		const char *end = near ? strrchr(jerr->text, '\'') : NULL;
+		if (near && end > near + 7) {
+			size_t tlen = (size_t)(end - (near + 7));
+			if (tlen <= at + 1)
+				at = at + 1 - tlen;
+		}
+	}
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < at && i < len; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
 int kw_policy_parse(const char *text, size_t len, const char *file, struct kw_policy **out,
                     struct kw_error *err)
 {
@@ -346,9 +380,9 @@ int kw_policy_parse(const char *text, size_t len, const char *file, struct kw_po
 		goto nomem;
 	p->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!p->doc) {
-		/* jansson reports the position just past the offending token; its text says what. */
-		snprintf(where, sizeof(where), "%s:%d:%d", file, jerr.line > 0 ? jerr.line : 1,
-		         jerr.column > 0 ? jerr.column : 1);
+		unsigned line = 1, col = 1;
+		error_position(text, len, &jerr, &line, &col);
+		snprintf(where, sizeof(where), "%s:%u:%u", file, line, col);
 		kw_error_set(err, KW_ERR_INVALID, where, "invalid JSON: %s", jerr.text);
 		goto out;
 	}
