@@ -275,10 +275,10 @@ static void diff_lists_added_and_removed_elements(void **state)
 	} cases[] = {
 	        {"action added, resource removed (paired by Sid)",
 	         "{" V "\"Statement\":[{\"Sid\":\"S3\",\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\","
-	               "\"Resource\":"
+	         "\"Resource\":"
 	         "[\"arn:aws:s3:::a/*\",\"arn:aws:s3:::b/*\"]}]}",
 	         "{" V "\"Statement\":[{\"Sid\":\"S3\",\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\","
-	               "\"s3:PutObject\"],"
+	         "\"s3:PutObject\"],"
 	         "\"Resource\":\"arn:aws:s3:::a/*\"}]}",
 	         "~ statement 1 Sid \"S3\" (Allow, modified)\n"
 	         "    - Resource: arn:aws:s3:::b/*\n"
