@@ -43,29 +43,31 @@ int kw_otpauth_uri(const char *name, const char *account, const struct kw_secret
                    struct kw_secret **out, struct kw_error *err)
 {
 	struct kw_secret *uri = NULL, *decoded = NULL;
-	size_t cap;
+	size_t cap, n = seed_b32->len;
 	int rc = -1;
 
 	*out = NULL;
 	if (!name || !*name || !account || !*account)
 		return kw_error_set(err, KW_ERR_INVALID, "otpauth", "device name and account are required");
-	for (size_t i = 0; i < seed_b32->len; i++) {
+	while (n && seed_b32->data[n - 1] == '=')
+		n--; /* the Key Uri Format omits padding */
+	for (size_t i = 0; i < n; i++) {
 		unsigned char c = seed_b32->data[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7')))
 			return kw_error_set(err, KW_ERR_INVALID, "otpauth",
 			                    "MFA seed is not upper-case unpadded base32 (RFC 4648 §6)");
 	}
 	/* Reject non-canonical lengths and trailing bits the same way the TOTP code does. */
-	if (kw_base32_decode((const char *)seed_b32->data, seed_b32->len, &decoded, err))
+	if (kw_base32_decode((const char *)seed_b32->data, n, &decoded, err))
 		return kw_error_prefix(err, "MFA seed");
 	kw_secret_free(decoded);
-	cap = 64 + 3 * (2 * strlen(KW_OTPAUTH_ISSUER) + strlen(name) + strlen(account)) + seed_b32->len;
+	cap = 64 + 3 * (2 * strlen(KW_OTPAUTH_ISSUER) + strlen(name) + strlen(account)) + n;
 	if (!(uri = kw_secret_new(cap)))
 		return kw_error_set(err, KW_ERR_NOMEM, "otpauth", "out of memory");
 	if (append_str(uri, "otpauth://totp/") || append_pct(uri, KW_OTPAUTH_ISSUER) ||
 	    append_str(uri, ":") || append_pct(uri, name) || append_str(uri, "@") ||
 	    append_pct(uri, account) || append_str(uri, "?secret=") ||
-	    kw_secret_append(uri, seed_b32->data, seed_b32->len) || append_str(uri, "&issuer=") ||
+	    kw_secret_append(uri, seed_b32->data, n) || append_str(uri, "&issuer=") ||
 	    append_pct(uri, KW_OTPAUTH_ISSUER)) {
 		kw_error_set(err, KW_ERR_INTERNAL, "otpauth", "URI does not fit");
 		goto out;

@@ -34,7 +34,7 @@ struct kw_secret;
  *            makes equal to the user name).
  * @account:  the account alias, or the 12-digit account id when there is no alias (borrowed).
  * @seed_b32: the seed as base32 text (borrowed), AWS's Base32StringSeed; it is checked to be
- *            base32 and copied as is (upper case, no padding).
+ *            upper-case base32 and copied without any trailing "=" padding.
  * @out:      receives the URI (new; free with kw_secret_free).
  * NAME and ACCOUNT are percent-encoded byte by byte except RFC 3986's unreserved characters
  * (so "@" or ":" inside a name cannot be taken for the separators, and a space is %20 as the

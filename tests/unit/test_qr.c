@@ -103,6 +103,9 @@ static void otpauth_uri_as_aws_builds_it(void **state)
 	           "otpauth://totp/Amazon%20Web%20Services:a%2Bb%3Dc%2Cd_e.f~g@acme-prod"
 	           "?secret=JBSWY3DPEHPK3PXP&issuer=Amazon%20Web%20Services");
 
+	expect_uri("u", "1", "MZXW6YTBOI======",
+	           "otpauth://totp/Amazon%20Web%20Services:u@1?secret=MZXW6YTBOI"
+	           "&issuer=Amazon%20Web%20Services");
 	bad = kw_secret_from("jbswy3dpehpk3pxp", 16);
 	assert_int_equal(kw_otpauth_uri("u", "1", bad, &uri, &err), -1);
 	assert_int_equal(err.kind, KW_ERR_INVALID);
