@@ -293,18 +293,13 @@ static int parse_line(struct parser *ps, size_t start, size_t ce, size_t line_en
 		p++;
 	indent = p - start;
 	if (p == ce || t[p] == '#' || t[p] == ';')
-		return 0; /* blank or comment: keeps any open sub-section */
-	if (ps->parent && indent > ps->parent_indent)
-		return add_entry(ps, p, ce, start, line_end, line, true, err);
-	if (ps->cur && ps->last_has_value && indent > ps->last_indent)
-		return syntax_error(ps->ini, line, err,
-		                    "indented line continues a value (multi-line values are not supported)");
-	free(ps->parent);
-	ps->parent = NULL;
-	ps->last_has_value = false;
-	if (t[p] == '[') {
+		return 0;  /* blank or comment: keeps any open sub-section */
+	if (t[p] == '[') { /* a header, at any indentation, ends what came before */
 		size_t rb = ce, ns, ne, q;
 
+		free(ps->parent);
+		ps->parent = NULL;
+		ps->last_has_value = false;
 		while (rb > p && t[rb - 1] != ']')
 			rb--;
 		if (rb == p || rb - 1 == p)
@@ -324,6 +319,14 @@ static int parse_line(struct parser *ps, size_t start, size_t ce, size_t line_en
 			return syntax_error(ps->ini, line, err, "empty section name");
 		return add_section(ps, t + ns, ne - ns, line, line_end, err);
 	}
+	if (ps->parent && indent > ps->parent_indent)
+		return add_entry(ps, p, ce, start, line_end, line, true, err);
+	if (ps->cur && ps->last_has_value && indent > ps->last_indent)
+		return syntax_error(ps->ini, line, err,
+		                    "indented line continues a value (multi-line values are not supported)");
+	free(ps->parent);
+	ps->parent = NULL;
+	ps->last_has_value = false;
 	if (!ps->cur)
 		return syntax_error(ps->ini, line, err,
 		                    "key outside any section (a '[section]' header must come first)");

@@ -4,7 +4,9 @@
  *
  * Syntax, as botocore (the AWS CLI) reads these files with Python's configparser:
  *  - `[header]` starts a section; the header is the text between `[` and the last `]`,
- *    trimmed; text after `]` may only be a comment. Duplicate sections are an error.
+ *    trimmed; text after `]` may only be a comment. Duplicate sections are an error. A line
+ *    starting with `[` is a header even when indented (configparser would glue an indented
+ *    one to the value above; keywarden does not, so that edits cannot change its meaning).
  *  - `key = value`: split at the first `=`, key and value trimmed of blanks; keys are
  *    case-insensitive (stored lowercase); a key twice in one section is an error.
  *    No inline comments: `region = us-east-1 # x` has the value "us-east-1 # x".

@@ -188,6 +188,9 @@ static void ini_rejects_malformed_files_naming_line_without_secrets(void **state
 	}
 }
 
+static void check_edit(const char *text, const char *section, const struct kw_ini_set *sets, size_t n,
+                       const char *want);
+
 static void ini_parses_empty_and_unterminated_files(void **state)
 {
 	struct kw_ini *ini = parse_ok("");
@@ -199,6 +202,15 @@ static void ini_parses_empty_and_unterminated_files(void **state)
 	assert_int_equal(ini->nsections, 1);
 	assert_int_equal(ini->sections[0].nentries, 0);
 	kw_ini_free(ini);
+	/* an indented header is a header: an edit above it must not glue it to a value */
+	ini = parse_ok("[x]\n  [a]\nk = v\n");
+	assert_int_equal(ini->nsections, 2);
+	assert_value(kw_ini_section(ini, "a"), "k", NULL, "v");
+	kw_ini_free(ini);
+	{
+		const struct kw_ini_set set[] = {{"k", "1", 1}};
+		check_edit("[x]\n  [a]\nk = v\n", "x", set, 1, "[x]\nk = 1\n  [a]\nk = v\n");
+	}
 	ini = parse_ok("\n\n# only comments\n; and more\n");
 	assert_int_equal(ini->nsections, 0);
 	kw_ini_free(ini);

@@ -1,0 +1,185 @@
+/*
+ * Unit tests for src/aws/retry: which failures are retried, the full-jitter backoff schedule
+ * with a fake random source and a fake sleep, the attempt budget, and the retry-quota bucket.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "aws/retry.h"
+#include "util/error.h"
+
+static void retry_classifies_as_standard_mode(void **state)
+{
+	assert_int_equal(kw_retry_classify(200, "", false), KW_RETRY_SUCCESS);
+	assert_int_equal(kw_retry_classify(400, "Throttling", false), KW_RETRY_THROTTLE);
+	assert_int_equal(kw_retry_classify(400, "ThrottlingException", false), KW_RETRY_THROTTLE);
+	assert_int_equal(kw_retry_classify(503, "RequestLimitExceeded", false), KW_RETRY_THROTTLE);
+	assert_int_equal(kw_retry_classify(400, "RequestThrottled", false), KW_RETRY_THROTTLE);
+	assert_int_equal(kw_retry_classify(500, "InternalFailure", false), KW_RETRY_TRANSIENT);
+	assert_int_equal(kw_retry_classify(502, "", false), KW_RETRY_TRANSIENT);
+	assert_int_equal(kw_retry_classify(503, "ServiceUnavailable", false), KW_RETRY_TRANSIENT);
+	assert_int_equal(kw_retry_classify(504, "", false), KW_RETRY_TRANSIENT);
+	assert_int_equal(kw_retry_classify(400, "RequestTimeout", false), KW_RETRY_TRANSIENT);
+	assert_int_equal(kw_retry_classify(0, "", true), KW_RETRY_CONNECTION);
+	/* IAM's LimitExceeded is a hard quota: never retried */
+	assert_int_equal(kw_retry_classify(409, "LimitExceeded", false), KW_RETRY_NEVER);
+	assert_int_equal(kw_retry_classify(409, "EntityAlreadyExists", false), KW_RETRY_NEVER);
+	assert_int_equal(kw_retry_classify(403, "AccessDenied", false), KW_RETRY_NEVER);
+	assert_int_equal(kw_retry_classify(404, "NoSuchEntity", false), KW_RETRY_NEVER);
+	assert_int_equal(kw_retry_classify(403, "SignatureDoesNotMatch", false), KW_RETRY_NEVER);
+}
+
+static void retry_backoff_is_full_jitter_capped_at_20s(void **state)
+{
+	assert_true(kw_retry_backoff(1, 0.5) == 0.5);
+	assert_true(kw_retry_backoff(2, 0.5) == 1.0);
+	assert_true(kw_retry_backoff(3, 0.5) == 2.0);
+	assert_true(kw_retry_backoff(5, 0.25) == 4.0);
+	assert_true(kw_retry_backoff(6, 0.999) == KW_RETRY_MAX_BACKOFF);
+	assert_true(kw_retry_backoff(30, 0.999) == KW_RETRY_MAX_BACKOFF);
+	assert_true(kw_retry_backoff(3, 0.0) == 0.0);
+}
+
+/* A scripted run: outcomes per attempt, random values per retry, sleeps recorded. */
+struct script {
+	const enum kw_retry_class *outcomes;
+	size_t n;
+	int calls;
+	const double *randoms;
+	int nrandom;
+	double sleeps[128];
+	int nsleeps;
+};
+
+static enum kw_retry_class scripted(void *ctx, int attempt, struct kw_error *err)
+{
+	struct script *s = ctx;
+	enum kw_retry_class c = s->outcomes[(size_t)s->calls < s->n ? (size_t)s->calls : s->n - 1];
+
+	assert_int_equal(attempt, s->calls + 1);
+	s->calls++;
+	if (c != KW_RETRY_SUCCESS) {
+		kw_error_set(err, KW_ERR_AWS, "iam:Test", "attempt %d failed", attempt);
+		snprintf(err->aws_code, sizeof(err->aws_code), "Throttling");
+	}
+	return c;
+}
+
+static double fake_random(void *ctx)
+{
+	struct script *s = ctx;
+
+	return s->randoms[s->nrandom++];
+}
+
+static void fake_sleep(void *ctx, double seconds)
+{
+	struct script *s = ctx;
+
+	s->sleeps[s->nsleeps++] = seconds;
+}
+
+static void retry_schedule_with_fake_clock_and_random(void **state)
+{
+	const enum kw_retry_class outcomes[] = {KW_RETRY_THROTTLE, KW_RETRY_TRANSIENT, KW_RETRY_THROTTLE,
+	                                        KW_RETRY_SUCCESS};
+	const double randoms[] = {0.25, 0.75, 0.5};
+	struct script s = {outcomes, 4, 0, randoms, 0, {0}, 0};
+	struct kw_retry_env env = {fake_random, fake_sleep, &s};
+	struct kw_retry_quota q;
+	struct kw_retry_report rep;
+	struct kw_error err;
+
+	assert_int_equal(kw_retry_quota_init(&q), 0);
+	assert_int_equal(kw_retry_run("iam:Test", 5, &q, &env, scripted, &s, &rep, &err), 0);
+	assert_int_equal(s.calls, 4);
+	assert_int_equal(rep.attempts, 4);
+	assert_int_equal(rep.retries, 3);
+	assert_int_equal(s.nsleeps, 3);
+	assert_true(s.sleeps[0] == 0.25); /* 0.25 * 2^0 */
+	assert_true(s.sleeps[1] == 1.5);  /* 0.75 * 2^1 */
+	assert_true(s.sleeps[2] == 2.0);  /* 0.5 * 2^2 */
+	assert_true(rep.slept == 3.75);
+	/* three retries cost 15 tokens; the success refunded the last cost (5) */
+	assert_int_equal(q.tokens, KW_RETRY_QUOTA_INITIAL - 10);
+	kw_retry_quota_destroy(&q);
+}
+
+static void retry_stops_at_budget_and_on_non_retryable(void **state)
+{
+	const enum kw_retry_class always[] = {KW_RETRY_THROTTLE};
+	const enum kw_retry_class never[] = {KW_RETRY_NEVER};
+	const double randoms[16] = {0.999, 0.999, 0.999, 0.999, 0.999, 0.999, 0.999, 0.999};
+	struct script s = {always, 1, 0, randoms, 0, {0}, 0};
+	struct kw_retry_env env = {fake_random, fake_sleep, &s};
+	struct kw_retry_report rep;
+	struct kw_error err;
+
+	assert_int_equal(kw_retry_run("iam:Test", 3, NULL, &env, scripted, &s, &rep, &err), -1);
+	assert_int_equal(s.calls, 3);
+	assert_int_equal(rep.retries, 2);
+	assert_string_equal(err.msg, "attempt 3 failed"); /* the last attempt's error */
+	/* the cap shows at attempt 6 and later */
+	s = (struct script){always, 1, 0, randoms, 0, {0}, 0};
+	assert_int_equal(kw_retry_run("iam:Test", 8, NULL, &env, scripted, &s, &rep, &err), -1);
+	assert_int_equal(s.nsleeps, 7);
+	assert_true(s.sleeps[5] == KW_RETRY_MAX_BACKOFF);
+	assert_true(s.sleeps[6] == KW_RETRY_MAX_BACKOFF);
+	/* not retryable: one attempt, no sleep */
+	s = (struct script){never, 1, 0, randoms, 0, {0}, 0};
+	assert_int_equal(kw_retry_run("iam:Test", 5, NULL, &env, scripted, &s, &rep, &err), -1);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.nsleeps, 0);
+	/* max_attempts 1: no retry */
+	s = (struct script){always, 1, 0, randoms, 0, {0}, 0};
+	assert_int_equal(kw_retry_run("iam:Test", 1, NULL, &env, scripted, &s, &rep, &err), -1);
+	assert_int_equal(s.calls, 1);
+}
+
+static void retry_quota_bucket_empties_and_refills(void **state)
+{
+	const enum kw_retry_class conn[] = {KW_RETRY_CONNECTION};
+	const enum kw_retry_class ok[] = {KW_RETRY_SUCCESS};
+	static double randoms[128];
+	struct script s = {conn, 1, 0, randoms, 0, {0}, 0};
+	struct kw_retry_env env = {fake_random, fake_sleep, &s};
+	struct kw_retry_quota q;
+	struct kw_retry_report rep;
+	struct kw_error err;
+
+	assert_int_equal(kw_retry_quota_init(&q), 0);
+	/* connection errors cost 10: 500 tokens allow 50 retries, then the bucket refuses */
+	assert_int_equal(kw_retry_run("iam:Test", 100, &q, &env, scripted, &s, &rep, &err), -1);
+	assert_int_equal(rep.retries, 50);
+	assert_int_equal(s.calls, 51);
+	assert_true(rep.quota_exhausted);
+	assert_int_equal(q.tokens, 0);
+	/* a success without retries adds one token */
+	s = (struct script){ok, 1, 0, randoms, 0, {0}, 0};
+	assert_int_equal(kw_retry_run("iam:Test", 3, &q, &env, scripted, &s, &rep, &err), 0);
+	assert_int_equal(q.tokens, 1);
+	/* and the bucket never grows beyond its size */
+	q.tokens = KW_RETRY_QUOTA_INITIAL;
+	s = (struct script){ok, 1, 0, randoms, 0, {0}, 0};
+	assert_int_equal(kw_retry_run("iam:Test", 3, &q, &env, scripted, &s, &rep, &err), 0);
+	assert_int_equal(q.tokens, KW_RETRY_QUOTA_INITIAL);
+	kw_retry_quota_destroy(&q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(retry_classifies_as_standard_mode),
+	        cmocka_unit_test(retry_backoff_is_full_jitter_capped_at_20s),
+	        cmocka_unit_test(retry_schedule_with_fake_clock_and_random),
+	        cmocka_unit_test(retry_stops_at_budget_and_on_non_retryable),
+	        cmocka_unit_test(retry_quota_bucket_empties_and_refills),
+	};
+
+	return cmocka_run_group_tests_name("retry", tests, NULL, NULL);
+}
