@@ -1,0 +1,245 @@
+"""keywarden rotate against the local IAM endpoint: zero, one and two existing keys, a failure
+injected at each step, the grace period on IAM's clock, and self-rotation of local profiles."""
+import os
+import stat
+import unittest
+
+from lcfixture import DAY, LifecycleCase
+
+
+class RotateServiceAccount(LifecycleCase):
+    def rotate(self, *args, code=0):
+        p = self.kw('rotate', '--confirm-timeout', '10', *args)
+        self.assertEqual(p.returncode, code, p.stderr)
+        return p
+
+    def test_zero_keys_creates_delivers_and_confirms(self):
+        self.make_user('service-app')
+        m = self.manifest('app')
+        p = self.rotate('-o', 'json', m)
+        key_id, secret = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {key_id: 'Active'})
+        self.assertTrue(self.use_key(key_id, secret).endswith(':user/service-app'))
+        self.assertIn(key_id, p.stdout)
+        self.assertEqual(self.ep.counts().get('GetCallerIdentity', 0), 2)  # ours + use_key
+
+    def test_one_key_old_one_kept_inactive_with_grace_tag(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        p = self.rotate(self.manifest('app'))
+        new, secret = self.profile('service-app')
+        self.assertNotEqual(new, old)
+        self.assertEqual(self.keys('service-app'), {old: 'Inactive', new: 'Active'})
+        tag = self.tags('service-app')['keywarden:inactive:' + old]
+        self.assertRegex(tag, r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ grace=7d$')
+        self.assertIn('inactive until', p.stdout)
+        self.use_key(new, secret)
+
+    def test_delete_old(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        self.rotate('--delete-old', self.manifest('app'))
+        new, _ = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {new: 'Active'})
+
+    def test_two_keys_stop_unless_an_inactive_one_may_go(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        idle, _ = self.make_key('service-app')
+        self.iam('update-access-key', '--user-name', 'service-app', '--access-key-id', idle, '--status', 'Inactive')
+        self.write_profile('service-app', old, old_secret)
+        m = self.manifest('app')
+        p = self.rotate(m, code=1)
+        self.assertIn('--delete-inactive', p.stderr)
+        self.assertEqual(self.keys('service-app'), {old: 'Active', idle: 'Inactive'})
+        self.assertEqual(self.ep.counts().get('CreateAccessKey', 0), 2)  # only make_key's
+        self.rotate('--delete-inactive', m)
+        new, _ = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {old: 'Inactive', new: 'Active'})
+
+    def test_two_active_keys_never_a_third(self):
+        self.make_user('service-app')
+        a, a_secret = self.make_key('service-app')
+        b, _ = self.make_key('service-app')
+        self.write_profile('service-app', a, a_secret)
+        p = self.rotate('--delete-inactive', self.manifest('app'), code=1)
+        self.assertIn('two active keys', p.stderr)
+        self.assertEqual(self.keys('service-app'), {a: 'Active', b: 'Active'})
+        self.assertEqual(self.profile('service-app')[0], a)
+
+    def test_unmanaged_user_is_left_alone(self):
+        self.make_user('service-app', managed=False)
+        old, _ = self.make_key('service-app')
+        p = self.rotate(self.manifest('app'), code=1)
+        self.assertIn('managed-by', p.stderr)
+        self.assertEqual(self.keys('service-app'), {old: 'Active'})
+
+    def test_grace_period_on_iams_clock_then_deleted(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        m = self.manifest('app')
+        self.ep.set_clock_offset(-8 * DAY)   # the rotation happened 8 days ago (IAM's clock)
+        self.rotate('--grace', '7', m)
+        self.ep.set_clock_offset(0)
+        mid, _ = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {old: 'Inactive', mid: 'Active'})
+        # audit shows it, prune deletes it (its grace period is over), and its tag goes too
+        data, _ = self.kw_json('audit', m, code=3)
+        self.assertIn(('grace-expired', old), [(f['code'], f['resource']) for f in data['findings']])
+        data, _ = self.kw_json('audit', '--prune-unused', '--yes', m, code=3)
+        self.assertEqual([(x['access_key_id'], x['result']) for x in data['prune']], [(old, 'deleted')])
+        self.assertEqual(self.keys('service-app'), {mid: 'Active'})
+        self.assertNotIn('keywarden:inactive:' + old, self.tags('service-app'))
+
+    def test_later_rotate_deletes_an_expired_inactive_key(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        m = self.manifest('app')
+        self.ep.set_clock_offset(-3 * DAY)
+        self.rotate('--grace', '2', m)
+        self.ep.set_clock_offset(0)
+        mid, _ = self.profile('service-app')
+        p = self.rotate(m)   # two keys, one inactive past its grace: deleted without asking
+        new, _ = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {mid: 'Inactive', new: 'Active'})
+        self.assertIn(old, p.stderr)
+        self.assertNotIn('keywarden:inactive:' + old, self.tags('service-app'))
+
+    def test_secret_never_in_output_with_verbose(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        p = self.kw('-vv', 'rotate', self.manifest('app'))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.profile('service-app')   # remembers the new secret
+        self.kw('-vv', 'audit', 'service-app')  # checked by kw() for every secret
+
+
+class RotateFailures(LifecycleCase):
+    """A failure injected at each step leaves a working key and no key that nobody holds."""
+
+    def setUp(self):
+        super().setUp()
+        self.make_user('service-app')
+        self.old, self.old_secret = self.make_key('service-app')
+        self.write_profile('service-app', self.old, self.old_secret)
+
+    def rotate_failing(self, deliver=('profile',), faults=None):
+        if faults:
+            self.ep.set_faults(**faults)
+        p = self.kw('rotate', '--confirm-timeout', '5', self.manifest('app', deliver=deliver))
+        self.ep.clear_faults()
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn('note: service-app:', p.stderr)
+        return p
+
+    def assert_untouched(self):
+        """The old key is active, the only key, and still in the profile: it works."""
+        self.assertEqual(self.keys('service-app'), {self.old: 'Active'})
+        self.assertEqual(self.profile('service-app'), (self.old, self.old_secret))
+        self.use_key(self.old, self.old_secret)
+
+    def test_create_fails(self):
+        self.rotate_failing(faults={'error500': 1.0, 'actions': ['CreateAccessKey']})
+        self.assert_untouched()
+
+    def test_confirm_fails_new_key_deleted(self):
+        p = self.rotate_failing(faults={'error500': 1.0, 'actions': ['GetCallerIdentity']})
+        self.assertIn('deleted', p.stderr)
+        self.assert_untouched()
+
+    def test_delivery_fails_before_any_target_new_key_deleted(self):
+        self.rotate_failing(deliver=({'exec': 'exit 3'}, 'profile'))
+        self.assert_untouched()
+
+    def test_delivery_fails_after_a_target_both_keys_kept(self):
+        p = self.rotate_failing(deliver=('profile', {'exec': 'exit 3'}))
+        new, secret = self.profile('service-app')
+        self.assertNotEqual(new, self.old)
+        self.assertEqual(self.keys('service-app'), {self.old: 'Active', new: 'Active'})
+        self.use_key(new, secret)          # the profile's new key works
+        self.use_key(self.old, self.old_secret)  # the old one, held by the failed target, too
+        self.assertIn('1 target', p.stderr)
+
+    def test_deactivate_fails(self):
+        self.rotate_failing(faults={'error500': 1.0, 'actions': ['UpdateAccessKey']})
+        new, secret = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {self.old: 'Active', new: 'Active'})
+        self.use_key(new, secret)
+
+    def test_grace_tag_fails(self):
+        p = self.rotate_failing(faults={'error500': 1.0, 'actions': ['TagUser']})
+        new, secret = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {self.old: 'Inactive', new: 'Active'})
+        self.assertIn('grace tag', p.stderr)
+        self.use_key(new, secret)
+
+
+SELF_SERVICE = os.path.join(os.environ.get('KW_SOURCE_DIR', '.'), 'policies',
+                            'self-service-manage-own-keys.json')
+
+
+class SelfRotation(LifecycleCase):
+    def make_self_service_user(self, name):
+        self.make_user(name, group=False)
+        with open(SELF_SERVICE) as f:
+            self.iam('put-user-policy', '--user-name', name, '--policy-name', 'manage-own-keys',
+                     '--policy-document', f.read())
+        return self.make_key(name)
+
+    def test_two_profiles_in_place_every_other_byte_kept(self):
+        a = self.make_self_service_user('alice-ci')
+        b = self.make_self_service_user('bob-ci')
+        path = os.path.join(self.work, 'credentials')
+        text = ('# team credentials; do not share\r\n'
+                '[a]\r\naws_access_key_id = %s\r\naws_secret_access_key = %s\r\n\r\n'
+                '; other profiles stay as they are\r\n'
+                '[other]\r\naws_access_key_id=AKIAOTHEROTHEROTHER1\r\n'
+                'aws_secret_access_key=otherotherotherotherotherotherotherother\r\nregion = eu-west-1\r\n\r\n'
+                '[b]\r\naws_secret_access_key   =   %s\r\n  # indented comment\r\naws_access_key_id = %s\r\n'
+                % (a[0], a[1], b[1], b[0]))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w', newline='') as f:
+            f.write(text)
+        env = dict(self.env, AWS_SHARED_CREDENTIALS_FILE=path)
+        p = self.kw('rotate', '--profile', 'a', '--profile', 'b', env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(path, newline='') as f:
+            after = f.read()
+        self.creds = path
+        na, nb = self.profile('a'), self.profile('b')
+        self.assertNotEqual(na[0], a[0])
+        self.assertNotEqual(nb[0], b[0])
+        expect = text.replace(a[0], na[0]).replace(a[1], na[1]).replace(b[0], nb[0]).replace(b[1], nb[1])
+        self.assertEqual(after, expect)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        # old keys gone (deleted with the new key's own rights), new ones work
+        self.assertEqual(self.keys('alice-ci'), {na[0]: 'Active'})
+        self.assertEqual(self.keys('bob-ci'), {nb[0]: 'Active'})
+        self.use_key(*na)
+        self.use_key(*nb)
+
+    def test_all_profiles_skips_profiles_without_static_keys(self):
+        a = self.make_self_service_user('alice-ci')
+        path = os.path.join(self.work, 'credentials')
+        with open(path, 'w') as f:
+            f.write('[a]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n'
+                    '[temp]\naws_access_key_id = ASIATEMPTEMPTEMPTEMP\naws_secret_access_key = x\n'
+                    'aws_session_token = y\n\n[empty]\nregion = us-east-1\n' % a)
+        os.chmod(path, 0o600)
+        env = dict(self.env, AWS_SHARED_CREDENTIALS_FILE=path)
+        p = self.kw('rotate', '--all-profiles', env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('profile temp skipped: temporary credentials', p.stderr)
+        self.assertIn('profile empty skipped: no static keys', p.stderr)
+        self.creds = path
+        na = self.profile('a')
+        self.assertEqual(self.keys('alice-ci'), {na[0]: 'Active'})
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
