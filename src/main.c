@@ -25,6 +25,7 @@ static const struct command commands[] = {
         {"validate", cmd_validate, "check manifests and their policies offline"},
         {"policy", cmd_policy, "format, diff and lint IAM policy files"},
         {"whoami", cmd_whoami, "show the account, ARN and user id of the resolved AWS credentials"},
+        {"rotate", cmd_rotate, "rotate access keys safely (service accounts, or your own profiles)"},
 };
 
 static const char usage_short[] = "usage: keywarden [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"

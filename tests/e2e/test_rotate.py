@@ -131,7 +131,9 @@ class RotateFailures(LifecycleCase):
     def rotate_failing(self, deliver=('profile',), faults=None):
         if faults:
             self.ep.set_faults(**faults)
-        p = self.kw('rotate', '--confirm-timeout', '5', self.manifest('app', deliver=deliver))
+        # one attempt per call: the injected failure is final at once (no retries to wait for)
+        env = dict(self.env, AWS_MAX_ATTEMPTS='1')
+        p = self.kw('rotate', '--confirm-timeout', '5', self.manifest('app', deliver=deliver), env=env)
         self.ep.clear_faults()
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn('note: service-app:', p.stderr)
