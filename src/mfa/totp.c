@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -204,6 +205,70 @@ int kw_totp_enable_codes(const struct kw_secret *seed_b32, int64_t now, char cod
 	}
 	rc = 0;
 out:
+	kw_secret_free(key);
+	return rc;
+}
+
+int kw_totp_code_parse(const char *input, unsigned digits, char code[KW_TOTP_CODE_MAX], struct kw_error *err)
+{
+	const char *p = input ? input : "", *end;
+	size_t n = 0;
+	int seps = 0;
+
+	code[0] = '\0';
+	if (digits < 1 || digits >= KW_TOTP_CODE_MAX)
+		return kw_error_set(err, KW_ERR_INTERNAL, "totp", "bad code length %u", digits);
+	while (isspace((unsigned char)*p))
+		p++;
+	end = p + strlen(p);
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	for (; p < end; p++) {
+		if (isdigit((unsigned char)*p) && n < digits)
+			code[n++] = *p;
+		else if ((*p == ' ' || *p == '-') && n > 0 && !seps++ && isdigit((unsigned char)p[1]))
+			continue; /* one separator between digits: "123 456", "123-456" */
+		else
+			break;
+	}
+	if (p != end || n != digits) {
+		OPENSSL_cleanse(code, KW_TOTP_CODE_MAX);
+		code[0] = '\0';
+		return kw_error_set(err, KW_ERR_USAGE, "totp",
+		                    "enter the %u-digit code your authenticator app shows", digits);
+	}
+	code[n] = '\0';
+	return 0;
+}
+
+int kw_totp_pair_matches(const struct kw_secret *seed_b32, int64_t now, unsigned window, const char *code1,
+                         const char *code2, struct kw_error *err)
+{
+	const struct kw_totp_params p = KW_TOTP_PARAMS_AWS;
+	char a[KW_TOTP_CODE_MAX], b[KW_TOTP_CODE_MAX];
+	struct kw_secret *key = NULL;
+	uint64_t t, first;
+	int rc = -1, found = 0;
+
+	if (kw_totp_counter(&p, now, &t, err))
+		return -1;
+	if (kw_base32_decode((const char *)seed_b32->data, seed_b32->len, &key, err))
+		return kw_error_prefix(err, "MFA seed");
+	if (strlen(code1) != p.digits || strlen(code2) != p.digits) {
+		rc = 0;
+		goto out;
+	}
+	first = t > window ? t - window : 0;
+	for (uint64_t c = first; c <= t; c++) {
+		if (kw_hotp(key, c, p.hash, p.digits, a, err) ||
+		    kw_hotp(key, c + 1, p.hash, p.digits, b, err))
+			goto out;
+		found |= (CRYPTO_memcmp(a, code1, p.digits) | CRYPTO_memcmp(b, code2, p.digits)) == 0;
+	}
+	rc = found;
+out:
+	OPENSSL_cleanse(a, sizeof(a));
+	OPENSSL_cleanse(b, sizeof(b));
 	kw_secret_free(key);
 	return rc;
 }

@@ -117,4 +117,26 @@ int kw_totp_at(const struct kw_secret *key, const struct kw_totp_params *p, int6
 int kw_totp_enable_codes(const struct kw_secret *seed_b32, int64_t now, char code1[KW_TOTP_CODE_MAX],
                          char code2[KW_TOTP_CODE_MAX], struct kw_error *err);
 
+/*
+ * kw_totp_code_parse - a code as a person typed it: blanks around it and one space or "-" in
+ * the middle ("123 456") are dropped; what is left must be exactly digits decimal digits.
+ * @input:  the line read from the terminal (borrowed).
+ * @digits: expected length (6 for AWS).
+ * @code:   receives the digits.
+ * Returns 0, or -1 with err set (KW_ERR_USAGE: "enter the N-digit code ..."; the input is not quoted).
+ */
+int kw_totp_code_parse(const char *input, unsigned digits, char code[KW_TOTP_CODE_MAX], struct kw_error *err);
+
+/*
+ * kw_totp_pair_matches - whether code1, code2 are the codes of two consecutive steps T, T + 1
+ * of the AWS parameters with T between now - window and now (steps, not seconds): what an
+ * authenticator shows when someone reads one code, waits for the next and types both. Lets
+ * apply tell "not this device's codes (or the clock is off)" before calling EnableMFADevice.
+ * Codes are compared in constant time (CRYPTO_memcmp).
+ * Returns 1 on a match, 0 on none, -1 with err set (bad seed, KW_ERR_INTERNAL).
+ * Source: RFC 6238 §5.2 (validation window), AWS IAM API Reference: EnableMFADevice.
+ */
+int kw_totp_pair_matches(const struct kw_secret *seed_b32, int64_t now, unsigned window, const char *code1,
+                         const char *code2, struct kw_error *err);
+
 #endif

@@ -303,6 +303,51 @@ static void params_are_checked(void **state)
 	kw_secret_free(key);
 }
 
+static void code_parse_accepts_what_people_type(void **state)
+{
+	static const char *const ok[] = {"123456", " 123456\n", "123 456", "123-456", "\t123456 \r\n"};
+	static const char *const bad[] = {"",        "12345",   "1234567",  "12a456",   "123  456",
+	                                  "-123456", "123456-", "1 2 3456", "123 456 7"};
+	char code[KW_TOTP_CODE_MAX];
+	struct kw_error err;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (kw_totp_code_parse(ok[i], 6, code, &err))
+			fail_msg("'%s' refused", ok[i]);
+		assert_string_equal(code, "123456");
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (kw_totp_code_parse(bad[i], 6, code, &err) != -1)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_int_equal(err.kind, KW_ERR_USAGE);
+		assert_string_equal(code, "");
+	}
+}
+
+/* Pairs of consecutive codes within the window match; anything else does not. */
+static void pair_matches_within_window(void **state)
+{
+	char codes[10][KW_TOTP_CODE_MAX], seed_ascii[64], b32[128];
+	struct kw_secret *seed;
+	struct kw_error err;
+
+	load_hotp_codes(codes, seed_ascii, sizeof(seed_ascii));
+	b32_encode((const unsigned char *)seed_ascii, strlen(seed_ascii), b32);
+	seed = kw_secret_from(b32, strlen(b32));
+	/* now = 270 s is step 9; window 3 allows T = 6..9 for the pair (T, T + 1). */
+	assert_int_equal(kw_totp_pair_matches(seed, 270, 3, codes[8], codes[9], &err),
+	                 1); /* previous, current */
+	assert_int_equal(kw_totp_pair_matches(seed, 270, 3, codes[6], codes[7], &err), 1); /* window edge */
+	assert_int_equal(kw_totp_pair_matches(seed, 270, 3, codes[5], codes[6], &err), 0); /* too old */
+	assert_int_equal(kw_totp_pair_matches(seed, 270, 3, codes[7], codes[9], &err),
+	                 0); /* not consecutive */
+	assert_int_equal(kw_totp_pair_matches(seed, 270, 3, codes[9], codes[8], &err), 0); /* swapped */
+	assert_int_equal(kw_totp_pair_matches(seed, 270, 3, "12345", codes[9], &err), 0);
+	/* Step 0 at the start of time: the window does not underflow. */
+	assert_int_equal(kw_totp_pair_matches(seed, 5, 3, codes[0], codes[1], &err), 1);
+	kw_secret_free(seed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +356,8 @@ int main(void)
 	        cmocka_unit_test(base32_decodes_rfc4648),
 	        cmocka_unit_test(enable_codes_are_previous_and_current_step),
 	        cmocka_unit_test(params_are_checked),
+	        cmocka_unit_test(code_parse_accepts_what_people_type),
+	        cmocka_unit_test(pair_matches_within_window),
 	};
 	return cmocka_run_group_tests_name("totp", tests, NULL, NULL);
 }
