@@ -26,6 +26,8 @@ static const struct command commands[] = {
         {"policy", cmd_policy, "format, diff and lint IAM policy files"},
         {"whoami", cmd_whoami, "show the account, ARN and user id of the resolved AWS credentials"},
         {"rotate", cmd_rotate, "rotate access keys safely (service accounts, or your own profiles)"},
+        {"audit", cmd_audit, "list access keys with age and last use; findings; prune unused keys"},
+        {"destroy", cmd_destroy, "remove service accounts in the order IAM requires"},
 };
 
 static const char usage_short[] = "usage: keywarden [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"

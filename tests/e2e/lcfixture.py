@@ -102,7 +102,10 @@ class LifecycleCase(unittest.TestCase):
         botocore directly (the library behind /usr/bin/aws): a new AwsCli per key costs seconds."""
         c = _botocore().create_client('sts', region_name='us-east-1', endpoint_url=self.ep.url,
                                       aws_access_key_id=key_id, aws_secret_access_key=secret)
-        return c.get_caller_identity()['Arn']
+        try:
+            return c.get_caller_identity()['Arn']
+        finally:
+            c.close()
 
     def write_profile(self, name, key_id, secret):
         with open(self.creds, 'a') as f:
