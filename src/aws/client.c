@@ -418,15 +418,27 @@ out:
 	return rc;
 }
 
-static int finish_new(struct kw_aws_client *c, struct cred_ref *cr, struct kw_aws_client **out)
+/* Static credentials for create(); NULL there means "walk the chain". */
+struct static_creds {
+	const char *access_key_id;
+	const struct kw_secret *secret;
+	const struct kw_secret *session_token;
+};
+
+static int copy_static(const struct static_creds *sc, struct kw_aws_credentials *out, struct kw_error *err)
 {
-	cr->refs = 1;
-	c->cred = cr;
-	*out = c;
+	out->source = "static";
+	out->access_key_id = strdup(sc->access_key_id);
+	out->secret = kw_secret_from(sc->secret->data, sc->secret->len);
+	if (sc->session_token)
+		out->session_token = kw_secret_from(sc->session_token->data, sc->session_token->len);
+	if (!out->access_key_id || !out->secret || (sc->session_token && !out->session_token))
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	return 0;
 }
 
-int kw_aws_client_new(const struct kw_aws_options *opt, struct kw_aws_client **out, struct kw_error *err)
+static int create(const struct kw_aws_options *opt, const struct static_creds *sc, struct kw_aws_client **out,
+                  struct kw_error *err)
 {
 	struct kw_aws_profile p;
 	struct kw_aws_client *c = NULL;
@@ -442,13 +454,19 @@ int kw_aws_client_new(const struct kw_aws_options *opt, struct kw_aws_client **o
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	if (kw_aws_credentials_resolve(&p, time(NULL), &cr->creds, err) || setup(c, opt, &p, err))
+	if (sc ? copy_static(sc, &cr->creds, err)
+	       : kw_aws_credentials_resolve(&p, time(NULL), &cr->creds, err))
+		goto out;
+	if (setup(c, opt, &p, err))
 		goto out;
 	kw_log(KW_LOG_INFO, "aws: credentials for profile '%s' from %s (key %s)", p.name, cr->creds.source,
 	       cr->creds.access_key_id);
-	rc = finish_new(c, cr, out);
+	cr->refs = 1;
+	c->cred = cr;
+	*out = c;
 	c = NULL;
 	cr = NULL;
+	rc = 0;
 out:
 	if (cr) {
 		kw_aws_credentials_release(&cr->creds);
@@ -457,51 +475,24 @@ out:
 	kw_aws_client_free(c);
 	kw_aws_profile_release(&p);
 	return rc;
+}
+
+int kw_aws_client_new(const struct kw_aws_options *opt, struct kw_aws_client **out, struct kw_error *err)
+{
+	return create(opt, NULL, out, err);
 }
 
 int kw_aws_client_new_static(const struct kw_aws_options *opt, const char *access_key_id,
                              const struct kw_secret *secret, const struct kw_secret *session_token,
                              struct kw_aws_client **out, struct kw_error *err)
 {
-	struct kw_aws_profile p;
-	struct kw_aws_client *c = NULL;
-	struct cred_ref *cr = NULL;
-	int rc = -1;
+	const struct static_creds sc = {access_key_id, secret, session_token};
 
 	*out = NULL;
 	if (!access_key_id || !*access_key_id || !secret || !secret->len)
 		return kw_error_set(err, KW_ERR_INVALID, NULL,
 		                    "static credentials need an access key id and a secret");
-	if (kw_aws_profile_load(opt ? opt->profile : NULL, &p, err))
-		return -1;
-	c = calloc(1, sizeof(*c));
-	cr = calloc(1, sizeof(*cr));
-	if (!c || !cr) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	cr->creds.source = "static";
-	cr->creds.access_key_id = strdup(access_key_id);
-	cr->creds.secret = kw_secret_from(secret->data, secret->len);
-	if (session_token)
-		cr->creds.session_token = kw_secret_from(session_token->data, session_token->len);
-	if (!cr->creds.access_key_id || !cr->creds.secret || (session_token && !cr->creds.session_token)) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	if (setup(c, opt, &p, err))
-		goto out;
-	rc = finish_new(c, cr, out);
-	c = NULL;
-	cr = NULL;
-out:
-	if (cr) {
-		kw_aws_credentials_release(&cr->creds);
-		free(cr);
-	}
-	kw_aws_client_free(c);
-	kw_aws_profile_release(&p);
-	return rc;
+	return create(opt, &sc, out, err);
 }
 
 void kw_aws_client_free(struct kw_aws_client *c)

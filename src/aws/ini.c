@@ -17,9 +17,10 @@
 #include "util/error.h"
 #include "util/secret.h"
 
+/* Blank as Python's str.strip() (configparser) sees it, so a stray CR is blank too. */
 static int is_blank(char c)
 {
-	return c == ' ' || c == '\t';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
 static char *dup_lower(const char *p, size_t n)
