@@ -1142,13 +1142,65 @@ static void sort_doc_diags(struct ld *L, size_t from)
 	}
 }
 
+/*
+ * libyaml's scanner does work proportional to the flow nesting depth for every token, so
+ * deeply nested [ and { make it quadratic (32,000 levels: seconds; 500,000: hours). Manifests
+ * need a handful of levels: refuse more than MAX_FLOW_DEPTH before libyaml sees the text.
+ * Quotes and comments are skipped; a '[' inside a plain scalar counts too (harmless here).
+ */
+#define MAX_FLOW_DEPTH 64
+
+static bool too_deep(const char *t, size_t len, unsigned *line, unsigned *col)
+{
+	unsigned depth = 0, l = 1, c = 1;
+	char quote = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = t[i];
+		if (quote) {
+			if (ch == '\\' && quote == '"' && i + 1 < len) {
+				i++;
+				c++;
+			} else if (ch == quote) {
+				quote = 0;
+			}
+		} else if (ch == '"' || ch == '\'') {
+			quote = ch;
+		} else if (ch == '#' && (i == 0 || strchr(" \t\n", t[i - 1]))) {
+			while (i + 1 < len && t[i + 1] != '\n')
+				i++;
+		} else if (ch == '[' || ch == '{') {
+			if (++depth > MAX_FLOW_DEPTH) {
+				*line = l;
+				*col = c;
+				return true;
+			}
+		} else if ((ch == ']' || ch == '}') && depth) {
+			depth--;
+		}
+		if (ch == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)ch & 0xC0) != 0x80) {
+			c++;
+		}
+	}
+	return false;
+}
+
 static void load_text(struct ld *L, const char *text, size_t len)
 {
 	yaml_parser_t parser;
 	unsigned index = 0;
 	struct bomb *bombs = NULL;
 	size_t nbombs = 0;
+	unsigned dl, dc;
 
+	if (too_deep(text, len, &dl, &dc)) {
+		diag_at(L, KW_SEV_ERROR, NULL, L->file, dl, dc,
+		        "YAML nested deeper than %d levels of [ ] and { }", MAX_FLOW_DEPTH);
+		return;
+	}
 	if (scan_bombs(text, len, &bombs, &nbombs)) {
 		free(bombs);
 		L->nomem = true;

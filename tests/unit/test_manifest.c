@@ -248,6 +248,11 @@ static const struct error_case error_cases[] = {
          "8:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence"},
         {"tab indentation", BASE "\ttags: {}\n", NULL,
          "6:1: invalid YAML: found character that cannot start any token while scanning for the next token"},
+        {"flow nesting too deep",
+         "spec: "
+         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+         "[]]\n",
+         NULL, "1:71: YAML nested deeper than 64 levels of [ ] and { }"},
         {"document is a list", "- a\n- b\n", NULL,
          "1:1: a manifest document must be a mapping, found a list"},
         {"alias bomb",
