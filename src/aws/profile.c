@@ -38,11 +38,13 @@ char *kw_aws_expand_home(const char *path)
 	return strdup(path);
 }
 
-static char *file_path(const char *env, const char *def)
+char *kw_aws_shared_file_path(enum kw_ini_kind kind)
 {
-	const char *v = getenv(env);
+	const char *v = getenv(kind == KW_INI_CONFIG ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE");
 
-	return kw_aws_expand_home(v && *v ? v : def);
+	if (v && *v)
+		return kw_aws_expand_home(v);
+	return kw_aws_expand_home(kind == KW_INI_CONFIG ? "~/.aws/config" : "~/.aws/credentials");
 }
 
 /* Load path into *ini; a missing file leaves *ini NULL. */
@@ -68,8 +70,8 @@ int kw_aws_profile_load(const char *cli_profile, struct kw_aws_profile *out, str
 	out->from_cli = cli_profile && *cli_profile;
 	out->from_env = !out->from_cli && env && *env;
 	out->name = strdup(out->from_cli ? cli_profile : out->from_env ? env : "default");
-	out->config_path = file_path("AWS_CONFIG_FILE", "~/.aws/config");
-	out->credentials_path = file_path("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials");
+	out->config_path = kw_aws_shared_file_path(KW_INI_CONFIG);
+	out->credentials_path = kw_aws_shared_file_path(KW_INI_CREDENTIALS);
 	if (!out->name || !out->config_path || !out->credentials_path) {
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;

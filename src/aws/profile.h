@@ -13,9 +13,9 @@
 
 #include <stdbool.h>
 
+#include "aws/ini.h"
+
 struct kw_error;
-struct kw_ini;
-struct kw_ini_section;
 
 struct kw_aws_profile {
 	char *name;        /* effective profile name (owned) */
@@ -56,6 +56,15 @@ int kw_aws_profile_setting(const struct kw_aws_profile *p, const char *key, cons
  */
 int kw_aws_profile_service_setting(const struct kw_aws_profile *p, const char *service, const char *key,
                                    char **out, struct kw_error *err);
+
+/*
+ * kw_aws_shared_file_path - where the shared file of kind is: $AWS_CONFIG_FILE /
+ * $AWS_SHARED_CREDENTIALS_FILE when set and not empty (a leading "~/" expanded), else
+ * ~/.aws/config / ~/.aws/credentials ($HOME, else the password database's home).
+ * Returns a new malloc'd path, or NULL when out of memory.
+ * Source: AWS SDKs and Tools Reference Guide, "Location of the shared files".
+ */
+char *kw_aws_shared_file_path(enum kw_ini_kind kind);
 
 /*
  * kw_aws_expand_home - new malloc'd copy of path with a leading "~/" replaced by $HOME (or the

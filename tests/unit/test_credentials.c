@@ -251,6 +251,30 @@ static void creds_credential_process_json_and_expiration(void **state)
 	}
 }
 
+static void profile_shared_file_paths(void **state)
+{
+	char want[512], *p;
+
+	p = kw_aws_shared_file_path(KW_INI_CONFIG);
+	assert_string_equal(p, kw_scratch_path(&scratch, "config"));
+	free(p);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "~/elsewhere/creds", 1);
+	p = kw_aws_shared_file_path(KW_INI_CREDENTIALS);
+	snprintf(want, sizeof(want), "%s/elsewhere/creds", scratch.dir);
+	assert_string_equal(p, want);
+	free(p);
+	unsetenv("AWS_CONFIG_FILE");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "", 1);
+	p = kw_aws_shared_file_path(KW_INI_CONFIG);
+	snprintf(want, sizeof(want), "%s/.aws/config", scratch.dir);
+	assert_string_equal(p, want);
+	free(p);
+	p = kw_aws_shared_file_path(KW_INI_CREDENTIALS);
+	snprintf(want, sizeof(want), "%s/.aws/credentials", scratch.dir);
+	assert_string_equal(p, want);
+	free(p);
+}
+
 static void creds_split_command_like_a_shell(void **state)
 {
 	char **v = kw_aws_split_command("  /bin/tool --a 'b c' \"d \\\"e\\\"\" f\\ g ''  ");
@@ -414,6 +438,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(creds_credential_process_json_and_expiration, setup,
 	                                        teardown),
 	        cmocka_unit_test(creds_split_command_like_a_shell),
+	        cmocka_unit_test_setup_teardown(profile_shared_file_paths, setup, teardown),
 	        cmocka_unit_test_setup_teardown(endpoint_precedence_and_partitions, setup, teardown),
 	        cmocka_unit_test(endpoint_plain_http_only_for_loopback),
 	        cmocka_unit_test_setup_teardown(client_region_attempts_and_static_credentials, setup,
