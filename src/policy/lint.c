@@ -36,7 +36,7 @@ static const struct code_info {
         {"KWP041", KW_SEV_ERROR, "unknown condition operator"},
         {"KWP042", KW_SEV_ERROR, "Principal or NotPrincipal in an identity-based policy"},
         {"KWP043", KW_SEV_ERROR, "duplicate Sid"},
-        {"KWP050", KW_SEV_WARNING, "template placeholder ${NAME} not filled"},
+        {"KWP050", KW_SEV_WARNING, "placeholder not filled: ${NAME} template, or <name> from published text"},
 };
 
 const char *kw_policy_lint_code_info(const char *code, enum kw_severity *severity)
@@ -602,6 +602,29 @@ static void lint_statement(struct lint *L, const json_t *st)
 		lint_allow_actions(L, actions, resources);
 }
 
+/*
+ * Angle-bracket placeholders as published in documentation ("arn:aws:ssm:*:<account_id>:..."):
+ * '<', 1-64 letters, digits, '_' or '-', '>'. Returns the offset of the next one from *pos, or
+ * -1; *n is its length.
+ */
+static long angle_placeholder_next(const char *s, size_t *pos, size_t *n)
+{
+	for (size_t i = *pos; s[i]; i++) {
+		size_t k = i + 1;
+		if (s[i] != '<')
+			continue;
+		while (k - i <= 64 && ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+		                       (s[k] >= '0' && s[k] <= '9') || s[k] == '_' || s[k] == '-'))
+			k++;
+		if (k > i + 1 && s[k] == '>') {
+			*n = k + 1 - i;
+			*pos = k + 1;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
 static void lint_placeholders(struct lint *L, const json_t *v)
 {
 	size_t mark = L->ptr.len;
@@ -609,12 +632,23 @@ static void lint_placeholders(struct lint *L, const json_t *v)
 	if (json_is_string(v)) {
 		size_t pos = 0, start, n;
 		const char *name;
+		long at;
 		while ((name = kw_placeholder_next(json_string_value(v), &pos, &start, &n))) {
 			L->col_offset =
 			        1 + (unsigned)start; /* past the opening quote; exact without escapes */
 			finding(L, "KWP050", false,
 			        "template placeholder '${%.*s}' is not filled (give it a value in vars:)",
 			        (int)n, name);
+			L->col_offset = 0;
+		}
+		pos = 0;
+		while ((at = angle_placeholder_next(json_string_value(v), &pos, &n)) >= 0) {
+			L->col_offset = 1 + (unsigned)at;
+			finding(L, "KWP050", false,
+			        "placeholder '%.*s' left from the published policy (write the value, or "
+			        "${%.*s} with "
+			        "vars:)",
+			        (int)n, json_string_value(v) + at, (int)n - 2, json_string_value(v) + at + 1);
 			L->col_offset = 0;
 		}
 	} else if (json_is_array(v)) {

@@ -203,7 +203,7 @@ struct kw_policy_findings {
  *   KWP041 error   unknown condition operator
  *   KWP042 error   Principal/NotPrincipal in an identity-based policy
  *   KWP043 error   duplicate Sid
- *   KWP050 warning template placeholder ${NAME} not filled
+ *   KWP050 warning placeholder not filled: ${NAME} template, or <name> left from published text
  * @p: parsed policy (borrowed). @out: findings appended (caller releases with
  * kw_policy_findings_release).
  * Returns 0, or -1 when out of memory (err set).

@@ -131,7 +131,9 @@ class PolicyCli(unittest.TestCase):
         r = run("-o", "json", "policy", "lint", eks, os.path.join(TESTDATA, "eksctl-AmazonEC2FullAccess.json"))
         self.assertEqual(r.returncode, 3)
         findings = json.loads(r.stdout)
-        self.assertEqual({f["code"] for f in findings}, {"KWP011", "KWP020"})
+        self.assertEqual({f["code"] for f in findings}, {"KWP011", "KWP020", "KWP050"})
+        self.assertIn({"code": "KWP050", "line": 15, "column": 32},
+                      [{k: f[k] for k in ("code", "line", "column")} for f in findings])
         self.assertTrue(all(f["line"] > 0 and f["column"] > 0 for f in findings))
         bad = self.write("bad.json", "{")
         r = run("policy", "lint", bad)

@@ -429,6 +429,11 @@ static const struct lint_case lint_cases[] = {
         {"principal",
          STMT("\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"a:B\", \"Resource\": \"*\""),
          "KWP042 4:24 Principal is not allowed in a policy attached to a group or user;"},
+        {"angle-bracket placeholder",
+         STMT("\"Effect\": \"Deny\", \"Action\": \"a:B\", \"Resource\": \"arn:aws:ssm:*:<account_id>:x/<y\""),
+         "KWP050 4:68 placeholder '<account_id>' left from the published policy (write the value, or "
+         "${account_id} "
+         "with vars:);"},
         {"placeholders",
          STMT("\"Effect\": \"Deny\", \"Action\": \"a:B\", \"Resource\": "
               "\"arn:aws:s3:::${BUCKET}/${*}${aws:userid}\""),
