@@ -23,6 +23,8 @@ struct command {
 static const struct command commands[] = {
         {"help", cmd_help, "show help for keywarden or a command"},
         {"validate", cmd_validate, "check manifests and their policies offline"},
+        {"plan", cmd_plan, "show what apply would change in IAM"},
+        {"apply", cmd_apply, "provision service accounts: gates before keys, keys delivered"},
         {"policy", cmd_policy, "format, diff and lint IAM policy files"},
         {"whoami", cmd_whoami, "show the account, ARN and user id of the resolved AWS credentials"},
         {"rotate", cmd_rotate, "rotate access keys safely (service accounts, or your own profiles)"},

@@ -59,10 +59,10 @@ long kw_backoff_delay_ms(int attempt, long remaining_ms)
 {
 	long d = 250;
 
-	for (int i = 1; i < attempt && d < 4000; i++)
+	for (int i = 1; i < attempt && d < 2000; i++)
 		d *= 2;
-	if (d > 4000)
-		d = 4000;
+	if (d > 2000)
+		d = 2000;
 	if (d > remaining_ms)
 		d = remaining_ms;
 	return d < 0 ? 0 : d;
@@ -73,8 +73,7 @@ static double timeout_of(const struct run *r)
 	return r->o->confirm_timeout > 0 ? r->o->confirm_timeout : 30.0;
 }
 
-/* Errors worth another try: throttling, 5xx, connection trouble. */
-static bool transient(const struct kw_error *err)
+bool kw_engine_transient(const struct kw_error *err)
 {
 	static const char *const codes[] = {
 	        "Throttling",       "ThrottlingException",      "RequestLimitExceeded",
@@ -91,6 +90,11 @@ static bool transient(const struct kw_error *err)
 		if (!strcmp(err->aws_code, codes[i]))
 			return true;
 	return false;
+}
+
+static bool transient(const struct kw_error *err)
+{
+	return kw_engine_transient(err);
 }
 
 static bool is_code(const struct kw_error *err, const char *code)

@@ -96,8 +96,14 @@ int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struc
                 struct kw_exec_result *res, struct kw_error *err);
 
 /*
+ * kw_engine_transient - whether err is worth another try after the client's own retries:
+ * throttling codes, HTTP 5xx, connection trouble (KW_ERR_NETWORK).
+ */
+bool kw_engine_transient(const struct kw_error *err);
+
+/*
  * kw_backoff_delay_ms - the delay before read-back number attempt (1-based): 250 ms doubling,
- * capped at 4 s, and never past the deadline (remaining_ms).
+ * capped at 2 s, and never past the deadline (remaining_ms).
  */
 long kw_backoff_delay_ms(int attempt, long remaining_ms);
 

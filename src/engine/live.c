@@ -1,12 +1,16 @@
 #include "engine/live.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "aws/iam.h"
+#include "engine/exec.h"
 #include "util/error.h"
+#include "util/log.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -71,6 +75,28 @@ static const char *mfa_name(const char *serial)
 	return slash ? slash + 1 : serial;
 }
 
+/* Extra tries of a read that failed transiently after the client's own retries. */
+#define READ_TRIES 4
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Whether to try a failed read again (try is 1-based); sleeps before saying yes. */
+static bool again(int try, const struct kw_error *err)
+{
+	if (try >= READ_TRIES || !kw_engine_transient(err))
+		return false;
+	kw_log(KW_LOG_INFO, "%s failed (%s), reading again", err->where[0] ? err->where : "read",
+	       err->aws_code[0] ? err->aws_code : kw_error_kind_name(err->kind));
+	pause_ms(kw_backoff_delay_ms(try + 1, 4000));
+	return true;
+}
+
 /* Per-account reads that have no bulk form: access keys and the login profile. */
 static int read_account(struct kw_aws_client *c, struct kw_live_account *a, struct kw_error *err)
 {
@@ -80,8 +106,9 @@ static int read_account(struct kw_aws_client *c, struct kw_live_account *a, stru
 
 	if (!a->user.exists)
 		return 0;
-	if (kw_iam_list_access_keys(c, a->user.name, &keys, err))
-		goto out;
+	for (int try = 1; kw_iam_list_access_keys(c, a->user.name, &keys, err); try++)
+		if (!again(try, err))
+			goto out;
 	a->user.keys_read = true;
 	for (size_t i = 0; i < keys.n; i++)
 		if (kw_live_add_key(&a->user, keys.items[i].access_key_id,
@@ -89,10 +116,16 @@ static int read_account(struct kw_aws_client *c, struct kw_live_account *a, stru
 			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 			goto out;
 		}
-	if (kw_iam_get_login_profile(c, a->user.name, &lp, err) == 0)
-		a->user.login_profile = true;
-	else if (err->kind != KW_ERR_NOT_FOUND)
-		goto out;
+	for (int try = 1;; try++) {
+		if (kw_iam_get_login_profile(c, a->user.name, &lp, err) == 0) {
+			a->user.login_profile = true;
+			break;
+		}
+		if (err->kind == KW_ERR_NOT_FOUND)
+			break;
+		if (!again(try, err))
+			goto out;
+	}
 	rc = 0;
 out:
 	kw_iam_access_key_list_release(&keys);
@@ -173,10 +206,14 @@ int kw_live_read(struct kw_aws_client *c, const struct kw_desired *desired, size
 	struct kw_iam_mfa_device_list mfa = {0};
 	int rc = -1;
 
-	if (kw_iam_get_account_authorization_details(c, KW_IAM_AAD_USER | KW_IAM_AAD_GROUP, 0, &det, err))
-		goto out;
-	if (kw_iam_list_virtual_mfa_devices(c, KW_IAM_ASSIGNMENT_ANY, 0, &mfa, err))
-		goto out;
+	for (int try = 1;
+	     kw_iam_get_account_authorization_details(c, KW_IAM_AAD_USER | KW_IAM_AAD_GROUP, 0, &det, err);
+	     try++)
+		if (!again(try, err))
+			goto out;
+	for (int try = 1; kw_iam_list_virtual_mfa_devices(c, KW_IAM_ASSIGNMENT_ANY, 0, &mfa, err); try++)
+		if (!again(try, err))
+			goto out;
 	for (size_t i = 0; i < n; i++) {
 		const struct kw_desired *d = &desired[i];
 		struct kw_live_account *a = &out[i];

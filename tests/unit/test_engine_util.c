@@ -15,8 +15,8 @@ static void backoff_doubles_caps_and_respects_the_deadline(void **state)
 	assert_int_equal(kw_backoff_delay_ms(1, 30000), 250);
 	assert_int_equal(kw_backoff_delay_ms(2, 30000), 500);
 	assert_int_equal(kw_backoff_delay_ms(3, 30000), 1000);
-	assert_int_equal(kw_backoff_delay_ms(5, 30000), 4000);
-	assert_int_equal(kw_backoff_delay_ms(50, 30000), 4000);
+	assert_int_equal(kw_backoff_delay_ms(4, 30000), 2000);
+	assert_int_equal(kw_backoff_delay_ms(50, 30000), 2000);
 	assert_int_equal(kw_backoff_delay_ms(5, 700), 700);
 	assert_int_equal(kw_backoff_delay_ms(1, -5), 0);
 }

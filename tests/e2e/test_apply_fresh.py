@@ -1,0 +1,122 @@
+"""apply end to end on an empty account: exactly the desired state, one working key, delivered;
+a second apply changes nothing and makes no write call; plan's exit codes, JSON and call counts;
+approval and MFA input are required where they must be."""
+import json
+import os
+import stat
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from engine_fixture import CREDENTIALS_EXTRA, USER, EngineCase  # noqa: E402
+
+
+class FreshApply(EngineCase):
+    def test_fresh_apply_converges_and_second_apply_writes_nothing(self):
+        before = open(self.creds).read()
+        p = self.plan()
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("+ create user service-e2e", p.stdout)
+        self.assertIn("Plan: 7 to add, 0 to change, 0 to destroy.", p.stdout)
+
+        r = self.apply()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Apply complete: 7 steps done and confirmed; 1 access key issued", r.stdout)
+        self.assertNotIn("\033[", r.stdout + r.stderr)  # NO_COLOR
+        active = self.assert_converged(keys=1)
+
+        # delivered: the profile holds the one key, and it works
+        prof = self.profile()
+        self.assertEqual(prof["aws_access_key_id"], active[0]["AccessKeyId"])
+        who = self.aws("--profile", "service-e2e", "--region", "us-east-1", "sts", "get-caller-identity")
+        self.assertEqual(who["Arn"], "arn:aws:iam::123456789012:user/service/" + USER)
+        # every other line of the credentials file kept byte for byte, and 0600
+        after = open(self.creds).read()
+        self.assertTrue(after.startswith(before), after)
+        self.assertIn(CREDENTIALS_EXTRA, after)
+        self.assertEqual(stat.S_IMODE(os.stat(self.creds).st_mode), 0o600)
+        # the seed went to its custodian file, 0600
+        self.assertEqual(stat.S_IMODE(os.stat(self.seed).st_mode), 0o600)
+        seed = open(self.seed).read().strip()
+
+        # the second apply: nothing to do, no write call at all
+        self.ep.reset_counts()
+        r2 = self.apply()
+        self.assertEqual(r2.returncode, 0, r2.stdout + r2.stderr)
+        self.assertIn("No changes.", r2.stdout)
+        self.assertEqual(self.writes(), {})
+        self.assertFalse(os.path.exists(self.seed))  # no enrollment, no seed
+        self.assert_converged(keys=1)
+
+        p2 = self.plan()
+        self.assertEqual(p2.returncode, 0, p2.stdout + p2.stderr)
+
+        # secrets appear in no output at all (no stdout target here)
+        self.assert_secret_nowhere(prof["aws_secret_access_key"])
+        self.assert_secret_nowhere(seed)
+
+    def test_plan_reads_few_calls_and_prints_stats_and_json(self):
+        self.assertEqual(self.apply().returncode, 0)
+        self.ep.reset_counts()
+        p = self.kw("plan", "--stats", "-o", "json", self.manifest)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        doc = json.loads(p.stdout)
+        self.assertFalse(doc["changes"])
+        self.assertEqual(doc["summary"], {"add": 0, "change": 0, "destroy": 0})
+        counts = self.ep.counts()
+        # constant: the bulk reads; per account: ListAccessKeys and GetLoginProfile
+        self.assertEqual(counts.get("GetAccountAuthorizationDetails"), 1, counts)
+        self.assertEqual(counts.get("ListVirtualMFADevices"), 1, counts)
+        self.assertEqual(counts.get("ListAccessKeys"), 1, counts)
+        self.assertEqual(counts.get("GetLoginProfile"), 1, counts)
+        self.assertEqual(sum(counts.values()), 4, counts)
+        self.assertIn("stats:", p.stderr)
+        self.assertIn("iam:GetAccountAuthorizationDetails", p.stderr)
+
+    def test_plan_json_lists_steps_in_order(self):
+        p = self.kw("plan", "-o", "json", self.manifest)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        doc = json.loads(p.stdout)
+        self.assertEqual([s["resource"] for s in doc["steps"]],
+                         ["user", "group", "membership", "group-policy", "group-policy-attachment",
+                          "mfa-device", "access-key"])
+        self.assertEqual(doc["summary"], {"add": 7, "change": 0, "destroy": 0})
+
+    def test_apply_without_terminal_or_auto_approve_refuses(self):
+        r = self.kw("apply", "--mfa-seed-out", self.seed, self.manifest)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--auto-approve", r.stderr)
+        self.assertEqual(self.writes(), {})
+
+    def test_mfa_without_terminal_or_seed_option_fails_clearly(self):
+        r = self.kw("apply", "--auto-approve", self.manifest)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--mfa-seed-out", r.stderr)
+        self.assertEqual(self.writes(), {})
+
+    def test_json_event_stream(self):
+        r = self.kw("apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed, "-o", "json",
+                    self.manifest)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        events = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual(events[0]["event"], "plan")
+        self.assertEqual(events[-1], {"event": "summary", "status": "converged", "done": 7, "failed": 0,
+                                      "not_run": 0, "keys_created": 1})
+        done = [e for e in events if e["event"] == "step" and e["status"] == "done"]
+        self.assertEqual(len(done), 7)
+        self.assertEqual([e for e in events if e["event"] == "delivered"][0]["target"], "profile service-e2e")
+
+    def test_stdout_target_is_the_only_secret_on_stdout(self):
+        out = os.path.join(self.tmp, "key.json")
+        self.write_manifest(deliver=["stdout: true", "file: %s" % out])
+        r = self.apply()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        key = json.load(open(out))
+        self.assertEqual(key["UserName"], USER)
+        self.assertIn(key["SecretAccessKey"], r.stdout)
+        self.assertNotIn(key["SecretAccessKey"], r.stderr)
+        self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
