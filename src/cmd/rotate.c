@@ -201,7 +201,9 @@ static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret,
 		struct kw_key_sink sink;
 
 		sink_of(m, &m->deliver[i], s->ctx->out, &sink, what, sizeof(what));
-		if (kw_keys_deliver(&sink, &key, err))
+		/* a file target holds the old key: replaced, where apply would refuse to overwrite */
+		if (sink.kind == KW_KEY_SINK_FILE ? kw_keys_replace_file(sink.target, &key, err)
+		                                  : kw_keys_deliver(&sink, &key, err))
 			return kw_error_prefix(err, "%s", what);
 		++*written;
 		kw_log(KW_LOG_INFO, "%s: key %s delivered to %s", s->acct->user, id, what);

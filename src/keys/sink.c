@@ -77,7 +77,7 @@ out:
 	return rc;
 }
 
-int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, struct kw_error *err)
+static int write_file(const char *path, const struct kw_access_key *key, unsigned flags, struct kw_error *err)
 {
 	struct kw_secret *json = NULL;
 	int rc = -1;
@@ -86,12 +86,22 @@ int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, stru
 		return kw_error_set(err, KW_ERR_USAGE, "file", "empty path");
 	if (kw_keys_json(key, &json, err))
 		return -1;
-	if (kw_atomic_write(path, json->data, json->len, 0600, KW_ATOMIC_NO_CLOBBER, err))
+	if (kw_atomic_write(path, json->data, json->len, 0600, flags, err))
 		goto out;
 	rc = 0;
 out:
 	kw_secret_free(json);
 	return rc;
+}
+
+int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, struct kw_error *err)
+{
+	return write_file(path, key, KW_ATOMIC_NO_CLOBBER, err);
+}
+
+int kw_keys_replace_file(const char *path, const struct kw_access_key *key, struct kw_error *err)
+{
+	return write_file(path, key, 0, err);
 }
 
 int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_error *err)

@@ -95,6 +95,14 @@ int kw_keys_json(const struct kw_access_key *key, struct kw_secret **out, struct
 int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, struct kw_error *err);
 
 /*
+ * kw_keys_replace_file - like kw_keys_deliver_file, but an existing file is replaced
+ * (atomically, still 0600, still never through a symbolic link): for rotate, whose file
+ * targets already hold the key being replaced.
+ * Returns 0, or -1 with err set (KW_ERR_IO).
+ */
+int kw_keys_replace_file(const char *path, const struct kw_access_key *key, struct kw_error *err);
+
+/*
  * kw_keys_deliver_stream - write the JSON to fp and flush it.
  * Returns 0, or -1 with err set (KW_ERR_IO).
  */

@@ -1,6 +1,7 @@
 """keywarden rotate against the local IAM endpoint: zero, one and two existing keys, a failure
 injected at each step, the grace period on IAM's clock, and self-rotation of local profiles."""
 import calendar
+import json
 import os
 import stat
 import time
@@ -37,6 +38,22 @@ class RotateServiceAccount(LifecycleCase):
         self.assertRegex(tag, r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ grace=7d$')
         self.assertIn('inactive until', p.stdout)
         self.use_key(new, secret)
+
+    def test_file_target_is_replaced(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        path = os.path.join(self.work, 'app-key.json')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            json.dump({'AccessKeyId': old, 'SecretAccessKey': old_secret}, f)
+        self.rotate('--delete-old', self.manifest('app', deliver=({'file': path},)))
+        with open(path) as f:
+            data = json.load(f)
+        self.secrets.add(data['SecretAccessKey'])
+        self.assertEqual(self.keys('service-app'), {data['AccessKeyId']: 'Active'})
+        self.assertEqual(data['UserName'], 'service-app')
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        self.use_key(data['AccessKeyId'], data['SecretAccessKey'])
 
     def test_delete_old(self):
         self.make_user('service-app')
