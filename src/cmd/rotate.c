@@ -17,6 +17,7 @@
 #include "aws/sts.h"
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
+#include "engine/exec.h"
 #include "keys/sink.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/rotation.h"
@@ -90,22 +91,24 @@ static int confirm_key(const struct kw_aws_options *aopt, const char *id, const 
 	struct kw_aws_client *c = NULL;
 	struct kw_sts_identity who = {0};
 	double deadline = now_s() + timeout;
-	long delay = 250;
 	int rc = -1;
 
 	if (kw_aws_client_new_static(aopt, id, secret, NULL, &c, err))
 		goto out;
 	for (int attempt = 1;; attempt++) {
+		long left;
+
 		if (!kw_sts_get_caller_identity(c, &who, err))
 			break;
-		if (err->kind != KW_ERR_AUTH || now_s() + delay / 1000.0 > deadline) {
+		left = (long)((deadline - now_s()) * 1000);
+		if (err->kind != KW_ERR_AUTH || left <= 0) {
 			if (err->kind == KW_ERR_AUTH)
 				kw_error_prefix(err, "new key %s not accepted after %.0f s", id, timeout);
 			goto out;
 		}
 		kw_log(KW_LOG_INFO, "new key %s not usable yet (attempt %d), retrying", id, attempt);
-		sleep_ms(delay);
-		delay = delay * 2 > 4000 ? 4000 : delay * 2;
+		sleep_ms(kw_backoff_delay_ms(attempt,
+		                             left)); /* the engine's schedule: 250 ms doubling to 4 s */
 	}
 	if (user) {
 		const char *slash = who.arn ? strrchr(who.arn, '/') : NULL;

@@ -55,6 +55,18 @@ class RotateServiceAccount(LifecycleCase):
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         self.use_key(data['AccessKeyId'], data['SecretAccessKey'])
 
+    def test_confirm_waits_for_propagation(self):
+        self.make_user('service-app')
+        self.ep.set_consistency(key_propagation_ms=1500)
+        try:
+            p = self.kw('-v', 'rotate', '--confirm-timeout', '20', self.manifest('app'))
+        finally:
+            self.ep.set_consistency(key_propagation_ms=0)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('not usable yet', p.stderr)
+        self.assertGreaterEqual(self.ep.counts().get('GetCallerIdentity', 0), 2)
+        self.assertEqual(list(self.keys('service-app').values()), ['Active'])
+
     def test_delete_old(self):
         self.make_user('service-app')
         old, old_secret = self.make_key('service-app')
