@@ -8,9 +8,12 @@ checked for them in its stdout and stderr.
 import configparser
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SOURCE = os.environ.get('KW_SOURCE_DIR', '.')
@@ -67,6 +70,39 @@ class LifecycleCase(unittest.TestCase):
             self.assertNotIn(s, p.stdout, 'a secret on stdout of keywarden %s' % ' '.join(args))
             self.assertNotIn(s, p.stderr, 'a secret on stderr of keywarden %s' % ' '.join(args))
         return p
+
+    def kw_tty(self, answer, *args):
+        """Run keywarden with stdin and stderr on a terminal (a pty); when its question ends in
+        '] ', type answer. Returns (exit status, stdout, what the terminal showed)."""
+        master, slave = pty.openpty()
+        p = subprocess.Popen([KEYWARDEN, *args], env=self.env, stdin=slave, stderr=slave,
+                             stdout=subprocess.PIPE, text=True)
+        os.close(slave)
+        shown, deadline = b'', time.time() + 60
+        try:
+            while time.time() < deadline:
+                r, _, _ = select.select([master], [], [], 0.5)
+                if r:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    shown += chunk
+                    if shown.rstrip(b' ').endswith(b']') and answer is not None:
+                        os.write(master, answer.encode() + b'\n')
+                        answer = None
+                elif p.poll() is not None:
+                    break
+            out = p.communicate(timeout=60)[0]
+        finally:
+            os.close(master)
+        text = shown.decode(errors='replace')
+        for s in self.secrets:
+            self.assertNotIn(s, out)
+            self.assertNotIn(s, text)
+        return p.returncode, out, text
 
     def kw_json(self, *args, code=None):
         p = self.kw('-o', 'json', *args)

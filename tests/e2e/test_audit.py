@@ -131,6 +131,19 @@ class Prune(LifecycleCase):
         self.assertEqual(self.keys('service-b'), {young: 'Active'})
         self.assertEqual(self.keys('person'), {human: 'Active'})
 
+    def test_prune_asks_on_a_terminal(self):
+        self.make_user('service-a')
+        recent, _ = self.make_key('service-a', age_days=400, used_days_ago=2)
+        stale, _ = self.make_key('service-a', age_days=300, used_days_ago=100)
+        rc, _, shown = self.kw_tty('n', 'audit', '--prune-unused', 'service-a')
+        self.assertIn('Delete these keys? [y/N]', shown)
+        self.assertIn(stale, shown)
+        self.assertNotIn(recent, shown.split('Unused keys:')[1])
+        self.assertEqual(len(self.keys('service-a')), 2)
+        rc, out, _ = self.kw_tty('y', 'audit', '--prune-unused', 'service-a')
+        self.assertEqual(rc, 3, out)   # the findings stand: they were found
+        self.assertEqual(self.keys('service-a'), {recent: 'Active'})
+
 class GraceAfterRotate(LifecycleCase):
     def test_grace_expired_found_and_pruned(self):
         self.make_user('service-app')

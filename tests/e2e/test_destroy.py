@@ -65,6 +65,18 @@ class Destroy(LifecycleCase):
         self.assertIn('nothing', p.stdout + p.stderr)
         self.assertEqual(writes(self.ep.counts()), {})
 
+    def test_asks_on_a_terminal(self):
+        self.make_user('service-app')
+        self.make_key('service-app')
+        rc, _, shown = self.kw_tty('n', 'destroy', 'service-app')
+        self.assertEqual(rc, 1)
+        self.assertIn('Destroy these accounts? [y/N]', shown)
+        self.assertIn('delete user service-app', shown)
+        self.iam('get-user', '--user-name', 'service-app')
+        rc, out, _ = self.kw_tty('y', 'destroy', 'service-app')
+        self.assertEqual(rc, 0, out)
+        self.assert_gone('get-user', '--user-name', 'service-app')
+
     def test_group_with_other_members_stays(self):
         self.make_user('service-app')
         self.iam('create-user', '--user-name', 'someone')
