@@ -1382,10 +1382,34 @@ static int finish(struct kw_manifest_set *set, struct kw_error *err)
 	}
 }
 
+struct seen {
+	struct stat *v;
+	size_t n;
+};
+
+/* Load a file once, even when named twice (a folder and a file in it): same device and inode. */
+static int load_once(struct kw_manifest_set *set, const char *file, struct seen *seen, struct kw_error *err)
+{
+	struct stat st, *p;
+
+	if (stat(file, &st) == 0) {
+		for (size_t i = 0; i < seen->n; i++)
+			if (seen->v[i].st_dev == st.st_dev && seen->v[i].st_ino == st.st_ino)
+				return 0;
+		p = realloc(seen->v, (seen->n + 1) * sizeof(*p));
+		if (!p)
+			return kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
+		seen->v = p;
+		seen->v[seen->n++] = st;
+	}
+	return load_file(set, file, err);
+}
+
 int kw_manifest_load_paths(const char *const *paths, size_t n, struct kw_manifest_set **out,
                            struct kw_error *err)
 {
 	struct kw_manifest_set *set = calloc(1, sizeof(*set));
+	struct seen seen = {0};
 	int rc = -1;
 
 	*out = NULL;
@@ -1400,16 +1424,20 @@ int kw_manifest_load_paths(const char *const *paths, size_t n, struct kw_manifes
 		if (S_ISDIR(st.st_mode)) {
 			struct names names = {0};
 			int r = collect(paths[i], &names, 0, err);
-			if (!r)
+			if (!r && names.n)
 				qsort(names.v, names.n, sizeof(char *), cmp_str);
+			if (!r && names.n == 0 &&
+			    kw_diags_add(&set->diags, KW_SEV_ERROR, NULL, paths[i], 0, 0,
+			                 "no manifests (*.yaml, *.yml) in this folder"))
+				r = kw_error_set(err, KW_ERR_NOMEM, paths[i], "out of memory");
 			for (size_t j = 0; !r && j < names.n; j++)
-				r = load_file(set, names.v[j], err);
+				r = load_once(set, names.v[j], &seen, err);
 			for (size_t j = 0; j < names.n; j++)
 				free(names.v[j]);
 			free(names.v);
 			if (r)
 				goto out;
-		} else if (load_file(set, paths[i], err)) {
+		} else if (load_once(set, paths[i], &seen, err)) {
 			goto out;
 		}
 	}
@@ -1419,6 +1447,7 @@ int kw_manifest_load_paths(const char *const *paths, size_t n, struct kw_manifes
 		set = NULL;
 	}
 out:
+	free(seen.v);
 	kw_manifest_set_free(set);
 	return rc;
 }

@@ -481,6 +481,26 @@ static void a_folder_is_read_recursively_in_sorted_order(void **state)
 	assert_string_equal(set->items[1]->name, "b");
 	assert_string_equal(set->items[2]->name, "c");
 	kw_manifest_set_free(set);
+	/* a file named again (here inside the folder) is read once */
+	{
+		const char *twice[2] = {dir, NULL};
+		char again[400];
+		snprintf(again, sizeof(again), "%s/tree/a.yml", scratch.dir);
+		twice[1] = again;
+		set = NULL;
+		assert_int_equal(kw_manifest_load_paths(twice, 2, &set, &err), 0);
+		assert_int_equal(set->n, 3);
+		kw_manifest_set_free(set);
+	}
+	/* a folder without manifests is an error (a mistyped path must not pass CI) */
+	paths[0] = sub;
+	assert_int_equal(
+	        rename(scratch_path(NULL, "tree/b-sub/b.yaml"), scratch_path(NULL, "tree/b-sub/b.txt")), 0);
+	set = NULL;
+	assert_int_equal(kw_manifest_load_paths(paths, 1, &set, &err), -1);
+	assert_int_equal(err.kind, KW_ERR_INVALID);
+	assert_string_equal(err.msg, "no manifests (*.yaml, *.yml) in this folder");
+	kw_manifest_set_free(set);
 	/* a missing path is an I/O error, no set */
 	paths[0] = "/nonexistent/manifests";
 	set = NULL;
