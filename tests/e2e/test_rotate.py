@@ -4,10 +4,11 @@ import calendar
 import json
 import os
 import stat
+import subprocess
 import time
 import unittest
 
-from lcfixture import DAY, LifecycleCase
+from lcfixture import DAY, KEYWARDEN, LifecycleCase
 
 
 class RotateServiceAccount(LifecycleCase):
@@ -66,6 +67,25 @@ class RotateServiceAccount(LifecycleCase):
         self.assertIn('not usable yet', p.stderr)
         self.assertGreaterEqual(self.ep.counts().get('GetCallerIdentity', 0), 2)
         self.assertEqual(list(self.keys('service-app').values()), ['Active'])
+
+    def test_user_name_needs_stdout_and_gets_the_key_there(self):
+        self.make_user('service-app')
+        old, _ = self.make_key('service-app')
+        p = self.rotate('service-app', code=1)
+        self.assertIn('--stdout', p.stderr)
+        self.assertEqual(self.keys('service-app'), {old: 'Active'})
+        p = subprocess.run([KEYWARDEN, 'rotate', '--stdout', '--delete-old', 'service-app'], env=self.env,
+                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        key = json.loads(p.stdout)          # stdout holds the key's JSON alone
+        self.secrets.add(key['SecretAccessKey'])
+        self.assertNotIn(key['SecretAccessKey'], p.stderr)
+        self.assertIn(key['AccessKeyId'], p.stderr)  # the summary went to stderr
+        self.assertEqual(self.keys('service-app'), {key['AccessKeyId']: 'Active'})
+
+    def test_bad_name_is_an_error(self):
+        p = self.rotate('no/such/manifest.yaml', code=1)
+        self.assertIn('no such file', p.stderr)
 
     def test_delete_old(self):
         self.make_user('service-app')
