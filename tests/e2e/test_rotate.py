@@ -193,6 +193,17 @@ class RotateFailures(LifecycleCase):
         self.assertEqual(self.profile('service-app'), (self.old, self.old_secret))
         self.use_key(self.old, self.old_secret)
 
+    def test_making_room_fails(self):
+        idle, _ = self.make_key('service-app')
+        self.iam('update-access-key', '--user-name', 'service-app', '--access-key-id', idle, '--status', 'Inactive')
+        self.ep.set_faults(error500=1.0, actions=['DeleteAccessKey'])
+        p = self.kw('rotate', '--delete-inactive', self.manifest('app'), env=dict(self.env, AWS_MAX_ATTEMPTS='1'))
+        self.ep.clear_faults()
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('nothing created', p.stderr)
+        self.assertEqual(self.keys('service-app'), {self.old: 'Active', idle: 'Inactive'})
+        self.assertEqual(self.profile('service-app'), (self.old, self.old_secret))
+
     def test_create_fails(self):
         self.rotate_failing(faults={'error500': 1.0, 'actions': ['CreateAccessKey']})
         self.assert_untouched()
