@@ -18,6 +18,7 @@
 #include "aws/profile.h"
 #include "aws/retry.h"
 #include "aws/sigv4.h"
+#include "aws/wipe.h"
 #include "aws/xml.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -446,6 +447,9 @@ static int create(const struct kw_aws_options *opt, const struct static_creds *s
 	int rc = -1;
 
 	*out = NULL;
+	/* process-wide allocator switches happen now, before callers start threads */
+	kw_xml_init();
+	kw_wipe_install_jansson();
 	if (kw_aws_profile_load(opt ? opt->profile : NULL, &p, err))
 		return -1;
 	c = calloc(1, sizeof(*c));

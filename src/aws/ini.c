@@ -5,6 +5,7 @@
 #include "aws/ini.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,11 +44,19 @@ void kw_ini_where(const struct kw_ini *ini, unsigned line, char *buf, size_t siz
 		buf[0] = '\0'; /* truncation keeps a NUL-terminated prefix, which is fine for a location */
 }
 
-static int syntax_error(struct kw_ini *ini, unsigned line, struct kw_error *err, const char *msg)
+static int syntax_error(struct kw_ini *ini, unsigned line, struct kw_error *err, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* KW_ERR_INVALID at "path:line"; the message never quotes a value or an unparsed line. */
+static int syntax_error(struct kw_ini *ini, unsigned line, struct kw_error *err, const char *fmt, ...)
 {
-	char where[KW_ERR_WHERE_MAX];
+	char where[KW_ERR_WHERE_MAX], msg[KW_ERR_MSG_MAX];
+	va_list ap;
 
 	kw_ini_where(ini, line, where, sizeof(where));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap); /* truncation is fine for a message */
+	va_end(ap);
 	return kw_error_set(err, KW_ERR_INVALID, where, "%s", msg);
 }
 
@@ -191,11 +200,10 @@ static int add_section(struct parser *ps, const char *name, size_t n, unsigned l
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	for (size_t i = 0; i < ini->nsections; i++) {
 		if (!strcmp(ini->sections[i].name, copy)) {
-			char msg[KW_ERR_MSG_MAX];
-			snprintf(msg, sizeof(msg), "duplicate section [%s] (first at line %u)", copy,
-			         ini->sections[i].line);
+			syntax_error(ini, line, err, "duplicate section [%s] (first at line %u)", copy,
+			             ini->sections[i].line);
 			free(copy);
-			return syntax_error(ini, line, err, msg);
+			return -1;
 		}
 	}
 	s = realloc(ini->sections, (ini->nsections + 1) * sizeof(*s));
@@ -255,12 +263,11 @@ static int add_entry(struct parser *ps, size_t p, size_t ce, size_t line_start, 
 	{
 		const struct kw_ini_entry *dup = kw_ini_get(s, key, subkey);
 		if (dup) {
-			char msg[KW_ERR_MSG_MAX];
-			snprintf(msg, sizeof(msg), "duplicate key in section [%s] (first at line %u)",
-			         s->name, dup->line);
+			syntax_error(ps->ini, line, err, "duplicate key in section [%s] (first at line %u)",
+			             s->name, dup->line);
 			free(key);
 			free(subkey);
-			return syntax_error(ps->ini, line, err, msg);
+			return -1;
 		}
 	}
 	e = realloc(s->entries, (s->nentries + 1) * sizeof(*e));

@@ -31,12 +31,17 @@ static void setup(void)
 	xmlInitParser();
 }
 
+void kw_xml_init(void)
+{
+	pthread_once(&setup_once, setup);
+}
+
 int kw_xml_parse(const char *data, size_t len, const char *where, xmlDoc **out, struct kw_error *err)
 {
 	xmlDoc *doc;
 
 	*out = NULL;
-	pthread_once(&setup_once, setup);
+	kw_xml_init();
 	if (len > KW_XML_MAX_SIZE)
 		return kw_error_set(err, KW_ERR_AWS, where, "unreadable answer: larger than %u bytes",
 		                    KW_XML_MAX_SIZE);

@@ -24,6 +24,13 @@ struct kw_secret;
 #define KW_XML_MAX_SIZE (64u * 1024 * 1024)
 
 /*
+ * kw_xml_init - install the wiping allocator and initialise libxml2, once per process (later
+ * calls do nothing). kw_aws_client_new calls it before any thread can parse; kw_xml_parse
+ * calls it too.
+ */
+void kw_xml_init(void);
+
+/*
  * kw_xml_parse - parse an answer into a new document (free with xmlFreeDoc).
  * @where: action name for error messages (e.g. "iam:GetUser"), borrowed.
  * Returns 0, or -1 with err set (KW_ERR_AWS "unreadable answer" for malformed, truncated,
