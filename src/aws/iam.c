@@ -695,6 +695,13 @@ int kw_iam_delete_login_profile(struct kw_aws_client *c, const char *user_name, 
 int kw_iam_create_virtual_mfa_device(struct kw_aws_client *c, const char *name, const char *path,
                                      struct kw_iam_virtual_mfa *out, struct kw_error *err)
 {
+	return kw_iam_create_virtual_mfa_device_tagged(c, name, path, NULL, 0, out, err);
+}
+
+int kw_iam_create_virtual_mfa_device_tagged(struct kw_aws_client *c, const char *name, const char *path,
+                                            const struct kw_iam_tag *tags, size_t ntags,
+                                            struct kw_iam_virtual_mfa *out, struct kw_error *err)
+{
 	struct kw_query q;
 	xmlDoc *doc = NULL;
 	xmlNode *res, *dev;
@@ -705,6 +712,8 @@ int kw_iam_create_virtual_mfa_device(struct kw_aws_client *c, const char *name, 
 	kw_query_init(&q, "CreateVirtualMFADevice", KW_IAM_API_VERSION);
 	kw_query_add(&q, "VirtualMFADeviceName", name);
 	kw_query_add(&q, "Path", path);
+	if (ntags)
+		add_tags(&q, "Tags", tags, ntags);
 	if (call(c, &q, &doc, &res, err))
 		return -1;
 	dev = kw_xml_child(res, "VirtualMFADevice");

@@ -348,6 +348,15 @@ void kw_iam_virtual_mfa_release(struct kw_iam_virtual_mfa *m);
 int kw_iam_create_virtual_mfa_device(struct kw_aws_client *c, const char *name, const char *path,
                                      struct kw_iam_virtual_mfa *out, struct kw_error *err);
 
+/*
+ * kw_iam_create_virtual_mfa_device_tagged - kw_iam_create_virtual_mfa_device() that also tags
+ * the device (tags borrowed, ntags <= 50; Tags.member.N), e.g. managed-by: keywarden.
+ * Source: AWS IAM API: CreateVirtualMFADevice (Tags).
+ */
+int kw_iam_create_virtual_mfa_device_tagged(struct kw_aws_client *c, const char *name, const char *path,
+                                            const struct kw_iam_tag *tags, size_t ntags,
+                                            struct kw_iam_virtual_mfa *out, struct kw_error *err);
+
 /* Source: AWS IAM API: DeleteVirtualMFADevice (serial_number is the device ARN). */
 int kw_iam_delete_virtual_mfa_device(struct kw_aws_client *c, const char *serial_number,
                                      struct kw_error *err);

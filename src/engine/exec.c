@@ -1,6 +1,7 @@
 #include "engine/exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,10 +186,22 @@ static int set_arn(struct run *r, size_t account, const char *arn)
 
 /* --- 1. user ------------------------------------------------------------------------------ */
 
+/* The desired tags as IAM's type (a new array of borrowed strings; free() it), NULL when out of memory. */
+static struct kw_iam_tag *iam_tags(const struct kw_taglist *l)
+{
+	struct kw_iam_tag *tags = calloc(l->n + 1, sizeof(*tags));
+
+	for (size_t i = 0; tags && i < l->n; i++) {
+		tags[i].key = l->v[i].key;
+		tags[i].value = l->v[i].value;
+	}
+	return tags;
+}
+
 static int user_write(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
 	const struct kw_desired *d = want(r, s);
-	struct kw_iam_tag *tags = calloc(d->tags.n + 1, sizeof(*tags));
+	struct kw_iam_tag *tags = iam_tags(&d->tags);
 	struct kw_iam_create_user_input in = {.user_name = d->user_name,
 	                                      .path = d->path,
 	                                      .permissions_boundary = d->boundary,
@@ -199,10 +212,6 @@ static int user_write(struct run *r, const struct kw_step *s, struct kw_error *e
 
 	if (!tags)
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	for (size_t i = 0; i < d->tags.n; i++) {
-		tags[i].key = d->tags.v[i].key;
-		tags[i].value = d->tags.v[i].value;
-	}
 	rc = kw_iam_create_user(r->c, &in, &u, err);
 	if (rc == 0)
 		rc = set_arn(r, s->account, u.arn) ? kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory")
@@ -515,18 +524,27 @@ static int mfa_create_retrying(struct run *r, const struct kw_desired *d, struct
                                struct kw_error *err)
 {
 	double deadline = now_s() + timeout_of(r);
+	struct kw_iam_tag *tags = iam_tags(&d->tags); /* the user's tags, managed-by included */
+	int rc = -1;
 
+	if (!tags)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	for (int attempt = 1;; attempt++) {
 		long left;
 
 		kw_error_clear(err);
-		if (kw_iam_create_virtual_mfa_device(r->c, d->user_name, d->path, dev, err) == 0)
-			return 0;
+		if (kw_iam_create_virtual_mfa_device_tagged(r->c, d->user_name, d->path, tags, d->tags.n, dev,
+		                                            err) == 0) {
+			rc = 0;
+			break;
+		}
 		left = (long)((deadline - now_s()) * 1000);
 		if (!transient(err) || left <= 0)
-			return -1;
+			break;
 		sleep_ms(kw_backoff_delay_ms(attempt, left));
 	}
+	free(tags);
+	return rc;
 }
 
 static int mfa_create(struct run *r, const struct kw_step *s, struct kw_iam_virtual_mfa *dev,
@@ -755,6 +773,30 @@ static int key_create(struct run *r, const struct kw_step *s, struct kw_iam_acce
 	}
 }
 
+/* Deliver to one sink; an `exec` target runs in the manifest's folder (docs/manifest.md). */
+static int deliver(const struct kw_desired *d, const struct kw_key_sink *sink, const struct kw_access_key *ak,
+                   struct kw_error *err)
+{
+	int here, rc;
+
+	if (sink->kind != KW_KEY_SINK_EXEC || !d->dir)
+		return kw_keys_deliver(sink, ak, err);
+	here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0 || chdir(d->dir)) {
+		rc = kw_error_set(err, KW_ERR_IO, d->dir,
+		                  "cannot run the exec target in the manifest's folder: %s", strerror(errno));
+		if (here >= 0)
+			close(here);
+		return rc;
+	}
+	rc = kw_keys_deliver(sink, ak, err);
+	if (fchdir(here) && rc == 0)
+		rc = kw_error_set(err, KW_ERR_IO, NULL, "cannot return to the working folder: %s",
+		                  strerror(errno));
+	close(here);
+	return rc;
+}
+
 static void sink_name(const struct kw_key_sink *k, char *buf, size_t size)
 {
 	int n;
@@ -839,7 +881,7 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		if (sink.kind == KW_KEY_SINK_STDOUT)
 			sink.fp = r->o->stdout_sink ? r->o->stdout_sink : stdout;
 		sink_name(&sink, name, sizeof(name));
-		if (kw_keys_deliver(&sink, &ak, err)) {
+		if (deliver(d, &sink, &ak, err)) {
 			kw_error_prefix(err, "delivering the new key to %s", name);
 			goto delete_key;
 		}

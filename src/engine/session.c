@@ -44,6 +44,7 @@ int kw_desired_from_manifest(const struct kw_manifest *m, struct kw_desired *d, 
 {
 	DUP(d->name, m->name);
 	DUP(d->origin, m->file);
+	DUP(d->dir, m->dir);
 	DUP(d->user_name, m->user_name);
 	DUP(d->group_name, m->group_name);
 	DUP(d->path, m->path ? m->path : "/");

@@ -176,6 +176,8 @@ class EngineCase(unittest.TestCase):
         mfa = self.cli("iam", "list-mfa-devices", "--user-name", USER)["MFADevices"]
         self.assertEqual(len(mfa), 1)
         self.assertTrue(mfa[0]["SerialNumber"].endswith(":mfa/service/" + USER), mfa[0]["SerialNumber"])
+        tags = {t["Key"]: t["Value"] for t in self.ep.state()["mfa"][mfa[0]["SerialNumber"]]["Tags"]}
+        self.assertEqual(tags.get("managed-by"), "keywarden")  # the device is tagged too
         unassigned = self.cli("iam", "list-virtual-mfa-devices", "--assignment-status", "Unassigned")
         self.assertEqual(unassigned["VirtualMFADevices"], [])
         active = [k for k in self.keys() if k["Status"] == "Active"]

@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import CREDENTIALS_EXTRA, USER, EngineCase  # noqa: E402
+from engine_fixture import CREDENTIALS_EXTRA, KEYWARDEN, USER, EngineCase  # noqa: E402
 
 
 class FreshApply(EngineCase):
@@ -54,6 +54,41 @@ class FreshApply(EngineCase):
         # secrets appear in no output at all (no stdout target here)
         self.assert_secret_nowhere(prof["aws_secret_access_key"])
         self.assert_secret_nowhere(seed)
+
+    def test_no_secret_even_in_debug_logs(self):
+        r = self.apply("-vv")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("debug", r.stderr)  # -vv logs HTTP and retries
+        self.assert_secret_nowhere(self.profile()["aws_secret_access_key"])
+        self.assert_secret_nowhere(open(self.seed).read().strip())
+
+    def test_terminal_approval(self):
+        import pty
+        for answer, expect in ((b"n\n", 1), (b"y\n", 0)):
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execve(KEYWARDEN, [KEYWARDEN, "apply", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
+                                      self.manifest], self.env)
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+                if b"[y/N]" in out and answer:
+                    os.write(fd, answer)
+                    answer = None
+            _, status = os.waitpid(pid, 0)
+            text = out.decode(errors="replace")
+            self.assertIn("Apply 7 steps? [y/N]", text)
+            self.assertEqual(os.waitstatus_to_exitcode(status), expect, text)
+            if expect == 1:
+                self.assertIn("nothing was changed", text)
+                self.assertEqual(self.writes(), {})
+        self.assert_converged(keys=1)
 
     def test_plan_reads_few_calls_and_prints_stats_and_json(self):
         self.assertEqual(self.apply().returncode, 0)
@@ -108,10 +143,12 @@ class FreshApply(EngineCase):
 
     def test_stdout_target_is_the_only_secret_on_stdout(self):
         out = os.path.join(self.tmp, "key.json")
-        self.write_manifest(deliver=["stdout: true", "file: %s" % out])
+        self.write_manifest(deliver=["stdout: true", "file: %s" % out, "exec: umask 077; cat > exec-key.json"])
         r = self.apply()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         key = json.load(open(out))
+        # the exec target ran in the manifest's folder, with the same JSON on its stdin
+        self.assertEqual(json.load(open(os.path.join(self.mdir, "exec-key.json"))), key)
         self.assertEqual(key["UserName"], USER)
         self.assertIn(key["SecretAccessKey"], r.stdout)
         self.assertNotIn(key["SecretAccessKey"], r.stderr)
