@@ -8,10 +8,13 @@ same CLI in-process where a test makes many calls).
 """
 import json
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SOURCE = os.environ.get("KW_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -128,6 +131,35 @@ class EngineCase(unittest.TestCase):
                            timeout=timeout)
         self.outputs.append(p.stdout + p.stderr)
         return p
+
+    def on_terminal(self, args, respond, timeout=120):
+        """Run keywarden with stdin, stdout and stderr on a pseudo-terminal. respond(output so
+        far) returns bytes to type, or None. Returns (exit status, everything shown)."""
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(KEYWARDEN, [KEYWARDEN, *args], self.env)
+        out = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+            typed = respond(out)
+            while typed:
+                os.write(fd, typed)
+                typed = respond(out)
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+        text = out.decode(errors="replace")
+        self.outputs.append(text)
+        return os.waitstatus_to_exitcode(status), text
 
     def apply(self, *extra, seed=True, timeout_s="5"):
         args = ["apply", "--auto-approve", "--confirm-timeout", timeout_s]

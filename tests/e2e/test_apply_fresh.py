@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import CREDENTIALS_EXTRA, KEYWARDEN, USER, EngineCase  # noqa: E402
+from engine_fixture import CREDENTIALS_EXTRA, USER, EngineCase  # noqa: E402
 
 
 class FreshApply(EngineCase):
@@ -63,28 +63,19 @@ class FreshApply(EngineCase):
         self.assert_secret_nowhere(open(self.seed).read().strip())
 
     def test_terminal_approval(self):
-        import pty
+        args = ["apply", "--confirm-timeout", "5", "--mfa-seed-out", self.seed, self.manifest]
         for answer, expect in ((b"n\n", 1), (b"y\n", 0)):
-            pid, fd = pty.fork()
-            if pid == 0:
-                os.execve(KEYWARDEN, [KEYWARDEN, "apply", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
-                                      self.manifest], self.env)
-            out = b""
-            while True:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-                if b"[y/N]" in out and answer:
-                    os.write(fd, answer)
-                    answer = None
-            _, status = os.waitpid(pid, 0)
-            text = out.decode(errors="replace")
+            sent = []
+
+            def respond(out):
+                if b"[y/N]" in out and not sent:
+                    sent.append(answer)
+                    return answer
+                return None
+
+            rc, text = self.on_terminal(args, respond)
             self.assertIn("Apply 7 steps? [y/N]", text)
-            self.assertEqual(os.waitstatus_to_exitcode(status), expect, text)
+            self.assertEqual(rc, expect, text)
             if expect == 1:
                 self.assertIn("nothing was changed", text)
                 self.assertEqual(self.writes(), {})
