@@ -5,6 +5,7 @@ state is crafted and read back with the AWS CLI (kwtest.AwsCli: the code /usr/bi
 in-process). Every secret the test creates or reads is remembered, and every keywarden run is
 checked for them in its stdout and stderr.
 """
+import atexit
 import configparser
 import json
 import os
@@ -25,6 +26,7 @@ DAY = 86400
 
 
 _SESSION = []
+_SHARED = {}
 
 
 def _botocore():
@@ -37,18 +39,20 @@ def _botocore():
 class LifecycleCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ep = kwtest.Endpoint().start()
-        cls.tmpdir = tempfile.TemporaryDirectory()
-        cls.env = kwtest.aws_env(cls.ep, cls.tmpdir.name)
-        cls.cli = kwtest.AwsCli(cls.env)
+        # one endpoint and one AWS CLI driver per test file (process): starting them is most
+        # of a test's time; setUp resets the state between tests
+        if not _SHARED:
+            ep = kwtest.Endpoint().start()
+            tmpdir = tempfile.TemporaryDirectory()
+            atexit.register(tmpdir.cleanup)
+            atexit.register(ep.stop)
+            env = kwtest.aws_env(ep, tmpdir.name)
+            with open(env['AWS_SHARED_CREDENTIALS_FILE']) as f:
+                admin_creds = f.read()
+            _SHARED.update(ep=ep, tmpdir=tmpdir, env=env, cli=kwtest.AwsCli(env), admin_creds=admin_creds)
+        cls.ep, cls.tmpdir, cls.env, cls.cli = (_SHARED[k] for k in ('ep', 'tmpdir', 'env', 'cli'))
+        cls.admin_creds = _SHARED['admin_creds']
         cls.creds = cls.env['AWS_SHARED_CREDENTIALS_FILE']
-        with open(cls.creds) as f:
-            cls.admin_creds = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.stop()
-        cls.tmpdir.cleanup()
 
     def setUp(self):
         self.ep.reset_state()

@@ -58,7 +58,7 @@ class RotateServiceAccount(LifecycleCase):
 
     def test_confirm_waits_for_propagation(self):
         self.make_user('service-app')
-        self.ep.set_consistency(key_propagation_ms=1500)
+        self.ep.set_consistency(key_propagation_ms=800)
         try:
             p = self.kw('-v', 'rotate', '--confirm-timeout', '20', self.manifest('app'))
         finally:
