@@ -196,10 +196,9 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 		                                     kw_secret_str(cr->creds.session_token)};
 	send[ns++] = (struct kw_http_header){"Authorization", sig.authorization.data};
 	if (kw_http_post(c->http, ep->url, send, ns, a->q->body.data, a->q->body.len, &resp, err)) {
-		if (err && err->kind == KW_ERR_NETWORK) {
-			cls = KW_RETRY_CONNECTION;
+		cls = resp.retryable ? KW_RETRY_CONNECTION : KW_RETRY_NEVER;
+		if (err && err->kind == KW_ERR_NETWORK)
 			kw_error_prefix(err, "%s", a->label);
-		}
 		kw_log(KW_LOG_DEBUG, "%s: attempt %d: %s (%.0f ms)", a->label, n, err ? err->msg : "failed",
 		       seconds_since(&t0) * 1000);
 		goto out;

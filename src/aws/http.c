@@ -235,6 +235,26 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* Transport failures another attempt may cure. */
+static bool curl_retryable(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_WEIRD_SERVER_REPLY: return true;
+	default: return false;
+	}
+}
+
 int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header *headers, size_t nheaders,
                  const char *body, size_t len, struct kw_http_response *resp, struct kw_error *err)
 {
@@ -301,6 +321,7 @@ int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header
 		goto out;
 	}
 	if (cc != CURLE_OK) {
+		resp->retryable = curl_retryable(cc);
 		kw_error_set(err, KW_ERR_NETWORK, url, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		goto out;
 	}

@@ -33,6 +33,9 @@ struct kw_http_response {
 	size_t len;
 	size_t cap;
 	char request_id[80]; /* x-amzn-RequestId header, "" when absent */
+	bool retryable;      /* after a KW_ERR_NETWORK failure: worth another attempt (connection
+	                      * refused/reset, DNS, timeout), false for TLS verification failures,
+	                      * a missing CA bundle or a malformed URL */
 };
 
 /* kw_http_response_release - wipe and free the body, zero the response. */

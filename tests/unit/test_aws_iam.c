@@ -652,6 +652,22 @@ static void aws_attempt_budget_and_connection_errors(void **state)
 	assert_int_equal(st.actions[0].failures, 1);
 	kw_aws_stats_release(&st);
 	kw_aws_client_free(c);
+	/* a CA bundle that cannot be read: no retry would help */
+	{
+		char https[80];
+		snprintf(https, sizeof(https), "https://%s", endpoint + strlen("http://"));
+		setenv("AWS_ENDPOINT_URL", https, 1);
+		setenv("AWS_CA_BUNDLE", "/nonexistent/ca.pem", 1);
+		c = new_client(3);
+		setenv("AWS_ENDPOINT_URL", endpoint, 1);
+		unsetenv("AWS_CA_BUNDLE");
+	}
+	assert_int_equal(kw_sts_get_caller_identity(c, &id, &err), -1);
+	assert_int_equal(err.kind, KW_ERR_NETWORK);
+	OK(kw_aws_client_stats(c, &st, E));
+	assert_int_equal(st.actions[0].retries, 0);
+	kw_aws_stats_release(&st);
+	kw_aws_client_free(c);
 }
 
 int main(void)
