@@ -670,6 +670,53 @@ static void aws_attempt_budget_and_connection_errors(void **state)
 	kw_aws_client_free(c);
 }
 
+static void aws_credential_process_refreshes_expiring_credentials(void **state)
+{
+	char dir[] = "/tmp/kw-aws-proc-XXXXXX", script[256], config[256], counter[256], exp[32], text[1024];
+	struct kw_aws_options opt = {.profile = "proc"};
+	struct kw_aws_client *c = NULL;
+	struct kw_sts_identity id;
+	time_t soon = time(NULL) + 200; /* inside the refresh margin: every call runs it again */
+	FILE *fp;
+	long runs = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/creds.sh", dir);
+	snprintf(config, sizeof(config), "%s/config", dir);
+	snprintf(counter, sizeof(counter), "%s/runs", dir);
+	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&soon));
+	fp = fopen(script, "w");
+	fprintf(fp,
+	        "echo run >> '%s'\n"
+	        "printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\", "
+	        "\"Expiration\": \"%s\"}'\n",
+	        counter, ADMIN_KEY, ADMIN_SECRET, exp);
+	fclose(fp);
+	snprintf(text, sizeof(text), "[profile proc]\ncredential_process = sh %s\n", script);
+	fp = fopen(config, "w");
+	fputs(text, fp);
+	fclose(fp);
+	setenv("AWS_CONFIG_FILE", config, 1);
+	OK(kw_aws_client_new(&opt, &c, E));
+	assert_string_equal(kw_aws_client_credential_source(c), "credential-process");
+	for (int i = 0; i < 3; i++) {
+		OK(kw_sts_get_caller_identity(c, &id, E));
+		kw_sts_identity_release(&id);
+	}
+	kw_aws_client_free(c);
+	setenv("AWS_CONFIG_FILE", "/nonexistent/kw-config", 1);
+	fp = fopen(counter, "r");
+	assert_non_null(fp);
+	while (fgets(text, sizeof(text), fp))
+		runs++;
+	fclose(fp);
+	assert_int_equal(runs, 4); /* once at creation, then before each of the 3 calls */
+	unlink(script);
+	unlink(config);
+	unlink(counter);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +730,7 @@ int main(void)
 	        cmocka_unit_test(aws_pagination_follows_markers),
 	        cmocka_unit_test(aws_faults_are_retried_from_eight_threads),
 	        cmocka_unit_test(aws_attempt_budget_and_connection_errors),
+	        cmocka_unit_test(aws_credential_process_refreshes_expiring_credentials),
 	};
 
 	return cmocka_run_group_tests_name("aws_iam", tests, start_endpoint, stop_endpoint);
