@@ -5,6 +5,7 @@
  * GetAccessKeyLastUsed per key; --all-users reads the credential report instead.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -97,8 +98,8 @@ static void read_grace(const char *user, const char *id, const char *value, stru
 }
 
 /* Fill e from live account l (and manifest m, may be NULL). */
-static int entry_from_live(struct audit *A, struct entry *e, const struct kw_lc_account *a,
-                           const struct kw_live_account *l, struct kw_error *err)
+static int entry_from_live(struct entry *e, const struct kw_lc_account *a, const struct kw_live_account *l,
+                           struct kw_error *err)
 {
 	const struct kw_live_user *u = &l->user;
 	const struct kw_manifest *m = a->manifest;
@@ -130,11 +131,6 @@ static int entry_from_live(struct audit *A, struct entry *e, const struct kw_lc_
 		k->id = u->keys[i].id;
 		k->active = u->keys[i].active;
 		k->created = u->keys[i].created;
-		if (kw_iam_get_access_key_last_used(A->c, k->id, &e->lu[i], err))
-			return kw_error_prefix(err, "%s", a->user);
-		k->last_used = e->lu[i].last_used_date;
-		k->last_service = e->lu[i].service_name;
-		k->last_region = e->lu[i].region;
 		if (!kw_lc_grace_tag_key(k->id, tagkey, sizeof(tagkey)))
 			read_grace(a->user, k->id, tag_value(&u->tags, tagkey), k);
 		e->nkeys++;
@@ -142,6 +138,89 @@ static int entry_from_live(struct audit *A, struct entry *e, const struct kw_lc_
 	e->s.keys = e->keys;
 	e->s.nkeys = e->nkeys;
 	return 0;
+}
+
+/* GetAccessKeyLastUsed for every key (no bulk form), on up to KW_LIVE_PARALLELISM threads
+ * sharing the client (client.h: thread safe), as the engine's reader does per account. */
+struct lu_pool {
+	struct audit *A;
+	struct entry **e; /* job i: key k[i] of entry e[i] */
+	size_t *k, n, next;
+	pthread_mutex_t mu;
+	struct kw_error err; /* the first failure */
+	bool failed;
+};
+
+static void *lu_worker(void *arg)
+{
+	struct lu_pool *p = arg;
+
+	for (;;) {
+		struct kw_error err;
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		i = p->failed ? p->n : p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		if (kw_iam_get_access_key_last_used(p->A->c, p->e[i]->keys[p->k[i]].id, &p->e[i]->lu[p->k[i]],
+		                                    &err)) {
+			pthread_mutex_lock(&p->mu);
+			if (!p->failed) {
+				p->err = err;
+				kw_error_prefix(&p->err, "%s", p->e[i]->s.user);
+				p->failed = true;
+			}
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+}
+
+static int read_last_used(struct audit *A, struct kw_error *err)
+{
+	struct lu_pool p = {.A = A, .mu = PTHREAD_MUTEX_INITIALIZER};
+	pthread_t th[KW_LIVE_PARALLELISM];
+	size_t total = 0, nth = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < A->n; i++)
+		total += A->e[i].nkeys;
+	p.e = calloc(total ? total : 1, sizeof(*p.e));
+	p.k = calloc(total ? total : 1, sizeof(*p.k));
+	if (!p.e || !p.k) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < A->n; i++)
+		for (size_t k = 0; k < A->e[i].nkeys; k++) {
+			p.e[p.n] = &A->e[i];
+			p.k[p.n++] = k;
+		}
+	for (; nth < KW_LIVE_PARALLELISM && nth < p.n; nth++)
+		if (pthread_create(&th[nth], NULL, lu_worker, &p))
+			break;
+	if (p.n && !nth)
+		lu_worker(&p); /* no thread could start: do it here */
+	for (size_t t = 0; t < nth; t++)
+		pthread_join(th[t], NULL);
+	if (p.failed) {
+		*err = p.err;
+		goto out;
+	}
+	for (size_t j = 0; j < p.n; j++) {
+		struct kw_lc_key *key = &p.e[j]->keys[p.k[j]];
+		const struct kw_iam_access_key_last_used *lu = &p.e[j]->lu[p.k[j]];
+
+		key->last_used = lu->last_used_date;
+		key->last_service = lu->service_name;
+		key->last_region = lu->region;
+	}
+	rc = 0;
+out:
+	free(p.e);
+	free(p.k);
+	return rc;
 }
 
 /* Without NAME: every user tagged managed-by: keywarden, found with one bulk read. */
@@ -189,10 +268,10 @@ static int read_accounts(struct audit *A, struct kw_error *err)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		A->n++;
-		if (entry_from_live(A, &A->e[i], &A->accts.v[i], &A->live[i], err))
+		if (entry_from_live(&A->e[i], &A->accts.v[i], &A->live[i], err))
 			return -1;
 	}
-	return 0;
+	return read_last_used(A, err);
 }
 
 /* GenerateCredentialReport until COMPLETE (bounded), then GetCredentialReport. */
