@@ -31,7 +31,7 @@ struct stmt {
 	const char *effect;
 	size_t index;
 	struct set f[NFIELDS];
-	int pair; /* index into the other side, -1 none */
+	int pair; /* index into the other side; -1 none; -2 a repeat of an earlier statement (ignored) */
 };
 
 static char *lower_dup(const char *s)
@@ -141,9 +141,7 @@ static int read_stmt(struct stmt *st, const json_t *j, size_t index)
 	st->pair = -1;
 	if (!json_is_object(j))
 		return add_values(&st->f[NFIELDS - 1], j, "(not an object)", false);
-	st->sid = json_string_value(json_object_get(j, "Sid"));
-	if (st->sid && !*st->sid)
-		st->sid = NULL;
+	st->sid = json_string_value(json_object_get(j, "Sid")); /* "" is a Sid, as for kw_policy_equal */
 	st->effect = json_string_value(json_object_get(j, "Effect"));
 	for (int f = 0; f < NFIELDS; f++) {
 		const json_t *v = json_object_get(j, fields[f]);
@@ -306,28 +304,37 @@ fail:
 	return NULL;
 }
 
+/* Mark statements identical to an earlier one of the same document: normalization drops them. */
+static void mark_repeats(struct stmt *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i && v[i].pair == -1; j++)
+			if (v[j].pair == -1 && same(&v[j], &v[i]))
+				v[i].pair = -2;
+}
+
 static void pair(struct stmt *o, size_t no, struct stmt *n, size_t nn)
 {
 	/* by Sid */
 	for (size_t j = 0; j < nn; j++)
-		for (size_t i = 0; n[j].sid && n[j].pair < 0 && i < no; i++)
-			if (o[i].pair < 0 && o[i].sid && !strcmp(o[i].sid, n[j].sid)) {
+		for (size_t i = 0; n[j].sid && n[j].pair == -1 && i < no; i++)
+			if (o[i].pair == -1 && o[i].sid && !strcmp(o[i].sid, n[j].sid)) {
 				o[i].pair = (int)j;
 				n[j].pair = (int)i;
 			}
 	/* identical */
 	for (size_t j = 0; j < nn; j++)
-		for (size_t i = 0; n[j].pair < 0 && i < no; i++)
-			if (o[i].pair < 0 && same(&o[i], &n[j])) {
+		for (size_t i = 0; n[j].pair == -1 && i < no; i++)
+			if (o[i].pair == -1 && same(&o[i], &n[j])) {
 				o[i].pair = (int)j;
 				n[j].pair = (int)i;
 			}
 	/* most overlap, same Effect, neither side paired by a different Sid */
 	for (size_t j = 0; j < nn; j++) {
 		size_t best = 0, best_i = 0, total;
-		for (size_t i = 0; n[j].pair < 0 && i < no; i++) {
+		for (size_t i = 0; n[j].pair == -1 && i < no; i++) {
 			size_t c;
-			if (o[i].pair >= 0 || !str_eq(o[i].effect, n[j].effect))
+			if (o[i].pair != -1 || !str_eq(o[i].effect, n[j].effect))
 				continue;
 			if (o[i].sid && n[j].sid)
 				continue; /* different Sids: a different statement */
@@ -344,21 +351,28 @@ static void pair(struct stmt *o, size_t no, struct stmt *n, size_t nn)
 	}
 }
 
+/* Top-level members compared as whole values: "Version" and "Id" (strings as IAM takes them). */
+static const char *const top_fields[][2] = {{"Version", "version"}, {"Id", "id"}};
+
 json_t *kw_policy_diff(const json_t *old_doc, const json_t *new_doc)
 {
 	struct stmt *o = NULL, *n = NULL;
 	size_t no = 0, nn = 0;
 	json_t *out = json_object(), *list = json_array();
-	const char *ov = json_string_value(json_object_get(old_doc, "Version"));
-	const char *nv = json_string_value(json_object_get(new_doc, "Version"));
-	bool ok = out && list;
+	bool ok = out && list, top_changed = false;
 
 	ok = ok && !read_all(old_doc, &o, &no) && !read_all(new_doc, &n, &nn);
-	if (ok)
+	if (ok) {
+		mark_repeats(o, no);
+		mark_repeats(n, nn);
 		pair(o, no, n, nn);
+	}
 	for (size_t j = 0; ok && j < nn; j++) {
-		json_t *e = entry(n[j].pair >= 0 ? "modified" : "added",
-		                  n[j].pair >= 0 ? &o[n[j].pair] : NULL, &n[j]);
+		json_t *e;
+		if (n[j].pair == -2)
+			continue;
+		e = entry(n[j].pair >= 0 ? "modified" : "added", n[j].pair >= 0 ? &o[n[j].pair] : NULL,
+		          &n[j]);
 		if (!e)
 			ok = false;
 		else if (json_is_null(e))
@@ -368,19 +382,28 @@ json_t *kw_policy_diff(const json_t *old_doc, const json_t *new_doc)
 	}
 	for (size_t i = 0; ok && i < no; i++) {
 		json_t *e;
-		if (o[i].pair >= 0)
+		if (o[i].pair != -1)
 			continue;
 		e = entry("removed", &o[i], NULL);
 		if (!e || json_array_append_new(list, e))
 			ok = false;
 	}
-	if (ok && !str_eq(ov, nv))
-		ok = !json_object_set_new(
-		        out, "version",
-		        json_pack("{s:o,s:o}", "old", str_or_null(ov), "new", str_or_null(nv)));
+	for (size_t k = 0; ok && k < sizeof(top_fields) / sizeof(top_fields[0]); k++) {
+		const json_t *a = json_object_get(old_doc, top_fields[k][0]);
+		const json_t *b = json_object_get(new_doc, top_fields[k][0]);
+		if ((!a && !b) || (a && b && json_equal(a, b)))
+			continue;
+		top_changed = true;
+		{
+			json_t *t = json_object(); /* "old"/"new" left out when the member is absent */
+			ok = t && (!a || !json_object_set(t, "old", (json_t *)a)) &&
+			     (!b || !json_object_set(t, "new", (json_t *)b)) &&
+			     !json_object_set_new(out, top_fields[k][1], t);
+		}
+	}
 	if (ok)
 		ok = !json_object_set_new(out, "changed",
-		                          json_boolean(json_array_size(list) > 0 || !str_eq(ov, nv))) &&
+		                          json_boolean(json_array_size(list) > 0 || top_changed)) &&
 		     !json_object_set_new(out, "statements", list);
 	else
 		json_decref(list);
@@ -408,19 +431,28 @@ static int render_side(const json_t *obj, char sign, const char *color, bool use
 
 int kw_policy_diff_render(const json_t *diff, bool color, struct kw_buf *out)
 {
-	const json_t *sts = json_object_get(diff, "statements"), *ver = json_object_get(diff, "version");
+	const json_t *sts = json_object_get(diff, "statements");
 	const char *green = "\033[32m", *red = "\033[31m", *bold = "\033[1m", *reset = "\033[0m";
 	size_t i;
 	json_t *e;
 
 	if (!json_is_true(json_object_get(diff, "changed")))
 		return kw_buf_puts(out, "no semantic change\n");
-	if (ver) {
-		const char *o = json_string_value(json_object_get(ver, "old")),
-		           *n = json_string_value(json_object_get(ver, "new"));
-		if (kw_buf_appendf(out, "%s- Version: %s%s\n%s+ Version: %s%s\n", color ? red : "",
-		                   o ? o : "(none)", color ? reset : "", color ? green : "", n ? n : "(none)",
-		                   color ? reset : ""))
+	for (size_t k = 0; k < sizeof(top_fields) / sizeof(top_fields[0]); k++) {
+		const json_t *t = json_object_get(diff, top_fields[k][1]);
+		char *o, *n;
+		int r;
+		if (!t)
+			continue;
+		o = json_object_get(t, "old") ? scalar_text(json_object_get(t, "old")) : strdup("(none)");
+		n = json_object_get(t, "new") ? scalar_text(json_object_get(t, "new")) : strdup("(none)");
+		r = !o || !n ||
+		    kw_buf_appendf(out, "%s- %s: %s%s\n%s+ %s: %s%s\n", color ? red : "", top_fields[k][0], o,
+		                   color ? reset : "", color ? green : "", top_fields[k][0], n,
+		                   color ? reset : "");
+		free(o);
+		free(n);
+		if (r)
 			return -1;
 	}
 	json_array_foreach(sts, i, e)

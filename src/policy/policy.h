@@ -148,7 +148,9 @@ size_t kw_policy_size(const json_t *doc);
  * {"changed": bool, "statements": [ {"change": "added"|"removed"|"modified",
  *   "sid": str|null, "index_old": n|null, "index_new": n|null, "effect": str,
  *   "added": {"Action": [...], "Resource": [...], "Condition": [...], ...},
- *   "removed": {...}, "other": [...] } ], "version": {"old":..,"new":..} (only when changed)}
+ *   "removed": {...}, "other": [...] } ], "version": {"old":..,"new":..}, "id": {...}}
+ * ("version" and "id" only when they changed). Statements repeated within a document count
+ * once, so that "changed" is exactly !kw_policy_equal().
  * Statements are paired by Sid, then by identical content, then by most overlap. Conditions
  * appear as strings "Operator key value". Unchanged statements are left out.
  * Returns the value, or NULL when out of memory.

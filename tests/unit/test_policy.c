@@ -320,8 +320,15 @@ static void diff_lists_added_and_removed_elements(void **state)
 	         "{\"Effect\":\"Deny\",\"Action\":\"b:Y\",\"Resource\":\"*\"}]}",
 	         "{\"Statement\":[{\"Effect\":\"Deny\",\"Action\":[\"b:y\"],\"Resource\":[\"*\"]},{"
 	         "\"Resource\":\"*\","
-	         "\"Action\":[\"a:Y\",\"a:X\",\"a:x\"],\"Effect\":\"Allow\"}]," V "\"Id\":null}",
+	         "\"Action\":[\"a:Y\",\"a:X\",\"a:x\"],\"Effect\":\"Allow\"}],\"Version\":\"2012-10-17\"}",
 	         "no semantic change\n"},
+	        {"a repeated statement means nothing more (as for kw_policy_equal)",
+	         "{" V "\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"a:X\",\"Resource\":\"*\"}}",
+	         "{" V "\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"a:X\",\"Resource\":\"*\"},"
+	         "{\"Effect\":\"Allow\",\"Action\":[\"a:x\"],\"Resource\":\"*\"}]}",
+	         "no semantic change\n"},
+	        {"Id changed", "{" V "\"Id\":\"a\",\"Statement\":[]}", "{" V "\"Statement\":[]}",
+	         "- Id: a\n+ Id: (none)\n"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -331,6 +338,12 @@ static void diff_lists_added_and_removed_elements(void **state)
 			fail_msg("diff case '%s':\n--- expected\n%s--- got\n%s", cases[i].name,
 			         cases[i].expect, text);
 		assert_int_equal(changed, strcmp(cases[i].expect, "no semantic change\n") != 0);
+		{
+			struct kw_policy *pa = parse(cases[i].a), *pb = parse(cases[i].b);
+			assert_int_equal(kw_policy_equal(pa->doc, pb->doc), !changed);
+			kw_policy_free(pa);
+			kw_policy_free(pb);
+		}
 		free(text);
 	}
 }
