@@ -48,7 +48,7 @@ static void print_diags(struct kw_ctx *ctx, const struct kw_manifest_set *set)
 		const struct kw_diag *d = &set->diags.items[i];
 		char *line;
 
-		if (d->severity < KW_SEV_WARNING)
+		if (d->severity < KW_SEV_WARNING || d->accepted) /* validate shows accepted findings */
 			continue;
 		line = kw_diag_format(d);
 		if (line)

@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import CREDENTIALS_EXTRA, USER, EngineCase  # noqa: E402
+from engine_fixture import CREDENTIALS_EXTRA, USER, EngineCase, manifest_text  # noqa: E402
 
 
 class FreshApply(EngineCase):
@@ -131,6 +131,37 @@ class FreshApply(EngineCase):
         done = [e for e in events if e["event"] == "step" and e["status"] == "done"]
         self.assertEqual(len(done), 7)
         self.assertEqual([e for e in events if e["event"] == "delivered"][0]["target"], "profile service-e2e")
+
+    def test_folder_of_manifests_is_applied_as_a_whole(self):
+        with open(os.path.join(self.mdir, "service-e2e2.yaml"), "w") as f:
+            f.write(manifest_text(name="e2e2", deliver=["profile: service-e2e2"]))
+        r = self.kw("apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-exec", "cat >/dev/null",
+                    "--parallelism", "2", self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Apply complete: 14 steps done and confirmed; 2 access keys issued", r.stdout)
+        # keys come after every other step of every account
+        lines = [line for line in r.stdout.splitlines() if line.startswith("  done")]
+        self.assertTrue(all("access key" in line for line in lines[-2:]), lines)
+        self.assertFalse(any("access key" in line for line in lines[:-2]), lines)
+        self.assert_converged(keys=1)
+        self.assertTrue(self.profile("service-e2e2")["aws_access_key_id"])
+        self.ep.reset_counts()
+        p = self.kw("plan", "--parallelism", "2", self.mdir)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        counts = self.ep.counts()
+        self.assertEqual(counts, {"GetAccountAuthorizationDetails": 1, "ListVirtualMFADevices": 1,
+                                  "ListAccessKeys": 2, "GetLoginProfile": 2})
+
+    def test_qr_code_files_for_a_custodian(self):
+        png, svg = os.path.join(self.tmp, "qr.png"), os.path.join(self.tmp, "qr.svg")
+        r = self.apply("--qr-png", png, "--qr-svg", svg)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        with open(svg) as f:
+            self.assertIn("<svg", f.read())
+        for path in (png, svg):
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
 
     def test_stdout_target_is_the_only_secret_on_stdout(self):
         out = os.path.join(self.tmp, "key.json")
