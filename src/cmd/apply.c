@@ -155,9 +155,12 @@ static void on_event(void *ud, const struct kw_exec_event *ev)
 		return;
 	}
 	if (ev->kind == KW_EV_DELIVERED) {
-		fprintf(fp, "  %s%s%s new access key %s delivered to %s\n", ap->color ? GREEN : "",
-		        ap->color ? "→" : "delivered", ap->color ? RESET : "", ev->key_id ? ev->key_id : "",
-		        ev->detail ? ev->detail : "");
+		if (ap->color)
+			fprintf(fp, "  %s→%s new access key %s delivered to %s\n", GREEN, RESET,
+			        ev->key_id ? ev->key_id : "", ev->detail ? ev->detail : "");
+		else
+			fprintf(fp, "  delivered new access key %s to %s\n", ev->key_id ? ev->key_id : "",
+			        ev->detail ? ev->detail : "");
 		fflush(fp);
 		return;
 	}
