@@ -52,6 +52,31 @@ static json_t *manifest_json(const struct kw_manifest *m)
 	                 "maxAgeDays", m->max_age_days);
 }
 
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* "valid: 5 manifests in 5 files (2 lint findings accepted)" or "invalid: ..." on stdout. */
+static void print_summary(struct kw_ctx *ctx, const struct kw_manifest_set *set, bool valid)
+{
+	size_t accepted = 0;
+
+	for (size_t i = 0; i < set->diags.n; i++)
+		accepted += set->diags.items[i].accepted;
+	if (!valid)
+		fprintf(ctx->out, "invalid: %zu problem%s in %zu file%s (%zu manifest%s valid)\n",
+		        set->nerrors, plural(set->nerrors), set->nfiles, plural(set->nfiles), set->n,
+		        plural(set->n));
+	else if (accepted)
+		fprintf(ctx->out,
+		        "valid: %zu manifest%s in %zu file%s (%zu lint finding%s accepted, -v shows them)\n",
+		        set->n, plural(set->n), set->nfiles, plural(set->nfiles), accepted, plural(accepted));
+	else
+		fprintf(ctx->out, "valid: %zu manifest%s in %zu file%s\n", set->n, plural(set->n),
+		        set->nfiles, plural(set->nfiles));
+}
+
 int cmd_validate(int argc, char **argv, struct kw_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -103,16 +128,8 @@ int cmd_validate(int argc, char **argv, struct kw_ctx *ctx)
 			fprintf(ctx->err, "%s\n", line ? line : "error: out of memory");
 			free(line);
 		}
-		if (!quiet) {
-			if (rc == 0)
-				fprintf(ctx->out, "valid: %zu manifest%s in %zu file%s\n", set->n,
-				        set->n == 1 ? "" : "s", set->nfiles, set->nfiles == 1 ? "" : "s");
-			else
-				fprintf(ctx->out,
-				        "invalid: %zu problem%s in %zu file%s (%zu manifest%s valid)\n",
-				        set->nerrors, set->nerrors == 1 ? "" : "s", set->nfiles,
-				        set->nfiles == 1 ? "" : "s", set->n, set->n == 1 ? "" : "s");
-		}
+		if (!quiet)
+			print_summary(ctx, set, rc == 0);
 	}
 	kw_manifest_set_free(set);
 	return rc ? KW_EXIT_ERROR : KW_EXIT_OK;
