@@ -100,6 +100,17 @@ class AuditFindings(LifecycleCase):
         self.assertEqual(len(data['keys']), 2)
 
 
+    def test_all_users_waits_for_the_report(self):
+        self.make_user('service-a')
+        self.make_key('service-a', age_days=1, used_days_ago=1)
+        self.ep.set_consistency(report_delay_ms=1200)
+        try:
+            data, _ = self.kw_json('audit', '--all-users', code=0)
+        finally:
+            self.ep.set_consistency(report_delay_ms=0)
+        self.assertGreaterEqual(self.ep.counts().get('GenerateCredentialReport', 0), 2)
+        self.assertEqual([k['user'] for k in data['keys']], ['service-a'])
+
 class Prune(LifecycleCase):
     def test_prune_never_touches_a_recently_used_key(self):
         self.make_user('service-a')
