@@ -87,6 +87,18 @@ class RotateServiceAccount(LifecycleCase):
         p = self.rotate('no/such/manifest.yaml', code=1)
         self.assertIn('no such file', p.stderr)
 
+    def test_a_folder_rotates_every_account_in_it(self):
+        for name in ('app', 'web'):
+            self.make_user('service-' + name)
+            self.manifest(name)
+        p = self.kw('-o', 'json', 'rotate', self.work)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = json.loads(p.stdout)
+        self.assertEqual(sorted(r['Account'] for r in rows), ['service-app', 'service-web'])
+        for name in ('app', 'web'):
+            key_id, _ = self.profile('service-' + name)
+            self.assertEqual(self.keys('service-' + name), {key_id: 'Active'})
+
     def test_delete_old(self):
         self.make_user('service-app')
         old, old_secret = self.make_key('service-app')
