@@ -1,0 +1,236 @@
+"""keywarden benchmarks: how plan and apply scale, side by side with the AWS CLI and boto3.
+
+Run through scripts/bench.sh (builds a release binary first). Not part of the test command:
+figures, not assertions. Everything runs against the local IAM endpoint on loopback with
+injected latency (default 20 ms a request, like a nearby AWS region). Results are appended to
+bench/results.md as a dated table. See bench/README.md for what each figure means.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import kwtest  # noqa: E402
+
+PARALLELISM = 8  # keywarden's default --parallelism
+
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "ReadBucket", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::%(name)s-data", "arn:aws:s3:::%(name)s-data/*"]},
+    ],
+}
+
+MANIFEST = """apiVersion: keywarden/v1
+kind: ServiceAccount
+metadata:
+  name: %(name)s
+spec:
+  tags:
+    owner: bench
+    software: %(name)s
+  policies:
+    - inline: policies/%(name)s.json
+    - managed: arn:aws:iam::aws:policy/ReadOnlyAccess
+  console: disabled
+  mfa: none
+  accessKeys:
+    maxAgeDays: 90
+    deliver:
+      - file: keys/%(name)s.json
+"""
+
+
+def names(n, prefix="bench"):
+    return ["%s-%04d" % (prefix, i) for i in range(n)]
+
+
+def generate(folder, n, prefix="bench"):
+    """Write n manifests with their inline policies into folder; return the account names."""
+    os.makedirs(os.path.join(folder, "policies"), exist_ok=True)
+    os.makedirs(os.path.join(folder, "keys"), exist_ok=True)
+    out = names(n, prefix)
+    for name in out:
+        with open(os.path.join(folder, name + ".yaml"), "w") as f:
+            f.write(MANIFEST % {"name": name})
+        with open(os.path.join(folder, "policies", name + ".json"), "w") as f:
+            json.dump(json.loads(json.dumps(POLICY) % {"name": name}), f, indent=2)
+    return out
+
+
+def timed(cmd, env, expect=(0,)):
+    """Run cmd under /usr/bin/time -v; return wall seconds, CPU seconds, peak RSS KiB, result."""
+    t0 = time.monotonic()
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    if p.returncode not in expect:
+        raise RuntimeError("%s exited %d:\n%s" % (" ".join(cmd), p.returncode, p.stderr[-3000:]))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", p.stderr).group(1))
+    sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", p.stderr).group(1))
+    return wall, user + sys_, rss, p
+
+
+def total_calls(ep):
+    return sum(v for k, v in ep.counts().items() if k not in ("-", "GetCallerIdentity"))
+
+
+def set_latency(ep, ms):
+    if ms:
+        ep.set_faults(latency_ms=[ms, ms])
+    else:
+        ep.clear_faults()
+
+
+def bench_plan(kw, n, latency, cli_sample, boto_sample):
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
+        env = kwtest.aws_env(ep, tmp)
+        folder = os.path.join(tmp, "manifests")
+        accounts = generate(folder, n)
+
+        set_latency(ep, latency)
+        ep.reset_counts()
+        wall, cpu, rss, _ = timed([kw, "plan", "--no-color", folder], env, expect=(2,))
+        rows["fresh"] = dict(wall=wall, cpu=cpu, rss=rss, calls=total_calls(ep))
+
+        set_latency(ep, 0)
+        timed([kw, "apply", "--auto-approve", "--no-color", folder], env)
+        set_latency(ep, latency)
+        ep.reset_counts()
+        wall, cpu, rss, _ = timed([kw, "plan", "--no-color", folder], env, expect=(0,))
+        calls = total_calls(ep)
+        bound = math.ceil(calls / PARALLELISM) * latency / 1000.0
+        rows["applied"] = dict(wall=wall, cpu=cpu, rss=rss, calls=calls, bound=bound)
+
+        # The hand-written baselines read the same applied accounts. The AWS CLI starts a new
+        # Python process per call (about a second each), so it runs on a sample and is scaled.
+        sample = accounts[:min(n, cli_sample)]
+        t0 = time.monotonic()
+        subprocess.run(["bash", os.path.join(ROOT, "bench", "aws_cli_reads.sh"), ep.url] +
+                       [a for a in sample], env=env, check=True)
+        rows["cli"] = dict(wall=(time.monotonic() - t0) * n / len(sample), sample=len(sample))
+        sample = accounts[:min(n, boto_sample)]
+        t0 = time.monotonic()
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "boto3_reads.py"),
+                        ep.url] + sample, env=env, check=True)
+        rows["boto3"] = dict(wall=(time.monotonic() - t0) * n / len(sample), sample=len(sample))
+    return rows
+
+
+def bench_apply(kw, n, latency):
+    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
+        env = kwtest.aws_env(ep, tmp)
+        folder = os.path.join(tmp, "manifests")
+        generate(folder, n)
+        set_latency(ep, latency)
+        ep.reset_counts()
+        wall, cpu, rss, p = timed([kw, "apply", "--auto-approve", "--stats", "--no-color", folder],
+                                  env)
+        confirm = re.search(r"confirm\w*[^\n]*?([\d.]+)\s*s", p.stderr + p.stdout, re.I)
+        return dict(wall=wall, cpu=cpu, rss=rss, calls=total_calls(ep),
+                    confirm=float(confirm.group(1)) if confirm else None)
+
+
+def bench_validate(kw, n):
+    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp:
+        folder = os.path.join(tmp, "manifests")
+        generate(folder, n)
+        env = dict(os.environ, NO_COLOR="1")
+        wall, cpu, rss, _ = timed([kw, "validate", folder], env)
+        return dict(wall=wall, cpu=cpu, rss=rss)
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return "%s, %d cores, %.0f GiB, Linux %s" % (cpu, os.cpu_count(), mem, platform.release())
+
+
+def fmt(x, digits=2):
+    return "n/a" if x is None else ("%.*f" % (digits, x))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--keywarden", default=os.environ.get("KEYWARDEN"))
+    ap.add_argument("--full", action="store_true", help="also N=1000")
+    ap.add_argument("--sizes", default="1,10,100,200")
+    ap.add_argument("--latency-ms", type=int, default=20)
+    ap.add_argument("--cli-sample", type=int, default=3, help="accounts read by the aws CLI script")
+    ap.add_argument("--boto3-sample", type=int, default=200, help="accounts read by boto3")
+    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results.md"))
+    args = ap.parse_args()
+    kw = args.keywarden
+    if not kw or not shutil.which(kw):
+        sys.exit("bench: give --keywarden PATH (scripts/bench.sh does)")
+    sizes = [int(s) for s in args.sizes.split(",")] + ([1000] if args.full else [])
+    lat = args.latency_ms
+
+    lines = ["", "## %s — %s" % (datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                                  subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                                                 capture_output=True, text=True).stdout.strip()),
+             "", "Machine: %s. Local IAM endpoint with %d ms per request; keywarden parallelism %d."
+             % (machine(), lat, PARALLELISM), "",
+             "### plan", "",
+             "| N | state | wall s | IAM calls | calls/account | peak RSS MiB | latency bound s | × bound "
+             "| aws CLI script s | × faster | boto3 script s | × faster |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n in sizes:
+        r = bench_plan(kw, n, lat, args.cli_sample, args.boto3_sample)
+        for state in ("fresh", "applied"):
+            x = r[state]
+            bound = math.ceil(x["calls"] / PARALLELISM) * lat / 1000.0
+            cli = boto = ""
+            if state == "applied":
+                cli = "%s (%d sampled) | %.0f×" % (fmt(r["cli"]["wall"], 1), r["cli"]["sample"],
+                                                  r["cli"]["wall"] / x["wall"])
+                boto = "%s | %.1f×" % (fmt(r["boto3"]["wall"], 1), r["boto3"]["wall"] / x["wall"])
+            else:
+                cli = boto = " | "
+            lines.append("| %d | %s | %s | %d | %.2f | %.1f | %s | %s | %s | %s |" % (
+                n, state, fmt(x["wall"]), x["calls"], x["calls"] / n, x["rss"] / 1024.0,
+                fmt(bound), fmt(x["wall"] / bound if bound else None), cli, boto))
+            print(lines[-1], flush=True)
+    lines += ["", "### apply (fresh accounts)", "",
+              "| N | wall s | IAM calls | calls/account | waiting on confirmations s | peak RSS MiB |",
+              "|---|---|---|---|---|---|"]
+    for n in (1, 20):
+        x = bench_apply(kw, n, lat)
+        lines.append("| %d | %s | %d | %.1f | %s | %.1f |" % (n, fmt(x["wall"]), x["calls"],
+                                                           x["calls"] / n, fmt(x["confirm"]),
+                                                           x["rss"] / 1024.0))
+        print(lines[-1], flush=True)
+    x = bench_validate(kw, 1000)
+    lines += ["", "### validate", "", "| manifests | CPU s | wall s | peak RSS MiB |", "|---|---|---|---|",
+              "| 1000 | %s | %s | %.1f |" % (fmt(x["cpu"], 3), fmt(x["wall"]), x["rss"] / 1024.0)]
+    print(lines[-1], flush=True)
+    new = not os.path.exists(args.results)
+    with open(args.results, "a") as f:
+        if new:
+            f.write("# Benchmark results\n\nAppended by `scripts/bench.sh`; see bench/README.md.\n")
+        f.write("\n".join(lines) + "\n")
+    print("appended to", args.results)
+
+
+if __name__ == "__main__":
+    main()
