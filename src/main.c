@@ -3,6 +3,7 @@
  * logging and the process (no core dumps), and runs src/cmd/<name>.c.
  */
 #include <curl/curl.h>
+#include <getopt.h>
 #include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,7 @@ int main(int argc, char **argv)
 		rc = KW_EXIT_ERROR;
 		goto out;
 	}
+	opterr = 0; /* commands report bad options themselves (kw_cmd_bad_option) */
 	xmlInitParser();
 	rc = c->fn(n, argv + 1, &ctx);
 	fflush(stdout);

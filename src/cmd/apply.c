@@ -376,7 +376,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		if (r < 0)
 			return KW_EXIT_ERROR;
 		if (r == 0)
-			return kw_cmd_usage_error(ctx, usage, "apply: unknown option '%s'", argv[optind - 1]);
+			return kw_cmd_bad_option(ctx, usage, "apply", "h", longopts, argv);
 	}
 	if (optind >= argc)
 		return kw_cmd_usage_error(ctx, usage, "apply: no manifest given");

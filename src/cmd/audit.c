@@ -718,7 +718,7 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 			if (kw_cmd_parse_days(optarg, 1, 36500, &A.o.older_than))
 				return kw_cmd_usage_error(ctx, usage, "--older-than wants whole days from 1");
 			break;
-		default: return kw_cmd_usage_error(ctx, usage, "audit: bad option");
+		default: return kw_cmd_bad_option(ctx, usage, "audit", "h", longopts, argv);
 		}
 	}
 	if (A.o.all_users && optind < argc)

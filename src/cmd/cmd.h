@@ -62,6 +62,16 @@ int kw_cmd_ask(struct kw_ctx *ctx, const char *question);
  */
 enum kw_output_format kw_cmd_output_format(const struct kw_ctx *ctx, FILE *fp);
 
+struct option;
+
+/*
+ * kw_cmd_bad_option - after getopt_long returned '?' (main sets opterr = 0, so getopt itself
+ * prints nothing): print "error: <cmd>: unknown option '--x'" or "option '--x' needs a value"
+ * and the usage to ctx->err. Returns KW_EXIT_ERROR.
+ */
+int kw_cmd_bad_option(struct kw_ctx *ctx, const char *usage, const char *cmd, const char *optstring,
+                      const struct option *longopts, char **argv);
+
 /* kw_cmd_color - whether ctx->out may be coloured (terminal, no NO_COLOR, no --no-color). */
 bool kw_cmd_color(const struct kw_ctx *ctx);
 

@@ -237,7 +237,7 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 		switch (opt) {
 		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
 		case OPT_AUTO: auto_approve = true; break;
-		default: return kw_cmd_usage_error(ctx, usage, "destroy: bad option");
+		default: return kw_cmd_bad_option(ctx, usage, "destroy", "h", longopts, argv);
 		}
 	}
 	if (optind == argc)

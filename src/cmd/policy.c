@@ -206,7 +206,7 @@ static int policy_fmt(int argc, char **argv, struct kw_ctx *ctx)
 		switch (c) {
 		case 'c': check = true; break;
 		case 'h': return print_help(ctx, usage_fmt);
-		default: return kw_cmd_usage_error(ctx, usage_fmt, "policy fmt: unknown option");
+		default: return kw_cmd_bad_option(ctx, usage_fmt, "policy fmt", "h", opts, argv);
 		}
 	}
 	if (optind >= argc)

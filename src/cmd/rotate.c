@@ -659,7 +659,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 				                          "--confirm-timeout wants seconds from 0 to 3600");
 			break;
 		}
-		default: return kw_cmd_usage_error(ctx, usage, "rotate: bad option");
+		default: return kw_cmd_bad_option(ctx, usage, "rotate", "h", longopts, argv);
 		}
 	}
 	if (o.delete_old && o.grace_set)

@@ -94,7 +94,7 @@ int cmd_validate(int argc, char **argv, struct kw_ctx *ctx)
 		switch (c) {
 		case 'q': quiet = true; break;
 		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
-		default: return kw_cmd_usage_error(ctx, usage, "validate: unknown option");
+		default: return kw_cmd_bad_option(ctx, usage, "validate", "qh", opts, argv);
 		}
 	}
 	if (optind >= argc)

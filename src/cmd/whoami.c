@@ -12,7 +12,7 @@
 #include "util/output.h"
 
 static const char usage[] = "usage: keywarden whoami [--profile NAME] [--region REGION] [--endpoint-url URL] "
-                            "[-o text|table|json]\n";
+                            "[-o text|table|json]\n\n";
 
 static const char help[] =
         "Show who the resolved AWS credentials belong to (STS GetCallerIdentity): account, ARN\n"
@@ -42,7 +42,7 @@ int cmd_whoami(int argc, char **argv, struct kw_ctx *ctx)
 			fputs(help, ctx->out);
 			fputs(kw_common_options_help, ctx->out);
 			return KW_EXIT_OK;
-		default: return kw_cmd_usage_error(ctx, usage, "whoami: unknown option");
+		default: return kw_cmd_bad_option(ctx, usage, "whoami", "+h", longopts, argv);
 		}
 	}
 	if (optind < argc)

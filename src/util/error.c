@@ -36,16 +36,22 @@ int kw_error_set(struct kw_error *err, enum kw_err_kind kind, const char *where,
 
 int kw_error_prefix(struct kw_error *err, const char *fmt, ...)
 {
-	char prefix[KW_ERR_MSG_MAX];
 	char joined[KW_ERR_MSG_MAX];
+	size_t n;
 	va_list ap;
+	int w;
 
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	w = vsnprintf(joined, sizeof(joined), fmt, ap);
 	va_end(ap);
-	snprintf(joined, sizeof(joined), "%s: %s", prefix, err->msg);
+	n = w < 0 ? 0 : (size_t)w < sizeof(joined) ? (size_t)w : sizeof(joined) - 1;
+	/* the prefix, ": ", then as much of the old message as fits (messages may be cut) */
+	if (n + 2 < sizeof(joined)) {
+		memcpy(joined + n, ": ", 2);
+		copy_str(joined + n + 2, sizeof(joined) - n - 2, err->msg);
+	}
 	copy_str(err->msg, sizeof(err->msg), joined);
 	kw_redact_inplace(err->msg, sizeof(err->msg));
 	return -1;

@@ -46,6 +46,25 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown format 'yaml'", r.stderr)
 
+    def test_bad_options_give_one_error_naming_the_option(self):
+        for name in listed_commands():
+            if name == "help":
+                continue
+            cmd = [name] + (["fmt"] if name == "policy" else [])
+            with self.subTest(command=name):
+                r = run(*cmd, "--no-such-option")
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertEqual(r.stdout, "")
+                lines = r.stderr.splitlines()
+                self.assertEqual(lines[0], "error: %s: unknown option '--no-such-option'" % " ".join(cmd))
+                self.assertEqual(sum(1 for l in lines if "option" in l and "error" in l), 1, r.stderr)
+                self.assertIn("usage: keywarden " + name, r.stderr)
+
+    def test_option_missing_its_value_is_named(self):
+        r = run("plan", "--parallelism")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("error: plan: option '--parallelism' needs a value", r.stderr)
+
     def test_every_listed_command_has_help_and_a_docs_page(self):
         for name in listed_commands():
             with self.subTest(command=name):
