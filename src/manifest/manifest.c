@@ -107,6 +107,21 @@ static void diag_where(struct ld *L, const char *where, const char *msg)
 
 /* ---- node access with the alias-bomb guard ---- */
 
+/*
+ * Explicit YAML tags (!!int, !!binary, !custom) are refused: a manifest means what it shows.
+ * libyaml gives untagged nodes the default tag of their kind (and !!str equals it).
+ */
+static void check_tag(struct ld *L, const yaml_node_t *n)
+{
+	const char *want = n->type == YAML_SCALAR_NODE     ? YAML_DEFAULT_SCALAR_TAG
+	                   : n->type == YAML_SEQUENCE_NODE ? YAML_DEFAULT_SEQUENCE_TAG
+	                                                   : YAML_DEFAULT_MAPPING_TAG;
+
+	if (n->tag && strcmp((const char *)n->tag, want))
+		diag_node(L, n, "YAML tag '%s' is not allowed in manifests (write the value plainly)",
+		          (const char *)n->tag);
+}
+
 static yaml_node_t *node(struct ld *L, int id)
 {
 	yaml_node_t *n;
@@ -120,6 +135,8 @@ static yaml_node_t *node(struct ld *L, int id)
 		          KW_MANIFEST_MAX_ALIAS_NODES);
 		return NULL;
 	}
+	if (n)
+		check_tag(L, n);
 	return n;
 }
 
@@ -916,6 +933,7 @@ static void read_document(struct ld *L, yaml_node_t *root, unsigned index)
 	struct kw_manifest *m;
 	const char *s;
 
+	check_tag(L, root);
 	if (!want_type(L, root, YAML_MAPPING_NODE, "a manifest document"))
 		return;
 	m = calloc(1, sizeof(*m));

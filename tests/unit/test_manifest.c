@@ -253,6 +253,10 @@ static const struct error_case error_cases[] = {
          "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
          "[]]\n",
          NULL, "1:71: YAML nested deeper than 64 levels of [ ] and { }"},
+        {"explicit YAML tag", BASE "  accessKeys:\n    maxAgeDays: !!int \"30\"\n", NULL,
+         "7:17: YAML tag 'tag:yaml.org,2002:int' is not allowed in manifests (write the value plainly)"},
+        {"custom YAML tag", BASE "  mfa: !env MFA\n", NULL,
+         "6:8: YAML tag '!env' is not allowed in manifests (write the value plainly)"},
         {"document is a list", "- a\n- b\n", NULL,
          "1:1: a manifest document must be a mapping, found a list"},
         {"alias bomb",
