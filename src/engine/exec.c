@@ -1,7 +1,6 @@
 #include "engine/exec.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -773,44 +772,6 @@ static int key_create(struct run *r, const struct kw_step *s, struct kw_iam_acce
 	}
 }
 
-/* Deliver to one sink; an `exec` target runs in the manifest's folder (docs/manifest.md). */
-static int deliver(const struct kw_desired *d, const struct kw_key_sink *sink, const struct kw_access_key *ak,
-                   struct kw_error *err)
-{
-	int here, rc;
-
-	if (sink->kind != KW_KEY_SINK_EXEC || !d->dir)
-		return kw_keys_deliver(sink, ak, err);
-	here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (here < 0 || chdir(d->dir)) {
-		rc = kw_error_set(err, KW_ERR_IO, d->dir,
-		                  "cannot run the exec target in the manifest's folder: %s", strerror(errno));
-		if (here >= 0)
-			close(here);
-		return rc;
-	}
-	rc = kw_keys_deliver(sink, ak, err);
-	if (fchdir(here) && rc == 0)
-		rc = kw_error_set(err, KW_ERR_IO, NULL, "cannot return to the working folder: %s",
-		                  strerror(errno));
-	close(here);
-	return rc;
-}
-
-static void sink_name(const struct kw_key_sink *k, char *buf, size_t size)
-{
-	int n;
-
-	switch (k->kind) {
-	case KW_KEY_SINK_PROFILE: n = snprintf(buf, size, "profile %s", k->target); break;
-	case KW_KEY_SINK_FILE: n = snprintf(buf, size, "file %s", k->target); break;
-	case KW_KEY_SINK_STDOUT: n = snprintf(buf, size, "stdout"); break;
-	default: n = snprintf(buf, size, "exec"); break;
-	}
-	if (n < 0 || (size_t)n >= size)
-		buf[size - 1] = '\0';
-}
-
 /* The new key signs GetCallerIdentity and IAM says it is the service user. */
 static int key_confirm(struct run *r, const struct kw_step *s, const struct kw_iam_access_key *k,
                        struct kw_error *err)
@@ -880,8 +841,8 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 
 		if (sink.kind == KW_KEY_SINK_STDOUT)
 			sink.fp = r->o->stdout_sink ? r->o->stdout_sink : stdout;
-		sink_name(&sink, name, sizeof(name));
-		if (deliver(d, &sink, &ak, err)) {
+		kw_keys_sink_describe(&sink, name, sizeof(name));
+		if (kw_keys_deliver(&sink, &ak, err)) {
 			kw_error_prefix(err, "delivering the new key to %s", name);
 			goto delete_key;
 		}

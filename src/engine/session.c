@@ -17,34 +17,22 @@
 static int describe_sinks(struct kw_desired *d)
 {
 	struct kw_buf b = KW_BUF_INIT;
+	char name[512];
 
-	for (size_t i = 0; i < d->ndeliver; i++) {
-		const struct kw_key_sink *k = &d->sinks[i];
-		int rc = 0;
-
-		if (i && kw_buf_puts(&b, ", "))
-			goto fail;
-		switch (k->kind) {
-		case KW_KEY_SINK_PROFILE: rc = kw_buf_appendf(&b, "profile %s", k->target); break;
-		case KW_KEY_SINK_FILE: rc = kw_buf_appendf(&b, "file %s", k->target); break;
-		case KW_KEY_SINK_STDOUT: rc = kw_buf_puts(&b, "stdout"); break;
-		case KW_KEY_SINK_EXEC: rc = kw_buf_appendf(&b, "exec %s", k->target); break;
+	for (size_t i = 0; i < d->ndeliver; i++)
+		if ((i && kw_buf_puts(&b, ", ")) ||
+		    kw_buf_puts(&b, kw_keys_sink_describe(&d->sinks[i], name, sizeof(name)))) {
+			kw_buf_release(&b);
+			return -1;
 		}
-		if (rc)
-			goto fail;
-	}
 	d->deliver_summary = kw_buf_detach(&b);
 	return d->deliver_summary ? 0 : -1;
-fail:
-	kw_buf_release(&b);
-	return -1;
 }
 
 int kw_desired_from_manifest(const struct kw_manifest *m, struct kw_desired *d, struct kw_error *err)
 {
 	DUP(d->name, m->name);
 	DUP(d->origin, m->file);
-	DUP(d->dir, m->dir);
 	DUP(d->user_name, m->user_name);
 	DUP(d->group_name, m->group_name);
 	DUP(d->path, m->path ? m->path : "/");
@@ -67,28 +55,9 @@ int kw_desired_from_manifest(const struct kw_manifest *m, struct kw_desired *d, 
 		if (!d->sinks)
 			goto nomem;
 	}
-	for (size_t i = 0; i < m->ndeliver; i++) {
-		const struct kw_deliver *t = &m->deliver[i];
-		struct kw_key_sink *k = &d->sinks[i];
-
-		switch (t->kind) {
-		case KW_DELIVER_PROFILE:
-			k->kind = KW_KEY_SINK_PROFILE;
-			k->target = t->profile;
-			k->region = t->region;
-			k->output = t->output;
-			break;
-		case KW_DELIVER_FILE:
-			k->kind = KW_KEY_SINK_FILE;
-			k->target = t->path;
-			break;
-		case KW_DELIVER_STDOUT: k->kind = KW_KEY_SINK_STDOUT; break;
-		case KW_DELIVER_EXEC:
-			k->kind = KW_KEY_SINK_EXEC;
-			k->target = t->command;
-			break;
-		}
-	}
+	/* the stdout sink's stream is set when applying; exec targets run in the manifest's folder */
+	for (size_t i = 0; i < m->ndeliver; i++)
+		kw_keys_sink_from_manifest(m, &m->deliver[i], NULL, &d->sinks[i]);
 	if (describe_sinks(d))
 		goto nomem;
 	return 0;

@@ -115,7 +115,6 @@ void kw_desired_release(struct kw_desired *d)
 {
 	free(d->name);
 	free(d->origin);
-	free(d->dir);
 	free(d->user_name);
 	free(d->group_name);
 	free(d->path);

@@ -74,7 +74,6 @@ void kw_doclist_release(struct kw_doclist *l);
 struct kw_desired {
 	char *name;             /* metadata.name, e.g. "ansible" */
 	char *origin;           /* where it came from, e.g. "manifests/service-ansible.yaml" (may be NULL) */
-	char *dir;              /* the manifest's folder: `exec` delivery targets run there (may be NULL) */
 	char *user_name;        /* service-<name> */
 	char *group_name;       /* service-<name> */
 	char *path;             /* IAM path, "/" by default */
