@@ -664,6 +664,9 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	if (o.delete_old && o.grace_set)
 		return kw_cmd_usage_error(ctx, usage, "--delete-old and --grace exclude each other");
+	if (optind < argc && ctx->nprofiles > 1)
+		return kw_cmd_usage_error(
+		        ctx, usage, "with NAME, --profile names the one admin profile to use: give it once");
 	if (optind < argc && o.all_profiles)
 		return kw_cmd_usage_error(ctx, usage, "--all-profiles rotates local profiles: give no NAME");
 	if (optind == argc && !o.all_profiles && !ctx->nprofiles)
