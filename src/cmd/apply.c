@@ -204,19 +204,10 @@ static int read_line(char *buf, size_t size)
 	return 0;
 }
 
-static bool six_digits(const char *s)
-{
-	if (strlen(s) != 6)
-		return false;
-	for (int i = 0; i < 6; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 static int ask_code(struct apply *ap, const char *prompt, char code[KW_TOTP_CODE_MAX], struct kw_error *err)
 {
 	char line[64];
+	struct kw_error perr;
 
 	for (;;) {
 		fputs(prompt, ap->ctx->err);
@@ -225,11 +216,10 @@ static int ask_code(struct apply *ap, const char *prompt, char code[KW_TOTP_CODE
 			OPENSSL_cleanse(line, sizeof(line));
 			return kw_error_set(err, KW_ERR_ABORTED, NULL, "no MFA code given (end of input)");
 		}
-		if (six_digits(line))
+		if (kw_totp_code_parse(line, 6, code, &perr) == 0)
 			break;
-		fputs("  a code is 6 digits, as the authenticator app shows it\n", ap->ctx->err);
+		fprintf(ap->ctx->err, "  %s\n", perr.msg);
 	}
-	memcpy(code, line, 7);
 	OPENSSL_cleanse(line, sizeof(line));
 	return 0;
 }
