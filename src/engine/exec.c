@@ -824,6 +824,7 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	struct kw_access_key ak;
 	struct kw_error e2;
 	char name[512];
+	size_t delivered = 0;
 	int rc = -1;
 
 	if (!d->ndeliver || !d->sinks)
@@ -846,6 +847,7 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 			kw_error_prefix(err, "delivering the new key to %s", name);
 			goto delete_key;
 		}
+		delivered = i + 1;
 		emit(r, KW_EV_DELIVERED, s, KW_EXEC_RUNNING, 0, name, k.access_key_id, NULL);
 	}
 	if (key_confirm(r, s, &k, err))
@@ -860,6 +862,12 @@ delete_key:
 	} else {
 		kw_error_prefix(err, "access key %s deleted", k.access_key_id);
 		r->res->keys_created--;
+		/* a file this run created holds a dead key, and would refuse the next run's key */
+		for (size_t i = 0; i < delivered; i++)
+			if (d->sinks[i].kind == KW_KEY_SINK_FILE && d->sinks[i].target &&
+			    !unlink(d->sinks[i].target))
+				kw_log(KW_LOG_INFO, "removed %s, which held the deleted key",
+				       d->sinks[i].target);
 	}
 out:
 	kw_iam_access_key_release(&k);

@@ -38,12 +38,18 @@ class Stops(EngineCase):
         self.assert_converged(keys=1)
 
     def test_failing_delivery_deletes_the_new_key(self):
-        self.write_manifest(deliver=["profile: service-e2e", "exec: cat >/dev/null; exit 3"])
+        keyfile = os.path.join(self.tmp, "key.json")
+        self.write_manifest(deliver=["file: " + keyfile, "exec: cat >/dev/null; exit 3"])
         r = self.apply()
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("delivering the new key to exec", r.stdout + r.stderr)
         self.assertEqual(self.ep.counts().get("CreateAccessKey"), 1)
         self.assertEqual(self.keys(), [])  # deleted: there is never a key that nobody holds
+        self.assertFalse(os.path.exists(keyfile))  # nor a file holding a dead key
+        self.write_manifest(deliver=["file: " + keyfile])
+        self.assertEqual(self.apply().returncode, 0)
+        self.assertTrue(os.path.exists(keyfile))
+        self.ep.reset_state()
         self.write_manifest()
         self.assertEqual(self.apply().returncode, 0)
         self.assert_converged(keys=1)
