@@ -5,7 +5,8 @@
  * Invariants: the secret goes through a pipe only: never into the child's argv or environment.
  * The command runs as `/bin/sh -c CMD` (fork + execv), inheriting keywarden's environment and
  * working folder; its standard output is sent to keywarden's standard error, so it can never
- * mix with results or JSON on stdout; its standard error is inherited. SIGPIPE is blocked in the
+ * mix with results or JSON on stdout; its standard error is inherited; no other file
+ * descriptor of keywarden's reaches it (close_range in the child). SIGPIPE is blocked in the
  * writing thread while writing, so a command that exits early is an error, not a crash. A
  * command that exits 0 without reading all of its input has not received it: also an error
  * (checked with FIONREAD when the data fits the pipe, with EPIPE otherwise).

@@ -295,6 +295,29 @@ static void keys_sink_from_manifest_maps_every_kind(void **state)
 	assert_string_equal(kw_keys_sink_describe(&sink, desc, sizeof(desc)), "stdout");
 }
 
+/* A descriptor keywarden left open without O_CLOEXEC does not reach the command. */
+static void exec_passes_only_stdio(void **state)
+{
+	struct kw_scratch tmp;
+	struct kw_error err;
+	char cmd[512], name[16], *got;
+	int leaked = open("/dev/null", O_RDONLY);
+
+	kw_scratch_make(&tmp, "fds");
+	assert_true(leaked > 2);
+	snprintf(cmd, sizeof(cmd), "cat >/dev/null; ls /proc/$$/fd > '%s/fds'", tmp.dir);
+	assert_int_equal(kw_exec_stdin(cmd, NULL, "x", 1, &err), 0);
+	close(leaked);
+	got = kw_slurp(kw_scratch_path(&tmp, "fds"));
+	assert_non_null(got);
+	assert_non_null(strstr(got, "2\n"));
+	snprintf(name, sizeof(name), "\n%d\n", leaked); /* ls lists one name a line, 0 first */
+	if (strstr(got, name))
+		fail_msg("descriptor %d reached the command: %s", leaked, got);
+	free(got);
+	kw_scratch_remove(&tmp);
+}
+
 /* More than a pipe holds, to a reader that leaves early: EPIPE, no SIGPIPE death. */
 static void exec_large_input_reader_leaves_early(void **state)
 {
@@ -471,6 +494,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(keys_exec_gets_json_on_stdin_only, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_exec_failures_are_errors, setup, teardown),
 	        cmocka_unit_test(exec_large_input_reader_leaves_early),
+	        cmocka_unit_test(exec_passes_only_stdio),
 	        cmocka_unit_test_setup_teardown(keys_exec_runs_in_manifest_folder, setup, teardown),
 	        cmocka_unit_test(keys_sink_from_manifest_maps_every_kind),
 	        cmocka_unit_test_setup_teardown(keys_profile_creates_missing_files, setup, teardown),
