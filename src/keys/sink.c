@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/ini.h"
+#include "aws/profile.h"
 #include "manifest/manifest.h"
 #include "util/atomic.h"
 #include "util/buf.h"
@@ -191,29 +193,24 @@ const char *kw_keys_sink_describe(const struct kw_key_sink *sink, char *buf, siz
 	return buf;
 }
 
-/* $var (a leading "~/" expanded) when set and not empty, else $HOME/rel. */
-static int aws_path(const char *var, const char *rel, struct kw_buf *out, struct kw_error *err)
+/* The shared file of kind, resolved as the credential chain resolves it (src/aws/profile.h). */
+static int shared_path(enum kw_ini_kind kind, struct kw_buf *out, struct kw_error *err)
 {
-	const char *v = getenv(var), *home = getenv("HOME");
-	int rc;
+	char *path = kw_aws_shared_file_path(kind);
+	int rc = 0;
 
-	if (v && *v && strncmp(v, "~/", 2))
-		rc = kw_buf_puts(out, v);
-	else if (!home || !*home)
-		return kw_error_set(err, KW_ERR_INVALID, var, "HOME is not set; set %s", var);
-	else if (v && *v)
-		rc = kw_buf_appendf(out, "%s/%s", home, v + 2);
-	else
-		rc = kw_buf_appendf(out, "%s/%s", home, rel);
-	return rc ? kw_error_set(err, KW_ERR_NOMEM, var, "out of memory") : 0;
+	if (!path || kw_buf_puts(out, path))
+		rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	free(path);
+	return rc;
 }
 
 int kw_keys_credentials_path(struct kw_buf *out, struct kw_error *err)
 {
-	return aws_path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", out, err);
+	return shared_path(KW_INI_CREDENTIALS, out, err);
 }
 
 int kw_keys_config_path(struct kw_buf *out, struct kw_error *err)
 {
-	return aws_path("AWS_CONFIG_FILE", ".aws/config", out, err);
+	return shared_path(KW_INI_CONFIG, out, err);
 }

@@ -140,11 +140,12 @@ int kw_keys_deliver_profile(const char *name, const struct kw_access_key *key, c
 
 /*
  * kw_keys_credentials_path / kw_keys_config_path - where the shared credentials file and the
- * config file are: $AWS_SHARED_CREDENTIALS_FILE / $AWS_CONFIG_FILE when set and not empty
- * (a leading "~/" expanded), else $HOME/.aws/credentials / $HOME/.aws/config.
+ * config file are, exactly as the credential chain finds them (kw_aws_shared_file_path in
+ * aws/profile.h): $AWS_SHARED_CREDENTIALS_FILE / $AWS_CONFIG_FILE when set and not empty (a
+ * leading "~/" expanded), else ~/.aws/credentials / ~/.aws/config.
  * @out: receives the path (appended to an empty, owned buffer).
- * Returns 0, or -1 with err set (KW_ERR_INVALID when HOME is unset, KW_ERR_NOMEM).
- * Source: AWS CLI User Guide, "Environment variables to configure the AWS CLI".
+ * Returns 0, or -1 with err set (KW_ERR_NOMEM).
+ * Source: AWS SDKs and Tools Reference Guide, "Location of the shared files".
  */
 int kw_keys_credentials_path(struct kw_buf *out, struct kw_error *err);
 int kw_keys_config_path(struct kw_buf *out, struct kw_error *err);
