@@ -736,8 +736,8 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 			d->kind = KW_DELIVER_FILE;
 			if (!(s = want_string(L, mm[1].value, "file")))
 				continue;
-			if (s[strlen(s) - 1] == '/') {
-				diag_node(L, mm[1].value, "file '%s' names a folder; give a file path", s);
+			if (!*s || s[strlen(s) - 1] == '/') {
+				diag_node(L, mm[1].value, "file '%s' is not a file path", s);
 				continue;
 			}
 			d->path = resolve(L, s);
