@@ -109,14 +109,25 @@ int kw_keys_replace_file(const char *path, const struct kw_access_key *key, stru
 int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_error *err)
 {
 	struct kw_secret *json = NULL;
-	int rc = -1;
+	int rc = -1, fd = -1, werr = 0;
 
 	if (!fp)
 		return kw_error_set(err, KW_ERR_INTERNAL, "stdout", "no stream");
 	if (kw_keys_json(key, &json, err))
 		return -1;
-	if (fwrite(json->data, 1, json->len, fp) != json->len || fflush(fp)) {
-		kw_error_set(err, KW_ERR_IO, "stdout", "cannot write the key: %s", strerror(errno));
+	/*
+	 * Straight to the descriptor when there is one: no copy in stdio's buffer, and a closed
+	 * pipe (keywarden apply | head) is an error the engine handles, not a SIGPIPE death.
+	 */
+	if (fflush(fp)) {
+		werr = errno;
+	} else if ((fd = fileno(fp)) >= 0) {
+		werr = kw_write_nosigpipe(fd, json->data, json->len);
+	} else if (fwrite(json->data, 1, json->len, fp) != json->len || fflush(fp)) {
+		werr = errno ? errno : EIO;
+	}
+	if (werr) {
+		kw_error_set(err, KW_ERR_IO, "stdout", "cannot write the key: %s", strerror(werr));
 		goto out;
 	}
 	rc = 0;

@@ -103,7 +103,9 @@ int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, stru
 int kw_keys_replace_file(const char *path, const struct kw_access_key *key, struct kw_error *err);
 
 /*
- * kw_keys_deliver_stream - write the JSON to fp and flush it.
+ * kw_keys_deliver_stream - write the JSON to fp: fp is flushed, then the JSON goes straight to
+ * its descriptor (no copy in stdio's buffer; a closed pipe is EPIPE, not SIGPIPE), or through
+ * fwrite for a stream without one (fmemopen).
  * Returns 0, or -1 with err set (KW_ERR_IO).
  */
 int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_error *err);

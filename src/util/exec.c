@@ -14,13 +14,9 @@
 
 #include "util/error.h"
 
-/*
- * Write everything to fd with SIGPIPE blocked in this thread; a SIGPIPE raised by a write is
- * consumed before the mask is restored, so it never reaches the process.
- * Returns 0, or the errno of the failed write (EPIPE when the reader went away).
- */
-static int write_all_nosigpipe(int fd, const unsigned char *p, size_t len)
+int kw_write_nosigpipe(int fd, const void *data, size_t len)
 {
+	const unsigned char *p = data;
 	sigset_t pipe_set, old_set;
 	int rc = 0, pending_before;
 
@@ -95,7 +91,7 @@ int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len
 		close(fds[0]);
 		fds[0] = -1;
 	}
-	werr = write_all_nosigpipe(fds[1], data, len);
+	werr = kw_write_nosigpipe(fds[1], data, len);
 	close(fds[1]);
 	fds[1] = -1;
 	do {

@@ -33,4 +33,12 @@ struct kw_error;
  */
 int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len, struct kw_error *err);
 
+/*
+ * kw_write_nosigpipe - write all len bytes of data to fd with SIGPIPE blocked in this thread
+ * (a pending SIGPIPE raised by these writes is consumed), retrying on EINTR and short writes.
+ * A reader that went away gives EPIPE instead of killing keywarden in the middle of a run.
+ * Returns 0, or the errno of the failed write.
+ */
+int kw_write_nosigpipe(int fd, const void *data, size_t len);
+
 #endif

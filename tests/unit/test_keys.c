@@ -181,6 +181,42 @@ static void keys_stream_writes_json(void **state)
 	kw_secret_free(want);
 }
 
+/* A stream with a descriptor: written past stdio; a closed pipe is an error, not SIGPIPE. */
+static void keys_stream_to_descriptor_and_closed_pipe(void **state)
+{
+	struct fixture *f = *state;
+	struct kw_secret *want = NULL;
+	struct kw_error err;
+	char buf[1024] = "";
+	int fds[2];
+	FILE *w;
+	ssize_t n;
+
+	assert_int_equal(kw_keys_json(&f->key, &want, &err), 0);
+	assert_int_equal(pipe(fds), 0);
+	w = fdopen(fds[1], "w");
+	fputs("before ", w); /* buffered text goes out first */
+	assert_int_equal(kw_keys_deliver_stream(w, &f->key, &err), 0);
+	fclose(w);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	assert_true(n > 7);
+	assert_memory_equal(buf, "before ", 7);
+	assert_string_equal(buf + 7, kw_secret_str(want));
+	OPENSSL_cleanse(buf, sizeof(buf));
+	close(fds[0]);
+
+	assert_int_equal(pipe(fds), 0);
+	close(fds[0]);
+	w = fdopen(fds[1], "w");
+	kw_capture_start(&f->tmp);
+	assert_int_equal(kw_keys_deliver_stream(w, &f->key, &err), -1);
+	kw_capture_check(&f->tmp, SECRET, &err);
+	assert_int_equal(err.kind, KW_ERR_IO);
+	assert_non_null(strstr(err.msg, "Broken pipe"));
+	fclose(w);
+	kw_secret_free(want);
+}
+
 /* The command records its stdin, its shell's argv (/proc/$$/cmdline) and its environment. */
 static void keys_exec_gets_json_on_stdin_only(void **state)
 {
@@ -491,6 +527,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(keys_file_is_0600_and_never_overwritten, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_file_refuses_symlink, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_stream_writes_json, setup, teardown),
+	        cmocka_unit_test_setup_teardown(keys_stream_to_descriptor_and_closed_pipe, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_exec_gets_json_on_stdin_only, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_exec_failures_are_errors, setup, teardown),
 	        cmocka_unit_test(exec_large_input_reader_leaves_early),
