@@ -58,7 +58,8 @@ static const char usage_diff[] =
 static const char usage_lint[] =
         "usage: keywarden policy lint FILE...\n"
         "\n"
-        "Check policy files for validity and least privilege. Each finding has a stable code:\n"
+        "Check policy files for validity and least privilege (FILE may be REV:PATH, read with git\n"
+        "show, or '-' for stdin). Each finding has a stable code:\n"
         "%s"
         "A manifest accepts a warning for one inline policy with allow: [{code, reason}].\n"
         "\n"
@@ -320,7 +321,7 @@ static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 		struct kw_error err;
 
 		kw_error_clear(&err);
-		if (load_arg(argv[i], false, &p, &err) || kw_policy_lint(p, &f, &err)) {
+		if (load_arg(argv[i], true, &p, &err) || kw_policy_lint(p, &f, &err)) {
 			kw_error_print(&err, ctx->err);
 			failed = true;
 		}

@@ -116,6 +116,10 @@ class PolicyCli(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertEqual(r.stdout, '~ statement 1 Sid "Read" (Allow, modified)\n'
                                    "    - Resource: arn:aws:s3:::bucket/*\n    + Resource: *\n")
+        r = run("policy", "lint", "HEAD:policies/x.json", cwd=repo)
+        self.assertEqual((r.returncode, r.stdout), (0, ""))
+        r = run("policy", "lint", "HEAD:policies/nope.json", cwd=repo)
+        self.assertEqual(r.returncode, 1)
         r = run("policy", "diff", "HEAD:policies/nope.json", "policies/x.json", cwd=repo)
         self.assertEqual(r.returncode, 1)
         self.assertIn("HEAD:policies/nope.json", r.stderr)

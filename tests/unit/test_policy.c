@@ -348,6 +348,25 @@ static void diff_lists_added_and_removed_elements(void **state)
 	}
 }
 
+static void diff_is_coloured_when_asked(void **state)
+{
+	struct kw_policy *a =
+	        parse("{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"a:X\",\"Resource\":\"*\"}}");
+	struct kw_policy *b =
+	        parse("{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"a:Y\",\"Resource\":\"*\"}}");
+	struct kw_buf out = KW_BUF_INIT;
+	json_t *d = kw_policy_diff(a->doc, b->doc);
+
+	assert_int_equal(kw_policy_diff_render(d, true, &out), 0);
+	assert_string_equal(out.data, "\033[1m~ statement 1 (Allow, modified)\033[0m\n"
+	                              "\033[31m    - Action: a:X\033[0m\n"
+	                              "\033[32m    + Action: a:Y\033[0m\n");
+	json_decref(d);
+	kw_buf_release(&out);
+	kw_policy_free(a);
+	kw_policy_free(b);
+}
+
 struct lint_case {
 	const char *name;
 	const char *text;
@@ -580,6 +599,7 @@ int main(void)
 	        cmocka_unit_test(format_is_idempotent_and_meaning_preserving_over_testdata),
 	        cmocka_unit_test(equal_ignores_form_not_meaning),
 	        cmocka_unit_test(diff_lists_added_and_removed_elements),
+	        cmocka_unit_test(diff_is_coloured_when_asked),
 	        cmocka_unit_test(lint_codes_and_positions),
 	        cmocka_unit_test(eksctl_policies_are_flagged),
 	        cmocka_unit_test(published_policies_that_are_tight_lint_clean),
