@@ -572,7 +572,58 @@ static int mfa_create(struct run *r, const struct kw_step *s, struct kw_iam_virt
 	}
 }
 
-/* EnableMFADevice, retrying transient failures; an already enabled device counts as done. */
+/* Whether IAM lists serial among user's MFA devices: 1 yes, 0 no, -1 with err set. */
+static int mfa_on_user(struct run *r, const char *user, const char *serial, struct kw_error *err)
+{
+	struct kw_iam_mfa_device_list l = {0};
+	int rc = 0;
+
+	if (kw_iam_list_mfa_devices(r->c, user, &l, err))
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.items[i].serial_number && !strcmp(l.items[i].serial_number, serial))
+			rc = 1;
+	kw_iam_mfa_device_list_release(&l);
+	return rc;
+}
+
+/*
+ * After EnableMFADevice failed: whether an earlier request (one whose answer was lost, e.g. a
+ * retry inside the client) enabled the device after all. EntityAlreadyExists ("MFA Device is
+ * already in use") says so, and IAM may take a while to show it: then read back until the
+ * confirm timeout; for any other error one read-back. 1 enabled, 0 not (or not known).
+ */
+static int mfa_enabled_after_all(struct run *r, const char *user, const char *serial,
+                                 const struct kw_error *why)
+{
+	bool likely = is_code(why, "EntityAlreadyExists");
+	double deadline = now_s() + timeout_of(r);
+	struct kw_error e2;
+
+	for (int attempt = 1;; attempt++) {
+		long left;
+		int on;
+
+		kw_error_clear(&e2);
+		r->reads++;
+		on = mfa_on_user(r, user, serial, &e2);
+		if (on == 1) {
+			kw_log(KW_LOG_INFO, "EnableMFADevice answered %s, but %s is enabled on %s",
+			       why->aws_code[0] ? why->aws_code : kw_error_kind_name(why->kind), serial,
+			       user);
+			return 1;
+		}
+		left = (long)((deadline - now_s()) * 1000);
+		if ((!likely && (on == 0 || !transient(&e2))) || left <= 0)
+			return 0;
+		sleep_ms(kw_backoff_delay_ms(attempt, left));
+	}
+}
+
+/*
+ * EnableMFADevice, retrying transient failures. Whatever the failure, IAM is asked first
+ * whether the device is enabled on the user (a lost answer): then it counts as done.
+ */
 static int mfa_enable(struct run *r, const char *user, const char *serial, const char *c1, const char *c2,
                       struct kw_error *err)
 {
@@ -584,8 +635,10 @@ static int mfa_enable(struct run *r, const char *user, const char *serial, const
 		kw_error_clear(err);
 		if (kw_iam_enable_mfa_device(r->c, user, serial, c1, c2, err) == 0)
 			return 0;
-		if (attempt > 1 && is_code(err, "EntityAlreadyExists"))
-			return 0; /* an earlier attempt got through; the read-back checks it */
+		if (mfa_enabled_after_all(r, user, serial, err) == 1) {
+			kw_error_clear(err);
+			return 0;
+		}
 		left = (long)((deadline - now_s()) * 1000);
 		if (!transient(err) || left <= 0)
 			return -1;
@@ -668,15 +721,23 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	rc = 0;
 	goto out;
 cleanup:
-	/* enabling failed: no unenabled device and no seed of a deleted device are left behind */
+	/*
+	 * enabling failed: no unenabled device is left behind, nor the seed of a device that is
+	 * gone. The seed file goes only once the device is deleted: a device IAM still has (it may
+	 * be enabled after all, DeleteConflict) keeps its seed, or nobody could ever use it.
+	 */
 	if (dev.serial_number) {
 		struct kw_error e2;
 
-		if (mfa_delete(r, dev.serial_number, &e2))
-			kw_log(KW_LOG_WARN, "could not delete the unenabled MFA device %s: %s",
-			       dev.serial_number, e2.msg);
-		else
+		if (mfa_delete(r, dev.serial_number, &e2)) {
+			kw_log(KW_LOG_WARN, "could not delete the MFA device %s: %s", dev.serial_number,
+			       e2.msg);
+			if (seed_written)
+				kw_log(KW_LOG_WARN, "kept its seed in %s", o->mfa_seed_out);
+			seed_written = false;
+		} else {
 			kw_log(KW_LOG_INFO, "deleted the unenabled MFA device %s", dev.serial_number);
+		}
 	}
 	if (seed_written)
 		(void)unlink(o->mfa_seed_out);
