@@ -15,6 +15,7 @@
 #include "cmd/engine_cmd.h"
 #include "engine/exec.h"
 #include "engine/render.h"
+#include "keys/sink.h"
 #include "mfa/qr.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -66,6 +67,7 @@ enum {
 
 struct apply {
 	struct kw_ctx *ctx;
+	FILE *fp; /* plan, progress and summary: stdout, or stderr when a key goes to stdout */
 	const struct kw_plan *plan;
 	bool json;
 	bool color;
@@ -77,8 +79,8 @@ static void print_json_line(struct apply *ap, json_t *o)
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 	if (s) {
-		fprintf(ap->ctx->out, "%s\n", s);
-		fflush(ap->ctx->out);
+		fprintf(ap->fp, "%s\n", s);
+		fflush(ap->fp);
 	}
 	free(s);
 	json_decref(o);
@@ -146,7 +148,7 @@ static void on_event_json(struct apply *ap, const struct kw_exec_event *ev)
 static void on_event(void *ud, const struct kw_exec_event *ev)
 {
 	struct apply *ap = ud;
-	FILE *fp = ap->ctx->out;
+	FILE *fp = ap->fp;
 	struct kw_buf t = KW_BUF_INIT;
 	const char *mark, *color = "";
 
@@ -240,11 +242,9 @@ static int ask_codes(void *ud, const char *device, const struct kw_secret *uri, 
 			return -1;
 		ap->qr_shown = true;
 	}
+	/* after a refusal the executor has already said so (one warning line): only what to do */
 	if (attempt > 1)
-		fprintf(tty,
-		        "IAM did not accept those codes (try %d of 3). Wait for a new code, then type two "
-		        "consecutive codes again.\n",
-		        attempt);
+		fputs("Wait for the app to show a new code, then type two consecutive codes again.\n", tty);
 	else
 		fputs("Type two consecutive codes from the app (wait for the next code after the first).\n",
 		      tty);
@@ -271,6 +271,16 @@ static int approve(struct kw_ctx *ctx, size_t nsteps)
 	return 0;
 }
 
+/* Whether any account of the run delivers its key to stdout. */
+static bool has_stdout_target(const struct kw_session *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; s->desired[i].sinks && j < s->desired[i].ndeliver; j++)
+			if (s->desired[i].sinks[j].kind == KW_KEY_SINK_STDOUT)
+				return true;
+	return false;
+}
+
 static int parse_seconds(struct kw_ctx *ctx, const char *s, double *out)
 {
 	char *end;
@@ -289,7 +299,7 @@ static int parse_seconds(struct kw_ctx *ctx, const char *s, double *out)
 
 static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
 {
-	struct kw_ctx *ctx = ap->ctx;
+	FILE *fp = ap->fp;
 
 	if (ap->json) {
 		print_json_line(ap, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "event", "summary", "status",
@@ -299,20 +309,20 @@ static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
 		                              (json_int_t)res->keys_created));
 		return;
 	}
-	fprintf(ctx->out, "\n%s", ap->color ? BOLD : "");
+	fprintf(fp, "\n%s", ap->color ? BOLD : "");
 	if (ok)
-		fprintf(ctx->out, "Apply complete: %zu step%s done and confirmed", res->done,
+		fprintf(fp, "Apply complete: %zu step%s done and confirmed", res->done,
 		        res->done == 1 ? "" : "s");
 	else
-		fprintf(ctx->out, "Apply stopped: %zu done, %zu failed, %zu not run", res->done, res->failed,
+		fprintf(fp, "Apply stopped: %zu done, %zu failed, %zu not run", res->done, res->failed,
 		        res->not_run);
 	if (res->keys_created)
-		fprintf(ctx->out, "; %zu access key%s issued, delivered and confirmed", res->keys_created,
+		fprintf(fp, "; %zu access key%s issued, delivered and confirmed", res->keys_created,
 		        res->keys_created == 1 ? "" : "s");
 	else if (!ok)
-		fputs("; no access key was issued", ctx->out);
-	fprintf(ctx->out, ".%s\n", ap->color ? RESET : "");
-	fflush(ctx->out);
+		fputs("; no access key was issued", fp);
+	fprintf(fp, ".%s\n", ap->color ? RESET : "");
+	fflush(fp);
 }
 
 int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
@@ -376,11 +386,13 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	a.paths = argv + optind;
 	a.npaths = argc - optind;
 	ap.json = ctx->output == KW_OUTPUT_JSON;
-	ap.color = !ap.json && kw_cmd_color(ctx);
 
 	if (kw_engine_prepare(ctx, &a, &s, &client))
 		goto out;
 	ap.plan = &s.plan;
+	/* a key delivered on stdout keeps stdout for the keys alone (one JSON line each) */
+	ap.fp = has_stdout_target(&s) ? ctx->err : ctx->out;
+	ap.color = !ap.json && kw_color_enabled(ap.fp, ctx->color_allowed);
 	if (ap.json) {
 		json_t *p = kw_plan_json(&s.plan);
 
@@ -390,8 +402,8 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 			fputs("error: out of memory\n", ctx->err);
 			goto out;
 		}
-		fputs(out.data ? out.data : "", ctx->out);
-		fflush(ctx->out);
+		fputs(out.data ? out.data : "", ap.fp);
+		fflush(ap.fp);
 	}
 	if (!s.plan.nsteps) {
 		summary(&ap, &res, true);
@@ -417,7 +429,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	if (!auto_approve && approve(ctx, s.plan.nsteps))
 		goto out;
 	if (!ap.json)
-		fputs("\n", ctx->out);
+		fputs("\n", ap.fp);
 	kw_error_clear(&err);
 	if (kw_exec_run(client, &s.plan, &eo, &res, &err)) {
 		summary(&ap, &res, false);

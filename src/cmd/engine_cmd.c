@@ -48,7 +48,8 @@ static void print_diags(struct kw_ctx *ctx, const struct kw_manifest_set *set)
 		const struct kw_diag *d = &set->diags.items[i];
 		char *line;
 
-		if (d->severity < KW_SEV_WARNING || d->accepted) /* validate shows accepted findings */
+		/* accepted findings and notes only with -v, as validate: a pipeline's stderr stays quiet */
+		if ((d->severity < KW_SEV_WARNING || d->accepted) && ctx->verbosity == 0)
 			continue;
 		line = kw_diag_format(d);
 		if (line)

@@ -271,12 +271,26 @@ static int plan_account(struct kw_plan *p, size_t i, const struct kw_plan_opts *
 	/* 2. group */
 	if (!g->exists)
 		STEP(KW_ACT_CREATE, KW_RES_GROUP, i, d->group_name, NULL, NULL);
-	/* 3. membership: in its group, and in no other */
+	/*
+	 * 3. membership: in its group, and in no other. Other service-* groups are left by a step;
+	 * any other group is not keywarden's (the operator policy cannot remove from it): a note.
+	 */
 	if (!u->exists || kw_strlist_find(&u->groups, d->group_name, true) < 0)
 		STEP(KW_ACT_CREATE, KW_RES_MEMBERSHIP, i, d->group_name, NULL, NULL);
-	for (size_t k = 0; u->exists && k < u->groups.n; k++)
-		if (strcasecmp(u->groups.v[k], d->group_name))
-			STEP(KW_ACT_DELETE, KW_RES_MEMBERSHIP, i, u->groups.v[k], NULL, NULL);
+	for (size_t k = 0; u->exists && k < u->groups.n; k++) {
+		const char *other = u->groups.v[k];
+
+		if (!strcasecmp(other, d->group_name))
+			continue;
+		if (!strncmp(other, KW_SERVICE_GROUP_PREFIX, strlen(KW_SERVICE_GROUP_PREFIX)))
+			STEP(KW_ACT_DELETE, KW_RES_MEMBERSHIP, i, other, NULL, NULL);
+		else if (add_note(p, i,
+		                  "user %s is also in group %s, which keywarden does not manage (not named "
+		                  "%s*); remove it by hand: aws iam remove-user-from-group --user-name %s "
+		                  "--group-name %s",
+		                  d->user_name, other, KW_SERVICE_GROUP_PREFIX, d->user_name, other))
+			goto nomem;
+	}
 	/* 4. policies */
 	if (plan_policies(p, i, d, l, err))
 		return -1;

@@ -18,10 +18,16 @@
 #include "keys/sink.h"
 
 /* The tag that marks what keywarden manages. */
-#define KW_MANAGED_TAG_KEY     "managed-by"
-#define KW_MANAGED_TAG_VALUE   "keywarden"
+#define KW_MANAGED_TAG_KEY      "managed-by"
+#define KW_MANAGED_TAG_VALUE    "keywarden"
 /* Tags under this prefix are keywarden's own bookkeeping (rotate's grace periods): never drift. */
-#define KW_INTERNAL_TAG_PREFIX "keywarden:"
+#define KW_INTERNAL_TAG_PREFIX  "keywarden:"
+/*
+ * Groups keywarden may change memberships of: those named service-... (the operator policy,
+ * policies/keywarden-operator.json, allows RemoveUserFromGroup only on such groups). A service
+ * user's membership in any other group is shown as a note, for a person to remove by hand.
+ */
+#define KW_SERVICE_GROUP_PREFIX "service-"
 
 /* A list of owned strings. */
 struct kw_strlist {

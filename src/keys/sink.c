@@ -24,9 +24,10 @@ static int format_date(time_t t, char *out, size_t size)
 	return 0;
 }
 
-int kw_keys_json(const struct kw_access_key *key, struct kw_secret **out, struct kw_error *err)
+/* The key's JSON dumped with jansson's flags (indented for files, compact for a stream). */
+static int key_json(const struct kw_access_key *key, size_t flags, struct kw_secret **out,
+                    struct kw_error *err)
 {
-	const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
 	json_t *obj = NULL, *secret = NULL;
 	struct kw_secret *text = NULL;
 	char date[32];
@@ -79,6 +80,11 @@ out:
 	return rc;
 }
 
+int kw_keys_json(const struct kw_access_key *key, struct kw_secret **out, struct kw_error *err)
+{
+	return key_json(key, JSON_INDENT(2) | JSON_PRESERVE_ORDER, out, err);
+}
+
 static int write_file(const char *path, const struct kw_access_key *key, unsigned flags, struct kw_error *err)
 {
 	struct kw_secret *json = NULL;
@@ -113,7 +119,8 @@ int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_
 
 	if (!fp)
 		return kw_error_set(err, KW_ERR_INTERNAL, "stdout", "no stream");
-	if (kw_keys_json(key, &json, err))
+	/* one line per key, so that a run delivering several keys is JSON Lines */
+	if (key_json(key, JSON_COMPACT | JSON_PRESERVE_ORDER, &json, err))
 		return -1;
 	/*
 	 * Straight to the descriptor when there is one: no copy in stdio's buffer, and a closed

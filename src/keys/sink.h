@@ -13,7 +13,8 @@
  * The JSON (for file, stdout and exec) is one object, keys in this order, then "\n":
  *   {"AccessKeyId": "AKIA...", "SecretAccessKey": "...", "UserName": "service-ansible",
  *    "CreateDate": "2026-11-29T17:47:25Z"}
- * (indented by 2 spaces; CreateDate in ISO 8601 UTC, as IAM's CreateAccessKey returns it).
+ * (indented by 2 spaces for file and exec, on one line for a stream; CreateDate in ISO 8601 UTC,
+ * as IAM's CreateAccessKey returns it).
  */
 #ifndef KW_KEYS_SINK_H
 #define KW_KEYS_SINK_H
@@ -103,9 +104,10 @@ int kw_keys_deliver_file(const char *path, const struct kw_access_key *key, stru
 int kw_keys_replace_file(const char *path, const struct kw_access_key *key, struct kw_error *err);
 
 /*
- * kw_keys_deliver_stream - write the JSON to fp: fp is flushed, then the JSON goes straight to
- * its descriptor (no copy in stdio's buffer; a closed pipe is EPIPE, not SIGPIPE), or through
- * fwrite for a stream without one (fmemopen).
+ * kw_keys_deliver_stream - write the JSON to fp as one line (compact, no indentation, then
+ * "\n"; several keys on one stream are JSON Lines): fp is flushed, then the line goes straight
+ * to its descriptor (no copy in stdio's buffer; a closed pipe is EPIPE, not SIGPIPE), or
+ * through fwrite for a stream without one (fmemopen).
  * Returns 0, or -1 with err set (KW_ERR_IO).
  */
 int kw_keys_deliver_stream(FILE *fp, const struct kw_access_key *key, struct kw_error *err);

@@ -17,7 +17,8 @@ class Drift(EngineCase):
         old_serial = self.cli("iam", "list-mfa-devices", "--user-name", USER)["MFADevices"][0]["SerialNumber"]
 
         # drift: a tag changed and one added, the inline policy edited, a login profile added,
-        # the user taken out of its group and put in another, the MFA device deactivated
+        # the user taken out of its group and put in another service group and in a group that
+        # is not keywarden's, the MFA device deactivated
         self.cli("iam", "tag-user", "--user-name", USER, "--tags", "Key=owner,Value=someone-else",
                  "Key=extra,Value=1")
         edited = {"Version": "2012-10-17",
@@ -26,14 +27,16 @@ class Drift(EngineCase):
                  "--policy-document", json.dumps(edited))
         self.cli("iam", "create-login-profile", "--user-name", USER, "--password", "Dr1ft-Passw0rd!x")
         self.cli("iam", "remove-user-from-group", "--user-name", USER, "--group-name", USER)
-        self.cli("iam", "create-group", "--group-name", "admins")
-        self.cli("iam", "add-user-to-group", "--user-name", USER, "--group-name", "admins")
+        for group in ("service-other", "ops"):
+            self.cli("iam", "create-group", "--group-name", group)
+            self.cli("iam", "add-user-to-group", "--user-name", USER, "--group-name", group)
         self.cli("iam", "deactivate-mfa-device", "--user-name", USER, "--serial-number", old_serial)
 
         p = self.plan()
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         for line in ("+ add user service-e2e to group service-e2e",
-                     "- remove user service-e2e from group admins",
+                     "- remove user service-e2e from group service-other",
+                     "note: user service-e2e is also in group ops, which keywarden does not manage",
                      "~ update inline policy e2e-policy of group service-e2e",
                      "- delete login profile of user service-e2e",
                      "~ update tags of user service-e2e",
@@ -43,12 +46,54 @@ class Drift(EngineCase):
                      "replaces the unassigned device " + old_serial):
             self.assertIn(line, p.stdout)
         self.assertNotIn("create access key", p.stdout)
+        self.assertNotIn("from group ops", p.stdout)  # the operator policy cannot: by hand
 
+        self.ep.reset_counts()
         r = self.apply()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.writes().get("RemoveUserFromGroup"), 1)  # service-other only
+        # the foreign membership is still noted, but it is no change: exit 0
+        p = self.plan()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("note: user service-e2e is also in group ops", p.stdout)
+        self.cli("iam", "remove-user-from-group", "--user-name", USER, "--group-name", "ops")
         active = self.assert_converged(keys=1)
         self.assertEqual(active[0]["AccessKeyId"], key)  # the fresh key was kept, none created
-        self.assertEqual(self.plan().returncode, 0)
+        p = self.plan()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("note:", p.stdout)
+
+    def test_adopt_notes_memberships_in_groups_keywarden_does_not_manage(self):
+        # an existing, untagged service user in a team's group (not service-*) and in another
+        # service group: --adopt removes the service-group membership (a step) and only notes
+        # the other, which the operator policy may not remove (README, "Permissions")
+        self.cli("iam", "create-user", "--user-name", USER, "--path", "/service/")
+        for group in ("ops", "service-old"):
+            self.cli("iam", "create-group", "--group-name", group)
+            self.cli("iam", "add-user-to-group", "--user-name", USER, "--group-name", group)
+        p = self.plan("--adopt")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("- remove user service-e2e from group service-old", p.stdout)
+        self.assertNotIn("from group ops", p.stdout)
+        self.assertIn("note: user service-e2e is also in group ops, which keywarden does not manage "
+                      "(not named service-*); remove it by hand: aws iam remove-user-from-group "
+                      "--user-name service-e2e --group-name ops", p.stdout)
+        doc = json.loads(self.kw("plan", "--adopt", "-o", "json", self.manifest).stdout)
+        removals = [s["subject"] for s in doc["steps"] if s["resource"] == "membership" and s["action"] == "delete"]
+        self.assertEqual(removals, ["service-old"])
+        self.assertEqual([n["account"] for n in doc["notes"] if "group ops" in n["text"]], ["e2e"])
+
+        self.ep.reset_counts()
+        r = self.apply("--adopt")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.writes().get("RemoveUserFromGroup"), 1)
+        groups = {g["GroupName"] for g in self.cli("iam", "list-groups-for-user", "--user-name", USER)["Groups"]}
+        self.assertEqual(groups, {USER, "ops"})
+        # adopted now; the note alone is no change
+        p = self.plan()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("No changes.", p.stdout)
+        self.assertIn("note: user service-e2e is also in group ops", p.stdout)
 
     def test_unmanaged_user_is_refused_unless_adopt(self):
         self.cli("iam", "create-user", "--user-name", USER, "--path", "/service/")

@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import CREDENTIALS_EXTRA, USER, EngineCase, manifest_text  # noqa: E402
+from engine_fixture import CREDENTIALS_EXTRA, POLICY, USER, EngineCase, manifest_text  # noqa: E402
 
 
 class FreshApply(EngineCase):
@@ -108,6 +108,47 @@ class FreshApply(EngineCase):
                           "mfa-device", "access-key"])
         self.assertEqual(doc["summary"], {"add": 7, "change": 0, "destroy": 0})
 
+    def test_wrong_mfa_codes_on_a_terminal_one_line_per_refusal(self):
+        args = ["apply", "--auto-approve", "--confirm-timeout", "5", self.manifest]
+        typed = []
+
+        def respond(out):
+            prompts = out.count(b"first code: ") + out.count(b"next code:  ")
+            if len(typed) < prompts:
+                typed.append(b"000000\n" if len(typed) % 2 == 0 else b"000001\n")
+                return typed[-1]
+            return None
+
+        rc, text = self.on_terminal(args, respond)
+        self.assertEqual(rc, 1, text)
+        self.assertEqual(len(typed), 6, text)  # three tries of two codes
+        self.assertEqual(text.count("IAM refused the MFA codes"), 3, text)  # one line per refusal
+        self.assertEqual(text.count("type two consecutive codes again"), 2, text)
+        self.assertNotIn("did not accept", text)
+        self.assertEqual(self.keys(), [])
+
+    def test_accepted_lint_findings_only_with_verbose(self):
+        # a write action on "*" (KWP020), accepted in the manifest: plan and apply keep stderr
+        # quiet about it unless -v, as validate does
+        doc = dict(POLICY, Statement=[dict(POLICY["Statement"][0], Action=["ec2:CreateTags"])])
+        with open(os.path.join(self.mdir, "e2e-policy.json"), "w") as f:
+            json.dump(doc, f, indent=2)
+        with open(self.manifest) as f:
+            text = f.read().replace(
+                "    - inline: e2e-policy.json\n",
+                "    - inline: e2e-policy.json\n      allow:\n        - code: KWP020\n"
+                "          reason: tags are written on instances that do not exist yet\n")
+        with open(self.manifest, "w") as f:
+            f.write(text)
+        quiet = self.plan()
+        self.assertEqual(quiet.returncode, 2, quiet.stderr)
+        self.assertEqual(quiet.stderr, "")
+        loud = self.plan("-v")
+        self.assertEqual(loud.returncode, 2, loud.stderr)
+        self.assertIn("accepted: ", loud.stderr)
+        self.assertIn("KWP020", loud.stderr)
+        self.assertIn("tags are written on instances that do not exist yet", loud.stderr)
+
     def test_apply_without_terminal_or_auto_approve_refuses(self):
         r = self.kw("apply", "--mfa-seed-out", self.seed, self.manifest)
         self.assertEqual(r.returncode, 1)
@@ -172,9 +213,46 @@ class FreshApply(EngineCase):
         # the exec target ran in the manifest's folder, with the same JSON on its stdin
         self.assertEqual(json.load(open(os.path.join(self.mdir, "exec-key.json"))), key)
         self.assertEqual(key["UserName"], USER)
-        self.assertIn(key["SecretAccessKey"], r.stdout)
-        self.assertNotIn(key["SecretAccessKey"], r.stderr)
         self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
+        # stdout holds the key alone, one compact JSON line, for a pipeline; the plan, progress
+        # and summary went to stderr, which never holds the secret
+        self.assertEqual(r.stdout.count("\n"), 1, r.stdout)
+        self.assertTrue(r.stdout.endswith("}\n"), r.stdout)
+        self.assertEqual(json.loads(r.stdout), key)
+        for text in ("keywarden will perform the following actions", "done    create user service-e2e",
+                     "delivered new access key %s to stdout" % key["AccessKeyId"],
+                     "Apply complete: 7 steps done and confirmed; 1 access key issued"):
+            self.assertIn(text, r.stderr)
+        self.assertNotIn(key["SecretAccessKey"], r.stderr)
+        # nothing to do: stdout stays empty
+        r2 = self.apply()
+        self.assertEqual(r2.returncode, 0, r2.stdout + r2.stderr)
+        self.assertEqual(r2.stdout, "")
+        self.assertIn("No changes.", r2.stderr)
+
+    def test_stdout_targets_with_json_events_are_json_lines(self):
+        # two accounts deliver to stdout: stdout is exactly their two key lines; with -o json
+        # the event stream goes to stderr
+        self.write_manifest(deliver=["stdout: true"])
+        with open(os.path.join(self.mdir, "service-e2e2.yaml"), "w") as f:
+            f.write(manifest_text(name="e2e2", deliver=["stdout: true", "profile: service-e2e2"]))
+        r = self.kw("apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-exec", "cat >/dev/null",
+                    "-o", "json", self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        keys = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual(len(keys), 2, r.stdout)
+        self.assertEqual(sorted(k["UserName"] for k in keys), [USER, "service-e2e2"])
+        for k in keys:
+            self.assertEqual(list(k), ["AccessKeyId", "SecretAccessKey", "UserName", "CreateDate"])
+            self.assertNotIn(k["SecretAccessKey"], r.stderr)
+        by_user = {k["UserName"]: k for k in keys}
+        self.assertEqual(by_user["service-e2e2"]["AccessKeyId"], self.profile("service-e2e2")["aws_access_key_id"])
+        events = [json.loads(line) for line in r.stderr.splitlines() if line.startswith("{")]
+        self.assertEqual(events[0]["event"], "plan")
+        self.assertEqual(events[-1], {"event": "summary", "status": "converged", "done": 14, "failed": 0,
+                                      "not_run": 0, "keys_created": 2})
+        self.assertEqual({e["access_key_id"] for e in events if e["event"] == "delivered" and e["target"] == "stdout"},
+                         {k["AccessKeyId"] for k in keys})
 
 
 if __name__ == "__main__":

@@ -152,16 +152,21 @@ static void plan_repairs_drift(void **state)
 	                 0);
 	/* policy on the user */
 	assert_int_equal(kw_doclist_add(&l.user.inline_policies, "direct", POLICY), 0);
-	/* login profile, out of its group and into another, MFA deactivated (device left unassigned) */
+	/*
+	 * login profile, out of its group and into another service group and a group that is not
+	 * keywarden's (a note: the operator policy cannot remove from it), MFA deactivated (device
+	 * left unassigned)
+	 */
 	l.user.login_profile = true;
 	free(l.user.groups.v[0]);
-	l.user.groups.v[0] = strdup("admins");
+	l.user.groups.v[0] = strdup("service-admins");
+	assert_int_equal(kw_strlist_add(&l.user.groups, "ops"), 0);
 	kw_strlist_release(&l.user.mfa);
 	l.orphan_mfa = strdup("arn:aws:iam::123456789012:mfa/service/service-x");
 
 	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
 	expect_step(&p, 0, KW_ACT_CREATE, KW_RES_MEMBERSHIP, "service-x");
-	expect_step(&p, 1, KW_ACT_DELETE, KW_RES_MEMBERSHIP, "admins");
+	expect_step(&p, 1, KW_ACT_DELETE, KW_RES_MEMBERSHIP, "service-admins");
 	expect_step(&p, 2, KW_ACT_UPDATE, KW_RES_GROUP_POLICY, "inventory");
 	expect_step(&p, 3, KW_ACT_DELETE, KW_RES_GROUP_POLICY, "sneaky");
 	expect_step(&p, 4, KW_ACT_DELETE, KW_RES_GROUP_ATTACHMENT,
@@ -187,6 +192,10 @@ static void plan_repairs_drift(void **state)
 	assert_non_null(strstr(b.data, "~ owner: \"someone-else\" -> \"platform-team\"\n"));
 	assert_non_null(strstr(b.data, "- extra: \"1\"\n"));
 	assert_non_null(strstr(b.data, "Plan: 2 to add, 2 to change, 5 to destroy.\n"));
+	assert_non_null(strstr(b.data, "- remove user service-x from group service-admins\n"));
+	assert_null(strstr(b.data, "from group ops\n"));
+	assert_non_null(strstr(b.data, "note: user service-x is also in group ops, which keywarden does "
+	                               "not manage"));
 	assert_null(strstr(b.data, "\033["));
 	kw_buf_release(&b);
 	kw_plan_release(&p);

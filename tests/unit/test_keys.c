@@ -162,6 +162,7 @@ static void keys_file_refuses_symlink(void **state)
 	free(got);
 }
 
+/* On a stream the key is one compact line, so that several keys are JSON Lines. */
 static void keys_stream_writes_json(void **state)
 {
 	struct fixture *f = *state;
@@ -170,13 +171,25 @@ static void keys_stream_writes_json(void **state)
 	char buf[1024] = "";
 	FILE *fp = fmemopen(buf, sizeof(buf), "w");
 	struct kw_key_sink sink = {.kind = KW_KEY_SINK_STDOUT, .fp = fp};
+	json_t *got, *exp;
 
 	assert_int_equal(kw_keys_json(&f->key, &want, &err), 0);
 	kw_capture_start(&f->tmp);
 	assert_int_equal(kw_keys_deliver(&sink, &f->key, &err), 0);
 	kw_capture_check(&f->tmp, SECRET, NULL);
 	fclose(fp);
-	assert_string_equal(buf, kw_secret_str(want));
+	assert_non_null(strchr(buf, '\n'));
+	assert_string_equal(strchr(buf, '\n'), "\n"); /* one line */
+	assert_null(strstr(buf, "\": "));
+	got = json_loads(buf, 0, NULL);
+	exp = json_loads(kw_secret_str(want), 0, NULL);
+	assert_non_null(got);
+	assert_true(json_equal(got, exp));                          /* the same object as a file gets */
+	assert_int_equal(strncmp(buf, "{\"AccessKeyId\":", 15), 0); /* the same order */
+	OPENSSL_cleanse((char *)json_string_value(json_object_get(got, "SecretAccessKey")), strlen(SECRET));
+	OPENSSL_cleanse((char *)json_string_value(json_object_get(exp, "SecretAccessKey")), strlen(SECRET));
+	json_decref(got);
+	json_decref(exp);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	kw_secret_free(want);
 }
@@ -201,7 +214,8 @@ static void keys_stream_to_descriptor_and_closed_pipe(void **state)
 	n = read(fds[0], buf, sizeof(buf) - 1);
 	assert_true(n > 7);
 	assert_memory_equal(buf, "before ", 7);
-	assert_string_equal(buf + 7, kw_secret_str(want));
+	assert_string_equal(strchr(buf + 7, '\n'), "\n"); /* the key on one line */
+	assert_int_equal(strncmp(buf + 7, "{\"AccessKeyId\":", 15), 0);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	close(fds[0]);
 
