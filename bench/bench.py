@@ -163,7 +163,9 @@ def machine():
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return "%s, %d cores, %.0f GiB, Linux %s" % (cpu, os.cpu_count(), mem, platform.release())
+    load = os.getloadavg()[0]
+    return "%s, %d cores, %.0f GiB, Linux %s, load average %.1f at start" % (
+        cpu, os.cpu_count(), mem, platform.release(), load)
 
 
 def fmt(x, digits=2):
