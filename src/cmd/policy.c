@@ -300,6 +300,24 @@ out:
 	return rc;
 }
 
+/* A file that could not be read or parsed, as an entry of lint's JSON (code null, severity error). */
+static json_t *lint_error_json(const char *arg, const struct kw_error *err)
+{
+	unsigned line = 0, col = 0;
+	const char *c = strrchr(err->where, ':');
+
+	/* where is "file:line:col" for parse errors */
+	if (c && c > err->where) {
+		const char *l = c - 1;
+		while (l > err->where && *l != ':')
+			l--;
+		if (*l == ':' && sscanf(l, ":%u:%u", &line, &col) != 2)
+			line = col = 0;
+	}
+	return json_pack("{s:s,s:n,s:s,s:s,s:i,s:i,s:n}", "file", arg, "code", "severity", "error", "message",
+	                 err->msg, "line", (int)line, "column", (int)col, "pointer");
+}
+
 static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 {
 	bool json = ctx->output == KW_OUTPUT_JSON && ctx->output_set;
@@ -324,6 +342,8 @@ static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 		if (load_arg(argv[i], true, &p, &err) || kw_policy_lint(p, &f, &err)) {
 			kw_error_print(&err, ctx->err);
 			failed = true;
+			if (json)
+				json_array_append_new(all, lint_error_json(argv[i], &err));
 		}
 		for (size_t k = 0; k < f.n; k++) {
 			const struct kw_policy_finding *fi = &f.items[k];

@@ -8,11 +8,15 @@
 
 #include "manifest/manifest.h"
 #include "util/buf.h"
+#include "util/utf8.h"
+
+/* Longest message kept: values quoted from a manifest can be huge (a 900 KB name). */
+#define DIAG_MESSAGE_MAX 600
 
 int kw_diags_add(struct kw_diags *d, enum kw_severity sev, const char *code, const char *file, unsigned line,
                  unsigned col, const char *fmt, ...)
 {
-	struct kw_buf msg = KW_BUF_INIT;
+	struct kw_buf raw = KW_BUF_INIT, msg = KW_BUF_INIT;
 	struct kw_diag *item;
 	va_list ap;
 	int r;
@@ -26,10 +30,16 @@ int kw_diags_add(struct kw_diags *d, enum kw_severity sev, const char *code, con
 		d->cap = cap;
 	}
 	va_start(ap, fmt);
-	r = kw_buf_vappendf(&msg, fmt, ap);
+	r = kw_buf_vappendf(&raw, fmt, ap);
 	va_end(ap);
-	if (r)
+	/* Messages quote the input: keep them valid UTF-8, free of terminal escapes, and short. */
+	if (!r)
+		r = kw_utf8_sanitize(&msg, raw.data, DIAG_MESSAGE_MAX);
+	kw_buf_release(&raw);
+	if (r) {
+		kw_buf_release(&msg);
 		return -1;
+	}
 	item = &d->items[d->n];
 	memset(item, 0, sizeof(*item));
 	item->severity = sev;

@@ -1211,7 +1211,7 @@ static void load_text(struct ld *L, const char *text, size_t len)
 	yaml_parser_t parser;
 	unsigned index = 0;
 	struct bomb *bombs = NULL;
-	size_t nbombs = 0;
+	size_t nbombs = 0, before = L->set->n, ndiags = L->set->diags.n;
 	unsigned dl, dc;
 
 	if (too_deep(text, len, &dl, &dc)) {
@@ -1280,6 +1280,11 @@ static void load_text(struct ld *L, const char *text, size_t len)
 	}
 	yaml_parser_delete(&parser);
 	free(bombs);
+	/* A file named on purpose (or found as *.yaml) that holds nothing is a mistake, not a pass. */
+	if (!L->nomem && L->set->n == before && L->set->diags.n == ndiags &&
+	    kw_diags_add(&L->set->diags, KW_SEV_ERROR, NULL, L->file, 0, 0,
+	                 "no manifest in this file (it is empty or holds only comments)"))
+		L->nomem = true;
 }
 
 /* ---- files and folders ---- */

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
+#include <locale.h>
+#include <wctype.h>
 
 #include "policy/policy.h"
+#include "util/utf8.h"
 
 #define WHY(...) (snprintf(why, whysize, __VA_ARGS__), -1)
 
@@ -46,10 +50,22 @@ int kw_names_check_account(const char *name, char *why, size_t whysize)
 
 	if (!*name)
 		return WHY("must not be empty");
-	for (const char *c = name; *c; c++)
-		if (!iam_name_char((unsigned char)*c))
-			return WHY("must use only letters, digits and +=,.@_- (IAM user names), found '%c'",
-			           *c);
+	for (const char *c = name; *c; c++) {
+		uint32_t cp;
+		int k;
+
+		if (iam_name_char((unsigned char)*c))
+			continue;
+		k = kw_utf8_decode(c, strlen(c), &cp);
+		if (k < 0)
+			return WHY("must use only letters, digits and +=,.@_- (IAM user names), found byte "
+			           "0x%02x "
+			           "(not UTF-8)",
+			           (unsigned char)*c);
+		return WHY(
+		        "must use only letters, digits and +=,.@_- (IAM user names), found '%.*s' (U+%04X)",
+		        cp < 0x20 || cp == 0x7F ? 0 : k, c, (unsigned)cp);
+	}
 	if (strlen(name) > max)
 		return WHY("is %zu characters: user name '%s<name>' must be at most %d, so at most %zu",
 		           strlen(name), KW_ACCOUNT_PREFIX, KW_USER_NAME_MAX, max);
@@ -73,46 +89,47 @@ int kw_names_check_path(const char *path, char *why, size_t whysize)
 }
 
 /* Code points of s, or (size_t)-1 for invalid UTF-8. */
-static size_t utf8_len(const char *s)
+/*
+ * IAM tag characters, the pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]* of the IAM API reference (TagKeyType,
+ * TagValueType): letters, separators and numbers of any script, judged with the C.UTF-8 locale's
+ * classes (iswalpha, iswdigit, iswspace; U+00A0 and U+2000-U+200A, U+202F, U+205F, U+3000 as Zs),
+ * and _ . : / = + - @. Symbols such as emoji or a check mark are refused, as IAM refuses them.
+ */
+static bool tag_char(wint_t c, locale_t loc)
 {
-	size_t n = 0;
-
-	while (*s) {
-		unsigned char c = (unsigned char)*s;
-		int extra = c < 0x80             ? 0
-		            : (c & 0xE0) == 0xC0 ? 1
-		            : (c & 0xF0) == 0xE0 ? 2
-		            : (c & 0xF8) == 0xF0 ? 3
-		                                 : -1;
-		if (extra < 0)
-			return (size_t)-1;
-		s++;
-		for (int i = 0; i < extra; i++, s++)
-			if (((unsigned char)*s & 0xC0) != 0x80)
-				return (size_t)-1;
-		n++;
-	}
-	return n;
+	if (c < 0x80)
+		return isalnum((int)c) || strchr(" _.:/=+-@", (int)c);
+	if (c == 0xA0 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+	    c == 0x205F || c == 0x3000)
+		return true;
+	return loc && (iswalpha_l(c, loc) || iswdigit_l(c, loc) || iswalnum_l(c, loc));
 }
 
-/* IAM tag characters: letters, spaces and numbers in any script, and _ . : / = + - @. */
 static int check_tag_chars(const char *s, char *why, size_t whysize)
 {
-	for (const char *c = s; *c; c++) {
-		unsigned char u = (unsigned char)*c;
-		if (u >= 0x80)
-			continue; /* non-ASCII letters and numbers (\p{L}, \p{N}) */
-		if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-		    strchr(" _.:/=+-@", u))
-			continue;
-		return WHY("holds '%c': IAM tags allow letters, digits, spaces and _ . : / = + - @", u);
+	static locale_t loc;
+	size_t len = strlen(s), i = 0;
+	uint32_t cp;
+
+	if (!loc)
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	while (i < len) {
+		int k = kw_utf8_decode(s + i, len - i, &cp);
+
+		if (k < 0)
+			return WHY("is not valid UTF-8");
+		if (!tag_char((wint_t)cp, loc))
+			return WHY("holds '%.*s' (U+%04X): IAM tags allow letters, digits, spaces and _ . : "
+			           "/ = + - @",
+			           cp < 0x20 || cp == 0x7F ? 0 : k, s + i, (unsigned)cp);
+		i += (size_t)k;
 	}
 	return 0;
 }
 
 int kw_names_check_tag_key(const char *key, char *why, size_t whysize)
 {
-	size_t n = utf8_len(key);
+	size_t n = kw_utf8_length(key);
 
 	if (n == (size_t)-1)
 		return WHY("is not valid UTF-8");
@@ -125,7 +142,7 @@ int kw_names_check_tag_key(const char *key, char *why, size_t whysize)
 
 int kw_names_check_tag_value(const char *value, char *why, size_t whysize)
 {
-	size_t n = utf8_len(value);
+	size_t n = kw_utf8_length(value);
 
 	if (n == (size_t)-1)
 		return WHY("is not valid UTF-8");

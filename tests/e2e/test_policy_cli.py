@@ -143,6 +143,14 @@ class PolicyCli(unittest.TestCase):
         r = run("policy", "lint", bad)
         self.assertEqual(r.returncode, 1)
         self.assertTrue(r.stderr.startswith(f"error: {bad}:1:1: invalid JSON"), r.stderr)
+        # a pipeline reading -o json sees the file that could not be read, not an empty list
+        r = run("-o", "json", "policy", "lint", bad, clean)
+        self.assertEqual(r.returncode, 1)
+        entries = json.loads(r.stdout)
+        self.assertEqual(len(entries), 1)
+        self.assertEqual((entries[0]["file"], entries[0]["severity"], entries[0]["code"], entries[0]["line"]),
+                         (bad, "error", None, 1))
+        self.assertIn("invalid JSON", entries[0]["message"])
 
     def test_help_of_every_subcommand(self):
         for sub in ("fmt", "diff", "lint"):

@@ -133,7 +133,31 @@ static const struct error_case error_cases[] = {
          "2:7: kind must be 'ServiceAccount', found 'User'"},
         {"name with a space",
          "apiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata:\n  name: my app\nspec: {}\n", NULL,
-         "4:9: metadata.name 'my app' must use only letters, digits and +=,.@_- (IAM user names), found ' '"},
+         "4:9: metadata.name 'my app' must use only letters, digits and +=,.@_- (IAM user names), found ' ' "
+         "(U+0020)"},
+        {"name with a non-ASCII letter, shown whole",
+         "apiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata:\n  name: "
+         "f\xc3\xb8o\nspec: {}\n",
+         NULL,
+         "4:9: metadata.name 'f\xc3\xb8o' must use only letters, digits and +=,.@_- (IAM user names), found "
+         "'\xc3\xb8' (U+00F8)"},
+        {"terminal escape in a quoted value is escaped",
+         "apiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata:\n"
+         "  name: \"a\\e[31mb\"\nspec: {}\n",
+         NULL,
+         "4:9: metadata.name 'a\\x1b[31mb' must use only letters, digits and +=,.@_- (IAM user names), found "
+         "'' (U+001B)"},
+        {"tag value emoji refused as IAM does", BASE "  tags:\n    mood: \"ok \xf0\x9f\x98\x80\"\n", NULL,
+         "7:11: value of tag 'mood' holds '\xf0\x9f\x98\x80' (U+1F600): IAM tags allow letters, digits, "
+         "spaces and _ . "
+         ": / = + - @"},
+        {"tag value check mark refused", BASE "  tags:\n    done: \"\xe2\x9c\x93\"\n", NULL,
+         "7:11: value of tag 'done' holds '\xe2\x9c\x93' (U+2713): IAM tags allow letters, digits, spaces "
+         "and _ . : / "
+         "= + - @"},
+        {"empty file", "", NULL, "0:0: no manifest in this file (it is empty or holds only comments)"},
+        {"only comments", "# nothing here\n---\n", NULL,
+         "0:0: no manifest in this file (it is empty or holds only comments)"},
         {"name too long",
          "apiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata:\n"
          "  name: abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcde\nspec: {}\n",
@@ -155,7 +179,8 @@ static const struct error_case error_cases[] = {
         {"tag managed-by reserved", BASE "  tags:\n    managed-by: me\n", NULL,
          "7:5: tag key 'managed-by' is reserved: keywarden adds 'managed-by: keywarden' itself"},
         {"tag value bad character", BASE "  tags:\n    owner: a;b\n", NULL,
-         "7:12: value of tag 'owner' holds ';': IAM tags allow letters, digits, spaces and _ . : / = + - @"},
+         "7:12: value of tag 'owner' holds ';' (U+003B): IAM tags allow letters, digits, spaces and _ . : / "
+         "= + - @"},
         {"tag value is a mapping", BASE "  tags:\n    owner: {a: b}\n", NULL,
          "7:12: value of tag 'owner' must be a string, found a mapping"},
         {"managed ARN malformed", BASE "  policies:\n    - managed: arn:aws:iam::123:policy/x\n", NULL,

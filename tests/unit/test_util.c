@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/output.h"
 #include "util/secret.h"
+#include "util/utf8.h"
 
 static void error_set_formats_where_and_message(void **state)
 {
@@ -289,6 +290,26 @@ static void read_file_reports_missing_and_too_large(void **state)
 	assert_int_equal(err.kind, KW_ERR_INVALID);
 }
 
+static void utf8_decodes_and_sanitizes(void **state)
+{
+	struct kw_buf b = KW_BUF_INIT;
+	uint32_t cp;
+
+	assert_int_equal(kw_utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+	assert_int_equal(cp, 0x1F600);
+	assert_int_equal(kw_utf8_decode("\xc0\xaf", 2, &cp), -1);     /* overlong '/' */
+	assert_int_equal(kw_utf8_decode("\xed\xa0\x80", 3, &cp), -1); /* surrogate */
+	assert_int_equal(kw_utf8_decode("\xe2\x9c", 2, &cp), -1);     /* cut short */
+	assert_int_equal(kw_utf8_length("f\xc3\xb8\xc3\xb6"), 3);
+	assert_int_equal(kw_utf8_length("f\xc3"), (size_t)-1);
+	assert_int_equal(kw_utf8_sanitize(&b, "a\x1b[31mb\xc3 \xc3\xb8\t", 100), 0);
+	assert_string_equal(b.data, "a\\x1b[31mb\\xc3 \xc3\xb8\\t");
+	kw_buf_reset(&b);
+	assert_int_equal(kw_utf8_sanitize(&b, "abcdef", 3), 0);
+	assert_string_equal(b.data, "abc...");
+	kw_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +323,7 @@ int main(void)
 	        cmocka_unit_test(log_lines_are_redacted_and_levelled),
 	        cmocka_unit_test(color_only_on_terminal_without_no_color),
 	        cmocka_unit_test(output_formats_text_table_json),
+	        cmocka_unit_test(utf8_decodes_and_sanitizes),
 	        cmocka_unit_test_setup_teardown(atomic_write_replaces_with_mode, make_tmpdir, remove_tmpdir),
 	        cmocka_unit_test_setup_teardown(atomic_write_refuses_links_and_clobbering, make_tmpdir,
 	                                        remove_tmpdir),
