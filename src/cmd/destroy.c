@@ -20,6 +20,7 @@
 #include "lifecycle/teardown.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 #include "util/output.h"
 
@@ -35,7 +36,9 @@ static const char usage[] =
         "Options:\n"
         "  --auto-approve   do not ask (needed without a terminal)\n"
         "\n"
-        "Exit status: 0 destroyed (or nothing left to destroy), 1 an error or not approved.\n";
+        "Ctrl-C stops before the next step; destroy again finishes the job.\n"
+        "\n"
+        "Exit status: 0 destroyed (or nothing left to destroy), 1 an error, a stop, or not approved.\n";
 
 /* One account's teardown: the picture (borrowed from live) and the steps. */
 struct job {
@@ -166,7 +169,11 @@ static int run_step(struct kw_aws_client *c, const struct kw_lc_td_step *s, stru
 	return kw_error_set(err, KW_ERR_INTERNAL, NULL, "unknown step");
 }
 
-/* Run j's steps; NoSuchEntity counts as done (someone got there first). Returns 0 or -1. */
+/*
+ * Run j's steps; NoSuchEntity counts as done (someone got there first). A stop request
+ * (Ctrl-C) is honoured between steps: every prefix of the order is one a second destroy
+ * finishes (teardown.h). Returns 0 or -1.
+ */
 static int run_job(struct kw_ctx *ctx, struct kw_aws_client *c, struct job *j, size_t *done)
 {
 	char line[1024];
@@ -175,7 +182,15 @@ static int run_job(struct kw_ctx *ctx, struct kw_aws_client *c, struct job *j, s
 	*done = 0;
 	for (size_t i = 0; i < j->nsteps; i++) {
 		kw_lc_td_describe(&j->steps[i], line, sizeof(line));
-		if (run_step(c, &j->steps[i], &err) && err.kind != KW_ERR_NOT_FOUND) {
+		if (kw_interrupt_check(NULL, &err) ||
+		    (run_step(c, &j->steps[i], &err) && err.kind != KW_ERR_NOT_FOUND)) {
+			if (err.kind == KW_ERR_ABORTED) {
+				fprintf(ctx->err,
+				        "note: %s: stopped before \"%s\" after %zu of %zu steps; run destroy "
+				        "again to finish\n",
+				        j->acct->user, line, *done, j->nsteps);
+				return -1;
+			}
 			kw_error_print(&err, ctx->err);
 			fprintf(ctx->err,
 			        "note: %s: stopped at \"%s\" after %zu of %zu steps; run destroy again once "
@@ -228,7 +243,7 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	struct job *jobs = NULL;
 	struct kw_table *t = NULL;
 	struct kw_error err = {0};
-	bool auto_approve = false, failed = false;
+	bool auto_approve = false, failed = false, stopped = false, unstarted = false;
 	size_t total = 0;
 	int opt, rc = KW_EXIT_ERROR;
 
@@ -242,6 +257,8 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	if (optind == argc)
 		return kw_cmd_usage_error(ctx, usage, "destroy what? give NAME...");
+	/* Ctrl-C from here on is a request to stop between steps (util/interrupt.h) */
+	kw_interrupt_install();
 	if (kw_cmd_resolve_accounts(ctx, argv + optind, (size_t)(argc - optind), &accts))
 		goto out;
 	desired = calloc(accts.n, sizeof(*desired));
@@ -276,12 +293,16 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	print_plan(ctx, jobs, accts.n);
 	if (total && !auto_approve) {
 		int yes = kw_cmd_ask(ctx, "Destroy these accounts? [y/N] ");
+		if (kw_interrupt_check("destroy", &err))
+			goto fail_unchanged;
 		if (yes <= 0) {
 			fprintf(ctx->err, yes < 0 ? "error: no terminal to ask: rerun with --auto-approve\n"
 			                          : "destroy cancelled: nothing was changed\n");
 			goto out;
 		}
 	}
+	if (kw_interrupt_check("destroy", &err))
+		goto fail_unchanged;
 	for (size_t i = 0; i < accts.n; i++) {
 		char steps[64];
 		size_t done = 0;
@@ -291,8 +312,12 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 			result = "refused (not managed by keywarden)";
 		else if (jobs[i].skip)
 			result = "nothing to do";
-		else if (run_job(ctx, c, &jobs[i], &done)) {
-			result = "failed";
+		else if (kw_interrupted()) {
+			result = "not started (stopped)";
+			failed = stopped = unstarted = true;
+		} else if (run_job(ctx, c, &jobs[i], &done)) {
+			stopped |= kw_interrupted() && done < jobs[i].nsteps;
+			result = stopped ? "stopped" : "failed";
 			failed = true;
 		} else
 			result = "destroyed";
@@ -301,7 +326,22 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 			failed = true;
 	}
 	kw_table_print(t, kw_cmd_output_format(ctx, ctx->out), ctx->out, kw_cmd_color(ctx));
+	if (kw_interrupt_check("destroy", &err) && stopped) {
+		kw_error_print(&err, ctx->err);
+		if (unstarted)
+			fputs("note: accounts \"not started (stopped)\" were left as they were: run destroy "
+			      "again to finish\n",
+			      ctx->err);
+	} else if (kw_interrupted() && !failed) {
+		fprintf(ctx->err,
+		        "note: %s during the last step: it was completed, nothing is left to destroy\n",
+		        err.msg);
+	}
 	rc = failed ? KW_EXIT_ERROR : KW_EXIT_OK;
+	goto out;
+fail_unchanged:
+	kw_error_print(&err, ctx->err);
+	fputs("note: stopped before any change: nothing was destroyed\n", ctx->err);
 	goto out;
 fail:
 	kw_error_print(&err, ctx->err);

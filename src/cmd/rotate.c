@@ -3,6 +3,7 @@
  * ... | --all-profiles` (a local profile's key rotates itself). The state machine and its undo
  * are in lifecycle/rotation.h; this file supplies the IAM calls, delivery and confirmation.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 #include "util/output.h"
 #include "util/secret.h"
@@ -48,7 +50,10 @@ static const char usage[] =
         "  --confirm-timeout SEC  how long to wait for a new key to work (default 60)\n"
         "  --profile P            (common option) with no NAME: rotate profile P's own key in place\n"
         "\n"
-        "Exit status: 0 every key rotated, 1 an error (what was left behind is printed).\n";
+        "Ctrl-C stops before the next account or the next new key; a key already created is\n"
+        "delivered and confirmed, or deleted, first. What was done and what was not is printed.\n"
+        "\n"
+        "Exit status: 0 every key rotated, 1 an error or a stop (what was left behind is printed).\n";
 
 struct opts {
 	bool delete_old, delete_inactive, all_profiles, to_stdout, grace_set;
@@ -56,19 +61,32 @@ struct opts {
 	double confirm_timeout;
 };
 
-/* One row of the result table. */
+/* The result table, and the accounts a stop request (Ctrl-C) left unstarted. */
 struct outcome {
 	struct kw_table *t;
 	bool any_failed;
+	struct kw_buf skipped; /* "service-a, profile b" */
 };
+
+/* Whether a stop was requested; if so, name is added to the accounts not started. */
+static bool skip_if_stopped(struct outcome *oc, const char *prefix, const char *name)
+{
+	if (!kw_interrupted())
+		return false;
+	if (oc->skipped.len)
+		(void)kw_buf_puts(&oc->skipped, ", ");
+	(void)kw_buf_appendf(&oc->skipped, "%s%s", prefix, name);
+	return true;
+}
 
 static const char *const result_cols[] = {"Account", "OldKey", "NewKey", "OldKeyState", "DeliveredTo"};
 
+/* Sleep ms milliseconds, or less when a stop is requested meanwhile. */
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
-	while (nanosleep(&ts, &ts))
+	while (nanosleep(&ts, &ts) && errno == EINTR && !kw_interrupted())
 		;
 }
 
@@ -83,7 +101,8 @@ static double now_s(void)
 /*
  * Prove key id works and belongs to user (NULL: any): GetCallerIdentity signed with it, retried
  * while IAM propagates the key (KW_ERR_AUTH) for up to timeout seconds. On success *client
- * (if not NULL) receives the client that signs with the new key.
+ * (if not NULL) receives the client that signs with the new key. A stop request ends the wait
+ * (KW_ERR_ABORTED): the caller then deletes the new key, which nobody holds yet.
  */
 static int confirm_key(const struct kw_aws_options *aopt, const char *id, const struct kw_secret *secret,
                        const char *user, double timeout, struct kw_aws_client **client, struct kw_error *err)
@@ -109,6 +128,8 @@ static int confirm_key(const struct kw_aws_options *aopt, const char *id, const 
 		kw_log(KW_LOG_INFO, "new key %s not usable yet (attempt %d), retrying", id, attempt);
 		sleep_ms(kw_backoff_delay_ms(attempt,
 		                             left)); /* the engine's schedule: 250 ms doubling to 4 s */
+		if (kw_interrupt_check(NULL, err))
+			goto out;
 	}
 	if (user) {
 		const char *slash = who.arn ? strrchr(who.arn, '/') : NULL;
@@ -168,6 +189,13 @@ static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *cre
 		return -1;
 	s->created = *created ? *created : time(NULL);
 	return 0;
+}
+
+/* The state machine's safe points (before any change, before CreateAccessKey): Ctrl-C stops there. */
+static int check_stop(void *ud, struct kw_error *err)
+{
+	(void)ud;
+	return kw_interrupt_check(NULL, err);
 }
 
 static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret, struct kw_error *err)
@@ -341,7 +369,7 @@ static int rotate_account(struct kw_ctx *ctx, const struct opts *o, struct kw_aw
 {
 	struct svc s = {.ctx = ctx, .o = o, .admin = admin, .acct = a};
 	struct kw_lc_rot_ops ops = {&s,         svc_create, svc_confirm, svc_deliver, svc_deactivate,
-	                            svc_delete, svc_tag,    svc_untag};
+	                            svc_delete, svc_tag,    svc_untag,   check_stop};
 	struct kw_lc_rot_opts ro = {.delete_inactive = o->delete_inactive,
 	                            .delete_old = o->delete_old,
 	                            .grace_days = o->grace_days,
@@ -499,7 +527,7 @@ static int rotate_profile(struct kw_ctx *ctx, const struct opts *o, const char *
 {
 	struct self s = {.ctx = ctx, .o = o, .profiles = profiles, .nprofiles = nprofiles};
 	struct kw_lc_rot_ops ops = {&s,          self_create, self_confirm, self_deliver, self_deactivate,
-	                            self_delete, NULL,        NULL};
+	                            self_delete, NULL,        NULL,         check_stop};
 	struct kw_lc_rot_opts ro = {.delete_inactive = o->delete_inactive,
 	                            .delete_old = !o->grace_set || o->delete_old,
 	                            .grace_days = o->grace_days,
@@ -586,6 +614,10 @@ static int rotate_profiles(struct kw_ctx *ctx, const struct opts *o, struct outc
 
 		if (done[i])
 			continue;
+		if (skip_if_stopped(oc, "profile ", names[i])) {
+			done[i] = true;
+			continue;
+		}
 		group[ng++] = names[i];
 		done[i] = true;
 		for (size_t j = i + 1; j < n; j++) {
@@ -613,6 +645,25 @@ out:
 	kw_ini_free(ini);
 	kw_buf_release(&path);
 	return rc;
+}
+
+/* After a stop request (Ctrl-C): what was not started; the table above shows what was done. */
+static void report_stop(struct kw_ctx *ctx, struct outcome *oc)
+{
+	struct kw_error err;
+
+	if (!kw_interrupt_check("rotate", &err))
+		return;
+	if (oc->skipped.len) {
+		kw_error_print(&err, ctx->err);
+		fprintf(ctx->err, "note: stopped; not rotated (not started): %s\n", oc->skipped.data);
+		oc->any_failed = true;
+	} else if (!oc->any_failed) {
+		fprintf(ctx->err,
+		        "note: %s while the last rotation was under way: it was completed, every key is "
+		        "rotated\n",
+		        err.msg);
+	}
 }
 
 int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
@@ -673,6 +724,9 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		return kw_cmd_usage_error(ctx, usage,
 		                          "rotate what? give NAME..., --profile P or --all-profiles");
 
+	/* Ctrl-C from here on is a request to stop at a safe point (util/interrupt.h) */
+	kw_interrupt_install();
+	kw_buf_init(&oc.skipped);
 	oc.t = kw_table_new("Rotated keys", 5, result_cols);
 	if (!oc.t) {
 		fputs("error: out of memory\n", ctx->err);
@@ -693,7 +747,8 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 			for (size_t j = 0; m && j < m->ndeliver; j++)
 				stdout_used |= m->deliver[j].kind == KW_DELIVER_STDOUT;
 			stdout_used |= !m;
-			rotate_account(ctx, &o, admin, &accts.v[i], &oc);
+			if (!skip_if_stopped(&oc, "", accts.v[i].user))
+				rotate_account(ctx, &o, admin, &accts.v[i], &oc);
 		}
 	}
 	if (kw_table_rows(oc.t)) {
@@ -703,10 +758,12 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 
 		kw_table_print(oc.t, fmt, fp, !stdout_used && kw_cmd_color(ctx));
 	}
+	report_stop(ctx, &oc);
 	rc = oc.any_failed ? KW_EXIT_ERROR : KW_EXIT_OK;
 out:
 	kw_aws_client_free(admin);
 	kw_lc_accounts_release(&accts);
 	kw_table_free(oc.t);
+	kw_buf_release(&oc.skipped);
 	return rc;
 }

@@ -225,6 +225,12 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 
 	memset(res, 0, sizeof(*res));
 	res->failed = KW_LC_ROT_PREPARE;
+	if (ops->check_stop && ops->check_stop(ops->ctx, err)) {
+		res->stopped = true;
+		snprintf(res->state, sizeof(res->state), "stopped before any change%s",
+		         nkeys ? "; the keys are unchanged" : "");
+		goto out;
+	}
 	if (make_room(keys, nkeys, o, ops, &old, res, err)) {
 		snprintf(res->state, sizeof(res->state), "nothing created%s%s%s",
 		         *res->old_id ? "; old key " : "", res->old_id, *res->old_id ? " is unchanged" : "");
@@ -232,6 +238,12 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 	}
 
 	res->failed = KW_LC_ROT_CREATE;
+	if (ops->check_stop && ops->check_stop(ops->ctx, err)) {
+		res->stopped = true;
+		snprintf(res->state, sizeof(res->state), "stopped before creating a new key%s%s%s",
+		         *res->old_id ? "; old key " : "", res->old_id, *res->old_id ? " is unchanged" : "");
+		goto out;
+	}
 	if (ops->create(ops->ctx, res->new_id, &secret, &created, err)) {
 		res->new_id[0] = '\0';
 		snprintf(res->state, sizeof(res->state), "no new key%s%s%s", *res->old_id ? "; old key " : "",
@@ -318,7 +330,7 @@ done:
 	res->failed = KW_LC_ROT_DONE;
 	rc = 0;
 out:
-	if (rc && err->kind != KW_ERR_NONE && res->failed != KW_LC_ROT_PREPARE &&
+	if (rc && err->kind != KW_ERR_NONE && !res->stopped && res->failed != KW_LC_ROT_PREPARE &&
 	    res->failed != KW_LC_ROT_DELETE_INACTIVE && res->failed != KW_LC_ROT_DELETE_EXPIRED)
 		kw_error_prefix(err, "%s", kw_lc_rot_step_name(res->failed));
 	kw_secret_free(secret);

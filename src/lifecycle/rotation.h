@@ -18,6 +18,9 @@
  * after some targets were written keeps both keys active (both are held by someone) and
  * says which targets have which key; failures from step 6 on leave the new key in place
  * (delivered and confirmed) and say what remains to be done.
+ * Stopping on request (ops->check_stop, e.g. Ctrl-C) happens only before step 1 and before
+ * step 3: once a key is created the machine runs to the end (or to a failure's undo), so a
+ * stop never leaves an active key that nobody holds.
  *
  * Invariants: strings are borrowed unless noted; the new key's secret lives only in a
  * struct kw_secret created by ops->create and freed (wiped) by kw_lc_rotate.
@@ -83,6 +86,12 @@ struct kw_lc_rot_ops {
 	int (*tag_grace)(void *ctx, const char *id, const char *value, struct kw_error *err);
 	/* UntagUser keywarden:inactive:<id>; NULL: nothing to remove. Failures are only warned. */
 	int (*untag_grace)(void *ctx, const char *id, struct kw_error *err);
+	/* Poll for a request to stop (Ctrl-C, util/interrupt.h) at the machine's safe points:
+	 * before anything changes, and again just before the new key is created. Return 0 to go
+	 * on, or -1 with err set to stop there. Never called between the creation of the new key
+	 * and its delivery or deletion (the caller's confirm may stop its own wait by failing:
+	 * the new key is then deleted as after any confirmation failure). NULL: never stop. */
+	int (*check_stop)(void *ctx, struct kw_error *err);
 };
 
 struct kw_lc_rot_opts {
@@ -105,6 +114,7 @@ struct kw_lc_rot_result {
 	bool old_active;                         /* the old key is still active */
 	bool old_deleted;                        /* the old key was deleted */
 	bool old_tagged;                         /* the old key's grace tag was written */
+	bool stopped;                            /* ops->check_stop asked to stop: nothing created */
 	char grace_until[KW_LC_GRACE_VALUE_MAX]; /* end of the grace period, ISO 8601, or "" */
 	char state[512]; /* one line for the user: what the failure left behind, or "" */
 };

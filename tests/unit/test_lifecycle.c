@@ -275,6 +275,8 @@ struct fake {
 	char created[KW_LC_KEY_ID_MAX];
 	int ncreated;
 	time_t created_at; /* CreateDate the fake IAM reports, 0 = none */
+	int stop_at_check; /* f_check asks to stop at this call (1-based); 0: never */
+	int nchecks;
 };
 
 static void note(struct fake *f, const char *what, const char *id)
@@ -357,10 +359,21 @@ static int f_untag(void *ctx, const char *id, struct kw_error *err)
 	return 0;
 }
 
+/* A Ctrl-C arriving before check number f->stop_at_check. */
+static int f_check(void *ctx, struct kw_error *err)
+{
+	struct fake *f = ctx;
+
+	note(f, "check", "");
+	if (++f->nchecks == f->stop_at_check)
+		return kw_error_set(err, KW_ERR_ABORTED, NULL, "interrupted (SIGINT)");
+	return 0;
+}
+
 static struct kw_lc_rot_ops fake_ops(struct fake *f)
 {
 	return (struct kw_lc_rot_ops){f,        f_create, f_confirm, f_deliver, f_deactivate,
-	                              f_delete, f_tag,    f_untag};
+	                              f_delete, f_tag,    f_untag,   NULL};
 }
 
 static int rotate(struct fake *f, const struct kw_lc_rot_key *keys, size_t n, struct kw_lc_rot_opts o,
@@ -511,6 +524,50 @@ static void rotate_undo_that_fails_says_so(void **state)
 	assert_non_null(strstr(res.state, "AKIANEW1"));
 }
 
+static void rotate_stops_on_request_only_before_a_key_exists(void **state)
+{
+	struct kw_lc_rot_key k[2] = {
+	        {.id = "AKIAOLD", .active = true},
+	        {.id = "AKIAIDLE", .active = false, .inactive_since = NOW - DAYS(8), .grace_days = 7}};
+	struct kw_lc_rot_opts o = {.grace_days = 7, .now = NOW};
+	struct kw_lc_rot_result res;
+	struct kw_error err;
+
+	/* polled twice, never once a key exists: before any change, and before CreateAccessKey */
+	for (int stop_at = 0; stop_at <= 2; stop_at++) {
+		struct fake f = {.fail_at = KW_LC_ROT_DONE, .stop_at_check = stop_at};
+		struct kw_lc_rot_ops ops = fake_ops(&f);
+		int rc;
+
+		ops.check_stop = f_check;
+		rc = kw_lc_rotate(k, 2, &o, &ops, &res, &err);
+		if (stop_at == 0) {
+			assert_int_equal(rc, 0);
+			assert_string_equal(
+			        f.log, "check;delete AKIAIDLE;untag AKIAIDLE;check;create;"
+			               "confirm AKIANEW1;deliver AKIANEW1;deactivate AKIAOLD;tag AKIAOLD;");
+			assert_false(res.stopped);
+			continue;
+		}
+		assert_int_equal(rc, -1);
+		assert_true(res.stopped);
+		assert_int_equal(err.kind, KW_ERR_ABORTED);
+		assert_string_equal(err.msg, "interrupted (SIGINT)"); /* no step prefix: nothing failed */
+		assert_string_equal(res.new_id, "");
+		if (stop_at == 1) {
+			assert_string_equal(f.log, "check;");
+			assert_int_equal(res.nremoved, 0);
+			assert_non_null(strstr(res.state, "before any change"));
+		} else {
+			assert_true(res.old_active);
+			assert_string_equal(f.log, "check;delete AKIAIDLE;untag AKIAIDLE;check;");
+			assert_string_equal(res.removed[0], "AKIAIDLE");
+			assert_string_equal(
+			        res.state, "stopped before creating a new key; old key AKIAOLD is unchanged");
+		}
+	}
+}
+
 /* --- destroy ordering --------------------------------------------------------------------- */
 
 static void teardown_follows_iam_order(void **state)
@@ -653,6 +710,7 @@ int main(void)
 	        cmocka_unit_test(rotate_with_two_keys_respects_the_limit),
 	        cmocka_unit_test(rotate_failure_at_each_step_leaves_a_working_key),
 	        cmocka_unit_test(rotate_undo_that_fails_says_so),
+	        cmocka_unit_test(rotate_stops_on_request_only_before_a_key_exists),
 	        cmocka_unit_test(teardown_follows_iam_order),
 	        cmocka_unit_test(names_resolve_files_folders_and_users),
 	        cmocka_unit_test(report_reads_rows_by_header),
