@@ -79,13 +79,18 @@ class Interrupted(LifecycleCase):
         old, old_secret = self.make_key('service-app')
         return old, self.manifest('app', deliver=deliver)
 
+    def sigint_during_delivery(self, *args, group=False):
+        """rotate args; SIGINT once the slow exec target has started (to the process group, as
+        a terminal's Ctrl-C, with group). Returns what finish returns."""
+        p = self.spawn(*args)
+        self.wait_for(p, 'delivery start', lambda: os.path.exists(os.path.join(self.work, 'started')))
+        (os.killpg if group else os.kill)(p.pid, signal.SIGINT)
+        return self.finish(p)
+
     # -- rotate -----------------------------------------------------------------------------------
     def test_sigint_during_slow_delivery_finishes_the_rotation(self):
         old, m = self.setup_app()
-        p = self.spawn('rotate', '--confirm-timeout', '20', m)
-        self.wait_for(p, 'delivery start', lambda: os.path.exists(os.path.join(self.work, 'started')))
-        os.kill(p.pid, signal.SIGINT)
-        code, out, err = self.finish(p)
+        code, out, err = self.sigint_during_delivery('rotate', '--confirm-timeout', '20', m)
         # the key was created before the signal: it is delivered, confirmed, and the rotation ends
         new, secret = self.delivered()
         self.assertEqual(code, 0, err)
@@ -102,10 +107,7 @@ class Interrupted(LifecycleCase):
         web_old, web_secret = self.make_key('service-web')
         self.write_profile('service-web', web_old, web_secret)
         web = self.manifest('web')
-        p = self.spawn('-o', 'json', 'rotate', '--confirm-timeout', '20', m, web)
-        self.wait_for(p, 'delivery start', lambda: os.path.exists(os.path.join(self.work, 'started')))
-        os.kill(p.pid, signal.SIGINT)
-        code, out, err = self.finish(p)
+        code, out, err = self.sigint_during_delivery('-o', 'json', 'rotate', '--confirm-timeout', '20', m, web)
         self.assertEqual(code, 1, err)
         new, _ = self.delivered()
         self.assertEqual(self.keys('service-app'), {old: 'Inactive', new: 'Active'})
@@ -120,10 +122,7 @@ class Interrupted(LifecycleCase):
     def test_ctrl_c_kills_the_delivery_command_new_key_deleted(self):
         # a terminal's Ctrl-C reaches the whole foreground group: the exec target dies too
         old, m = self.setup_app()
-        p = self.spawn('rotate', '--confirm-timeout', '20', m)
-        self.wait_for(p, 'delivery start', lambda: os.path.exists(os.path.join(self.work, 'started')))
-        os.killpg(p.pid, signal.SIGINT)
-        code, out, err = self.finish(p)
+        code, out, err = self.sigint_during_delivery('rotate', '--confirm-timeout', '20', m, group=True)
         self.assertEqual(code, 1, err)
         self.assertIsNone(self.delivered())
         self.assertEqual(self.keys('service-app'), {old: 'Active'})  # the undelivered key is gone
