@@ -749,9 +749,14 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	ao = (struct kw_lc_audit_opts){.now = A.now, .unused_days = A.o.unused_days};
 	for (size_t i = 0; i < A.n; i++) {
-		if (A.e[i].missing) {
-			fprintf(ctx->err, "note: %s: no such user%s\n", A.e[i].s.user,
-			        A.e[i].s.origin ? " (apply creates it)" : "");
+		if (A.e[i].missing && A.e[i].s.origin) {
+			fprintf(ctx->err, "note: %s: no such user yet (apply creates it)\n", A.e[i].s.user);
+			continue;
+		}
+		if (A.e[i].missing) { /* a bare NAME that names nobody: a bad NAME (exit 1) */
+			kw_error_set(&err, KW_ERR_NOT_FOUND, A.e[i].s.user, "no such IAM user");
+			kw_error_print(&err, ctx->err);
+			A.failed = true;
 			continue;
 		}
 		if (kw_lc_audit(&A.e[i].s, &ao, &A.findings)) {

@@ -71,6 +71,20 @@ class AuditFindings(LifecycleCase):
         self.assertEqual(sorted(line.split('\t')[0] for line in p.stdout.splitlines()),
                          ['FINDING', 'KEY', 'KEY'])
 
+    def test_a_user_name_iam_does_not_know_is_an_error(self):
+        p = self.kw('audit', 'no-such-user')
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('error: no-such-user: no such IAM user', p.stderr)
+        # the other names are still audited; the bad one still makes it exit 1
+        self.make_user('service-a')
+        k, _ = self.make_key('service-a', age_days=1, used_days_ago=1)
+        data, p = self.kw_json('audit', 'service-a', 'no-such-user', code=1)
+        self.assertEqual([key['access_key_id'] for key in data['keys']], [k])
+        self.assertIn('error: no-such-user: no such IAM user', p.stderr)
+        # a manifest whose user apply has not created yet is not an error
+        data, p = self.kw_json('audit', self.manifest('later'), code=0)
+        self.assertIn('service-later: no such user yet (apply creates it)', p.stderr)
+
     def test_no_name_audits_every_managed_user(self):
         self.make_user('service-a')
         self.make_key('service-a', age_days=200, used_days_ago=1)
