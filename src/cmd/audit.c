@@ -604,7 +604,6 @@ static void prune_one(struct audit *A, struct prune *p)
 	struct kw_iam_access_key_last_used lu = {0};
 	struct kw_lc_key fresh = *p->k;
 	struct kw_error err;
-	char tagkey[160];
 
 	if (kw_iam_get_access_key_last_used(A->c, p->k->id, &lu, &err)) {
 		kw_error_print(&err, A->ctx->err);
@@ -625,12 +624,9 @@ static void prune_one(struct audit *A, struct prune *p)
 		return;
 	}
 	p->result = "deleted";
-	if (p->k->inactive_since && !kw_lc_grace_tag_key(p->k->id, tagkey, sizeof(tagkey))) {
-		const char *keys[] = {tagkey};
-		if (kw_iam_untag_user(A->c, p->e->s.user, keys, 1, &err))
-			kw_log(KW_LOG_WARN, "%s: key %s deleted, but not its tag %s: %s", p->e->s.user,
-			       p->k->id, tagkey, err.msg);
-	}
+	if (kw_cmd_untag_key(A->c, p->e->s.user, p->k->id, &err))
+		kw_log(KW_LOG_WARN, "%s: key %s deleted, but not its keywarden tags: %s", p->e->s.user,
+		       p->k->id, err.msg);
 }
 
 static void prune(struct audit *A, struct prune *p, size_t np)

@@ -278,12 +278,21 @@ static int svc_tag(void *ud, const char *id, const char *value, struct kw_error 
 static int svc_untag(void *ud, const char *id, struct kw_error *err)
 {
 	struct svc *s = ud;
-	char key[160];
-	const char *keys[] = {key};
 
-	if (kw_lc_grace_tag_key(id, key, sizeof(key)))
+	return kw_cmd_untag_key(s->admin, s->acct->user, id, err);
+}
+
+/* keywarden:delivered:<id> = now (UTC), as apply writes it (engine/state.h). */
+static int svc_tag_delivered(void *ud, const char *id, struct kw_error *err)
+{
+	struct svc *s = ud;
+	char key[160], value[32];
+	struct kw_iam_tag tag = {key, value};
+
+	if (kw_lc_delivered_tag_key(id, key, sizeof(key)))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
-	return kw_iam_untag_user(s->admin, s->acct->user, keys, 1, err);
+	kw_lc_iso8601(time(NULL), value, sizeof(value));
+	return kw_iam_tag_user(s->admin, s->acct->user, &tag, 1, err);
 }
 
 /* The user's keys with what their grace tags say. keys[i].id borrows from list. */
@@ -369,7 +378,7 @@ static int rotate_account(struct kw_ctx *ctx, const struct opts *o, struct kw_aw
 {
 	struct svc s = {.ctx = ctx, .o = o, .admin = admin, .acct = a};
 	struct kw_lc_rot_ops ops = {&s,         svc_create, svc_confirm, svc_deliver, svc_deactivate,
-	                            svc_delete, svc_tag,    svc_untag,   check_stop};
+	                            svc_delete, svc_tag,    svc_untag,   check_stop,  svc_tag_delivered};
 	struct kw_lc_rot_opts ro = {.delete_inactive = o->delete_inactive,
 	                            .delete_old = o->delete_old,
 	                            .grace_days = o->grace_days,
@@ -527,7 +536,7 @@ static int rotate_profile(struct kw_ctx *ctx, const struct opts *o, const char *
 {
 	struct self s = {.ctx = ctx, .o = o, .profiles = profiles, .nprofiles = nprofiles};
 	struct kw_lc_rot_ops ops = {&s,          self_create, self_confirm, self_deliver, self_deactivate,
-	                            self_delete, NULL,        NULL,         check_stop};
+	                            self_delete, NULL,        NULL,         check_stop,   NULL};
 	struct kw_lc_rot_opts ro = {.delete_inactive = o->delete_inactive,
 	                            .delete_old = !o->grace_set || o->delete_old,
 	                            .grace_days = o->grace_days,

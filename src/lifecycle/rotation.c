@@ -50,11 +50,21 @@ int kw_lc_parse_iso8601(const char *s, time_t *t)
 	return 0;
 }
 
-int kw_lc_grace_tag_key(const char *id, char *buf, size_t size)
+static int tag_key(const char *prefix, const char *id, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%s%s", KW_LC_GRACE_TAG_PREFIX, id);
+	int n = snprintf(buf, size, "%s%s", prefix, id);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int kw_lc_grace_tag_key(const char *id, char *buf, size_t size)
+{
+	return tag_key(KW_LC_GRACE_TAG_PREFIX, id, buf, size);
+}
+
+int kw_lc_delivered_tag_key(const char *id, char *buf, size_t size)
+{
+	return tag_key(KW_LC_DELIVERED_TAG_PREFIX, id, buf, size);
 }
 
 int kw_lc_grace_format(time_t since, int days, char *buf, size_t size)
@@ -107,18 +117,24 @@ static bool expired(const struct kw_lc_rot_key *k, time_t now)
 	return kw_lc_grace_expired(&a, now);
 }
 
-/* Delete key id (step 1 or 2) and its grace tag; records it in res. */
-static int remove_key(const struct kw_lc_rot_ops *ops, const char *id, struct kw_lc_rot_result *res,
-                      struct kw_error *err)
+/* After key id was deleted: remove its keywarden tags (best effort). */
+static void untag(const struct kw_lc_rot_ops *ops, const char *id)
 {
 	struct kw_error werr;
 
+	if (ops->untag && ops->untag(ops->ctx, id, &werr))
+		kw_log(KW_LOG_WARN, "deleted key %s but not its keywarden tags: %s", id, werr.msg);
+}
+
+/* Delete key id (step 1 or 2) and its tags; records it in res. */
+static int remove_key(const struct kw_lc_rot_ops *ops, const char *id, struct kw_lc_rot_result *res,
+                      struct kw_error *err)
+{
 	if (ops->delete_key(ops->ctx, id, err))
 		return kw_error_prefix(err, "delete inactive key %s", id);
 	if (res->nremoved < 2)
 		copy_id(res->removed[res->nremoved++], id);
-	if (ops->untag_grace && ops->untag_grace(ops->ctx, id, &werr))
-		kw_log(KW_LOG_WARN, "deleted key %s but not its grace tag: %s", id, werr.msg);
+	untag(ops, id);
 	return 0;
 }
 
@@ -272,6 +288,17 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 		}
 		goto out;
 	}
+	if (ops->tag_delivered) {
+		struct kw_error werr;
+
+		if (ops->tag_delivered(ops->ctx, res->new_id, &werr))
+			kw_log(KW_LOG_WARN,
+			       "new key %s is delivered and works, but its delivered tag was not "
+			       "written: %s",
+			       res->new_id, werr.msg);
+		else
+			res->delivered_tagged = true;
+	}
 
 	if (old < 0 || !keys[old].active) {
 		if (old < 0)
@@ -298,12 +325,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 			goto out;
 		}
 		res->old_deleted = true;
-		if (keys[old].inactive_since && ops->untag_grace) {
-			struct kw_error werr;
-			if (ops->untag_grace(ops->ctx, res->old_id, &werr))
-				kw_log(KW_LOG_WARN, "deleted key %s but not its grace tag: %s", res->old_id,
-				       werr.msg);
-		}
+		untag(ops, res->old_id);
 	} else if (ops->tag_grace) {
 		time_t since = created ? created : o->now;
 

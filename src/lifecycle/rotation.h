@@ -10,7 +10,9 @@
  * 2 with two keys left, delete the inactive one when allowed (--delete-inactive), else stop
  * and explain; 3 create the new key; 4 confirm it works (the caller retries for
  * propagation); 5 deliver it to every target; 6 deactivate the old key; 7 delete the old key
- * (--delete-old), or record its deactivation time in the grace tag.
+ * (--delete-old), or record its deactivation time in the grace tag. After step 5 the new key
+ * is tagged delivered (best effort: a failure is a warning). Every key deleted has its
+ * keywarden tags (grace, delivered) removed (best effort).
  * The new key is confirmed before it is delivered, so a key that does not work never
  * replaces a working one in a target.
  * Undo: a failure before delivery deletes the new key (nobody holds it) and leaves the old
@@ -36,13 +38,17 @@ struct kw_error;
 struct kw_secret;
 
 /* User tag recording when keywarden deactivated a key: keywarden:inactive:<AccessKeyId>. */
-#define KW_LC_GRACE_TAG_PREFIX   "keywarden:inactive:"
+#define KW_LC_GRACE_TAG_PREFIX     "keywarden:inactive:"
+/* User tag written once a key reached every target and was confirmed to work, value the UTC
+ * time (YYYY-MM-DDTHH:MM:SSZ): keywarden:delivered:<AccessKeyId>. The engine's apply writes the
+ * same tag (KW_DELIVERED_TAG_PREFIX, engine/state.h); plan tells an undelivered key by it. */
+#define KW_LC_DELIVERED_TAG_PREFIX "keywarden:delivered:"
 /* Default grace period (days) for an old key kept inactive by rotate. */
-#define KW_LC_DEFAULT_GRACE_DAYS 7
+#define KW_LC_DEFAULT_GRACE_DAYS   7
 /* AccessKeyIds are 16 to 128 characters (IAM API reference, AccessKeyMetadata). */
-#define KW_LC_KEY_ID_MAX         129
+#define KW_LC_KEY_ID_MAX           129
 /* Grace tag values: "2026-11-29T17:55:00Z grace=7d". */
-#define KW_LC_GRACE_VALUE_MAX    48
+#define KW_LC_GRACE_VALUE_MAX      48
 
 /* One existing key of the account being rotated. */
 struct kw_lc_rot_key {
@@ -84,14 +90,18 @@ struct kw_lc_rot_ops {
 	int (*delete_key)(void *ctx, const char *id, struct kw_error *err);
 	/* TagUser keywarden:inactive:<id> = value (kw_lc_grace_format); NULL: keep untagged. */
 	int (*tag_grace)(void *ctx, const char *id, const char *value, struct kw_error *err);
-	/* UntagUser keywarden:inactive:<id>; NULL: nothing to remove. Failures are only warned. */
-	int (*untag_grace)(void *ctx, const char *id, struct kw_error *err);
+	/* Remove the keywarden tags of key id, just deleted (keywarden:inactive:<id>,
+	 * keywarden:delivered:<id>); NULL: nothing to remove. Failures are only warned. */
+	int (*untag)(void *ctx, const char *id, struct kw_error *err);
 	/* Poll for a request to stop (Ctrl-C, util/interrupt.h) at the machine's safe points:
 	 * before anything changes, and again just before the new key is created. Return 0 to go
 	 * on, or -1 with err set to stop there. Never called between the creation of the new key
 	 * and its delivery or deletion (the caller's confirm may stop its own wait by failing:
 	 * the new key is then deleted as after any confirmation failure). NULL: never stop. */
 	int (*check_stop)(void *ctx, struct kw_error *err);
+	/* TagUser keywarden:delivered:<id> = now, once the new key is confirmed and delivered to
+	 * every target; NULL: keep untagged. Failures are only warned (the key stays). */
+	int (*tag_delivered)(void *ctx, const char *id, struct kw_error *err);
 };
 
 struct kw_lc_rot_opts {
@@ -115,6 +125,7 @@ struct kw_lc_rot_result {
 	bool old_deleted;                        /* the old key was deleted */
 	bool old_tagged;                         /* the old key's grace tag was written */
 	bool stopped;                            /* ops->check_stop asked to stop: nothing created */
+	bool delivered_tagged;                   /* the new key's delivered tag was written */
 	char grace_until[KW_LC_GRACE_VALUE_MAX]; /* end of the grace period, ISO 8601, or "" */
 	char state[512]; /* one line for the user: what the failure left behind, or "" */
 };
@@ -133,6 +144,9 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 
 /* kw_lc_grace_tag_key - "keywarden:inactive:<id>" into buf (size bytes). Returns 0, or -1 if it does not fit. */
 int kw_lc_grace_tag_key(const char *id, char *buf, size_t size);
+
+/* kw_lc_delivered_tag_key - "keywarden:delivered:<id>" into buf (size bytes). Returns 0, or -1 if it does not fit. */
+int kw_lc_delivered_tag_key(const char *id, char *buf, size_t size);
 
 /*
  * kw_lc_grace_format - tag value for a key deactivated at since with a grace of days:

@@ -167,7 +167,28 @@ class RotateServiceAccount(LifecycleCase):
         new, _ = self.profile('service-app')
         self.assertEqual(self.keys('service-app'), {mid: 'Inactive', new: 'Active'})
         self.assertIn(old, p.stderr)
-        self.assertNotIn('keywarden:inactive:' + old, self.tags('service-app'))
+        tags = self.tags('service-app')
+        self.assertNotIn('keywarden:inactive:' + old, tags)
+        self.assertNotIn('keywarden:delivered:' + old, tags)  # a deleted key loses its tags
+        self.assertEqual({k for k in tags if k.startswith('keywarden:delivered:')},
+                         {'keywarden:delivered:' + mid, 'keywarden:delivered:' + new})
+
+    def test_new_key_tagged_delivered_and_a_deleted_key_untagged(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        # as apply leaves it: the key it delivered carries keywarden:delivered:<id>
+        self.iam('tag-user', '--user-name', 'service-app', '--tags',
+                 'Key=keywarden:delivered:%s,Value=2026-11-01T00:00:00Z' % old)
+        self.rotate('--delete-old', self.manifest('app'))
+        new, _ = self.profile('service-app')
+        tags = self.tags('service-app')
+        self.assertRegex(tags.pop('keywarden:delivered:' + new), r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
+        self.assertEqual(tags, {'managed-by': 'keywarden'})  # the old key's tag went with it
+        # a delivery that fails leaves no tag: the new key is deleted, nothing claims it
+        self.rotate(self.manifest('app', deliver=({'exec': 'exit 3'},)), code=1)
+        self.assertEqual(self.keys('service-app'), {new: 'Active'})
+        self.assertEqual(set(self.tags('service-app')), {'managed-by', 'keywarden:delivered:' + new})
 
     def test_secret_never_in_output_with_verbose(self):
         self.make_user('service-app')

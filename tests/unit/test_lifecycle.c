@@ -276,6 +276,7 @@ struct fake {
 	int ncreated;
 	time_t created_at; /* CreateDate the fake IAM reports, 0 = none */
 	int stop_at_check; /* f_check asks to stop at this call (1-based); 0: never */
+	bool fail_tag_delivered;
 	int nchecks;
 };
 
@@ -370,10 +371,18 @@ static int f_check(void *ctx, struct kw_error *err)
 	return 0;
 }
 
+static int f_tag_delivered(void *ctx, const char *id, struct kw_error *err)
+{
+	struct fake *f = ctx;
+
+	note(f, "tag-delivered", id);
+	return f->fail_tag_delivered ? kw_error_set(err, KW_ERR_AWS, NULL, "injected") : 0;
+}
+
 static struct kw_lc_rot_ops fake_ops(struct fake *f)
 {
 	return (struct kw_lc_rot_ops){f,        f_create, f_confirm, f_deliver, f_deactivate,
-	                              f_delete, f_tag,    f_untag,   NULL};
+	                              f_delete, f_tag,    f_untag,   NULL,      NULL};
 }
 
 static int rotate(struct fake *f, const struct kw_lc_rot_key *keys, size_t n, struct kw_lc_rot_opts o,
@@ -423,7 +432,8 @@ static void rotate_with_one_key_keeps_it_inactive_with_grace_tag(void **state)
 	f.fail_at = KW_LC_ROT_DONE;
 	assert_int_equal(rotate(&f, &k, 1, (struct kw_lc_rot_opts){.delete_old = true}, &res, &err), 0);
 	assert_string_equal(f.log,
-	                    "create;confirm AKIANEW1;deliver AKIANEW1;deactivate AKIAOLD;delete AKIAOLD;");
+	                    "create;confirm AKIANEW1;deliver AKIANEW1;deactivate AKIAOLD;delete AKIAOLD;"
+	                    "untag AKIAOLD;");
 	assert_true(res.old_deleted);
 }
 
@@ -565,6 +575,49 @@ static void rotate_stops_on_request_only_before_a_key_exists(void **state)
 			assert_string_equal(
 			        res.state, "stopped before creating a new key; old key AKIAOLD is unchanged");
 		}
+	}
+}
+
+static void rotate_tags_the_new_key_delivered_once_every_target_has_it(void **state)
+{
+	struct kw_lc_rot_key k = {.id = "AKIAOLD", .active = true};
+	struct kw_lc_rot_opts o = {.delete_old = true, .now = NOW};
+	struct kw_lc_rot_result res;
+	struct kw_error err;
+	struct {
+		enum kw_lc_rot_step fail_at;
+		size_t written;
+		bool fail_tag;
+		int rc;
+		const char *log;
+	} cases[] = {
+	        {KW_LC_ROT_DONE, 0, false, 0,
+	         "create;confirm AKIANEW1;deliver AKIANEW1;tag-delivered AKIANEW1;deactivate AKIAOLD;"
+	         "delete AKIAOLD;untag AKIAOLD;"},
+	        /* the tag is best effort: the delivered key stays and the rotation completes */
+	        {KW_LC_ROT_DONE, 0, true, 0,
+	         "create;confirm AKIANEW1;deliver AKIANEW1;tag-delivered AKIANEW1;deactivate AKIAOLD;"
+	         "delete AKIAOLD;untag AKIAOLD;"},
+	        /* a key some targets lack is not tagged delivered; a key never delivered is not either */
+	        {KW_LC_ROT_DELIVER, 1, false, -1, "create;confirm AKIANEW1;deliver AKIANEW1;"},
+	        {KW_LC_ROT_CONFIRM, 0, false, -1, "create;confirm AKIANEW1;delete AKIANEW1;"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake f = {.fail_at = cases[i].fail_at,
+		                 .written_before_failure = cases[i].written,
+		                 .fail_tag_delivered = cases[i].fail_tag};
+		struct kw_lc_rot_ops ops = fake_ops(&f);
+
+		ops.tag_delivered = f_tag_delivered;
+		assert_int_equal(kw_lc_rotate(&k, 1, &o, &ops, &res, &err), cases[i].rc);
+		assert_string_equal(f.log, cases[i].log);
+		assert_int_equal(res.delivered_tagged, cases[i].rc == 0 && !cases[i].fail_tag);
+	}
+	{
+		char key[64];
+		assert_int_equal(kw_lc_delivered_tag_key("AKIAB", key, sizeof(key)), 0);
+		assert_string_equal(key, "keywarden:delivered:AKIAB");
 	}
 }
 
@@ -711,6 +764,7 @@ int main(void)
 	        cmocka_unit_test(rotate_failure_at_each_step_leaves_a_working_key),
 	        cmocka_unit_test(rotate_undo_that_fails_says_so),
 	        cmocka_unit_test(rotate_stops_on_request_only_before_a_key_exists),
+	        cmocka_unit_test(rotate_tags_the_new_key_delivered_once_every_target_has_it),
 	        cmocka_unit_test(teardown_follows_iam_order),
 	        cmocka_unit_test(names_resolve_files_folders_and_users),
 	        cmocka_unit_test(report_reads_rows_by_header),
