@@ -19,6 +19,7 @@
 #include "mfa/qr.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 #include "util/output.h"
 
@@ -353,6 +354,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	bool auto_approve = false;
 	int opt, rc = KW_EXIT_ERROR;
 
+	kw_interrupt_install(); /* Ctrl-C: stop at the next safe point (engine/exec.h) */
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		int r;

@@ -18,6 +18,7 @@
 #include "mfa/seed.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 #include "util/secret.h"
 
@@ -32,6 +33,11 @@ struct run {
 	size_t index;    /* the current step */
 	int reads;       /* read-backs of the current step */
 	char *serial;    /* MFA step: the serial of the device enabled (owned) */
+	/*
+	 * From CreateAccessKey until the key is delivered and confirmed, or deleted: a stop
+	 * request (Ctrl-C) waits, or a key would be left that nobody holds.
+	 */
+	bool hold;
 };
 
 /* A write: 0 done (or already done), -1 with err set. */
@@ -47,11 +53,24 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
+/* Whether the run should stop now: a stop request (util/interrupt.h) outside the key window. */
+static bool stopping(const struct run *r)
+{
+	return !r->hold && kw_interrupted();
+}
+
+/* -1 with err set (KW_ERR_ABORTED) when the run should stop now, else 0. */
+static int stop_check(const struct run *r, const char *where, struct kw_error *err)
+{
+	return r->hold ? 0 : kw_interrupt_check(where, err);
+}
+
+/* Sleep ms milliseconds; a stop request (outside the key window) ends the sleep early. */
+static void sleep_ms(const struct run *r, long ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
+	while (!stopping(r) && nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
@@ -134,7 +153,9 @@ static int do_write(struct run *r, const struct kw_step *s, write_fn w, struct k
 			return -1;
 		kw_log(KW_LOG_INFO, "%s failed (%s), trying again", err->where[0] ? err->where : "write",
 		       err->aws_code[0] ? err->aws_code : kw_error_kind_name(err->kind));
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
+		if (stop_check(r, "apply", err))
+			return -1;
 	}
 }
 
@@ -166,7 +187,9 @@ static int gate(struct run *r, const struct kw_step *s, check_fn chk, struct kw_
 			kw_buf_release(&t);
 			return -1;
 		}
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
+		if (stop_check(r, "apply", err))
+			return -1;
 	}
 }
 
@@ -487,17 +510,27 @@ static int mfa_check(struct run *r, const struct kw_step *s, struct kw_error *er
 static int mfa_delete(struct run *r, const char *serial, struct kw_error *err)
 {
 	double deadline = now_s() + timeout_of(r);
+	bool hold = r->hold;
+	int rc;
 
+	r->hold = true; /* a clean-up: finished even after a stop request */
 	for (int attempt = 1;; attempt++) {
 		long left;
 
-		if (kw_iam_delete_virtual_mfa_device(r->c, serial, err) == 0 || err->kind == KW_ERR_NOT_FOUND)
-			return 0;
+		if (kw_iam_delete_virtual_mfa_device(r->c, serial, err) == 0 ||
+		    err->kind == KW_ERR_NOT_FOUND) {
+			rc = 0;
+			break;
+		}
 		left = (long)((deadline - now_s()) * 1000);
-		if (!transient(err) || left <= 0)
-			return -1;
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		if (!transient(err) || left <= 0) {
+			rc = -1;
+			break;
+		}
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
+	r->hold = hold;
+	return rc;
 }
 
 /* The device's ARN as IAM names it: arn:PARTITION:iam::ACCOUNT:mfa{path}{name}. */
@@ -540,7 +573,9 @@ static int mfa_create_retrying(struct run *r, const struct kw_desired *d, struct
 		left = (long)((deadline - now_s()) * 1000);
 		if (!transient(err) || left <= 0)
 			break;
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
+		if (stop_check(r, "apply", err))
+			break;
 	}
 	free(tags);
 	return rc;
@@ -614,9 +649,9 @@ static int mfa_enabled_after_all(struct run *r, const char *user, const char *se
 			return 1;
 		}
 		left = (long)((deadline - now_s()) * 1000);
-		if ((!likely && (on == 0 || !transient(&e2))) || left <= 0)
+		if ((!likely && (on == 0 || !transient(&e2))) || left <= 0 || stopping(r))
 			return 0;
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
 }
 
@@ -642,7 +677,9 @@ static int mfa_enable(struct run *r, const char *user, const char *serial, const
 		left = (long)((deadline - now_s()) * 1000);
 		if (!transient(err) || left <= 0)
 			return -1;
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
+		if (stop_check(r, "apply", err))
+			return -1;
 	}
 }
 
@@ -707,7 +744,9 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 			goto cleanup;
 		kw_log(KW_LOG_WARN, "IAM refused the MFA codes (try %d of %d)", attempt, MFA_TRIES);
 		if (computed)
-			sleep_ms(1000);
+			sleep_ms(r, 1000);
+		if (stop_check(r, "apply", err))
+			goto cleanup;
 	}
 	if (attempt > MFA_TRIES) {
 		kw_error_prefix(err, "MFA codes refused %d times", MFA_TRIES);
@@ -777,7 +816,7 @@ static int key_delete(struct run *r, const char *user, const char *id, struct kw
 		left = (long)((deadline - now_s()) * 1000);
 		if (!transient(err) || left <= 0)
 			return -1;
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
 }
 
@@ -829,7 +868,7 @@ static int key_create(struct run *r, const struct kw_step *s, struct kw_iam_acce
 		left = (long)((deadline - now_s()) * 1000);
 		if (left <= 0)
 			return -1;
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
 }
 
@@ -872,7 +911,7 @@ static int key_confirm(struct run *r, const struct kw_step *s, const struct kw_i
 			                now_s() - start);
 			break;
 		}
-		sleep_ms(kw_backoff_delay_ms(attempt, left));
+		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
 	kw_aws_client_free(kc);
 	return rc;
@@ -977,8 +1016,14 @@ static int run_step(struct run *r, const struct kw_step *s, struct kw_error *err
 			return -1;
 		return gate(r, s, mfa_check, err);
 	case KW_RES_ACCESS_KEY:
-		if (s->action == KW_ACT_CREATE)
-			return key_step(r, s, err);
+		if (s->action == KW_ACT_CREATE) {
+			int rc;
+
+			r->hold = true; /* from CreateAccessKey to delivered and confirmed, or deleted */
+			rc = key_step(r, s, err);
+			r->hold = false;
+			return rc;
+		}
 		w = key_gone_write, chk = key_gone_check;
 		break;
 	}
@@ -988,6 +1033,16 @@ static int run_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	if (do_write(r, s, w, err))
 		return -1;
 	return gate(r, s, chk, err);
+}
+
+/* Steps from..end are not run: counted and reported. */
+static void not_run_from(struct run *r, size_t from)
+{
+	for (size_t j = from; j < r->plan->nsteps; j++) {
+		r->index = j;
+		r->res->not_run++;
+		emit(r, KW_EV_STEP, &r->plan->steps[j], KW_EXEC_NOT_RUN, 0, NULL, NULL, NULL);
+	}
 }
 
 int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
@@ -1012,15 +1067,17 @@ int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struc
 
 		r.index = i;
 		r.reads = 0;
+		if (stop_check(&r, "apply", err)) {
+			/* a stop request between steps: what is done stays done, the rest is not run */
+			not_run_from(&r, i);
+			rc = -1;
+			goto out;
+		}
 		emit(&r, KW_EV_STEP, s, KW_EXEC_RUNNING, 0, NULL, NULL, NULL);
 		if (run_step(&r, s, err)) {
 			res->failed = 1;
 			emit(&r, KW_EV_STEP, s, KW_EXEC_FAILED, now_s() - t0, NULL, NULL, err);
-			for (size_t j = i + 1; j < plan->nsteps; j++) {
-				r.index = j;
-				res->not_run++;
-				emit(&r, KW_EV_STEP, &plan->steps[j], KW_EXEC_NOT_RUN, 0, NULL, NULL, NULL);
-			}
+			not_run_from(&r, i + 1);
 			rc = -1;
 			goto out;
 		}

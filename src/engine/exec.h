@@ -90,7 +90,10 @@ bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_op
  * kw_exec_run - run every step of plan in order on client c.
  * @res: counts, filled also on failure.
  * Returns 0 when every step was done and confirmed, or -1 with err set (the first failure;
- * KW_ERR_TIMEOUT when a read-back never confirmed).
+ * KW_ERR_TIMEOUT when a read-back never confirmed; KW_ERR_ABORTED after a stop request).
+ * Stop requests (util/interrupt.h, installed by the caller) are polled between steps and in
+ * retry and read-back waits, never from CreateAccessKey until the new key is delivered and
+ * confirmed, or deleted: that window is finished first.
  */
 int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
                 struct kw_exec_result *res, struct kw_error *err);
