@@ -37,10 +37,12 @@ static const char help[] =
         "  --auto-approve           do not ask (pipelines); without a terminal it is required\n"
         "  --confirm-timeout SECS   how long to retry each read-back and the new key (default 30)\n"
         "  --mfa-seed-out FILE      non-interactive MFA: write the seed to FILE (0600, new file)\n"
-        "                           and compute the two codes (RFC 6238)\n"
+        "                           and compute the two codes (RFC 6238); for several devices\n"
+        "                           a folder DIR/ (DIR/USER.seed each) or a name with {user}\n"
         "  --mfa-seed-exec CMD      non-interactive MFA: give the seed to CMD on its stdin\n"
         "  --qr-png FILE            also write the MFA QR code as a PNG (0600) for a custodian\n"
-        "  --qr-svg FILE            also write the MFA QR code as an SVG (0600)\n"
+        "                           (DIR/ or {user}: one per device, as for --mfa-seed-out)\n"
+        "  --qr-svg FILE            also write the MFA QR code as an SVG (0600), likewise\n"
         "  --adopt                  take over existing users and groups without the managed-by tag\n"
         "  --prune-keys             delete access keys that are not needed\n"
         "  --parallelism N          read up to N accounts at once (default 8)\n"
@@ -426,6 +428,11 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		      "from the authenticator app) or --mfa-seed-out FILE / --mfa-seed-exec CMD; nothing was "
 		      "changed\n",
 		      ctx->err);
+		goto out;
+	}
+	kw_error_clear(&err);
+	if (kw_exec_check_outputs(&s.plan, &eo, &err)) { /* seed/QR files: before any write */
+		kw_error_print(&err, ctx->err);
 		goto out;
 	}
 	if (!auto_approve && approve(ctx, s.plan.nsteps))

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -683,6 +684,134 @@ static int mfa_enable(struct run *r, const char *user, const char *serial, const
 	}
 }
 
+/* --- per-user output files (--mfa-seed-out, --qr-png, --qr-svg) --------------------------- */
+
+/* Whether spec names a folder: it ends in '/' or is an existing directory. */
+static bool is_folder(const char *spec)
+{
+	struct stat st;
+	size_t n = strlen(spec);
+
+	return (n && spec[n - 1] == '/') || (!stat(spec, &st) && S_ISDIR(st.st_mode));
+}
+
+int kw_exec_user_path(const char *spec, const char *user, const char *ext, struct kw_buf *out,
+                      struct kw_error *err)
+{
+	const char *p = spec, *hit;
+	size_t n = strlen(spec);
+	int rc = 0;
+
+	kw_buf_reset(out);
+	if (is_folder(spec))
+		rc = kw_buf_appendf(out, "%s%s%s.%s", spec, spec[n - 1] == '/' ? "" : "/", user, ext);
+	else {
+		while (!rc && (hit = strstr(p, KW_EXEC_USER_PLACEHOLDER))) {
+			rc = kw_buf_appendf(out, "%.*s%s", (int)(hit - p), p, user);
+			p = hit + strlen(KW_EXEC_USER_PLACEHOLDER);
+		}
+		if (!rc)
+			rc = kw_buf_appendf(out, "%s", p);
+	}
+	return rc ? kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory") : 0;
+}
+
+/* The folder that must exist for path (len bytes of it, trailing '/' ignored) into dir: "." for none. */
+static int folder_of(const char *path, size_t len, struct kw_buf *dir)
+{
+	const char *slash;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	kw_buf_reset(dir);
+	for (slash = path + len; slash > path && slash[-1] != '/'; slash--)
+		;
+	if (slash == path)
+		return kw_buf_puts(dir, ".");
+	return kw_buf_appendf(dir, "%.*s", slash - 1 == path ? 1 : (int)(slash - 1 - path), path);
+}
+
+/* Create the folder of a folder spec ending in '/' when missing (mode 0700). */
+static int make_folder(const char *spec, struct kw_error *err)
+{
+	size_t n = strlen(spec);
+
+	if (!n || spec[n - 1] != '/' || !mkdir(spec, 0700) || errno == EEXIST)
+		return 0;
+	return kw_error_set(err, KW_ERR_IO, spec, "cannot create the folder: %s", strerror(errno));
+}
+
+/* One output option against every MFA step of plan (see kw_exec_check_outputs). */
+static int check_output(const struct kw_plan *plan, size_t nmfa, const char *opt, const char *spec,
+                        const char *ext, bool no_clobber, struct kw_error *err)
+{
+	struct kw_buf path = KW_BUF_INIT, dir = KW_BUF_INIT;
+	bool folder = is_folder(spec);
+	struct stat st;
+	int rc = 0;
+
+	if (nmfa > 1 && !folder && !strstr(spec, KW_EXEC_USER_PLACEHOLDER))
+		return kw_error_set(err, KW_ERR_USAGE, opt,
+		                    "the plan enrolls %zu MFA devices, and '%s' is one file: give a folder "
+		                    "(DIR/: one USER.%s each) or a name with " KW_EXEC_USER_PLACEHOLDER,
+		                    nmfa, spec, ext);
+	for (size_t i = 0; i < plan->nsteps && rc == 0; i++) {
+		const struct kw_step *s = &plan->steps[i];
+
+		if (s->resource != KW_RES_MFA)
+			continue;
+		if (kw_exec_user_path(spec, plan->desired[s->account].user_name, ext, &path, err)) {
+			rc = -1;
+			break;
+		}
+		if (no_clobber && !lstat(path.data, &st)) {
+			rc = kw_error_set(
+			        err, KW_ERR_CONFLICT, opt,
+			        "%s exists: an MFA seed file is never overwritten; nothing was changed",
+			        path.data);
+			break;
+		}
+		/* the file's folder must exist; a missing DIR/ is created, so its parent must */
+		if (folder && stat(spec, &st) ? folder_of(spec, strlen(spec), &dir)
+		                              : folder_of(path.data, path.len, &dir)) {
+			rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			break;
+		}
+		if (stat(dir.data, &st) || !S_ISDIR(st.st_mode))
+			rc = kw_error_set(err, KW_ERR_IO, opt, "no folder %s for %s; nothing was changed",
+			                  dir.data, path.data);
+	}
+	kw_buf_release(&path);
+	kw_buf_release(&dir);
+	return rc;
+}
+
+int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
+{
+	size_t nmfa = 0;
+
+	for (size_t i = 0; i < plan->nsteps; i++)
+		nmfa += plan->steps[i].resource == KW_RES_MFA;
+	if (!nmfa)
+		return 0;
+	if (o->mfa_seed_out && check_output(plan, nmfa, "--mfa-seed-out", o->mfa_seed_out, "seed", true, err))
+		return -1;
+	if (o->qr_png && check_output(plan, nmfa, "--qr-png", o->qr_png, "png", false, err))
+		return -1;
+	if (o->qr_svg && check_output(plan, nmfa, "--qr-svg", o->qr_svg, "svg", false, err))
+		return -1;
+	return 0;
+}
+
+/* Where an output option puts user's file (a new path in out), creating a DIR/ folder. */
+static int user_output(const char *spec, const char *user, const char *ext, struct kw_buf *out,
+                       struct kw_error *err)
+{
+	if (make_folder(spec, err))
+		return -1;
+	return kw_exec_user_path(spec, user, ext, out, err);
+}
+
 bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_opts *o)
 {
 	if (o->mfa_seed_out || o->mfa_seed_exec || (o->interactive && o->ask_codes))
@@ -702,6 +831,7 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	char c1[KW_TOTP_CODE_MAX] = "", c2[KW_TOTP_CODE_MAX] = "", acct[64];
 	const char *label = o->account_label;
 	bool computed = o->mfa_seed_out || o->mfa_seed_exec, seed_written = false;
+	struct kw_buf seed_path = KW_BUF_INIT, qr_path = KW_BUF_INIT;
 	int rc = -1, attempt;
 
 	if (!computed && !(o->interactive && o->ask_codes))
@@ -718,12 +848,15 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		label = acct;
 	if (kw_otpauth_uri(d->user_name, label ? label : "aws", dev.seed_base32, &uri, err))
 		goto cleanup;
-	if (o->qr_png && kw_qr_write_png(uri, o->qr_png, 0, err))
+	if (o->qr_png && (user_output(o->qr_png, d->user_name, "png", &qr_path, err) ||
+	                  kw_qr_write_png(uri, qr_path.data, 0, err)))
 		goto cleanup;
-	if (o->qr_svg && kw_qr_write_svg(uri, o->qr_svg, err))
+	if (o->qr_svg && (user_output(o->qr_svg, d->user_name, "svg", &qr_path, err) ||
+	                  kw_qr_write_svg(uri, qr_path.data, err)))
 		goto cleanup;
 	if (o->mfa_seed_out) {
-		if (kw_mfa_seed_write(o->mfa_seed_out, dev.seed_base32, err))
+		if (user_output(o->mfa_seed_out, d->user_name, "seed", &seed_path, err) ||
+		    kw_mfa_seed_write(seed_path.data, dev.seed_base32, err))
 			goto cleanup;
 		seed_written = true;
 	}
@@ -772,35 +905,25 @@ cleanup:
 			kw_log(KW_LOG_WARN, "could not delete the MFA device %s: %s", dev.serial_number,
 			       e2.msg);
 			if (seed_written)
-				kw_log(KW_LOG_WARN, "kept its seed in %s", o->mfa_seed_out);
+				kw_log(KW_LOG_WARN, "kept its seed in %s", seed_path.data);
 			seed_written = false;
 		} else {
 			kw_log(KW_LOG_INFO, "deleted the unenabled MFA device %s", dev.serial_number);
 		}
 	}
 	if (seed_written)
-		(void)unlink(o->mfa_seed_out);
+		(void)unlink(seed_path.data);
 out:
 	OPENSSL_cleanse(c1, sizeof(c1));
 	OPENSSL_cleanse(c2, sizeof(c2));
+	kw_buf_release(&seed_path);
+	kw_buf_release(&qr_path);
 	kw_secret_free(uri);
 	kw_iam_virtual_mfa_release(&dev);
 	return rc;
 }
 
 /* --- 8. access keys ------------------------------------------------------------------------ */
-
-static bool known_key(const struct run *r, const struct kw_step *s, const char *id, const char *mine)
-{
-	const struct kw_live_user *u = &r->plan->live[s->account].user;
-
-	if (mine && !strcmp(id, mine))
-		return true;
-	for (size_t i = 0; i < u->nkeys; i++)
-		if (!strcmp(u->keys[i].id, id))
-			return true;
-	return false;
-}
 
 /* Delete an access key, retrying transient failures; NoSuchEntity counts as done. */
 static int key_delete(struct run *r, const char *user, const char *id, struct kw_error *err)
@@ -820,56 +943,98 @@ static int key_delete(struct run *r, const char *user, const char *id, struct kw
 	}
 }
 
-/*
- * Delete every key of the user that is neither in the live state nor `mine`: one a lost answer
- * (a dropped connection, a retry inside the client) created and nobody holds.
- */
-static int delete_strangers(struct run *r, const struct kw_step *s, const char *mine, struct kw_error *err)
+/* The ids of user's access keys now, into ids. Returns 0, or -1 with err set. */
+static int key_ids(struct run *r, const char *user, struct kw_strlist *ids, struct kw_error *err)
 {
-	const char *user = want(r, s)->user_name;
 	struct kw_iam_access_key_list l = {0};
 	int rc = 0;
 
 	if (kw_iam_list_access_keys(r->c, user, &l, err))
 		return -1;
 	for (size_t i = 0; i < l.n && rc == 0; i++)
-		if (l.items[i].access_key_id && !known_key(r, s, l.items[i].access_key_id, mine)) {
-			kw_log(KW_LOG_WARN,
-			       "deleting access key %s of %s: created by a request whose answer was lost",
-			       l.items[i].access_key_id, user);
-			rc = key_delete(r, user, l.items[i].access_key_id, err);
-		}
+		if (l.items[i].access_key_id && kw_strlist_add(ids, l.items[i].access_key_id))
+			rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	kw_iam_access_key_list_release(&l);
 	return rc;
 }
 
+/*
+ * After a CreateAccessKey that failed (or succeeded after failed attempts): delete every key of
+ * the user that is neither in before (listed right before this run's first attempt) nor mine.
+ * Such a key was created by one of this run's attempts whose answer was lost (a dropped
+ * connection, a retry inside the client), so nobody holds its secret. Keys that existed before
+ * the attempts, e.g. one another run issued meanwhile, are never touched.
+ * Returns the number of keys deleted, or -1 with err set.
+ */
+static int delete_orphans(struct run *r, const char *user, const struct kw_strlist *before, const char *mine,
+                          struct kw_error *err)
+{
+	struct kw_strlist now = {0};
+	int n = 0;
+
+	if (key_ids(r, user, &now, err))
+		n = -1;
+	for (size_t i = 0; i < now.n && n >= 0; i++) {
+		if (kw_strlist_find(before, now.v[i], false) >= 0 || (mine && !strcmp(now.v[i], mine)))
+			continue;
+		kw_log(KW_LOG_WARN,
+		       "deleting access key %s of %s: created by this run's CreateAccessKey whose answer "
+		       "was lost",
+		       now.v[i], user);
+		n = key_delete(r, user, now.v[i], err) ? -1 : n + 1;
+	}
+	kw_strlist_release(&now);
+	return n;
+}
+
+static void warn_unchecked(const char *user, const struct kw_error *e)
+{
+	kw_log(KW_LOG_ERROR,
+	       "could not check %s for access keys nobody holds: %s; check with aws iam list-access-keys",
+	       user, e->msg);
+}
+
+/*
+ * CreateAccessKey, retried. Any failure may hide a key created by a request whose answer was
+ * lost: those are deleted (delete_orphans) before deciding, and LimitExceeded caused by them
+ * is retried once they are gone.
+ */
 static int key_create(struct run *r, const struct kw_step *s, struct kw_iam_access_key *k,
                       struct kw_error *err)
 {
 	const char *user = want(r, s)->user_name;
 	double deadline = now_s() + timeout_of(r);
+	struct kw_strlist before = {0};
+	struct kw_error e2;
+	bool failed = false;
+	int rc = -1;
 
+	if (key_ids(r, user, &before, err))
+		return kw_error_prefix(err, "listing the access keys of %s", user);
 	for (int attempt = 1;; attempt++) {
 		long left;
-		struct kw_error e2;
+		int gone;
 
 		kw_error_clear(err);
 		if (kw_iam_create_access_key(r->c, user, k, err) == 0) {
-			if (delete_strangers(r, s, k->access_key_id, &e2))
-				kw_log(KW_LOG_WARN, "could not check %s for stray access keys: %s", user,
-				       e2.msg);
-			return 0;
+			if (failed && delete_orphans(r, user, &before, k->access_key_id, &e2) < 0)
+				warn_unchecked(user, &e2);
+			rc = 0;
+			break;
 		}
-		if (!transient(err))
-			return -1;
-		/* the request may have created a key whose secret never reached us */
-		if (delete_strangers(r, s, NULL, &e2))
-			return -1;
+		failed = true;
+		gone = delete_orphans(r, user, &before, NULL, &e2);
+		if (gone < 0) {
+			warn_unchecked(user, &e2);
+			break;
+		}
 		left = (long)((deadline - now_s()) * 1000);
-		if (left <= 0)
-			return -1;
+		if (!(transient(err) || (gone > 0 && is_code(err, "LimitExceeded"))) || left <= 0)
+			break;
 		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
+	kw_strlist_release(&before);
+	return rc;
 }
 
 /* The new key signs GetCallerIdentity and IAM says it is the service user. */

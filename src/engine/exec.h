@@ -20,6 +20,7 @@
 #include "mfa/totp.h"
 
 struct kw_aws_client;
+struct kw_buf;
 struct kw_aws_options;
 struct kw_error;
 struct kw_secret;
@@ -52,10 +53,10 @@ struct kw_exec_opts {
 	double confirm_timeout; /* seconds for each read-back and for the key to work (default 30) */
 	/* MFA enrollment */
 	bool interactive;          /* a person is at the terminal: QR code and typed codes */
-	const char *mfa_seed_out;  /* --mfa-seed-out FILE, or NULL */
+	const char *mfa_seed_out;  /* --mfa-seed-out FILE|DIR/|NAME-{user}, or NULL (kw_exec_user_path) */
 	const char *mfa_seed_exec; /* --mfa-seed-exec CMD, or NULL */
-	const char *qr_png;        /* --qr-png FILE, or NULL */
-	const char *qr_svg;        /* --qr-svg FILE, or NULL */
+	const char *qr_png;        /* --qr-png FILE|DIR/|NAME-{user}, or NULL */
+	const char *qr_svg;        /* --qr-svg FILE|DIR/|NAME-{user}, or NULL */
 	/* the account's alias or id, for the otpauth URI; NULL: taken from the user's ARN */
 	const char *account_label;
 	FILE *stdout_sink; /* where a `stdout` delivery target writes (the command's stdout) */
@@ -79,6 +80,27 @@ struct kw_exec_result {
 	size_t not_run; /* steps not attempted */
 	size_t keys_created;
 };
+
+/* In --mfa-seed-out, --qr-png and --qr-svg: replaced by the user name (one file per device). */
+#define KW_EXEC_USER_PLACEHOLDER "{user}"
+
+/*
+ * kw_exec_user_path - the file an output option (--mfa-seed-out, --qr-png, --qr-svg) names for
+ * user's MFA device: for a folder (spec ends in '/' or is an existing directory)
+ * SPEC/USER.EXT; otherwise spec with every "{user}" replaced by user (spec itself without one).
+ * @out: reset, then holds the path (owned by the caller).
+ * Returns 0, or -1 with err set (KW_ERR_NOMEM).
+ */
+int kw_exec_user_path(const char *spec, const char *user, const char *ext, struct kw_buf *out,
+                      struct kw_error *err);
+
+/*
+ * kw_exec_check_outputs - before anything changes: the MFA output options of o fit plan. With
+ * 2+ MFA steps each option must be a folder or contain "{user}" (KW_ERR_USAGE); no seed file
+ * may exist yet (KW_ERR_CONFLICT, never overwritten); every file's folder must exist, or for
+ * DIR/ its parent (KW_ERR_IO). Returns 0, or -1 with err set.
+ */
+int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err);
 
 /*
  * kw_exec_needs_mfa_input - whether running plan needs a way to enroll MFA that o lacks

@@ -2,11 +2,13 @@
 reads back before it decides, never loses an MFA seed, never leaves a key that nobody holds, and
 never deletes a key that another run created."""
 import os
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import USER, EngineCase  # noqa: E402
+from engine_fixture import KEYWARDEN, USER, EngineCase  # noqa: E402
 
 
 class LostAnswers(EngineCase):
@@ -24,6 +26,44 @@ class LostAnswers(EngineCase):
         p = self.plan()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("No changes", p.stdout)
+
+    def test_lost_create_access_key_answers_leave_no_orphan(self):
+        # three answers lost: two keys nobody holds (then LimitExceeded) unless cleaned up
+        self.ep.set_faults("seed=1,drop_after=1,actions=CreateAccessKey,limit=3")
+        r = self.apply()
+        self.assertEqual(self.ep.faults().get("injected"), 3)
+        if r.returncode == 0:
+            active = self.assert_converged(keys=1)
+            self.assertEqual(self.profile()["aws_access_key_id"], active[0]["AccessKeyId"])
+        else:
+            self.assertEqual(self.keys(), [], r.stdout + r.stderr)
+            self.assertIn("create access key", self.plan().stdout)
+        self.assertGreaterEqual(self.ep.counts().get("DeleteAccessKey", 0), 2, r.stdout + r.stderr)
+        p = self.plan()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        if r.returncode == 0:
+            self.assertIn("No changes", p.stdout)
+
+    def test_a_key_another_run_issued_meanwhile_is_kept(self):
+        # another run (here: the CLI) issues a key after this run read IAM, before its own key
+        self.ep.set_faults("seed=1,latency=1500,actions=AttachGroupPolicy")
+        args = [KEYWARDEN, "apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
+                self.manifest]
+        p = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not self.ep.counts().get("PutGroupPolicy"):
+            self.assertIsNone(p.poll())
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        other = self.cli("iam", "create-access-key", "--user-name", USER)["AccessKey"]["AccessKeyId"]
+        out, err = p.communicate(timeout=120)
+        self.outputs.append(out + err)
+        self.assertEqual(p.returncode, 0, out + err)
+        ids = [k["AccessKeyId"] for k in self.keys()]
+        self.assertIn(other, ids, "apply deleted a key it did not create\n" + out + err)
+        self.assertEqual(len(ids), 2)
+        self.assertIsNone(self.ep.counts().get("DeleteAccessKey"))
 
 
 if __name__ == "__main__":
