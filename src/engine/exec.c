@@ -1037,6 +1037,40 @@ static int key_create(struct run *r, const struct kw_step *s, struct kw_iam_acce
 	return rc;
 }
 
+/*
+ * Mark key id of user as delivered: TagUser KW_DELIVERED_TAG_PREFIX<id> = now (UTC ISO 8601).
+ * Best effort: the key is delivered and works either way (plan then asks whether it was used).
+ */
+static void tag_delivered(struct run *r, const char *user, const char *id)
+{
+	char key[128], when[32];
+	struct kw_iam_tag tag = {.key = key, .value = when};
+	time_t now = time(NULL);
+	struct tm tm;
+	struct kw_error e2;
+
+	if (snprintf(key, sizeof(key), "%s%s", KW_DELIVERED_TAG_PREFIX, id) >= (int)sizeof(key) ||
+	    !gmtime_r(&now, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return;
+	if (kw_iam_tag_user(r->c, user, &tag, 1, &e2))
+		kw_log(KW_LOG_WARN, "could not tag %s with %s: %s", user, key, e2.msg);
+}
+
+/* After step s deleted a key: remove its delivered tag, if the user has one (best effort). */
+static void untag_delivered(struct run *r, const struct kw_step *s)
+{
+	const char *user = want(r, s)->user_name;
+	char key[128];
+	const char *keys[1] = {key};
+	struct kw_error e2;
+
+	if (snprintf(key, sizeof(key), "%s%s", KW_DELIVERED_TAG_PREFIX, s->subject) >= (int)sizeof(key) ||
+	    !kw_taglist_find(&r->plan->live[s->account].user.tags, key))
+		return;
+	if (kw_iam_untag_user(r->c, user, keys, 1, &e2))
+		kw_log(KW_LOG_WARN, "could not remove the tag %s of %s: %s", key, user, e2.msg);
+}
+
 /* The new key signs GetCallerIdentity and IAM says it is the service user. */
 static int key_confirm(struct run *r, const struct kw_step *s, const struct kw_iam_access_key *k,
                        struct kw_error *err)
@@ -1117,6 +1151,7 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	}
 	if (key_confirm(r, s, &k, err))
 		goto delete_key;
+	tag_delivered(r, d->user_name, k.access_key_id);
 	rc = 0;
 	goto out;
 delete_key:
@@ -1141,7 +1176,10 @@ out:
 
 static int key_gone_write(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
-	return key_delete(r, want(r, s)->user_name, s->subject, err);
+	if (key_delete(r, want(r, s)->user_name, s->subject, err))
+		return -1;
+	untag_delivered(r, s);
+	return 0;
 }
 
 static int key_gone_check(struct run *r, const struct kw_step *s, struct kw_error *err)

@@ -97,6 +97,44 @@ static bool again(int try, const struct kw_error *err)
 	return true;
 }
 
+/* Whether u carries the delivered tag of key id (KW_DELIVERED_TAG_PREFIX). */
+static bool delivered_tagged(const struct kw_live_user *u, const char *id)
+{
+	size_t n = strlen(KW_DELIVERED_TAG_PREFIX);
+
+	for (size_t i = 0; i < u->tags.n; i++)
+		if (!strncmp(u->tags.v[i].key, KW_DELIVERED_TAG_PREFIX, n) &&
+		    !strcmp(u->tags.v[i].key + n, id))
+			return true;
+	return false;
+}
+
+/*
+ * Mark the active keys nobody can hold: no delivered tag and never used (one
+ * GetAccessKeyLastUsed per active key without the tag; none for tagged keys).
+ */
+static int mark_undelivered(struct kw_aws_client *c, struct kw_live_user *u, struct kw_error *err)
+{
+	for (size_t i = 0; i < u->nkeys; i++) {
+		struct kw_live_key *k = &u->keys[i];
+		struct kw_iam_access_key_last_used lu = {0};
+		int try;
+
+		if (!k->active || delivered_tagged(u, k->id))
+			continue;
+		for (try = 1; kw_iam_get_access_key_last_used(c, k->id, &lu, err); try++) {
+			if (err->kind == KW_ERR_NOT_FOUND)
+				break; /* deleted meanwhile */
+			if (!again(try, err))
+				return -1;
+		}
+		k->undelivered = lu.user_name && lu.last_used_date == 0;
+		kw_iam_access_key_last_used_release(&lu);
+	}
+	kw_error_clear(err);
+	return 0;
+}
+
 /* Per-account reads that have no bulk form: access keys and the login profile. */
 static int read_account(struct kw_aws_client *c, struct kw_live_account *a, struct kw_error *err)
 {
@@ -116,6 +154,8 @@ static int read_account(struct kw_aws_client *c, struct kw_live_account *a, stru
 			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 			goto out;
 		}
+	if (mark_undelivered(c, &a->user, err))
+		goto out;
 	for (int try = 1;; try++) {
 		if (kw_iam_get_login_profile(c, a->user.name, &lp, err) == 0) {
 			a->user.login_profile = true;

@@ -328,13 +328,15 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 	const struct kw_desired *d = &p->desired[i];
 	const struct kw_live_user *u = &p->live[i].user;
 	const struct kw_live_key *fresh = NULL;
+	size_t kept = u->nkeys;
 	bool need;
 	char age[64];
 
 	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 		const struct kw_live_key *key = &u->keys[k];
 
-		if (!key->active)
+		kept -= key->undelivered;
+		if (!key->active || key->undelivered)
 			continue;
 		if (d->max_age_days > 0 && opts->now - key->created > (time_t)d->max_age_days * DAY)
 			continue;
@@ -342,15 +344,28 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 			fresh = key;
 	}
 	need = d->ndeliver > 0 && !fresh;
-	if (need && u->exists && u->nkeys >= 2 && !opts->prune_keys)
+	if (need && u->exists && kept >= 2 && !opts->prune_keys)
 		return kw_error_set(
 		        err, KW_ERR_CONFLICT, d->origin,
 		        "account %s: user %s already holds %zu access keys (IAM's limit is 2) and none is "
 		        "active within maxAgeDays; use --prune-keys or 'keywarden rotate'",
-		        d->name, d->user_name, u->nkeys);
+		        d->name, d->user_name, kept);
+	/* keys issued but never confirmed delivered (a run killed in between): nobody holds them */
+	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
+		const struct kw_live_key *key = &u->keys[k];
+
+		if (!key->undelivered)
+			continue;
+		STEP(KW_ACT_DELETE, KW_RES_ACCESS_KEY, i, key->id, NULL, NULL);
+		if (add_note(p, i,
+		             "access key %s of %s was issued but never confirmed delivered (no %s tag, "
+		             "never used): nobody holds it, so it is deleted",
+		             key->id, d->user_name, KW_DELIVERED_TAG_PREFIX "<id>"))
+			goto nomem;
+	}
 	/* extra keys: removed first when IAM's limit of two would stop the new one, else after */
 	for (int pass = 0; pass < 2; pass++) {
-		bool first = need && u->exists && u->nkeys >= 2;
+		bool first = need && u->exists && kept >= 2;
 
 		if (pass == 1 && need)
 			STEP(KW_ACT_CREATE, KW_RES_ACCESS_KEY, i, d->user_name, NULL, NULL);
@@ -359,7 +374,7 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 		for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 			const struct kw_live_key *key = &u->keys[k];
 
-			if (key == fresh)
+			if (key == fresh || key->undelivered)
 				continue;
 			if (opts->prune_keys)
 				STEP(KW_ACT_DELETE, KW_RES_ACCESS_KEY, i, key->id, NULL, NULL);

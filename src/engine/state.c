@@ -138,6 +138,7 @@ int kw_live_add_key(struct kw_live_user *u, const char *id, bool active, time_t 
 	u->keys[u->nkeys].id = c;
 	u->keys[u->nkeys].active = active;
 	u->keys[u->nkeys].created = created;
+	u->keys[u->nkeys].undelivered = false; /* set by the live reader (live.c) */
 	u->nkeys++;
 	return 0;
 }

@@ -23,6 +23,11 @@
 /* Tags under this prefix are keywarden's own bookkeeping (rotate's grace periods): never drift. */
 #define KW_INTERNAL_TAG_PREFIX  "keywarden:"
 /*
+ * On the service user, "keywarden:delivered:<AccessKeyId>" = UTC ISO 8601 time: written (apply,
+ * rotate) once that key reached every target and worked (GetCallerIdentity); removed with it.
+ */
+#define KW_DELIVERED_TAG_PREFIX "keywarden:delivered:"
+/*
  * Groups keywarden may change memberships of: those named service-... (the operator policy,
  * policies/keywarden-operator.json, allows RemoveUserFromGroup only on such groups). A service
  * user's membership in any other group is shown as a note, for a person to remove by hand.
@@ -101,6 +106,11 @@ struct kw_live_key {
 	char *id;       /* AccessKeyId */
 	bool active;    /* Status Active */
 	time_t created; /* CreateDate */
+	/*
+	 * Issued but never confirmed delivered: active, without the user's delivered tag
+	 * (KW_DELIVERED_TAG_PREFIX) and never used (GetAccessKeyLastUsed). Nobody holds it.
+	 */
+	bool undelivered;
 };
 
 struct kw_live_user {
