@@ -34,7 +34,8 @@ static const char usage[] =
         "\n"
         "List every access key (user, AccessKeyId, status, age, last use) and report findings\n"
         "under stable codes: key-too-old, key-never-used, key-unused, two-active-keys,\n"
-        "grace-expired, console-enabled, no-mfa, user-policy, not-in-group, not-managed.\n"
+        "grace-expired, console-enabled, no-mfa, user-policy, not-in-group, not-managed,\n"
+        "key-undelivered.\n"
         "NAME is a manifest file, a folder of manifests, or an IAM user name; without NAME every\n"
         "user tagged managed-by: keywarden is audited.\n"
         "\n"
@@ -89,11 +90,41 @@ static const char *tag_value(const struct kw_taglist *l, const char *key)
 	return t ? t->value : NULL;
 }
 
-static void read_grace(const char *user, const char *id, const char *value, struct kw_lc_key *k)
+static const char *iam_tag(const struct kw_iam_user *u, const char *key)
 {
-	if (value && kw_lc_grace_parse(value, &k->inactive_since, &k->grace_days)) {
-		kw_log(KW_LOG_WARN, "%s: grace tag of %s has an unreadable value, ignored", user, id);
+	for (size_t i = 0; i < u->tags.n; i++)
+		if (!strcasecmp(u->tags.items[i].key, key))
+			return u->tags.items[i].value;
+	return NULL;
+}
+
+/* A user's tag value by key: from the live state (struct kw_taglist) or IAM (struct kw_iam_user). */
+typedef const char *(*tag_lookup)(const void *tags, const char *key);
+
+static const char *live_tag(const void *tags, const char *key)
+{
+	return tag_value(tags, key);
+}
+
+static const char *user_tag(const void *user, const char *key)
+{
+	return iam_tag(user, key);
+}
+
+/* The keywarden tags of key k (k->id set) among the user's: grace period, delivered mark. */
+static void read_key_tags(const char *user, struct kw_lc_key *k, tag_lookup get, const void *tags)
+{
+	char key[160];
+	const char *v;
+
+	if (!kw_lc_grace_tag_key(k->id, key, sizeof(key)) && (v = get(tags, key)) &&
+	    kw_lc_grace_parse(v, &k->inactive_since, &k->grace_days)) {
+		kw_log(KW_LOG_WARN, "%s: grace tag of %s has an unreadable value, ignored", user, k->id);
 		k->inactive_since = 0;
+	}
+	if (!kw_lc_delivered_tag_key(k->id, key, sizeof(key))) {
+		k->delivered_known = true;
+		k->delivered = get(tags, key) != NULL;
 	}
 }
 
@@ -126,13 +157,11 @@ static int entry_from_live(struct entry *e, const struct kw_lc_account *a, const
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	for (size_t i = 0; i < u->nkeys; i++) {
 		struct kw_lc_key *k = &e->keys[i];
-		char tagkey[160];
 
 		k->id = u->keys[i].id;
 		k->active = u->keys[i].active;
 		k->created = u->keys[i].created;
-		if (!kw_lc_grace_tag_key(k->id, tagkey, sizeof(tagkey)))
-			read_grace(a->user, k->id, tag_value(&u->tags, tagkey), k);
+		read_key_tags(a->user, k, live_tag, &u->tags);
 		e->nkeys++;
 	}
 	e->s.keys = e->keys;
@@ -307,14 +336,6 @@ static const struct kw_iam_user_detail *aad_user(const struct audit *A, const ch
 	return NULL;
 }
 
-static const char *iam_tag(const struct kw_iam_user *u, const char *key)
-{
-	for (size_t i = 0; i < u->tags.n; i++)
-		if (!strcasecmp(u->tags.items[i].key, key))
-			return u->tags.items[i].value;
-	return NULL;
-}
-
 /* Give report slots their AccessKeyIds (ListAccessKeys, matched by CreateDate) and grace tags. */
 static int resolve_slots(struct audit *A, struct entry *e, const struct kw_iam_user *u, struct kw_error *err)
 {
@@ -326,11 +347,10 @@ static int resolve_slots(struct audit *A, struct entry *e, const struct kw_iam_u
 	for (size_t k = 0; e->ids && k < e->nkeys; k++)
 		for (size_t i = 0; i < l.n; i++)
 			if (llabs((long long)(l.items[i].create_date - e->keys[k].created)) <= 1) {
-				char tagkey[160];
 				e->ids[k] = strdup(l.items[i].access_key_id);
 				e->keys[k].id = e->ids[k];
-				if (e->ids[k] && !kw_lc_grace_tag_key(e->ids[k], tagkey, sizeof(tagkey)))
-					read_grace(e->s.user, e->ids[k], iam_tag(u, tagkey), &e->keys[k]);
+				if (e->ids[k])
+					read_key_tags(e->s.user, &e->keys[k], user_tag, u);
 			}
 	kw_iam_access_key_list_release(&l);
 	return e->ids ? 0 : kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");

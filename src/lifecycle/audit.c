@@ -16,6 +16,7 @@ static const char *const code_names[KW_LC_NCODES] = {
         [KW_LC_USER_POLICY] = "user-policy",
         [KW_LC_NOT_IN_GROUP] = "not-in-group",
         [KW_LC_NOT_MANAGED] = "not-managed",
+        [KW_LC_KEY_UNDELIVERED] = "key-undelivered",
 };
 
 const char *kw_lc_code_name(enum kw_lc_code code)
@@ -150,6 +151,10 @@ static int audit_key(const struct kw_lc_subject *s, const struct kw_lc_key *k,
 	if (max_age > 0 && age > max_age &&
 	    add(out, KW_LC_KEY_TOO_OLD, s->user, r, "active key is %ld days old (maxAgeDays %d)", age,
 	        max_age))
+		return -1;
+	if (s->managed_known && s->managed && k->delivered_known && !k->delivered && !k->last_used &&
+	    add(out, KW_LC_KEY_UNDELIVERED, s->user, r,
+	        "never used and not tagged keywarden:delivered: nobody may hold it (plan replaces it)"))
 		return -1;
 	if (!k->last_used && age > unused)
 		return add(out, KW_LC_KEY_NEVER_USED, s->user, r,

@@ -21,6 +21,9 @@
  *   user-policy      policies attached to the user (inline or managed) instead of the group
  *   not-in-group     the user is not a member of its group
  *   not-managed      the user lacks the tag managed-by: keywarden
+ *   key-undelivered  an active key of a managed user, never used and without the tag
+ *                    keywarden:delivered:<id> that apply and rotate write once a key reached
+ *                    every target: nobody may hold it (plan replaces such a key)
  */
 #ifndef KW_LIFECYCLE_AUDIT_H
 #define KW_LIFECYCLE_AUDIT_H
@@ -49,6 +52,8 @@ struct kw_lc_key {
 	const char *last_region;  /* Region, NULL or "N/A" when never used */
 	time_t inactive_since;    /* from the grace tag keywarden:inactive:<id>; 0 = none */
 	int grace_days;           /* grace period from that tag (days); meaningful when inactive_since */
+	bool delivered_known;     /* the user's tags were read for this key (id known) */
+	bool delivered;           /* carries keywarden:delivered:<id> */
 };
 
 /* What the audit knows about one IAM user. Fields marked "known" gate the checks using them. */
@@ -86,6 +91,7 @@ enum kw_lc_code {
 	KW_LC_USER_POLICY,
 	KW_LC_NOT_IN_GROUP,
 	KW_LC_NOT_MANAGED,
+	KW_LC_KEY_UNDELIVERED,
 	KW_LC_NCODES
 };
 

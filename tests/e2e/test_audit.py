@@ -51,7 +51,8 @@ class AuditFindings(LifecycleCase):
                  self.manifest('loose'), self.manifest('mfa', mfa='virtual'), 'service-untagged']
         data, _ = self.kw_json('audit', '--unused-days', '35', *names, code=3)
         self.assertEqual(codes(data, 'service-old'), ['key-too-old', 'key-unused'])
-        self.assertEqual(codes(data, 'service-never'), ['key-never-used'])  # 50 days < maxAgeDays 90
+        # 50 days < maxAgeDays 90; never used and never tagged delivered: nobody may hold it
+        self.assertEqual(codes(data, 'service-never'), ['key-never-used', 'key-undelivered'])
         self.assertEqual(codes(data, 'service-two'), ['two-active-keys'])
         self.assertEqual(codes(data, 'service-loose'), ['console-enabled', 'not-in-group', 'user-policy'])
         self.assertEqual(codes(data, 'service-mfa'), ['no-mfa'])
@@ -70,6 +71,26 @@ class AuditFindings(LifecycleCase):
         self.assertEqual(p.returncode, 3)
         self.assertEqual(sorted(line.split('\t')[0] for line in p.stdout.splitlines()),
                          ['FINDING', 'KEY', 'KEY'])
+
+    def test_key_undelivered_needs_no_tag_and_no_use(self):
+        self.make_user('service-a')
+        fresh, _ = self.make_key('service-a')        # as a lost CreateAccessKey answer leaves it
+        data, _ = self.kw_json('audit', 'service-a', code=3)
+        (f,) = data['findings']
+        self.assertEqual((f['code'], f['resource']), ('key-undelivered', fresh))
+        # tagged as apply and rotate tag a delivered key: no finding
+        self.iam('tag-user', '--user-name', 'service-a', '--tags',
+                 'Key=keywarden:delivered:%s,Value=2026-11-29T19:50:00Z' % fresh)
+        self.kw_json('audit', 'service-a', code=0)
+        # untagged but used (a key from before the tag existed): held by someone, no finding
+        self.make_user('service-b')
+        self.make_key('service-b', age_days=3, used_days_ago=1)
+        self.kw_json('audit', 'service-b', code=0)
+        # a user keywarden does not manage: not-managed only
+        self.make_user('person-x', managed=False, group=False)
+        self.make_key('person-x')
+        data, _ = self.kw_json('audit', 'person-x', code=3)
+        self.assertEqual(codes(data, 'person-x'), ['not-managed'])
 
     def test_a_user_name_iam_does_not_know_is_an_error(self):
         p = self.kw('audit', 'no-such-user')

@@ -70,6 +70,39 @@ static void audit_clean_account_has_no_findings(void **state)
 	kw_lc_findings_release(&f);
 }
 
+static void audit_key_undelivered_only_untagged_unused_managed_active(void **state)
+{
+	struct kw_lc_key k = fresh_key("AKIAAAAAAAAAAAAAAAA1");
+	struct kw_lc_subject s = clean_subject(&k, 1);
+	struct {
+		bool known, delivered, used, active, managed;
+		size_t findings;
+	} cases[] = {
+	        {true, false, false, true, true, 1},  /* nobody may hold it */
+	        {true, true, false, true, true, 0},   /* tagged delivered */
+	        {true, false, true, true, true, 0},   /* used: someone holds it */
+	        {true, false, false, false, true, 0}, /* inactive */
+	        {true, false, false, true, false, 0}, /* not keywarden's user */
+	        {false, false, false, true, true, 0}, /* tags not read (report slot) */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kw_lc_findings f = {0};
+
+		k.delivered_known = cases[i].known;
+		k.delivered = cases[i].delivered;
+		k.last_used = cases[i].used ? NOW - DAYS(1) : 0;
+		k.active = cases[i].active;
+		s.managed = cases[i].managed;
+		run_audit(&s, &f);
+		assert_int_equal(count_code(&f, KW_LC_KEY_UNDELIVERED), cases[i].findings);
+		if (cases[i].findings)
+			assert_string_equal(f.v[0].resource, "AKIAAAAAAAAAAAAAAAA1");
+		kw_lc_findings_release(&f);
+	}
+	assert_string_equal(kw_lc_code_name(KW_LC_KEY_UNDELIVERED), "key-undelivered");
+}
+
 static void audit_key_older_than_max_age(void **state)
 {
 	struct kw_lc_key k = fresh_key("AKIAAAAAAAAAAAAAAAA1");
@@ -752,6 +785,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(audit_clean_account_has_no_findings),
 	        cmocka_unit_test(audit_key_older_than_max_age),
+	        cmocka_unit_test(audit_key_undelivered_only_untagged_unused_managed_active),
 	        cmocka_unit_test(audit_never_used_and_unused),
 	        cmocka_unit_test(audit_two_active_keys_outside_rotation),
 	        cmocka_unit_test(audit_user_level_findings),
