@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/state.h"
 #include "lifecycle/audit.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -64,7 +65,7 @@ int kw_lc_grace_tag_key(const char *id, char *buf, size_t size)
 
 int kw_lc_delivered_tag_key(const char *id, char *buf, size_t size)
 {
-	return tag_key(KW_LC_DELIVERED_TAG_PREFIX, id, buf, size);
+	return tag_key(KW_DELIVERED_TAG_PREFIX, id, buf, size);
 }
 
 int kw_lc_grace_format(time_t since, int days, char *buf, size_t size)

@@ -38,17 +38,13 @@ struct kw_error;
 struct kw_secret;
 
 /* User tag recording when keywarden deactivated a key: keywarden:inactive:<AccessKeyId>. */
-#define KW_LC_GRACE_TAG_PREFIX     "keywarden:inactive:"
-/* User tag written once a key reached every target and was confirmed to work, value the UTC
- * time (YYYY-MM-DDTHH:MM:SSZ): keywarden:delivered:<AccessKeyId>. The engine's apply writes the
- * same tag (KW_DELIVERED_TAG_PREFIX, engine/state.h); plan tells an undelivered key by it. */
-#define KW_LC_DELIVERED_TAG_PREFIX "keywarden:delivered:"
+#define KW_LC_GRACE_TAG_PREFIX   "keywarden:inactive:"
 /* Default grace period (days) for an old key kept inactive by rotate. */
-#define KW_LC_DEFAULT_GRACE_DAYS   7
+#define KW_LC_DEFAULT_GRACE_DAYS 7
 /* AccessKeyIds are 16 to 128 characters (IAM API reference, AccessKeyMetadata). */
-#define KW_LC_KEY_ID_MAX           129
+#define KW_LC_KEY_ID_MAX         129
 /* Grace tag values: "2026-11-29T17:55:00Z grace=7d". */
-#define KW_LC_GRACE_VALUE_MAX      48
+#define KW_LC_GRACE_VALUE_MAX    48
 
 /* One existing key of the account being rotated. */
 struct kw_lc_rot_key {
@@ -145,7 +141,11 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 /* kw_lc_grace_tag_key - "keywarden:inactive:<id>" into buf (size bytes). Returns 0, or -1 if it does not fit. */
 int kw_lc_grace_tag_key(const char *id, char *buf, size_t size);
 
-/* kw_lc_delivered_tag_key - "keywarden:delivered:<id>" into buf (size bytes). Returns 0, or -1 if it does not fit. */
+/*
+ * kw_lc_delivered_tag_key - "keywarden:delivered:<id>" (KW_DELIVERED_TAG_PREFIX, engine/state.h:
+ * the tag apply and rotate write once a key reached every target and worked; plan and audit tell
+ * an undelivered key by it) into buf (size bytes). Returns 0, or -1 if it does not fit.
+ */
 int kw_lc_delivered_tag_key(const char *id, char *buf, size_t size);
 
 /*
