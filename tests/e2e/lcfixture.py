@@ -77,7 +77,8 @@ class LifecycleCase(unittest.TestCase):
 
     def kw_tty(self, answer, *args):
         """Run keywarden with stdin and stderr on a terminal (a pty); when its question ends in
-        '] ', type answer. Returns (exit status, stdout, what the terminal showed)."""
+        '] ', type answer (or, when answer is a function, call it with the process instead, e.g.
+        to signal it). Returns (exit status, stdout, what the terminal showed)."""
         master, slave = pty.openpty()
         p = subprocess.Popen([KEYWARDEN, *args], env=self.env, stdin=slave, stderr=slave,
                              stdout=subprocess.PIPE, text=True)
@@ -95,7 +96,10 @@ class LifecycleCase(unittest.TestCase):
                         break
                     shown += chunk
                     if shown.rstrip(b' ').endswith(b']') and answer is not None:
-                        os.write(master, answer.encode() + b'\n')
+                        if callable(answer):
+                            answer(p)
+                        else:
+                            os.write(master, answer.encode() + b'\n')
                         answer = None
                 elif p.poll() is not None:
                     break

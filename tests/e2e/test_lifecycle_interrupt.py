@@ -12,8 +12,6 @@ asserts timings.
 """
 import json
 import os
-import pty
-import select
 import signal
 import subprocess
 import time
@@ -174,28 +172,9 @@ class Interrupted(LifecycleCase):
     def test_destroy_sigint_at_the_question_changes_nothing(self):
         self.make_user('service-app')
         self.make_key('service-app')
-        master, slave = pty.openpty()
-        p = subprocess.Popen([KEYWARDEN, 'destroy', self.manifest('app')], env=self.env, stdin=slave,
-                             stderr=slave, stdout=subprocess.PIPE, text=True, start_new_session=True)
-        os.close(slave)
-        self.addCleanup(os.close, master)
-        shown = b''
-        while b'[y/N]' not in shown:
-            r, _, _ = select.select([master], [], [], 60)
-            self.assertTrue(r, 'no question; terminal showed %r' % shown)
-            shown += os.read(master, 4096)
-        os.kill(p.pid, signal.SIGINT)
-        p.communicate(timeout=60)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-        self.assertEqual(p.returncode, 1)
-        self.assertIn('nothing was destroyed', shown.decode(errors='replace'))
+        code, _, shown = self.kw_tty(lambda p: os.kill(p.pid, signal.SIGINT), 'destroy', self.manifest('app'))
+        self.assertEqual(code, 1, shown)
+        self.assertIn('nothing was destroyed', shown)
         self.iam('get-user', '--user-name', 'service-app')
         self.assertEqual(self.ep.counts().get('DeleteAccessKey', 0), 0)
 
