@@ -219,7 +219,8 @@ static void drop_new_key(const struct kw_lc_rot_ops *ops, struct kw_lc_rot_resul
 
 	if (ops->delete_key(ops->ctx, res->new_id, &derr)) {
 		snprintf(res->state, sizeof(res->state),
-		         "new key %s could not be deleted (%s): nobody holds it, delete it by hand; %s%s%s",
+		         "new key %s could not be deleted (%.120s): nobody holds it, delete it by hand; "
+		         "%s%s%s",
 		         res->new_id, derr.msg, *res->old_id ? "old key " : "no old key", res->old_id,
 		         *res->old_id ? " is unchanged" : "");
 		return;

@@ -174,7 +174,7 @@ int kw_totp_counter(const struct kw_totp_params *p, int64_t unix_time, uint64_t 
 int kw_totp_at(const struct kw_secret *key, const struct kw_totp_params *p, int64_t unix_time,
                char code[KW_TOTP_CODE_MAX], struct kw_error *err)
 {
-	uint64_t t;
+	uint64_t t = 0;
 
 	code[0] = '\0';
 	if (kw_totp_counter(p, unix_time, &t, err))
@@ -187,7 +187,7 @@ int kw_totp_enable_codes(const struct kw_secret *seed_b32, int64_t now, char cod
 {
 	const struct kw_totp_params p = KW_TOTP_PARAMS_AWS;
 	struct kw_secret *key = NULL;
-	uint64_t t;
+	uint64_t t = 0;
 	int rc = -1;
 
 	code1[0] = code2[0] = '\0';
@@ -247,7 +247,7 @@ int kw_totp_pair_matches(const struct kw_secret *seed_b32, int64_t now, unsigned
 	const struct kw_totp_params p = KW_TOTP_PARAMS_AWS;
 	char a[KW_TOTP_CODE_MAX], b[KW_TOTP_CODE_MAX];
 	struct kw_secret *key = NULL;
-	uint64_t t, first;
+	uint64_t t = 0, first;
 	int rc = -1, found = 0;
 
 	if (kw_totp_counter(&p, now, &t, err))
