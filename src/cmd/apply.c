@@ -450,6 +450,9 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 out:
 	fflush(ctx->out);
 	kw_engine_print_stats(ctx, &a, client);
+	if (a.stats)
+		fprintf(ctx->err, "stats: confirmations: %lu read-backs in %.3f s\n", res.confirm_reads,
+		        res.confirm_seconds);
 	kw_buf_release(&out);
 	kw_session_release(&s);
 	kw_aws_client_free(client);

@@ -161,7 +161,7 @@ static int do_write(struct run *r, const struct kw_step *s, write_fn w, struct k
 }
 
 /* Read back until confirmed, with bounded exponential backoff. */
-static int gate(struct run *r, const struct kw_step *s, check_fn chk, struct kw_error *err)
+static int gate_loop(struct run *r, const struct kw_step *s, check_fn chk, struct kw_error *err)
 {
 	double start = now_s(), deadline = start + timeout_of(r);
 
@@ -192,6 +192,17 @@ static int gate(struct run *r, const struct kw_step *s, check_fn chk, struct kw_
 		if (stop_check(r, "apply", err))
 			return -1;
 	}
+}
+
+/* gate_loop, counting its read-backs and the time it took into the run's result (--stats). */
+static int gate(struct run *r, const struct kw_step *s, check_fn chk, struct kw_error *err)
+{
+	double start = now_s();
+	int reads = r->reads, rc = gate_loop(r, s, chk, err);
+
+	r->res->confirm_reads += (unsigned long)(r->reads - reads);
+	r->res->confirm_seconds += now_s() - start;
+	return rc;
 }
 
 static const struct kw_desired *want(const struct run *r, const struct kw_step *s)
@@ -1079,7 +1090,7 @@ static int key_confirm(struct run *r, const struct kw_step *s, const struct kw_i
 	const char *arn = r->user_arn[s->account];
 	struct kw_aws_client *kc = NULL;
 	double start = now_s(), deadline = start + timeout_of(r);
-	int rc = -1;
+	int rc = -1, reads0 = r->reads;
 
 	if (kw_aws_client_new_static(r->o->aws_opts, k->access_key_id, k->secret, NULL, &kc, err))
 		return -1;
@@ -1112,6 +1123,8 @@ static int key_confirm(struct run *r, const struct kw_step *s, const struct kw_i
 		}
 		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
+	r->res->confirm_reads += (unsigned long)(r->reads - reads0);
+	r->res->confirm_seconds += now_s() - start;
 	kw_aws_client_free(kc);
 	return rc;
 }

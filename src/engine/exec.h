@@ -79,6 +79,8 @@ struct kw_exec_result {
 	size_t failed;  /* 0 or 1 */
 	size_t not_run; /* steps not attempted */
 	size_t keys_created;
+	unsigned long confirm_reads; /* read-backs made by the gates and the key confirmation */
+	double confirm_seconds;      /* wall time in them, backoff waits included, seconds */
 };
 
 /* In --mfa-seed-out, --qr-png and --qr-svg: replaced by the user name (one file per device). */

@@ -3,6 +3,7 @@ a second apply changes nothing and makes no write call; plan's exit codes, JSON 
 approval and MFA input are required where they must be."""
 import json
 import os
+import re
 import stat
 import sys
 import unittest
@@ -19,9 +20,14 @@ class FreshApply(EngineCase):
         self.assertIn("+ create user service-e2e", p.stdout)
         self.assertIn("Plan: 7 to add, 0 to change, 0 to destroy.", p.stdout)
 
-        r = self.apply()
+        r = self.apply("--stats")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("Apply complete: 7 steps done and confirmed; 1 access key issued", r.stdout)
+        # --stats: every step was confirmed by at least one read-back, and the time is reported
+        m = re.search(r"^stats: confirmations: (\d+) read-backs in (\d+\.\d{3}) s$", r.stderr, re.M)
+        self.assertIsNotNone(m, r.stderr)
+        self.assertGreaterEqual(int(m.group(1)), 7)
+        self.assertGreater(float(m.group(2)), 0.0)
         self.assertNotIn("\033[", r.stdout + r.stderr)  # NO_COLOR
         active = self.assert_converged(keys=1)
 
