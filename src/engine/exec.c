@@ -706,24 +706,30 @@ static bool is_folder(const char *spec)
 	return (n && spec[n - 1] == '/') || (!stat(spec, &st) && S_ISDIR(st.st_mode));
 }
 
+/* spec with every "{user}" replaced by user, appended to out. Returns 0, or -1 (out of memory). */
+static int expand_user(const char *spec, const char *user, struct kw_buf *out)
+{
+	const char *p = spec, *hit;
+
+	while ((hit = strstr(p, KW_EXEC_USER_PLACEHOLDER))) {
+		if (kw_buf_appendf(out, "%.*s%s", (int)(hit - p), p, user))
+			return -1;
+		p = hit + strlen(KW_EXEC_USER_PLACEHOLDER);
+	}
+	return kw_buf_puts(out, p);
+}
+
 int kw_exec_user_path(const char *spec, const char *user, const char *ext, struct kw_buf *out,
                       struct kw_error *err)
 {
-	const char *p = spec, *hit;
 	size_t n = strlen(spec);
-	int rc = 0;
+	int rc;
 
 	kw_buf_reset(out);
 	if (is_folder(spec))
 		rc = kw_buf_appendf(out, "%s%s%s.%s", spec, spec[n - 1] == '/' ? "" : "/", user, ext);
-	else {
-		while (!rc && (hit = strstr(p, KW_EXEC_USER_PLACEHOLDER))) {
-			rc = kw_buf_appendf(out, "%.*s%s", (int)(hit - p), p, user);
-			p = hit + strlen(KW_EXEC_USER_PLACEHOLDER);
-		}
-		if (!rc)
-			rc = kw_buf_appendf(out, "%s", p);
-	}
+	else
+		rc = expand_user(spec, user, out);
 	return rc ? kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory") : 0;
 }
 
@@ -842,7 +848,7 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	char c1[KW_TOTP_CODE_MAX] = "", c2[KW_TOTP_CODE_MAX] = "", acct[64];
 	const char *label = o->account_label;
 	bool computed = o->mfa_seed_out || o->mfa_seed_exec, seed_written = false;
-	struct kw_buf seed_path = KW_BUF_INIT, qr_path = KW_BUF_INIT;
+	struct kw_buf seed_path = KW_BUF_INIT, scratch = KW_BUF_INIT; /* QR file, seed command */
 	int rc = -1, attempt;
 
 	if (!computed && !(o->interactive && o->ask_codes))
@@ -859,11 +865,11 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		label = acct;
 	if (kw_otpauth_uri(d->user_name, label ? label : "aws", dev.seed_base32, &uri, err))
 		goto cleanup;
-	if (o->qr_png && (user_output(o->qr_png, d->user_name, "png", &qr_path, err) ||
-	                  kw_qr_write_png(uri, qr_path.data, 0, err)))
+	if (o->qr_png && (user_output(o->qr_png, d->user_name, "png", &scratch, err) ||
+	                  kw_qr_write_png(uri, scratch.data, 0, err)))
 		goto cleanup;
-	if (o->qr_svg && (user_output(o->qr_svg, d->user_name, "svg", &qr_path, err) ||
-	                  kw_qr_write_svg(uri, qr_path.data, err)))
+	if (o->qr_svg && (user_output(o->qr_svg, d->user_name, "svg", &scratch, err) ||
+	                  kw_qr_write_svg(uri, scratch.data, err)))
 		goto cleanup;
 	if (o->mfa_seed_out) {
 		if (user_output(o->mfa_seed_out, d->user_name, "seed", &seed_path, err) ||
@@ -871,8 +877,15 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 			goto cleanup;
 		seed_written = true;
 	}
-	if (o->mfa_seed_exec && kw_mfa_seed_exec(o->mfa_seed_exec, dev.seed_base32, err))
-		goto cleanup;
+	if (o->mfa_seed_exec) {
+		kw_buf_reset(&scratch);
+		if (expand_user(o->mfa_seed_exec, d->user_name, &scratch)) {
+			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			goto cleanup;
+		}
+		if (kw_mfa_seed_exec(scratch.data, dev.seed_base32, err))
+			goto cleanup;
+	}
 	for (attempt = 1; attempt <= MFA_TRIES; attempt++) {
 		int en;
 
@@ -928,7 +941,7 @@ out:
 	OPENSSL_cleanse(c1, sizeof(c1));
 	OPENSSL_cleanse(c2, sizeof(c2));
 	kw_buf_release(&seed_path);
-	kw_buf_release(&qr_path);
+	kw_buf_release(&scratch);
 	kw_secret_free(uri);
 	kw_iam_virtual_mfa_release(&dev);
 	return rc;

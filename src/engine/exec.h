@@ -54,7 +54,7 @@ struct kw_exec_opts {
 	/* MFA enrollment */
 	bool interactive;          /* a person is at the terminal: QR code and typed codes */
 	const char *mfa_seed_out;  /* --mfa-seed-out FILE|DIR/|NAME-{user}, or NULL (kw_exec_user_path) */
-	const char *mfa_seed_exec; /* --mfa-seed-exec CMD, or NULL */
+	const char *mfa_seed_exec; /* --mfa-seed-exec CMD ("{user}" replaced), or NULL */
 	const char *qr_png;        /* --qr-png FILE|DIR/|NAME-{user}, or NULL */
 	const char *qr_svg;        /* --qr-svg FILE|DIR/|NAME-{user}, or NULL */
 	/* the account's alias or id, for the otpauth URI; NULL: taken from the user's ARN */
@@ -83,7 +83,10 @@ struct kw_exec_result {
 	double confirm_seconds;      /* wall time in them, backoff waits included, seconds */
 };
 
-/* In --mfa-seed-out, --qr-png and --qr-svg: replaced by the user name (one file per device). */
+/*
+ * In --mfa-seed-out, --qr-png, --qr-svg and --mfa-seed-exec: replaced by the user name (one file
+ * or command per device; IAM user names hold only letters, digits and +=,.@_-, shell-safe).
+ */
 #define KW_EXEC_USER_PLACEHOLDER "{user}"
 
 /*

@@ -169,6 +169,21 @@ class EngineCase(unittest.TestCase):
             args += ["--mfa-seed-out", self.seed]
         return self.kw(*args, *extra, self.manifest)
 
+    def start_apply(self, wait_for):
+        """Start apply (its own process group, output piped as text) and return the Popen once
+        the endpoint has received a request for the action wait_for, plus 0.3 s."""
+        args = [KEYWARDEN, "apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
+                self.manifest]
+        p = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not self.ep.counts().get(wait_for):
+            self.assertIsNone(p.poll(), "apply ended before %s" % wait_for)
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        time.sleep(0.3)
+        return p
+
     def plan(self, *extra):
         return self.kw("plan", *extra, self.manifest)
 

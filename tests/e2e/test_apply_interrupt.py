@@ -4,30 +4,18 @@ there is never an active key that nobody holds, and the next plan tells the trut
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import KEYWARDEN, EngineCase  # noqa: E402
+from engine_fixture import EngineCase  # noqa: E402
 
 
 class Interrupt(EngineCase):
     def start_apply(self, deliver=None, wait_for="CreateAccessKey"):
         if deliver:
             self.write_manifest(deliver=deliver)
-        args = [KEYWARDEN, "apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
-                self.manifest]
-        p = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not self.ep.counts().get(wait_for):
-            self.assertIsNone(p.poll(), "apply ended before %s" % wait_for)
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
-        time.sleep(0.3)
-        return p
+        return super().start_apply(wait_for)
 
     def finish(self, p):
         out, err = p.communicate(timeout=120)

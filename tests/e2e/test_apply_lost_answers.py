@@ -2,13 +2,11 @@
 reads back before it decides, never loses an MFA seed, never leaves a key that nobody holds, and
 never deletes a key that another run created."""
 import os
-import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import KEYWARDEN, USER, EngineCase  # noqa: E402
+from engine_fixture import USER, EngineCase  # noqa: E402
 
 
 class LostAnswers(EngineCase):
@@ -47,15 +45,7 @@ class LostAnswers(EngineCase):
     def test_a_key_another_run_issued_meanwhile_is_kept(self):
         # another run (here: the CLI) issues a key after this run read IAM, before its own key
         self.ep.set_faults("seed=1,latency=1500,actions=AttachGroupPolicy")
-        args = [KEYWARDEN, "apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
-                self.manifest]
-        p = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while not self.ep.counts().get("PutGroupPolicy"):
-            self.assertIsNone(p.poll())
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
+        p = self.start_apply("PutGroupPolicy")
         other = self.cli("iam", "create-access-key", "--user-name", USER)["AccessKey"]["AccessKeyId"]
         out, err = p.communicate(timeout=120)
         self.outputs.append(out + err)

@@ -73,6 +73,15 @@ class SeedOut(EngineCase):
         self.assert_nothing_changed(r, "service-two.seed")
         self.assertFalse(os.path.exists(os.path.join(seeds, "service-e2e.seed")))
 
+    def test_seed_exec_gets_the_user_name(self):
+        self.two_accounts()
+        out = os.path.join(self.tmp, "exec")
+        os.mkdir(out)
+        r = self.run_apply("--mfa-seed-exec", "umask 077; cat > %s/{user}.seed" % out)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for user in ("service-e2e", "service-two"):
+            self.assert_seed_file(os.path.join(out, user + ".seed"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

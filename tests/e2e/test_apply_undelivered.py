@@ -3,13 +3,11 @@ plan treats an active key without the tag that was never used as issued-but-unde
 apply was killed between CreateAccessKey and delivery): it is deleted and a new key issued."""
 import os
 import signal
-import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import KEYWARDEN, USER, EngineCase  # noqa: E402
+from engine_fixture import USER, EngineCase  # noqa: E402
 
 PREFIX = "keywarden:delivered:"
 
@@ -35,16 +33,7 @@ class Undelivered(EngineCase):
     def test_key_of_a_killed_apply_is_replaced(self):
         target = os.path.join(self.tmp, "delivered.json")
         self.write_manifest(deliver=["exec: sleep 2; cat > " + target])
-        args = [KEYWARDEN, "apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
-                self.manifest]
-        p = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not self.ep.counts().get("CreateAccessKey"):
-            self.assertIsNone(p.poll())
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
-        time.sleep(0.3)
+        p = self.start_apply("CreateAccessKey")
         os.killpg(p.pid, signal.SIGKILL)  # no chance to deliver or clean up
         p.communicate()
         self.assertFalse(os.path.exists(target))
