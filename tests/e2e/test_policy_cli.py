@@ -9,8 +9,7 @@ import unittest
 
 KEYWARDEN = os.environ.get("KEYWARDEN", "build/test/keywarden")
 SOURCE = os.environ.get("KW_SOURCE_DIR", ".")
-SHARED = os.environ.get("KW_SHARED_DIR", os.path.join(SOURCE, "..", "shared"))
-TESTDATA = os.path.join(SHARED, "testdata", "policies")
+TESTDATA = os.path.join(SOURCE, "tests", "data", "policies")
 
 
 def run(*args, cwd=None, stdin=None):

@@ -1,6 +1,6 @@
 /*
  * Unit tests for src/policy: positions, canonical format (idempotent over every policy in
- * ../shared/testdata/policies), normalization and equality, semantic diff, lint codes with
+ * tests/data/policies), normalization and equality, semantic diff, lint codes with
  * exact positions, templates.
  */
 #include <setjmp.h>
@@ -27,13 +27,7 @@ static struct kw_policy *parse(const char *text)
 	return p;
 }
 
-static const char *shared_dir(void)
-{
-	const char *d = getenv("KW_SHARED_DIR");
-	return d ? d : "../shared";
-}
-
-/* Every *.json of the shared testdata, sorted (caller frees each and the array). */
+/* Every *.json of the third-party testdata, sorted (caller frees each and the array). */
 static size_t testdata_policies(char ***out)
 {
 	char dir[512];
@@ -41,7 +35,7 @@ static size_t testdata_policies(char ***out)
 	int n;
 	size_t count = 0;
 
-	snprintf(dir, sizeof(dir), "%s/testdata/policies", shared_dir());
+	snprintf(dir, sizeof(dir), "%s/policies", KW_TEST_DATA_DIR);
 	n = scandir(dir, &list, NULL, alphasort);
 	assert_true(n > 0);
 	*out = calloc((size_t)n, sizeof(char *));
@@ -523,7 +517,7 @@ static void eksctl_policies_are_flagged(void **state)
 		struct kw_policy_findings f = {0};
 		struct kw_error err;
 
-		snprintf(path, sizeof(path), "%s/testdata/policies/%s", shared_dir(), cases[i].file);
+		snprintf(path, sizeof(path), "%s/policies/%s", KW_TEST_DATA_DIR, cases[i].file);
 		assert_int_equal(kw_policy_load_file(path, &p, &err), 0);
 		assert_int_equal(kw_policy_lint(p, &f, &err), 0);
 		assert_int_equal(count_code(&f, "KWP011"), cases[i].service_wildcards);
@@ -544,7 +538,7 @@ static void published_policies_that_are_tight_lint_clean(void **state)
 		struct kw_policy_findings f = {0};
 		struct kw_error err;
 
-		snprintf(path, sizeof(path), "%s/testdata/policies/%s", shared_dir(), files[i]);
+		snprintf(path, sizeof(path), "%s/policies/%s", KW_TEST_DATA_DIR, files[i]);
 		assert_int_equal(kw_policy_load_file(path, &p, &err), 0);
 		assert_int_equal(kw_policy_lint(p, &f, &err), 0);
 		if (f.n)

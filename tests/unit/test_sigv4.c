@@ -1,6 +1,6 @@
 /*
  * Unit tests for src/aws/sigv4: every case of AWS's SigV4 test suite (botocore's copy) read at
- * run time from $KW_SHARED_DIR/testdata/sigv4, one cmocka test per case, comparing the
+ * run time from tests/data/sigv4, one cmocka test per case, comparing the
  * canonical request, string to sign and Authorization byte for byte; plus URI encoding and the
  * signing-key cache.
  */
@@ -20,7 +20,7 @@
 #include "util/error.h"
 #include "util/secret.h"
 
-/* The suite's signing parameters (testdata/sigv4/README.md). */
+/* The suite's signing parameters (tests/data/sigv4/README.md). */
 #define SUITE_KEY_ID  "AKIDEXAMPLE"
 #define SUITE_SECRET  "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define SUITE_REGION  "us-east-1"
@@ -260,13 +260,12 @@ static int case_cmp(const void *a, const void *b)
 
 int main(void)
 {
-	const char *shared = getenv("KW_SHARED_DIR");
 	char dir[4096];
 	struct CMUnitTest tests[66];
 	size_t n = 0;
 	int rc;
 
-	snprintf(dir, sizeof(dir), "%s/testdata/sigv4", shared ? shared : "../shared");
+	snprintf(dir, sizeof(dir), "%s/sigv4", KW_TEST_DATA_DIR);
 	collect(dir);
 	if (ncases < 30) {
 		fprintf(stderr, "expected the SigV4 suite's cases under %s, found %zu\n", dir, ncases);

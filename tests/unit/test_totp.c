@@ -1,6 +1,6 @@
 /*
  * Unit tests for src/mfa/totp: HOTP and TOTP against the RFC vectors read at run time from
- * $KW_SHARED_DIR/testdata/totp (rfc6238.tsv: RFC 6238 Appendix B and RFC 4226 Appendix D
+ * tests/data/totp (rfc6238.tsv: RFC 6238 Appendix B and RFC 4226 Appendix D
  * codes; rfc4226_appendix_d.tsv: RFC 4226 intermediate values), base32 decoding (RFC 4648), and
  * the two codes for EnableMFADevice.
  */
@@ -28,12 +28,10 @@ struct row {
 
 static FILE *open_vectors(const char *name)
 {
-	const char *dir = getenv("KW_SHARED_DIR");
 	char path[4096];
 	FILE *fp;
 
-	assert_non_null(dir);
-	assert_true(snprintf(path, sizeof(path), "%s/testdata/totp/%s", dir, name) < (int)sizeof(path));
+	assert_true(snprintf(path, sizeof(path), "%s/totp/%s", KW_TEST_DATA_DIR, name) < (int)sizeof(path));
 	fp = fopen(path, "r");
 	if (!fp)
 		fail_msg("cannot open %s", path);
