@@ -24,7 +24,7 @@
 #include "util/log.h"
 #include "util/secret.h"
 
-/* Credentials are swapped when credential_process output expires; calls hold a reference. */
+/* Credentials are swapped when temporary ones near their expiry; calls hold a reference. */
 struct cred_ref {
 	int refs;
 	struct kw_aws_credentials creds;
@@ -52,9 +52,6 @@ struct kw_aws_client {
 	struct timespec start;
 };
 
-/* Refresh credential_process credentials this long before they expire. */
-#define REFRESH_MARGIN 300
-
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -78,7 +75,7 @@ static void cred_put(struct kw_aws_client *c, struct cred_ref *r)
 	}
 }
 
-/* Take a reference to the current credentials, refreshing expiring process credentials. */
+/* Take a reference to the current credentials, refreshing temporary ones before they expire. */
 static struct cred_ref *cred_get(struct kw_aws_client *c, struct kw_error *err)
 {
 	struct cred_ref *r, *old = NULL;
@@ -86,7 +83,7 @@ static struct cred_ref *cred_get(struct kw_aws_client *c, struct kw_error *err)
 
 	pthread_mutex_lock(&c->lock);
 	r = c->cred;
-	if (r->creds.expiration && r->creds.process && now + REFRESH_MARGIN >= r->creds.expiration) {
+	if (kw_aws_credentials_expiring(&r->creds, now)) {
 		struct cred_ref *nr = calloc(1, sizeof(*nr));
 
 		if (!nr) {
@@ -94,17 +91,12 @@ static struct cred_ref *cred_get(struct kw_aws_client *c, struct kw_error *err)
 			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 			return NULL;
 		}
-		kw_log(KW_LOG_INFO, "credentials from credential_process expire: running it again");
-		if (kw_aws_credential_process_run(r->creds.process, r->creds.process_where, now, &nr->creds,
-		                                  err)) {
+		kw_log(KW_LOG_INFO, "credentials from %s expire: refreshing them", r->creds.source);
+		if (kw_aws_credentials_refresh(&r->creds, now, &nr->creds, err)) {
 			free(nr);
 			pthread_mutex_unlock(&c->lock);
 			return NULL;
 		}
-		nr->creds.process = r->creds.process;
-		nr->creds.process_where = r->creds.process_where;
-		r->creds.process = NULL;
-		r->creds.process_where = NULL;
 		nr->refs = 1;
 		c->cred = nr;
 		old = r;
@@ -313,25 +305,66 @@ static const char *env_nonempty(const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* A setting from the environment, else the profile; *out malloc'd or NULL. */
-static int setting(const struct kw_aws_profile *p, const char *env, const char *key, char **out,
-                   struct kw_error *err)
+/*
+ * A setting from the environment, else the profile; *out malloc'd or NULL. where (when not
+ * NULL, KW_ERR_WHERE_MAX bytes) receives where it was set: "environment NAME" or "file:line".
+ */
+static int setting_at(const struct kw_aws_profile *p, const char *env, const char *key, char **out,
+                      char *where, struct kw_error *err)
 {
 	const char *v = env ? env_nonempty(env) : NULL;
+	char buf[KW_ERR_WHERE_MAX];
 
 	*out = NULL;
+	if (!where)
+		where = buf;
 	if (v) {
+		snprintf(where, KW_ERR_WHERE_MAX, "environment %s", env);
 		*out = strdup(v);
 		return *out ? 1 : kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	}
-	return kw_aws_profile_setting(p, key, NULL, out, err);
+	return kw_aws_profile_setting_at(p, key, out, where, KW_ERR_WHERE_MAX, err);
+}
+
+static int setting(const struct kw_aws_profile *p, const char *env, const char *key, char **out,
+                   struct kw_error *err)
+{
+	return setting_at(p, env, key, out, NULL, err);
+}
+
+/* The client's region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1. */
+static int resolve_region(struct kw_aws_client *c, const struct kw_aws_options *opt,
+                          const struct kw_aws_profile *p, struct kw_error *err)
+{
+	char where[KW_ERR_WHERE_MAX];
+	int r = 1;
+
+	if (opt && opt->region && *opt->region) {
+		c->region = strdup(opt->region);
+		snprintf(where, sizeof(where), "--region");
+	} else if (env_nonempty("AWS_REGION")) {
+		c->region = strdup(env_nonempty("AWS_REGION"));
+		snprintf(where, sizeof(where), "environment AWS_REGION");
+	} else if ((r = setting_at(p, "AWS_DEFAULT_REGION", "region", &c->region, where, err)) < 0) {
+		return -1;
+	} else if (r == 0) {
+		c->region = strdup("us-east-1");
+	}
+	if (!c->region)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	if (r && !kw_aws_region_valid(c->region))
+		return kw_error_set(err, KW_ERR_INVALID, where,
+		                    "region: '%s' is not a valid region name (letters, digits and '-' only; "
+		                    "the shared files allow no comment after a value)",
+		                    c->region);
+	return 0;
 }
 
 /* Region, retries, endpoints, transport: what both constructors share. */
 static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, const struct kw_aws_profile *p,
                  struct kw_error *err)
 {
-	char *v = NULL, *ca = NULL;
+	char *v = NULL, *ca = NULL, where[KW_ERR_WHERE_MAX];
 	struct kw_http_options ho = {0};
 	int rc = -1, r;
 
@@ -342,30 +375,19 @@ static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, cons
 	if (kw_retry_quota_init(&c->quota))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
 	c->quota_ready = true;
-	/* region */
-	if (opt && opt->region && *opt->region)
-		c->region = strdup(opt->region);
-	else if (env_nonempty("AWS_REGION"))
-		c->region = strdup(env_nonempty("AWS_REGION"));
-	else if ((r = setting(p, "AWS_DEFAULT_REGION", "region", &c->region, err)) < 0)
+	if (resolve_region(c, opt, p, err))
 		goto out;
-	else if (r == 0)
-		c->region = strdup("us-east-1");
-	if (!c->region) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
 	/* attempts */
 	c->max_attempts = opt && opt->max_attempts > 0 ? opt->max_attempts : 0;
 	if (!c->max_attempts) {
-		if ((r = setting(p, "AWS_MAX_ATTEMPTS", "max_attempts", &v, err)) < 0)
+		if ((r = setting_at(p, "AWS_MAX_ATTEMPTS", "max_attempts", &v, where, err)) < 0)
 			goto out;
 		if (r) {
 			char *end;
 			long n = strtol(v, &end, 10);
 			if (*end || end == v || n < 1 || n > 100) {
-				kw_error_set(err, KW_ERR_INVALID, "max_attempts",
-				             "'%s' is not a number of attempts (1-100)", v);
+				kw_error_set(err, KW_ERR_INVALID, where,
+				             "max_attempts: '%s' is not a number of attempts (1-100)", v);
 				goto out;
 			}
 			c->max_attempts = (int)n;
@@ -375,11 +397,11 @@ static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, cons
 		free(v);
 		v = NULL;
 	}
-	if ((r = setting(p, "AWS_RETRY_MODE", "retry_mode", &v, err)) < 0)
+	if ((r = setting_at(p, "AWS_RETRY_MODE", "retry_mode", &v, where, err)) < 0)
 		goto out;
 	if (r && strcmp(v, "standard") && strcmp(v, "legacy") && strcmp(v, "adaptive")) {
-		kw_error_set(err, KW_ERR_INVALID, "retry_mode", "'%s' is not legacy, standard or adaptive",
-		             v);
+		kw_error_set(err, KW_ERR_INVALID, where,
+		             "retry_mode: '%s' is not legacy, standard or adaptive", v);
 		goto out;
 	}
 	if (r && strcmp(v, "standard"))
@@ -458,7 +480,7 @@ static int create(const struct kw_aws_options *opt, const struct static_creds *s
 		goto out;
 	}
 	if (sc ? copy_static(sc, &cr->creds, err)
-	       : kw_aws_credentials_resolve(&p, time(NULL), &cr->creds, err))
+	       : kw_aws_credentials_resolve(&p, opt, time(NULL), &cr->creds, err))
 		goto out;
 	if (setup(c, opt, &p, err))
 		goto out;

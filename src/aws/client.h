@@ -73,16 +73,15 @@ struct kw_aws_options {
  * kw_aws_client_new - resolve credentials, region and endpoints and create a client.
  * @opt: options (borrowed; may be NULL for all defaults).
  * @out: receives the client (free with kw_aws_client_free); NULL on error.
- * Credentials, in the AWS SDKs' order:
- *   1. with an explicit profile (opt->profile or AWS_PROFILE): that profile only — the
- *      credentials file's [NAME], then the config file's [profile NAME] (static keys, then
- *      credential_process); a profile that does not exist is an error (KW_ERR_INVALID);
- *   2. otherwise: environment AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN),
- *      then the "default" profile as in 1.
- *   Files: AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials), AWS_CONFIG_FILE (default
- *   ~/.aws/config); a missing file is skipped. `credential_process` output is JSON Version 1
- *   (AccessKeyId, SecretAccessKey, SessionToken, Expiration); an Expiration in the past is an
- *   error, and the process is run again when the credentials expire during the run.
+ * Credentials: the chain of credentials.h in botocore's order (environment unless a profile
+ *   was given on the command line, assume role, shared credentials file, credential_process,
+ *   config file); temporary credentials are refreshed through their provider shortly before
+ *   they expire. Files: AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials),
+ *   AWS_CONFIG_FILE (default ~/.aws/config); a missing file is skipped; a profile named
+ *   explicitly that exists in neither is an error (KW_ERR_INVALID).
+ * Settings are checked before anything is signed: a region that is not a region name
+ *   ("eu-west-1 # primary"), an unknown retry_mode or a max_attempts that is not a number is
+ *   KW_ERR_INVALID with where = "file:line" (or "environment NAME") and the setting named.
  * Endpoints (per service, first match wins): opt->endpoint_url; AWS_ENDPOINT_URL_IAM /
  *   AWS_ENDPOINT_URL_STS; AWS_ENDPOINT_URL; the profile's `services` section's
  *   iam/sts endpoint_url; the profile's endpoint_url; unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS

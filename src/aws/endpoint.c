@@ -26,6 +26,20 @@ void kw_aws_endpoint_release(struct kw_aws_endpoint *e)
 	memset(e, 0, sizeof(*e));
 }
 
+bool kw_aws_region_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n > 63 || name[0] == '-' || name[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
 static bool env_true(const char *name)
 {
 	const char *v = getenv(name);

@@ -16,6 +16,8 @@
 #ifndef KW_AWS_ENDPOINT_H
 #define KW_AWS_ENDPOINT_H
 
+#include <stdbool.h>
+
 #include "aws/client.h"
 
 struct kw_aws_profile;
@@ -39,6 +41,14 @@ struct kw_aws_endpoint {
 int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const char *cli_url,
                             const struct kw_aws_profile *p, struct kw_aws_endpoint *out,
                             struct kw_error *err);
+
+/*
+ * kw_aws_region_valid - whether name is a region name botocore accepts (letters, digits and
+ * '-', 1-63 characters, not starting or ending with '-'), so that "eu-west-1 # primary" or
+ * "eu west 1" is refused before it is signed into a request or a host name.
+ * Source: botocore utils.validate_region_name.
+ */
+bool kw_aws_region_valid(const char *name);
 
 /* kw_aws_endpoint_release - free and zero. */
 void kw_aws_endpoint_release(struct kw_aws_endpoint *e);

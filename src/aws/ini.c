@@ -263,8 +263,14 @@ static int add_entry(struct parser *ps, size_t p, size_t ce, size_t line_start, 
 	{
 		const struct kw_ini_entry *dup = kw_ini_get(s, key, subkey);
 		if (dup) {
-			syntax_error(ps->ini, line, err, "duplicate key in section [%s] (first at line %u)",
-			             s->name, dup->line);
+			if (subkey)
+				syntax_error(ps->ini, line, err,
+				             "duplicate key '%s.%s' in section [%s] (first at line %u)", key,
+				             subkey, s->name, dup->line);
+			else
+				syntax_error(ps->ini, line, err,
+				             "duplicate key '%s' in section [%s] (first at line %u)", key,
+				             s->name, dup->line);
 			free(key);
 			free(subkey);
 			return -1;
@@ -362,6 +368,11 @@ static int parse_text(struct kw_ini *ini, struct kw_error *err)
 	unsigned line = 0;
 	int rc = -1;
 
+	/* A UTF-8 byte-order mark (Windows editors write one) is skipped, and never written back. */
+	if (len >= 3 && !memcmp(ps.t, "\xEF\xBB\xBF", 3)) {
+		ini->bom = true;
+		pos = 3;
+	}
 	while (pos < len) {
 		size_t end = pos, ce, next;
 
@@ -547,7 +558,7 @@ int kw_ini_edit(const struct kw_ini *ini, const char *section, const struct kw_i
 {
 	const struct kw_ini_section *sec = kw_ini_section(ini, section);
 	const char *t = (const char *)ini->text->data, *nl = ini->crlf ? "\r\n" : "\n";
-	size_t len = ini->text->len, cap, nops = 0, pos = 0;
+	size_t len = ini->text->len, cap, nops = 0, pos = ini->bom ? 3 : 0;
 	struct edit_op *ops = NULL;
 	bool *found = NULL, need_insert = false, any_set = false;
 	struct kw_secret *s = NULL;
@@ -617,7 +628,7 @@ int kw_ini_edit(const struct kw_ini *ini, const char *section, const struct kw_i
 		goto nomem;
 	if (!sec && any_set) {
 		/* new section at the end, separated from what precedes it by a blank line */
-		if (len > 0) {
+		if (len > pos) {
 			bool ends_nl = t[len - 1] == '\n', blank_last = false;
 
 			if (ends_nl) {

@@ -8,13 +8,15 @@
  *    starting with `[` is a header even when indented (configparser would glue an indented
  *    one to the value above; keywarden does not, so that edits cannot change its meaning).
  *  - `key = value`: split at the first `=`, key and value trimmed of blanks; keys are
- *    case-insensitive (stored lowercase); a key twice in one section is an error.
- *    No inline comments: `region = us-east-1 # x` has the value "us-east-1 # x".
+ *    case-insensitive (stored lowercase); a key twice in one section is an error naming the key.
+ *    No inline comments: `region = us-east-1 # x` has the value "us-east-1 # x" (which the
+ *    settings that are checked, such as region, then refuse naming file, line and setting).
  *  - whole-line comments start with `#` or `;` (after optional blanks); blank lines anywhere.
  *  - sub-sections: a key with an empty value followed by lines indented deeper than it,
  *    each `subkey = value` (e.g. `s3 =` then `  addressing_style = path`, or the
  *    `[services name]` sections' `iam =` / `  endpoint_url = ...`).
- *  - LF or CRLF line endings; the last line may lack one.
+ *  - LF or CRLF line endings; the last line may lack one. A UTF-8 byte-order mark at the start
+ *    is skipped (botocore fails on it with a generic parse error) and never written back.
  *  - A line without `=`, a key before any section, or an indented line that continues a
  *    value (configparser's multi-line values) is an error naming file and line.
  * Profiles: in the config file `[profile NAME]` (and `[default]`, or `[profile default]`);
@@ -64,6 +66,7 @@ struct kw_ini {
 	struct kw_ini_section *sections;
 	size_t nsections;
 	bool crlf; /* the first line ends with CRLF: new lines are written the same way */
+	bool bom;  /* the text starts with a UTF-8 byte-order mark: skipped, and dropped by edits */
 };
 
 /* Which file a profile name is looked up in. */

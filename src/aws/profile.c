@@ -114,6 +114,21 @@ int kw_aws_profile_setting(const struct kw_aws_profile *p, const char *key, cons
 	return kw_ini_get_str(p->config_sec, key, subkey, out, err);
 }
 
+int kw_aws_profile_setting_at(const struct kw_aws_profile *p, const char *key, char **out, char *where,
+                              size_t size, struct kw_error *err)
+{
+	const struct kw_ini_entry *e = p ? kw_ini_get(p->config_sec, key, NULL) : NULL;
+
+	*out = NULL;
+	if (size)
+		where[0] = '\0';
+	if (!e)
+		return 0;
+	kw_ini_where(p->config, e->line, where, size);
+	*out = kw_strdup_span(e->value);
+	return *out ? 1 : kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
 int kw_aws_profile_service_setting(const struct kw_aws_profile *p, const char *service, const char *key,
                                    char **out, struct kw_error *err)
 {

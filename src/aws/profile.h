@@ -12,6 +12,7 @@
 #define KW_AWS_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "aws/ini.h"
 
@@ -48,6 +49,13 @@ void kw_aws_profile_release(struct kw_aws_profile *p);
  */
 int kw_aws_profile_setting(const struct kw_aws_profile *p, const char *key, const char *subkey, char **out,
                            struct kw_error *err);
+
+/*
+ * kw_aws_profile_setting_at - kw_aws_profile_setting, and where it was set ("file:line") in
+ * where (size bytes, empty when absent), for errors that name the file, line and setting.
+ */
+int kw_aws_profile_setting_at(const struct kw_aws_profile *p, const char *key, char **out, char *where,
+                              size_t size, struct kw_error *err);
 
 /*
  * kw_aws_profile_service_setting - `key` of service (e.g. "iam", "sts") in the

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "aws/client.h"
+#include "aws/credentials.h"
 #include "aws/iam.h"
 #include "aws/ini.h"
 #include "aws/sts.h"
@@ -514,8 +515,8 @@ static bool has_static_keys(const struct kw_ini_section *sec, const char **why)
 		*why = "no static keys";
 		return false;
 	}
-	if (kw_ini_get(sec, "aws_session_token", NULL)) {
-		*why = "temporary credentials (session token)";
+	if (kw_aws_section_has_session_token(sec)) {
+		*why = "temporary credentials (a session token) are not rotated";
 		return false;
 	}
 	return true;

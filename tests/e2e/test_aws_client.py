@@ -92,6 +92,20 @@ class AwsClient(unittest.TestCase):
         self.assertEqual(self.whoami_json('--profile', 'default', env=env)['Arn'],
                          'arn:aws:iam::%s:root' % self.ep.account_id)
 
+    def test_shared_files_with_a_bom_crlf_and_an_inline_comment(self):
+        """Issue 17: a BOM is skipped, CRLF read, and `region = x # comment` refused at its line."""
+        self.write('credentials', '\ufeff[default]\r\naws_access_key_id = %s\r\n'
+                   'aws_secret_access_key = %s\r\n' % (self.ep.access_key_id, self.ep.secret_access_key))
+        cfg = self.write('config', '\ufeff[default]\r\nregion = eu-west-1\r\n')
+        self.assertEqual(self.whoami_json()['Account'], self.ep.account_id)
+        self.write('config', '\ufeff[default]\r\nregion = eu-west-1 # primary\r\n')
+        self.ep.reset_counts()
+        env = {k: v for k, v in self.env.items() if k not in ('AWS_REGION', 'AWS_DEFAULT_REGION')}
+        r = self.run_kw('whoami', env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('%s:2: region:' % cfg, r.stderr)
+        self.assertEqual(self.ep.counts(), {})  # nothing signed, nothing sent
+
     def test_wrong_secret_is_signature_does_not_match(self):
         self.write('credentials', '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n'
                    % (self.ep.access_key_id, 'W' * 40))

@@ -334,6 +334,20 @@ class SelfRotation(LifecycleCase):
         na = self.profile('a')
         self.assertEqual(self.keys('alice-ci'), {na[0]: 'Active'})
 
+    def test_profile_with_a_legacy_security_token_is_refused(self):
+        """aws_security_token (botocore's legacy name) is a session token: not rotated."""
+        path = os.path.join(self.work, 'credentials')
+        with open(path, 'w') as f:
+            f.write('[legacy]\naws_access_key_id = ASIALEGACYLEGACY0001\naws_secret_access_key = x\n'
+                    'aws_security_token = y\n')
+        os.chmod(path, 0o600)
+        self.ep.reset_counts()
+        p = self.kw('rotate', '--profile', 'legacy', env=dict(self.env, AWS_SHARED_CREDENTIALS_FILE=path))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('profile legacy skipped: temporary credentials (a session token) are not rotated',
+                      p.stderr)
+        self.assertEqual(self.ep.counts().get('CreateAccessKey', 0), 0)
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

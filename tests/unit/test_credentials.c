@@ -44,7 +44,7 @@ static const char *const aws_vars[] = {
         "AWS_SESSION_TOKEN", "AWS_REGION",           "AWS_DEFAULT_REGION",
         "AWS_ENDPOINT_URL",  "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS",
         "AWS_MAX_ATTEMPTS",  "AWS_RETRY_MODE",       "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-        "AWS_CA_BUNDLE",
+        "AWS_CA_BUNDLE",     "AWS_SECURITY_TOKEN",
 };
 
 static int setup(void **state)
@@ -111,7 +111,7 @@ static int resolve(const char *profile, struct kw_aws_credentials *c, struct kw_
 
 	if (kw_aws_profile_load(profile, &p, err))
 		return -1;
-	rc = kw_aws_credentials_resolve(&p, time(NULL), c, err);
+	rc = kw_aws_credentials_resolve(&p, NULL, time(NULL), c, err);
 	kw_aws_profile_release(&p);
 	return rc;
 }
@@ -216,7 +216,17 @@ static void creds_credential_process_json_and_expiration(void **state)
 	assert_int_equal(c.expiration, 32472144000);
 	assert_string_equal(c.source, "credential-process");
 	snprintf(where, sizeof(where), "%s:19", kw_scratch_path(&scratch, "config"));
-	assert_string_equal(c.process_where, where);
+	/* temporary: refreshed (the process run again) within the margin before Expiration */
+	assert_false(kw_aws_credentials_expiring(&c, 32472144000 - KW_CRED_REFRESH_MARGIN - 1));
+	assert_true(kw_aws_credentials_expiring(&c, 32472144000 - KW_CRED_REFRESH_MARGIN));
+	{
+		struct kw_aws_credentials fresh;
+		assert_int_equal(kw_aws_credentials_refresh(&c, time(NULL), &fresh, &err), 0);
+		assert_string_equal(fresh.access_key_id, "AKIAPROC");
+		assert_false(kw_aws_credentials_expiring(&c, 32472144000)); /* the state moved */
+		assert_true(kw_aws_credentials_expiring(&fresh, 32472144000));
+		kw_aws_credentials_release(&fresh);
+	}
 	kw_aws_credentials_release(&c);
 	/* expired */
 	write_file(
@@ -429,6 +439,88 @@ static void client_region_attempts_and_static_credentials(void **state)
 	kw_secret_free(sk);
 }
 
+/* Issue 17: shared files read with care: BOM, CRLF, inline '#', legacy session token names. */
+static void creds_shared_files_read_with_care(void **state)
+{
+	struct kw_aws_options opt = {.endpoint_url = "http://127.0.0.1:1"};
+	struct kw_aws_client *c = NULL;
+	struct kw_aws_credentials cr;
+	struct kw_error err;
+	char where[512];
+
+	/* a BOM and CRLF line endings in both files; aws_security_token is the session token */
+	write_file("credentials",
+	           "\xEF\xBB\xBF[default]\r\naws_access_key_id = AKIABOM\r\n"
+	           "aws_secret_access_key = bom/secret\r\naws_security_token = legacytoken\r\n",
+	           0600);
+	write_file("config", "\xEF\xBB\xBF[default]\r\nregion = eu-west-3\r\n", 0600);
+	assert_int_equal(resolve(NULL, &cr, &err), 0);
+	assert_string_equal(cr.access_key_id, "AKIABOM");
+	assert_string_equal(kw_secret_str(cr.secret), "bom/secret");
+	assert_string_equal(kw_secret_str(cr.session_token), "legacytoken");
+	kw_aws_credentials_release(&cr);
+	assert_int_equal(kw_aws_client_new(&opt, &c, &err), 0);
+	assert_string_equal(kw_aws_client_region(c), "eu-west-3");
+	kw_aws_client_free(c);
+	/* the legacy AWS_SECURITY_TOKEN in the environment too */
+	setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "env/secret", 1);
+	setenv("AWS_SECURITY_TOKEN", "envlegacy", 1);
+	assert_int_equal(resolve(NULL, &cr, &err), 0);
+	assert_string_equal(kw_secret_str(cr.session_token), "envlegacy");
+	kw_aws_credentials_release(&cr);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SECURITY_TOKEN");
+	/* values not valid for their setting: file, line and setting named, nothing signed */
+	{
+		static const struct {
+			const char *config, *setting;
+			unsigned line;
+		} bad[] = {
+		        {"[default]\r\n# ok\r\nregion = eu-west-1 # primary\r\n", "region:", 3},
+		        {"[default]\nregion = eu west 1\n", "region:", 2},
+		        {"[default]\nregion = -eu\n", "region:", 2},
+		        {"[default]\nretry_mode = fancy\n", "retry_mode:", 2},
+		        {"[default]\nregion = eu-west-1\nmax_attempts = three\n", "max_attempts:", 3},
+		        {"[default]\nmax_attempts = 3 # retries\n", "max_attempts:", 2},
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			write_file("config", bad[i].config, 0600);
+			assert_int_equal(kw_aws_client_new(&opt, &c, &err), -1);
+			assert_int_equal(err.kind, KW_ERR_INVALID);
+			snprintf(where, sizeof(where), "%s:%u", kw_scratch_path(&scratch, "config"),
+			         bad[i].line);
+			assert_string_equal(err.where, where);
+			if (strncmp(err.msg, bad[i].setting, strlen(bad[i].setting)))
+				fail_msg("case %zu: '%s' does not name %s", i, err.msg, bad[i].setting);
+		}
+	}
+	/* from the environment: named as such */
+	write_file("config", "[default]\n", 0600);
+	setenv("AWS_REGION", "us-east-1 ", 1);
+	assert_int_equal(kw_aws_client_new(&opt, &c, &err), -1);
+	assert_string_equal(err.where, "environment AWS_REGION");
+	unsetenv("AWS_REGION");
+	/* a duplicate key names the key */
+	write_file("config", "[default]\nregion = eu-west-1\nRegion = eu-west-2\n", 0600);
+	assert_int_equal(resolve(NULL, &cr, &err), -1);
+	assert_non_null(strstr(err.msg, "duplicate key 'region'"));
+	/* an unsupported credential setting is an error at its line, not "no credentials" */
+	write_file("config", "[default]\ncli_pager =\nlogin_session = arn:aws:iam::1:user/x\n", 0600);
+	assert_int_equal(resolve(NULL, &cr, &err), -1);
+	assert_int_equal(err.kind, KW_ERR_INVALID);
+	snprintf(where, sizeof(where), "%s:3", kw_scratch_path(&scratch, "config"));
+	assert_string_equal(err.where, where);
+	assert_non_null(strstr(err.msg, "login_session"));
+	/* settings that do not concern credentials are ignored */
+	write_file("config", "[default]\ncli_pager =\ns3 =\n  addressing_style = path\nregion = eu-west-1\n",
+	           0600);
+	assert_int_equal(resolve(NULL, &cr, &err), 0);
+	assert_string_equal(cr.access_key_id, "AKIABOM");
+	kw_aws_credentials_release(&cr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +535,7 @@ int main(void)
 	        cmocka_unit_test(endpoint_plain_http_only_for_loopback),
 	        cmocka_unit_test_setup_teardown(client_region_attempts_and_static_credentials, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(creds_shared_files_read_with_care, setup, teardown),
 	};
 	int rc;
 

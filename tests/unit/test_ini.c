@@ -156,7 +156,9 @@ static void ini_rejects_malformed_files_naming_line_without_secrets(void **state
 	        {"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "creds:1",
 	         "outside any section"},
 	        {"[a]\nx = 1\n\n[a]\n", "creds:4", "duplicate section [a] (first at line 1)"},
-	        {"[a]\nk = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nK = 2\n", "creds:3", "duplicate key"},
+	        {"[a]\nk = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nK = 2\n", "creds:3",
+	         "duplicate key 'k' in section [a] (first at line 2)"},
+	        {"[a]\ns3 =\n  x = 1\n  X = 2\n", "creds:4", "duplicate key 's3.x'"},
 	        {"[a\nx = 1\n", "creds:1", "without closing ']'"},
 	        {"[]\n", "creds:1", "empty section name"},
 	        {"[a] junk\n", "creds:1", "unexpected text after section header"},
@@ -190,6 +192,38 @@ static void ini_rejects_malformed_files_naming_line_without_secrets(void **state
 
 static void check_edit(const char *text, const char *section, const struct kw_ini_set *sets, size_t n,
                        const char *want);
+
+/* A UTF-8 BOM (Windows editors) is skipped on read and never written back; CRLF is kept. */
+static void ini_skips_a_byte_order_mark_and_never_writes_it(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF[default]\r\nregion = eu-west-1\r\n";
+	const struct kw_ini_set set = {"region", "eu-north-1", 10};
+	struct kw_ini *ini = parse_ok(text);
+	struct kw_secret *out = NULL;
+	struct kw_error err;
+
+	assert_true(ini->bom);
+	assert_true(ini->crlf);
+	assert_non_null(kw_ini_profile(ini, KW_INI_CONFIG, "default"));
+	assert_value(kw_ini_section(ini, "default"), "region", NULL, "eu-west-1");
+	assert_int_equal(kw_ini_get(kw_ini_section(ini, "default"), "region", NULL)->line, 2);
+	assert_int_equal(kw_ini_edit(ini, "default", &set, 1, &out, &err), 0);
+	assert_string_equal(kw_secret_str(out), "[default]\r\nregion = eu-north-1\r\n");
+	kw_secret_free(out);
+	kw_ini_free(ini);
+	/* a new section in a file that is only a BOM */
+	ini = parse_ok("\xEF\xBB\xBF");
+	assert_int_equal(kw_ini_edit(ini, "ci", &set, 1, &out, &err), 0);
+	assert_string_equal(kw_secret_str(out), "[ci]\nregion = eu-north-1\n");
+	kw_secret_free(out);
+	kw_ini_free(ini);
+	/* a BOM anywhere else is no BOM: the header is not a header */
+	{
+		struct kw_ini *bad = NULL;
+		assert_int_equal(kw_ini_parse("c", "\n\xEF\xBB\xBF[a]\n", 8, &bad, &err), -1);
+		assert_string_equal(err.where, "c:2");
+	}
+}
 
 static void ini_parses_empty_and_unterminated_files(void **state)
 {
@@ -415,6 +449,7 @@ int main(void)
 	        cmocka_unit_test(ini_edit_creates_missing_section_at_the_end),
 	        cmocka_unit_test(ini_edit_refuses_values_that_would_not_read_back),
 	        cmocka_unit_test(ini_loads_files_and_reports_missing),
+	        cmocka_unit_test(ini_skips_a_byte_order_mark_and_never_writes_it),
 	};
 
 	return cmocka_run_group_tests_name("ini", tests, NULL, NULL);

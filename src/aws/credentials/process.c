@@ -1,9 +1,10 @@
 /*
- * credentials.c - the credential chain and credential_process (credentials.h).
+ * process.c - the process provider (botocore ProcessProvider): the profile's
+ * credential_process, run without a shell, its stdout JSON Version 1; run again when its
+ * credentials near their Expiration. Source: AWS SDKs and Tools Reference Guide, "Process
+ * credential provider".
  */
 #define _GNU_SOURCE /* pipe2 */
-#include "aws/credentials.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -15,147 +16,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aws/credentials/provider.h"
 #include "aws/ini.h"
 #include "aws/profile.h"
 #include "aws/wipe.h"
 #include "aws/xml.h"
+#include "util/buf.h"
 #include "util/error.h"
 #include "util/secret.h"
 
 #define PROCESS_OUTPUT_MAX (64 * 1024)
 
-void kw_aws_credentials_release(struct kw_aws_credentials *c)
-{
-	if (!c)
-		return;
-	free(c->access_key_id);
-	kw_secret_free(c->secret);
-	kw_secret_free(c->session_token);
-	free(c->process);
-	free(c->process_where);
-	memset(c, 0, sizeof(*c));
-}
-
-static int nomem(struct kw_error *err)
-{
-	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-}
-
-static int from_env(struct kw_aws_credentials *out, bool *found, struct kw_error *err)
-{
-	const char *id = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *tok = getenv("AWS_SESSION_TOKEN");
-
-	*found = false;
-	if ((!id || !*id) && (!sk || !*sk))
-		return 0;
-	if (!id || !*id || !sk || !*sk)
-		return kw_error_set(err, KW_ERR_INVALID, "environment",
-		                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
-	out->access_key_id = strdup(id);
-	out->secret = kw_secret_from(sk, strlen(sk));
-	if (tok && *tok)
-		out->session_token = kw_secret_from(tok, strlen(tok));
-	if (!out->access_key_id || !out->secret || (tok && *tok && !out->session_token))
-		return nomem(err);
-	out->source = "environment";
-	*found = true;
-	return 0;
-}
-
-/* Static keys of one INI section. */
-static int from_section(const struct kw_ini *ini, const struct kw_ini_section *sec, const char *source,
-                        struct kw_aws_credentials *out, bool *found, struct kw_error *err)
-{
-	const struct kw_ini_entry *id, *sk, *tok;
-	char where[KW_ERR_WHERE_MAX];
-
-	*found = false;
-	if (!sec)
-		return 0;
-	id = kw_ini_get(sec, "aws_access_key_id", NULL);
-	sk = kw_ini_get(sec, "aws_secret_access_key", NULL);
-	tok = kw_ini_get(sec, "aws_session_token", NULL);
-	if (!id && !sk)
-		return 0;
-	if (!id || !sk || !id->value.len || !sk->value.len) {
-		kw_ini_where(ini, id ? id->line : sk->line, where, sizeof(where));
-		return kw_error_set(err, KW_ERR_INVALID, where,
-		                    "profile [%s] needs both aws_access_key_id and aws_secret_access_key",
-		                    sec->name);
-	}
-	out->access_key_id = kw_strdup_span(id->value);
-	out->secret = kw_secret_from(sk->value.ptr, sk->value.len);
-	if (tok && tok->value.len)
-		out->session_token = kw_secret_from(tok->value.ptr, tok->value.len);
-	if (!out->access_key_id || !out->secret || (tok && tok->value.len && !out->session_token))
-		return nomem(err);
-	out->source = source;
-	*found = true;
-	return 0;
-}
-
-static const struct kw_ini_entry *process_entry(const struct kw_aws_profile *p, const struct kw_ini **ini)
-{
-	const struct kw_ini_entry *e = kw_ini_get(p->cred_sec, "credential_process", NULL);
-
-	*ini = p->credentials;
-	if (!e) {
-		e = kw_ini_get(p->config_sec, "credential_process", NULL);
-		*ini = p->config;
-	}
-	return e;
-}
-
-int kw_aws_credentials_resolve(const struct kw_aws_profile *p, time_t now, struct kw_aws_credentials *out,
-                               struct kw_error *err)
-{
-	const struct kw_ini_entry *proc;
-	const struct kw_ini *proc_ini;
-	bool found = false;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (!p->from_cli && from_env(out, &found, err))
-		goto out;
-	if (!found && from_section(p->credentials, p->cred_sec, "shared-credentials-file", out, &found, err))
-		goto out;
-	if (!found && (proc = process_entry(p, &proc_ini))) {
-		char where[KW_ERR_WHERE_MAX];
-		char *cmd = kw_strdup_span(proc->value);
-
-		kw_ini_where(proc_ini, proc->line, where, sizeof(where));
-		if (!cmd) {
-			nomem(err);
-			goto out;
-		}
-		if (kw_aws_credential_process_run(cmd, where, now, out, err)) {
-			free(cmd);
-			goto out;
-		}
-		out->process = cmd;
-		out->process_where = strdup(where);
-		if (!out->process_where) {
-			nomem(err);
-			goto out;
-		}
-		found = true;
-	}
-	if (!found && from_section(p->config, p->config_sec, "config-file", out, &found, err))
-		goto out;
-	if (!found) {
-		kw_error_set(
-		        err, KW_ERR_AUTH, NULL,
-		        "no AWS credentials found for profile '%s' (environment, %s, %s, credential_process)",
-		        p->name, p->credentials_path, p->config_path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc)
-		kw_aws_credentials_release(out);
-	return rc;
-}
+/* What a refresh runs again. */
+struct process_state {
+	char *command;
+	char *where; /* "file:line" of the credential_process setting */
+};
 
 int kw_aws_credential_process_parse(const char *json, size_t len, const char *where, time_t now,
                                     struct kw_aws_credentials *out, struct kw_error *err)
@@ -203,10 +79,10 @@ int kw_aws_credential_process_parse(const char *json, size_t len, const char *wh
 	if (tok && *tok)
 		out->session_token = kw_secret_from(tok, strlen(tok));
 	if (!out->access_key_id || !out->secret || (tok && *tok && !out->session_token)) {
-		nomem(err);
+		kw_cred_nomem(err);
 		goto out;
 	}
-	out->source = "credential-process";
+	out->source = kw_cred_process.name;
 	rc = 0;
 out:
 	json_decref(root);
@@ -300,7 +176,7 @@ int kw_aws_credential_process_run(const char *command, const char *where, time_t
 		                    "credential_process is empty or badly quoted");
 	buf = kw_secret_new(PROCESS_OUTPUT_MAX);
 	if (!buf) {
-		nomem(err);
+		kw_cred_nomem(err);
 		goto out;
 	}
 	if (pipe2(pipefd, O_CLOEXEC)) {
@@ -368,3 +244,48 @@ out:
 	free(argv);
 	return rc;
 }
+
+static void free_state(void *vs)
+{
+	struct process_state *s = vs;
+
+	if (!s)
+		return;
+	free(s->command);
+	free(s->where);
+	free(s);
+}
+
+static int refresh(void *vs, time_t now, struct kw_aws_credentials *out, struct kw_error *err)
+{
+	const struct process_state *s = vs;
+
+	return kw_aws_credential_process_run(s->command, s->where, now, out, err);
+}
+
+static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *out, struct kw_error *err)
+{
+	struct process_state *s;
+	char where[KW_ERR_WHERE_MAX];
+	char *cmd = NULL;
+	int r = kw_cred_setting_str(l, "credential_process", &cmd, where, sizeof(where), err);
+
+	if (r <= 0)
+		return r;
+	if (kw_aws_credential_process_run(cmd, where, l->now, out, err)) {
+		free(cmd);
+		return -1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->where = strdup(where))) {
+		free(s);
+		free(cmd);
+		return kw_cred_nomem(err);
+	}
+	s->command = cmd;
+	out->provider = &kw_cred_process;
+	out->state = s;
+	return 1;
+}
+
+const struct kw_cred_provider kw_cred_process = {"credential-process", resolve, refresh, free_state};

@@ -1,0 +1,97 @@
+/*
+ * provider.h - one credential provider of the chain (botocore credentials.py's
+ * CredentialProvider): the interface every module under src/aws/credentials/ implements, and
+ * the helpers they share. Internal to src/aws; the rest of keywarden uses credentials.h.
+ *
+ * A provider resolves credentials for one profile lookup; it answers 1 (found), 0 (does not
+ * apply: the chain goes on) or -1 (it applies and failed: the chain stops, as botocore's
+ * does). A provider of temporary credentials sets out->provider to itself and out->state to
+ * what refresh needs, so the client can refresh them before they expire.
+ * To add a provider: a new file here defining a struct kw_cred_provider, and one entry in the
+ * table in chain.c.
+ */
+#ifndef KW_AWS_CREDENTIALS_PROVIDER_H
+#define KW_AWS_CREDENTIALS_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "aws/credentials.h"
+
+struct kw_error;
+struct kw_ini;
+struct kw_ini_entry;
+struct kw_ini_section;
+
+/* Longest source_profile chain followed (botocore has no limit; a loop is detected anyway). */
+#define KW_CRED_MAX_CHAIN 16
+
+/* One lookup: a profile of the shared files, and what the providers need besides. */
+struct kw_cred_lookup {
+	const struct kw_aws_profile *files;      /* both shared files (profile.h), borrowed */
+	const char *profile;                     /* the profile looked up (a source_profile too) */
+	const struct kw_ini_section *config_sec; /* its config-file section, or NULL */
+	const struct kw_ini_section *cred_sec;   /* its credentials-file section, or NULL */
+	const struct kw_aws_options *opt;        /* client options (may be NULL) */
+	time_t now;
+	bool env_disabled;                      /* --profile given: the environment provider is skipped */
+	const char *visited[KW_CRED_MAX_CHAIN]; /* profiles of the source_profile chain so far */
+	size_t nvisited;
+};
+
+struct kw_cred_provider {
+	const char *name; /* the credentials' source, e.g. "assume-role" */
+	/* Resolve for l into out (zeroed by the caller): 1 found, 0 not applicable, -1 error. */
+	int (*resolve)(const struct kw_cred_lookup *l, struct kw_aws_credentials *out, struct kw_error *err);
+	/* New credentials from state (borrowed) at now: 0, or -1 with err set. NULL: none. */
+	int (*refresh)(void *state, time_t now, struct kw_aws_credentials *out, struct kw_error *err);
+	/* Wipe and free state. */
+	void (*free_state)(void *state);
+};
+
+/* The providers (one file each). */
+extern const struct kw_cred_provider kw_cred_env;         /* env.c */
+extern const struct kw_cred_provider kw_cred_assume_role; /* assume_role.c */
+extern const struct kw_cred_provider kw_cred_shared_file; /* shared_file.c */
+extern const struct kw_cred_provider kw_cred_process;     /* process.c */
+extern const struct kw_cred_provider kw_cred_config_file; /* config_file.c */
+
+/*
+ * kw_cred_setting - the entry key of the looked-up profile: its credentials-file section
+ * first (botocore lets the credentials file override the config file), then its config
+ * section. *ini (may be NULL) receives the file it is in, for kw_ini_where. NULL when absent.
+ */
+const struct kw_ini_entry *kw_cred_setting(const struct kw_cred_lookup *l, const char *key,
+                                           const struct kw_ini **ini);
+
+/*
+ * kw_cred_setting_str - kw_cred_setting as a new malloc'd string (a plain setting, never a
+ * secret) and its "file:line" in where (size bytes). Returns 1, 0 when absent, -1 (NOMEM).
+ */
+int kw_cred_setting_str(const struct kw_cred_lookup *l, const char *key, char **out, char *where, size_t size,
+                        struct kw_error *err);
+
+/*
+ * kw_cred_static_keys - aws_access_key_id, aws_secret_access_key and aws_session_token (or the
+ * legacy aws_security_token) of sec in ini, as credentials from source.
+ * Returns 1 found, 0 when sec has no keys, -1 with err set (partial keys: KW_ERR_INVALID at
+ * "file:line"; KW_ERR_NOMEM).
+ */
+int kw_cred_static_keys(const struct kw_ini *ini, const struct kw_ini_section *sec, const char *source,
+                        struct kw_aws_credentials *out, struct kw_error *err);
+
+/*
+ * kw_cred_resolve_profile - credentials of profile name as a source_profile of l: its role
+ * (when it has role_arn and is not a profile sourcing itself), else the profile providers
+ * (shared credentials file, credential_process, config file). A name already in l's chain is
+ * a loop (KW_ERR_INVALID naming the loop, "a -> b -> a"); a name in neither file is an error
+ * naming where it was asked for (@where).
+ */
+int kw_cred_resolve_profile(const struct kw_cred_lookup *l, const char *name, const char *where,
+                            struct kw_aws_credentials *out, struct kw_error *err);
+
+/* kw_cred_nomem - set KW_ERR_NOMEM and return -1. */
+int kw_cred_nomem(struct kw_error *err);
+
+#endif
