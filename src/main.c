@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <libxml/parser.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,35 @@ static const struct command *find_command(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+/*
+ * Whether the command (argv[0], and argv[1] for policy) documents the -o format chosen: the
+ * review formats (sarif, github, markdown) belong to a few commands; the others refuse them.
+ */
+static bool output_supported(const struct kw_ctx *ctx, int argc, char **argv)
+{
+	static const struct {
+		const char *cmd, *sub;
+		unsigned formats; /* bits of enum kw_output_format */
+	} review[] = {
+	        {"validate", NULL, 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB},
+	        {"plan", NULL, 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB | 1u << KW_OUTPUT_MARKDOWN},
+	        {"show", NULL, 1u << KW_OUTPUT_MARKDOWN},
+	        {"policy", "lint", 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB},
+	};
+
+	if (ctx->output != KW_OUTPUT_SARIF && ctx->output != KW_OUTPUT_GITHUB &&
+	    ctx->output != KW_OUTPUT_MARKDOWN)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	for (size_t i = 0; i < sizeof(review) / sizeof(review[0]); i++)
+		if (!strcmp(argv[0], review[i].cmd) &&
+		    (!review[i].sub || (argc > 1 && !strcmp(argv[1], review[i].sub))))
+			return (review[i].formats >> ctx->output) & 1u;
+	return false;
 }
 
 static void print_help(FILE *fp)
@@ -197,6 +227,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "error: unknown option '%s'\n%s", argv[1], usage_short);
 		else
 			fprintf(stderr, "error: unknown command '%s'\n%s", argv[1], usage_short);
+		rc = KW_EXIT_ERROR;
+		goto out;
+	}
+	if (!output_supported(&ctx, n, argv + 1)) {
+		fprintf(stderr, "error: %s: -o %s is not a format of this command\n", argv[1],
+		        kw_output_name(ctx.output));
 		rc = KW_EXIT_ERROR;
 		goto out;
 	}

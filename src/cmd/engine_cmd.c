@@ -71,16 +71,20 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 		print_diags(ctx, s->set);
 		if (!s->set || !s->set->diags.n || err.kind != KW_ERR_INVALID)
 			kw_error_print(&err, ctx->err);
-		return -1;
+		goto fail;
 	}
 	print_diags(ctx, s->set); /* accepted findings and warnings that do not block */
 	kw_engine_aws_options(ctx, &ao);
 	if (kw_aws_client_new(&ao, client, &err) ||
 	    kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err)) {
 		kw_error_print(&err, ctx->err);
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	if (a->failure)
+		*a->failure = err;
+	return -1;
 }
 
 void kw_engine_print_stats(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_aws_client *c)

@@ -13,6 +13,7 @@
 
 struct kw_aws_client;
 struct kw_aws_options;
+struct kw_error;
 
 /* Options plan and apply both take. */
 struct kw_engine_args {
@@ -22,6 +23,7 @@ struct kw_engine_args {
 	bool stats;      /* --stats */
 	char **paths;    /* PATH... (borrowed from argv) */
 	int npaths;
+	struct kw_error *failure; /* when set, kw_engine_prepare copies its error here (review output) */
 };
 
 /* Long-option values shared by plan and apply (above 256, clear of short options). */

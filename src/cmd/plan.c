@@ -8,7 +8,9 @@
 #include "aws/client.h"
 #include "cmd/cmd.h"
 #include "cmd/engine_cmd.h"
+#include "cmd/review.h"
 #include "engine/render.h"
+#include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/output.h"
@@ -26,9 +28,72 @@ static const char help[] =
         "  --parallelism N    read up to N accounts at once (default 8)\n"
         "  --stats            print the AWS calls made per action and the wall time (stderr)\n"
         "  -o json            the plan as one JSON document\n"
+        "  -o markdown        a summary for a pull-request comment (table of accounts, policy diffs)\n"
+        "  -o sarif           SARIF 2.1.0: manifest and lint findings, and each step as a note at\n"
+        "                     its manifest (code scanning); -o github: workflow commands likewise\n"
         "\n"
         "Exit status: 0 no changes, 2 changes planned, 1 error.\n"
         "\n";
+
+/* The manifest line of the account whose manifest file is origin (0 when not known). */
+static unsigned origin_line(const struct kw_session *s, const char *origin)
+{
+	for (size_t i = 0; origin && s->set && i < s->set->n; i++)
+		if (!strcmp(s->set->items[i]->file, origin))
+			return s->set->items[i]->line;
+	return 0;
+}
+
+/*
+ * -o sarif / -o github: the manifests' diagnostics, every step and note as a note at the
+ * manifest that names its account, and a failure (a conflict at its manifest, else the run's).
+ */
+static int print_review(struct kw_ctx *ctx, const struct kw_session *s, const struct kw_error *failed)
+{
+	struct kw_review rv = {0};
+	struct kw_buf t = KW_BUF_INIT, rule = KW_BUF_INIT;
+	const struct kw_plan *p = &s->plan;
+	int rc = -1;
+
+	if (kw_review_add_diags(&rv, s->set))
+		goto out;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct kw_step *st = &p->steps[i];
+		const struct kw_desired *d = &p->desired[st->account];
+
+		kw_buf_reset(&t);
+		kw_buf_reset(&rule);
+		if (kw_buf_appendf(&rule, "KWPLAN-%s-%s", kw_step_action_name(st->action),
+		                   kw_step_resource_name(st->resource)) ||
+		    kw_buf_appendf(&t, "plan: %s ", kw_step_symbol(st)) || kw_step_title(p, st, &t) ||
+		    kw_review_add(&rv, rule.data, KW_SEV_INFO, d->origin, origin_line(s, d->origin), 0,
+		                  t.data, NULL))
+			goto out;
+	}
+	for (size_t i = 0; i < p->nnotes; i++) {
+		const struct kw_desired *d = &p->desired[p->notes[i].account];
+
+		if (kw_review_add(&rv, "KWPLAN-note", KW_SEV_INFO, d->origin, origin_line(s, d->origin), 0,
+		                  p->notes[i].text, NULL))
+			goto out;
+	}
+	/* a load that failed on its diagnostics has them above already */
+	if (failed && (failed->kind != KW_ERR_INVALID || !s->set || !s->set->nerrors)) {
+		if (origin_line(s, failed->where)) {
+			if (kw_review_add(&rv, "KWPLAN-error", KW_SEV_ERROR, failed->where,
+			                  origin_line(s, failed->where), 0, failed->msg, NULL))
+				goto out;
+		} else if (kw_review_fail(&rv, failed->msg)) {
+			goto out;
+		}
+	}
+	rc = kw_review_print(&rv, ctx->output == KW_OUTPUT_SARIF, ctx->out);
+out:
+	kw_buf_release(&t);
+	kw_buf_release(&rule);
+	kw_review_release(&rv);
+	return rc;
+}
 
 int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 {
@@ -44,6 +109,8 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_session s = {0};
 	struct kw_aws_client *client = NULL;
 	struct kw_buf out = KW_BUF_INIT;
+	struct kw_error failure;
+	bool review = ctx->output == KW_OUTPUT_SARIF || ctx->output == KW_OUTPUT_GITHUB;
 	int opt, rc = KW_EXIT_ERROR;
 
 	optind = 0;
@@ -65,9 +132,25 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	a.paths = argv + optind;
 	a.npaths = argc - optind;
 
-	if (kw_engine_prepare(ctx, &a, &s, &client))
+	a.failure = &failure;
+	kw_error_clear(&failure);
+	if (kw_engine_prepare(ctx, &a, &s, &client)) {
+		if (review && print_review(ctx, &s, &failure))
+			fputs("error: out of memory\n", ctx->err);
 		goto out;
-	if (ctx->output == KW_OUTPUT_JSON) {
+	}
+	if (review) {
+		if (print_review(ctx, &s, NULL)) {
+			fputs("error: out of memory\n", ctx->err);
+			goto out;
+		}
+	} else if (ctx->output == KW_OUTPUT_MARKDOWN) {
+		if (kw_plan_render_markdown(&s.plan, &out)) {
+			fputs("error: out of memory\n", ctx->err);
+			goto out;
+		}
+		fputs(out.data ? out.data : "", ctx->out);
+	} else if (ctx->output == KW_OUTPUT_JSON) {
 		json_t *j = kw_plan_json(&s.plan);
 
 		if (!j || kw_json_print(j, ctx->out)) {

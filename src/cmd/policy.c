@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/review.h"
 #include "policy/policy.h"
 #include "util/atomic.h"
 #include "util/buf.h"
@@ -64,7 +65,8 @@ static const char usage_lint[] =
         "A manifest accepts a warning for one inline policy with allow: [{code, reason}].\n"
         "\n"
         "Output: 'SEVERITY: FILE:LINE:COL: message [CODE]' lines on stdout; -o json for a list of\n"
-        "findings.\n"
+        "findings; -o sarif a SARIF 2.1.0 log (code scanning); -o github workflow commands\n"
+        "(::warning file=F,line=L,col=C,title=CODE::message) that annotate a pull request.\n"
         "Exit status: 0 clean, 3 findings, 1 error (unreadable file or invalid JSON).\n";
 
 static int want_help(int argc, char **argv)
@@ -318,9 +320,26 @@ static json_t *lint_error_json(const char *arg, const struct kw_error *err)
 	                 err->msg, "line", (int)line, "column", (int)col, "pointer");
 }
 
+/* A file that could not be read or parsed, as a KWP001 result at its line and column. */
+static int review_error(struct kw_review *rv, const char *arg, const struct kw_error *err)
+{
+	json_t *j = lint_error_json(arg, err);
+	int rc = -1;
+
+	if (j)
+		rc = kw_review_add(rv, "KWP001", KW_SEV_ERROR, arg,
+		                   (unsigned)json_integer_value(json_object_get(j, "line")),
+		                   (unsigned)json_integer_value(json_object_get(j, "column")), err->msg,
+		                   NULL);
+	json_decref(j);
+	return rc;
+}
+
 static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 {
 	bool json = ctx->output == KW_OUTPUT_JSON && ctx->output_set;
+	bool review = ctx->output == KW_OUTPUT_SARIF || ctx->output == KW_OUTPUT_GITHUB;
+	struct kw_review rv = {0};
 	json_t *all = json ? json_array() : NULL;
 	size_t total = 0;
 	bool failed = false;
@@ -344,10 +363,16 @@ static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 			failed = true;
 			if (json)
 				json_array_append_new(all, lint_error_json(argv[i], &err));
+			if (review && review_error(&rv, argv[i], &err))
+				failed = true;
 		}
 		for (size_t k = 0; k < f.n; k++) {
 			const struct kw_policy_finding *fi = &f.items[k];
-			if (json)
+			if (review) {
+				if (kw_review_add(&rv, fi->code, fi->severity, p->file, fi->line, fi->col,
+				                  fi->message, NULL))
+					failed = true;
+			} else if (json)
 				json_array_append_new(all,
 				                      json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "file",
 				                                p->file, "code", fi->code, "severity",
@@ -366,6 +391,9 @@ static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 		kw_json_print(all, ctx->out);
 		json_decref(all);
 	}
+	if (review && kw_review_print(&rv, ctx->output == KW_OUTPUT_SARIF, ctx->out))
+		failed = true;
+	kw_review_release(&rv);
 	if (failed)
 		return KW_EXIT_ERROR;
 	return total ? KW_EXIT_FINDINGS : KW_EXIT_OK;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/review.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
 
@@ -22,7 +23,9 @@ static const char usage[] =
         "  -q, --quiet          no summary line, only problems\n"
         "\n"
         "Output: text (default) prints problems on stderr and a summary on stdout; -o json prints\n"
-        "{valid, files, manifests, diagnostics} on stdout.\n"
+        "{valid, files, manifests, diagnostics} on stdout; -o sarif a SARIF 2.1.0 log for code\n"
+        "scanning and -o github workflow commands (::error file=F,line=L,col=C::...) that annotate\n"
+        "a pull request (accepted findings: suppressed results, notices).\n"
         "Exit status: 0 valid, 1 invalid or unreadable.\n";
 
 static json_t *diag_json(const struct kw_diag *d)
@@ -105,7 +108,16 @@ int cmd_validate(int argc, char **argv, struct kw_ctx *ctx)
 		kw_error_print(&err, ctx->err);
 		return KW_EXIT_ERROR;
 	}
-	if (ctx->output == KW_OUTPUT_JSON && ctx->output_set) {
+	if (ctx->output == KW_OUTPUT_SARIF || ctx->output == KW_OUTPUT_GITHUB) {
+		struct kw_review rv = {0};
+
+		if (kw_review_add_diags(&rv, set) ||
+		    kw_review_print(&rv, ctx->output == KW_OUTPUT_SARIF, ctx->out)) {
+			fputs("error: out of memory\n", ctx->err);
+			rc = -1;
+		}
+		kw_review_release(&rv);
+	} else if (ctx->output == KW_OUTPUT_JSON && ctx->output_set) {
 		json_t *doc = json_object(), *ms = json_array(), *ds = json_array();
 		for (size_t i = 0; i < set->n; i++)
 			json_array_append_new(ms, manifest_json(set->items[i]));

@@ -135,7 +135,7 @@ out:
 	return rc;
 }
 
-static int step_details(const struct kw_plan *plan, const struct kw_step *s, bool color, struct kw_buf *out)
+int kw_step_details(const struct kw_plan *plan, const struct kw_step *s, bool color, struct kw_buf *out)
 {
 	const struct kw_desired *d = &plan->desired[s->account];
 	const struct kw_live_account *l = &plan->live[s->account];
@@ -238,7 +238,7 @@ int kw_plan_render_text(const struct kw_plan *plan, bool color, struct kw_buf *o
 			if (kw_buf_appendf(out, "  %s%s%s ", color ? action_color(s) : "", kw_step_symbol(s),
 			                   color ? RESET : "") ||
 			    kw_step_title(plan, s, out) || kw_buf_putc(out, '\n') ||
-			    step_details(plan, s, color, out))
+			    kw_step_details(plan, s, color, out))
 				return -1;
 		}
 		for (size_t i = 0; i < plan->nnotes; i++)

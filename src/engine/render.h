@@ -20,6 +20,23 @@
  */
 int kw_step_title(const struct kw_plan *plan, const struct kw_step *step, struct kw_buf *out);
 
+/*
+ * kw_step_details - the lines under a step's title in the text plan, each indented by six
+ * spaces: user path and tags, the semantic policy diff ("+"/"-" lines), tag changes, where a
+ * key is delivered. Appended to out (nothing for steps without details).
+ * Returns 0, or -1 when out of memory.
+ */
+int kw_step_details(const struct kw_plan *plan, const struct kw_step *step, bool color, struct kw_buf *out);
+
+/*
+ * kw_plan_render_markdown - the plan as a pull-request comment (GitHub-flavoured Markdown): the
+ * summary line, a table of the accounts with changes (add, change, destroy), then per account
+ * its steps with their details in fenced blocks (policy changes as ```diff), and the notes.
+ * No ANSI, no secrets (a plan holds none). Text from manifests is escaped.
+ * Returns 0, or -1 when out of memory.
+ */
+int kw_plan_render_markdown(const struct kw_plan *plan, struct kw_buf *out);
+
 /* kw_step_symbol - "+", "~" or "-" for a step's action (static storage). */
 const char *kw_step_symbol(const struct kw_step *step);
 

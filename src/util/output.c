@@ -21,9 +21,16 @@ int kw_output_parse(const char *word, enum kw_output_format *out, struct kw_erro
 		*out = KW_OUTPUT_TABLE;
 	else if (!strcmp(word, "json"))
 		*out = KW_OUTPUT_JSON;
+	else if (!strcmp(word, "sarif"))
+		*out = KW_OUTPUT_SARIF;
+	else if (!strcmp(word, "github"))
+		*out = KW_OUTPUT_GITHUB;
+	else if (!strcmp(word, "markdown"))
+		*out = KW_OUTPUT_MARKDOWN;
 	else
-		return kw_error_set(err, KW_ERR_USAGE, "--output",
-		                    "unknown format '%s' (expected text, table or json)", word);
+		return kw_error_set(
+		        err, KW_ERR_USAGE, "--output",
+		        "unknown format '%s' (expected text, table, json, sarif, github or markdown)", word);
 	return 0;
 }
 
@@ -33,6 +40,9 @@ const char *kw_output_name(enum kw_output_format fmt)
 	case KW_OUTPUT_TEXT: return "text";
 	case KW_OUTPUT_TABLE: return "table";
 	case KW_OUTPUT_JSON: return "json";
+	case KW_OUTPUT_SARIF: return "sarif";
+	case KW_OUTPUT_GITHUB: return "github";
+	case KW_OUTPUT_MARKDOWN: return "markdown";
 	}
 	return "text";
 }
@@ -198,7 +208,10 @@ int kw_table_print(const struct kw_table *t, enum kw_output_format fmt, FILE *fp
 	switch (fmt) {
 	case KW_OUTPUT_JSON: return print_json(t, fp);
 	case KW_OUTPUT_TABLE: return print_table(t, fp, color);
-	case KW_OUTPUT_TEXT: break;
+	case KW_OUTPUT_TEXT:
+	case KW_OUTPUT_SARIF: /* tables are not review output: main refuses these formats first */
+	case KW_OUTPUT_GITHUB:
+	case KW_OUTPUT_MARKDOWN: break;
 	}
 	for (size_t r = 0; r < t->nrows; r++) {
 		for (size_t c = 0; c < t->ncols; c++)

@@ -21,10 +21,15 @@ enum kw_output_format {
 	KW_OUTPUT_TEXT,
 	KW_OUTPUT_TABLE,
 	KW_OUTPUT_JSON,
+	/* review formats, for the commands that document them (validate, plan, policy lint, show) */
+	KW_OUTPUT_SARIF,    /* SARIF 2.1.0 for code scanning */
+	KW_OUTPUT_GITHUB,   /* GitHub Actions workflow commands (::error file=...::...) */
+	KW_OUTPUT_MARKDOWN, /* a pull-request comment (plan, show) */
 };
 
 /*
- * kw_output_parse - "text", "table" or "json" (as the AWS CLI) into *out.
+ * kw_output_parse - "text", "table" or "json" (as the AWS CLI), or one of the review formats
+ * "sarif", "github", "markdown", into *out.
  * Returns 0, or -1 with err set (KW_ERR_USAGE) for any other word.
  */
 int kw_output_parse(const char *word, enum kw_output_format *out, struct kw_error *err);
