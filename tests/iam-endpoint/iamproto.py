@@ -46,7 +46,7 @@ _SERVICES = {}
 
 
 def load_service(name):
-    """Return botocore's ServiceModel for 'iam' or 'sts' (cached)."""
+    """Return botocore's ServiceModel for 'iam', 'sts', 'sns', ... (cached)."""
     if name not in _SERVICES:
         loader = botocore.loaders.create_loader()
         data = loader.load_service_model(name, 'service-2')
@@ -198,10 +198,12 @@ class _Decoder:
             if not self.has_children(key):
                 return None
             ep = '%s.entry' % key
+            kname = shape.key.serialization.get('name', 'key')      # SNS: Name/Value
+            vname = shape.value.serialization.get('name', 'value')
             value = {}
             for n in self._indices(ep):
-                k = self.value(shape.key, '%s.%d.key' % (ep, n), '%s.%d.key' % (where, n))
-                v = self.value(shape.value, '%s.%d.value' % (ep, n), '%s.%d.value' % (where, n))
+                k = self.value(shape.key, '%s.%d.%s' % (ep, n, kname), '%s.%d.key' % (where, n))
+                v = self.value(shape.value, '%s.%d.%s' % (ep, n, vname), '%s.%d.value' % (where, n))
                 if k is not None:
                     value[k] = v
             self.check_size(shape, value, where)

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Local IAM endpoint: AWS Query protocol for IAM and STS GetCallerIdentity, for tests and the demo.
+"""Local IAM endpoint: AWS Query protocol for IAM, STS GetCallerIdentity and SNS topics/Publish,
+for tests and the demo.
 
 Run with Debian's /usr/bin/python3 (python3-botocore, standard library):
 
@@ -38,6 +39,7 @@ import iamproto                                          # noqa: E402
 from iamproto import APIError                            # noqa: E402
 import iamstate                                          # noqa: E402
 from iamstate import ROOT                                # noqa: E402
+import snsstate                                          # noqa: E402
 
 CONTROL_PREFIX = '/_endpoint/'
 MAX_SKEW = 15 * 60
@@ -46,7 +48,9 @@ LOG_LIMIT = 20000
 SECRET_PARAMS = {'password', 'oldpassword', 'newpassword', 'authenticationcode1',
                  'authenticationcode2', 'x-amz-signature', 'x-amz-security-token',
                  'securitytoken', 'secretaccesskey'}
-SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15'}
+SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15', 'sns': snsstate.API_VERSION}
+# The error code an identity-policy denial answers, per service (IAM and STS: AccessDenied).
+DENIED_CODE = {'sns': 'AuthorizationError'}
 SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 
 
@@ -293,6 +297,9 @@ class Endpoint:
             self.state.settings['clock_offset'] = args.clock_offset
         self.verbose = args.verbose
         self.services = {name: iamproto.load_service(name) for name in SERVICES}
+        self.sns = snsstate.SNSState(args.account_id)
+        # Which object implements op_<Action> per service (IAM and STS: the IAM state).
+        self.backends = {'sns': self.sns}
         self.stats_lock = threading.Lock()
         self.counts = {}
         self.log = []
@@ -409,7 +416,7 @@ class Handler(BaseHTTPRequestHandler):
                  'method': self.command, 'action': action, 'request_id': request_id,
                  'params': redact_params({k: v for k, v in params.items()
                                           if k not in ('Action', 'Version')})}
-        service_name = 'sts' if params.get('Version') == SERVICES['sts'] else 'iam'
+        service_name = next((n for n, v in SERVICES.items() if v == params.get('Version')), 'iam')
         status, err, fault = 200, None, None
         try:
             auth = read_auth(self.headers, params)
@@ -511,7 +518,7 @@ class Handler(BaseHTTPRequestHandler):
                            % (action, params['Version']), 400)
         operation = service.operation_model(action)
         decoded = iamproto.decode_input(operation, params)
-        handler = getattr(ep.state, 'op_' + action, None)
+        handler = getattr(ep.backends.get(auth.service, ep.state), 'op_' + action, None)
         if handler is None:
             raise APIError('NotImplemented', 'The local IAM endpoint does not implement %s.'
                            % action, 501, sender=False)
@@ -519,11 +526,13 @@ class Handler(BaseHTTPRequestHandler):
             if not ep.state.authorize(principal, '%s:%s' % (auth.service, action)):
                 u = ep.state.users.get(principal)
                 who = ep.state.user_arn(u) if u else auth.akid
-                raise APIError('AccessDenied', 'User: %s is not authorized to perform: %s:%s '
-                               'because no identity-based policy allows the %s:%s action'
+                code = DENIED_CODE.get(auth.service, 'AccessDenied')
+                raise APIError(code, 'User: %s is not authorized to perform: %s:%s because '
+                               'no identity-based policy allows the %s:%s action'
                                % (who, auth.service, action, auth.service, action), 403)
             read = iamstate.is_read_action(action)
             ctx = iamstate.Ctx(ep.state, principal, read, auth.service, auth.region)
+            ctx.principal_name = entry['principal']
             try:
                 result = handler(ctx, decoded)
             finally:
@@ -593,10 +602,15 @@ class Handler(BaseHTTPRequestHandler):
                         if data.get('settle'):
                             ep.state.settle()
                     return self._json(200, {k: ep.state.settings[k] for k in keys})
+            if route == 'sns':
+                q = dict(urllib.parse.parse_qsl(split.query))
+                with ep.state.lock:
+                    return self._json(200, ep.sns.control(method, data, q))
             if route == 'state':
                 with ep.state.lock:
                     if method == 'DELETE':
                         ep.state.reset()
+                        ep.sns.reset()
                         ep.state.save()
                     return self._json(200, ep.state.redacted())
             return self._json(404, {'error': 'no control route %s' % split.path})

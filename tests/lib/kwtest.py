@@ -187,8 +187,18 @@ class Endpoint:
         return self.control('GET', 'state')
 
     def reset_state(self):
-        """Forget every user, group, policy, key and device."""
+        """Forget every user, group, policy, key and device (and SNS topics and messages)."""
         return self.control('DELETE', 'state')
+
+    def sns_create_topic(self, name, region='us-east-1', attributes=None):
+        """Create an SNS topic without a signed call; returns its ARN."""
+        body = {'topics': [{'name': name, 'region': region, 'attributes': attributes or {}}]}
+        return self.control('PUT', 'sns', body)['created'][0]
+
+    def sns_messages(self, since=0):
+        """Every SNS Publish the endpoint accepted (seq > since), oldest first: dicts with
+        topic_arn, subject, message, message_attributes, message_id, region, principal."""
+        return self.control('GET', 'sns?since=%d' % since)['messages']
 
 
 # ---------------------------------------------------------------------------
