@@ -163,6 +163,10 @@ static int parse_common(int argc, char **argv, struct kw_ctx *ctx)
 			if (r < 0)
 				goto missing;
 			ctx->endpoint_url = v;
+		} else if ((r = take_value(argc, argv, &i, "--mfa-code", &v)) != 0) {
+			if (r < 0)
+				goto missing;
+			ctx->mfa_code = v;
 		} else if ((r = take_value(argc, argv, &i, "--output", &v)) != 0 ||
 		           (r = take_value(argc, argv, &i, "-o", &v)) != 0) {
 			if (r < 0)

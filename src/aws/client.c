@@ -484,8 +484,8 @@ static int create(const struct kw_aws_options *opt, const struct static_creds *s
 		goto out;
 	if (setup(c, opt, &p, err))
 		goto out;
-	kw_log(KW_LOG_INFO, "aws: credentials for profile '%s' from %s (key %s)", p.name, cr->creds.source,
-	       cr->creds.access_key_id);
+	kw_log(KW_LOG_INFO, "aws: credentials for profile '%s' from %s (key %s)%s%s", p.name, cr->creds.source,
+	       cr->creds.access_key_id, cr->creds.chain ? ": " : "", cr->creds.chain ? cr->creds.chain : "");
 	cr->refs = 1;
 	c->cred = cr;
 	*out = c;
@@ -561,6 +561,11 @@ const char *kw_aws_client_access_key_id(const struct kw_aws_client *c)
 const char *kw_aws_client_credential_source(const struct kw_aws_client *c)
 {
 	return c->cred->creds.source;
+}
+
+const char *kw_aws_client_credential_chain(const struct kw_aws_client *c)
+{
+	return c->cred->creds.chain;
 }
 
 static int stat_cmp(const void *a, const void *b)

@@ -67,6 +67,8 @@ struct kw_aws_options {
 	long connect_timeout_ms;  /* 0: 10000 ms */
 	long timeout_ms;          /* whole attempt (connect + transfer); 0: 60000 ms */
 	int max_attempts;         /* 0: AWS_MAX_ATTEMPTS, the profile's max_attempts, then 3 */
+	const char *mfa_code;     /* --mfa-code: the first code an assume-role profile with
+	                           * mfa_serial asks for (later ones are asked on the terminal) */
 };
 
 /*
@@ -132,6 +134,14 @@ const char *kw_aws_client_access_key_id(const struct kw_aws_client *c);
  * "static".
  */
 const char *kw_aws_client_credential_source(const struct kw_aws_client *c);
+
+/*
+ * kw_aws_client_credential_chain - how role credentials were reached, for whoami and -v
+ * (borrowed, may be NULL for credentials that are not a role's), e.g. "profile ops
+ * (shared-credentials-file) → assume arn:aws:iam::1:role/x (assumed until 2026-12-01T10:42Z)".
+ * Never a secret.
+ */
+const char *kw_aws_client_credential_chain(const struct kw_aws_client *c);
 
 /* Calls of one action (e.g. "iam:ListUsers") for --stats. */
 struct kw_aws_action_stats {

@@ -6,6 +6,7 @@
 #define KW_AWS_STS_H
 
 struct kw_aws_client;
+struct kw_aws_credentials;
 struct kw_error;
 
 struct kw_sts_identity {
@@ -26,5 +27,35 @@ void kw_sts_identity_release(struct kw_sts_identity *id);
  * Source: AWS STS API: GetCallerIdentity.
  */
 int kw_sts_get_caller_identity(struct kw_aws_client *c, struct kw_sts_identity *out, struct kw_error *err);
+
+/* Input of AssumeRole; strings borrowed, NULL/0 for an absent optional parameter. */
+struct kw_sts_assume_role_input {
+	const char *role_arn;          /* required */
+	const char *role_session_name; /* required, [\w+=,.@-]{2,64} */
+	const char *external_id;
+	const char *serial_number; /* MFA device ARN; with token_code */
+	const char *token_code;    /* 6 digits, a secret for its 30 seconds (not logged) */
+	int duration_seconds;      /* 900..the role's MaxSessionDuration; 0: STS's 3600 */
+};
+
+/* What AssumeRole answered, besides the credentials. */
+struct kw_sts_assumed_role {
+	char *arn;              /* arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION */
+	char *assumed_role_id;  /* AROA...:SESSION */
+};
+
+/* kw_sts_assumed_role_release - free and zero. */
+void kw_sts_assumed_role_release(struct kw_sts_assumed_role *r);
+
+/*
+ * kw_sts_assume_role - temporary credentials of a role, signed by c's credentials.
+ * @creds: receives access key id, secret, session token and expiration (source
+ *         "assume-role"; release with kw_aws_credentials_release). @who: may be NULL.
+ * Returns 0, or -1 with err set (KW_ERR_AWS AccessDenied when the trust policy refuses the
+ * caller, ValidationError for a duration the role does not allow; see client.h).
+ * Source: AWS STS API: AssumeRole.
+ */
+int kw_sts_assume_role(struct kw_aws_client *c, const struct kw_sts_assume_role_input *in,
+                       struct kw_aws_credentials *creds, struct kw_sts_assumed_role *who, struct kw_error *err);
 
 #endif

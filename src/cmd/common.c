@@ -13,6 +13,7 @@ const char kw_common_options_help[] =
         "  --profile NAME       AWS profile from the shared config and credentials files\n"
         "  --region REGION      AWS region (IAM is global; selects the partition and STS endpoint)\n"
         "  --endpoint-url URL   send IAM and STS requests to URL (http:// only for loopback)\n"
+        "  --mfa-code CODE      MFA code for a role profile's mfa_serial (else asked on the terminal)\n"
         "  -o, --output FORMAT  text, table or json\n"
         "  --no-color           no colour (also when NO_COLOR is set)\n"
         "  -v, --verbose        more detail on stderr; -vv for HTTP and retries (never secrets)\n"

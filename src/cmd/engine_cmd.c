@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "cmd/lifecycle.h"
 #include "engine/live.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
@@ -36,10 +37,7 @@ int kw_engine_arg(struct kw_ctx *ctx, const char *usage, int opt, const char *op
 
 void kw_engine_aws_options(const struct kw_ctx *ctx, struct kw_aws_options *o)
 {
-	memset(o, 0, sizeof(*o));
-	o->profile = ctx->profile;
-	o->region = ctx->region;
-	o->endpoint_url = ctx->endpoint_url;
+	kw_cmd_aws_options(ctx, ctx->profile, o);
 }
 
 static void print_diags(struct kw_ctx *ctx, const struct kw_manifest_set *set)

@@ -49,6 +49,8 @@ int kw_cmd_untag_key(struct kw_aws_client *c, const char *user, const char *id, 
 
 void kw_cmd_aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *out)
 {
-	*out = (struct kw_aws_options){
-	        .profile = profile, .region = ctx->region, .endpoint_url = ctx->endpoint_url};
+	*out = (struct kw_aws_options){.profile = profile,
+	                               .region = ctx->region,
+	                               .endpoint_url = ctx->endpoint_url,
+	                               .mfa_code = ctx->mfa_code};
 }

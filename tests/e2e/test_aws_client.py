@@ -59,9 +59,10 @@ class AwsClient(unittest.TestCase):
     def test_whoami_default_profile_from_home(self):
         out = self.whoami_json()
         self.assertEqual(out, {'UserId': self.ep.account_id, 'Account': self.ep.account_id,
-                               'Arn': 'arn:aws:iam::%s:root' % self.ep.account_id})
+                               'Arn': 'arn:aws:iam::%s:root' % self.ep.account_id,
+                               'Provider': 'shared-credentials-file'})
         r = self.run_kw('whoami')
-        self.assertEqual(r.stdout, '%s\tarn:aws:iam::%s:root\t%s\n'
+        self.assertEqual(r.stdout, '%s\tarn:aws:iam::%s:root\t%s\tshared-credentials-file\n'
                          % (self.ep.account_id, self.ep.account_id, self.ep.account_id))
 
     def test_whoami_through_a_named_profile(self):

@@ -37,6 +37,7 @@ from botocore.credentials import Credentials             # noqa: E402
 
 import iamproto                                          # noqa: E402
 from iamproto import APIError                            # noqa: E402
+import iamroles                                          # noqa: E402
 import iamstate                                          # noqa: E402
 from iamstate import ROOT                                # noqa: E402
 import snsstate                                          # noqa: E402
@@ -47,7 +48,7 @@ IAM_REGION = 'us-east-1'
 LOG_LIMIT = 20000
 SECRET_PARAMS = {'password', 'oldpassword', 'newpassword', 'authenticationcode1',
                  'authenticationcode2', 'x-amz-signature', 'x-amz-security-token',
-                 'securitytoken', 'secretaccesskey'}
+                 'securitytoken', 'secretaccesskey', 'tokencode', 'sessiontoken'}
 SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15', 'sns': snsstate.API_VERSION}
 # The error code an identity-policy denial answers, per service (IAM and STS: AccessDenied).
 DENIED_CODE = {'sns': 'AuthorizationError'}
@@ -285,7 +286,7 @@ class Endpoint:
     def __init__(self, args):
         self.access_key_id = args.access_key_id
         self.secret_access_key = args.secret_access_key
-        self.state = iamstate.IAMState(args.account_id, args.state)
+        self.state = iamroles.RoleState(args.account_id, args.state)
         faults, settings = parse_fault_spec(args.faults)
         self.faults = Faults(faults)
         self.state.settings.update(settings)
@@ -481,9 +482,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise APIError('InvalidClientTokenId', 'The security token included in the '
                                    'request is invalid.', 403)
                 secret, principal = k['Secret'], k['User']
-        if self.headers.get('X-Amz-Security-Token') or params.get('X-Amz-Security-Token'):
-            raise APIError('InvalidClientTokenId', 'The security token included in the request '
-                           'is invalid.', 403)
+        with ep.state.lock:   # temporary credentials need their session token, unexpired
+            ep.state.check_session_token(auth.akid, self.headers.get('X-Amz-Security-Token')
+                                         or params.get('X-Amz-Security-Token'))
         try:
             signed_at = _amz_time(auth.date[1])
         except ValueError:

@@ -1,0 +1,350 @@
+"""IAM roles and STS AssumeRole for the local endpoint: a subclass of iamstate.IAMState.
+
+Follows the IAM API Reference (CreateRole, GetRole, DeleteRole, ListRoles,
+UpdateAssumeRolePolicy, Put/Get/Delete/ListRolePolicies, Attach/Detach/ListAttachedRolePolicies)
+and the STS API Reference (AssumeRole, GetCallerIdentity), with botocore's models validating
+every request (server.py). Semantics kept:
+
+- AssumeRole needs both: the caller's identity policies allow sts:AssumeRole (the account's
+  root key always may), and the role's trust policy (AssumeRolePolicyDocument) allows the
+  caller: a statement with Effect Allow, Action sts:AssumeRole and a Principal {"AWS": ...}
+  naming "*", the account ("123456789012" or "arn:aws:iam::123456789012:root"), the calling
+  user's ARN, or, for a role session, the role's ARN or the session's assumed-role ARN.
+  Conditions understood: StringEquals sts:ExternalId, Bool aws:MultiFactorAuthPresent; a
+  statement with any other condition does not apply (the safe reading). A matching Deny wins.
+  Refusal: AccessDenied (403) "User: <caller> is not authorized to perform: sts:AssumeRole on
+  resource: <role>".
+- SerialNumber + TokenCode: the device must be an MFA device enabled for the calling user and
+  the code its TOTP code now (30 s steps, one step either side); else AccessDenied
+  "MultiFactorAuthentication failed with invalid MFA one time pass code.".
+- DurationSeconds 900..the role's MaxSessionDuration (default 3600; at most 3600 when the
+  caller is itself a role session: role chaining); else ValidationError.
+- The answer: ASIA... temporary credentials with a SessionToken, Expiration = IAM's clock
+  (the test clock offset included) + DurationSeconds. Requests signed with them must carry
+  X-Amz-Security-Token equal to the session token (else InvalidClientTokenId), and after the
+  Expiration are refused with ExpiredToken (403) "The security token included in the request
+  is expired". Sessions act with the role's inline and attached policies.
+- GetCallerIdentity of a session: UserId "<RoleId>:<RoleSessionName>", Arn
+  "arn:aws:sts::<account>:assumed-role/<RoleName>/<RoleSessionName>".
+"""
+import base64
+import hmac
+import json
+import secrets
+
+import iamstate
+from iamproto import APIError, error
+from iamstate import ROOT, _norm_path, _unique_id, paginate, totp
+
+SESSION = 'session:'               # principal prefix of a role session: 'session:ASIA...'
+ROLE_POLICY_SIZE = 10240           # IAM quota: inline role policies, all together
+ROLES_LIMIT = 1000
+ROLE_CHAINING_MAX = 3600
+
+
+def _listify(v):
+    return [v] if isinstance(v, str) else list(v or [])
+
+
+class RoleState(iamstate.IAMState):
+    def _empty(self):
+        d = super()._empty()
+        d['roles'] = {}
+        d['sessions'] = {}
+        return d
+
+    @property
+    def roles(self):
+        return self.data.setdefault('roles', {})
+
+    @property
+    def sessions(self):
+        return self.data.setdefault('sessions', {})
+
+    def role_arn(self, r):
+        return 'arn:aws:iam::%s:role%s%s' % (self.account_id, r['Path'], r['RoleName'])
+
+    def session_arn(self, s):
+        return 'arn:aws:sts::%s:assumed-role/%s/%s' % (self.account_id, s['RoleName'],
+                                                       s['RoleSessionName'])
+
+    def _role(self, ctx, name):
+        r = self.roles.get(name.lower())
+        if r is None or not self._visible(ctx, r['t']):
+            raise error('NoSuchEntity', 'The role with name %s cannot be found.' % name)
+        return r
+
+    def role_out(self, r):
+        out = {'Path': r['Path'], 'RoleName': r['RoleName'], 'RoleId': r['RoleId'],
+               'Arn': self.role_arn(r), 'CreateDate': r['CreateDate'],
+               'AssumeRolePolicyDocument': r['Trust'],   # URL-encoded by iamproto
+               'MaxSessionDuration': r['MaxSessionDuration']}
+        if r.get('Description'):
+            out['Description'] = r['Description']
+        if r.get('Tags'):
+            out['Tags'] = r['Tags']
+        return out
+
+    # -- credentials: sessions as keys ------------------------------------------
+    def key_for_auth(self, akid):
+        s = self.sessions.get(akid)
+        if s is None:
+            return super().key_for_auth(akid)
+        return {'Status': 'Active', 'Issued': 0, 'Secret': s['Secret'], 'User': SESSION + akid}
+
+    def check_session_token(self, akid, token):
+        """Raise unless token is right for akid: none for long-term keys, the session's own
+        for temporary ones, and only before the session expires (IAM's clock)."""
+        s = self.sessions.get(akid)
+        if s is None:
+            if token:
+                raise APIError('InvalidClientTokenId', 'The security token included in the '
+                               'request is invalid.', 403)
+            return
+        if not token or not hmac.compare_digest(token, s['Token']):
+            raise APIError('InvalidClientTokenId', 'The security token included in the request '
+                           'is invalid.', 403)
+        if self.iam_now() >= s['Expiration']:
+            raise APIError('ExpiredToken', 'The security token included in the request is '
+                           'expired', 403)
+
+    def record_key_use(self, akid, service, region):
+        if akid in self.sessions:
+            return False           # temporary credentials have no last-used record
+        return super().record_key_use(akid, service, region)
+
+    def authorize(self, principal, action):
+        if not principal.startswith(SESSION):
+            return super().authorize(principal, action)
+        if action == 'sts:GetCallerIdentity':
+            return True
+        s = self.sessions.get(principal[len(SESSION):])
+        r = self.roles.get(s['RoleName'].lower()) if s else None
+        if r is None:
+            return False
+        ctx = iamstate.Ctx(self, principal, read=False)
+        docs = [rec['doc'] for rec in r['Inline'].values()]
+        docs += [self._default_doc(self._policy(ctx, a)) for a in self._attached(ctx, r)]
+        return self._decide(docs, action) == 'allow'
+
+    def caller_arn(self, principal):
+        if principal == ROOT:
+            return self.root_arn()
+        if principal.startswith(SESSION):
+            return self.session_arn(self.sessions[principal[len(SESSION):]])
+        return self.user_arn(self.users[principal])
+
+    # =======================================================================
+    # Roles (IAM)
+    def op_CreateRole(self, ctx, p):
+        name = p['RoleName']
+        if name.lower() in self.roles:
+            raise error('EntityAlreadyExists', 'Role with name %s already exists.' % name)
+        if len(self.roles) >= ROLES_LIMIT:
+            raise error('LimitExceeded', 'Cannot exceed quota for RolesPerAccount: %d'
+                        % ROLES_LIMIT)
+        self._check_trust(p['AssumeRolePolicyDocument'])
+        msd = p.get('MaxSessionDuration') or 3600
+        tags = self._check_tags(p.get('Tags', []))
+        r = {'RoleName': name, 'RoleId': _unique_id('AROA'), 'Path': _norm_path(p.get('Path')),
+             'CreateDate': ctx.now, 'Trust': p['AssumeRolePolicyDocument'],
+             'MaxSessionDuration': msd, 'Description': p.get('Description'), 'Tags': tags,
+             'Inline': {}, 'Attached': [], 't': ctx.visible_at}
+        self.roles[name.lower()] = r
+        return {'Role': self.role_out(r)}
+
+    @staticmethod
+    def _check_trust(doc):
+        """A trust policy: statements with Effect, Action and Principal, no Resource."""
+        try:
+            d = json.loads(doc)
+        except ValueError:
+            raise error('MalformedPolicyDocument', 'Syntax errors in policy.')
+        if not isinstance(d, dict) or not _listify_statements(d):
+            raise error('MalformedPolicyDocument', 'Syntax errors in policy.')
+        for s in _listify_statements(d):
+            if not isinstance(s, dict) or s.get('Effect') not in ('Allow', 'Deny'):
+                raise error('MalformedPolicyDocument', 'Syntax errors in policy.')
+            if 'Principal' not in s and 'NotPrincipal' not in s:
+                raise error('MalformedPolicyDocument', 'AssumeRolepolicy contained an invalid '
+                            'principal: missing Principal.')
+            if 'Action' not in s:
+                raise error('MalformedPolicyDocument', 'Policy statement must contain actions.')
+            if 'Resource' in s:
+                raise error('MalformedPolicyDocument', 'Has prohibited field Resource')
+        return d
+
+    def op_GetRole(self, ctx, p):
+        return {'Role': self.role_out(self._role(ctx, p['RoleName']))}
+
+    def op_ListRoles(self, ctx, p):
+        prefix = p.get('PathPrefix', '/')
+        roles = [r for r in self.roles.values()
+                 if self._visible(ctx, r['t']) and r['Path'].startswith(prefix)]
+        page, extra = paginate(roles, p, lambda r: r['RoleName'].lower())
+        return dict(Roles=[self.role_out(r) for r in page], **extra)
+
+    def op_DeleteRole(self, ctx, p):
+        r = self._role(ctx, p['RoleName'])
+        if r['Inline'] or r['Attached']:
+            raise error('DeleteConflict', 'Cannot delete entity, must delete policies first.')
+        del self.roles[r['RoleName'].lower()]
+        return {}
+
+    def op_UpdateAssumeRolePolicy(self, ctx, p):
+        r = self._role(ctx, p['RoleName'])
+        self._check_trust(p['PolicyDocument'])
+        r['Trust'] = p['PolicyDocument']
+        return {}
+
+    def op_PutRolePolicy(self, ctx, p):
+        r = self._role(ctx, p['RoleName'])
+        self._check_policy_document(p['PolicyDocument'])
+        name = p['PolicyName']
+        size = sum(iamstate._doc_size(x['doc']) for n, x in r['Inline'].items() if n != name)
+        if size + iamstate._doc_size(p['PolicyDocument']) > ROLE_POLICY_SIZE:
+            raise error('LimitExceeded', 'Maximum policy size of %d bytes exceeded for role %s'
+                        % (ROLE_POLICY_SIZE, r['RoleName']))
+        r['Inline'][name] = {'doc': p['PolicyDocument'], 't': ctx.visible_at, 'prev': None}
+        return {}
+
+    def op_GetRolePolicy(self, ctx, p):
+        r = self._role(ctx, p['RoleName'])
+        return {'RoleName': r['RoleName'], 'PolicyName': p['PolicyName'],
+                'PolicyDocument': self._get_inline(ctx, r, 'role', p['PolicyName'])}
+
+    def op_DeleteRolePolicy(self, ctx, p):
+        return self._delete_inline(ctx, self._role(ctx, p['RoleName']), 'role', p['PolicyName'])
+
+    def op_ListRolePolicies(self, ctx, p):
+        r = self._role(ctx, p['RoleName'])
+        page, extra = paginate(list(self._inline(ctx, r)), p, lambda n: n)
+        return dict(PolicyNames=page, **extra)
+
+    def op_AttachRolePolicy(self, ctx, p):
+        return self._attach(ctx, self._role(ctx, p['RoleName']), 'PoliciesPerGroup', p['PolicyArn'])
+
+    def op_DetachRolePolicy(self, ctx, p):
+        return self._detach(ctx, self._role(ctx, p['RoleName']), p['PolicyArn'])
+
+    def op_ListAttachedRolePolicies(self, ctx, p):
+        return self._list_attached(ctx, self._role(ctx, p['RoleName']), p)
+
+    # =======================================================================
+    # STS
+    def _caller_names(self, principal):
+        """ARNs a trust policy may name to admit this caller."""
+        acct = self.account_id
+        names = {'*', acct, 'arn:aws:iam::%s:root' % acct}
+        if principal == ROOT:
+            return names
+        if principal.startswith(SESSION):
+            s = self.sessions[principal[len(SESSION):]]
+            r = self.roles.get(s['RoleName'].lower())
+            names.add(self.session_arn(s))
+            if r:
+                names.add(self.role_arn(r))
+            return names
+        names.add(self.user_arn(self.users[principal]))
+        return names
+
+    @staticmethod
+    def _conditions_hold(cond, facts):
+        for op, kv in (cond or {}).items():
+            for key, want in kv.items():
+                want = [str(w).lower() if op == 'Bool' else str(w) for w in _listify(want)]
+                have = facts.get(key.lower())
+                if op not in ('StringEquals', 'Bool') or have is None or have not in want:
+                    return False
+        return True
+
+    def _trusted(self, role, principal, facts):
+        names = self._caller_names(principal)
+        allowed = False
+        for s in _listify_statements(json.loads(role['Trust'])):
+            acts = _listify(s.get('Action'))
+            if not any(iamstate._action_matches(a, 'sts:AssumeRole') for a in acts):
+                continue
+            pr = s.get('Principal')
+            aws = _listify(pr.get('AWS')) if isinstance(pr, dict) else _listify(pr)
+            if not (set(aws) & names) or not self._conditions_hold(s.get('Condition'), facts):
+                continue
+            if s.get('Effect') == 'Deny':
+                return False
+            allowed = allowed or s.get('Effect') == 'Allow'
+        return allowed
+
+    def _mfa_ok(self, ctx, p):
+        serial, code = p.get('SerialNumber'), p.get('TokenCode')
+        if not serial:
+            return False
+        d = self.mfa.get(serial)
+        user = ctx.principal if ctx.principal not in (ROOT,) and \
+            not ctx.principal.startswith(SESSION) else None
+        if d is None or d['User'] is None or d['User'] != user or not code:
+            raise APIError('AccessDenied', 'MultiFactorAuthentication failed with invalid MFA '
+                           'one time pass code. ', 403)
+        if not any(hmac.compare_digest(totp(d['Seed'], ctx.real + k * 30), code)
+                   for k in (-1, 0, 1)):
+            raise APIError('AccessDenied', 'MultiFactorAuthentication failed with invalid MFA '
+                           'one time pass code. ', 403)
+        return True
+
+    def op_AssumeRole(self, ctx, p):
+        arn = p['RoleArn']
+        prefix = 'arn:aws:iam::%s:role/' % self.account_id
+        role = None
+        if arn.startswith(prefix):
+            r = self.roles.get(arn.rsplit('/', 1)[-1].lower())
+            if r is not None and self.role_arn(r) == arn and self._visible(ctx, r['t']):
+                role = r
+        if p.get('TokenCode') and not p.get('SerialNumber'):
+            raise APIError('ValidationError', 'TokenCode requires SerialNumber', 400)
+        mfa = self._mfa_ok(ctx, p)
+        facts = {'aws:multifactorauthpresent': 'true' if mfa else 'false'}
+        if p.get('ExternalId') is not None:
+            facts['sts:externalid'] = p['ExternalId']
+        if role is None or not self._trusted(role, ctx.principal, facts):
+            raise APIError('AccessDenied', 'User: %s is not authorized to perform: '
+                           'sts:AssumeRole on resource: %s' % (self.caller_arn(ctx.principal), arn),
+                           403)
+        duration = p.get('DurationSeconds') or 3600
+        chained = ctx.principal.startswith(SESSION)
+        limit = min(role['MaxSessionDuration'], ROLE_CHAINING_MAX) if chained \
+            else role['MaxSessionDuration']
+        if duration > limit:
+            raise APIError('ValidationError', 'The requested DurationSeconds exceeds the %s set '
+                           'for this role.' % ('1 hour session limit for roles assumed by role '
+                                               'chaining' if chained else 'MaxSessionDuration'),
+                           400)
+        akid = 'ASIA' + _unique_id('')[:16]
+        s = {'RoleName': role['RoleName'], 'RoleId': role['RoleId'],
+             'RoleSessionName': p['RoleSessionName'],
+             'Secret': base64.b64encode(secrets.token_bytes(30)).decode(),
+             'Token': base64.b64encode(secrets.token_bytes(96)).decode(),
+             'Expiration': int(ctx.now) + duration, 'Source': ctx.principal}
+        self.sessions[akid] = s
+        return {'Credentials': {'AccessKeyId': akid, 'SecretAccessKey': s['Secret'],
+                                'SessionToken': s['Token'], 'Expiration': s['Expiration']},
+                'AssumedRoleUser': {'AssumedRoleId': '%s:%s' % (role['RoleId'],
+                                                                p['RoleSessionName']),
+                                    'Arn': self.session_arn(s)}}
+
+    def op_GetCallerIdentity(self, ctx, p):
+        if ctx.principal.startswith(SESSION):
+            s = self.sessions[ctx.principal[len(SESSION):]]
+            return {'UserId': '%s:%s' % (s['RoleId'], s['RoleSessionName']),
+                    'Account': self.account_id, 'Arn': self.session_arn(s)}
+        return super().op_GetCallerIdentity(ctx, p)
+
+    def redacted(self):
+        d = super().redacted()
+        for s in d.get('sessions', {}).values():
+            s['Secret'] = '<redacted>'
+            s['Token'] = '<redacted>'
+        return d
+
+
+def _listify_statements(d):
+    s = d.get('Statement', [])
+    return [s] if isinstance(s, dict) else list(s)
