@@ -484,8 +484,9 @@ static int create(const struct kw_aws_options *opt, const struct static_creds *s
 		goto out;
 	if (setup(c, opt, &p, err))
 		goto out;
-	kw_log(KW_LOG_INFO, "aws: credentials for profile '%s' from %s (key %s)%s%s", p.name, cr->creds.source,
-	       cr->creds.access_key_id, cr->creds.chain ? ": " : "", cr->creds.chain ? cr->creds.chain : "");
+	kw_log(KW_LOG_INFO, "aws: credentials for profile '%s' from %s (key %s)%s%s", p.name,
+	       cr->creds.source, cr->creds.access_key_id, cr->creds.chain ? ": " : "",
+	       cr->creds.chain ? cr->creds.chain : "");
 	cr->refs = 1;
 	c->cred = cr;
 	*out = c;

@@ -70,7 +70,8 @@ void kw_sts_assumed_role_release(struct kw_sts_assumed_role *r)
 }
 
 int kw_sts_assume_role(struct kw_aws_client *c, const struct kw_sts_assume_role_input *in,
-                       struct kw_aws_credentials *creds, struct kw_sts_assumed_role *who, struct kw_error *err)
+                       struct kw_aws_credentials *creds, struct kw_sts_assumed_role *who,
+                       struct kw_error *err)
 {
 	struct kw_query q;
 	xmlDoc *doc = NULL;

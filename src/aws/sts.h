@@ -40,8 +40,8 @@ struct kw_sts_assume_role_input {
 
 /* What AssumeRole answered, besides the credentials. */
 struct kw_sts_assumed_role {
-	char *arn;              /* arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION */
-	char *assumed_role_id;  /* AROA...:SESSION */
+	char *arn;             /* arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION */
+	char *assumed_role_id; /* AROA...:SESSION */
 };
 
 /* kw_sts_assumed_role_release - free and zero. */
@@ -56,6 +56,7 @@ void kw_sts_assumed_role_release(struct kw_sts_assumed_role *r);
  * Source: AWS STS API: AssumeRole.
  */
 int kw_sts_assume_role(struct kw_aws_client *c, const struct kw_sts_assume_role_input *in,
-                       struct kw_aws_credentials *creds, struct kw_sts_assumed_role *who, struct kw_error *err);
+                       struct kw_aws_credentials *creds, struct kw_sts_assumed_role *who,
+                       struct kw_error *err);
 
 #endif

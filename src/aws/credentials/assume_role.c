@@ -32,17 +32,17 @@
 
 /* What assuming the role again needs. */
 struct role_state {
-	char *profile;                      /* the profile with role_arn */
+	char *profile; /* the profile with role_arn */
 	char *role_arn, *session_name, *external_id, *mfa_serial, *where;
 	int duration;
-	bool session_name_set;              /* configured (part of the cache key) */
+	bool session_name_set;                         /* configured (part of the cache key) */
 	char *opt_profile, *opt_region, *opt_endpoint; /* the client options, copied */
-	bool env_disabled;                  /* --profile given */
-	char mfa_code[16];                  /* --mfa-code, used once (then asked on the terminal) */
-	char *source_name;                  /* "profile NAME" or "environment", for the chain */
-	struct kw_aws_credentials source;   /* credentials that assume the role (refreshable);
+	bool env_disabled;                             /* --profile given */
+	char mfa_code[16];                /* --mfa-code, used once (then asked on the terminal) */
+	char *source_name;                /* "profile NAME" or "environment", for the chain */
+	struct kw_aws_credentials source; /* credentials that assume the role (refreshable);
 	                                     * empty until needed (a cache hit needs none) */
-	char *cache_path;                   /* NULL: no cache */
+	char *cache_path;                 /* NULL: no cache */
 };
 
 static void free_state(void *vs)
@@ -138,8 +138,8 @@ static int assume(struct role_state *s, time_t now, struct kw_aws_credentials *o
 {
 	const struct kw_aws_options opt = {
 	        .profile = s->opt_profile, .region = s->opt_region, .endpoint_url = s->opt_endpoint};
-	struct kw_sts_assume_role_input in = {s->role_arn, s->session_name, s->external_id, NULL, NULL,
-	                                      s->duration};
+	struct kw_sts_assume_role_input in = {s->role_arn, s->session_name, s->external_id, NULL,
+	                                      NULL,        s->duration};
 	struct kw_sts_assumed_role who = {0};
 	struct kw_aws_client *c = NULL;
 	char code[16] = "";
@@ -160,10 +160,11 @@ static int assume(struct role_state *s, time_t now, struct kw_aws_credentials *o
 			memcpy(code, s->mfa_code, sizeof(code));
 			OPENSSL_cleanse(s->mfa_code, sizeof(s->mfa_code));
 		} else if (prompt_code(s->mfa_serial, code, sizeof(code))) {
-			return kw_error_set(err, KW_ERR_AUTH, s->where,
-			                    "profile '%s' needs an MFA code for mfa_serial %s: give --mfa-code "
-			                    "CODE, or run on a terminal to be asked",
-			                    s->profile, s->mfa_serial);
+			return kw_error_set(
+			        err, KW_ERR_AUTH, s->where,
+			        "profile '%s' needs an MFA code for mfa_serial %s: give --mfa-code "
+			        "CODE, or run on a terminal to be asked",
+			        s->profile, s->mfa_serial);
 		}
 		in.serial_number = s->mfa_serial;
 		in.token_code = code;
@@ -253,19 +254,22 @@ static int source_credentials(const struct kw_cred_lookup *l, struct role_state 
 	} else if (cs && !strcmp(cs, "Environment")) {
 		int r = fetch ? kw_cred_env.resolve(l, &s->source, err) : 1;
 		if (r == 0)
-			kw_error_set(err, KW_ERR_AUTH, where_c,
-			             "credential_source Environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-			             "are not set");
+			kw_error_set(
+			        err, KW_ERR_AUTH, where_c,
+			        "credential_source Environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+			        "are not set");
 		rc = r > 0 ? 0 : -1;
 		if (!rc && !s->source_name && !(s->source_name = strdup("environment")))
 			rc = kw_cred_nomem(err);
 	} else if (cs && (!strcmp(cs, "Ec2InstanceMetadata") || !strcmp(cs, "EcsContainer"))) {
 		kw_error_set(err, KW_ERR_INVALID, where_c,
-		             "credential_source: '%s' is not supported by keywarden yet (Environment is)", cs);
-	} else if (cs) {
-		kw_error_set(err, KW_ERR_INVALID, where_c,
-		             "credential_source: '%s' is not Environment, Ec2InstanceMetadata or EcsContainer",
+		             "credential_source: '%s' is not supported by keywarden yet (Environment is)",
 		             cs);
+	} else if (cs) {
+		kw_error_set(
+		        err, KW_ERR_INVALID, where_c,
+		        "credential_source: '%s' is not Environment, Ec2InstanceMetadata or EcsContainer",
+		        cs);
 	} else {
 		kw_error_set(err, KW_ERR_INVALID, s->where,
 		             "profile '%s' has role_arn but neither source_profile nor credential_source",
@@ -301,7 +305,8 @@ static int read_settings(const struct kw_cred_lookup *l, struct role_state *s, s
 		long n = strtol(v, &end, 10);
 		if (*end || end == v || n < 900 || n > 43200) {
 			kw_error_set(err, KW_ERR_INVALID, where,
-			             "duration_seconds: '%s' is not a number of seconds from 900 to 43200", v);
+			             "duration_seconds: '%s' is not a number of seconds from 900 to 43200",
+			             v);
 			free(v);
 			return -1;
 		}
@@ -339,7 +344,8 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	if (read_settings(l, s, err))
 		goto out;
 	{
-		const struct kw_cred_cache_key key = {s->role_arn, s->session_name_set ? s->session_name : NULL,
+		const struct kw_cred_cache_key key = {s->role_arn,
+		                                      s->session_name_set ? s->session_name : NULL,
 		                                      s->external_id, s->mfa_serial, s->duration};
 		s->cache_path = kw_cred_cache_path(&key);
 	}
@@ -351,7 +357,8 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	if (source_credentials(l, s, false, err))
 		goto out;
 	if (s->cache_path && kw_cred_cache_load(s->cache_path, l->now, out, &arn)) {
-		kw_log(KW_LOG_INFO, "aws: profile '%s': %s from the credential cache", l->profile, s->role_arn);
+		kw_log(KW_LOG_INFO, "aws: profile '%s': %s from the credential cache", l->profile,
+		       s->role_arn);
 		out->source = kw_cred_assume_role.name;
 		describe(out, s, "cached");
 	} else {
@@ -359,7 +366,8 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		if (source_credentials(l, s, true, err) || assume(s, l->now, out, &arn, err))
 			goto out;
 		if (s->cache_path && kw_cred_cache_store(s->cache_path, out, arn, &cerr))
-			kw_log(KW_LOG_INFO, "aws: credential cache not written: %s: %s", cerr.where, cerr.msg);
+			kw_log(KW_LOG_INFO, "aws: credential cache not written: %s: %s", cerr.where,
+			       cerr.msg);
 		describe(out, s, "assumed");
 	}
 	out->provider = &kw_cred_assume_role;

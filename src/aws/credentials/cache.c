@@ -60,7 +60,8 @@ char *kw_cred_cache_path(const struct kw_cred_cache_key *k)
 		f = put_str(&b, "SerialNumber", k->serial_number);
 	if (!f)
 		f = kw_buf_putc(&b, '}');
-	if (f || !EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha1(), NULL) || !(dir = kw_aws_expand_home(CACHE_DIR)))
+	if (f || !EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha1(), NULL) ||
+	    !(dir = kw_aws_expand_home(CACHE_DIR)))
 		goto out;
 	if (kw_buf_appendf(&p, "%s/", dir))
 		goto out;
