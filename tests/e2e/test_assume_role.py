@@ -21,13 +21,6 @@ ALLOW_ASSUME = json.dumps({'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Resource': '*'}]})
 
 
-def trust(*principals, **cond):
-    s = {'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'AWS': list(principals)}}
-    if cond:
-        s['Condition'] = cond
-    return json.dumps({'Version': '2012-10-17', 'Statement': [s]})
-
-
 class AssumeRole(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -51,7 +44,7 @@ class AssumeRole(unittest.TestCase):
         prev = self.acct
         for name in ('a', 'b', 'c'):
             r = self.cli('iam', 'create-role', '--role-name', name,
-                         '--assume-role-policy-document', trust(prev))['Role']
+                         '--assume-role-policy-document', kwtest.trust_policy(prev))['Role']
             self.cli('iam', 'put-role-policy', '--role-name', name, '--policy-name', 'chain',
                      '--policy-document', ALLOW_ASSUME)
             self.arn[name] = prev = r['Arn']
@@ -165,7 +158,7 @@ class AssumeRole(unittest.TestCase):
 
     def test_trust_policy_refuses_the_caller(self):
         self.cli('iam', 'create-role', '--role-name', 'bobs', '--assume-role-policy-document',
-                 trust('arn:aws:iam::%s:user/bob' % self.acct))
+                 kwtest.trust_policy('arn:aws:iam::%s:user/bob' % self.acct))
         self.ep.settle()
         self.write_config('[profile bobs]\nrole_arn = arn:aws:iam::%s:role/bobs\n'
                           'source_profile = default\n' % self.acct)
@@ -200,7 +193,7 @@ class AssumeRole(unittest.TestCase):
 
     def test_credential_source_environment_and_settings(self):
         self.cli('iam', 'create-role', '--role-name', 'ext', '--assume-role-policy-document',
-                 trust(self.acct, StringEquals={'sts:ExternalId': 'partner-7'}))
+                 kwtest.trust_policy(self.acct, StringEquals={'sts:ExternalId': 'partner-7'}))
         self.ep.settle()
         self.write_config('[profile env]\nrole_arn = arn:aws:iam::%s:role/ext\n'
                           'credential_source = Environment\nexternal_id = partner-7\n'
@@ -245,7 +238,7 @@ class AssumeRole(unittest.TestCase):
         key = self.cli('iam', 'create-access-key', '--user-name', 'carol')['AccessKey']
         self.secrets.append(key['SecretAccessKey'])
         self.cli('iam', 'create-role', '--role-name', 'mfa', '--assume-role-policy-document',
-                 trust(self.acct, Bool={'aws:MultiFactorAuthPresent': 'true'}))
+                 kwtest.trust_policy(self.acct, Bool={'aws:MultiFactorAuthPresent': 'true'}))
         self.ep.settle()
         with open(self.env['AWS_SHARED_CREDENTIALS_FILE'], 'a') as f:
             f.write('[carol]\naws_access_key_id = %s\naws_secret_access_key = %s\n'

@@ -17,13 +17,6 @@ import iamstate             # noqa: E402
 import kwtest               # noqa: E402
 
 
-def trust(*principals, **cond):
-    s = {'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'AWS': list(principals)}}
-    if cond:
-        s['Condition'] = cond
-    return json.dumps({'Version': '2012-10-17', 'Statement': [s]})
-
-
 class Roles(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -56,7 +49,7 @@ class Roles(unittest.TestCase):
                                               **kw)['Role']
 
     def test_role_crud_keeps_the_trust_policy(self):
-        doc = trust('arn:aws:iam::%s:root' % self.acct)
+        doc = kwtest.trust_policy('arn:aws:iam::%s:root' % self.acct)
         r = self.make_role('deployer', doc, Path='/ops/', MaxSessionDuration=7200)
         self.assertEqual(r['Arn'], 'arn:aws:iam::%s:role/ops/deployer' % self.acct)
         self.assertTrue(r['RoleId'].startswith('AROA'))
@@ -82,7 +75,7 @@ class Roles(unittest.TestCase):
         return (client or self.client('sts')).assume_role(RoleArn=arn, RoleSessionName='s1', **kw)
 
     def test_assume_role_gives_working_temporary_credentials(self):
-        arn = self.make_role('ops', trust(self.acct))['Arn']
+        arn = self.make_role('ops', kwtest.trust_policy(self.acct))['Arn']
         out = self.assume(arn, DurationSeconds=900)
         c = out['Credentials']
         self.assertTrue(c['AccessKeyId'].startswith('ASIA'))
@@ -119,12 +112,12 @@ class Roles(unittest.TestCase):
         k = iam.create_access_key(UserName='alice')['AccessKey']
         self.ep.settle()
         alice = self.client('sts', k['AccessKeyId'], k['SecretAccessKey'])
-        only_bob = self.make_role('bobs', trust('arn:aws:iam::%s:user/bob' % self.acct))['Arn']
+        only_bob = self.make_role('bobs', kwtest.trust_policy('arn:aws:iam::%s:user/bob' % self.acct))['Arn']
         self.assertEqual(self.code(self.assume, only_bob, alice), 'AccessDenied')
-        alices = self.make_role('alices', trust('arn:aws:iam::%s:user/alice' % self.acct))['Arn']
+        alices = self.make_role('alices', kwtest.trust_policy('arn:aws:iam::%s:user/alice' % self.acct))['Arn']
         self.assume(alices, alice)
         # external id condition
-        ext = self.make_role('ext', trust(self.acct, StringEquals={'sts:ExternalId': 'e-1'}))['Arn']
+        ext = self.make_role('ext', kwtest.trust_policy(self.acct, StringEquals={'sts:ExternalId': 'e-1'}))['Arn']
         self.assertEqual(self.code(self.assume, ext), 'AccessDenied')
         self.assertEqual(self.code(self.assume, ext, ExternalId='e-2'), 'AccessDenied')
         self.assume(ext, ExternalId='e-1')
@@ -136,8 +129,8 @@ class Roles(unittest.TestCase):
                          'ValidationError')
 
     def test_role_chaining_and_mfa(self):
-        a = self.make_role('a', trust(self.acct))['Arn']
-        b = self.make_role('b', trust(a), MaxSessionDuration=7200)['Arn']
+        a = self.make_role('a', kwtest.trust_policy(self.acct))['Arn']
+        b = self.make_role('b', kwtest.trust_policy(a), MaxSessionDuration=7200)['Arn']
         c = self.assume(a)['Credentials']
         sts_a = self.client('sts', c['AccessKeyId'], c['SecretAccessKey'], c['SessionToken'])
         self.client('iam').put_role_policy(RoleName='a', PolicyName='chain', PolicyDocument=json.dumps(
@@ -151,7 +144,7 @@ class Roles(unittest.TestCase):
         self.assertEqual(self.code(self.assume, b), 'AccessDenied')  # root is not named by b
         # MFA: a role that needs it, a user with a device
         iam = self.client('iam')
-        m = self.make_role('m', trust(self.acct, Bool={'aws:MultiFactorAuthPresent': 'true'}))['Arn']
+        m = self.make_role('m', kwtest.trust_policy(self.acct, Bool={'aws:MultiFactorAuthPresent': 'true'}))['Arn']
         iam.create_user(UserName='carol')
         iam.put_user_policy(UserName='carol', PolicyName='assume', PolicyDocument=json.dumps(
             {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole',
@@ -171,7 +164,7 @@ class Roles(unittest.TestCase):
         self.assume(m, carol, SerialNumber=dev['SerialNumber'], TokenCode=kwtest.totp(seed))
 
     def test_sessions_never_in_the_state_view(self):
-        c = self.assume(self.make_role('v', trust(self.acct))['Arn'])['Credentials']
+        c = self.assume(self.make_role('v', kwtest.trust_policy(self.acct))['Arn'])['Credentials']
         view = json.dumps(self.ep.state())
         self.assertNotIn(c['SecretAccessKey'], view)
         self.assertNotIn(c['SessionToken'], view)

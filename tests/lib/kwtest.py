@@ -355,6 +355,16 @@ class AwsCli:
 # ---------------------------------------------------------------------------
 # TOTP (RFC 6238), for tests that enable MFA devices themselves
 
+def trust_policy(*principals, **conditions):
+    """A role trust policy: sts:AssumeRole allowed to the AWS principals given (account ids,
+    user or role ARNs), with an optional Condition block, e.g.
+    trust_policy('123456789012', StringEquals={'sts:ExternalId': 'x'})."""
+    s = {'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'AWS': list(principals)}}
+    if conditions:
+        s['Condition'] = conditions
+    return json.dumps({'Version': '2012-10-17', 'Statement': [s]})
+
+
 def totp(seed_base32, unix_time=None, digits=6, step=30):
     """The TOTP code of a base32 seed at unix_time (default now)."""
     if unix_time is None:
