@@ -167,7 +167,7 @@ class Protocol(Base):
         self.assertEqual(a.message, 'Could not find operation ListUnicorns for version 2010-05-08')
 
     def test_unimplemented_model_action(self):
-        self.err(501, 'NotImplemented', 'ListRoles')
+        self.err(501, 'NotImplemented', 'ListSAMLProviders')
 
     def test_unknown_parameter(self):
         self.err(400, 'ValidationError', 'ListUsers', raw_params={'Colour': 'blue'})
