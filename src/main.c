@@ -27,6 +27,7 @@ static const struct command commands[] = {
         {"validate", cmd_validate, "check manifests and their policies offline"},
         {"plan", cmd_plan, "show what apply would change in IAM"},
         {"apply", cmd_apply, "provision service accounts: gates before keys, keys delivered"},
+        {"show", cmd_show, "print a plan saved by 'plan --out FILE'"},
         {"policy", cmd_policy, "format, diff and lint IAM policy files"},
         {"whoami", cmd_whoami, "show the account, ARN and user id of the resolved AWS credentials"},
         {"rotate", cmd_rotate, "rotate access keys safely (service accounts, or your own profiles)"},
@@ -57,7 +58,7 @@ static bool output_supported(const struct kw_ctx *ctx, int argc, char **argv)
 	} review[] = {
 	        {"validate", NULL, 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB},
 	        {"plan", NULL, 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB | 1u << KW_OUTPUT_MARKDOWN},
-	        {"show", NULL, 1u << KW_OUTPUT_MARKDOWN},
+	        {"show", NULL, 1u << KW_OUTPUT_JSON | 1u << KW_OUTPUT_MARKDOWN},
 	        {"policy", "lint", 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB},
 	};
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aws/client.h"
@@ -15,6 +16,7 @@
 #include "cmd/engine_cmd.h"
 #include "engine/exec.h"
 #include "engine/render.h"
+#include "engine/saved.h"
 #include "keys/sink.h"
 #include "mfa/qr.h"
 #include "util/buf.h"
@@ -26,7 +28,8 @@
 static const char usage[] =
         "usage: keywarden apply [--auto-approve] [--confirm-timeout SECONDS] [--mfa-seed-out FILE |\n"
         "                       --mfa-seed-exec CMD] [--qr-png FILE] [--qr-svg FILE] [--adopt]\n"
-        "                       [--prune-keys] [--parallelism N] [--stats] PATH...\n";
+        "                       [--prune-keys] [--parallelism N] [--stats] PATH...\n"
+        "       keywarden apply --plan FILE [--max-plan-age DURATION] [apply's other options]\n";
 
 static const char help[] =
         "Make IAM match the manifests at PATH (files or folders): show the plan, ask for approval,\n"
@@ -48,6 +51,11 @@ static const char help[] =
         "  --prune-keys             delete access keys that are not needed\n"
         "  --parallelism N          read up to N accounts at once (default 8)\n"
         "  --stats                  print the AWS calls made per action and the wall time (stderr)\n"
+        "  --plan FILE              apply exactly the plan saved by 'keywarden plan --out FILE': its\n"
+        "                           paths and options; before the first write the files and the\n"
+        "                           IAM state it depends on are read again, and any change since\n"
+        "                           (a manifest, a policy file, a tag in IAM) refuses it (exit 1)\n"
+        "  --max-plan-age DURATION  refuse a saved plan older than this (default 24h; 90m, 2d, ...)\n"
         "  -o json                  a stream of JSON events, one object per line\n"
         "\n"
         "Exit status: 0 converged, 1 error (nothing after the failed step ran; no key was issued\n"
@@ -61,6 +69,8 @@ enum {
 	OPT_SEED_EXEC,
 	OPT_QR_PNG,
 	OPT_QR_SVG,
+	OPT_PLAN,
+	OPT_MAX_PLAN_AGE,
 };
 
 #define GREEN "\033[32m"
@@ -329,6 +339,55 @@ static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
 	fflush(fp);
 }
 
+/* "error: apply --plan FILE: refused: WHERE: MSG" and that nothing was changed. */
+static void saved_error(struct kw_ctx *ctx, const char *file, const struct kw_error *err)
+{
+	fprintf(ctx->err,
+	        "error: apply --plan %s: refused: %s%s%s\nnothing was changed; review a new plan "
+	        "('keywarden plan --out FILE')\n",
+	        file, err->where, err->where[0] ? ": " : "", err->msg[0] ? err->msg : "unknown error");
+}
+
+/* --plan FILE: read it, refuse it when too old, and take its paths and options. */
+static int load_saved(struct kw_ctx *ctx, const char *file, long max_age, json_t **saved, const char ***paths,
+                      struct kw_engine_args *a)
+{
+	struct kw_plan_opts po = {0};
+	struct kw_error err;
+	size_t n = 0;
+
+	kw_error_clear(&err);
+	if (kw_saved_plan_read(file, saved, &err) ||
+	    kw_saved_plan_check_age(*saved, time(NULL), max_age, &err) ||
+	    kw_saved_plan_args(*saved, paths, &n, &po, &err)) {
+		saved_error(ctx, file, &err);
+		return -1;
+	}
+	a->paths = (char **)*paths;
+	a->npaths = (int)n;
+	a->adopt = po.adopt;
+	a->prune_keys = po.prune_keys;
+	return 0;
+}
+
+/* Before the first write: the files and IAM as the saved plan found them, or refuse. */
+static int check_saved(struct kw_ctx *ctx, const char *file, const json_t *saved, const struct kw_session *s,
+                       struct kw_aws_client *client)
+{
+	struct kw_error err;
+	char *account = NULL;
+	int rc;
+
+	kw_error_clear(&err);
+	rc = kw_saved_caller_account(client, &account, &err) || kw_saved_plan_check(saved, s, account, &err);
+	free(account);
+	if (rc) {
+		saved_error(ctx, file, &err);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 {
 	static const struct option longopts[] = {
@@ -342,6 +401,8 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	        {"mfa-seed-exec", required_argument, NULL, OPT_SEED_EXEC},
 	        {"qr-png", required_argument, NULL, OPT_QR_PNG},
 	        {"qr-svg", required_argument, NULL, OPT_QR_SVG},
+	        {"plan", required_argument, NULL, OPT_PLAN},
+	        {"max-plan-age", required_argument, NULL, OPT_MAX_PLAN_AGE},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -355,6 +416,10 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_buf out = KW_BUF_INIT;
 	struct kw_error err;
 	bool auto_approve = false;
+	const char *plan_file = NULL, **saved_paths = NULL;
+	long max_age = KW_SAVED_MAX_AGE_DEFAULT;
+	bool max_age_set = false;
+	json_t *saved = NULL;
 	int opt, rc = KW_EXIT_ERROR;
 
 	kw_interrupt_install(); /* Ctrl-C: stop at the next safe point (engine/exec.h) */
@@ -375,6 +440,16 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		case OPT_SEED_EXEC: eo.mfa_seed_exec = optarg; continue;
 		case OPT_QR_PNG: eo.qr_png = optarg; continue;
 		case OPT_QR_SVG: eo.qr_svg = optarg; continue;
+		case OPT_PLAN: plan_file = optarg; continue;
+		case OPT_MAX_PLAN_AGE:
+			if (kw_saved_parse_duration(optarg, &max_age))
+				return kw_cmd_usage_error(
+				        ctx, usage,
+				        "--max-plan-age: expected a duration such as 24h, 90m or "
+				        "2d, got '%s'",
+				        optarg);
+			max_age_set = true;
+			continue;
 		default: break;
 		}
 		r = kw_engine_arg(ctx, usage, opt, optarg, &a);
@@ -383,7 +458,14 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		if (r == 0)
 			return kw_cmd_bad_option(ctx, usage, "apply", "h", longopts, argv);
 	}
-	if (optind >= argc)
+	if (plan_file && (optind < argc || a.adopt || a.prune_keys))
+		return kw_cmd_usage_error(
+		        ctx, usage,
+		        "apply: --plan FILE takes its paths, --adopt and --prune-keys from the "
+		        "saved plan; give none of them");
+	if (!plan_file && max_age_set)
+		return kw_cmd_usage_error(ctx, usage, "apply: --max-plan-age needs --plan FILE");
+	if (!plan_file && optind >= argc)
 		return kw_cmd_usage_error(ctx, usage, "apply: no manifest given");
 	if (eo.mfa_seed_out && eo.mfa_seed_exec)
 		return kw_cmd_usage_error(ctx, usage,
@@ -391,8 +473,12 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	a.paths = argv + optind;
 	a.npaths = argc - optind;
 	ap.json = ctx->output == KW_OUTPUT_JSON;
+	if (plan_file && load_saved(ctx, plan_file, max_age, &saved, &saved_paths, &a))
+		goto out;
 
 	if (kw_engine_prepare(ctx, &a, &s, &client))
+		goto out;
+	if (saved && check_saved(ctx, plan_file, saved, &s, client))
 		goto out;
 	ap.plan = &s.plan;
 	/* a key delivered on stdout keeps stdout for the keys alone (one JSON line each) */
@@ -457,5 +543,7 @@ out:
 	kw_buf_release(&out);
 	kw_session_release(&s);
 	kw_aws_client_free(client);
+	free(saved_paths);
+	json_decref(saved);
 	return rc;
 }

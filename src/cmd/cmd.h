@@ -84,6 +84,7 @@ int cmd_validate(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_policy(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_plan(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_apply(int argc, char **argv, struct kw_ctx *ctx);
+int cmd_show(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_whoami(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx);
 int cmd_audit(int argc, char **argv, struct kw_ctx *ctx);

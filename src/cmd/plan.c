@@ -3,20 +3,23 @@
  * the ordered steps apply would take. Exit 0 no changes, 2 changes, 1 error.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws/client.h"
 #include "cmd/cmd.h"
 #include "cmd/engine_cmd.h"
 #include "cmd/review.h"
 #include "engine/render.h"
+#include "engine/saved.h"
 #include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/output.h"
 
 static const char usage[] =
-        "usage: keywarden plan [--adopt] [--prune-keys] [--parallelism N] [--stats] PATH...\n";
+        "usage: keywarden plan [--adopt] [--prune-keys] [--parallelism N] [--stats] [--out FILE] PATH...\n";
 
 static const char help[] =
         "Read what IAM holds for the accounts of the manifests at PATH (files or folders) and print\n"
@@ -27,6 +30,9 @@ static const char help[] =
         "  --prune-keys       also plan the deletion of access keys that are not needed\n"
         "  --parallelism N    read up to N accounts at once (default 8)\n"
         "  --stats            print the AWS calls made per action and the wall time (stderr)\n"
+        "  --out FILE         also save the plan to FILE (JSON, 0600, no secrets) with digests of\n"
+        "                     every file read and of the IAM state it depends on, for\n"
+        "                     'keywarden apply --plan FILE' and 'keywarden show FILE'\n"
         "  -o json            the plan as one JSON document\n"
         "  -o markdown        a summary for a pull-request comment (table of accounts, policy diffs)\n"
         "  -o sarif           SARIF 2.1.0: manifest and lint findings, and each step as a note at\n"
@@ -95,6 +101,42 @@ out:
 	return rc;
 }
 
+enum { OPT_OUT = KW_OPT_ENGINE_LAST };
+
+/* --out FILE: the saved plan (engine/saved.h), with the account of the credentials. */
+static int save_plan(struct kw_ctx *ctx, const struct kw_engine_args *a, const struct kw_session *s,
+                     struct kw_aws_client *client, const char *path)
+{
+	struct kw_plan_opts po = {.now = time(NULL), .adopt = a->adopt, .prune_keys = a->prune_keys};
+	struct kw_buf text = KW_BUF_INIT, md = KW_BUF_INIT;
+	struct kw_error err;
+	char *account = NULL;
+	json_t *doc = NULL;
+	int rc = -1;
+
+	kw_error_clear(&err);
+	if (kw_plan_render_text(&s->plan, false, &text) || kw_plan_render_markdown(&s->plan, &md)) {
+		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (kw_saved_caller_account(client, &account, &err) ||
+	    !(doc = kw_saved_plan_new(s, (const char *const *)a->paths, (size_t)a->npaths, &po, account,
+	                              text.data ? text.data : "", md.data ? md.data : "", &err)) ||
+	    kw_saved_plan_write(path, doc, &err))
+		goto out;
+	fprintf(ctx->err, "Saved the plan to %s: 'keywarden apply --plan %s' applies exactly this plan.\n",
+	        path, path);
+	rc = 0;
+out:
+	if (rc)
+		kw_error_print(&err, ctx->err);
+	json_decref(doc);
+	free(account);
+	kw_buf_release(&text);
+	kw_buf_release(&md);
+	return rc;
+}
+
 int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 {
 	static const struct option longopts[] = {
@@ -102,6 +144,7 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	        {"prune-keys", no_argument, NULL, KW_OPT_PRUNE_KEYS},
 	        {"parallelism", required_argument, NULL, KW_OPT_PARALLELISM},
 	        {"stats", no_argument, NULL, KW_OPT_STATS},
+	        {"out", required_argument, NULL, OPT_OUT},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -111,6 +154,7 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_buf out = KW_BUF_INIT;
 	struct kw_error failure;
 	bool review = ctx->output == KW_OUTPUT_SARIF || ctx->output == KW_OUTPUT_GITHUB;
+	const char *out_path = NULL;
 	int opt, rc = KW_EXIT_ERROR;
 
 	optind = 0;
@@ -120,6 +164,10 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 		if (opt == 'h') {
 			fprintf(ctx->out, "%s\n%s%s", usage, help, kw_common_options_help);
 			return KW_EXIT_OK;
+		}
+		if (opt == OPT_OUT) {
+			out_path = optarg;
+			continue;
 		}
 		r = kw_engine_arg(ctx, usage, opt, optarg, &a);
 		if (r < 0)
@@ -139,6 +187,8 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 			fputs("error: out of memory\n", ctx->err);
 		goto out;
 	}
+	if (out_path && save_plan(ctx, &a, &s, client, out_path))
+		goto out;
 	if (review) {
 		if (print_review(ctx, &s, NULL)) {
 			fputs("error: out of memory\n", ctx->err);
