@@ -14,11 +14,11 @@
 #include "aws/client.h"
 #include "cmd/cmd.h"
 #include "cmd/engine_cmd.h"
+#include "cmd/mfa_screen.h"
 #include "engine/exec.h"
 #include "engine/render.h"
 #include "engine/saved.h"
 #include "keys/sink.h"
-#include "mfa/qr.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -35,6 +35,10 @@ static const char help[] =
         "Make IAM match the manifests at PATH (files or folders): show the plan, ask for approval,\n"
         "run each step and confirm it by reading it back, enroll the MFA device, and only then\n"
         "issue the access key, deliver it and confirm that it works.\n"
+        "\n"
+        "On a terminal, the MFA QR code is shown on the alternate screen (nothing stays in the\n"
+        "scrollback); at its prompts: s shows the secret for typing it in, Enter redraws,\n"
+        "Ctrl-C stops.\n"
         "\n"
         "Options:\n"
         "  --auto-approve           do not ask (pipelines); without a terminal it is required\n"
@@ -85,7 +89,7 @@ struct apply {
 	const struct kw_plan *plan;
 	bool json;
 	bool color;
-	bool qr_shown;
+	struct kw_mfa_screen screen;
 };
 
 static void print_json_line(struct apply *ap, json_t *o)
@@ -208,68 +212,18 @@ static void on_event(void *ud, const struct kw_exec_event *ev)
 	kw_buf_release(&t);
 }
 
-/* Read one line from stdin into buf (NUL-terminated, newline removed). Returns 0, or -1 at EOF. */
-static int read_line(char *buf, size_t size)
-{
-	size_t n;
-
-	if (!fgets(buf, (int)size, stdin))
-		return -1;
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
-	return 0;
-}
-
-static int ask_code(struct apply *ap, const char *prompt, char code[KW_TOTP_CODE_MAX], struct kw_error *err)
-{
-	char line[64];
-	struct kw_error perr;
-
-	for (;;) {
-		fputs(prompt, ap->ctx->err);
-		fflush(ap->ctx->err);
-		if (read_line(line, sizeof(line))) {
-			OPENSSL_cleanse(line, sizeof(line));
-			return kw_error_set(err, KW_ERR_ABORTED, NULL, "no MFA code given (end of input)");
-		}
-		if (kw_totp_code_parse(line, 6, code, &perr) == 0)
-			break;
-		fprintf(ap->ctx->err, "  %s\n", perr.msg);
-	}
-	OPENSSL_cleanse(line, sizeof(line));
-	return 0;
-}
-
-static int ask_codes(void *ud, const char *device, const struct kw_secret *uri, int attempt,
-                     char code1[KW_TOTP_CODE_MAX], char code2[KW_TOTP_CODE_MAX], struct kw_error *err)
+static int ask_codes(void *ud, const struct kw_mfa_prompt *p, char code1[KW_TOTP_CODE_MAX],
+                     char code2[KW_TOTP_CODE_MAX], struct kw_error *err)
 {
 	struct apply *ap = ud;
-	FILE *tty = ap->ctx->err;
 
-	if (!ap->qr_shown) {
-		fprintf(tty, "\nScan this QR code with an authenticator app (virtual MFA device %s):\n\n",
-		        device);
-		if (kw_qr_print(uri,
-		                kw_color_enabled(tty, ap->ctx->color_allowed) ? KW_QR_STYLE_COLOR
-		                                                              : KW_QR_STYLE_PLAIN,
-		                tty, err))
-			return -1;
-		ap->qr_shown = true;
-	}
-	/* after a refusal the executor has already said so (one warning line): only what to do */
-	if (attempt > 1)
-		fputs("Wait for the app to show a new code, then type two consecutive codes again.\n", tty);
-	else
-		fputs("Type two consecutive codes from the app (wait for the next code after the first).\n",
-		      tty);
-	if (ask_code(ap, "  first code: ", code1, err) || ask_code(ap, "  next code:  ", code2, err))
-		return -1;
-	return 0;
+	return kw_mfa_screen_ask(ap->ctx, &ap->screen, p, code1, code2, err);
 }
 
 static int approve(struct kw_ctx *ctx, size_t nsteps)
 {
 	char line[64];
+	struct kw_error err;
 
 	if (!isatty(STDIN_FILENO)) {
 		fputs("error: apply needs approval: run it on a terminal, or pass --auto-approve\n",
@@ -278,8 +232,10 @@ static int approve(struct kw_ctx *ctx, size_t nsteps)
 	}
 	fprintf(ctx->err, "\nApply %zu step%s? [y/N] ", nsteps, nsteps == 1 ? "" : "s");
 	fflush(ctx->err);
-	if (read_line(line, sizeof(line)) || (strcasecmp(line, "y") && strcasecmp(line, "yes"))) {
-		fputs("apply cancelled: nothing was changed\n", ctx->err);
+	if (kw_cmd_read_line(line, sizeof(line), "apply", &err) ||
+	    (strcasecmp(line, "y") && strcasecmp(line, "yes"))) {
+		fprintf(ctx->err, "%sapply cancelled: nothing was changed\n",
+		        kw_interrupted() ? "\ninterrupted: " : "");
 		return -1;
 	}
 	return 0;

@@ -16,6 +16,7 @@
 #define KW_CMD_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "util/output.h"
@@ -56,6 +57,17 @@ int kw_cmd_usage_error(struct kw_ctx *ctx, const char *usage, const char *fmt, .
  * when standard input or ctx->err is not a terminal (callers then need a --yes style option).
  */
 int kw_cmd_ask(struct kw_ctx *ctx, const char *question);
+
+struct kw_error;
+
+/*
+ * kw_cmd_read_line - read one answer from standard input into buf (size bytes, NUL-terminated,
+ * the line end removed; a longer line is cut).
+ * @where: what was asked, for the error ("MFA code prompt").
+ * Returns 0, or -1 with err set: KW_ERR_ABORTED "interrupted (SIGINT)" when a signal came
+ * (Ctrl-C at a prompt is an interrupt, not the end of input), else "end of input".
+ */
+int kw_cmd_read_line(char *buf, size_t size, const char *where, struct kw_error *err);
 
 /*
  * kw_cmd_output_format - the format for results written to fp: -o/--output when given, else

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "util/error.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 
 const char kw_common_options_help[] =
@@ -36,19 +38,33 @@ bool kw_cmd_color(const struct kw_ctx *ctx)
 	return kw_color_enabled(ctx->out, ctx->color_allowed);
 }
 
+int kw_cmd_read_line(char *buf, size_t size, const char *where, struct kw_error *err)
+{
+	if (!fgets(buf, (int)size, stdin)) {
+		buf[0] = '\0';
+		clearerr(stdin);
+		if (kw_interrupt_check(where, err))
+			return -1;
+		return kw_error_set(err, KW_ERR_ABORTED, where, "end of input");
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
 int kw_cmd_ask(struct kw_ctx *ctx, const char *question)
 {
 	char line[64];
-	size_t n;
+	struct kw_error err;
 
 	if (!isatty(STDIN_FILENO) || !isatty(fileno(ctx->err)))
 		return -1;
 	fputs(question, ctx->err);
 	fflush(ctx->err);
-	if (!fgets(line, sizeof(line), stdin))
+	if (kw_cmd_read_line(line, sizeof(line), NULL, &err)) {
+		if (kw_interrupted())
+			fprintf(ctx->err, "\n%s\n", err.msg); /* "interrupted (SIGINT)", not a plain no */
 		return 0;
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
+	}
 	return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
 }
 

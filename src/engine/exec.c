@@ -23,7 +23,11 @@
 #include "util/log.h"
 #include "util/secret.h"
 
-#define MFA_TRIES 3
+#define MFA_TRIES        3
+/* Pairs of typed codes refused before IAM is called, at most, and the window they are checked
+ * in: steps of 30 s either side of now (a device clock 5 minutes off, slow typing). */
+#define MFA_LOCAL_TRIES  10
+#define MFA_LOCAL_WINDOW 10
 
 struct run {
 	struct kw_aws_client *c;
@@ -839,6 +843,35 @@ bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_op
 	return false;
 }
 
+/*
+ * Typed codes that cannot be what EnableMFADevice wants: 1 with *why set (a sentence for the
+ * person), 0 when they may be, -1 with err set.
+ */
+static int typed_codes_refused(const struct kw_secret *seed, const char *c1, const char *c2, const char **why,
+                               struct kw_error *err)
+{
+	enum kw_totp_pair found;
+
+	if (kw_totp_pair_check(seed, (int64_t)time(NULL), MFA_LOCAL_WINDOW, MFA_LOCAL_WINDOW, c1, c2, &found,
+	                       err))
+		return -1;
+	switch (found) {
+	case KW_TOTP_PAIR_OK: return 0;
+	case KW_TOTP_PAIR_SAME:
+		*why = "the two codes are the same: the second must be the next code the app shows";
+		break;
+	case KW_TOTP_PAIR_NOT_CONSECUTIVE:
+		*why = "the codes are not consecutive: type the code the app shows right after the first";
+		break;
+	case KW_TOTP_PAIR_UNKNOWN:
+		*why = "the codes are not this device's (is it the entry named above? is the phone's "
+		       "clock right?)";
+		break;
+	}
+	kw_log(KW_LOG_WARN, "MFA codes refused before calling IAM: %s", *why);
+	return 1;
+}
+
 static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
 	const struct kw_exec_opts *o = r->o;
@@ -849,7 +882,8 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	const char *label = o->account_label;
 	bool computed = o->mfa_seed_out || o->mfa_seed_exec, seed_written = false;
 	struct kw_buf seed_path = KW_BUF_INIT, scratch = KW_BUF_INIT; /* QR file, seed command */
-	int rc = -1, attempt;
+	struct kw_mfa_prompt prompt;
+	int rc = -1, attempt, local_refusals = 0;
 
 	if (!computed && !(o->interactive && o->ask_codes))
 		return kw_error_set(
@@ -886,12 +920,35 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		if (kw_mfa_seed_exec(scratch.data, dev.seed_base32, err))
 			goto cleanup;
 	}
+	prompt = (struct kw_mfa_prompt){.device = d->user_name,
+	                                .account = label ? label : "aws",
+	                                .uri = uri,
+	                                .seed_b32 = dev.seed_base32};
 	for (attempt = 1; attempt <= MFA_TRIES; attempt++) {
 		int en;
 
+		prompt.attempt = attempt;
 		if (computed ? kw_totp_enable_codes(dev.seed_base32, (int64_t)time(NULL), c1, c2, err)
-		             : o->ask_codes(o->ud, d->user_name, uri, attempt, c1, c2, err))
+		             : o->ask_codes(o->ud, &prompt, c1, c2, err))
 			goto cleanup;
+		if (!computed) {
+			int bad = typed_codes_refused(dev.seed_base32, c1, c2, &prompt.refused, err);
+
+			if (bad < 0)
+				goto cleanup;
+			if (bad) {
+				OPENSSL_cleanse(c1, sizeof(c1));
+				OPENSSL_cleanse(c2, sizeof(c2));
+				if (++local_refusals >= MFA_LOCAL_TRIES) {
+					kw_error_set(err, KW_ERR_ABORTED, d->user_name,
+					             "MFA codes refused %d times before IAM was called: %s",
+					             local_refusals, prompt.refused);
+					goto cleanup;
+				}
+				attempt--; /* IAM was not asked: not one of its tries */
+				continue;
+			}
+		}
 		en = mfa_enable(r, d->user_name, dev.serial_number, c1, c2, err);
 		OPENSSL_cleanse(c1, sizeof(c1));
 		OPENSSL_cleanse(c2, sizeof(c2));
@@ -900,6 +957,7 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		if (!is_code(err, "InvalidAuthenticationCode"))
 			goto cleanup;
 		kw_log(KW_LOG_WARN, "IAM refused the MFA codes (try %d of %d)", attempt, MFA_TRIES);
+		prompt.refused = "IAM refused the codes (InvalidAuthenticationCode)";
 		if (computed)
 			sleep_ms(r, 1000);
 		if (stop_check(r, "apply", err))

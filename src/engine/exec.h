@@ -49,6 +49,16 @@ struct kw_exec_event {
 	const struct kw_error *err; /* FAILED: why */
 };
 
+/* What the command shows a person who enrolls a virtual MFA device (kw_exec_opts.ask_codes). */
+struct kw_mfa_prompt {
+	const char *device;               /* the device's (= the user's) name */
+	const char *account;              /* the account alias or id in the entry's name */
+	const struct kw_secret *uri;      /* the otpauth URI to show as a QR code (secret) */
+	const struct kw_secret *seed_b32; /* the seed, for typing it in by hand on request (secret) */
+	int attempt;                      /* 1..3: IAM refused attempt - 1 pairs of codes so far */
+	const char *refused;              /* why the last codes were refused, NULL the first time */
+};
+
 struct kw_exec_opts {
 	double confirm_timeout; /* seconds for each read-back and for the key to work (default 30) */
 	/* MFA enrollment */
@@ -65,12 +75,14 @@ struct kw_exec_opts {
 	/* called for every event (from the calling thread); may be NULL */
 	void (*on_event)(void *ud, const struct kw_exec_event *ev);
 	/*
-	 * Interactive MFA: show uri (a secret: the seed is in it) as a QR code, then read two
-	 * consecutive codes into code1/code2. attempt is 1..3 (greater than 1 after IAM refused
-	 * the previous codes). Returns 0, or -1 with err set to give up (e.g. end of input).
+	 * Interactive MFA: show p->uri as a QR code, then read two consecutive codes into
+	 * code1/code2. Asked again, with p->refused saying why, when the codes were refused: by
+	 * IAM (at most 3 times) or before IAM was called (the same code twice, codes that are not
+	 * consecutive or not this device's: kw_totp_pair_check). Returns 0, or -1 with err set to
+	 * give up (end of input, an interrupt).
 	 */
-	int (*ask_codes)(void *ud, const char *device, const struct kw_secret *uri, int attempt,
-	                 char code1[KW_TOTP_CODE_MAX], char code2[KW_TOTP_CODE_MAX], struct kw_error *err);
+	int (*ask_codes)(void *ud, const struct kw_mfa_prompt *p, char code1[KW_TOTP_CODE_MAX],
+	                 char code2[KW_TOTP_CODE_MAX], struct kw_error *err);
 	void *ud;
 };
 

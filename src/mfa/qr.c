@@ -61,14 +61,13 @@ int kw_otpauth_uri(const char *name, const char *account, const struct kw_secret
 	if (kw_base32_decode((const char *)seed_b32->data, n, &decoded, err))
 		return kw_error_prefix(err, "MFA seed");
 	kw_secret_free(decoded);
-	cap = 64 + 3 * (2 * strlen(KW_OTPAUTH_ISSUER) + strlen(name) + strlen(account)) + n;
+	cap = 64 + 3 * (strlen(KW_OTPAUTH_ISSUER) + strlen(name) + strlen(account)) + n;
 	if (!(uri = kw_secret_new(cap)))
 		return kw_error_set(err, KW_ERR_NOMEM, "otpauth", "out of memory");
 	if (append_str(uri, "otpauth://totp/") || append_pct(uri, KW_OTPAUTH_ISSUER) ||
 	    append_str(uri, ":") || append_pct(uri, name) || append_str(uri, "@") ||
 	    append_pct(uri, account) || append_str(uri, "?secret=") ||
-	    kw_secret_append(uri, seed_b32->data, n) || append_str(uri, "&issuer=") ||
-	    append_pct(uri, KW_OTPAUTH_ISSUER)) {
+	    kw_secret_append(uri, seed_b32->data, n)) {
 		kw_error_set(err, KW_ERR_INTERNAL, "otpauth", "URI does not fit");
 		goto out;
 	}
@@ -80,8 +79,14 @@ out:
 	return rc;
 }
 
-int kw_qr_encode(const struct kw_secret *text, QRcode **out, struct kw_error *err)
+int kw_qr_quiet(enum kw_qr_use use)
 {
+	return use == KW_QR_FOR_TERMINAL ? KW_QR_QUIET_TERMINAL : KW_QR_QUIET_FILE;
+}
+
+int kw_qr_encode(const struct kw_secret *text, enum kw_qr_use use, QRcode **out, struct kw_error *err)
+{
+	QRecLevel level = use == KW_QR_FOR_TERMINAL ? QR_ECLEVEL_L : QR_ECLEVEL_M;
 	QRcode *qr;
 
 	*out = NULL;
@@ -89,7 +94,7 @@ int kw_qr_encode(const struct kw_secret *text, QRcode **out, struct kw_error *er
 		return kw_error_set(err, KW_ERR_INVALID, "qr",
 		                    "nothing to encode, or a NUL byte in the text");
 	errno = 0;
-	qr = QRcode_encodeString((const char *)text->data, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	qr = QRcode_encodeString((const char *)text->data, 0, level, QR_MODE_8, 1);
 	if (!qr) {
 		if (errno == ERANGE)
 			return kw_error_set(err, KW_ERR_INVALID, "qr", "text too long for a QR code");
@@ -108,11 +113,11 @@ void kw_qr_free(QRcode *qr)
 	QRcode_free(qr);
 }
 
-/* Whether the module at (x, y), quiet zone coordinates included, is dark. */
-static int dark(const QRcode *qr, int x, int y)
+/* Whether the module at (x, y), coordinates of a quiet zone of quiet modules included, is dark. */
+static int dark(const QRcode *qr, int quiet, int x, int y)
 {
-	x -= KW_QR_QUIET;
-	y -= KW_QR_QUIET;
+	x -= quiet;
+	y -= quiet;
 	if (x < 0 || y < 0 || x >= qr->width || y >= qr->width)
 		return 0;
 	return qr->data[y * qr->width + x] & 1;
@@ -122,14 +127,15 @@ int kw_qr_render_text(const struct kw_secret *text, enum kw_qr_style style, stru
                       struct kw_error *err)
 {
 	static const char *const glyph[4] = {" ", "\xe2\x96\x84", "\xe2\x96\x80", "\xe2\x96\x88"};
+	const int q = KW_QR_QUIET_TERMINAL, drawn_dark = style == KW_QR_STYLE_PLAIN_LIGHT_BG;
 	QRcode *qr = NULL;
 	struct kw_secret *s = NULL;
 	int n, rc = -1;
 
 	*out = NULL;
-	if (kw_qr_encode(text, &qr, err))
+	if (kw_qr_encode(text, KW_QR_FOR_TERMINAL, &qr, err))
 		return -1;
-	n = qr->width + 2 * KW_QR_QUIET;
+	n = qr->width + 2 * q;
 	if (!(s = kw_secret_new((size_t)(n / 2 + 1) * ((size_t)n * 3 + 32)))) {
 		kw_error_set(err, KW_ERR_NOMEM, "qr", "out of memory");
 		goto out;
@@ -141,7 +147,8 @@ int kw_qr_render_text(const struct kw_secret *text, enum kw_qr_style style, stru
 		if (style == KW_QR_STYLE_COLOR)
 			fail |= append_str(s, has_bottom ? "\033[97;40m" : "\033[97;49m");
 		for (int x = 0; x < n; x++) {
-			int top = !dark(qr, x, y), bottom = has_bottom && !dark(qr, x, y + 1);
+			int top = dark(qr, q, x, y) == drawn_dark;
+			int bottom = has_bottom && dark(qr, q, x, y + 1) == drawn_dark;
 
 			fail |= append_str(s, glyph[top << 1 | bottom]);
 		}
@@ -162,17 +169,16 @@ out:
 	return rc;
 }
 
-int kw_qr_print(const struct kw_secret *text, enum kw_qr_style style, FILE *fp, struct kw_error *err)
+int kw_qr_text_size(const struct kw_secret *text, int *cols, int *rows, struct kw_error *err)
 {
-	struct kw_secret *r = NULL;
-	int rc = 0;
+	QRcode *qr = NULL;
 
-	if (kw_qr_render_text(text, style, &r, err))
+	if (kw_qr_encode(text, KW_QR_FOR_TERMINAL, &qr, err))
 		return -1;
-	if (fwrite(r->data, 1, r->len, fp) != r->len || fflush(fp))
-		rc = kw_error_set(err, KW_ERR_IO, "qr", "cannot write the QR code: %s", strerror(errno));
-	kw_secret_free(r);
-	return rc;
+	*cols = qr->width + 2 * KW_QR_QUIET_TERMINAL;
+	*rows = (*cols + 1) / 2;
+	kw_qr_free(qr);
+	return 0;
 }
 
 /* Where libpng's output goes: a kw_secret that grows by reallocation into a new secret. */
@@ -217,7 +223,7 @@ struct png_job {
 
 static int encode_png(const QRcode *qr, unsigned scale, struct png_job *job)
 {
-	unsigned n = (unsigned)qr->width + 2 * KW_QR_QUIET, px = n * scale;
+	unsigned n = (unsigned)qr->width + 2 * KW_QR_QUIET_FILE, px = n * scale;
 
 	if (setjmp(png_jmpbuf(job->png)))
 		return -1;
@@ -228,7 +234,7 @@ static int encode_png(const QRcode *qr, unsigned scale, struct png_job *job)
 	for (unsigned y = 0; y < px; y++) {
 		memset(job->row->data, 0, job->row->cap);
 		for (unsigned x = 0; x < px; x++)
-			if (!dark(qr, (int)(x / scale), (int)(y / scale)))
+			if (!dark(qr, KW_QR_QUIET_FILE, (int)(x / scale), (int)(y / scale)))
 				job->row->data[x / 8] |= (unsigned char)(0x80 >> (x % 8)); /* 1 = white */
 		png_write_row(job->png, job->row->data);
 	}
@@ -247,9 +253,9 @@ int kw_qr_write_png(const struct kw_secret *text, const char *path, unsigned sca
 		scale = 8;
 	if (scale > 64)
 		return kw_error_set(err, KW_ERR_INVALID, path, "PNG scale must be 1 to 64 pixels per module");
-	if (kw_qr_encode(text, &qr, err))
+	if (kw_qr_encode(text, KW_QR_FOR_FILE, &qr, err))
 		return -1;
-	n = (unsigned)qr->width + 2 * KW_QR_QUIET;
+	n = (unsigned)qr->width + 2 * KW_QR_QUIET_FILE;
 	if (!(job = calloc(1, sizeof(*job))) || !(job->row = kw_secret_new((n * scale + 7) / 8)) ||
 	    !(job->sink.buf = kw_secret_new(4096)) ||
 	    !(job->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL)) ||
@@ -284,9 +290,9 @@ int kw_qr_write_svg(const struct kw_secret *text, const char *path, struct kw_er
 	char chunk[512];
 	int n, rc = -1, fail = 0;
 
-	if (kw_qr_encode(text, &qr, err))
+	if (kw_qr_encode(text, KW_QR_FOR_FILE, &qr, err))
 		return -1;
-	n = qr->width + 2 * KW_QR_QUIET;
+	n = qr->width + 2 * KW_QR_QUIET_FILE;
 	if (!(svg = kw_secret_new((size_t)n * (size_t)n * 24 + 1024))) {
 		kw_error_set(err, KW_ERR_NOMEM, path, "out of memory");
 		goto out;
@@ -308,7 +314,7 @@ int kw_qr_write_svg(const struct kw_secret *text, const char *path, struct kw_er
 		for (int x = 0; x < n; x++) {
 			int run = 0;
 
-			while (x + run < n && dark(qr, x + run, y))
+			while (x + run < n && dark(qr, KW_QR_QUIET_FILE, x + run, y))
 				run++;
 			if (!run)
 				continue;

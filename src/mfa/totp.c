@@ -241,15 +241,16 @@ int kw_totp_code_parse(const char *input, unsigned digits, char code[KW_TOTP_COD
 	return 0;
 }
 
-int kw_totp_pair_matches(const struct kw_secret *seed_b32, int64_t now, unsigned window, const char *code1,
-                         const char *code2, struct kw_error *err)
+int kw_totp_pair_check(const struct kw_secret *seed_b32, int64_t now, unsigned back, unsigned ahead,
+                       const char *code1, const char *code2, enum kw_totp_pair *out, struct kw_error *err)
 {
 	const struct kw_totp_params p = KW_TOTP_PARAMS_AWS;
-	char a[KW_TOTP_CODE_MAX], b[KW_TOTP_CODE_MAX];
+	char code[KW_TOTP_CODE_MAX];
 	struct kw_secret *key = NULL;
-	uint64_t t = 0, first;
-	int rc = -1, found = 0;
+	uint64_t t = 0, first, last;
+	int rc = -1, ok = 0, any1 = 0, any2 = 0, prev1 = 0;
 
+	*out = KW_TOTP_PAIR_UNKNOWN;
 	if (kw_totp_counter(&p, now, &t, err))
 		return -1;
 	if (kw_base32_decode((const char *)seed_b32->data, seed_b32->len, &key, err))
@@ -258,17 +259,39 @@ int kw_totp_pair_matches(const struct kw_secret *seed_b32, int64_t now, unsigned
 		rc = 0;
 		goto out;
 	}
-	first = t > window ? t - window : 0;
-	for (uint64_t c = first; c <= t; c++) {
-		if (kw_hotp(key, c, p.hash, p.digits, a, err) ||
-		    kw_hotp(key, c + 1, p.hash, p.digits, b, err))
-			goto out;
-		found |= (CRYPTO_memcmp(a, code1, p.digits) | CRYPTO_memcmp(b, code2, p.digits)) == 0;
+	if (!CRYPTO_memcmp(code1, code2, p.digits)) {
+		*out = KW_TOTP_PAIR_SAME;
+		rc = 0;
+		goto out;
 	}
-	rc = found;
+	first = t > back ? t - back : 0;
+	last = t + ahead + 1; /* code2 of the pair whose code1 is at t + ahead */
+	for (uint64_t c = first; c <= last; c++) {
+		int m1, m2;
+
+		if (kw_hotp(key, c, p.hash, p.digits, code, err))
+			goto out;
+		m1 = c < last && !CRYPTO_memcmp(code, code1, p.digits);
+		m2 = c > first && !CRYPTO_memcmp(code, code2, p.digits);
+		ok |= prev1 && m2;
+		any1 |= m1;
+		any2 |= m2;
+		prev1 = m1;
+	}
+	*out = ok ? KW_TOTP_PAIR_OK : any1 && any2 ? KW_TOTP_PAIR_NOT_CONSECUTIVE : KW_TOTP_PAIR_UNKNOWN;
+	rc = 0;
 out:
-	OPENSSL_cleanse(a, sizeof(a));
-	OPENSSL_cleanse(b, sizeof(b));
+	OPENSSL_cleanse(code, sizeof(code));
 	kw_secret_free(key);
 	return rc;
+}
+
+int kw_totp_pair_matches(const struct kw_secret *seed_b32, int64_t now, unsigned window, const char *code1,
+                         const char *code2, struct kw_error *err)
+{
+	enum kw_totp_pair found;
+
+	if (kw_totp_pair_check(seed_b32, now, window, 0, code1, code2, &found, err))
+		return -1;
+	return found == KW_TOTP_PAIR_OK;
 }

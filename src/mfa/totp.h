@@ -139,4 +139,29 @@ int kw_totp_code_parse(const char *input, unsigned digits, char code[KW_TOTP_COD
 int kw_totp_pair_matches(const struct kw_secret *seed_b32, int64_t now, unsigned window, const char *code1,
                          const char *code2, struct kw_error *err);
 
+/* What kw_totp_pair_check found in two codes a person typed. */
+enum kw_totp_pair {
+	KW_TOTP_PAIR_OK,              /* the codes of consecutive steps T, T + 1 near now */
+	KW_TOTP_PAIR_SAME,            /* one code typed twice */
+	KW_TOTP_PAIR_NOT_CONSECUTIVE, /* both this device's codes near now, but not one after the other */
+	KW_TOTP_PAIR_UNKNOWN,         /* not both this device's codes near now (another entry, a
+	                                 typo, or the device's clock is far off) */
+};
+
+/*
+ * kw_totp_pair_check - whether code1, code2 can be what EnableMFADevice wants, so that codes
+ * that cannot be are refused before IAM is called (IAM allows a few tries only and answers
+ * every mistake with the same InvalidAuthenticationCode).
+ * @seed_b32: the device's seed (borrowed, base32).
+ * @now:      Unix seconds, UTC.
+ * @back, @ahead: the steps T may lie before and after now's step (the device's clock skew,
+ *            and the time the person took to type).
+ * @out:      receives the finding.
+ * Codes are compared in constant time. Returns 0, or -1 with err set (bad seed, KW_ERR_INTERNAL).
+ * Source: RFC 6238 §5.2 (validation window); AWS IAM API Reference: EnableMFADevice
+ * ("AuthenticationCode2: a subsequent authentication code").
+ */
+int kw_totp_pair_check(const struct kw_secret *seed_b32, int64_t now, unsigned back, unsigned ahead,
+                       const char *code1, const char *code2, enum kw_totp_pair *out, struct kw_error *err);
+
 #endif

@@ -9,6 +9,7 @@ same CLI in-process where a test makes many calls).
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import subprocess
@@ -160,6 +161,27 @@ class EngineCase(unittest.TestCase):
         text = out.decode(errors="replace")
         self.outputs.append(text)
         return os.waitstatus_to_exitcode(status), text
+
+    @staticmethod
+    def stale_codes_responder(typed):
+        """A respond() for on_terminal that IAM refuses: at the first prompt it asks for the
+        secret (s, shown in groups of four), then types the device's own consecutive codes of
+        4 minutes ago. They pass apply's check made before IAM is called (5 minutes either side
+        of now); IAM (the endpoint: 90 s) refuses them. typed collects what was typed."""
+        def respond(out):
+            text = out.decode(errors="replace")
+            prompts = text.count("first code: ") + text.count("next code:  ")
+            if len(typed) >= prompts:
+                return None
+            if not typed:
+                typed.append(b"s\n")
+                return typed[-1]
+            secret = "".join(re.findall(r"[A-Z2-7]{4}(?: [A-Z2-7]{4}){3}", text)[:4]).replace(" ", "")
+            assert len(secret) == 64, text
+            step = -8 if len(typed) % 2 == 1 else -7
+            typed.append(kwtest.totp(secret, time.time() + 30 * step).encode() + b"\n")
+            return typed[-1]
+        return respond
 
     def apply(self, *extra, seed=True, timeout_s="5"):
         args = ["apply", "--auto-approve", "--confirm-timeout", timeout_s]

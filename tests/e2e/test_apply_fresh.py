@@ -6,10 +6,11 @@ import os
 import re
 import stat
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import CREDENTIALS_EXTRA, POLICY, USER, EngineCase, manifest_text  # noqa: E402
+from engine_fixture import CREDENTIALS_EXTRA, POLICY, USER, EngineCase, kwtest, manifest_text  # noqa: E402
 
 
 class FreshApply(EngineCase):
@@ -114,22 +115,16 @@ class FreshApply(EngineCase):
                           "mfa-device", "access-key"])
         self.assertEqual(doc["summary"], {"add": 7, "change": 0, "destroy": 0})
 
-    def test_wrong_mfa_codes_on_a_terminal_one_line_per_refusal(self):
+    def test_codes_iam_refuses_on_a_terminal_one_line_per_refusal(self):
         args = ["apply", "--auto-approve", "--confirm-timeout", "5", self.manifest]
         typed = []
-
-        def respond(out):
-            prompts = out.count(b"first code: ") + out.count(b"next code:  ")
-            if len(typed) < prompts:
-                typed.append(b"000000\n" if len(typed) % 2 == 0 else b"000001\n")
-                return typed[-1]
-            return None
-
+        respond = self.stale_codes_responder(typed)
         rc, text = self.on_terminal(args, respond)
         self.assertEqual(rc, 1, text)
-        self.assertEqual(len(typed), 6, text)  # three tries of two codes
+        self.assertEqual(len(typed), 7, text)  # the secret, then three tries of two codes
         self.assertEqual(text.count("IAM refused the MFA codes"), 3, text)  # one line per refusal
-        self.assertEqual(text.count("type two consecutive codes again"), 2, text)
+        self.assertEqual(text.count("! IAM refused the codes"), 2, text)  # said on the next screen
+        self.assertEqual(self.ep.counts().get("EnableMFADevice"), 3)
         self.assertNotIn("did not accept", text)
         self.assertEqual(self.keys(), [])
 

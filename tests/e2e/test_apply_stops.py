@@ -55,21 +55,14 @@ class Stops(EngineCase):
         self.assert_converged(keys=1)
 
     def test_wrong_mfa_codes_are_refused_and_the_device_deleted(self):
-        # an interactive run on a terminal: QR code shown, three pairs of wrong codes typed
+        # an interactive run on a terminal: QR code shown, three pairs of codes IAM refuses
         typed = []
-
-        def respond(out):
-            if out.count(b"code: ") > len(typed):
-                typed.append(1)
-                return b"000000\n"
-            return None
-
+        respond = self.stale_codes_responder(typed)
         rc, text = self.on_terminal(["apply", "--auto-approve", "--confirm-timeout", "5", self.manifest], respond)
-        answers = len(typed)
         self.assertEqual(rc, 1, text)
-        self.assertIn("Scan this QR code", text)
+        self.assertIn("Scan the code with an authenticator", text)
         self.assertIn("\u2580", text.replace("\u2588", "\u2580").replace("\u2584", "\u2580"))  # half blocks
-        self.assertEqual(answers, 6, text)  # two codes, three tries
+        self.assertEqual(len(typed), 7, text)  # the secret, then two codes, three tries
         self.assertEqual(self.ep.counts().get("EnableMFADevice"), 3)
         self.assertEqual(self.cli("iam", "list-virtual-mfa-devices")["VirtualMFADevices"], [])
         self.assertEqual(self.keys(), [])

@@ -1,7 +1,8 @@
 /*
- * Unit tests for src/mfa/qr and src/mfa/seed: the otpauth URI as AWS builds it, the terminal
- * rendering decoded back into modules and compared with libqrencode's matrix (both styles), the
- * PNG (signature, size, pixels, mode 0600) read back with libpng, the SVG parsed with libxml2
+ * Unit tests for src/mfa/qr and src/mfa/seed: the otpauth URI (short: it decides the QR size),
+ * the terminal symbol's size (fits 80x24 for ordinary names), the terminal rendering decoded
+ * back into modules and compared with libqrencode's matrix (every style, drawn as a dark and as
+ * a light theme shows it: the plain style for the other theme must not scan), the PNG (signature, size, pixels, mode 0600) read back with libpng, the SVG parsed with libxml2
  * and its path turned back into modules; the PNG and the decoded terminal rendering are scanned
  * with zbarimg and must give the URI back; and seed custody (file 0600 without overwrite, exec).
  */
@@ -36,8 +37,8 @@ struct fixture {
 	struct kw_scratch tmp;
 	struct kw_secret *seed;
 	struct kw_secret *uri;
-	QRcode *qr;
-	int n; /* modules per side, quiet zone included */
+	QRcode *qr[2]; /* by enum kw_qr_use */
+	int n[2];      /* modules per side, quiet zone included */
 };
 
 static int setup(void **state)
@@ -48,8 +49,10 @@ static int setup(void **state)
 	kw_scratch_make(&f->tmp, "qr");
 	f->seed = kw_secret_from(SEED, strlen(SEED));
 	assert_int_equal(kw_otpauth_uri("service-ansible", "123456789012", f->seed, &f->uri, &err), 0);
-	assert_int_equal(kw_qr_encode(f->uri, &f->qr, &err), 0);
-	f->n = f->qr->width + 2 * KW_QR_QUIET;
+	for (int use = KW_QR_FOR_TERMINAL; use <= KW_QR_FOR_FILE; use++) {
+		assert_int_equal(kw_qr_encode(f->uri, use, &f->qr[use], &err), 0);
+		f->n[use] = f->qr[use]->width + 2 * kw_qr_quiet(use);
+	}
 	*state = f;
 	return 0;
 }
@@ -59,21 +62,24 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	kw_scratch_remove(&f->tmp);
-	kw_qr_free(f->qr);
+	kw_qr_free(f->qr[KW_QR_FOR_TERMINAL]);
+	kw_qr_free(f->qr[KW_QR_FOR_FILE]);
 	kw_secret_free(f->uri);
 	kw_secret_free(f->seed);
 	free(f);
 	return 0;
 }
 
-/* Dark module at (x, y) of the symbol with its quiet zone, from libqrencode's own matrix. */
-static int want_dark(const struct fixture *f, int x, int y)
+/* Dark module at (x, y) of the symbol for use with its quiet zone, from libqrencode's matrix. */
+static int want_dark(const struct fixture *f, enum kw_qr_use use, int x, int y)
 {
-	x -= KW_QR_QUIET;
-	y -= KW_QR_QUIET;
-	if (x < 0 || y < 0 || x >= f->qr->width || y >= f->qr->width)
+	const QRcode *qr = f->qr[use];
+
+	x -= kw_qr_quiet(use);
+	y -= kw_qr_quiet(use);
+	if (x < 0 || y < 0 || x >= qr->width || y >= qr->width)
 		return 0;
-	return f->qr->data[y * f->qr->width + x] & 1;
+	return qr->data[y * qr->width + x] & 1;
 }
 
 static void expect_uri(const char *name, const char *account, const char *seed, const char *want)
@@ -93,19 +99,14 @@ static void otpauth_uri_as_aws_builds_it(void **state)
 	struct kw_error err;
 
 	expect_uri("service-ansible", "123456789012", "JBSWY3DPEHPK3PXP",
-	           "otpauth://totp/Amazon%20Web%20Services:service-ansible@123456789012"
-	           "?secret=JBSWY3DPEHPK3PXP&issuer=Amazon%20Web%20Services");
+	           "otpauth://totp/AWS:service-ansible@123456789012?secret=JBSWY3DPEHPK3PXP");
 	/* Names with reserved characters cannot be taken for the separators. */
 	expect_uri("bob@example.com", "my corp:x", "JBSWY3DPEHPK3PXP",
-	           "otpauth://totp/Amazon%20Web%20Services:bob%40example.com@my%20corp%3Ax"
-	           "?secret=JBSWY3DPEHPK3PXP&issuer=Amazon%20Web%20Services");
+	           "otpauth://totp/AWS:bob%40example.com@my%20corp%3Ax?secret=JBSWY3DPEHPK3PXP");
 	expect_uri("a+b=c,d_e.f~g", "acme-prod", "JBSWY3DPEHPK3PXP",
-	           "otpauth://totp/Amazon%20Web%20Services:a%2Bb%3Dc%2Cd_e.f~g@acme-prod"
-	           "?secret=JBSWY3DPEHPK3PXP&issuer=Amazon%20Web%20Services");
+	           "otpauth://totp/AWS:a%2Bb%3Dc%2Cd_e.f~g@acme-prod?secret=JBSWY3DPEHPK3PXP");
 
-	expect_uri("u", "1", "MZXW6YTBOI======",
-	           "otpauth://totp/Amazon%20Web%20Services:u@1?secret=MZXW6YTBOI"
-	           "&issuer=Amazon%20Web%20Services");
+	expect_uri("u", "1", "MZXW6YTBOI======", "otpauth://totp/AWS:u@1?secret=MZXW6YTBOI");
 	bad = kw_secret_from("jbswy3dpehpk3pxp", 16);
 	assert_int_equal(kw_otpauth_uri("u", "1", bad, &uri, &err), -1);
 	assert_int_equal(err.kind, KW_ERR_INVALID);
@@ -121,10 +122,12 @@ static void otpauth_uri_as_aws_builds_it(void **state)
 }
 
 /*
- * Turn a half-block rendering back into a matrix of dark modules (rows x n), escape sequences
- * skipped. Returns the number of text lines.
+ * Turn a half-block rendering back into a matrix of the modules that look dark (rows x n),
+ * escape sequences skipped: glyph_dark says whether a glyph's ink is the dark colour (the
+ * explicit white of the colour style, or the foreground of a dark theme: no; the foreground of
+ * a light theme: yes). Returns the number of text lines.
  */
-static int decode_half_blocks(const char *text, int n, unsigned char *dark_out, int max_rows)
+static int decode_half_blocks(const char *text, int n, int glyph_dark, unsigned char *dark_out, int max_rows)
 {
 	int line = 0, col = 0;
 	const char *p = text;
@@ -166,10 +169,9 @@ static int decode_half_blocks(const char *text, int n, unsigned char *dark_out, 
 		}
 		assert_true(col < n);
 		assert_true(2 * line + 1 < max_rows + 1);
-		/* Glyphs draw the light modules. */
-		dark_out[(2 * line) * n + col] = (unsigned char)!top;
+		dark_out[(2 * line) * n + col] = (unsigned char)(top == glyph_dark);
 		if (2 * line + 1 < max_rows)
-			dark_out[(2 * line + 1) * n + col] = (unsigned char)!bottom;
+			dark_out[(2 * line + 1) * n + col] = (unsigned char)(bottom == glyph_dark);
 		col++;
 	}
 	assert_int_equal(col, 0); /* ends with a newline */
@@ -195,82 +197,119 @@ static char *zbar_scan(const char *image)
 	return out;
 }
 
-/* The decoded terminal rendering, drawn as a PGM (4 px per module), scans back to the URI. */
-static void scan_matrix(struct fixture *f, const unsigned char *dark_modules)
+/* The modules n x n as a PGM (4 px per module), scanned: the text, or NULL (free it). */
+static char *scan_matrix(struct fixture *f, int n, const unsigned char *dark_modules)
 {
-	const int scale = 4, px = f->n * scale;
+	const int scale = 4, px = n * scale;
 	const char *path = kw_scratch_path(&f->tmp, "terminal.pgm");
 	FILE *fp = fopen(path, "wb");
-	char *got;
 
 	fprintf(fp, "P5\n%d %d\n255\n", px, px);
 	for (int y = 0; y < px; y++)
 		for (int x = 0; x < px; x++)
-			fputc(dark_modules[(y / scale) * f->n + x / scale] ? 0 : 255, fp);
+			fputc(dark_modules[(y / scale) * n + x / scale] ? 0 : 255, fp);
 	fclose(fp);
-	got = zbar_scan(path);
-	assert_non_null(got);
-	assert_string_equal(got, kw_secret_str(f->uri));
-	OPENSSL_cleanse(got, strlen(got));
-	free(got);
+	return zbar_scan(path);
 }
 
-static void check_rendering(struct fixture *f, enum kw_qr_style style)
+enum theme { DARK_THEME, LIGHT_THEME };
+
+/*
+ * The rendering in style as a theme shows it: 1 when it matches libqrencode's terminal symbol
+ * (quiet zone light on every side) and scans back to the URI, 0 when it shows inverted.
+ */
+static int rendering_reads(struct fixture *f, enum kw_qr_style style, enum theme theme)
 {
 	struct kw_secret *text = NULL;
 	struct kw_error err;
-	int n = f->n, rows = n + 1;
+	const enum kw_qr_use T = KW_QR_FOR_TERMINAL;
+	int n = f->n[T], rows = n + 1, lines, inverted = 1, same = 1;
+	int glyph_dark = style != KW_QR_STYLE_COLOR && theme == LIGHT_THEME;
 	unsigned char *got = malloc((size_t)n * (size_t)rows);
-	int lines;
+	char *scanned;
 
 	assert_int_equal(kw_qr_render_text(f->uri, style, &text, &err), 0);
 	assert_null(strstr(kw_secret_str(text), SEED));
-	if (style == KW_QR_STYLE_PLAIN)
+	if (style != KW_QR_STYLE_COLOR)
 		assert_null(strchr(kw_secret_str(text), '\033'));
 	else
 		assert_non_null(strstr(kw_secret_str(text), "\033[97;40m")); /* both colours explicit */
-	lines = decode_half_blocks(kw_secret_str(text), n, got, rows);
+	lines = decode_half_blocks(kw_secret_str(text), n, glyph_dark, got, rows);
 	assert_int_equal(lines, (n + 1) / 2);
 	for (int y = 0; y < n; y++)
-		for (int x = 0; x < n; x++)
-			if (got[y * n + x] != want_dark(f, x, y))
-				fail_msg("module (%d,%d): rendered %s, QRcode %s", x, y,
-				         got[y * n + x] ? "dark" : "light",
-				         want_dark(f, x, y) ? "dark" : "light");
-	/* The quiet zone is light on every side. */
-	for (int i = 0; i < n; i++)
-		for (int q = 0; q < KW_QR_QUIET; q++)
-			assert_true(!got[q * n + i] && !got[(n - 1 - q) * n + i] && !got[i * n + q] &&
-			            !got[i * n + n - 1 - q]);
-	scan_matrix(f, got);
+		for (int x = 0; x < n; x++) {
+			same &= got[y * n + x] == want_dark(f, T, x, y);
+			inverted &= got[y * n + x] != want_dark(f, T, x, y);
+		}
+	assert_true(same || inverted);
+	if (same) /* the quiet zone is light on every side */
+		for (int i = 0; i < n; i++)
+			for (int q = 0; q < KW_QR_QUIET_TERMINAL; q++)
+				assert_true(!got[q * n + i] && !got[(n - 1 - q) * n + i] && !got[i * n + q] &&
+				            !got[i * n + n - 1 - q]);
+	scanned = scan_matrix(f, n, got);
+	if (same) {
+		assert_non_null(scanned);
+		assert_string_equal(scanned, kw_secret_str(f->uri));
+	} else {
+		assert_null(scanned); /* zbar reads no inverted code: the test can tell */
+	}
+	if (scanned)
+		OPENSSL_cleanse(scanned, strlen(scanned));
+	free(scanned);
 	free(got);
 	kw_secret_free(text);
+	return same;
 }
 
 static void qr_text_round_trips(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_true(f->qr->width >= 21);
-	check_rendering(f, KW_QR_STYLE_COLOR);
-	check_rendering(f, KW_QR_STYLE_PLAIN);
+	assert_true(f->qr[KW_QR_FOR_TERMINAL]->width >= 21);
+	/* colour: both colours explicit, right on either theme */
+	assert_true(rendering_reads(f, KW_QR_STYLE_COLOR, DARK_THEME));
+	assert_true(rendering_reads(f, KW_QR_STYLE_COLOR, LIGHT_THEME));
+	/* no colour: each plain style right on its theme, inverted (unreadable) on the other */
+	assert_true(rendering_reads(f, KW_QR_STYLE_PLAIN_DARK_BG, DARK_THEME));
+	assert_false(rendering_reads(f, KW_QR_STYLE_PLAIN_DARK_BG, LIGHT_THEME));
+	assert_true(rendering_reads(f, KW_QR_STYLE_PLAIN_LIGHT_BG, LIGHT_THEME));
+	assert_false(rendering_reads(f, KW_QR_STYLE_PLAIN_LIGHT_BG, DARK_THEME));
 }
 
-static void qr_print_writes_the_rendering(void **state)
+/* Size on the terminal of the URI for name at a 12-digit account, with an AWS-length seed. */
+static void text_size_of(const char *name, int *cols, int *rows)
+{
+	struct kw_secret *seed = kw_secret_from(SEED, strlen(SEED)), *uri = NULL;
+	struct kw_error err;
+
+	assert_int_equal(kw_otpauth_uri(name, "123456789012", seed, &uri, &err), 0);
+	assert_int_equal(kw_qr_text_size(uri, cols, rows, &err), 0);
+	kw_secret_free(uri);
+	kw_secret_free(seed);
+}
+
+/*
+ * The code fits an 80x24 terminal, with room for the text beside it, for names up to 24
+ * characters (QR version 5: 37 modules, 41 with the quiet zone, 21 rows); AWS's own URI for
+ * "service-ansible" needed version 7 at level M (45 modules + 8 = 27 rows). A 64-character
+ * name (IAM's limit) does not fit 24 rows, which the screen says.
+ */
+static void terminal_code_fits_80x24(void **state)
 {
 	struct fixture *f = *state;
-	struct kw_secret *text = NULL;
-	struct kw_error err;
-	size_t size = 64 * 1024;
-	char *buf = calloc(1, size);
-	FILE *fp = fmemopen(buf, size, "w");
+	int cols, rows;
 
-	assert_int_equal(kw_qr_print(f->uri, KW_QR_STYLE_COLOR, fp, &err), 0);
-	fclose(fp);
-	assert_int_equal(kw_qr_render_text(f->uri, KW_QR_STYLE_COLOR, &text, &err), 0);
-	assert_string_equal(buf, kw_secret_str(text));
-	kw_secret_free(text);
-	free(buf);
+	assert_int_equal(f->qr[KW_QR_FOR_TERMINAL]->version, 5);
+	assert_int_equal(f->qr[KW_QR_FOR_FILE]->version, 6); /* files keep level M */
+	text_size_of("service-ansible", &cols, &rows);
+	assert_int_equal(cols, 41);
+	assert_int_equal(rows, 21);
+	text_size_of("service-abcdefghijklmnop", &cols, &rows); /* 24 characters */
+	assert_int_equal(rows, 21);
+	assert_true(cols + 2 + 30 <= 80);
+	text_size_of("service-abcdefghijklmnopqrstuvwxyz-0123456789-abcdefghijklmnopq", &cols, &rows);
+	assert_true(rows > 24);
 }
 
 static void qr_png_reads_back(void **state)
@@ -297,15 +336,15 @@ static void qr_png_reads_back(void **state)
 	memset(&img, 0, sizeof(img));
 	img.version = PNG_IMAGE_VERSION;
 	assert_true(png_image_begin_read_from_file(&img, path));
-	assert_int_equal(img.width, f->n * scale);
-	assert_int_equal(img.height, f->n * scale);
+	assert_int_equal(img.width, f->n[KW_QR_FOR_FILE] * scale);
+	assert_int_equal(img.height, f->n[KW_QR_FOR_FILE] * scale);
 	img.format = PNG_FORMAT_GRAY;
 	pixels = malloc(PNG_IMAGE_SIZE(img));
 	assert_true(png_image_finish_read(&img, NULL, pixels, 0, NULL));
-	for (int y = 0; y < f->n; y++)
-		for (int x = 0; x < f->n; x++) {
+	for (int y = 0; y < f->n[KW_QR_FOR_FILE]; y++)
+		for (int x = 0; x < f->n[KW_QR_FOR_FILE]; x++) {
 			unsigned char v = pixels[(y * scale + 1) * img.width + x * scale + 1];
-			assert_int_equal(v, want_dark(f, x, y) ? 0 : 255);
+			assert_int_equal(v, want_dark(f, KW_QR_FOR_FILE, x, y) ? 0 : 255);
 		}
 	free(pixels);
 	got = zbar_scan(path);
@@ -329,12 +368,13 @@ static void qr_png_reads_back(void **state)
 static void qr_svg_parses(void **state)
 {
 	struct fixture *f = *state;
+	const int N = f->n[KW_QR_FOR_FILE];
 	const char *path = kw_scratch_path(&f->tmp, "mfa.svg");
 	struct kw_error err;
 	xmlDocPtr doc;
 	xmlNodePtr root, node;
 	xmlChar *viewbox, *d = NULL;
-	unsigned char *got = calloc((size_t)f->n * (size_t)f->n, 1);
+	unsigned char *got = calloc((size_t)N * (size_t)N, 1);
 	char want_vb[64];
 
 	kw_capture_start(&f->tmp);
@@ -348,7 +388,7 @@ static void qr_svg_parses(void **state)
 	assert_non_null(root->ns);
 	assert_string_equal((const char *)root->ns->href, "http://www.w3.org/2000/svg");
 	viewbox = xmlGetProp(root, (const xmlChar *)"viewBox");
-	snprintf(want_vb, sizeof(want_vb), "0 0 %d %d", f->n, f->n);
+	snprintf(want_vb, sizeof(want_vb), "0 0 %d %d", N, N);
 	assert_string_equal((const char *)viewbox, want_vb);
 	xmlFree(viewbox);
 	for (node = root->children; node; node = node->next)
@@ -361,12 +401,12 @@ static void qr_svg_parses(void **state)
 		assert_int_equal(sscanf(p, "M%d %dh%dv1h-%dz%n", &x, &y, &run, &run2, &used), 4);
 		assert_int_equal(run, run2);
 		for (int i = 0; i < run; i++)
-			got[y * f->n + x + i] = 1;
+			got[y * N + x + i] = 1;
 		p += used;
 	}
-	for (int y = 0; y < f->n; y++)
-		for (int x = 0; x < f->n; x++)
-			assert_int_equal(got[y * f->n + x], want_dark(f, x, y));
+	for (int y = 0; y < N; y++)
+		for (int x = 0; x < N; x++)
+			assert_int_equal(got[y * N + x], want_dark(f, KW_QR_FOR_FILE, x, y));
 	xmlFree(d);
 	xmlFreeDoc(doc);
 	free(got);
@@ -426,7 +466,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(otpauth_uri_as_aws_builds_it),
 	        cmocka_unit_test_setup_teardown(qr_text_round_trips, setup, teardown),
-	        cmocka_unit_test_setup_teardown(qr_print_writes_the_rendering, setup, teardown),
+	        cmocka_unit_test_setup_teardown(terminal_code_fits_80x24, setup, teardown),
 	        cmocka_unit_test_setup_teardown(qr_png_reads_back, setup, teardown),
 	        cmocka_unit_test_setup_teardown(qr_svg_parses, setup, teardown),
 	        cmocka_unit_test_setup_teardown(seed_file_is_0600_and_never_overwritten, setup, teardown),

@@ -346,6 +346,37 @@ static void pair_matches_within_window(void **state)
 	kw_secret_free(seed);
 }
 
+/* Typed codes checked before IAM is called: same, not consecutive, not this device's, ahead. */
+static void pair_check_tells_why(void **state)
+{
+	char codes[10][KW_TOTP_CODE_MAX], seed_ascii[64], b32[128];
+	struct kw_secret *seed;
+	struct kw_error err;
+	enum kw_totp_pair found;
+
+	load_hotp_codes(codes, seed_ascii, sizeof(seed_ascii));
+	b32_encode((const unsigned char *)seed_ascii, strlen(seed_ascii), b32);
+	seed = kw_secret_from(b32, strlen(b32));
+	/* now = 150 s is step 5; back 2, ahead 2: T = 3..7 for the pair (T, T + 1). */
+#define CHECK(c1, c2, want)                                                                     \
+	do {                                                                                    \
+		assert_int_equal(kw_totp_pair_check(seed, 150, 2, 2, c1, c2, &found, &err), 0); \
+		assert_int_equal(found, want);                                                  \
+	} while (0)
+	CHECK(codes[4], codes[5], KW_TOTP_PAIR_OK);
+	CHECK(codes[3], codes[4], KW_TOTP_PAIR_OK);              /* oldest allowed */
+	CHECK(codes[7], codes[8], KW_TOTP_PAIR_OK);              /* a clock ahead, at the edge */
+	CHECK(codes[2], codes[3], KW_TOTP_PAIR_UNKNOWN);         /* too old */
+	CHECK(codes[8], codes[9], KW_TOTP_PAIR_UNKNOWN);         /* too far ahead */
+	CHECK(codes[5], codes[5], KW_TOTP_PAIR_SAME);            /* one code typed twice */
+	CHECK(codes[3], codes[5], KW_TOTP_PAIR_NOT_CONSECUTIVE); /* waited too long */
+	CHECK(codes[5], codes[4], KW_TOTP_PAIR_NOT_CONSECUTIVE); /* swapped */
+	CHECK("000000", codes[5], KW_TOTP_PAIR_UNKNOWN);         /* a guess */
+	CHECK("12345", codes[5], KW_TOTP_PAIR_UNKNOWN);
+#undef CHECK
+	kw_secret_free(seed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +387,7 @@ int main(void)
 	        cmocka_unit_test(params_are_checked),
 	        cmocka_unit_test(code_parse_accepts_what_people_type),
 	        cmocka_unit_test(pair_matches_within_window),
+	        cmocka_unit_test(pair_check_tells_why),
 	};
 	return cmocka_run_group_tests_name("totp", tests, NULL, NULL);
 }
