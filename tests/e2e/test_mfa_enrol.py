@@ -32,19 +32,21 @@ class Pane:
         self.rc_file = os.path.join(root, "rc")
         script = os.path.join(root, "run.sh")
         # the shell outlives keywarden (Ctrl-C reaches both) to record its exit status
-        lines = ["#!/bin/sh", "trap 'true' INT"] + ["export %s=%s" % (k, shlex.quote(v)) for k, v in env.items()
-                                  if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", k)]
+        # the pane's environment is env alone (not the test runner's: ctest sets NO_COLOR)
+        lines = ["#!/bin/sh", "trap 'true' INT", "unset NO_COLOR COLORFGBG"]
+        lines += ["export %s=%s" % (k, shlex.quote(v)) for k, v in env.items()
+                  if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", k)]
         lines += ["%s; echo $? > %s" % (" ".join(shlex.quote(a) for a in [KEYWARDEN, *args]),
                                         shlex.quote(self.rc_file)),
                   "exec sleep 600"]
         with open(script, "w") as f:
             f.write("\n".join(lines) + "\n")
         os.chmod(script, 0o700)
-        self.tmux("new-session", "-d", "-x", str(cols), "-y", str(rows), script)
+        self.tmux("new-session", "-d", "-x", str(cols), "-y", str(rows), script, env=env)
 
-    def tmux(self, *args):
+    def tmux(self, *args, env=None):
         return subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null", *args], capture_output=True,
-                              text=True, timeout=30, check=True).stdout
+                              text=True, timeout=30, check=True, env=env).stdout
 
     def screen(self, escapes=True):
         return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []))
@@ -125,9 +127,10 @@ class MfaEnrolment(EngineCase):
     def test_colour_code_scans_on_dark_and_light_themes_and_enrolment_completes(self):
         pane = self.start()
         pane.wait_for("first code:")
-        dark, light = self.scan(pane, "dark"), self.scan(pane, "light")
-        self.assertIsNotNone(dark, pane.screen())
-        self.assertEqual(dark, light)
+        screen = pane.screen()  # one screen, as a dark and as a light theme show it
+        dark, light = (termshot.decode(termshot.render(screen, theme)) for theme in ("dark", "light"))
+        self.assertIsNotNone(dark, screen)
+        self.assertEqual(dark, light, screen)
         self.assertTrue(dark.startswith("otpauth://totp/AWS:%s@%s?secret=" % (USER, ACCOUNT)), dark)
         # it fits: every line of the code is on the 24-row screen, with the text beside it
         shown = pane.screen(escapes=False).split("\n")
@@ -148,10 +151,12 @@ class MfaEnrolment(EngineCase):
                 pane.wait_for("first code:")
                 self.assertNotIn("\x1b[3", pane.screen())  # no colour at all
                 self.assertNotIn("\x1b[4", pane.screen())
-                uri = self.scan(pane, theme)
+                screen = pane.screen()
+                uri = termshot.decode(termshot.render(screen, theme))
                 self.assertIsNotNone(uri, "NO_COLOR code does not scan on a %s theme" % theme)
                 # the other polarity would not have scanned: the test tells them apart
-                self.assertIsNone(self.scan(pane, "light" if theme == "dark" else "dark"))
+                other = "light" if theme == "dark" else "dark"
+                self.assertIsNone(termshot.decode(termshot.render(screen, other)))
                 self.complete(pane, secret_of(uri))
                 self.assertEqual(pane.exit_status(), 0, pane.history())
                 self.assert_nothing_left(pane, secret_of(uri))
