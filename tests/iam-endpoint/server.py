@@ -59,14 +59,16 @@ SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 # Faults
 
 FAULT_DEFAULTS = {'seed': 0, 'latency_ms': [0, 0], 'throttle': 0.0, 'error500': 0.0,
-                  'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'actions': [], 'limit': None}
+                  'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'actions': [], 'limit': None,
+                  'rate': None}
 
 
 def parse_fault_spec(spec):
     """'seed=7,latency=50-200,throttle=0.2,actions=CreateUser|GetUser' -> (faults, settings).
 
     Keys: seed, latency (MS or MIN-MAX), throttle, error500, error503, drop, drop_after
-    (fractions 0..1), actions (|-separated), limit (at most N faults), lag (ms of
+    (fractions 0..1), actions (|-separated), limit (at most N faults), rate (requests a second
+    per service, burst as many, beyond it Throttling), lag (ms of
     eventual-consistency lag), propagation (ms before a new key is accepted), report_delay (ms).
     """
     faults = json.loads(json.dumps(FAULT_DEFAULTS))
@@ -86,6 +88,8 @@ def parse_fault_spec(spec):
             faults['actions'] = [a for a in value.split('|') if a]
         elif key == 'limit':
             faults['limit'] = int(value)
+        elif key == 'rate':
+            faults['rate'] = float(value)
         elif key == 'lag':
             settings['lag_ms'] = int(value)
         elif key == 'propagation':
@@ -99,10 +103,10 @@ def parse_fault_spec(spec):
 
 def check_faults(f):
     out = json.loads(json.dumps(FAULT_DEFAULTS))
-    unknown = set(f) - set(out) - {'injected'}
+    unknown = set(f) - set(out) - {'injected', 'rate_throttled'}
     if unknown:
         raise ValueError('unknown fault keys: %s' % ', '.join(sorted(unknown)))
-    out.update({k: v for k, v in f.items() if k != 'injected'})
+    out.update({k: v for k, v in f.items() if k not in ('injected', 'rate_throttled')})
     lat = out['latency_ms']
     if isinstance(lat, (int, float)):
         lat = [lat, lat]
@@ -120,7 +124,31 @@ def check_faults(f):
     out['seed'] = int(out['seed'])
     out['actions'] = list(out['actions'] or [])
     out['limit'] = None if out['limit'] is None else int(out['limit'])
+    if out['rate'] is not None:
+        out['rate'] = float(out['rate'])
+        if not out['rate'] > 0:
+            raise ValueError('rate must be a number of requests a second above 0')
     return out
+
+
+class RateLimit:
+    """IAM-like rate-based throttling: a token bucket per service (IAM throttles per AWS
+    account and API), `rate` tokens a second with a burst of `rate`, shared by every caller. A
+    request that finds the bucket empty is refused and takes no token."""
+
+    def __init__(self, rate, clock=time.monotonic):
+        self.rate, self.clock = rate, clock
+        self.buckets = {}     # service -> [tokens, last refill time]
+
+    def admit(self, service):
+        now = self.clock()
+        b = self.buckets.setdefault(service, [self.rate, now])
+        b[0] = min(self.rate, b[0] + (now - b[1]) * self.rate)
+        b[1] = now
+        if b[0] >= 1.0:
+            b[0] -= 1.0
+            return True
+        return False
 
 
 class Faults:
@@ -136,18 +164,23 @@ class Faults:
             self.config = check_faults(config)
             self.seq = {}
             self.injected = 0
+            self.rate_throttled = 0
+            self.rate = RateLimit(self.config['rate']) if self.config['rate'] else None
 
     def view(self):
         with self.lock:
-            return dict(self.config, injected=self.injected)
+            return dict(self.config, injected=self.injected, rate_throttled=self.rate_throttled)
 
-    def decide(self, action):
+    def decide(self, action, service='iam'):
         """Returns (delay_seconds, fault) with fault in None, 'throttle', 'error500',
-        'error503', 'drop', 'drop_after'."""
+        'error503', 'drop', 'drop_after', 'rate' (over the rate: answered like 'throttle')."""
         with self.lock:
             c = self.config
             if c['actions'] and action not in c['actions']:
                 return 0.0, None
+            if self.rate and not self.rate.admit(service):
+                self.rate_throttled += 1
+                return 0.0, 'rate'
             n = self.seq[action] = self.seq.get(action, 0) + 1
             rng = random.Random('%d/%s/%d' % (c['seed'], action, n))
             lo, hi = c['latency_ms']
@@ -425,7 +458,7 @@ class Handler(BaseHTTPRequestHandler):
                 service_name = auth.service if auth.service in SERVICES else service_name
                 entry['access_key_id'] = auth.akid
             entry['service'] = service_name
-            delay, fault = ep.faults.decide(action or '-')
+            delay, fault = ep.faults.decide(action or '-', service_name)
             entry['fault'] = fault
             if delay:
                 time.sleep(delay)
@@ -433,7 +466,7 @@ class Handler(BaseHTTPRequestHandler):
                 entry['status'] = 0
                 ep.record(entry)
                 return self._drop()
-            if fault == 'throttle':
+            if fault in ('throttle', 'rate'):
                 raise APIError('Throttling', 'Rate exceeded', 400)
             if fault == 'error500':
                 raise APIError('InternalFailure', 'We encountered an internal error. Please try '

@@ -127,6 +127,42 @@ class Faults(Base):
                 self.assertEqual(cli('sts', 'get-caller-identity')['Account'], '123456789012')
         self.assertEqual(self.ep.counts()['GetCallerIdentity'], 3)
 
+    def test_rate_answers_throttling_beyond_the_bucket(self):
+        self.ep.set_faults('rate=5')
+        t0 = time.monotonic()
+        fates = [fate(try_call(self.ep, 'ListUsers')) for _ in range(20)]
+        elapsed = time.monotonic() - t0
+        ok, throttled = fates.count('ok'), fates.count('Throttling')
+        self.assertEqual(ok + throttled, 20)
+        # a burst of 5, then 5 a second: never more than the bucket allows in that time
+        self.assertGreaterEqual(ok, 5)
+        self.assertLessEqual(ok, 5 + int(5 * elapsed) + 1)
+        if elapsed < 2.0:
+            self.assertGreaterEqual(throttled, 20 - 5 - int(5 * elapsed) - 1)
+        view = self.ep.faults()
+        self.assertEqual((view['rate'], view['rate_throttled'], view['injected']), (5.0, throttled, 0))
+        self.assertEqual([e['fault'] for e in self.ep.log() if e.get('error') == 'Throttling'],
+                         ['rate'] * throttled)
+        # STS has a bucket of its own
+        self.assertEqual(call(self.ep, 'GetCallerIdentity', service='sts').status, 200)
+        time.sleep(0.5)   # 2.5 tokens come back
+        self.assertEqual(fate(try_call(self.ep, 'ListUsers')), 'ok')
+
+    def test_rate_bucket_with_a_fake_clock(self):
+        import server
+        now = [100.0]
+        rl = server.RateLimit(4, clock=lambda: now[0])
+        self.assertEqual([rl.admit('iam') for _ in range(5)], [True] * 4 + [False])
+        now[0] += 0.25                       # one token back
+        self.assertEqual([rl.admit('iam'), rl.admit('iam')], [True, False])
+        now[0] += 10                         # never more than the burst
+        self.assertEqual(sum(rl.admit('iam') for _ in range(10)), 4)
+        self.assertTrue(rl.admit('sts'))     # per service
+
+    def test_rate_spec_is_checked(self):
+        with self.assertRaises(kwtest.EndpointError):
+            self.ep.set_faults('rate=0')
+
     def test_seeded_faults_repeat(self):
         def run(spec):
             self.ep.set_faults(spec)
