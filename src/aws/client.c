@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "aws/adaptive.h"
 #include "aws/call.h"
 #include "aws/credentials.h"
 #include "aws/endpoint.h"
@@ -32,8 +33,8 @@ struct cred_ref {
 
 struct action_stat {
 	char *action;
-	unsigned long calls, retries, failures;
-	double seconds;
+	unsigned long calls, retries, failures, attempts, throttles;
+	double seconds, bucket_wait;
 };
 
 struct kw_aws_client {
@@ -44,6 +45,8 @@ struct kw_aws_client {
 	struct kw_retry_quota quota;
 	bool quota_ready, lock_ready;
 	int max_attempts;
+	const char *retry_mode;                /* "standard" or "adaptive" (static) */
+	struct kw_adaptive *limiter[2];        /* adaptive mode: shared bucket per service, or NULL */
 	const struct kw_retry_env *env;
 	pthread_mutex_t lock; /* cred, stats */
 	struct cred_ref *cred;
@@ -109,7 +112,14 @@ static struct cred_ref *cred_get(struct kw_aws_client *c, struct kw_error *err)
 	return r;
 }
 
-static void record(struct kw_aws_client *c, const char *label, int retries, bool failed, double secs)
+/* What one call did, for --stats. */
+struct call_stat {
+	int attempts, retries, throttles;
+	bool failed;
+	double seconds, bucket_wait;
+};
+
+static void record(struct kw_aws_client *c, const char *label, const struct call_stat *cs)
 {
 	struct action_stat *s = NULL;
 
@@ -132,9 +142,12 @@ static void record(struct kw_aws_client *c, const char *label, int retries, bool
 		s->action = name;
 	}
 	s->calls++;
-	s->retries += (unsigned long)retries;
-	s->failures += failed;
-	s->seconds += secs;
+	s->retries += (unsigned long)cs->retries;
+	s->failures += cs->failed;
+	s->seconds += cs->seconds;
+	s->attempts += (unsigned long)cs->attempts;
+	s->throttles += (unsigned long)cs->throttles;
+	s->bucket_wait += cs->bucket_wait;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -144,6 +157,8 @@ struct attempt {
 	const struct kw_query *q;
 	const char *label;
 	xmlDoc *doc;
+	int throttles;      /* attempts answered with a throttling code */
+	double bucket_wait; /* seconds waited on the adaptive mode's bucket */
 };
 
 static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
@@ -162,6 +177,9 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 	enum kw_retry_class cls = KW_RETRY_NEVER;
 	size_t ns = 0;
 
+	/* adaptive retry mode: a token from the bucket before, its rate adjusted after */
+	if (c->limiter[a->svc])
+		a->bucket_wait += kw_adaptive_before_send(c->limiter[a->svc]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr = cred_get(c, err);
 	if (!cr)
@@ -212,6 +230,9 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 	kw_aws_error_set(err, &aerr, a->label);
 	cls = kw_retry_classify((int)resp.status, aerr.code, false);
 out:
+	if (c->limiter[a->svc])
+		kw_adaptive_after_response(c->limiter[a->svc], cls == KW_RETRY_THROTTLE);
+	a->throttles += cls == KW_RETRY_THROTTLE;
 	kw_http_response_release(&resp);
 	kw_sigv4_result_release(&sig);
 	cred_put(c, cr);
@@ -222,7 +243,7 @@ int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct k
                 xmlNode **result, struct kw_error *err)
 {
 	char label[96], rname[80];
-	struct attempt a = {c, svc, q, label, NULL};
+	struct attempt a = {c, svc, q, label, NULL, 0, 0};
 	struct kw_retry_report rep = {0};
 	struct timespec t0;
 	int rc;
@@ -236,7 +257,9 @@ int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct k
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = kw_retry_run(label, c->max_attempts, &c->quota, c->env, one_attempt, &a, &rep, err);
-	record(c, label, rep.retries, rc != 0, seconds_since(&t0));
+	record(c, label,
+	       &(struct call_stat){rep.attempts, rep.retries, a.throttles, rc != 0, seconds_since(&t0),
+	                           a.bucket_wait});
 	if (rc) {
 		xmlFreeDoc(a.doc);
 		return -1;
@@ -404,8 +427,11 @@ static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, cons
 		             "retry_mode: '%s' is not legacy, standard or adaptive", v);
 		goto out;
 	}
-	if (r && strcmp(v, "standard"))
-		kw_log(KW_LOG_DEBUG, "retry mode '%s': keywarden retries in standard mode", v);
+	/* legacy is standard here; unset: the command's default (adaptive for apply, rotate, destroy) */
+	c->retry_mode = r ? (!strcmp(v, "adaptive") ? "adaptive" : "standard")
+	                  : (opt && opt->adaptive_default ? "adaptive" : "standard");
+	if (r && !strcmp(v, "legacy"))
+		kw_log(KW_LOG_DEBUG, "retry mode 'legacy': keywarden retries in standard mode");
 	free(v);
 	v = NULL;
 	/* endpoints */
@@ -413,6 +439,18 @@ static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, cons
 		if (kw_aws_endpoint_resolve((enum kw_aws_service)s, c->region, opt ? opt->endpoint_url : NULL,
 		                            p, &c->ep[s], err))
 			goto out;
+	/* adaptive: one bucket per service endpoint for the whole process (all threads, all
+	 * clients, e.g. those that confirm new keys): IAM throttles per account and API */
+	for (int s = KW_AWS_IAM; s <= KW_AWS_STS && !strcmp(c->retry_mode, "adaptive"); s++) {
+		char key[600];
+
+		if (snprintf(key, sizeof(key), "%s %s", s == KW_AWS_IAM ? "iam" : "sts", c->ep[s].url) >=
+		            (int)sizeof(key) ||
+		    !(c->limiter[s] = kw_adaptive_shared(key))) {
+			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+	}
 	/* transport */
 	if ((r = setting(p, "AWS_CA_BUNDLE", "ca_bundle", &v, err)) < 0)
 		goto out;
@@ -430,9 +468,10 @@ static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, cons
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	kw_log(KW_LOG_DEBUG, "aws: region %s, iam %s (%s, signed %s), sts %s (%s), max attempts %d",
+	kw_log(KW_LOG_DEBUG,
+	       "aws: region %s, iam %s (%s, signed %s), sts %s (%s), max attempts %d, retry mode %s",
 	       c->region, c->ep[KW_AWS_IAM].url, c->ep[KW_AWS_IAM].source, c->ep[KW_AWS_IAM].signing_region,
-	       c->ep[KW_AWS_STS].url, c->ep[KW_AWS_STS].source, c->max_attempts);
+	       c->ep[KW_AWS_STS].url, c->ep[KW_AWS_STS].source, c->max_attempts, c->retry_mode);
 	rc = 0;
 out:
 	free(v);
@@ -533,6 +572,8 @@ void kw_aws_client_free(struct kw_aws_client *c)
 		free(c->stats[i].action);
 	free(c->stats);
 	kw_sigv4_cache_free(c->keys);
+	kw_adaptive_put(c->limiter[KW_AWS_IAM]);
+	kw_adaptive_put(c->limiter[KW_AWS_STS]);
 	kw_http_free(c->http);
 	kw_aws_endpoint_release(&c->ep[KW_AWS_IAM]);
 	kw_aws_endpoint_release(&c->ep[KW_AWS_STS]);
@@ -594,10 +635,17 @@ int kw_aws_client_stats(struct kw_aws_client *c, struct kw_aws_stats *out, struc
 		a->retries = c->stats[i].retries;
 		a->failures = c->stats[i].failures;
 		a->seconds = c->stats[i].seconds;
+		a->attempts = c->stats[i].attempts;
+		a->throttles = c->stats[i].throttles;
+		a->bucket_wait = c->stats[i].bucket_wait;
 		out->calls += a->calls;
 		out->retries += a->retries;
 		out->failures += a->failures;
+		out->attempts += a->attempts;
+		out->throttles += a->throttles;
+		out->bucket_wait += a->bucket_wait;
 	}
+	out->retry_mode = c->retry_mode;
 	out->wall_seconds = seconds_since(&c->start);
 	rc = 0;
 out:

@@ -24,6 +24,10 @@
  *      No credentials found, or a broken credential_process: KW_ERR_AUTH.
  *      Bad config/credentials file: KW_ERR_INVALID with where = "file:line".
  *    Error messages never contain secrets (kw_error_set redacts as well).
+ *  - Retry mode (AWS_RETRY_MODE, the profile's retry_mode, else the command's default):
+ *    "adaptive" adds to standard mode a client-side token bucket before every attempt,
+ *    shared by every client of the process that calls the same service endpoint, whose rate
+ *    follows CUBIC (aws/adaptive.h); "legacy" is treated as "standard".
  *  - Retries follow the AWS SDKs' "standard" mode: at most max_attempts attempts per call
  *    (AWS_MAX_ATTEMPTS, the profile's max_attempts, default 3), full-jitter exponential backoff
  *    (base 1 s... min(20 s, 2^attempt)), a retry-quota token bucket per client (500 tokens,
@@ -69,6 +73,9 @@ struct kw_aws_options {
 	int max_attempts;         /* 0: AWS_MAX_ATTEMPTS, the profile's max_attempts, then 3 */
 	const char *mfa_code;     /* --mfa-code: the first code an assume-role profile with
 	                           * mfa_serial asks for (later ones are asked on the terminal) */
+	/* retry mode when neither AWS_RETRY_MODE nor the profile's retry_mode names one: true for
+	 * "adaptive" (apply, rotate, destroy), false for "standard" */
+	bool adaptive_default;
 };
 
 /*
@@ -149,13 +156,19 @@ struct kw_aws_action_stats {
 	unsigned long calls;    /* operations started (one per API call, pages counted each) */
 	unsigned long retries;  /* extra attempts after a retryable failure */
 	unsigned long failures; /* calls that ended in an error after all attempts */
+	unsigned long attempts; /* requests sent (calls + retries) */
+	unsigned long throttles; /* attempts answered with a throttling code */
 	double seconds;         /* summed wall time of the calls, retries and backoff included */
+	double bucket_wait;     /* seconds waited on the adaptive mode's token bucket */
 };
 
 struct kw_aws_stats {
 	struct kw_aws_action_stats *actions; /* owned, sorted by action */
 	size_t nactions;
 	unsigned long calls, retries, failures; /* totals over all actions */
+	unsigned long attempts, throttles;      /* totals over all actions */
+	double bucket_wait;                     /* seconds, summed over threads */
+	const char *retry_mode;                 /* "standard" or "adaptive" (static) */
 	double wall_seconds;                    /* from the client's creation to this snapshot */
 };
 

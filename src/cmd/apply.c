@@ -427,6 +427,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		return kw_cmd_usage_error(ctx, usage,
 		                          "apply: --mfa-seed-out and --mfa-seed-exec exclude each other");
 	a.paths = argv + optind;
+	a.writes = true;
 	a.npaths = argc - optind;
 	ap.json = ctx->output == KW_OUTPUT_JSON;
 	if (plan_file && load_saved(ctx, plan_file, max_age, &saved, &saved_paths, &a))
@@ -459,6 +460,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	}
 
 	kw_engine_aws_options(ctx, &ao);
+	ao.adaptive_default = true; /* the clients that confirm new keys share the run's buckets */
 	eo.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	eo.stdout_sink = ctx->out;
 	eo.aws_opts = &ao;

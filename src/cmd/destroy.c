@@ -276,6 +276,7 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 		desired[i].group_name = (char *)(accts.v[i].group ? accts.v[i].group : accts.v[i].user);
 	}
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
+	aopt.adaptive_default = true;
 	if (kw_aws_client_new(&aopt, &c, &err) ||
 	    kw_live_read(c, desired, accts.n, KW_LIVE_PARALLELISM, live, &err))
 		goto fail;

@@ -21,6 +21,7 @@ struct kw_engine_args {
 	bool prune_keys; /* --prune-keys */
 	int parallelism; /* --parallelism N (default 8) */
 	bool stats;      /* --stats */
+	bool writes;     /* apply: retry mode adaptive unless the config names one (client.h) */
 	char **paths;    /* PATH... (borrowed from argv) */
 	int npaths;
 	struct kw_error *failure; /* when set, kw_engine_prepare copies its error here (review output) */

@@ -392,6 +392,7 @@ static int rotate_account(struct kw_ctx *ctx, const struct opts *o, struct kw_aw
 	int rc = -1;
 
 	kw_cmd_aws_options(ctx, ctx->profile, &s.aopt);
+	s.aopt.adaptive_default = true;
 	kw_buf_init(&s.delivered);
 	if (a->manifest && !a->manifest->ndeliver) {
 		kw_error_set(
@@ -552,6 +553,7 @@ static int rotate_profile(struct kw_ctx *ctx, const struct opts *o, const char *
 	snprintf(account, sizeof(account), "profile %s", profiles[0]);
 	kw_buf_init(&s.delivered);
 	kw_cmd_aws_options(ctx, profiles[0], &s.aopt);
+	s.aopt.adaptive_default = true;
 	if (kw_aws_client_new(&s.aopt, &s.old, &err))
 		goto fail;
 	ro.current = kw_aws_client_access_key_id(s.old);
@@ -748,6 +750,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		if (kw_cmd_resolve_accounts(ctx, argv + optind, (size_t)(argc - optind), &accts))
 			goto out;
 		kw_cmd_aws_options(ctx, ctx->profile, &aopt);
+		aopt.adaptive_default = true;
 		if (kw_aws_client_new(&aopt, &admin, &err)) {
 			kw_error_print(&err, ctx->err);
 			goto out;
