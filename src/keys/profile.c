@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aws/ini.h"
+#include "keys/lock.h"
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -21,7 +22,8 @@ static int load_or_empty(const char *path, struct kw_ini **ini, struct kw_error 
 
 /*
  * Set sets in profile name's section of the file at path (the existing section, whatever
- * form its header has, or a new one), and write the file back atomically, 0600.
+ * form its header has, or a new one), and write the file back atomically, 0600; under the
+ * file's lock from reading to renaming, so that a concurrent delivery loses no profile.
  */
 static int edit_profile(const char *path, enum kw_ini_kind kind, const char *name,
                         const struct kw_ini_set *sets, size_t nsets, struct kw_error *err)
@@ -30,10 +32,12 @@ static int edit_profile(const char *path, enum kw_ini_kind kind, const char *nam
 	struct kw_secret *text = NULL;
 	struct kw_ini *ini = NULL;
 	char header[512];
-	int rc = -1;
+	int rc = -1, lock = kw_keys_lock(path, true, err);
 
-	if (load_or_empty(path, &ini, err))
+	if (lock < 0)
 		return -1;
+	if (load_or_empty(path, &ini, err))
+		goto out;
 	sec = kw_ini_profile(ini, kind, name);
 	if (sec) {
 		if (snprintf(header, sizeof(header), "%s", sec->name) >= (int)sizeof(header)) {
@@ -52,6 +56,7 @@ static int edit_profile(const char *path, enum kw_ini_kind kind, const char *nam
 out:
 	kw_secret_free(text);
 	kw_ini_free(ini);
+	kw_keys_unlock(lock);
 	return rc;
 }
 

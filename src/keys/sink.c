@@ -8,6 +8,7 @@
 
 #include "aws/ini.h"
 #include "aws/profile.h"
+#include "keys/lock.h"
 #include "manifest/manifest.h"
 #include "util/atomic.h"
 #include "util/buf.h"
@@ -88,15 +89,17 @@ int kw_keys_json(const struct kw_access_key *key, struct kw_secret **out, struct
 static int write_file(const char *path, const struct kw_access_key *key, unsigned flags, struct kw_error *err)
 {
 	struct kw_secret *json = NULL;
-	int rc = -1;
+	int rc = -1, lock;
 
 	if (!path || !*path)
 		return kw_error_set(err, KW_ERR_USAGE, "file", "empty path");
 	if (kw_keys_json(key, &json, err))
 		return -1;
-	if (kw_atomic_write(path, json->data, json->len, 0600, flags, err))
+	/* a missing folder: the write says so */
+	if ((lock = kw_keys_lock(path, false, err)) < 0 && (!err || err->kind != KW_ERR_NOT_FOUND))
 		goto out;
-	rc = 0;
+	rc = kw_atomic_write(path, json->data, json->len, 0600, flags, err);
+	kw_keys_unlock(lock);
 out:
 	kw_secret_free(json);
 	return rc;

@@ -9,6 +9,9 @@
  * written with kw_atomic_write, mode 0600, never through a symbolic link. A sink either delivers
  * the whole key or fails with err set; there is no undo: when any sink fails the engine deletes
  * the key in IAM, so that there is never a key that nobody holds.
+ * Deliveries that write a file (profile, file) hold that file's lock (keys/lock.h) from reading
+ * it to renaming its new version into place: concurrent deliveries into one credentials file,
+ * from threads of this run or from another keywarden process, lose no profile.
  *
  * The JSON (for file, stdout and exec) is one object, keys in this order, then "\n":
  *   {"AccessKeyId": "AKIA...", "SecretAccessKey": "...", "UserName": "service-ansible",

@@ -17,10 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "keys/lock.h"
 #include "keys/sink.h"
 #include "manifest/manifest.h"
 #include "util/atomic.h"
@@ -534,6 +538,131 @@ static void keys_profile_errors_name_no_secret(void **state)
 	assert_int_equal(access(kw_scratch_path(&f->tmp, "elsewhere"), F_OK), -1);
 }
 
+/* Many deliveries at once into one credentials file: the lock keeps every profile. */
+struct deliverer {
+	struct fixture *f;
+	char name[32];
+	int rc;
+};
+
+static void *deliver_one(void *arg)
+{
+	struct deliverer *d = arg;
+	struct kw_error err;
+
+	d->rc = kw_keys_deliver_profile(d->name, &d->f->key, "eu-west-1", NULL, &err);
+	return NULL;
+}
+
+static void keys_profile_concurrent_deliveries_lose_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct deliverer d[16];
+	pthread_t th[16];
+	char *creds, *conf, *text;
+
+	use_aws_files(f, &creds, &conf);
+	write_text(creds, "[keep]\naws_access_key_id = AKIAKEEPKEEPKEEPKEEP\n");
+	for (int i = 0; i < 16; i++) {
+		d[i] = (struct deliverer){.f = f};
+		snprintf(d[i].name, sizeof(d[i].name), "service-p%02d", i);
+		assert_int_equal(pthread_create(&th[i], NULL, deliver_one, &d[i]), 0);
+	}
+	for (int i = 0; i < 16; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(d[i].rc, 0);
+	}
+	text = kw_slurp(creds);
+	assert_non_null(strstr(text, "[keep]\naws_access_key_id = AKIAKEEPKEEPKEEPKEEP\n"));
+	for (int i = 0; i < 16; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "[%s]\naws_access_key_id = " KEY_ID "\n", d[i].name);
+		assert_non_null(strstr(text, want));
+	}
+	free(text);
+	text = kw_slurp(conf);
+	for (int i = 0; i < 16; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "[profile %s]\nregion = eu-west-1\n", d[i].name);
+		assert_non_null(strstr(text, want));
+	}
+	free(text);
+	assert_int_equal(kw_mode_of(kw_scratch_path(&f->tmp, "credentials.lock")), 0600);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Another process holding the credentials file's lock: the delivery waits for it. */
+static void keys_profile_waits_for_another_process(void **state)
+{
+	struct fixture *f = *state;
+	char *creds, *conf, *lpath, c;
+	struct kw_error err;
+	int pipefd[2], status;
+	double t0;
+	pid_t pid;
+
+	use_aws_files(f, &creds, &conf);
+	lpath = kw_scratch_path(&f->tmp, "credentials" KW_KEYS_LOCK_SUFFIX);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(lpath, O_RDWR | O_CREAT, 0600);
+		struct timespec hold = {0, 400 * 1000000L};
+
+		if (fd < 0 || flock(fd, LOCK_EX))
+			_exit(1);
+		if (write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		nanosleep(&hold, NULL);
+		/* write a profile of its own while holding the lock, as another keywarden would */
+		{
+			FILE *fp = fopen(creds, "a");
+
+			if (fp) {
+				fputs("[child]\naws_access_key_id = AKIACHILDCHILDCHILD0\n", fp);
+				fclose(fp);
+			}
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	t0 = now_s();
+	assert_int_equal(kw_keys_deliver_profile("service-ansible", &f->key, NULL, NULL, &err), 0);
+	assert_true(now_s() - t0 >= 0.3);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* the child's profile, written while it held the lock, survived our edit */
+	expect_file(creds, "[child]\naws_access_key_id = AKIACHILDCHILDCHILD0\n\n[service-ansible]\n"
+	                   "aws_access_key_id = " KEY_ID "\naws_secret_access_key = " SECRET "\n");
+	/* the lock itself: a second holder in this process waits too, and a symbolic link is refused */
+	{
+		int a = kw_keys_lock(creds, false, &err), fd2 = open(lpath, O_RDWR);
+
+		assert_true(a >= 0);
+		assert_true(fd2 >= 0);
+		assert_int_equal(flock(fd2, LOCK_EX | LOCK_NB), -1);
+		kw_keys_unlock(a);
+		assert_int_equal(flock(fd2, LOCK_EX | LOCK_NB), 0);
+		close(fd2);
+		unlink(lpath);
+		assert_int_equal(symlink(kw_scratch_path(&f->tmp, "elsewhere"), lpath), 0);
+		assert_int_equal(kw_keys_lock(creds, false, &err), -1);
+		assert_int_equal(err.kind, KW_ERR_IO);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +681,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(keys_profile_keeps_every_other_byte, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_profile_crlf_and_default, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_profile_errors_name_no_secret, setup, teardown),
+	        cmocka_unit_test_setup_teardown(keys_profile_concurrent_deliveries_lose_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(keys_profile_waits_for_another_process, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("keys", tests, NULL, NULL);
 }
