@@ -41,13 +41,13 @@ struct kw_adaptive;
 
 /* What a limiter has seen (kw_adaptive_snapshot). */
 struct kw_adaptive_stats {
-	bool enabled;           /* a throttling answer was seen: the bucket paces */
-	double rate;            /* the bucket's fill rate now, tokens (requests) a second */
-	double capacity;        /* tokens in the bucket at its last refill */
-	double measured_rate;   /* the smoothed send rate measured, requests a second */
-	unsigned long acquired; /* tokens taken (attempts sent through the bucket) */
+	bool enabled;            /* a throttling answer was seen: the bucket paces */
+	double rate;             /* the bucket's fill rate now, tokens (requests) a second */
+	double capacity;         /* tokens in the bucket at its last refill */
+	double measured_rate;    /* the smoothed send rate measured, requests a second */
+	unsigned long acquired;  /* tokens taken (attempts sent through the bucket) */
 	unsigned long throttles; /* throttling answers */
-	double waited;          /* seconds spent waiting for tokens, summed over threads */
+	double waited;           /* seconds spent waiting for tokens, summed over threads */
 };
 
 /*

@@ -45,8 +45,8 @@ struct kw_aws_client {
 	struct kw_retry_quota quota;
 	bool quota_ready, lock_ready;
 	int max_attempts;
-	const char *retry_mode;                /* "standard" or "adaptive" (static) */
-	struct kw_adaptive *limiter[2];        /* adaptive mode: shared bucket per service, or NULL */
+	const char *retry_mode;         /* "standard" or "adaptive" (static) */
+	struct kw_adaptive *limiter[2]; /* adaptive mode: shared bucket per service, or NULL */
 	const struct kw_retry_env *env;
 	pthread_mutex_t lock; /* cred, stats */
 	struct cred_ref *cred;

@@ -152,14 +152,14 @@ const char *kw_aws_client_credential_chain(const struct kw_aws_client *c);
 
 /* Calls of one action (e.g. "iam:ListUsers") for --stats. */
 struct kw_aws_action_stats {
-	char *action;           /* "service:Action", owned */
-	unsigned long calls;    /* operations started (one per API call, pages counted each) */
-	unsigned long retries;  /* extra attempts after a retryable failure */
-	unsigned long failures; /* calls that ended in an error after all attempts */
-	unsigned long attempts; /* requests sent (calls + retries) */
+	char *action;            /* "service:Action", owned */
+	unsigned long calls;     /* operations started (one per API call, pages counted each) */
+	unsigned long retries;   /* extra attempts after a retryable failure */
+	unsigned long failures;  /* calls that ended in an error after all attempts */
+	unsigned long attempts;  /* requests sent (calls + retries) */
 	unsigned long throttles; /* attempts answered with a throttling code */
-	double seconds;         /* summed wall time of the calls, retries and backoff included */
-	double bucket_wait;     /* seconds waited on the adaptive mode's token bucket */
+	double seconds;          /* summed wall time of the calls, retries and backoff included */
+	double bucket_wait;      /* seconds waited on the adaptive mode's token bucket */
 };
 
 struct kw_aws_stats {

@@ -100,7 +100,8 @@ void kw_engine_print_stats(struct kw_ctx *ctx, const struct kw_engine_args *a, s
 	fprintf(ctx->err, "stats: %lu call%s (%lu retr%s, %lu failed) in %.3f s\n", st.calls,
 	        st.calls == 1 ? "" : "s", st.retries, st.retries == 1 ? "y" : "ies", st.failures,
 	        st.wall_seconds);
-	fprintf(ctx->err, "stats: retry mode %s: %lu attempt%s, %lu throttled, %.3f s waited on the token bucket\n",
+	fprintf(ctx->err,
+	        "stats: retry mode %s: %lu attempt%s, %lu throttled, %.3f s waited on the token bucket\n",
 	        st.retry_mode, st.attempts, st.attempts == 1 ? "" : "s", st.throttles, st.bucket_wait);
 	for (size_t i = 0; i < st.nactions; i++)
 		fprintf(ctx->err, "stats:   %-45s %5lu call%s  %7.3f s\n", st.actions[i].action,

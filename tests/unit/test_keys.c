@@ -681,7 +681,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(keys_profile_keeps_every_other_byte, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_profile_crlf_and_default, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_profile_errors_name_no_secret, setup, teardown),
-	        cmocka_unit_test_setup_teardown(keys_profile_concurrent_deliveries_lose_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(keys_profile_concurrent_deliveries_lose_nothing, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(keys_profile_waits_for_another_process, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("keys", tests, NULL, NULL);
