@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lifecycle/audit.h"
+#include "lifecycle/rotation.h"
 #include "policy/policy.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -323,14 +325,34 @@ static const char *age_text(char *buf, size_t size, time_t now, time_t created)
 	return buf;
 }
 
+/*
+ * Whether key is inactive within the rotation grace period that rotate recorded in the user's
+ * tag keywarden:inactive:<id> (lifecycle/rotation.h); until receives its end (UTC ISO 8601).
+ * Such a key is kept by --prune-keys, as audit --prune-unused keeps it.
+ */
+static bool in_grace(const struct kw_live_user *u, const struct kw_live_key *key, time_t now, char *until,
+                     size_t size)
+{
+	struct kw_lc_key k = {.id = key->id, .active = key->active};
+	const struct kw_tagkv *tag;
+	char name[256];
+
+	if (key->active || kw_lc_grace_tag_key(key->id, name, sizeof(name)) ||
+	    !(tag = kw_taglist_find(&u->tags, name)) ||
+	    kw_lc_grace_parse(tag->value, &k.inactive_since, &k.grace_days) || kw_lc_grace_expired(&k, now))
+		return false;
+	kw_lc_iso8601(k.inactive_since + (time_t)k.grace_days * DAY, until, size);
+	return true;
+}
+
 static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opts, struct kw_error *err)
 {
 	const struct kw_desired *d = &p->desired[i];
 	const struct kw_live_user *u = &p->live[i].user;
 	const struct kw_live_key *fresh = NULL;
-	size_t kept = u->nkeys;
+	size_t kept = u->nkeys, ngrace = 0;
 	bool need;
-	char age[64];
+	char age[64], until[32];
 
 	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 		const struct kw_live_key *key = &u->keys[k];
@@ -350,6 +372,17 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 		        "account %s: user %s already holds %zu access keys (IAM's limit is 2) and none is "
 		        "active within maxAgeDays; use --prune-keys or 'keywarden rotate'",
 		        d->name, d->user_name, kept);
+	/* keys kept in their grace period still count against IAM's limit of two */
+	for (size_t k = 0; need && opts->prune_keys && u->exists && k < u->nkeys; k++)
+		ngrace +=
+		        !u->keys[k].undelivered && in_grace(u, &u->keys[k], opts->now, until, sizeof(until));
+	if (ngrace >= 2)
+		return kw_error_set(
+		        err, KW_ERR_CONFLICT, d->origin,
+		        "account %s: user %s holds two inactive access keys in their rotation grace "
+		        "periods (one until %s) and needs a new key; wait until a grace period ends, "
+		        "or delete one by hand",
+		        d->name, d->user_name, until);
 	/* keys issued but never confirmed delivered (a run killed in between): nobody holds them */
 	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 		const struct kw_live_key *key = &u->keys[k];
@@ -376,6 +409,15 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 
 			if (key == fresh || key->undelivered)
 				continue;
+			if (opts->prune_keys && in_grace(u, key, opts->now, until, sizeof(until))) {
+				if (add_note(p, i,
+				             "access key %s of %s is inactive in its rotation grace period "
+				             "until %s; "
+				             "--prune-keys keeps it until then",
+				             key->id, d->user_name, until))
+					goto nomem;
+				continue;
+			}
 			if (opts->prune_keys)
 				STEP(KW_ACT_DELETE, KW_RES_ACCESS_KEY, i, key->id, NULL, NULL);
 			else if (add_note(p, i,
