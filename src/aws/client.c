@@ -184,6 +184,10 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 	cr = cred_get(c, err);
 	if (!cr)
 		return KW_RETRY_NEVER;
+	if (!cr->creds.access_key_id) { /* anonymous (kw_aws_client_new_anonymous): not signed */
+		send[ns++] = (struct kw_http_header){"Content-Type", ctype};
+		goto post;
+	}
 	{
 		struct kw_sigv4_request req = {"POST", ep->path,        NULL,          sign_headers,
 		                               2,      a->q->body.data, a->q->body.len};
@@ -205,6 +209,7 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 		send[ns++] = (struct kw_http_header){"X-Amz-Security-Token",
 		                                     kw_secret_str(cr->creds.session_token)};
 	send[ns++] = (struct kw_http_header){"Authorization", sig.authorization.data};
+post:
 	if (kw_http_post(c->http, ep->url, send, ns, a->q->body.data, a->q->body.len, &resp, err)) {
 		cls = resp.retryable ? KW_RETRY_CONNECTION : KW_RETRY_NEVER;
 		if (err && err->kind == KW_ERR_NETWORK)
@@ -489,6 +494,10 @@ struct static_creds {
 static int copy_static(const struct static_creds *sc, struct kw_aws_credentials *out, struct kw_error *err)
 {
 	out->source = "static";
+	if (!sc->access_key_id) {
+		out->source = "anonymous";
+		return 0;
+	}
 	out->access_key_id = strdup(sc->access_key_id);
 	out->secret = kw_secret_from(sc->secret->data, sc->secret->len);
 	if (sc->session_token)
@@ -524,8 +533,8 @@ static int create(const struct kw_aws_options *opt, const struct static_creds *s
 	if (setup(c, opt, &p, err))
 		goto out;
 	kw_log(KW_LOG_INFO, "aws: credentials for profile '%s' from %s (key %s)%s%s", p.name,
-	       cr->creds.source, cr->creds.access_key_id, cr->creds.chain ? ": " : "",
-	       cr->creds.chain ? cr->creds.chain : "");
+	       cr->creds.source, cr->creds.access_key_id ? cr->creds.access_key_id : "none",
+	       cr->creds.chain ? ": " : "", cr->creds.chain ? cr->creds.chain : "");
 	cr->refs = 1;
 	c->cred = cr;
 	*out = c;
@@ -558,6 +567,14 @@ int kw_aws_client_new_static(const struct kw_aws_options *opt, const char *acces
 		return kw_error_set(err, KW_ERR_INVALID, NULL,
 		                    "static credentials need an access key id and a secret");
 	return create(opt, &sc, out, err);
+}
+
+int kw_aws_client_new_anonymous(const struct kw_aws_options *opt, struct kw_aws_client **out,
+                                struct kw_error *err)
+{
+	const struct static_creds none = {NULL, NULL, NULL};
+
+	return create(opt, &none, out, err);
 }
 
 void kw_aws_client_free(struct kw_aws_client *c)

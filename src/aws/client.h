@@ -120,6 +120,14 @@ int kw_aws_client_new_static(const struct kw_aws_options *opt, const char *acces
                              const struct kw_secret *secret, const struct kw_secret *session_token,
                              struct kw_aws_client **out, struct kw_error *err);
 
+/*
+ * kw_aws_client_new_anonymous - a client whose requests are not signed (region, endpoints,
+ * retries as above), for the STS calls that take no AWS credentials:
+ * AssumeRoleWithWebIdentity. Returns 0, or -1 with err set.
+ */
+int kw_aws_client_new_anonymous(const struct kw_aws_options *opt, struct kw_aws_client **out,
+                                struct kw_error *err);
+
 /* kw_aws_client_free - close connections, wipe credentials and signing keys, free; NULL ok. */
 void kw_aws_client_free(struct kw_aws_client *c);
 

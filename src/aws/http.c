@@ -255,8 +255,28 @@ static bool curl_retryable(CURLcode cc)
 	}
 }
 
+/* http:// to the link-local credential services (instance metadata, ECS/EKS containers). */
+static bool metadata_host(const char *url)
+{
+	static const char *const hosts[] = {"http://169.254.169.254/", "http://[fd00:ec2::254]/",
+	                                    "http://169.254.170.2/", "http://169.254.170.23/",
+	                                    "http://[fd00:ec2::23]/"};
+
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		if (!strncmp(url, hosts[i], strlen(hosts[i])))
+			return true;
+	return false;
+}
+
 int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header *headers, size_t nheaders,
                  const char *body, size_t len, struct kw_http_response *resp, struct kw_error *err)
+{
+	return kw_http_request(h, "POST", url, headers, nheaders, body, len, 0, resp, err);
+}
+
+int kw_http_request(struct kw_http *h, const char *method, const char *url,
+                    const struct kw_http_header *headers, size_t nheaders, const char *body, size_t len,
+                    unsigned flags, struct kw_http_response *resp, struct kw_error *err)
 {
 	struct curl_slist *list = NULL;
 	struct sink sink = {resp, false, false};
@@ -267,7 +287,9 @@ int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header
 	int rc = -1;
 
 	memset(resp, 0, sizeof(*resp));
-	if (kw_http_url_check(url, &loopback, err))
+	if ((flags & KW_HTTP_METADATA) && metadata_host(url))
+		loopback = true; /* plain http, never proxied: these services live on the host itself */
+	else if (kw_http_url_check(url, &loopback, err))
 		return -1;
 	for (size_t i = 0; i < nheaders; i++) {
 		struct kw_buf line = KW_BUF_INIT;
@@ -295,9 +317,15 @@ int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, loopback ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (!strcmp(method, "GET")) {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		if (strcmp(method, "POST"))
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
@@ -339,6 +367,7 @@ nomem:
 out:
 	if (c) {
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
 		pool_put(h, c);
 	}
 	for (struct curl_slist *l = list; l; l = l->next)

@@ -71,4 +71,20 @@ int kw_http_url_check(const char *url, bool *is_loopback, struct kw_error *err);
 int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header *headers, size_t nheaders,
                  const char *body, size_t len, struct kw_http_response *resp, struct kw_error *err);
 
+/* kw_http_request flags. */
+enum {
+	/* also allow plain http:// to the link-local credential services: instance metadata
+	 * (169.254.169.254, fd00:ec2::254) and container credentials (169.254.170.2,
+	 * 169.254.170.23, fd00:ec2::23) */
+	KW_HTTP_METADATA = 1 << 0,
+};
+
+/*
+ * kw_http_request - one attempt of any method ("GET", "PUT", "POST"); kw_http_post is
+ * kw_http_request("POST", ..., 0). A GET sends no body. Errors and resp as kw_http_post.
+ */
+int kw_http_request(struct kw_http *h, const char *method, const char *url,
+                    const struct kw_http_header *headers, size_t nheaders, const char *body, size_t len,
+                    unsigned flags, struct kw_http_response *resp, struct kw_error *err);
+
 #endif

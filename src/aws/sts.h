@@ -8,6 +8,7 @@
 struct kw_aws_client;
 struct kw_aws_credentials;
 struct kw_error;
+struct kw_secret;
 
 struct kw_sts_identity {
 	char *account; /* 12-digit account id */
@@ -58,5 +59,17 @@ void kw_sts_assumed_role_release(struct kw_sts_assumed_role *r);
 int kw_sts_assume_role(struct kw_aws_client *c, const struct kw_sts_assume_role_input *in,
                        struct kw_aws_credentials *creds, struct kw_sts_assumed_role *who,
                        struct kw_error *err);
+
+/*
+ * kw_sts_assume_role_with_web_identity - a role's temporary credentials for an OIDC token;
+ * c should be anonymous (client.h kw_aws_client_new_anonymous): the call is not signed.
+ * @token: the JWT (borrowed; wiped from the request after the call). Other arguments and
+ * errors as kw_sts_assume_role (InvalidIdentityToken, ExpiredTokenException, AccessDenied).
+ * Source: AWS STS API: AssumeRoleWithWebIdentity.
+ */
+int kw_sts_assume_role_with_web_identity(struct kw_aws_client *c, const char *role_arn,
+                                         const char *session_name, const struct kw_secret *token,
+                                         struct kw_aws_credentials *creds, struct kw_sts_assumed_role *who,
+                                         struct kw_error *err);
 
 #endif

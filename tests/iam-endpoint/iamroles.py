@@ -28,14 +28,19 @@ every request (server.py). Semantics kept:
   "arn:aws:sts::<account>:assumed-role/<RoleName>/<RoleSessionName>".
 """
 import base64
+import fnmatch
 import hmac
 import json
+import os
 import secrets
+import subprocess
+import tempfile
 
 import iamstate
 from iamproto import APIError, error
 from iamstate import ROOT, _norm_path, _unique_id, paginate, totp
 
+UNSIGNED_ACTIONS = {'AssumeRoleWithWebIdentity'}   # STS calls made without AWS credentials
 SESSION = 'session:'               # principal prefix of a role session: 'session:ASIA...'
 ROLE_POLICY_SIZE = 10240           # IAM quota: inline role policies, all together
 ROLES_LIMIT = 1000
@@ -254,19 +259,24 @@ class RoleState(iamstate.IAMState):
             for key, want in kv.items():
                 want = [str(w).lower() if op == 'Bool' else str(w) for w in _listify(want)]
                 have = facts.get(key.lower())
-                if op not in ('StringEquals', 'Bool') or have is None or have not in want:
+                if op not in ('StringEquals', 'StringLike', 'Bool') or have is None:
+                    return False
+                if op == 'StringLike':
+                    if not any(fnmatch.fnmatchcase(have, w) for w in want):
+                        return False
+                elif have not in want:
                     return False
         return True
 
-    def _trusted(self, role, principal, facts):
-        names = self._caller_names(principal)
+    def _trusted(self, role, names, facts, action='sts:AssumeRole', kind='AWS'):
+        """Whether role's trust policy lets a caller known by names do action."""
         allowed = False
         for s in _listify_statements(json.loads(role['Trust'])):
             acts = _listify(s.get('Action'))
-            if not any(iamstate._action_matches(a, 'sts:AssumeRole') for a in acts):
+            if not any(iamstate._action_matches(a, action) for a in acts):
                 continue
             pr = s.get('Principal')
-            aws = _listify(pr.get('AWS')) if isinstance(pr, dict) else _listify(pr)
+            aws = _listify(pr.get(kind)) if isinstance(pr, dict) else _listify(pr)
             if not (set(aws) & names) or not self._conditions_hold(s.get('Condition'), facts):
                 continue
             if s.get('Effect') == 'Deny':
@@ -304,7 +314,7 @@ class RoleState(iamstate.IAMState):
         facts = {'aws:multifactorauthpresent': 'true' if mfa else 'false'}
         if p.get('ExternalId') is not None:
             facts['sts:externalid'] = p['ExternalId']
-        if role is None or not self._trusted(role, ctx.principal, facts):
+        if role is None or not self._trusted(role, self._caller_names(ctx.principal), facts):
             raise APIError('AccessDenied', 'User: %s is not authorized to perform: '
                            'sts:AssumeRole on resource: %s' % (self.caller_arn(ctx.principal), arn),
                            403)
@@ -317,18 +327,104 @@ class RoleState(iamstate.IAMState):
                            'for this role.' % ('1 hour session limit for roles assumed by role '
                                                'chaining' if chained else 'MaxSessionDuration'),
                            400)
-        akid = 'ASIA' + _unique_id('')[:16]
-        s = {'RoleName': role['RoleName'], 'RoleId': role['RoleId'],
-             'RoleSessionName': p['RoleSessionName'],
-             'Secret': base64.b64encode(secrets.token_bytes(30)).decode(),
-             'Token': base64.b64encode(secrets.token_bytes(96)).decode(),
-             'Expiration': int(ctx.now) + duration, 'Source': ctx.principal}
-        self.sessions[akid] = s
+        akid, s = self.issue_session(role['RoleName'], p['RoleSessionName'], duration, ctx.principal)
         return {'Credentials': {'AccessKeyId': akid, 'SecretAccessKey': s['Secret'],
                                 'SessionToken': s['Token'], 'Expiration': s['Expiration']},
                 'AssumedRoleUser': {'AssumedRoleId': '%s:%s' % (role['RoleId'],
                                                                 p['RoleSessionName']),
                                     'Arn': self.session_arn(s)}}
+
+    def issue_session(self, role_name, session_name, duration, source=None):
+        """New temporary credentials of role role_name, valid duration seconds from IAM's
+        now: (AccessKeyId, session record). Also what IMDS and container routes hand out."""
+        role = self.roles[role_name.lower()]
+        akid = 'ASIA' + _unique_id('')[:16]
+        s = {'RoleName': role['RoleName'], 'RoleId': role['RoleId'],
+             'RoleSessionName': session_name,
+             'Secret': base64.b64encode(secrets.token_bytes(30)).decode(),
+             'Token': base64.b64encode(secrets.token_bytes(96)).decode(),
+             'Expiration': int(self.iam_now()) + duration, 'Source': source}
+        self.sessions[akid] = s
+        return akid, s
+
+    # -- web identity ------------------------------------------------------------
+    def register_oidc(self, data):
+        """Control route: an OIDC issuer whose tokens AssumeRoleWithWebIdentity accepts
+        (what CreateOpenIDConnectProvider and the issuer's JWKS give AWS): {"issuer":
+        "https://host[/path]", "public_key_pem": PEM (RS256), "audiences": [...]}."""
+        iss = data['issuer']
+        if not iss.startswith('https://') or not data.get('public_key_pem') or \
+                not data.get('audiences'):
+            raise ValueError('issuer (https://...), public_key_pem and audiences are required')
+        self.data.setdefault('oidc', {})[iss[len('https://'):].rstrip('/')] = {
+            'issuer': iss, 'pem': data['public_key_pem'], 'audiences': list(data['audiences'])}
+        return {'provider_arn': 'arn:aws:iam::%s:oidc-provider/%s'
+                % (self.account_id, iss[len('https://'):].rstrip('/'))}
+
+    @staticmethod
+    def _b64url(part):
+        return base64.urlsafe_b64decode(part + '=' * (-len(part) % 4))
+
+    def _verify_jwt(self, token, now):
+        """The claims of an RS256 JWT from a registered issuer, verified (signature by
+        openssl, exp, aud); raises InvalidIdentityToken / ExpiredTokenException as STS."""
+        def bad(msg):
+            return APIError('InvalidIdentityToken', msg, 400)
+        try:
+            h64, p64, s64 = token.split('.')
+            header, claims = json.loads(self._b64url(h64)), json.loads(self._b64url(p64))
+            sig = self._b64url(s64)
+        except (ValueError, TypeError):
+            raise bad('The ID Token provided is not a valid JWT. (You may see this error if you '
+                      'sent an Access Token)')
+        host = str(claims.get('iss', '')).replace('https://', '', 1).rstrip('/')
+        prov = self.data.get('oidc', {}).get(host)
+        if prov is None:
+            raise bad('No OpenIDConnect provider found in your account for %s' % claims.get('iss'))
+        if header.get('alg') != 'RS256':
+            raise bad('Unsupported signing algorithm %s' % header.get('alg'))
+        with tempfile.TemporaryDirectory() as d:
+            for name, content in (('key.pem', prov['pem'].encode()), ('sig', sig)):
+                with open(os.path.join(d, name), 'wb') as f:
+                    f.write(content)
+            r = subprocess.run(['openssl', 'dgst', '-sha256', '-verify', os.path.join(d, 'key.pem'),
+                                '-signature', os.path.join(d, 'sig')],
+                               input=('%s.%s' % (h64, p64)).encode(), capture_output=True)
+        if r.returncode != 0:
+            raise bad('Couldn\'t retrieve verification key from your identity provider,  please '
+                      'reference AssumeRoleWithWebIdentity documentation for requirements')
+        aud = claims.get('aud')
+        if not set(_listify(aud)) & set(prov['audiences']):
+            raise bad('Incorrect token audience')
+        if not isinstance(claims.get('exp'), (int, float)) or claims['exp'] <= now:
+            raise APIError('ExpiredTokenException', 'Token expired: current date/time %d must be '
+                           'before the expiration date/time%s' % (now, claims.get('exp')), 400)
+        return host, claims
+
+    def op_AssumeRoleWithWebIdentity(self, ctx, p):
+        host, claims = self._verify_jwt(p['WebIdentityToken'], ctx.now)
+        arn = p['RoleArn']
+        r = self.roles.get(arn.rsplit('/', 1)[-1].lower())
+        facts = {('%s:%s' % (host, k)).lower(): str(v) for k, v in claims.items()
+                 if isinstance(v, (str, int))}
+        for a in _listify(claims.get('aud')):
+            facts.setdefault(('%s:aud' % host).lower(), a)
+        fed = 'arn:aws:iam::%s:oidc-provider/%s' % (self.account_id, host)
+        if r is None or self.role_arn(r) != arn or \
+                not self._trusted(r, {fed}, facts, 'sts:AssumeRoleWithWebIdentity', 'Federated'):
+            raise APIError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+                           403)
+        duration = p.get('DurationSeconds') or 3600
+        if duration > r['MaxSessionDuration']:
+            raise APIError('ValidationError', 'The requested DurationSeconds exceeds the '
+                           'MaxSessionDuration set for this role.', 400)
+        akid, s = self.issue_session(r['RoleName'], p['RoleSessionName'], duration, fed)
+        return {'Credentials': {'AccessKeyId': akid, 'SecretAccessKey': s['Secret'],
+                                'SessionToken': s['Token'], 'Expiration': s['Expiration']},
+                'SubjectFromWebIdentityToken': str(claims.get('sub', '')),
+                'AssumedRoleUser': {'AssumedRoleId': '%s:%s' % (r['RoleId'], p['RoleSessionName']),
+                                    'Arn': self.session_arn(s)},
+                'Provider': fed, 'Audience': _listify(claims.get('aud'))[0]}
 
     def op_GetCallerIdentity(self, ctx, p):
         if ctx.principal.startswith(SESSION):

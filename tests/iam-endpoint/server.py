@@ -37,6 +37,7 @@ from botocore.credentials import Credentials             # noqa: E402
 
 import iamproto                                          # noqa: E402
 from iamproto import APIError                            # noqa: E402
+import credroutes                                        # noqa: E402
 import iamroles                                          # noqa: E402
 import iamstate                                          # noqa: E402
 from iamstate import ROOT                                # noqa: E402
@@ -48,7 +49,8 @@ IAM_REGION = 'us-east-1'
 LOG_LIMIT = 20000
 SECRET_PARAMS = {'password', 'oldpassword', 'newpassword', 'authenticationcode1',
                  'authenticationcode2', 'x-amz-signature', 'x-amz-security-token',
-                 'securitytoken', 'secretaccesskey', 'tokencode', 'sessiontoken'}
+                 'securitytoken', 'secretaccesskey', 'tokencode', 'sessiontoken',
+                 'webidentitytoken'}
 SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15', 'sns': snsstate.API_VERSION}
 # The error code an identity-policy denial answers, per service (IAM and STS: AccessDenied).
 DENIED_CODE = {'sns': 'AuthorizationError'}
@@ -320,6 +322,7 @@ class Endpoint:
         self.access_key_id = args.access_key_id
         self.secret_access_key = args.secret_access_key
         self.state = iamroles.RoleState(args.account_id, args.state)
+        self.metadata = credroutes.Metadata()
         faults, settings = parse_fault_spec(args.faults)
         self.faults = Faults(faults)
         self.state.settings.update(settings)
@@ -429,6 +432,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if split.path.startswith(CONTROL_PREFIX):
             return self._control(split, body)
+        if split.path.startswith(('/latest/', '/v2/credentials/')):
+            return self._credential_route(split)
         if self.command not in ('GET', 'POST'):
             return self._send(405, b'', request_id=None)
         return self._aws(split, body)
@@ -493,8 +498,29 @@ class Handler(BaseHTTPRequestHandler):
             return self._drop()
         self._send(status, payload, request_id=request_id)
 
+    def _credential_route(self, split):
+        """Instance metadata and container credentials (credroutes.py)."""
+        ep = self.ep
+        fn = credroutes.handle_imds if split.path.startswith('/latest/') else \
+            credroutes.handle_container
+        status, body, ctype, action = fn(ep.metadata, ep.state, self.command, split.path,
+                                         self.headers)
+        ep.record({'time': datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec='milliseconds'), 'method': self.command, 'action': action,
+            'service': 'metadata', 'status': status, 'params': {}})
+        self._send(status, body, ctype)
+
     def _handle(self, auth, action, params, query_pairs, body, entry):
         ep = self.ep
+        if auth is None and action in iamroles.UNSIGNED_ACTIONS and \
+                params.get('Version') == SERVICES['sts']:
+            operation = ep.services['sts'].operation_model(action)
+            decoded = iamproto.decode_input(operation, params)
+            with ep.state.lock:
+                result = getattr(ep.state, 'op_' + action)(
+                    iamstate.Ctx(ep.state, None, False, 'sts', IAM_REGION), decoded)
+                ep.state.save()
+            return result, operation
         if auth is None:
             raise APIError('MissingAuthenticationToken', 'Request is missing Authentication Token',
                            403)
@@ -585,6 +611,13 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(400, {'error': 'body is not JSON'})
         setting = method in ('PUT', 'POST')
         try:
+            if route in ('imds', 'container', 'oidc') and setting:
+                with ep.state.lock:
+                    if route == 'imds':
+                        return self._json(200, ep.metadata.configure_imds(data))
+                    if route == 'container':
+                        return self._json(200, ep.metadata.configure_container(data))
+                    return self._json(200, ep.state.register_oidc(data))
             if route == 'health':
                 return self._json(200, {'ok': True, 'account_id': ep.state.account_id})
             if route == 'faults':

@@ -163,6 +163,26 @@ class Roles(unittest.TestCase):
                          'AccessDenied')
         self.assume(m, carol, SerialNumber=dev['SerialNumber'], TokenCode=kwtest.totp(seed))
 
+    def test_botocore_fetchers_read_the_metadata_routes(self):
+        """botocore's own IMDS and container fetchers accept what the routes answer."""
+        from botocore.utils import ContainerMetadataFetcher, InstanceMetadataFetcher
+        self.make_role('inst', kwtest.trust_policy(self.acct))
+        self.ep.control('PUT', 'imds', {'role': 'inst', 'require_token': True, 'refuse_token': False})
+        creds = InstanceMetadataFetcher(
+            num_attempts=1, config={'ec2_metadata_service_endpoint': self.ep.url}
+        ).retrieve_iam_role_credentials()
+        self.assertEqual(creds['role_name'], 'inst')
+        sts = self.client('sts', creds['access_key'], creds['secret_key'], creds['token'])
+        self.assertIn(':assumed-role/inst/', sts.get_caller_identity()['Arn'])
+        self.ep.control('PUT', 'container', {'id': 'c1', 'role': 'inst', 'token': 'abc'})
+        c = ContainerMetadataFetcher().retrieve_full_uri(self.ep.url + '/v2/credentials/c1',
+                                                         headers={'Authorization': 'abc'})
+        self.assertTrue(c['AccessKeyId'].startswith('ASIA'))
+        self.ep.control('PUT', 'imds', {'refuse_token': True})
+        self.assertEqual(InstanceMetadataFetcher(
+            num_attempts=1, config={'ec2_metadata_service_endpoint': self.ep.url}
+        ).retrieve_iam_role_credentials(), {})     # PUT refused, tokens required: nothing
+
     def test_sessions_never_in_the_state_view(self):
         c = self.assume(self.make_role('v', kwtest.trust_policy(self.acct))['Arn'])['Credentials']
         view = json.dumps(self.ep.state())

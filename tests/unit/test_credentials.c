@@ -40,11 +40,24 @@ static void write_file(const char *name, const char *text, mode_t mode)
 }
 
 static const char *const aws_vars[] = {
-        "AWS_PROFILE",       "AWS_ACCESS_KEY_ID",    "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN", "AWS_REGION",           "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",  "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS",
-        "AWS_MAX_ATTEMPTS",  "AWS_RETRY_MODE",       "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-        "AWS_CA_BUNDLE",     "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_MAX_ATTEMPTS",
+        "AWS_RETRY_MODE",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "AWS_CA_BUNDLE",
+        "AWS_SECURITY_TOKEN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 };
 
 static int setup(void **state)
@@ -53,6 +66,7 @@ static int setup(void **state)
 	for (size_t i = 0; i < sizeof(aws_vars) / sizeof(aws_vars[0]); i++)
 		unsetenv(aws_vars[i]);
 	setenv("HOME", scratch.dir, 1);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1); /* no instance metadata lookups here */
 	setenv("AWS_CONFIG_FILE", kw_scratch_path(&scratch, "config"), 1);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", kw_scratch_path(&scratch, "credentials"), 1);
 	return 0;

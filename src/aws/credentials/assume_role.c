@@ -1,8 +1,8 @@
 /*
  * assume_role.c - the assume-role provider (botocore AssumeRoleProvider): a profile with
  * role_arn assumes it with the credentials of its source_profile (chains of any length, a
- * loop named) or of its credential_source (Environment; Ec2InstanceMetadata and EcsContainer
- * are refused naming the setting until those providers exist), with external_id,
+ * loop named) or of its credential_source (Environment, Ec2InstanceMetadata, EcsContainer:
+ * botocore's CanonicalNameCredentialSourcer), with external_id,
  * role_session_name, duration_seconds and mfa_serial (the code from --mfa-code, else asked on
  * the terminal). Assumed credentials are cached as the AWS CLI caches them (cache.h) and
  * assumed again, through the source's own refresh, before they expire.
@@ -262,9 +262,18 @@ static int source_credentials(const struct kw_cred_lookup *l, struct role_state 
 		if (!rc && !s->source_name && !(s->source_name = strdup("environment")))
 			rc = kw_cred_nomem(err);
 	} else if (cs && (!strcmp(cs, "Ec2InstanceMetadata") || !strcmp(cs, "EcsContainer"))) {
-		kw_error_set(err, KW_ERR_INVALID, where_c,
-		             "credential_source: '%s' is not supported by keywarden yet (Environment is)",
-		             cs);
+		const struct kw_cred_provider *pr =
+		        !strcmp(cs, "EcsContainer") ? &kw_cred_container : &kw_cred_imds;
+		int r = fetch ? pr->resolve(l, &s->source, err) : 1;
+		if (r == 0)
+			kw_error_set(err, KW_ERR_AUTH, where_c,
+			             "credential_source %s: no credentials there (%s)", cs,
+			             !strcmp(cs, "EcsContainer")
+			                     ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI unset"
+			                     : "no instance metadata service answered");
+		rc = r > 0 ? 0 : -1;
+		if (!rc && !s->source_name && !(s->source_name = strdup(pr->name)))
+			rc = kw_cred_nomem(err);
 	} else if (cs) {
 		kw_error_set(
 		        err, KW_ERR_INVALID, where_c,
@@ -328,6 +337,8 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	{
 		char where[KW_ERR_WHERE_MAX];
 		r = kw_cred_setting_str(l, "role_arn", &s->role_arn, where, sizeof(where), err);
+		if (r > 0 && kw_cred_setting(l, "web_identity_token_file", NULL))
+			r = 0; /* botocore: role_arn with a token file is web identity's */
 		if (r <= 0) {
 			free_state(s);
 			return r;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "aws/credentials.h"
+#include "aws/credentials/provider.h"
 #include "aws/profile.h"
 #include "aws/wipe.h"
 #include "aws/xml.h"
@@ -78,35 +79,9 @@ out:
 	return out;
 }
 
-/* The file at path in a new secret buffer, or NULL (missing, a link, too large, unreadable). */
-static struct kw_secret *read_secret(const char *path)
-{
-	struct kw_secret *s = NULL;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > CACHE_MAX ||
-	    !(s = kw_secret_new((size_t)st.st_size + 1)))
-		goto out;
-	while (s->len < s->cap - 1) {
-		ssize_t r = read(fd, s->data + s->len, s->cap - 1 - s->len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		s->len += (size_t)r;
-	}
-	s->data[s->len] = '\0';
-out:
-	close(fd);
-	return s;
-}
-
 int kw_cred_cache_load(const char *path, time_t now, struct kw_aws_credentials *out, char **arn)
 {
-	struct kw_secret *text = read_secret(path);
+	struct kw_secret *text = NULL;
 	json_t *root = NULL, *cr;
 	const char *id, *sk, *tok, *exp, *a;
 	time_t t;
@@ -114,7 +89,7 @@ int kw_cred_cache_load(const char *path, time_t now, struct kw_aws_credentials *
 
 	memset(out, 0, sizeof(*out));
 	*arn = NULL;
-	if (!text)
+	if (kw_cred_read_secret_file(path, CACHE_MAX, &text, NULL))
 		return 0;
 	kw_wipe_install_jansson();
 	root = json_loadb((const char *)text->data, text->len, 0, NULL);

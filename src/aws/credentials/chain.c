@@ -2,9 +2,13 @@
  * chain.c - the credential chain: the table of providers in botocore's order, refresh, and
  * the helpers the providers share (credentials.h, provider.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "aws/credentials.h"
 #include "aws/credentials/provider.h"
@@ -17,11 +21,13 @@
 /* botocore create_credential_resolver: env, assume-role, the profile providers, then the
  * providers that need no profile (container, instance metadata). */
 static const struct kw_cred_provider *const chain[] = {
-        &kw_cred_env, &kw_cred_assume_role, &kw_cred_shared_file, &kw_cred_process, &kw_cred_config_file,
+        &kw_cred_env,     &kw_cred_assume_role, &kw_cred_web_identity, &kw_cred_shared_file,
+        &kw_cred_process, &kw_cred_config_file, &kw_cred_container,    &kw_cred_imds,
 };
 
 /* ProfileProviderBuilder.providers: what a source_profile is resolved with (after its role). */
 static const struct kw_cred_provider *const profile_chain[] = {
+        &kw_cred_web_identity,
         &kw_cred_shared_file,
         &kw_cred_process,
         &kw_cred_config_file,
@@ -35,17 +41,52 @@ static const struct kw_cred_provider *const profile_chain[] = {
 static const struct {
 	const char *key, *what;
 } unsupported[] = {
-        {"login_session", "an `aws login` session"},
-        {"web_identity_token_file", "web identity (AssumeRoleWithWebIdentity)"},
-        {"sso_session", "IAM Identity Center (SSO)"},
-        {"sso_start_url", "IAM Identity Center (SSO)"},
-        {"sso_account_id", "IAM Identity Center (SSO)"},
+        {"login_session", "an `aws login` session"},    {"sso_session", "IAM Identity Center (SSO)"},
+        {"sso_start_url", "IAM Identity Center (SSO)"}, {"sso_account_id", "IAM Identity Center (SSO)"},
         {"sso_role_name", "IAM Identity Center (SSO)"},
 };
 
 int kw_cred_nomem(struct kw_error *err)
 {
 	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
+int kw_cred_read_secret_file(const char *path, size_t max, struct kw_secret **out, struct kw_error *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = -1;
+
+	*out = NULL;
+	if (fd < 0)
+		return kw_error_set(err, errno == ENOENT ? KW_ERR_NOT_FOUND : KW_ERR_IO, path,
+		                    "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		kw_error_set(err, KW_ERR_IO, path, "not a regular file of at most %zu bytes", max);
+		goto out;
+	}
+	if (!(*out = kw_secret_new((size_t)st.st_size + 1))) {
+		kw_cred_nomem(err);
+		goto out;
+	}
+	while ((*out)->len < (*out)->cap - 1) {
+		ssize_t r = read(fd, (*out)->data + (*out)->len, (*out)->cap - 1 - (*out)->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			kw_error_set(err, KW_ERR_IO, path, "cannot read: %s", strerror(errno));
+			kw_secret_free(*out);
+			*out = NULL;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		(*out)->len += (size_t)r;
+	}
+	(*out)->data[(*out)->len] = '\0';
+	rc = 0;
+out:
+	close(fd);
+	return rc;
 }
 
 void kw_aws_credentials_release(struct kw_aws_credentials *c)
@@ -214,14 +255,16 @@ int kw_cred_resolve_profile(const struct kw_cred_lookup *l, const char *name, co
 		return loop_error(sub.visited, sub.nvisited, i, name, where, err);
 	}
 	sub.profile = name;
+	sub.env_disabled = true; /* botocore: a source profile's providers ignore the environment */
 	sub.config_sec = kw_ini_profile(l->files->config, KW_INI_CONFIG, name);
 	sub.cred_sec = kw_ini_profile(l->files->credentials, KW_INI_CREDENTIALS, name);
 	if (!sub.config_sec && !sub.cred_sec)
 		return kw_error_set(err, KW_ERR_INVALID, where, "source_profile '%s' is in neither %s nor %s",
 		                    name, l->files->config_path, l->files->credentials_path);
+	r = 0;
 	if (kw_cred_setting(&sub, "role_arn", NULL))
 		r = check_unsupported(&sub, err) ? -1 : kw_cred_assume_role.resolve(&sub, out, err);
-	else
+	if (r == 0)
 		r = run(profile_chain, sizeof(profile_chain) / sizeof(profile_chain[0]), &sub, out, err);
 	if (r <= 0)
 		kw_aws_credentials_release(out);

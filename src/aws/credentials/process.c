@@ -36,14 +36,11 @@ struct process_state {
 int kw_aws_credential_process_parse(const char *json, size_t len, const char *where, time_t now,
                                     struct kw_aws_credentials *out, struct kw_error *err)
 {
-	json_t *root, *v;
-	const char *id, *sk, *tok = NULL, *exp = NULL;
+	json_t *root = kw_cred_json_load(json, len), *v;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	kw_wipe_install_jansson(); /* jansson copies the secret into its own blocks */
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!root || !json_is_object(root)) {
+	if (!root) {
 		kw_error_set(err, KW_ERR_AUTH, where, "credential_process output is not a JSON object");
 		goto out;
 	}
@@ -52,36 +49,8 @@ int kw_aws_credential_process_parse(const char *json, size_t len, const char *wh
 		kw_error_set(err, KW_ERR_AUTH, where, "credential_process output needs \"Version\": 1");
 		goto out;
 	}
-	id = json_string_value(json_object_get(root, "AccessKeyId"));
-	sk = json_string_value(json_object_get(root, "SecretAccessKey"));
-	if (!id || !*id || !sk || !*sk) {
-		kw_error_set(err, KW_ERR_AUTH, where,
-		             "credential_process output lacks AccessKeyId or SecretAccessKey");
+	if (kw_cred_from_json(root, "SessionToken", "credential_process output", where, now, out, err))
 		goto out;
-	}
-	if ((v = json_object_get(root, "SessionToken")) && !json_is_null(v))
-		tok = json_string_value(v);
-	if ((v = json_object_get(root, "Expiration")) && !json_is_null(v)) {
-		exp = json_string_value(v);
-		if (!exp || kw_aws_parse_time(exp, &out->expiration)) {
-			kw_error_set(err, KW_ERR_AUTH, where,
-			             "credential_process Expiration is not an ISO 8601 time");
-			goto out;
-		}
-		if (out->expiration <= now) {
-			kw_error_set(err, KW_ERR_AUTH, where,
-			             "credential_process returned expired credentials");
-			goto out;
-		}
-	}
-	out->access_key_id = strdup(id);
-	out->secret = kw_secret_from(sk, strlen(sk));
-	if (tok && *tok)
-		out->session_token = kw_secret_from(tok, strlen(tok));
-	if (!out->access_key_id || !out->secret || (tok && *tok && !out->session_token)) {
-		kw_cred_nomem(err);
-		goto out;
-	}
 	out->source = kw_cred_process.name;
 	rc = 0;
 out:

@@ -17,9 +17,14 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "aws/credentials.h"
+#include "aws/http.h"
+#include "aws/sigv4.h"
 
 struct kw_error;
+struct kw_secret;
 struct kw_ini;
 struct kw_ini_entry;
 struct kw_ini_section;
@@ -51,11 +56,14 @@ struct kw_cred_provider {
 };
 
 /* The providers (one file each). */
-extern const struct kw_cred_provider kw_cred_env;         /* env.c */
-extern const struct kw_cred_provider kw_cred_assume_role; /* assume_role.c */
-extern const struct kw_cred_provider kw_cred_shared_file; /* shared_file.c */
-extern const struct kw_cred_provider kw_cred_process;     /* process.c */
-extern const struct kw_cred_provider kw_cred_config_file; /* config_file.c */
+extern const struct kw_cred_provider kw_cred_env;          /* env.c */
+extern const struct kw_cred_provider kw_cred_assume_role;  /* assume_role.c */
+extern const struct kw_cred_provider kw_cred_shared_file;  /* shared_file.c */
+extern const struct kw_cred_provider kw_cred_process;      /* process.c */
+extern const struct kw_cred_provider kw_cred_config_file;  /* config_file.c */
+extern const struct kw_cred_provider kw_cred_web_identity; /* web_identity.c */
+extern const struct kw_cred_provider kw_cred_container;    /* container.c */
+extern const struct kw_cred_provider kw_cred_imds;         /* imds.c */
 
 /*
  * kw_cred_setting - the entry key of the looked-up profile: its credentials-file section
@@ -93,5 +101,38 @@ int kw_cred_resolve_profile(const struct kw_cred_lookup *l, const char *name, co
 
 /* kw_cred_nomem - set KW_ERR_NOMEM and return -1. */
 int kw_cred_nomem(struct kw_error *err);
+
+/*
+ * kw_cred_read_secret_file - the whole regular file at path (not a symbolic link, at most max
+ * bytes) in a new struct kw_secret, NUL-terminated. Returns 0, or -1 with err set
+ * (KW_ERR_NOT_FOUND, KW_ERR_IO naming the path; never the content).
+ */
+int kw_cred_read_secret_file(const char *path, size_t max, struct kw_secret **out, struct kw_error *err);
+
+/*
+ * kw_cred_json_load - parse a credential service's answer (a secret) with jansson's wiped
+ * allocator; NULL unless it is a JSON object. Release with json_decref.
+ */
+json_t *kw_cred_json_load(const char *json, size_t len);
+
+/*
+ * kw_cred_from_json - AccessKeyId, SecretAccessKey, the session token under token_key
+ * ("SessionToken" for credential_process, "Token" for containers and instance metadata) and
+ * an optional ISO 8601 Expiration of root into out. @what names the source in errors
+ * ("credential_process"), @where locates it. An Expiration at or before now is an error.
+ * Returns 0, or -1 with err set (KW_ERR_AUTH; messages never quote the answer).
+ */
+int kw_cred_from_json(const json_t *root, const char *token_key, const char *what, const char *where,
+                      time_t now, struct kw_aws_credentials *out, struct kw_error *err);
+
+/*
+ * kw_cred_metadata_request - method url (KW_HTTP_METADATA: plain http to the link-local
+ * credential services allowed) with timeout_ms for connect and transfer, up to attempts
+ * attempts while there is no answer or a 5xx. Returns 0 with resp (any status), or -1 with err
+ * set (no answer). resp is released by the caller in every case.
+ */
+int kw_cred_metadata_request(const char *method, const char *url, const struct kw_http_header *headers,
+                             size_t nheaders, long timeout_ms, int attempts, struct kw_http_response *resp,
+                             struct kw_error *err);
 
 #endif
