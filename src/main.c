@@ -35,6 +35,19 @@ static const struct command commands[] = {
         {"destroy", cmd_destroy, "remove service accounts in the order IAM requires"},
 };
 
+/* "error: unknown command 'x'", with the command it most likely meant. */
+static void unknown_command(FILE *fp, const char *name)
+{
+	const char *known[sizeof(commands) / sizeof(commands[0]) + 1], *hint;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		known[i] = commands[i].name;
+	known[sizeof(commands) / sizeof(commands[0])] = NULL;
+	hint = kw_cmd_suggest(name, known);
+	fprintf(fp, "error: unknown command '%s'%s%s%s\n", name, hint ? " (did you mean '" : "",
+	        hint ? hint : "", hint ? "'?)" : "");
+}
+
 static const char usage_short[] = "usage: keywarden [--version] [--help] COMMAND [OPTIONS] [ARGS]\n"
                                   "Try 'keywarden --help' for the list of commands.\n";
 
@@ -44,35 +57,6 @@ static const struct command *find_command(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
-}
-
-/*
- * Whether the command (argv[0], and argv[1] for policy) documents the -o format chosen: the
- * review formats (sarif, github, markdown) belong to a few commands; the others refuse them.
- */
-static bool output_supported(const struct kw_ctx *ctx, int argc, char **argv)
-{
-	static const struct {
-		const char *cmd, *sub;
-		unsigned formats; /* bits of enum kw_output_format */
-	} review[] = {
-	        {"validate", NULL, 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB},
-	        {"plan", NULL, 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB | 1u << KW_OUTPUT_MARKDOWN},
-	        {"show", NULL, 1u << KW_OUTPUT_JSON | 1u << KW_OUTPUT_MARKDOWN},
-	        {"policy", "lint", 1u << KW_OUTPUT_SARIF | 1u << KW_OUTPUT_GITHUB},
-	};
-
-	if (ctx->output != KW_OUTPUT_SARIF && ctx->output != KW_OUTPUT_GITHUB &&
-	    ctx->output != KW_OUTPUT_MARKDOWN)
-		return true;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return true;
-	for (size_t i = 0; i < sizeof(review) / sizeof(review[0]); i++)
-		if (!strcmp(argv[0], review[i].cmd) &&
-		    (!review[i].sub || (argc > 1 && !strcmp(argv[1], review[i].sub))))
-			return (review[i].formats >> ctx->output) & 1u;
-	return false;
 }
 
 static void print_help(FILE *fp)
@@ -85,8 +69,9 @@ static void print_help(FILE *fp)
 		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(fp,
 	        "\n%s\n'keywarden help COMMAND' or 'keywarden COMMAND --help' shows a command's options.\n"
-	        "Documentation: docs/ (one page per command, docs/manifest.md for manifests).\n",
-	        kw_common_options_help);
+	        "Documentation: 'man keywarden-COMMAND', and the same pages in\n"
+	        "  %s/ (commands/COMMAND.md, manifest.md).\n",
+	        kw_common_options_help, KW_DOCDIR);
 }
 
 int cmd_help(int argc, char **argv, struct kw_ctx *ctx)
@@ -100,9 +85,10 @@ int cmd_help(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	c = find_command(argv[1]);
 	if (!c || c->fn == cmd_help) {
-		if (!c)
-			fprintf(ctx->err, "error: unknown command '%s'\n%s", argv[1], usage_short);
-		else
+		if (!c) {
+			unknown_command(ctx->err, argv[1]);
+			fputs(usage_short, ctx->err);
+		} else
 			print_help(ctx->out);
 		return c ? KW_EXIT_OK : KW_EXIT_ERROR;
 	}
@@ -230,14 +216,14 @@ int main(int argc, char **argv)
 	if (!c) {
 		if (argv[1][0] == '-')
 			fprintf(stderr, "error: unknown option '%s'\n%s", argv[1], usage_short);
-		else
-			fprintf(stderr, "error: unknown command '%s'\n%s", argv[1], usage_short);
+		else {
+			unknown_command(stderr, argv[1]);
+			fputs(usage_short, stderr);
+		}
 		rc = KW_EXIT_ERROR;
 		goto out;
 	}
-	if (!output_supported(&ctx, n, argv + 1)) {
-		fprintf(stderr, "error: %s: -o %s is not a format of this command\n", argv[1],
-		        kw_output_name(ctx.output));
+	if (kw_cmd_output_resolve(&ctx, n, argv + 1)) {
 		rc = KW_EXIT_ERROR;
 		goto out;
 	}

@@ -75,6 +75,24 @@ int kw_cmd_read_line(char *buf, size_t size, const char *where, struct kw_error 
  */
 enum kw_output_format kw_cmd_output_format(const struct kw_ctx *ctx, FILE *fp);
 
+/*
+ * kw_cmd_output_resolve - before a command runs (argv[0] the command, argv[1] a subcommand):
+ * an -o FORMAT the command does not write is an error (printed, with the formats it writes);
+ * without -o, the configured default - AWS_DEFAULT_OUTPUT, else `output` of the profile in the
+ * shared config file, as the AWS CLI reads them - becomes ctx->output (output_set) where the
+ * command takes that format from the configuration, and is ignored elsewhere (apply's progress,
+ * policy fmt, a format the command lacks). --help and help are exempt.
+ * Returns 0, or -1 after printing the error.
+ */
+int kw_cmd_output_resolve(struct kw_ctx *ctx, int argc, char **argv);
+
+/*
+ * kw_cmd_suggest - for "did you mean": the word of known (NULL-terminated) that word most
+ * likely meant: the only one it begins (2 characters at least), else the closest by edit
+ * distance when close enough to be a typo (kw_closest_word); NULL for none.
+ */
+const char *kw_cmd_suggest(const char *word, const char *const *known);
+
 struct option;
 
 /*

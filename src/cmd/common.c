@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "policy/internal.h" /* kw_closest_word */
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -16,7 +17,9 @@ const char kw_common_options_help[] =
         "  --region REGION      AWS region (IAM is global; selects the partition and STS endpoint)\n"
         "  --endpoint-url URL   send IAM and STS requests to URL (http:// only for loopback)\n"
         "  --mfa-code CODE      MFA code for a role profile's mfa_serial (else asked on the terminal)\n"
-        "  -o, --output FORMAT  text, table or json\n"
+        "  -o, --output FORMAT  text, table, json (and others where the command writes them);\n"
+        "                       default: AWS_DEFAULT_OUTPUT or the profile's output, where the\n"
+        "                       command takes it (see output.md in the documentation)\n"
         "  --no-color           no colour (also when NO_COLOR is set)\n"
         "  -v, --verbose        more detail on stderr; -vv for HTTP and retries (never secrets)\n"
         "  -h, --help           this help\n";
@@ -94,4 +97,17 @@ int kw_cmd_bad_option(struct kw_ctx *ctx, const char *usage, const char *cmd, co
 	if (optopt > 0 && optopt < 256)
 		return kw_cmd_usage_error(ctx, usage, "%s: unknown option '-%c'", cmd, optopt);
 	return kw_cmd_usage_error(ctx, usage, "%s: unknown option '%s'", cmd, arg);
+}
+
+const char *kw_cmd_suggest(const char *word, const char *const *known)
+{
+	const char *only = NULL;
+	size_t n = strlen(word), begun = 0;
+
+	for (size_t i = 0; known[i] && n >= 2; i++)
+		if (!strncmp(known[i], word, n)) {
+			only = known[i];
+			begun++;
+		}
+	return begun == 1 ? only : kw_closest_word(word, known);
 }

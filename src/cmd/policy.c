@@ -417,5 +417,15 @@ int cmd_policy(int argc, char **argv, struct kw_ctx *ctx)
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].fn(argc - 1, argv + 1, ctx);
-	return kw_cmd_usage_error(ctx, usage, "policy: unknown subcommand '%s'", argv[1]);
+	{
+		const char *known[sizeof(subcommands) / sizeof(subcommands[0]) + 1], *hint;
+
+		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+			known[i] = subcommands[i].name;
+		known[sizeof(subcommands) / sizeof(subcommands[0])] = NULL;
+		hint = kw_cmd_suggest(argv[1], known);
+		return kw_cmd_usage_error(ctx, usage, "policy: unknown subcommand '%s'%s%s%s", argv[1],
+		                          hint ? " (did you mean '" : "", hint ? hint : "",
+		                          hint ? "'?)" : "");
+	}
 }

@@ -227,7 +227,9 @@ def aws_env(endpoint, tmpdir, base=None):
         f.write('[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n'
                 % (endpoint.access_key_id, endpoint.secret_access_key))
     with open(config, 'w') as f:
-        f.write('[default]\nregion = us-east-1\noutput = json\n')
+        # no `output =`: keywarden takes it as its default output where a command can (the AWS
+        # CLI's default is json anyway); tests that want it set it themselves
+        f.write('[default]\nregion = us-east-1\n')
     path = [p for p in env.get('PATH', '/usr/bin:/bin').split(os.pathsep)
             if p and 'pyenv' not in p]
     for p in ('/usr/bin', '/bin'):
