@@ -159,6 +159,7 @@ struct attempt {
 	xmlDoc *doc;
 	int throttles;      /* attempts answered with a throttling code */
 	double bucket_wait; /* seconds waited on the adaptive mode's bucket */
+	bool idempotent;    /* false: one attempt, on a fresh connection (see idempotent()) */
 };
 
 static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
@@ -210,7 +211,8 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 		                                     kw_secret_str(cr->creds.session_token)};
 	send[ns++] = (struct kw_http_header){"Authorization", sig.authorization.data};
 post:
-	if (kw_http_post(c->http, ep->url, send, ns, a->q->body.data, a->q->body.len, &resp, err)) {
+	if (kw_http_request(c->http, "POST", ep->url, send, ns, a->q->body.data, a->q->body.len,
+	                    a->idempotent ? 0 : KW_HTTP_FRESH, &resp, err)) {
 		cls = resp.retryable ? KW_RETRY_CONNECTION : KW_RETRY_NEVER;
 		if (err && err->kind == KW_ERR_NETWORK)
 			kw_error_prefix(err, "%s", a->label);
@@ -244,11 +246,21 @@ out:
 	return cls;
 }
 
+/*
+ * Whether a failed attempt of action may be sent again by the client. Creates that are not
+ * idempotent (a lost answer may hide an entity IAM made) are sent once: the caller, which can
+ * list and reconcile, decides (keys/issue.h; engine MFA enrollment).
+ */
+static bool idempotent(const char *action)
+{
+	return strcmp(action, "CreateAccessKey") && strcmp(action, "CreateVirtualMFADevice");
+}
+
 int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct kw_query *q, xmlDoc **doc,
                 xmlNode **result, struct kw_error *err)
 {
 	char label[96], rname[80];
-	struct attempt a = {c, svc, q, label, NULL, 0, 0};
+	struct attempt a = {c, svc, q, label, NULL, 0, 0, idempotent(q->action)};
 	struct kw_retry_report rep = {0};
 	struct timespec t0;
 	int rc;
@@ -261,7 +273,8 @@ int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct k
 	if (kw_query_finish(q, err))
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = kw_retry_run(label, c->max_attempts, &c->quota, c->env, one_attempt, &a, &rep, err);
+	rc = kw_retry_run(label, a.idempotent ? c->max_attempts : 1, &c->quota, c->env, one_attempt, &a, &rep,
+	                  err);
 	record(c, label,
 	       &(struct call_stat){rep.attempts, rep.retries, a.throttles, rc != 0, seconds_since(&t0),
 	                           a.bucket_wait});

@@ -35,7 +35,9 @@
  *    (Throttling, ThrottlingException, RequestLimitExceeded, RequestThrottled,
  *    TooManyRequestsException, ...), transient ones (RequestTimeout, HTTP 500/502/503/504) and
  *    connection errors. IAM's LimitExceeded and other client errors are never retried. Each
- *    retry is logged at -v.
+ *    retry is logged at -v. CreateAccessKey and CreateVirtualMFADevice are sent once: a lost
+ *    answer may hide what IAM created, and only the caller can list and reconcile
+ *    (keys/issue.h). No retry starts after the thread's call deadline (util/wait.h).
  *
  * Source: AWS SDKs and Tools Reference Guide: "Standardized credential providers", "Retry
  * behavior", "Service-specific endpoints", "Shared config and credentials files".

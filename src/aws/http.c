@@ -326,6 +326,7 @@ int kw_http_request(struct kw_http *h, const char *method, const char *url,
 		if (strcmp(method, "POST"))
 			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	}
+	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, (flags & KW_HTTP_FRESH) ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);

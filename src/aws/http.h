@@ -77,6 +77,10 @@ enum {
 	 * (169.254.169.254, fd00:ec2::254) and container credentials (169.254.170.2,
 	 * 169.254.170.23, fd00:ec2::23) */
 	KW_HTTP_METADATA = 1 << 0,
+	/* send on a new connection, never a reused one: libcurl re-sends a request whose reused
+	 * connection died before the answer (the request may have been carried out), which a
+	 * non-idempotent call (CreateAccessKey) must never be */
+	KW_HTTP_FRESH = 1 << 1,
 };
 
 /*

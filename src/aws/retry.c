@@ -11,6 +11,7 @@
 
 #include "util/error.h"
 #include "util/log.h"
+#include "util/wait.h"
 
 static const char *const throttle_codes[] = {
         "Throttling",
@@ -29,8 +30,14 @@ static const char *const throttle_codes[] = {
 };
 
 static const char *const transient_codes[] = {
-        "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
-        "InternalError",  "ServiceUnavailable",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "PriorRequestNotComplete",
+        "InternalError",
+        "ServiceUnavailable",
+        /* IAM, HTTP 409: another request is changing the entity; it was not carried out */
+        "ConcurrentModification",
+        "EntityTemporarilyUnmodifiable",
 };
 
 static bool in(const char *code, const char *const *list, size_t n)
@@ -169,6 +176,13 @@ int kw_retry_run(const char *label, int max_attempts, struct kw_retry_quota *quo
 		}
 		last_cost = cost;
 		delay = kw_retry_backoff(attempt, rnd(ectx));
+		if (kw_call_deadline() > 0 && kw_now_s() + delay >= kw_call_deadline()) {
+			/* the caller's budget (e.g. --confirm-timeout) ends before the next attempt */
+			quota_release(quota, cost);
+			kw_log(KW_LOG_INFO, "%s: not retrying (%s): the caller's deadline comes first", label,
+			       class_name(cls));
+			break;
+		}
 		kw_log(KW_LOG_INFO, "%s: retrying after %s%s%s (attempt %d of %d failed), waiting %.2f s",
 		       label, class_name(cls), err && err->aws_code[0] ? " " : "", err ? err->aws_code : "",
 		       attempt, max_attempts, delay);

@@ -26,7 +26,8 @@ enum kw_retry_class {
 	KW_RETRY_SUCCESS = 0, /* the attempt worked */
 	KW_RETRY_NEVER,       /* client error, LimitExceeded, ...: give up now */
 	KW_RETRY_THROTTLE,    /* Throttling and friends */
-	KW_RETRY_TRANSIENT,   /* HTTP 500/502/503/504, RequestTimeout, ... */
+	KW_RETRY_TRANSIENT,   /* HTTP 500/502/503/504, RequestTimeout, IAM's 409
+	                         ConcurrentModification / EntityTemporarilyUnmodifiable, ... */
 	KW_RETRY_CONNECTION,  /* connect/DNS/TLS/timeout: costs KW_RETRY_TIMEOUT_COST */
 };
 
@@ -77,7 +78,8 @@ struct kw_retry_report {
 
 /*
  * kw_retry_run - run fn until it succeeds, fails with a non-retryable class, max_attempts
- * attempts were made, or the quota refuses a retry. Each retry is logged at -v (info) with
+ * attempts were made, the quota refuses a retry, or the next attempt would start after the
+ * thread's call deadline (util/wait.h kw_call_deadline). Each retry is logged at -v (info) with
  * label (e.g. "iam:ListUsers"), the error code and the delay.
  * @quota: bucket (may be NULL for no quota).
  * @env:   clock/random (NULL for the real ones).

@@ -20,6 +20,7 @@
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
 #include "engine/exec.h"
+#include "keys/issue.h"
 #include "keys/sink.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/rotation.h"
@@ -82,77 +83,6 @@ static bool skip_if_stopped(struct outcome *oc, const char *prefix, const char *
 
 static const char *const result_cols[] = {"Account", "OldKey", "NewKey", "OldKeyState", "DeliveredTo"};
 
-/* Sleep ms milliseconds, or less when a stop is requested meanwhile. */
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR && !kw_interrupted())
-		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * Prove key id works and belongs to user (NULL: any): GetCallerIdentity signed with it, retried
- * while IAM propagates the key (KW_ERR_AUTH) for up to timeout seconds. On success *client
- * (if not NULL) receives the client that signs with the new key. A stop request ends the wait
- * (KW_ERR_ABORTED): the caller then deletes the new key, which nobody holds yet.
- */
-static int confirm_key(const struct kw_aws_options *aopt, const char *id, const struct kw_secret *secret,
-                       const char *user, double timeout, struct kw_aws_client **client, struct kw_error *err)
-{
-	struct kw_aws_client *c = NULL;
-	struct kw_sts_identity who = {0};
-	double deadline = now_s() + timeout;
-	int rc = -1;
-
-	if (kw_aws_client_new_static(aopt, id, secret, NULL, &c, err))
-		goto out;
-	for (int attempt = 1;; attempt++) {
-		long left;
-
-		if (!kw_sts_get_caller_identity(c, &who, err))
-			break;
-		left = (long)((deadline - now_s()) * 1000);
-		if (err->kind != KW_ERR_AUTH || left <= 0) {
-			if (err->kind == KW_ERR_AUTH)
-				kw_error_prefix(err, "new key %s not accepted after %.0f s", id, timeout);
-			goto out;
-		}
-		kw_log(KW_LOG_INFO, "new key %s not usable yet (attempt %d), retrying", id, attempt);
-		sleep_ms(kw_backoff_delay_ms(attempt,
-		                             left)); /* the engine's schedule: 250 ms doubling to 4 s */
-		if (kw_interrupt_check(NULL, err))
-			goto out;
-	}
-	if (user) {
-		const char *slash = who.arn ? strrchr(who.arn, '/') : NULL;
-		if (!slash || strcasecmp(slash + 1, user)) {
-			kw_error_set(err, KW_ERR_AUTH, "sts:GetCallerIdentity",
-			             "new key %s signs as %s, not as user %s", id, who.arn ? who.arn : "?",
-			             user);
-			goto out;
-		}
-	}
-	kw_log(KW_LOG_INFO, "new key %s works (%s)", id, who.arn ? who.arn : "");
-	if (client) {
-		*client = c;
-		c = NULL;
-	}
-	rc = 0;
-out:
-	kw_sts_identity_release(&who);
-	kw_aws_client_free(c);
-	return rc;
-}
-
 /* --- service accounts ---------------------------------------------------------------------- */
 
 struct svc {
@@ -160,25 +90,25 @@ struct svc {
 	const struct opts *o;
 	struct kw_aws_client *admin;
 	struct kw_aws_options aopt;
+	struct kw_key_issuer is; /* admin client, the account's user */
 	const struct kw_lc_account *acct;
 	time_t created;
 	struct kw_buf delivered; /* "profile x, file y" */
 };
 
-/* CreateAccessKey for user (NULL: the caller); the secret moves to *secret. */
-static int create_key(struct kw_aws_client *c, const char *user, char *id, struct kw_secret **secret,
-                      time_t *created, struct kw_error *err)
+/* CreateAccessKey through the one key-issuing path (keys/issue.h); the secret moves to *secret. */
+static int create_key(const struct kw_key_issuer *is, char *id, struct kw_secret **secret, time_t *created,
+                      struct kw_error *err)
 {
-	struct kw_iam_access_key k = {0};
+	struct kw_new_key k;
 
-	if (kw_iam_create_access_key(c, user, &k, err))
+	if (kw_key_create(is, &k, err))
 		return -1;
-	snprintf(id, KW_LC_KEY_ID_MAX, "%s", k.access_key_id);
+	snprintf(id, KW_LC_KEY_ID_MAX, "%s", k.id);
 	*secret = k.secret;
 	k.secret = NULL;
-	*created = k.create_date;
-	kw_iam_access_key_release(&k);
-	kw_log(KW_LOG_INFO, "%s: created key %s", user ? user : "caller", id);
+	*created = k.created;
+	kw_new_key_release(&k);
 	return 0;
 }
 
@@ -186,9 +116,9 @@ static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *cre
 {
 	struct svc *s = ud;
 
-	if (create_key(s->admin, s->acct->user, id, secret, created, err))
+	if (create_key(&s->is, id, secret, created, err))
 		return -1;
-	s->created = *created ? *created : time(NULL);
+	s->created = *created;
 	return 0;
 }
 
@@ -203,7 +133,7 @@ static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret,
 {
 	struct svc *s = ud;
 
-	return confirm_key(&s->aopt, id, secret, s->acct->user, s->o->confirm_timeout, NULL, err);
+	return kw_key_prove(&s->is, id, secret, NULL, true, NULL, NULL, err);
 }
 
 /* The sink for a manifest's delivery entry and its name for messages (src/keys/sink.h). */
@@ -257,12 +187,7 @@ static int svc_delete(void *ud, const char *id, struct kw_error *err)
 {
 	struct svc *s = ud;
 
-	if (kw_iam_delete_access_key(s->admin, s->acct->user, id, err)) {
-		if (err->kind == KW_ERR_NOT_FOUND)
-			return 0; /* already gone */
-		return -1;
-	}
-	return 0;
+	return kw_key_delete(&s->is, id, err); /* the machine untags (svc_untag) */
 }
 
 static int svc_tag(void *ud, const char *id, const char *value, struct kw_error *err)
@@ -283,17 +208,12 @@ static int svc_untag(void *ud, const char *id, struct kw_error *err)
 	return kw_cmd_untag_key(s->admin, s->acct->user, id, err);
 }
 
-/* keywarden:delivered:<id> = now (UTC), as apply writes it (engine/state.h). */
+/* keywarden:delivered:<id> = now (UTC), as apply writes it (keys/issue.h). */
 static int svc_tag_delivered(void *ud, const char *id, struct kw_error *err)
 {
 	struct svc *s = ud;
-	char key[160], value[32];
-	struct kw_iam_tag tag = {key, value};
 
-	if (kw_lc_delivered_tag_key(id, key, sizeof(key)))
-		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
-	kw_lc_iso8601(time(NULL), value, sizeof(value));
-	return kw_iam_tag_user(s->admin, s->acct->user, &tag, 1, err);
+	return kw_key_tag_delivered(&s->is, id, err);
 }
 
 /* The user's keys with what their grace tags say. keys[i].id borrows from list. */
@@ -393,6 +313,7 @@ static int rotate_account(struct kw_ctx *ctx, const struct opts *o, struct kw_aw
 
 	kw_cmd_aws_options(ctx, ctx->profile, &s.aopt);
 	s.aopt.adaptive_default = true;
+	s.is = (struct kw_key_issuer){admin, a->user, &s.aopt, o->confirm_timeout, false};
 	kw_buf_init(&s.delivered);
 	if (a->manifest && !a->manifest->ndeliver) {
 		kw_error_set(
@@ -447,6 +368,7 @@ struct self {
 	const char *user;
 	time_t created;
 	struct kw_buf delivered;
+	struct kw_key_issuer is; /* the old key's client (the new one's once confirmed), the caller */
 };
 
 static struct kw_aws_client *self_client(struct self *s)
@@ -458,9 +380,9 @@ static int self_create(void *ud, char *id, struct kw_secret **secret, time_t *cr
 {
 	struct self *s = ud;
 
-	if (create_key(s->old, NULL, id, secret, created, err))
+	if (create_key(&s->is, id, secret, created, err))
 		return -1;
-	s->created = *created ? *created : time(NULL);
+	s->created = *created;
 	return 0;
 }
 
@@ -468,7 +390,13 @@ static int self_confirm(void *ud, const char *id, const struct kw_secret *secret
 {
 	struct self *s = ud;
 
-	return confirm_key(&s->aopt, id, secret, s->user, s->o->confirm_timeout, &s->new, err);
+	struct kw_key_issuer is = s->is;
+
+	is.user = s->user; /* the new key must sign as the profile's user */
+	if (kw_key_prove(&is, id, secret, NULL, true, &s->new, NULL, err))
+		return -1;
+	s->is.c = s->new;
+	return 0;
 }
 
 static int self_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
@@ -500,9 +428,8 @@ static int self_delete(void *ud, const char *id, struct kw_error *err)
 {
 	struct self *s = ud;
 
-	if (kw_iam_delete_access_key(self_client(s), NULL, id, err))
-		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
-	return 0;
+	s->is.c = self_client(s);
+	return kw_key_delete(&s->is, id, err);
 }
 
 /* Whether section sec of the credentials file holds static long-term keys; why not in *why. */
@@ -557,6 +484,7 @@ static int rotate_profile(struct kw_ctx *ctx, const struct opts *o, const char *
 	if (kw_aws_client_new(&s.aopt, &s.old, &err))
 		goto fail;
 	ro.current = kw_aws_client_access_key_id(s.old);
+	s.is = (struct kw_key_issuer){s.old, NULL, &s.aopt, o->confirm_timeout, false};
 	if (read_keys(s.old, NULL, NULL, &list, &keys, &err))
 		goto fail;
 	if (list.n)

@@ -14,6 +14,7 @@
 #include "aws/sts.h"
 #include "engine/live.h"
 #include "engine/render.h"
+#include "keys/issue.h"
 #include "keys/sink.h"
 #include "mfa/qr.h"
 #include "mfa/seed.h"
@@ -22,6 +23,7 @@
 #include "util/interrupt.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/wait.h"
 
 #define MFA_TRIES        3
 /* Pairs of typed codes refused before IAM is called, at most, and the window they are checked
@@ -52,10 +54,7 @@ typedef int (*check_fn)(struct run *r, const struct kw_step *s, struct kw_error 
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return kw_now_s();
 }
 
 /* Whether the run should stop now: a stop request (util/interrupt.h) outside the key window. */
@@ -70,55 +69,15 @@ static int stop_check(const struct run *r, const char *where, struct kw_error *e
 	return r->hold ? 0 : kw_interrupt_check(where, err);
 }
 
-/* Sleep ms milliseconds; a stop request (outside the key window) ends the sleep early. */
-static void sleep_ms(const struct run *r, long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (!stopping(r) && nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-long kw_backoff_delay_ms(int attempt, long remaining_ms)
-{
-	long d = 250;
-
-	for (int i = 1; i < attempt && d < 2000; i++)
-		d *= 2;
-	if (d > 2000)
-		d = 2000;
-	if (d > remaining_ms)
-		d = remaining_ms;
-	return d < 0 ? 0 : d;
-}
-
 static double timeout_of(const struct run *r)
 {
 	return r->o->confirm_timeout > 0 ? r->o->confirm_timeout : 30.0;
 }
 
-bool kw_engine_transient(const struct kw_error *err)
+/* A wait of the confirm timeout, interruptible outside the key window (util/wait.h). */
+static void wait_begin(const struct run *r, struct kw_wait *w)
 {
-	static const char *const codes[] = {
-	        "Throttling",       "ThrottlingException",      "RequestLimitExceeded",
-	        "RequestThrottled", "TooManyRequestsException", "ServiceUnavailable",
-	        "InternalFailure",  "RequestTimeout",           "ServiceFailure"};
-
-	if (err->kind == KW_ERR_NETWORK)
-		return true;
-	if (err->kind != KW_ERR_AWS)
-		return false;
-	if (err->http_status >= 500)
-		return true;
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (!strcmp(err->aws_code, codes[i]))
-			return true;
-	return false;
-}
-
-static bool transient(const struct kw_error *err)
-{
-	return kw_engine_transient(err);
+	kw_wait_begin(w, timeout_of(r), !r->hold);
 }
 
 static bool is_code(const struct kw_error *err, const char *code)
@@ -145,57 +104,57 @@ static void emit(struct run *r, enum kw_exec_event_kind kind, const struct kw_st
 /* Run a write, retrying transient failures with backoff until the confirm timeout. */
 static int do_write(struct run *r, const struct kw_step *s, write_fn w, struct kw_error *err)
 {
-	double deadline = now_s() + timeout_of(r);
+	struct kw_wait wt;
 
-	for (int attempt = 1;; attempt++) {
-		long left;
-
+	wait_begin(r, &wt);
+	for (;;) {
 		kw_error_clear(err);
 		if (w(r, s, err) == 0)
 			return 0;
-		left = (long)((deadline - now_s()) * 1000);
-		if (!transient(err) || left <= 0)
+		if (!kw_wait_retry(&wt, err)) {
+			(void)stop_check(r, "apply", err);
 			return -1;
-		kw_log(KW_LOG_INFO, "%s failed (%s), trying again", err->where[0] ? err->where : "write",
-		       err->aws_code[0] ? err->aws_code : kw_error_kind_name(err->kind));
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
-		if (stop_check(r, "apply", err))
-			return -1;
+		}
 	}
 }
 
 /* Read back until confirmed, with bounded exponential backoff. */
 static int gate_loop(struct run *r, const struct kw_step *s, check_fn chk, struct kw_error *err)
 {
-	double start = now_s(), deadline = start + timeout_of(r);
+	struct kw_wait w;
+	double prev;
+	int rc;
 
-	for (int attempt = 1;; attempt++) {
-		long left;
-		int rc;
-
+	wait_begin(r, &w);
+	/* one read-back that the client retries never outlasts --confirm-timeout either */
+	prev = kw_call_deadline_set(w.deadline);
+	for (;;) {
 		kw_error_clear(err);
 		r->reads++;
 		rc = chk(r, s, err);
-		if (rc == 1)
-			return 0;
-		if (rc < 0 && !transient(err))
-			return -1;
-		left = (long)((deadline - now_s()) * 1000);
-		if (left <= 0) {
+		if (rc == 1) {
+			rc = 0;
+			break;
+		}
+		if (rc < 0 && !kw_error_transient(err))
+			break;
+		if (!kw_wait_again(&w)) {
 			struct kw_buf t = KW_BUF_INIT;
 
+			rc = -1;
+			if (stop_check(r, "apply", err))
+				break;
 			(void)kw_step_title(r->plan, s, &t);
 			kw_error_set(err, KW_ERR_TIMEOUT, t.data,
 			             "not confirmed by reading it back: %d read-backs in %.0f s "
 			             "(--confirm-timeout)",
-			             attempt, now_s() - start);
+			             w.attempt, kw_wait_elapsed(&w));
 			kw_buf_release(&t);
-			return -1;
+			break;
 		}
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
-		if (stop_check(r, "apply", err))
-			return -1;
 	}
+	kw_call_deadline_set(prev);
+	return rc < 0 ? -1 : 0;
 }
 
 /* gate_loop, counting its read-backs and the time it took into the run's result (--stats). */
@@ -525,28 +484,15 @@ static int mfa_check(struct run *r, const struct kw_step *s, struct kw_error *er
 /* Delete a virtual MFA device, retrying transient failures; NoSuchEntity counts as done. */
 static int mfa_delete(struct run *r, const char *serial, struct kw_error *err)
 {
-	double deadline = now_s() + timeout_of(r);
-	bool hold = r->hold;
-	int rc;
+	struct kw_wait w;
 
-	r->hold = true; /* a clean-up: finished even after a stop request */
-	for (int attempt = 1;; attempt++) {
-		long left;
-
-		if (kw_iam_delete_virtual_mfa_device(r->c, serial, err) == 0 ||
-		    err->kind == KW_ERR_NOT_FOUND) {
-			rc = 0;
-			break;
-		}
-		left = (long)((deadline - now_s()) * 1000);
-		if (!transient(err) || left <= 0) {
-			rc = -1;
-			break;
-		}
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
+	kw_wait_begin(&w, timeout_of(r), false); /* a clean-up: finished even after a stop request */
+	for (;;) {
+		if (kw_iam_delete_virtual_mfa_device(r->c, serial, err) == 0 || err->kind == KW_ERR_NOT_FOUND)
+			return 0;
+		if (!kw_wait_retry(&w, err))
+			return -1;
 	}
-	r->hold = hold;
-	return rc;
 }
 
 /* The device's ARN as IAM names it: arn:PARTITION:iam::ACCOUNT:mfa{path}{name}. */
@@ -571,27 +517,25 @@ static char *mfa_serial_guess(const struct run *r, const struct kw_step *s)
 static int mfa_create_retrying(struct run *r, const struct kw_desired *d, struct kw_iam_virtual_mfa *dev,
                                struct kw_error *err)
 {
-	double deadline = now_s() + timeout_of(r);
 	struct kw_iam_tag *tags = iam_tags(&d->tags); /* the user's tags, managed-by included */
+	struct kw_wait w;
 	int rc = -1;
 
 	if (!tags)
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	for (int attempt = 1;; attempt++) {
-		long left;
-
+	/* the client sends it once; a lost answer shows as EntityAlreadyExists (mfa_create) */
+	wait_begin(r, &w);
+	for (;;) {
 		kw_error_clear(err);
 		if (kw_iam_create_virtual_mfa_device_tagged(r->c, d->user_name, d->path, tags, d->tags.n, dev,
 		                                            err) == 0) {
 			rc = 0;
 			break;
 		}
-		left = (long)((deadline - now_s()) * 1000);
-		if (!transient(err) || left <= 0)
+		if (!kw_wait_retry(&w, err)) {
+			(void)stop_check(r, "apply", err);
 			break;
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
-		if (stop_check(r, "apply", err))
-			break;
+		}
 	}
 	free(tags);
 	return rc;
@@ -648,11 +592,11 @@ static int mfa_enabled_after_all(struct run *r, const char *user, const char *se
                                  const struct kw_error *why)
 {
 	bool likely = is_code(why, "EntityAlreadyExists");
-	double deadline = now_s() + timeout_of(r);
 	struct kw_error e2;
+	struct kw_wait w;
 
-	for (int attempt = 1;; attempt++) {
-		long left;
+	wait_begin(r, &w);
+	for (;;) {
 		int on;
 
 		kw_error_clear(&e2);
@@ -664,10 +608,8 @@ static int mfa_enabled_after_all(struct run *r, const char *user, const char *se
 			       user);
 			return 1;
 		}
-		left = (long)((deadline - now_s()) * 1000);
-		if ((!likely && (on == 0 || !transient(&e2))) || left <= 0 || stopping(r))
+		if ((!likely && (on == 0 || !kw_error_transient(&e2))) || stopping(r) || !kw_wait_again(&w))
 			return 0;
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
 	}
 }
 
@@ -678,11 +620,10 @@ static int mfa_enabled_after_all(struct run *r, const char *user, const char *se
 static int mfa_enable(struct run *r, const char *user, const char *serial, const char *c1, const char *c2,
                       struct kw_error *err)
 {
-	double deadline = now_s() + timeout_of(r);
+	struct kw_wait w;
 
-	for (int attempt = 1;; attempt++) {
-		long left;
-
+	wait_begin(r, &w);
+	for (;;) {
 		kw_error_clear(err);
 		if (kw_iam_enable_mfa_device(r->c, user, serial, c1, c2, err) == 0)
 			return 0;
@@ -690,12 +631,10 @@ static int mfa_enable(struct run *r, const char *user, const char *serial, const
 			kw_error_clear(err);
 			return 0;
 		}
-		left = (long)((deadline - now_s()) * 1000);
-		if (!transient(err) || left <= 0)
+		if (!kw_wait_retry(&w, err)) {
+			(void)stop_check(r, "apply", err);
 			return -1;
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
-		if (stop_check(r, "apply", err))
-			return -1;
+		}
 	}
 }
 
@@ -959,7 +898,7 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		kw_log(KW_LOG_WARN, "IAM refused the MFA codes (try %d of %d)", attempt, MFA_TRIES);
 		prompt.refused = "IAM refused the codes (InvalidAuthenticationCode)";
 		if (computed)
-			sleep_ms(r, 1000);
+			kw_sleep_ms(1000, !r->hold);
 		if (stop_check(r, "apply", err))
 			goto cleanup;
 	}
@@ -1007,135 +946,74 @@ out:
 
 /* --- 8. access keys ------------------------------------------------------------------------ */
 
-/* Delete an access key, retrying transient failures; NoSuchEntity counts as done. */
-static int key_delete(struct run *r, const char *user, const char *id, struct kw_error *err)
+/* The issuer of step s's keys: the run's client, the account's user, --confirm-timeout. */
+static struct kw_key_issuer issuer_of(const struct run *r, const struct kw_step *s)
 {
-	double deadline = now_s() + timeout_of(r);
-
-	for (int attempt = 1;; attempt++) {
-		long left;
-
-		kw_error_clear(err);
-		if (kw_iam_delete_access_key(r->c, user, id, err) == 0 || err->kind == KW_ERR_NOT_FOUND)
-			return 0;
-		left = (long)((deadline - now_s()) * 1000);
-		if (!transient(err) || left <= 0)
-			return -1;
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
-	}
+	return (struct kw_key_issuer){.c = r->c,
+	                              .user = want(r, s)->user_name,
+	                              .aws_opts = r->o->aws_opts,
+	                              .timeout = timeout_of(r),
+	                              .tags = true};
 }
 
-/* The ids of user's access keys now, into ids. Returns 0, or -1 with err set. */
-static int key_ids(struct run *r, const char *user, struct kw_strlist *ids, struct kw_error *err)
-{
-	struct kw_iam_access_key_list l = {0};
-	int rc = 0;
+/* Delivery to the account's targets (keys/issue.h kw_key_deliver_fn). */
+struct key_delivery {
+	struct run *r;
+	const struct kw_step *s;
+};
 
-	if (kw_iam_list_access_keys(r->c, user, &l, err))
-		return -1;
-	for (size_t i = 0; i < l.n && rc == 0; i++)
-		if (l.items[i].access_key_id && kw_strlist_add(ids, l.items[i].access_key_id))
-			rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	kw_iam_access_key_list_release(&l);
+static int key_deliver(void *ud, const struct kw_access_key *ak, size_t *written, struct kw_error *err)
+{
+	struct key_delivery *kd = ud;
+	const struct kw_desired *d = want(kd->r, kd->s);
+	char name[512];
+
+	*written = 0;
+	for (size_t i = 0; i < d->ndeliver; i++) {
+		struct kw_key_sink sink = d->sinks[i];
+
+		if (sink.kind == KW_KEY_SINK_STDOUT)
+			sink.fp = kd->r->o->stdout_sink ? kd->r->o->stdout_sink : stdout;
+		kw_keys_sink_describe(&sink, name, sizeof(name));
+		if (kw_keys_deliver(&sink, ak, err))
+			return kw_error_prefix(err, "delivering the new key to %s", name);
+		*written = i + 1;
+		emit(kd->r, KW_EV_DELIVERED, kd->s, KW_EXEC_RUNNING, 0, name, ak->access_key_id, NULL);
+	}
+	return 0;
+}
+
+/* After the new key was deleted: a file this run created holds a dead key, and would refuse
+ * the next run's key. */
+static void key_undeliver(void *ud, size_t written)
+{
+	struct key_delivery *kd = ud;
+	const struct kw_desired *d = want(kd->r, kd->s);
+
+	for (size_t i = 0; i < written; i++)
+		if (d->sinks[i].kind == KW_KEY_SINK_FILE && d->sinks[i].target && !unlink(d->sinks[i].target))
+			kw_log(KW_LOG_INFO, "removed %s, which held the deleted key", d->sinks[i].target);
+}
+
+/* Step 8: the key, through the one key-issuing path (keys/issue.h): deliver, then prove. */
+static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	struct kw_key_issuer is = issuer_of(r, s);
+	struct key_delivery kd = {r, s};
+	struct kw_key_issue_result res;
+	int rc;
+
+	if (!d->ndeliver || !d->sinks)
+		return kw_error_set(err, KW_ERR_INTERNAL, d->user_name,
+		                    "an access key without delivery targets");
+	rc = kw_key_issue(&is, r->user_arn[s->account], key_deliver, key_undeliver, &kd, &res, err);
+	if (res.created && !res.deleted)
+		r->res->keys_created++;
+	r->reads += (int)res.proofs;
+	r->res->confirm_reads += res.proofs;
+	r->res->confirm_seconds += res.proof_seconds;
 	return rc;
-}
-
-/*
- * After a CreateAccessKey that failed (or succeeded after failed attempts): delete every key of
- * the user that is neither in before (listed right before this run's first attempt) nor mine.
- * Such a key was created by one of this run's attempts whose answer was lost (a dropped
- * connection, a retry inside the client), so nobody holds its secret. Keys that existed before
- * the attempts, e.g. one another run issued meanwhile, are never touched.
- * Returns the number of keys deleted, or -1 with err set.
- */
-static int delete_orphans(struct run *r, const char *user, const struct kw_strlist *before, const char *mine,
-                          struct kw_error *err)
-{
-	struct kw_strlist now = {0};
-	int n = 0;
-
-	if (key_ids(r, user, &now, err))
-		n = -1;
-	for (size_t i = 0; i < now.n && n >= 0; i++) {
-		if (kw_strlist_find(before, now.v[i], false) >= 0 || (mine && !strcmp(now.v[i], mine)))
-			continue;
-		kw_log(KW_LOG_WARN,
-		       "deleting access key %s of %s: created by this run's CreateAccessKey whose answer "
-		       "was lost",
-		       now.v[i], user);
-		n = key_delete(r, user, now.v[i], err) ? -1 : n + 1;
-	}
-	kw_strlist_release(&now);
-	return n;
-}
-
-static void warn_unchecked(const char *user, const struct kw_error *e)
-{
-	kw_log(KW_LOG_ERROR,
-	       "could not check %s for access keys nobody holds: %s; check with aws iam list-access-keys",
-	       user, e->msg);
-}
-
-/*
- * CreateAccessKey, retried. Any failure may hide a key created by a request whose answer was
- * lost: those are deleted (delete_orphans) before deciding, and LimitExceeded caused by them
- * is retried once they are gone.
- */
-static int key_create(struct run *r, const struct kw_step *s, struct kw_iam_access_key *k,
-                      struct kw_error *err)
-{
-	const char *user = want(r, s)->user_name;
-	double deadline = now_s() + timeout_of(r);
-	struct kw_strlist before = {0};
-	struct kw_error e2;
-	bool failed = false;
-	int rc = -1;
-
-	if (key_ids(r, user, &before, err))
-		return kw_error_prefix(err, "listing the access keys of %s", user);
-	for (int attempt = 1;; attempt++) {
-		long left;
-		int gone;
-
-		kw_error_clear(err);
-		if (kw_iam_create_access_key(r->c, user, k, err) == 0) {
-			if (failed && delete_orphans(r, user, &before, k->access_key_id, &e2) < 0)
-				warn_unchecked(user, &e2);
-			rc = 0;
-			break;
-		}
-		failed = true;
-		gone = delete_orphans(r, user, &before, NULL, &e2);
-		if (gone < 0) {
-			warn_unchecked(user, &e2);
-			break;
-		}
-		left = (long)((deadline - now_s()) * 1000);
-		if (!(transient(err) || (gone > 0 && is_code(err, "LimitExceeded"))) || left <= 0)
-			break;
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
-	}
-	kw_strlist_release(&before);
-	return rc;
-}
-
-/*
- * Mark key id of user as delivered: TagUser KW_DELIVERED_TAG_PREFIX<id> = now (UTC ISO 8601).
- * Best effort: the key is delivered and works either way (plan then asks whether it was used).
- */
-static void tag_delivered(struct run *r, const char *user, const char *id)
-{
-	char key[128], when[32];
-	struct kw_iam_tag tag = {.key = key, .value = when};
-	time_t now = time(NULL);
-	struct tm tm;
-	struct kw_error e2;
-
-	if (snprintf(key, sizeof(key), "%s%s", KW_DELIVERED_TAG_PREFIX, id) >= (int)sizeof(key) ||
-	    !gmtime_r(&now, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return;
-	if (kw_iam_tag_user(r->c, user, &tag, 1, &e2))
-		kw_log(KW_LOG_WARN, "could not tag %s with %s: %s", user, key, e2.msg);
 }
 
 /* After step s deleted a key: remove its delivered tag, if the user has one (best effort). */
@@ -1153,114 +1031,12 @@ static void untag_delivered(struct run *r, const struct kw_step *s)
 		kw_log(KW_LOG_WARN, "could not remove the tag %s of %s: %s", key, user, e2.msg);
 }
 
-/* The new key signs GetCallerIdentity and IAM says it is the service user. */
-static int key_confirm(struct run *r, const struct kw_step *s, const struct kw_iam_access_key *k,
-                       struct kw_error *err)
-{
-	const struct kw_desired *d = want(r, s);
-	const char *arn = r->user_arn[s->account];
-	struct kw_aws_client *kc = NULL;
-	double start = now_s(), deadline = start + timeout_of(r);
-	int rc = -1, reads0 = r->reads;
-
-	if (kw_aws_client_new_static(r->o->aws_opts, k->access_key_id, k->secret, NULL, &kc, err))
-		return -1;
-	for (int attempt = 1;; attempt++) {
-		struct kw_sts_identity id = {0};
-		long left;
-
-		kw_error_clear(err);
-		r->reads++;
-		if (kw_sts_get_caller_identity(kc, &id, err) == 0) {
-			bool ok = id.arn &&
-			          (arn ? !strcmp(id.arn, arn)
-			               : strlen(id.arn) > strlen(d->user_name) &&
-			                           !strcmp(id.arn + strlen(id.arn) - strlen(d->user_name),
-			                                   d->user_name));
-
-			if (!ok)
-				kw_error_set(err, KW_ERR_CONFLICT, "sts:GetCallerIdentity",
-				             "the new key belongs to %s, not to %s", id.arn ? id.arn : "?",
-				             d->user_name);
-			kw_sts_identity_release(&id);
-			rc = ok ? 0 : -1;
-			break;
-		}
-		left = (long)((deadline - now_s()) * 1000);
-		if ((err->kind != KW_ERR_AUTH && !transient(err)) || left <= 0) {
-			kw_error_prefix(err, "the new key did not work within %.0f s (--confirm-timeout)",
-			                now_s() - start);
-			break;
-		}
-		sleep_ms(r, kw_backoff_delay_ms(attempt, left));
-	}
-	r->res->confirm_reads += (unsigned long)(r->reads - reads0);
-	r->res->confirm_seconds += now_s() - start;
-	kw_aws_client_free(kc);
-	return rc;
-}
-
-static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err)
-{
-	const struct kw_desired *d = want(r, s);
-	struct kw_iam_access_key k = {0};
-	struct kw_access_key ak;
-	struct kw_error e2;
-	char name[512];
-	size_t delivered = 0;
-	int rc = -1;
-
-	if (!d->ndeliver || !d->sinks)
-		return kw_error_set(err, KW_ERR_INTERNAL, d->user_name,
-		                    "an access key without delivery targets");
-	if (key_create(r, s, &k, err))
-		return -1;
-	r->res->keys_created++;
-	ak = (struct kw_access_key){.access_key_id = k.access_key_id,
-	                            .secret_access_key = k.secret,
-	                            .user_name = d->user_name,
-	                            .create_date = k.create_date ? k.create_date : time(NULL)};
-	for (size_t i = 0; i < d->ndeliver; i++) {
-		struct kw_key_sink sink = d->sinks[i];
-
-		if (sink.kind == KW_KEY_SINK_STDOUT)
-			sink.fp = r->o->stdout_sink ? r->o->stdout_sink : stdout;
-		kw_keys_sink_describe(&sink, name, sizeof(name));
-		if (kw_keys_deliver(&sink, &ak, err)) {
-			kw_error_prefix(err, "delivering the new key to %s", name);
-			goto delete_key;
-		}
-		delivered = i + 1;
-		emit(r, KW_EV_DELIVERED, s, KW_EXEC_RUNNING, 0, name, k.access_key_id, NULL);
-	}
-	if (key_confirm(r, s, &k, err))
-		goto delete_key;
-	tag_delivered(r, d->user_name, k.access_key_id);
-	rc = 0;
-	goto out;
-delete_key:
-	/* there is never a key that nobody holds, nor one that does not work */
-	if (key_delete(r, d->user_name, k.access_key_id, &e2)) {
-		kw_log(KW_LOG_ERROR, "could not delete the new access key %s of %s: %s; delete it by hand",
-		       k.access_key_id, d->user_name, e2.msg);
-	} else {
-		kw_error_prefix(err, "access key %s deleted", k.access_key_id);
-		r->res->keys_created--;
-		/* a file this run created holds a dead key, and would refuse the next run's key */
-		for (size_t i = 0; i < delivered; i++)
-			if (d->sinks[i].kind == KW_KEY_SINK_FILE && d->sinks[i].target &&
-			    !unlink(d->sinks[i].target))
-				kw_log(KW_LOG_INFO, "removed %s, which held the deleted key",
-				       d->sinks[i].target);
-	}
-out:
-	kw_iam_access_key_release(&k);
-	return rc;
-}
-
 static int key_gone_write(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
-	if (key_delete(r, want(r, s)->user_name, s->subject, err))
+	struct kw_key_issuer is = issuer_of(r, s);
+
+	is.tags = false; /* only the tag the user has: untag_delivered */
+	if (kw_key_delete(&is, s->subject, err))
 		return -1;
 	untag_delivered(r, s);
 	return 0;

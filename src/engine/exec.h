@@ -137,16 +137,6 @@ bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_op
 int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
                 struct kw_exec_result *res, struct kw_error *err);
 
-/*
- * kw_engine_transient - whether err is worth another try after the client's own retries:
- * throttling codes, HTTP 5xx, connection trouble (KW_ERR_NETWORK).
- */
-bool kw_engine_transient(const struct kw_error *err);
-
-/*
- * kw_backoff_delay_ms - the delay before read-back number attempt (1-based): 250 ms doubling,
- * capped at 2 s, and never past the deadline (remaining_ms).
- */
-long kw_backoff_delay_ms(int attempt, long remaining_ms);
+/* Waits and the transient-error rule: util/wait.h (kw_wait, kw_error_transient). */
 
 #endif

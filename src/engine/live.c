@@ -11,6 +11,7 @@
 #include "engine/exec.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/wait.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -78,22 +79,14 @@ static const char *mfa_name(const char *serial)
 /* Extra tries of a read that failed transiently after the client's own retries. */
 #define READ_TRIES 4
 
-static void pause_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* Whether to try a failed read again (try is 1-based); sleeps before saying yes. */
 static bool again(int try, const struct kw_error *err)
 {
-	if (try >= READ_TRIES || !kw_engine_transient(err))
+	if (try >= READ_TRIES || !kw_error_transient(err))
 		return false;
 	kw_log(KW_LOG_INFO, "%s failed (%s), reading again", err->where[0] ? err->where : "read",
 	       err->aws_code[0] ? err->aws_code : kw_error_kind_name(err->kind));
-	pause_ms(kw_backoff_delay_ms(try + 1, 4000));
+	kw_sleep_ms(kw_backoff_delay_ms(try + 1, 4000), false);
 	return true;
 }
 

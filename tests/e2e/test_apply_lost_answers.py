@@ -25,22 +25,47 @@ class LostAnswers(EngineCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("No changes", p.stdout)
 
+    def assert_only_held_keys(self):
+        """Every key in IAM is the one the profile holds (none existed before these runs)."""
+        held = self.profile().get("aws_access_key_id")
+        self.assertEqual([k["AccessKeyId"] for k in self.keys()], [held] if held else [])
+
     def test_lost_create_access_key_answers_leave_no_orphan(self):
         # three answers lost: two keys nobody holds (then LimitExceeded) unless cleaned up
         self.ep.set_faults("seed=1,drop_after=1,actions=CreateAccessKey,limit=3")
         r = self.apply()
         self.assertEqual(self.ep.faults().get("injected"), 3)
-        if r.returncode == 0:
-            active = self.assert_converged(keys=1)
-            self.assertEqual(self.profile()["aws_access_key_id"], active[0]["AccessKeyId"])
-        else:
-            self.assertEqual(self.keys(), [], r.stdout + r.stderr)
-            self.assertIn("create access key", self.plan().stdout)
-        self.assertGreaterEqual(self.ep.counts().get("DeleteAccessKey", 0), 2, r.stdout + r.stderr)
+        self.assertEqual(self.ep.counts().get("CreateAccessKey"), 4, r.stderr)  # the client never re-sends
+        self.assertEqual(self.ep.counts().get("DeleteAccessKey"), 3, r.stderr)  # one per lost answer
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assert_only_held_keys()
+        active = self.assert_converged(keys=1)
+        self.assertEqual(self.profile()["aws_access_key_id"], active[0]["AccessKeyId"])
         p = self.plan()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        if r.returncode == 0:
-            self.assertIn("No changes", p.stdout)
+        self.assertIn("No changes", p.stdout)
+
+    def test_a_lost_answer_after_a_successful_retry_is_reconciled_too(self):
+        # one lost answer, then success: the keys are listed after EVERY attempt, not only on error
+        self.ep.set_faults("seed=1,drop_after=1,actions=CreateAccessKey,limit=1")
+        r = self.apply()
+        self.assertEqual(self.ep.faults().get("injected"), 1)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.ep.counts().get("CreateAccessKey"), 2)
+        self.assertGreaterEqual(self.ep.counts().get("ListAccessKeys"), 3)  # before, after each attempt
+        self.assert_only_held_keys()
+
+    def test_every_answer_lost_fails_leaving_no_key(self):
+        self.ep.set_faults("seed=1,drop_after=1,actions=CreateAccessKey")
+        r = self.apply(timeout_s="3")
+        injected = self.ep.faults().get("injected")
+        self.ep.clear_faults()
+        self.assertGreaterEqual(injected, 2)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(self.keys(), [], r.stdout + r.stderr)
+        self.assertEqual(self.ep.counts().get("DeleteAccessKey"), injected)
+        self.assert_only_held_keys()
+        self.assertIn("create access key", self.plan().stdout)
 
     def test_a_key_another_run_issued_meanwhile_is_kept(self):
         # another run (here: the CLI) issues a key after this run read IAM, before its own key

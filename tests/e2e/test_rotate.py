@@ -277,6 +277,52 @@ SELF_SERVICE = os.path.join(os.environ.get('KW_SOURCE_DIR', '.'), 'policies',
                             'self-service-manage-own-keys.json')
 
 
+class RotateLostAnswers(LifecycleCase):
+    """CreateAccessKey carried out but its answer lost (drop_after): rotate lists the keys again
+    after every attempt and deletes the one nobody received, so that afterwards every key in IAM
+    is held by the profile or existed before the run."""
+
+    def lost(self, *args, losses=2):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        self.ep.reset_counts()
+        self.ep.set_faults('seed=3,drop_after=1,actions=CreateAccessKey,limit=%d' % losses)
+        p = self.kw('rotate', '--confirm-timeout', '20', *args, self.manifest('app'))
+        self.assertEqual(self.ep.faults().get('injected'), losses, p.stderr)   # the faults happened
+        counts = self.ep.counts()
+        self.assertEqual(counts.get('CreateAccessKey'), losses + 1, p.stderr)  # never re-sent blindly
+        self.assertEqual(counts.get('DeleteAccessKey', 0) - (1 if '--delete-old' in args else 0), losses,
+                         p.stderr)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('answer was lost', self.kw('-v', 'audit', 'service-app').stderr + p.stderr)
+        new, secret = self.profile('service-app')
+        self.assertNotEqual(new, old)
+        self.use_key(new, secret)
+        return old, new
+
+    def test_without_delete_old_only_the_held_key_and_the_old_one_remain(self):
+        old, new = self.lost()
+        self.assertEqual(self.keys('service-app'), {new: 'Active', old: 'Inactive'})
+
+    def test_with_delete_old_only_the_held_key_remains(self):
+        old, new = self.lost('--delete-old')
+        self.assertEqual(self.keys('service-app'), {new: 'Active'})
+
+    def test_every_answer_lost_fails_with_no_new_key_left(self):
+        self.make_user('service-app')
+        old, old_secret = self.make_key('service-app')
+        self.write_profile('service-app', old, old_secret)
+        self.ep.set_faults('seed=3,drop_after=1,actions=CreateAccessKey')
+        p = self.kw('rotate', '--confirm-timeout', '3', '--delete-old', self.manifest('app'))
+        self.assertGreaterEqual(self.ep.faults().get('injected'), 2)
+        self.ep.clear_faults()
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(self.keys('service-app'), {old: 'Active'})   # unchanged, nothing orphaned
+        self.assertEqual(self.profile('service-app')[0], old)
+        self.assertIn('unchanged', p.stderr)
+
+
 class SelfRotation(LifecycleCase):
     def make_self_service_user(self, name):
         self.make_user(name, group=False)

@@ -9,6 +9,7 @@
 #include "engine/exec.h"
 #include "engine/live.h"
 #include "engine/state.h"
+#include "util/wait.h"
 
 static void backoff_doubles_caps_and_respects_the_deadline(void **state)
 {
