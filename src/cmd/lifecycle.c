@@ -3,8 +3,6 @@
 #include <stdlib.h>
 
 #include "aws/client.h"
-#include "aws/iam.h"
-#include "lifecycle/rotation.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
 
@@ -34,17 +32,6 @@ int kw_cmd_parse_days(const char *s, int min, int max, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
-}
-
-int kw_cmd_untag_key(struct kw_aws_client *c, const char *user, const char *id, struct kw_error *err)
-{
-	char grace[160], delivered[160];
-	const char *keys[] = {grace, delivered};
-
-	if (kw_lc_grace_tag_key(id, grace, sizeof(grace)) ||
-	    kw_lc_delivered_tag_key(id, delivered, sizeof(delivered)))
-		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
-	return kw_iam_untag_user(c, user, keys, 2, err);
 }
 
 void kw_cmd_aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *out)

@@ -11,7 +11,6 @@
 #include "cmd/cmd.h"
 #include "lifecycle/accounts.h"
 
-struct kw_aws_client;
 struct kw_aws_options;
 struct kw_error;
 
@@ -24,13 +23,6 @@ int kw_cmd_resolve_accounts(struct kw_ctx *ctx, char *const *names, size_t n, st
 
 /* kw_cmd_parse_days - whole days from min to max in s into *out. Returns 0, or -1 if not. */
 int kw_cmd_parse_days(const char *s, int min, int max, int *out);
-
-/*
- * kw_cmd_untag_key - UntagUser the keywarden tags of access key id of user, after the key was
- * deleted: keywarden:inactive:<id> (grace) and keywarden:delivered:<id> (one call; tags that
- * are not there are no error). Source: AWS IAM API: UntagUser. Returns 0, or -1 with err set.
- */
-int kw_cmd_untag_key(struct kw_aws_client *c, const char *user, const char *id, struct kw_error *err);
 
 /* kw_cmd_aws_options - client options from ctx (region, endpoint) with the given profile. */
 void kw_cmd_aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *out);

@@ -49,11 +49,25 @@ static int list_ids(const struct kw_key_issuer *is, struct kw_strlist *ids, stru
 	return rc;
 }
 
-/* DeleteAccessKey, retried; with untag, its keywarden tags too (best effort). */
-static int delete_key(const struct kw_key_issuer *is, const char *id, bool untag, struct kw_error *err)
+int kw_key_untag(const struct kw_key_issuer *is, const char *id, struct kw_error *err)
 {
 	char grace[160], delivered[160];
 	const char *keys[] = {grace, delivered};
+	struct kw_wait w;
+
+	if (kw_lc_grace_tag_key(id, grace, sizeof(grace)) ||
+	    kw_lc_delivered_tag_key(id, delivered, sizeof(delivered)))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
+	kw_wait_begin(&w, is->timeout, false);
+	while (kw_iam_untag_user(is->c, is->user, keys, 2, err))
+		if (!kw_wait_retry(&w, err))
+			return -1;
+	return 0;
+}
+
+/* DeleteAccessKey, retried; with untag, its keywarden tags too (best effort). */
+static int delete_key(const struct kw_key_issuer *is, const char *id, bool untag, struct kw_error *err)
+{
 	struct kw_error e2;
 	struct kw_wait w;
 
@@ -66,16 +80,9 @@ static int delete_key(const struct kw_key_issuer *is, const char *id, bool untag
 			return -1;
 	}
 	kw_error_clear(err);
-	if (!untag || kw_lc_grace_tag_key(id, grace, sizeof(grace)) ||
-	    kw_lc_delivered_tag_key(id, delivered, sizeof(delivered)))
-		return 0;
-	kw_wait_begin(&w, is->timeout, false);
-	while (kw_iam_untag_user(is->c, is->user, keys, 2, &e2))
-		if (!kw_wait_retry(&w, &e2)) {
-			kw_log(KW_LOG_WARN, "deleted key %s of %s but not its keywarden tags: %s", id,
-			       who(is), e2.msg);
-			break;
-		}
+	if (untag && kw_key_untag(is, id, &e2))
+		kw_log(KW_LOG_WARN, "deleted key %s of %s but not its keywarden tags: %s", id, who(is),
+		       e2.msg);
 	return 0;
 }
 

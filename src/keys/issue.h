@@ -89,6 +89,13 @@ int kw_key_prove(const struct kw_key_issuer *issuer, const char *id, const struc
 int kw_key_delete(const struct kw_key_issuer *issuer, const char *id, struct kw_error *err);
 
 /*
+ * kw_key_untag - UntagUser the keywarden tags of key id (keywarden:inactive:<id>,
+ * keywarden:delivered:<id>; tags that are not there are no error), retried while transient.
+ * Returns 0, or -1 with err set.
+ */
+int kw_key_untag(const struct kw_key_issuer *issuer, const char *id, struct kw_error *err);
+
+/*
  * kw_key_tag_delivered - TagUser keywarden:delivered:<id> = now (UTC ISO 8601), the mark plan
  * and audit tell a held key by. Retried while transient. Returns 0, or -1 with err set.
  */

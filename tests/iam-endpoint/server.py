@@ -61,16 +61,17 @@ SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 # Faults
 
 FAULT_DEFAULTS = {'seed': 0, 'latency_ms': [0, 0], 'throttle': 0.0, 'error500': 0.0,
-                  'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'actions': [], 'limit': None,
-                  'rate': None}
+                  'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'conflict': 0.0, 'actions': [],
+                  'limit': None, 'rate': None}
+FAULT_KINDS = ('drop', 'drop_after', 'throttle', 'error500', 'error503', 'conflict')
 
 
 def parse_fault_spec(spec):
     """'seed=7,latency=50-200,throttle=0.2,actions=CreateUser|GetUser' -> (faults, settings).
 
-    Keys: seed, latency (MS or MIN-MAX), throttle, error500, error503, drop, drop_after
-    (fractions 0..1), actions (|-separated), limit (at most N faults), rate (requests a second
-    per service, burst as many, beyond it Throttling), lag (ms of
+    Keys: seed, latency (MS or MIN-MAX), throttle, error500, error503, drop, drop_after,
+    conflict (fractions 0..1), actions (|-separated), limit (at most N faults), rate (requests a
+    second per service, burst as many, beyond it Throttling), lag (ms of
     eventual-consistency lag), propagation (ms before a new key is accepted), report_delay (ms).
     """
     faults = json.loads(json.dumps(FAULT_DEFAULTS))
@@ -84,7 +85,7 @@ def parse_fault_spec(spec):
         elif key == 'latency':
             lo, _, hi = value.partition('-')
             faults['latency_ms'] = [int(lo), int(hi or lo)]
-        elif key in ('throttle', 'error500', 'error503', 'drop', 'drop_after'):
+        elif key in FAULT_KINDS:
             faults[key] = float(value)
         elif key == 'actions':
             faults['actions'] = [a for a in value.split('|') if a]
@@ -116,7 +117,7 @@ def check_faults(f):
     if out['latency_ms'][0] < 0 or out['latency_ms'][1] < out['latency_ms'][0]:
         raise ValueError('latency_ms must be [min, max] with 0 <= min <= max')
     total = 0.0
-    for k in ('throttle', 'error500', 'error503', 'drop', 'drop_after'):
+    for k in FAULT_KINDS:
         out[k] = float(out[k])
         if not 0.0 <= out[k] <= 1.0:
             raise ValueError('%s must be a fraction between 0 and 1' % k)
@@ -174,8 +175,8 @@ class Faults:
             return dict(self.config, injected=self.injected, rate_throttled=self.rate_throttled)
 
     def decide(self, action, service='iam'):
-        """Returns (delay_seconds, fault) with fault in None, 'throttle', 'error500',
-        'error503', 'drop', 'drop_after', 'rate' (over the rate: answered like 'throttle')."""
+        """Returns (delay_seconds, fault) with fault None, one of FAULT_KINDS, or 'rate' (over
+        the rate: answered like 'throttle')."""
         with self.lock:
             c = self.config
             if c['actions'] and action not in c['actions']:
@@ -189,7 +190,7 @@ class Faults:
             delay = rng.uniform(lo, hi) / 1000.0 if hi else 0.0
             u = rng.random()
             fault = None
-            for kind in ('drop', 'drop_after', 'throttle', 'error500', 'error503'):
+            for kind in FAULT_KINDS:
                 if u < c[kind]:
                     fault = kind
                     break
@@ -478,6 +479,10 @@ class Handler(BaseHTTPRequestHandler):
                                'again.', 500, sender=False)
             if fault == 'error503':
                 raise APIError('ServiceUnavailable', 'Service Unavailable', 503, sender=False)
+            if fault == 'conflict':   # IAM's ConcurrentModificationException (botocore's model)
+                raise APIError('ConcurrentModification', 'The request was rejected because multiple '
+                               'requests to change this object were submitted simultaneously. Wait '
+                               'a few minutes and submit your request again.', 409)
             result, operation = self._handle(auth, action, params, query_pairs, body, entry)
             service = ep.services[entry['service']]
             payload = iamproto.encode_result(service, operation, result, request_id)

@@ -99,6 +99,15 @@ class Faults(Base):
         a = call(self.ep, 'ListUsers')
         self.assertEqual((a.status, a.code), (503, 'ServiceUnavailable'))
 
+    def test_conflict_is_a_409_concurrent_modification_that_changes_nothing(self):
+        self.ep.set_faults('conflict=1,actions=CreateUser')
+        a = call(self.ep, 'CreateUser', {'UserName': 'u'})
+        self.assertEqual((a.status, a.code), (409, 'ConcurrentModification'))
+        self.assertIn(b'<Type>Sender</Type>', a.body)
+        self.assertEqual(self.ep.faults().get('injected'), 1)
+        self.ep.clear_faults()
+        self.assertEqual(call(self.ep, 'GetUser', {'UserName': 'u'}).code, 'NoSuchEntity')
+
     def test_dropped_connection_changes_nothing(self):
         self.ep.set_faults('drop=1,actions=CreateUser')
         self.assertIsInstance(try_call(self.ep, 'CreateUser', {'UserName': 'u'}), Exception)

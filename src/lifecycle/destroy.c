@@ -1,0 +1,218 @@
+/*
+ * destroy.c - reading, planning and running the teardown of service accounts (destroy.h).
+ */
+#include "lifecycle/destroy.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/iam.h"
+#include "engine/live.h"
+#include "util/interrupt.h"
+#include "util/wait.h"
+
+static const char **names_of_docs(const struct kw_doclist *l)
+{
+	const char **v = calloc(l->n ? l->n : 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < l->n; i++)
+		v[i] = l->v[i].name;
+	return v;
+}
+
+static const char **names_of_keys(const struct kw_live_user *u)
+{
+	const char **v = calloc(u->nkeys ? u->nkeys : 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < u->nkeys; i++)
+		v[i] = u->keys[i].id;
+	return v;
+}
+
+/* Count the group's members other than user (GetGroup, retried while transient). */
+static int other_members(struct kw_aws_client *c, const char *group, const char *user, size_t *n,
+                         struct kw_error *err)
+{
+	struct kw_iam_group g = {0};
+	struct kw_iam_user_list members = {0};
+	struct kw_wait w;
+
+	*n = 0;
+	kw_wait_begin(&w, KW_LC_RETRY_SECONDS, true);
+	while (kw_iam_get_group(c, group, &g, &members, err))
+		if (err->kind == KW_ERR_NOT_FOUND)
+			return 0;
+		else if (!kw_wait_retry(&w, err))
+			return -1;
+	for (size_t i = 0; i < members.n; i++)
+		if (strcasecmp(members.items[i].user_name, user))
+			++*n;
+	kw_iam_group_release(&g);
+	kw_iam_user_list_release(&members);
+	return 0;
+}
+
+static int plan_job(struct kw_aws_client *c, const struct kw_lc_account *a, const struct kw_live_account *l,
+                    struct kw_lc_destroy_job *j, struct kw_error *err)
+{
+	const struct kw_live_user *lu = &l->user;
+	const struct kw_live_group *lg = &l->group;
+	const char *orphan[1] = {l->orphan_mfa};
+
+	j->acct = a;
+	if (!lu->exists) {
+		j->skip = lg->exists && a->group
+		                  ? "the user is gone; its group is left alone (keywarden knows a group "
+		                    "through its tagged user)"
+		                  : "nothing left to destroy";
+		return 0;
+	}
+	if (!kw_live_user_managed(lu)) {
+		j->refuse = true;
+		kw_error_set(&j->error, KW_ERR_CONFLICT, a->user,
+		             "not tagged %s: %s, so keywarden leaves it alone", KW_MANAGED_TAG_KEY,
+		             KW_MANAGED_TAG_VALUE);
+		return 0;
+	}
+	j->keys = names_of_keys(lu);
+	j->inl_user = names_of_docs(&lu->inline_policies);
+	j->inl_group = names_of_docs(&lg->inline_policies);
+	j->steps = calloc(KW_LC_TD_MAX_STEPS, sizeof(*j->steps));
+	if (!j->keys || !j->inl_user || !j->inl_group || !j->steps)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	j->u = (struct kw_lc_td_user){
+	        .name = a->user,
+	        .exists = true,
+	        .keys = {j->keys, lu->nkeys},
+	        .mfa = {(const char *const *)lu->mfa.v, lu->mfa.n},
+	        .login_profile = lu->login_profile,
+	        .groups = {(const char *const *)lu->groups.v, lu->groups.n},
+	        .inline_policies = {j->inl_user, lu->inline_policies.n},
+	        .managed_arns = {(const char *const *)lu->managed_arns.v, lu->managed_arns.n},
+	        .boundary = lu->boundary != NULL,
+	};
+	if (a->group && lg->exists) {
+		j->g = (struct kw_lc_td_group){
+		        .name = a->group,
+		        .exists = true,
+		        .inline_policies = {j->inl_group, lg->inline_policies.n},
+		        .managed_arns = {(const char *const *)lg->managed_arns.v, lg->managed_arns.n},
+		};
+		if (other_members(c, a->group, a->user, &j->g.other_members, err))
+			return -1;
+	}
+	if (kw_lc_teardown_plan(&j->u, &j->g, (struct kw_lc_names){orphan, l->orphan_mfa ? 1 : 0}, j->steps,
+	                        KW_LC_TD_MAX_STEPS, &j->nsteps))
+		return kw_error_set(err, KW_ERR_INVALID, a->user, "more than %d steps", KW_LC_TD_MAX_STEPS);
+	return 0;
+}
+
+int kw_lc_destroy_prepare(struct kw_aws_client *c, const struct kw_lc_accounts *accts,
+                          struct kw_lc_destroy *out, struct kw_error *err)
+{
+	size_t n = accts->n;
+
+	memset(out, 0, sizeof(*out));
+	out->desired = calloc(n ? n : 1, sizeof(*out->desired));
+	out->live = calloc(n ? n : 1, sizeof(*out->live));
+	out->jobs = calloc(n ? n : 1, sizeof(*out->jobs));
+	if (!out->desired || !out->live || !out->jobs)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	out->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct kw_lc_account *a = &accts->v[i];
+
+		/* only the names matter to the reader; an unknown group reads as the user's name and is ignored */
+		out->desired[i].name = (char *)a->user;
+		out->desired[i].user_name = (char *)a->user;
+		out->desired[i].group_name = (char *)(a->group ? a->group : a->user);
+	}
+	if (kw_live_read(c, out->desired, n, KW_LIVE_PARALLELISM, out->live, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!accts->v[i].group)
+			out->live[i].group.exists = false;
+		if (plan_job(c, &accts->v[i], &out->live[i], &out->jobs[i], err))
+			return -1;
+		out->total += out->jobs[i].nsteps;
+	}
+	return 0;
+}
+
+static int run_step(struct kw_aws_client *c, const struct kw_lc_td_step *s, struct kw_error *err)
+{
+	switch (s->op) {
+	case KW_LC_TD_DELETE_ACCESS_KEY: return kw_iam_delete_access_key(c, s->subject, s->arg, err);
+	case KW_LC_TD_DEACTIVATE_MFA: return kw_iam_deactivate_mfa_device(c, s->subject, s->arg, err);
+	case KW_LC_TD_DELETE_VIRTUAL_MFA: return kw_iam_delete_virtual_mfa_device(c, s->arg, err);
+	case KW_LC_TD_DELETE_LOGIN_PROFILE: return kw_iam_delete_login_profile(c, s->subject, err);
+	case KW_LC_TD_REMOVE_FROM_GROUP: return kw_iam_remove_user_from_group(c, s->arg, s->subject, err);
+	case KW_LC_TD_DELETE_USER_POLICY: return kw_iam_delete_user_policy(c, s->subject, s->arg, err);
+	case KW_LC_TD_DETACH_USER_POLICY: return kw_iam_detach_user_policy(c, s->subject, s->arg, err);
+	case KW_LC_TD_DELETE_BOUNDARY: return kw_iam_delete_user_permissions_boundary(c, s->subject, err);
+	case KW_LC_TD_DELETE_USER: return kw_iam_delete_user(c, s->subject, err);
+	case KW_LC_TD_DELETE_GROUP_POLICY: return kw_iam_delete_group_policy(c, s->subject, s->arg, err);
+	case KW_LC_TD_DETACH_GROUP_POLICY: return kw_iam_detach_group_policy(c, s->subject, s->arg, err);
+	case KW_LC_TD_DELETE_GROUP: return kw_iam_delete_group(c, s->subject, err);
+	}
+	return kw_error_set(err, KW_ERR_INTERNAL, NULL, "unknown step");
+}
+
+/* One step, retried while transient; NoSuchEntity: someone got there first, done. */
+static int run_step_retrying(struct kw_aws_client *c, const struct kw_lc_td_step *s, struct kw_error *err)
+{
+	struct kw_wait w;
+
+	kw_wait_begin(&w, KW_LC_RETRY_SECONDS, true);
+	for (;;) {
+		kw_error_clear(err);
+		if (!run_step(c, s, err) || err->kind == KW_ERR_NOT_FOUND)
+			return 0;
+		if (!kw_wait_retry(&w, err))
+			return -1;
+	}
+}
+
+int kw_lc_destroy_run(struct kw_aws_client *c, const struct kw_lc_destroy_job *job,
+                      void (*on_event)(void *ud, const struct kw_lc_destroy_event *ev), void *ud,
+                      size_t *done)
+{
+	struct kw_error err;
+
+	*done = 0;
+	for (size_t i = 0; i < job->nsteps; i++) {
+		struct kw_lc_destroy_event ev = {KW_LC_DESTROY_STEP_DONE, job, &job->steps[i], *done, &err};
+
+		kw_error_clear(&err);
+		if (kw_interrupt_check(NULL, &err))
+			ev.kind = KW_LC_DESTROY_STOPPED;
+		else if (run_step_retrying(c, &job->steps[i], &err))
+			/* a stop request ended the wait for a transient failure: a stop, not a failure */
+			ev.kind = kw_error_transient(&err) && kw_interrupt_check(NULL, &err)
+			                  ? KW_LC_DESTROY_STOPPED
+			                  : KW_LC_DESTROY_FAILED;
+		if (on_event)
+			on_event(ud, &ev);
+		if (ev.kind != KW_LC_DESTROY_STEP_DONE)
+			return -1;
+		++*done;
+	}
+	return 0;
+}
+
+void kw_lc_destroy_release(struct kw_lc_destroy *d)
+{
+	for (size_t i = 0; d->jobs && i < d->n; i++) {
+		free(d->jobs[i].keys);
+		free(d->jobs[i].inl_user);
+		free(d->jobs[i].inl_group);
+		free(d->jobs[i].steps);
+	}
+	for (size_t i = 0; d->live && i < d->n; i++)
+		kw_live_release(&d->live[i]);
+	free(d->jobs);
+	free(d->live);
+	free(d->desired);
+	memset(d, 0, sizeof(*d));
+}

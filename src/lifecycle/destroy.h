@@ -1,0 +1,87 @@
+/*
+ * destroy.h - the IAM work behind `keywarden destroy`: read what each account has (live state),
+ * turn it into teardown steps (teardown.h), and run them, retrying transient failures and
+ * honouring a stop request (Ctrl-C) between steps. Reports through events and never prints;
+ * src/cmd/destroy.c shows the steps, asks, and renders.
+ *
+ * Only users tagged managed-by: keywarden (and their groups) are touched; what is already gone
+ * counts as done (NoSuchEntity), so a second run finishes what a stopped one began.
+ * Source: AWS IAM API reference, DeleteUser and DeleteGroup.
+ */
+#ifndef KW_LIFECYCLE_DESTROY_H
+#define KW_LIFECYCLE_DESTROY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/state.h"
+#include "lifecycle/accounts.h"
+#include "lifecycle/teardown.h"
+#include "util/error.h"
+
+struct kw_aws_client;
+
+/* Seconds a failing call of destroy (or its reads) is retried while the failure is transient. */
+#define KW_LC_RETRY_SECONDS 30.0
+
+/* One account's teardown: the picture (borrowed from live) and its steps. */
+struct kw_lc_destroy_job {
+	const struct kw_lc_account *acct;           /* borrowed from the accounts given */
+	const char **keys, **inl_user, **inl_group; /* owned arrays of borrowed names */
+	struct kw_lc_td_user u;
+	struct kw_lc_td_group g;
+	struct kw_lc_td_step *steps; /* owned */
+	size_t nsteps;
+	const char *skip;      /* why nothing is done (static text), or NULL */
+	bool refuse;           /* the user is not keywarden's: error says so */
+	struct kw_error error; /* when refuse */
+};
+
+struct kw_lc_destroy {
+	struct kw_lc_destroy_job *jobs; /* one per account, in order */
+	size_t n;
+	size_t total;                 /* steps over all jobs */
+	struct kw_desired *desired;   /* owned: what the live reader was asked */
+	struct kw_live_account *live; /* owned */
+};
+
+/*
+ * kw_lc_destroy_prepare - read IAM for every account of accts (borrowed; must outlive out) and
+ * plan its steps. A user that is not keywarden's gets refuse and error (not a failure of the
+ * whole). Reads are retried while transient.
+ * @out: zeroed on entry; release with kw_lc_destroy_release in every case.
+ * Returns 0, or -1 with err set (IAM could not be read; KW_ERR_NOMEM).
+ */
+int kw_lc_destroy_prepare(struct kw_aws_client *c, const struct kw_lc_accounts *accts,
+                          struct kw_lc_destroy *out, struct kw_error *err);
+
+/* What kw_lc_destroy_run reports. */
+enum kw_lc_destroy_event_kind {
+	KW_LC_DESTROY_STEP_DONE, /* step done (or already done) */
+	KW_LC_DESTROY_FAILED,    /* step failed (err): the job stops there */
+	KW_LC_DESTROY_STOPPED,   /* a stop request before step: the job stops there */
+};
+
+struct kw_lc_destroy_event {
+	enum kw_lc_destroy_event_kind kind;
+	const struct kw_lc_destroy_job *job;
+	const struct kw_lc_td_step *step;
+	size_t done;                /* steps done before this event */
+	const struct kw_error *err; /* FAILED, STOPPED */
+};
+
+/*
+ * kw_lc_destroy_run - run job's steps in order, each retried while transient for up to
+ * KW_LC_RETRY_SECONDS (the wait ends on a stop request); NoSuchEntity counts as done.
+ * on_event (may be NULL) hears every step.
+ * @done: steps done.
+ * Returns 0 when every step is done, or -1 (the event told why; KW_ERR_ABORTED after a stop).
+ */
+int kw_lc_destroy_run(struct kw_aws_client *c, const struct kw_lc_destroy_job *job,
+                      void (*on_event)(void *ud, const struct kw_lc_destroy_event *ev), void *ud,
+                      size_t *done);
+
+/* kw_lc_destroy_release - free what d owns; d becomes all zero. */
+void kw_lc_destroy_release(struct kw_lc_destroy *d);
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * rotate.c - the IAM work of rotate (rotate.h): the state machine's operations for service
+ * accounts and for local profiles, on top of the one key-issuing path (keys/issue.h).
+ */
+#include "lifecycle/rotate.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "aws/client.h"
+#include "aws/credentials.h"
+#include "aws/iam.h"
+#include "aws/ini.h"
+#include "keys/issue.h"
+#include "keys/sink.h"
+#include "lifecycle/destroy.h"
+#include "manifest/manifest.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/interrupt.h"
+#include "util/log.h"
+#include "util/secret.h"
+#include "util/wait.h"
+
+static void emit(const struct kw_lc_rotate_opts *o, const struct kw_lc_rotate_event *ev)
+{
+	if (o->on_event)
+		o->on_event(o->ud, ev);
+}
+
+/* The state machine's safe points (before any change, before CreateAccessKey): Ctrl-C stops there. */
+static int check_stop(void *ud, struct kw_error *err)
+{
+	(void)ud;
+	return kw_interrupt_check(NULL, err);
+}
+
+/* CreateAccessKey through the one key-issuing path; the secret moves to *secret. */
+static int create_key(const struct kw_key_issuer *is, char *id, struct kw_secret **secret, time_t *created,
+                      struct kw_error *err)
+{
+	struct kw_new_key k;
+
+	if (kw_key_create(is, &k, err))
+		return -1;
+	snprintf(id, KW_LC_KEY_ID_MAX, "%s", k.id);
+	*secret = k.secret;
+	k.secret = NULL;
+	*created = k.created;
+	kw_new_key_release(&k);
+	return 0;
+}
+
+/* UpdateAccessKey Status=Inactive, retried while transient. */
+static int deactivate(const struct kw_key_issuer *is, const char *id, struct kw_error *err)
+{
+	struct kw_wait w;
+
+	kw_wait_begin(&w, is->timeout, false);
+	while (kw_iam_update_access_key(is->c, is->user, id, KW_IAM_KEY_INACTIVE, err))
+		if (!kw_wait_retry(&w, err))
+			return -1;
+	return 0;
+}
+
+/* The user's keys (retried while transient) with what their grace tags say. keys[i].id borrows from list. */
+static int read_keys(struct kw_aws_client *c, const char *user, const struct kw_iam_tag_list *tags,
+                     struct kw_iam_access_key_list *list, struct kw_lc_rot_key **keys, struct kw_error *err)
+{
+	struct kw_wait w;
+
+	kw_wait_begin(&w, KW_LC_RETRY_SECONDS, true);
+	while (kw_iam_list_access_keys(c, user, list, err))
+		if (!kw_wait_retry(&w, err))
+			return -1;
+	*keys = calloc(list->n ? list->n : 1, sizeof(**keys));
+	if (!*keys)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < list->n; i++) {
+		struct kw_lc_rot_key *k = &(*keys)[i];
+		char tagkey[160];
+
+		k->id = list->items[i].access_key_id;
+		k->active = list->items[i].status == KW_IAM_KEY_ACTIVE;
+		if (!tags || kw_lc_grace_tag_key(k->id, tagkey, sizeof(tagkey)))
+			continue;
+		for (size_t j = 0; j < tags->n; j++)
+			if (!strcasecmp(tags->items[j].key, tagkey) &&
+			    kw_lc_grace_parse(tags->items[j].value, &k->inactive_since, &k->grace_days))
+				kw_log(KW_LOG_WARN, "%s: tag %s has an unreadable value, ignored", user,
+				       tagkey);
+	}
+	return 0;
+}
+
+static struct kw_lc_rot_opts rot_opts(const struct kw_lc_rotate_opts *o, bool delete_old)
+{
+	return (struct kw_lc_rot_opts){.delete_inactive = o->delete_inactive,
+	                               .delete_old = delete_old,
+	                               .grace_days = o->grace_days,
+	                               .now = time(NULL)};
+}
+
+/* What the operations of both kinds of rotation share; first member of struct svc and struct self. */
+struct common {
+	struct kw_key_issuer is; /* who issues the keys, for whom */
+	time_t created;          /* the new key's CreateDate */
+	struct kw_buf delivered; /* "profile x, file y" */
+};
+
+static int op_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
+{
+	struct common *k = ud;
+
+	if (create_key(&k->is, id, secret, created, err))
+		return -1;
+	k->created = *created;
+	return 0;
+}
+
+static int op_deactivate(void *ud, const char *id, struct kw_error *err)
+{
+	struct common *k = ud;
+
+	return deactivate(&k->is, id, err);
+}
+
+static int op_delete(void *ud, const char *id, struct kw_error *err)
+{
+	struct common *k = ud;
+
+	return kw_key_delete(&k->is, id, err); /* the machine's untag removes the tags */
+}
+
+/* Note that target what now holds the new key. Returns 0, or -1 with err set. */
+static int delivered_to(struct common *k, const char *what, struct kw_error *err)
+{
+	if ((k->delivered.len && kw_buf_puts(&k->delivered, ", ")) || kw_buf_puts(&k->delivered, what))
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	return 0;
+}
+
+/* The rotation of one account ran: tell the caller. */
+static void emit_done(const struct kw_lc_rotate_opts *o, const char *account, int rc,
+                      const struct kw_lc_rot_result *res, const struct common *k, const struct kw_error *err)
+{
+	emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_DONE,
+	                                     .account = account,
+	                                     .rc = rc,
+	                                     .res = res,
+	                                     .delivered = k->delivered.data ? k->delivered.data : "",
+	                                     .err = err});
+}
+
+/* --- service accounts ---------------------------------------------------------------------- */
+
+struct svc {
+	struct common k; /* is: the admin's client, the account's user */
+	const struct kw_lc_rotate_opts *o;
+	const struct kw_lc_account *acct;
+};
+
+static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	return kw_key_prove(&s->k.is, id, secret, NULL, true, NULL, NULL, err);
+}
+
+static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
+                       struct kw_error *err)
+{
+	struct svc *s = ud;
+	struct kw_access_key key = {id, secret, s->acct->user, s->k.created};
+	const struct kw_manifest *m = s->acct->manifest;
+	char what[PATH_MAX + 32];
+
+	*written = 0;
+	if (!m) { /* a bare user name: --stdout was required */
+		if (kw_keys_deliver_stream(s->o->stdout_sink, &key, err))
+			return -1;
+		*written = 1;
+		return delivered_to(&s->k, "stdout", err);
+	}
+	for (size_t i = 0; i < m->ndeliver; i++) {
+		struct kw_key_sink sink;
+
+		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
+		kw_keys_sink_describe(&sink, what, sizeof(what));
+		/* a file target holds the old key: replaced, where apply would refuse to overwrite */
+		if (sink.kind == KW_KEY_SINK_FILE ? kw_keys_replace_file(sink.target, &key, err)
+		                                  : kw_keys_deliver(&sink, &key, err))
+			return kw_error_prefix(err, "%s", what);
+		++*written;
+		kw_log(KW_LOG_INFO, "%s: key %s delivered to %s", s->acct->user, id, what);
+		if (delivered_to(&s->k, what, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int svc_tag(void *ud, const char *id, const char *value, struct kw_error *err)
+{
+	struct svc *s = ud;
+	char key[160];
+	struct kw_iam_tag tag = {key, (char *)value};
+	struct kw_wait w;
+
+	if (kw_lc_grace_tag_key(id, key, sizeof(key)))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
+	kw_wait_begin(&w, s->k.is.timeout, false);
+	while (kw_iam_tag_user(s->k.is.c, s->acct->user, &tag, 1, err))
+		if (!kw_wait_retry(&w, err))
+			return -1;
+	return 0;
+}
+
+static int svc_untag(void *ud, const char *id, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	return kw_key_untag(&s->k.is, id, err);
+}
+
+static int svc_tag_delivered(void *ud, const char *id, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	return kw_key_tag_delivered(&s->k.is, id, err);
+}
+
+static bool user_managed(const struct kw_iam_user *u)
+{
+	for (size_t i = 0; i < u->tags.n; i++)
+		if (!strcmp(u->tags.items[i].key, KW_MANAGED_BY_KEY) &&
+		    !strcmp(u->tags.items[i].value, KW_MANAGED_BY_VALUE))
+			return true;
+	return false;
+}
+
+/* Whether a can be rotated at all, and the user (GetUser, retried). Returns 0, or -1 with err set. */
+static int svc_check(const struct kw_lc_rotate_opts *o, struct kw_aws_client *admin,
+                     const struct kw_lc_account *a, struct kw_iam_user *user, struct kw_error *err)
+{
+	struct kw_wait w;
+
+	if (a->manifest && !a->manifest->ndeliver)
+		return kw_error_set(
+		        err, KW_ERR_INVALID, a->manifest->file,
+		        "%s: the manifest has no accessKeys.deliver targets, so a new key would reach nobody",
+		        a->user);
+	if (!a->manifest && !o->to_stdout)
+		return kw_error_set(
+		        err, KW_ERR_USAGE, NULL,
+		        "%s: no manifest names where the new key goes: name the manifest, or add --stdout",
+		        a->user);
+	kw_wait_begin(&w, KW_LC_RETRY_SECONDS, true);
+	while (kw_iam_get_user(admin, a->user, user, err))
+		if (!kw_wait_retry(&w, err))
+			return -1;
+	if (!user_managed(user))
+		return kw_error_set(err, KW_ERR_CONFLICT, a->user,
+		                    "not tagged %s: %s, so keywarden leaves it alone", KW_MANAGED_BY_KEY,
+		                    KW_MANAGED_BY_VALUE);
+	return 0;
+}
+
+static int rotate_account(const struct kw_lc_rotate_opts *o, struct kw_aws_client *admin,
+                          const struct kw_lc_account *a)
+{
+	struct svc s = {.k.is = {admin, a->user, o->aws_opts, o->confirm_timeout, false}, .o = o, .acct = a};
+	struct kw_lc_rot_ops ops = {&s,        op_create, svc_confirm, svc_deliver, op_deactivate,
+	                            op_delete, svc_tag,   svc_untag,   check_stop,  svc_tag_delivered};
+	struct kw_lc_rot_opts ro = rot_opts(o, o->delete_old);
+	struct kw_iam_user user = {0};
+	struct kw_iam_access_key_list list = {0};
+	struct kw_lc_rot_key *keys = NULL;
+	struct kw_lc_rot_result res = {0};
+	struct kw_error err = {0};
+	int rc = -1;
+
+	kw_buf_init(&s.k.delivered);
+	if (svc_check(o, admin, a, &user, &err) ||
+	    read_keys(admin, a->user, &user.tags, &list, &keys, &err)) {
+		emit(o, &(struct kw_lc_rotate_event){
+		                .kind = KW_LC_ROTATE_REFUSED, .account = a->user, .err = &err});
+		goto out;
+	}
+	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
+	if (rc && err.where[0] == '\0')
+		snprintf(err.where, sizeof(err.where), "%s", a->user);
+	emit_done(o, a->user, rc, &res, &s.k, &err);
+out:
+	kw_buf_release(&s.k.delivered);
+	free(keys);
+	kw_iam_access_key_list_release(&list);
+	kw_iam_user_release(&user);
+	return rc;
+}
+
+int kw_lc_rotate_accounts(const struct kw_lc_accounts *accts, const struct kw_lc_rotate_opts *o,
+                          struct kw_error *err)
+{
+	struct kw_aws_client *admin = NULL;
+	int rc = 0;
+
+	if (kw_aws_client_new(o->aws_opts, &admin, err))
+		return -1;
+	for (size_t i = 0; i < accts->n; i++) {
+		if (kw_interrupted()) {
+			emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_STARTED,
+			                                     .account = accts->v[i].user});
+			rc = 1;
+		} else if (rotate_account(o, admin, &accts->v[i])) {
+			rc = 1;
+		}
+	}
+	kw_aws_client_free(admin);
+	return rc;
+}
+
+/* --- local profiles: the key rotates itself -------------------------------------------------- */
+
+struct self {
+	struct common k;             /* is: the caller's own keys, through new once confirmed, else old */
+	struct kw_aws_client *old;   /* signs with the old key */
+	struct kw_aws_client *new;   /* signs with the new key, once confirmed */
+	const char *const *profiles; /* every profile holding the old key */
+	size_t nprofiles;
+	const char *user;
+};
+
+static int self_confirm(void *ud, const char *id, const struct kw_secret *secret, struct kw_error *err)
+{
+	struct self *s = ud;
+	struct kw_key_issuer is = s->k.is;
+
+	is.user = s->user; /* the new key must sign as the profile's user */
+	if (kw_key_prove(&is, id, secret, NULL, true, &s->new, NULL, err))
+		return -1;
+	s->k.is.c = s->new;
+	return 0;
+}
+
+static int self_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
+                        struct kw_error *err)
+{
+	struct self *s = ud;
+	struct kw_access_key key = {id, secret, s->user, s->k.created};
+	char what[PATH_MAX + 16];
+
+	*written = 0;
+	for (size_t i = 0; i < s->nprofiles; i++) {
+		if (kw_keys_deliver_profile(s->profiles[i], &key, NULL, NULL, err))
+			return kw_error_prefix(err, "profile %s", s->profiles[i]);
+		++*written;
+		snprintf(what, sizeof(what), "profile %s", s->profiles[i]);
+		if (delivered_to(&s->k, what, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether section sec of the credentials file holds static long-term keys; why not in *why. */
+static bool has_static_keys(const struct kw_ini_section *sec, const char **why)
+{
+	if (!sec) {
+		*why = "not in the credentials file";
+		return false;
+	}
+	if (!kw_ini_get(sec, "aws_access_key_id", NULL) || !kw_ini_get(sec, "aws_secret_access_key", NULL)) {
+		*why = "no static keys";
+		return false;
+	}
+	if (kw_aws_section_has_session_token(sec)) {
+		*why = "temporary credentials (a session token) are not rotated";
+		return false;
+	}
+	return true;
+}
+
+/* Copy the access key id of sec into buf (not a secret). */
+static void key_id_of(const struct kw_ini_section *sec, char *buf, size_t size)
+{
+	const struct kw_ini_entry *e = kw_ini_get(sec, "aws_access_key_id", NULL);
+	size_t n = e->value.len < size - 1 ? e->value.len : size - 1;
+
+	memcpy(buf, e->value.ptr, n);
+	buf[n] = '\0';
+}
+
+static int rotate_profile(const struct kw_lc_rotate_opts *o, const char *const *profiles, size_t nprofiles)
+{
+	struct self s = {.profiles = profiles, .nprofiles = nprofiles};
+	struct kw_lc_rot_ops ops = {&s,        op_create, self_confirm, self_deliver, op_deactivate,
+	                            op_delete, NULL,      NULL,         check_stop,   NULL};
+	/* a profile's old key is deleted at once unless --grace asks to keep it */
+	struct kw_lc_rot_opts ro = rot_opts(o, !o->grace_set || o->delete_old);
+	struct kw_aws_options aopt = *o->aws_opts;
+	struct kw_iam_access_key_list list = {0};
+	struct kw_lc_rot_key *keys = NULL;
+	struct kw_lc_rot_result res = {0};
+	struct kw_error err = {0};
+	char account[512];
+	int rc = -1;
+
+	snprintf(account, sizeof(account), "profile %s", profiles[0]);
+	kw_buf_init(&s.k.delivered);
+	aopt.profile = profiles[0];
+	if (kw_aws_client_new(&aopt, &s.old, &err))
+		goto refused;
+	ro.current = kw_aws_client_access_key_id(s.old);
+	s.k.is = (struct kw_key_issuer){s.old, NULL, &aopt, o->confirm_timeout, false};
+	if (read_keys(s.old, NULL, NULL, &list, &keys, &err))
+		goto refused;
+	if (list.n)
+		s.user = list.items[0].user_name;
+	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
+	if (rc && err.where[0] == '\0')
+		snprintf(err.where, sizeof(err.where), "%s", account);
+	emit_done(o, account, rc, &res, &s.k, &err);
+	goto out;
+refused:
+	kw_error_prefix(&err, "%s", account);
+	emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_REFUSED, .account = account, .err = &err});
+out:
+	kw_buf_release(&s.k.delivered);
+	free(keys);
+	kw_iam_access_key_list_release(&list);
+	kw_aws_client_free(s.new);
+	kw_aws_client_free(s.old);
+	return rc;
+}
+
+int kw_lc_rotate_profiles(const char *const *given, size_t ngiven, bool all,
+                          const struct kw_lc_rotate_opts *o, struct kw_error *err)
+{
+	struct kw_buf path = KW_BUF_INIT;
+	struct kw_ini *ini = NULL;
+	const char **names = NULL, **group = NULL;
+	char(*ids)[KW_LC_KEY_ID_MAX] = NULL;
+	bool *done = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (kw_keys_credentials_path(&path, err) || kw_ini_load(path.data, &ini, err))
+		goto out;
+	n = all ? ini->nsections : ngiven;
+	names = calloc(n ? n : 1, sizeof(*names));
+	group = calloc(n ? n : 1, sizeof(*group));
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	done = calloc(n ? n : 1, sizeof(*done));
+	if (!names || !group || !ids || !done) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = all ? ini->sections[i].name : given[i];
+		const struct kw_ini_section *sec = kw_ini_profile(ini, KW_INI_CREDENTIALS, name);
+		const char *why = NULL;
+
+		names[i] = name;
+		if (!has_static_keys(sec, &why)) {
+			emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_SKIPPED,
+			                                     .profile = name,
+			                                     .why = why,
+			                                     .failure = !all});
+			done[i] = true;
+			if (!all)
+				rc = 1;
+			continue;
+		}
+		key_id_of(sec, ids[i], sizeof(ids[i]));
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t ng = 0;
+
+		if (done[i])
+			continue;
+		done[i] = true;
+		if (kw_interrupted()) {
+			emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_STARTED,
+			                                     .profile = names[i]});
+			rc = 1;
+			continue;
+		}
+		group[ng++] = names[i];
+		for (size_t j = i + 1; j < n; j++) {
+			if (done[j])
+				continue;
+			if (!strcmp(names[j], names[i])) {
+				done[j] = true; /* the same profile named twice */
+			} else if (!strcmp(ids[j], ids[i])) {
+				group[ng++] = names[j]; /* holds the same key: gets the new one too */
+				done[j] = true;
+			}
+		}
+		if (rotate_profile(o, group, ng))
+			rc = 1;
+	}
+out:
+	free(names);
+	free(group);
+	free(ids);
+	free(done);
+	kw_ini_free(ini);
+	kw_buf_release(&path);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * rotate.h - the IAM work behind `keywarden rotate`: service accounts (an admin's client, the
+ * manifest's delivery targets) and local profiles (the key rotates itself, the credentials
+ * file is the target). The state machine is rotation.h; the key is issued, proven and deleted
+ * through keys/issue.h; every other call is retried while transient. Reports through events
+ * and never prints; src/cmd/rotate.c parses options and renders.
+ */
+#ifndef KW_LIFECYCLE_ROTATE_H
+#define KW_LIFECYCLE_ROTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lifecycle/accounts.h"
+#include "lifecycle/rotation.h"
+
+struct kw_aws_options;
+struct kw_error;
+
+enum kw_lc_rotate_event_kind {
+	KW_LC_ROTATE_DONE,        /* an account's rotation ran: rc, res, delivered, err (rc != 0) */
+	KW_LC_ROTATE_REFUSED,     /* an account refused before any change: err */
+	KW_LC_ROTATE_SKIPPED,     /* a profile without static keys: why (a failure when named) */
+	KW_LC_ROTATE_NOT_STARTED, /* a stop request (Ctrl-C) came before this account */
+};
+
+struct kw_lc_rotate_event {
+	enum kw_lc_rotate_event_kind kind;
+	const char *account;                /* "service-x" or "profile p" */
+	const char *profile;                /* SKIPPED, NOT_STARTED of a profile: its name */
+	int rc;                             /* DONE: kw_lc_rotate's result */
+	const struct kw_lc_rot_result *res; /* DONE */
+	const char *delivered;              /* DONE: "profile x, file y" or "" */
+	const struct kw_error *err;         /* DONE (rc != 0), REFUSED */
+	const char *why;                    /* SKIPPED */
+	bool failure;                       /* SKIPPED: counts as a failure (the profile was named) */
+};
+
+struct kw_lc_rotate_opts {
+	bool delete_old, delete_inactive, to_stdout;
+	bool grace_set; /* --grace given (self-rotation deletes the old key unless it is) */
+	int grace_days;
+	double confirm_timeout;                /* seconds: the proof, and each retried call */
+	const struct kw_aws_options *aws_opts; /* region, endpoint, the admin's profile (borrowed) */
+	FILE *stdout_sink;                     /* where a stdout target writes */
+	void (*on_event)(void *ud, const struct kw_lc_rotate_event *ev);
+	void *ud;
+};
+
+/*
+ * kw_lc_rotate_accounts - rotate the key of every account of accts in order (the admin client
+ * from o->aws_opts). A stop request before an account leaves it (and the rest) not started.
+ * Returns 0 when every account rotated, 1 when some did not (events told which), or -1 with
+ * err set when nothing could start (no client).
+ */
+int kw_lc_rotate_accounts(const struct kw_lc_accounts *accts, const struct kw_lc_rotate_opts *o,
+                          struct kw_error *err);
+
+/*
+ * kw_lc_rotate_profiles - rotate local profiles' own keys in place: names[0..n), or with all
+ * every profile of the credentials file; profiles holding the same key are rotated together.
+ * Returns 0, 1 when some did not rotate, or -1 with err set (the credentials file unreadable).
+ */
+int kw_lc_rotate_profiles(const char *const *names, size_t n, bool all, const struct kw_lc_rotate_opts *o,
+                          struct kw_error *err);
+
+#endif
