@@ -15,6 +15,7 @@
 #include "aws/wipe.h"
 #include "util/error.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 static char *plain_strdup(const char *s)
 {
@@ -209,56 +210,12 @@ bool kw_xml_bool(const xmlNode *node)
 	return v;
 }
 
-int kw_aws_parse_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0;
-	long off = 0;
-	time_t t;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-		return -1;
-	s += n;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return -1;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'Z') {
-		s++;
-	} else if ((*s == '+' || *s == '-') && s[1] && s[2] && s[3] == ':' && s[4] && s[5]) {
-		int oh, om;
-		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2)
-			return -1;
-		off = (oh * 3600L + om * 60L) * (*s == '-' ? -1 : 1);
-		s += 6;
-	} else {
-		return -1;
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*out = t - off;
-	return 0;
-}
-
 time_t kw_xml_time(const xmlNode *node)
 {
 	char *s = kw_xml_text(node, NULL);
 	time_t t = 0;
 
-	if (s && kw_aws_parse_time(s, &t))
+	if (s && kw_iso8601_parse(s, &t))
 		t = 0;
 	free(s);
 	return t;

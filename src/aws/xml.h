@@ -74,12 +74,7 @@ char *kw_xml_base64_text(const xmlNode *node, size_t *len);
 /* kw_xml_bool - true when the node's text is "true". */
 bool kw_xml_bool(const xmlNode *node);
 
-/*
- * kw_aws_parse_time - ISO 8601 UTC time as AWS writes it ("2026-11-29T17:55:00Z", with
- * optional fractional seconds, "Z" or "+hh:mm"/"-hh:mm") into *out.
- * Returns 0, or -1 when s is not such a time.
- */
-int kw_aws_parse_time(const char *s, time_t *out);
+/* Times in answers: util/vocab.h kw_iso8601_parse. */
 
 /* kw_xml_time - the node's text as a time, 0 when the node is absent or unreadable. */
 time_t kw_xml_time(const xmlNode *node);

@@ -84,8 +84,8 @@ static json_t *key_json(const struct kw_lc_audit_entry *e, const struct kw_lc_ke
 	char created[32], used[32], slot[32];
 	json_t *o;
 
-	kw_lc_iso8601(k->created, created, sizeof(created));
-	kw_lc_iso8601(k->last_used, used, sizeof(used));
+	kw_iso8601_format(k->created, created, sizeof(created));
+	kw_iso8601_format(k->last_used, used, sizeof(used));
 	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?}", "user", e->s.user, "access_key_id",
 	              key_label(k, slot, sizeof(slot)), "status", k->active ? "Active" : "Inactive",
 	              "age_days", (json_int_t)kw_lc_age_days(k->created, now), "created", created,
@@ -95,7 +95,7 @@ static json_t *key_json(const struct kw_lc_audit_entry *e, const struct kw_lc_ke
 	              k->last_used && strcmp(or_dash(k->last_region), "-") ? k->last_region : NULL);
 	if (o && k->inactive_since) {
 		char since[32];
-		kw_lc_iso8601(k->inactive_since, since, sizeof(since));
+		kw_iso8601_format(k->inactive_since, since, sizeof(since));
 		json_object_set_new(o, "inactive_since", json_string(since));
 		json_object_set_new(o, "grace_days", json_integer(k->grace_days));
 	}
@@ -140,7 +140,7 @@ static void print_results(struct audit *A, const struct kw_lc_prune_item *p, siz
 			json_decref(pr);
 		if (A->L.report_time) {
 			char gen[32];
-			kw_lc_iso8601(A->L.report_time, gen, sizeof(gen));
+			kw_iso8601_format(A->L.report_time, gen, sizeof(gen));
 			json_object_set_new(root, "credential_report",
 			                    json_pack("{s:s, s:I}", "generated", gen, "age_seconds",
 			                              (json_int_t)(A->L.now > A->L.report_time
@@ -302,7 +302,7 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 	if (A.L.report_time) {
 		char gen[32];
 		long age = A.L.now > A.L.report_time ? (long)(A.L.now - A.L.report_time) : 0;
-		kw_lc_iso8601(A.L.report_time, gen, sizeof(gen));
+		kw_iso8601_format(A.L.report_time, gen, sizeof(gen));
 		fprintf(ctx->err, "credential report generated %s (%ld minute%s ago)\n", gen, age / 60,
 		        age / 60 == 1 ? "" : "s");
 	}

@@ -3,13 +3,13 @@
  * ... | --all-profiles` (a local profile's key rotates itself): options, one entry point of
  * lifecycle/rotate.h, and the result table. The IAM work is in src/lifecycle.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/client.h"
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
+#include "cmd/options.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/rotate.h"
 #include "lifecycle/rotation.h"
@@ -21,24 +21,16 @@
 
 static const char usage[] =
         "usage: keywarden rotate [OPTIONS] NAME...\n"
-        "       keywarden rotate [OPTIONS] --profile P [--profile Q ...] | --all-profiles\n"
-        "\n"
+        "       keywarden rotate [OPTIONS] --profile P [--profile Q ...] | --all-profiles\n";
+
+static const char intro[] =
         "Rotate access keys safely: make room under IAM's two-key limit, create the new key,\n"
         "confirm it works (STS GetCallerIdentity), deliver it, deactivate the old key, then delete\n"
         "the old key (--delete-old) or keep it inactive for a grace period. A failure before the\n"
         "old key is deactivated leaves it active and deletes a new key nobody received.\n"
-        "NAME is a manifest file, a folder of manifests, or an IAM user name (with --stdout).\n"
-        "\n"
-        "Options:\n"
-        "  --delete-old           delete the old key at once instead of keeping it inactive\n"
-        "  --grace DAYS           keep the old key inactive this many days (default 7); a later\n"
-        "                         rotate or audit --prune-unused deletes it afterwards\n"
-        "  --delete-inactive      with two keys already, delete the inactive one to make room\n"
-        "  --stdout               for a NAME that is a user name: print the new key as JSON on stdout\n"
-        "  --all-profiles         rotate every profile with static keys in the credentials file\n"
-        "  --confirm-timeout SEC  how long to wait for a new key to work (default 60)\n"
-        "  --profile P            (common option) with no NAME: rotate profile P's own key in place\n"
-        "\n"
+        "NAME is a manifest file, a folder of manifests, or an IAM user name (with --stdout).\n";
+
+static const char outro[] =
         "Ctrl-C stops before the next account or the next new key; a key already created is\n"
         "delivered and confirmed, or deleted, first. What was done and what was not is printed.\n"
         "\n"
@@ -73,7 +65,7 @@ static void report(struct kw_ctx *ctx, struct outcome *oc, const char *account,
                    const struct kw_lc_rot_result *r, const char *delivered, int rc,
                    const struct kw_error *err)
 {
-	char state[KW_LC_GRACE_VALUE_MAX + 32];
+	char state[KW_GRACE_VALUE_MAX + 32];
 	const char *cells[5];
 
 	if (rc) {
@@ -144,20 +136,9 @@ static void report_stop(struct kw_ctx *ctx, struct outcome *oc)
 
 int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 {
-	enum { OPT_DELETE_OLD = 256, OPT_GRACE, OPT_DELETE_INACTIVE, OPT_STDOUT, OPT_ALL, OPT_TIMEOUT };
-	static const struct option longopts[] = {
-	        {"delete-old", no_argument, NULL, OPT_DELETE_OLD},
-	        {"grace", required_argument, NULL, OPT_GRACE},
-	        {"delete-inactive", no_argument, NULL, OPT_DELETE_INACTIVE},
-	        {"stdout", no_argument, NULL, OPT_STDOUT},
-	        {"all-profiles", no_argument, NULL, OPT_ALL},
-	        {"confirm-timeout", required_argument, NULL, OPT_TIMEOUT},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct outcome oc = {.ctx = ctx};
 	struct kw_aws_options aopt;
-	struct kw_lc_rotate_opts o = {.grace_days = KW_LC_DEFAULT_GRACE_DAYS,
+	struct kw_lc_rotate_opts o = {.grace_days = KW_DEFAULT_GRACE_DAYS,
 	                              .confirm_timeout = 60,
 	                              .aws_opts = &aopt,
 	                              .stdout_sink = ctx->out,
@@ -166,43 +147,38 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_lc_accounts accts = {0};
 	struct kw_error err = {0};
 	bool stdout_used = false, all_profiles = false;
-	int c, rc = KW_EXIT_ERROR;
+	const struct kw_opt opts[] = {
+	        KW_FLAG("delete-old", &o.delete_old,
+	                "delete the old key at once instead of keeping it inactive"),
+	        KW_DAYS("grace", "DAYS", &o.grace_days, 0, 3650, &o.grace_set,
+	                "keep the old key inactive this many days (default 7; 7d, 2w); a later\n"
+	                "rotate or audit --prune-unused deletes it afterwards"),
+	        KW_FLAG("delete-inactive", &o.delete_inactive,
+	                "with two keys already, delete the inactive one to make room"),
+	        KW_FLAG("stdout", &o.to_stdout,
+	                "for a NAME that is a user name: print the new key as JSON on stdout"),
+	        KW_FLAG("all-profiles", &all_profiles,
+	                "rotate every profile with static keys in the credentials file"),
+	        KW_SECONDS("confirm-timeout", "SEC", &o.confirm_timeout, 0, 3600,
+	                   "how long to wait for a new key to work (default 60; 90s, 2m)"),
+	        KW_TEXT("--profile P", "(common option) with no NAME: rotate profile P's own key in place"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {
+	        .name = "rotate", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
+	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
-		case OPT_DELETE_OLD: o.delete_old = true; break;
-		case OPT_GRACE:
-			if (kw_cmd_parse_days(optarg, 0, 3650, &o.grace_days))
-				return kw_cmd_usage_error(ctx, usage,
-				                          "--grace wants whole days from 0 to 3650");
-			o.grace_set = true;
-			break;
-		case OPT_DELETE_INACTIVE: o.delete_inactive = true; break;
-		case OPT_STDOUT: o.to_stdout = true; break;
-		case OPT_ALL: all_profiles = true; break;
-		case OPT_TIMEOUT: {
-			char *end;
-			o.confirm_timeout = strtod(optarg, &end);
-			if (*end || !(o.confirm_timeout >= 0 && o.confirm_timeout <= 3600))
-				return kw_cmd_usage_error(ctx, usage,
-				                          "--confirm-timeout wants seconds from 0 to 3600");
-			break;
-		}
-		default: return kw_cmd_bad_option(ctx, usage, "rotate", "h", longopts, argv);
-		}
-	}
+	if (first < 0)
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
 	if (o.delete_old && o.grace_set)
-		return kw_cmd_usage_error(ctx, usage, "--delete-old and --grace exclude each other");
-	if (optind < argc && ctx->nprofiles > 1)
-		return kw_cmd_usage_error(
-		        ctx, usage, "with NAME, --profile names the one admin profile to use: give it once");
-	if (optind < argc && all_profiles)
-		return kw_cmd_usage_error(ctx, usage, "--all-profiles rotates local profiles: give no NAME");
-	if (optind == argc && !all_profiles && !ctx->nprofiles)
-		return kw_cmd_usage_error(ctx, usage,
-		                          "rotate what? give NAME..., --profile P or --all-profiles");
+		return kw_opts_error(ctx, &spec, "--delete-old and --grace exclude each other");
+	if (first < argc && ctx->nprofiles > 1)
+		return kw_opts_error(ctx, &spec,
+		                     "with NAME, --profile names the one admin profile to use: give it once");
+	if (first < argc && all_profiles)
+		return kw_opts_error(ctx, &spec, "--all-profiles rotates local profiles: give no NAME");
+	if (first == argc && !all_profiles && !ctx->nprofiles)
+		return kw_opts_error(ctx, &spec, "rotate what? give NAME..., --profile P or --all-profiles");
 
 	/* Ctrl-C from here on is a request to stop at a safe point (util/interrupt.h) */
 	kw_interrupt_install();
@@ -214,13 +190,13 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
 	aopt.adaptive_default = true; /* adaptive retry mode (aws/client.h), as apply */
-	if (optind == argc) {
+	if (first == argc) {
 		if (kw_lc_rotate_profiles(ctx->profiles, ctx->nprofiles, all_profiles, &o, &err) < 0) {
 			kw_error_print(&err, ctx->err);
 			oc.any_failed = true;
 		}
 	} else {
-		if (kw_cmd_resolve_accounts(ctx, argv + optind, (size_t)(argc - optind), &accts))
+		if (kw_cmd_resolve_accounts(ctx, argv + first, (size_t)(argc - first), &accts))
 			goto out;
 		for (size_t i = 0; i < accts.n; i++) {
 			const struct kw_manifest *m = accts.v[i].manifest;

@@ -223,8 +223,7 @@ static int user_write(struct run *r, const struct kw_step *s, struct kw_error *e
 static bool tagged_managed(const struct kw_iam_tag_list *t)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (!strcasecmp(t->items[i].key, KW_MANAGED_TAG_KEY) &&
-		    !strcmp(t->items[i].value, KW_MANAGED_TAG_VALUE))
+		if (kw_tag_is_managed(t->items[i].key, t->items[i].value))
 			return true;
 	return false;
 }

@@ -174,5 +174,5 @@ bool kw_live_user_managed(const struct kw_live_user *u)
 {
 	const struct kw_tagkv *t = kw_taglist_find(&u->tags, KW_MANAGED_TAG_KEY);
 
-	return u->exists && t && !strcmp(t->value, KW_MANAGED_TAG_VALUE);
+	return u->exists && t && kw_tag_is_managed(t->key, t->value);
 }

@@ -16,17 +16,11 @@
 #include <time.h>
 
 #include "keys/sink.h"
+#include "util/vocab.h"
 
-/* The tag that marks what keywarden manages. */
-#define KW_MANAGED_TAG_KEY      "managed-by"
-#define KW_MANAGED_TAG_VALUE    "keywarden"
 /* Tags under this prefix are keywarden's own bookkeeping (rotate's grace periods): never drift. */
 #define KW_INTERNAL_TAG_PREFIX  "keywarden:"
-/*
- * On the service user, "keywarden:delivered:<AccessKeyId>" = UTC ISO 8601 time: written (apply,
- * rotate) once that key reached every target and worked (GetCallerIdentity); removed with it.
- */
-#define KW_DELIVERED_TAG_PREFIX "keywarden:delivered:"
+/* The managed-by tag and keywarden's key tags (delivered, inactive): util/vocab.h. */
 /*
  * Groups keywarden may change memberships of: those named service-... (the operator policy,
  * policies/keywarden-operator.json, allows RemoveUserFromGroup only on such groups). A service

@@ -55,8 +55,8 @@ int kw_key_untag(const struct kw_key_issuer *is, const char *id, struct kw_error
 	const char *keys[] = {grace, delivered};
 	struct kw_wait w;
 
-	if (kw_lc_grace_tag_key(id, grace, sizeof(grace)) ||
-	    kw_lc_delivered_tag_key(id, delivered, sizeof(delivered)))
+	if (kw_grace_tag_key(id, grace, sizeof(grace)) ||
+	    kw_delivered_tag_key(id, delivered, sizeof(delivered)))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
 	kw_wait_begin(&w, is->timeout, false);
 	while (kw_iam_untag_user(is->c, is->user, keys, 2, err))
@@ -258,9 +258,9 @@ int kw_key_tag_delivered(const struct kw_key_issuer *is, const char *id, struct 
 	struct kw_iam_tag tag = {.key = key, .value = when};
 	struct kw_wait w;
 
-	if (kw_lc_delivered_tag_key(id, key, sizeof(key)))
+	if (kw_delivered_tag_key(id, key, sizeof(key)))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
-	kw_lc_iso8601(time(NULL), when, sizeof(when));
+	kw_iso8601_format(time(NULL), when, sizeof(when));
 	kw_wait_begin(&w, is->timeout, false);
 	while (kw_iam_tag_user(is->c, is->user, &tag, 1, err))
 		if (!kw_wait_retry(&w, err))

@@ -15,14 +15,12 @@
 #include "util/error.h"
 #include "util/exec.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 static int format_date(time_t t, char *out, size_t size)
 {
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return -1;
-	return 0;
+	kw_iso8601_format(t, out, size);
+	return strcmp(out, "?") ? 0 : -1;
 }
 
 /* The key's JSON dumped with jansson's flags (indented for files, compact for a stream). */

@@ -58,12 +58,12 @@ static void read_key_tags(const char *user, struct kw_lc_key *k, tag_lookup get,
 	char key[160];
 	const char *v;
 
-	if (!kw_lc_grace_tag_key(k->id, key, sizeof(key)) && (v = get(tags, key)) &&
-	    kw_lc_grace_parse(v, &k->inactive_since, &k->grace_days)) {
+	if (!kw_grace_tag_key(k->id, key, sizeof(key)) && (v = get(tags, key)) &&
+	    kw_grace_parse(v, &k->inactive_since, &k->grace_days)) {
 		kw_log(KW_LOG_WARN, "%s: grace tag of %s has an unreadable value, ignored", user, k->id);
 		k->inactive_since = 0;
 	}
-	if (!kw_lc_delivered_tag_key(k->id, key, sizeof(key))) {
+	if (!kw_delivered_tag_key(k->id, key, sizeof(key))) {
 		k->delivered_known = true;
 		k->delivered = get(tags, key) != NULL;
 	}
@@ -229,8 +229,7 @@ static int discover_managed(struct kw_lc_auditor *A, struct kw_error *err)
 		bool managed = false;
 
 		for (size_t t = 0; t < u->tags.n; t++)
-			managed |= !strcmp(u->tags.items[t].key, KW_MANAGED_TAG_KEY) &&
-			           !strcmp(u->tags.items[t].value, KW_MANAGED_TAG_VALUE);
+			managed |= kw_tag_is_managed(u->tags.items[t].key, u->tags.items[t].value);
 		if (!managed)
 			continue;
 		v = realloc(A->accts.v, (A->accts.n + 1) * sizeof(*v));
@@ -369,7 +368,7 @@ static int read_report(struct kw_lc_auditor *A, struct kw_error *err)
 		e->s.has_mfa = row->mfa;
 		if (d) {
 			const char *mb = iam_tag(&d->user, KW_MANAGED_TAG_KEY);
-			e->s.managed = mb && !strcmp(mb, KW_MANAGED_TAG_VALUE);
+			e->s.managed = kw_tag_is_managed(KW_MANAGED_TAG_KEY, mb);
 			/* service-account checks only for keywarden's users and users named like them */
 			e->s.managed_known = service;
 			e->s.details_known = e->s.managed || service;

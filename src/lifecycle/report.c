@@ -94,7 +94,7 @@ static time_t report_time(const char *s)
 {
 	time_t t;
 
-	return kw_lc_parse_iso8601(s, &t) ? 0 : t;
+	return kw_iso8601_parse(s, &t) ? 0 : t;
 }
 
 static char *dup(const char *s)

@@ -85,11 +85,11 @@ static int read_keys(struct kw_aws_client *c, const char *user, const struct kw_
 
 		k->id = list->items[i].access_key_id;
 		k->active = list->items[i].status == KW_IAM_KEY_ACTIVE;
-		if (!tags || kw_lc_grace_tag_key(k->id, tagkey, sizeof(tagkey)))
+		if (!tags || kw_grace_tag_key(k->id, tagkey, sizeof(tagkey)))
 			continue;
 		for (size_t j = 0; j < tags->n; j++)
 			if (!strcasecmp(tags->items[j].key, tagkey) &&
-			    kw_lc_grace_parse(tags->items[j].value, &k->inactive_since, &k->grace_days))
+			    kw_grace_parse(tags->items[j].value, &k->inactive_since, &k->grace_days))
 				kw_log(KW_LOG_WARN, "%s: tag %s has an unreadable value, ignored", user,
 				       tagkey);
 	}
@@ -209,7 +209,7 @@ static int svc_tag(void *ud, const char *id, const char *value, struct kw_error 
 	struct kw_iam_tag tag = {key, (char *)value};
 	struct kw_wait w;
 
-	if (kw_lc_grace_tag_key(id, key, sizeof(key)))
+	if (kw_grace_tag_key(id, key, sizeof(key)))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
 	kw_wait_begin(&w, s->k.is.timeout, false);
 	while (kw_iam_tag_user(s->k.is.c, s->acct->user, &tag, 1, err))
@@ -235,8 +235,7 @@ static int svc_tag_delivered(void *ud, const char *id, struct kw_error *err)
 static bool user_managed(const struct kw_iam_user *u)
 {
 	for (size_t i = 0; i < u->tags.n; i++)
-		if (!strcmp(u->tags.items[i].key, KW_MANAGED_BY_KEY) &&
-		    !strcmp(u->tags.items[i].value, KW_MANAGED_BY_VALUE))
+		if (kw_tag_is_managed(u->tags.items[i].key, u->tags.items[i].value))
 			return true;
 	return false;
 }
@@ -263,8 +262,8 @@ static int svc_check(const struct kw_lc_rotate_opts *o, struct kw_aws_client *ad
 			return -1;
 	if (!user_managed(user))
 		return kw_error_set(err, KW_ERR_CONFLICT, a->user,
-		                    "not tagged %s: %s, so keywarden leaves it alone", KW_MANAGED_BY_KEY,
-		                    KW_MANAGED_BY_VALUE);
+		                    "not tagged %s: %s, so keywarden leaves it alone", KW_MANAGED_TAG_KEY,
+		                    KW_MANAGED_TAG_VALUE);
 	return 0;
 }
 

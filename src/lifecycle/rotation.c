@@ -27,84 +27,6 @@ const char *kw_lc_rot_step_name(enum kw_lc_rot_step step)
 	return "?";
 }
 
-void kw_lc_iso8601(time_t t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, size, "?");
-}
-
-int kw_lc_parse_iso8601(const char *s, time_t *t)
-{
-	struct tm tm = {0};
-	const char *p;
-
-	if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
-		return -1;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (strcmp(p, "Z") && strcmp(p, "+00:00") && strcmp(p, ""))
-		return -1;
-	*t = timegm(&tm);
-	return 0;
-}
-
-static int tag_key(const char *prefix, const char *id, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s%s", prefix, id);
-
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-int kw_lc_grace_tag_key(const char *id, char *buf, size_t size)
-{
-	return tag_key(KW_LC_GRACE_TAG_PREFIX, id, buf, size);
-}
-
-int kw_lc_delivered_tag_key(const char *id, char *buf, size_t size)
-{
-	return tag_key(KW_DELIVERED_TAG_PREFIX, id, buf, size);
-}
-
-int kw_lc_grace_format(time_t since, int days, char *buf, size_t size)
-{
-	char iso[32];
-	int n;
-
-	kw_lc_iso8601(since, iso, sizeof(iso));
-	n = snprintf(buf, size, "%s grace=%dd", iso, days);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-int kw_lc_grace_parse(const char *value, time_t *since, int *days)
-{
-	char iso[32];
-	const char *sp = strchr(value, ' ');
-	size_t n = sp ? (size_t)(sp - value) : strlen(value);
-	char *end;
-	long d;
-
-	if (n >= sizeof(iso))
-		return -1;
-	memcpy(iso, value, n);
-	iso[n] = '\0';
-	if (kw_lc_parse_iso8601(iso, since))
-		return -1;
-	if (!sp) {
-		*days = KW_LC_DEFAULT_GRACE_DAYS;
-		return 0;
-	}
-	if (strncmp(sp, " grace=", 7))
-		return -1;
-	d = strtol(sp + 7, &end, 10);
-	if (end == sp + 7 || strcmp(end, "d") || d < 0 || d > 100000)
-		return -1;
-	*days = (int)d;
-	return 0;
-}
-
 static void copy_id(char *dst, const char *id)
 {
 	snprintf(dst, KW_LC_KEY_ID_MAX, "%s", id ? id : "");
@@ -236,7 +158,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
                  const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err)
 {
 	struct kw_secret *secret = NULL;
-	char value[KW_LC_GRACE_VALUE_MAX];
+	char value[KW_GRACE_VALUE_MAX];
 	time_t created = 0;
 	long old;
 	int rc = -1;
@@ -334,7 +256,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 		if (!keys[old].active && keys[old].inactive_since)
 			since = keys[old].inactive_since;
 
-		if (kw_lc_grace_format(since, o->grace_days, value, sizeof(value))) {
+		if (kw_grace_format(since, o->grace_days, value, sizeof(value))) {
 			kw_error_set(err, KW_ERR_INTERNAL, NULL, "grace tag value does not fit");
 			goto out;
 		}
@@ -347,8 +269,8 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 			goto out;
 		}
 		res->old_tagged = true;
-		kw_lc_iso8601(since + (time_t)o->grace_days * KW_LC_DAY, res->grace_until,
-		              sizeof(res->grace_until));
+		kw_iso8601_format(since + (time_t)o->grace_days * KW_LC_DAY, res->grace_until,
+		                  sizeof(res->grace_until));
 	}
 done:
 	res->failed = KW_LC_ROT_DONE;

@@ -34,17 +34,13 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "util/vocab.h"
+
 struct kw_error;
 struct kw_secret;
 
-/* User tag recording when keywarden deactivated a key: keywarden:inactive:<AccessKeyId>. */
-#define KW_LC_GRACE_TAG_PREFIX   "keywarden:inactive:"
-/* Default grace period (days) for an old key kept inactive by rotate. */
-#define KW_LC_DEFAULT_GRACE_DAYS 7
 /* AccessKeyIds are 16 to 128 characters (IAM API reference, AccessKeyMetadata). */
-#define KW_LC_KEY_ID_MAX         129
-/* Grace tag values: "2026-11-29T17:55:00Z grace=7d". */
-#define KW_LC_GRACE_VALUE_MAX    48
+#define KW_LC_KEY_ID_MAX 129
 
 /* One existing key of the account being rotated. */
 struct kw_lc_rot_key {
@@ -84,7 +80,7 @@ struct kw_lc_rot_ops {
 	int (*deactivate)(void *ctx, const char *id, struct kw_error *err);
 	/* DeleteAccessKey. */
 	int (*delete_key)(void *ctx, const char *id, struct kw_error *err);
-	/* TagUser keywarden:inactive:<id> = value (kw_lc_grace_format); NULL: keep untagged. */
+	/* TagUser keywarden:inactive:<id> = value (kw_grace_format); NULL: keep untagged. */
 	int (*tag_grace)(void *ctx, const char *id, const char *value, struct kw_error *err);
 	/* Remove the keywarden tags of key id, just deleted (keywarden:inactive:<id>,
 	 * keywarden:delivered:<id>); NULL: nothing to remove. Failures are only warned. */
@@ -115,15 +111,15 @@ struct kw_lc_rot_result {
 	char new_id[KW_LC_KEY_ID_MAX];     /* the new key, "" when none was created or it was undone */
 	char removed[2][KW_LC_KEY_ID_MAX]; /* inactive keys deleted to make room / past their grace */
 	size_t nremoved;
-	size_t written;                          /* targets that hold the new key */
-	bool new_key_deleted;                    /* a new key was created, then deleted by the undo */
-	bool old_active;                         /* the old key is still active */
-	bool old_deleted;                        /* the old key was deleted */
-	bool old_tagged;                         /* the old key's grace tag was written */
-	bool stopped;                            /* ops->check_stop asked to stop: nothing created */
-	bool delivered_tagged;                   /* the new key's delivered tag was written */
-	char grace_until[KW_LC_GRACE_VALUE_MAX]; /* end of the grace period, ISO 8601, or "" */
-	char state[512]; /* one line for the user: what the failure left behind, or "" */
+	size_t written;                       /* targets that hold the new key */
+	bool new_key_deleted;                 /* a new key was created, then deleted by the undo */
+	bool old_active;                      /* the old key is still active */
+	bool old_deleted;                     /* the old key was deleted */
+	bool old_tagged;                      /* the old key's grace tag was written */
+	bool stopped;                         /* ops->check_stop asked to stop: nothing created */
+	bool delivered_tagged;                /* the new key's delivered tag was written */
+	char grace_until[KW_GRACE_VALUE_MAX]; /* end of the grace period, ISO 8601, or "" */
+	char state[512];                      /* one line for the user: what the failure left behind, or "" */
 };
 
 /* kw_lc_rot_step_name - "create", "confirm", ... (static storage). */
@@ -138,33 +134,6 @@ const char *kw_lc_rot_step_name(enum kw_lc_rot_step step);
 int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw_lc_rot_opts *o,
                  const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err);
 
-/* kw_lc_grace_tag_key - "keywarden:inactive:<id>" into buf (size bytes). Returns 0, or -1 if it does not fit. */
-int kw_lc_grace_tag_key(const char *id, char *buf, size_t size);
-
-/*
- * kw_lc_delivered_tag_key - "keywarden:delivered:<id>" (KW_DELIVERED_TAG_PREFIX, engine/state.h:
- * the tag apply and rotate write once a key reached every target and worked; plan and audit tell
- * an undelivered key by it) into buf (size bytes). Returns 0, or -1 if it does not fit.
- */
-int kw_lc_delivered_tag_key(const char *id, char *buf, size_t size);
-
-/*
- * kw_lc_grace_format - tag value for a key deactivated at since with a grace of days:
- * "2026-11-29T17:55:00Z grace=7d" (characters IAM allows in tag values), into buf.
- * Returns 0, or -1 if it does not fit.
- */
-int kw_lc_grace_format(time_t since, int days, char *buf, size_t size);
-
-/*
- * kw_lc_grace_parse - read a grace tag value back: *since and *days (a value without
- * " grace=Nd" gives KW_LC_DEFAULT_GRACE_DAYS). Returns 0, or -1 when value is malformed.
- */
-int kw_lc_grace_parse(const char *value, time_t *since, int *days);
-
-/* kw_lc_iso8601 - t as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (>= 21 bytes). */
-void kw_lc_iso8601(time_t t, char *buf, size_t size);
-
-/* kw_lc_parse_iso8601 - "YYYY-MM-DDTHH:MM:SS[.fff](Z|+00:00)" into *t. Returns 0 or -1. */
-int kw_lc_parse_iso8601(const char *s, time_t *t);
+/* Tag names, grace values, ISO 8601: util/vocab.h. */
 
 #endif

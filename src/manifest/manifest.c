@@ -384,9 +384,9 @@ static void read_tags(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 			diag_node(L, k, "tag key '%s' %s", key, why);
 			continue;
 		}
-		if (!strcasecmp(key, KW_MANAGED_BY_KEY)) {
+		if (kw_tag_key_eq(key, KW_MANAGED_TAG_KEY)) {
 			diag_node(L, k, "tag key '%s' is reserved: keywarden adds '%s: %s' itself", key,
-			          KW_MANAGED_BY_KEY, KW_MANAGED_BY_VALUE);
+			          KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE);
 			continue;
 		}
 		if (v->type != YAML_SCALAR_NODE) {
@@ -814,12 +814,12 @@ static void read_spec(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 		read_tags(L, m, mm[1].value);
 	if (m->ntags + 1 > KW_MANIFEST_MAX_TAGS)
 		diag_node(L, mm[1].value, "%zu tags plus '%s: %s' is over IAM's quota of %d tags per user",
-		          m->ntags, KW_MANAGED_BY_KEY, KW_MANAGED_BY_VALUE, KW_MANIFEST_MAX_TAGS);
+		          m->ntags, KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_MANIFEST_MAX_TAGS);
 	if (!m->tags && !(m->tags = calloc(1, sizeof(*m->tags))))
 		L->nomem = true;
 	else {
-		m->tags[m->ntags].key = xstrdup(L, KW_MANAGED_BY_KEY);
-		m->tags[m->ntags].value = xstrdup(L, KW_MANAGED_BY_VALUE);
+		m->tags[m->ntags].key = xstrdup(L, KW_MANAGED_TAG_KEY);
+		m->tags[m->ntags].value = xstrdup(L, KW_MANAGED_TAG_VALUE);
 		m->ntags++;
 	}
 	if (mm[2].value)

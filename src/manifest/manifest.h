@@ -18,6 +18,7 @@
 #ifndef KW_MANIFEST_MANIFEST_H
 #define KW_MANIFEST_MANIFEST_H
 
+#include "util/vocab.h" /* KW_MANAGED_TAG_KEY */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,8 +28,6 @@ struct kw_error;
 
 #define KW_MANIFEST_API_VERSION     "keywarden/v1"
 #define KW_MANIFEST_KIND            "ServiceAccount"
-#define KW_MANAGED_BY_KEY           "managed-by"
-#define KW_MANAGED_BY_VALUE         "keywarden"
 #define KW_MANIFEST_MAX_TAGS        50    /* per user, managed-by included */
 #define KW_MANIFEST_MAX_MANAGED     10    /* managed policies attached to one group */
 #define KW_MANIFEST_DEFAULT_AGE     90    /* accessKeys.maxAgeDays */

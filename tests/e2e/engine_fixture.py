@@ -276,6 +276,11 @@ class EngineCase(unittest.TestCase):
         if lag_ms:
             self.ep.set_consistency(lag_ms=lag_ms)
         r = self.apply(timeout_s=timeout_s)
+        if spec:  # the faults were injected, or the test proves nothing
+            self.assertGreater(self.ep.faults().get("injected", 0), 0, "no fault was injected")
+        if lag_ms:  # some read saw the lag (a stale NoSuchEntity), or the test proves nothing
+            self.assertTrue(any(e.get("error") == "NoSuchEntity" for e in self.ep.log()),
+                            "no read-back saw the lag")
         self.ep.clear_faults()
         self.ep.set_consistency(lag_ms=0)
         self.ep.settle()  # writes made under lag: visible to the checks below at once

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	(void)kw_lc_report_parse((const char *)data, size, &r, &err);
 	kw_lc_report_release(&r);
-	(void)kw_lc_grace_parse(s, &since, &days);
+	(void)kw_grace_parse(s, &since, &days);
 	free(s);
 	return 0;
 }

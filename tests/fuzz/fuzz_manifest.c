@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < set->n; i++) {
 		const struct kw_manifest *m = set->items[i];
 		if (!m->user_name || strncmp(m->user_name, "service-", 8) || !m->ntags ||
-		    strcmp(m->tags[m->ntags - 1].key, KW_MANAGED_BY_KEY))
+		    strcmp(m->tags[m->ntags - 1].key, KW_MANAGED_TAG_KEY))
 			abort();
 		(void)kw_manifest_find_user(set, m->user_name);
 	}

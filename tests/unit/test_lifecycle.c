@@ -277,25 +277,25 @@ static void prune_never_deletes_recently_used_or_unmanaged(void **state)
 
 static void grace_tag_round_trip(void **state)
 {
-	char v[KW_LC_GRACE_VALUE_MAX], key[160];
+	char v[KW_GRACE_VALUE_MAX], key[160];
 	time_t since;
 	int days;
 
-	assert_int_equal(kw_lc_grace_format(NOW, 7, v, sizeof(v)), 0);
+	assert_int_equal(kw_grace_format(NOW, 7, v, sizeof(v)), 0);
 	assert_string_equal(v, "2027-01-15T08:00:00Z grace=7d");
-	assert_int_equal(kw_lc_grace_parse(v, &since, &days), 0);
+	assert_int_equal(kw_grace_parse(v, &since, &days), 0);
 	assert_int_equal(since, NOW);
 	assert_int_equal(days, 7);
-	assert_int_equal(kw_lc_grace_parse("2027-01-15T08:00:00Z", &since, &days), 0);
-	assert_int_equal(days, KW_LC_DEFAULT_GRACE_DAYS);
-	assert_int_equal(kw_lc_grace_parse("2027-01-15T08:00:00.123Z grace=0d", &since, &days), 0);
+	assert_int_equal(kw_grace_parse("2027-01-15T08:00:00Z", &since, &days), 0);
+	assert_int_equal(days, KW_DEFAULT_GRACE_DAYS);
+	assert_int_equal(kw_grace_parse("2027-01-15T08:00:00.123Z grace=0d", &since, &days), 0);
 	assert_int_equal(days, 0);
-	assert_int_equal(kw_lc_grace_parse("yesterday", &since, &days), -1);
-	assert_int_equal(kw_lc_grace_parse("2027-01-15T08:00:00Z grace=7", &since, &days), -1);
-	assert_int_equal(kw_lc_grace_parse("2027-01-15T08:00:00Z grace=-1d", &since, &days), -1);
-	assert_int_equal(kw_lc_grace_tag_key("AKIAB", key, sizeof(key)), 0);
+	assert_int_equal(kw_grace_parse("yesterday", &since, &days), -1);
+	assert_int_equal(kw_grace_parse("2027-01-15T08:00:00Z grace=7", &since, &days), -1);
+	assert_int_equal(kw_grace_parse("2027-01-15T08:00:00Z grace=-1d", &since, &days), -1);
+	assert_int_equal(kw_grace_tag_key("AKIAB", key, sizeof(key)), 0);
 	assert_string_equal(key, "keywarden:inactive:AKIAB");
-	assert_int_equal(kw_lc_grace_tag_key("AKIAB", key, 10), -1);
+	assert_int_equal(kw_grace_tag_key("AKIAB", key, 10), -1);
 }
 
 /* --- the rotation state machine against a fake IAM ---------------------------------------- */
@@ -649,7 +649,7 @@ static void rotate_tags_the_new_key_delivered_once_every_target_has_it(void **st
 	}
 	{
 		char key[64];
-		assert_int_equal(kw_lc_delivered_tag_key("AKIAB", key, sizeof(key)), 0);
+		assert_int_equal(kw_delivered_tag_key("AKIAB", key, sizeof(key)), 0);
 		assert_string_equal(key, "keywarden:delivered:AKIAB");
 	}
 }

@@ -12,6 +12,8 @@
 
 #include "aws/retry.h"
 #include "util/error.h"
+#include "util/vocab.h"
+#include "util/wait.h"
 
 static void retry_classifies_as_standard_mode(void **state)
 {
@@ -141,6 +143,93 @@ static void retry_stops_at_budget_and_on_non_retryable(void **state)
 	assert_int_equal(s.calls, 1);
 }
 
+/* No retry starts after the thread's call deadline: one read-back never outlasts its budget. */
+static void retry_stops_at_the_callers_deadline(void **state)
+{
+	const enum kw_retry_class outcomes[] = {KW_RETRY_THROTTLE};
+	const double randoms[] = {0.9, 0.9, 0.9};
+	struct script s = {outcomes, 1, 0, randoms, 0, {0}, 0};
+	struct kw_retry_env env = {fake_random, fake_sleep, &s};
+	struct kw_retry_report rep;
+	struct kw_error err;
+	double prev = kw_call_deadline_set(kw_now_s() + 0.5); /* a first backoff of 0.9 s passes it */
+
+	assert_int_equal(kw_retry_run("iam:Test", 10, NULL, &env, scripted, &s, &rep, &err), -1);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.nsleeps, 0);
+	kw_call_deadline_set(0);
+	s = (struct script){outcomes, 1, 0, randoms, 0, {0}, 0};
+	assert_int_equal(kw_retry_run("iam:Test", 3, NULL, &env, scripted, &s, &rep, &err), -1);
+	assert_int_equal(s.calls, 3); /* without a deadline: the attempt budget */
+	kw_call_deadline_set(prev);
+}
+
+/* THE transient rule (util/wait.h) is the client's: 409s of IAM included, client errors not. */
+static void transient_rule_is_shared_with_the_client(void **state)
+{
+	static const struct {
+		int status;
+		const char *code;
+		bool transient;
+	} cases[] = {
+	        {409, "ConcurrentModification", true},
+	        {409, "EntityTemporarilyUnmodifiable", true},
+	        {400, "Throttling", true},
+	        {503, "ServiceUnavailable", true},
+	        {500, "InternalFailure", true},
+	        {409, "EntityAlreadyExists", false},
+	        {409, "LimitExceeded", false},
+	        {404, "NoSuchEntity", false},
+	        {403, "AccessDenied", false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kw_error e = {.kind = KW_ERR_AWS, .http_status = cases[i].status};
+		enum kw_retry_class c = kw_retry_classify(cases[i].status, cases[i].code, false);
+
+		snprintf(e.aws_code, sizeof(e.aws_code), "%s", cases[i].code);
+		assert_int_equal(kw_error_transient(&e), cases[i].transient);
+		assert_int_equal(c == KW_RETRY_THROTTLE || c == KW_RETRY_TRANSIENT, cases[i].transient);
+	}
+	assert_true(kw_error_transient(&(struct kw_error){.kind = KW_ERR_NETWORK}));
+	assert_false(kw_error_transient(&(struct kw_error){.kind = KW_ERR_AUTH}));
+}
+
+/* kw_wait: a deadline, and a stop request that ends an interruptible wait only. */
+static void wait_has_a_deadline(void **state)
+{
+	struct kw_wait w;
+	double t0 = kw_now_s();
+	int tries = 0;
+
+	kw_wait_begin(&w, 0.6, true);
+	while (kw_wait_again(&w))
+		tries++;
+	assert_true(tries >= 1);
+	assert_true(kw_now_s() - t0 >= 0.55 && kw_now_s() - t0 < 10.0);
+	kw_wait_begin(&w, 0, true);
+	assert_false(kw_wait_again(&w)); /* no budget: no retry */
+}
+
+/* The vocabulary: one managed-by rule (key case-insensitive, value exact), ISO 8601 both ways. */
+static void vocabulary_is_defined_once(void **state)
+{
+	char buf[KW_ISO8601_MAX];
+	time_t t;
+
+	assert_true(kw_tag_is_managed("managed-by", "keywarden"));
+	assert_true(kw_tag_is_managed("Managed-By", "keywarden"));
+	assert_false(kw_tag_is_managed("managed-by", "Keywarden"));
+	assert_false(kw_tag_is_managed(NULL, "keywarden"));
+	kw_iso8601_format(1764611700, buf, sizeof(buf));
+	assert_string_equal(buf, "2025-12-01T17:55:00Z");
+	assert_int_equal(kw_iso8601_parse(buf, &t), 0);
+	assert_int_equal(t, 1764611700);
+	assert_int_equal(kw_iso8601_parse("2025-12-01T18:55:00+01:00", &t), 0);
+	assert_int_equal(t, 1764611700);
+	assert_int_equal(kw_iso8601_parse("2025-12-01 17:55:00Z", &t), -1);
+}
+
 static void retry_quota_bucket_empties_and_refills(void **state)
 {
 	const enum kw_retry_class conn[] = {KW_RETRY_CONNECTION};
@@ -179,6 +268,10 @@ int main(void)
 	        cmocka_unit_test(retry_schedule_with_fake_clock_and_random),
 	        cmocka_unit_test(retry_stops_at_budget_and_on_non_retryable),
 	        cmocka_unit_test(retry_quota_bucket_empties_and_refills),
+	        cmocka_unit_test(retry_stops_at_the_callers_deadline),
+	        cmocka_unit_test(transient_rule_is_shared_with_the_client),
+	        cmocka_unit_test(wait_has_a_deadline),
+	        cmocka_unit_test(vocabulary_is_defined_once),
 	};
 
 	return cmocka_run_group_tests_name("retry", tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "aws/xml.h"
 #include "util/error.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 static const char GET_USER[] =
         "<GetUserResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\n"
@@ -135,19 +136,19 @@ static void xml_times_as_aws_writes_them(void **state)
 {
 	time_t t;
 
-	assert_int_equal(kw_aws_parse_time("2015-08-30T12:36:00Z", &t), 0);
+	assert_int_equal(kw_iso8601_parse("2015-08-30T12:36:00Z", &t), 0);
 	assert_int_equal(t, 1440938160);
-	assert_int_equal(kw_aws_parse_time("2015-08-30T12:36:00.123456Z", &t), 0);
+	assert_int_equal(kw_iso8601_parse("2015-08-30T12:36:00.123456Z", &t), 0);
 	assert_int_equal(t, 1440938160);
-	assert_int_equal(kw_aws_parse_time("2015-08-30T14:36:00+02:00", &t), 0);
+	assert_int_equal(kw_iso8601_parse("2015-08-30T14:36:00+02:00", &t), 0);
 	assert_int_equal(t, 1440938160);
-	assert_int_equal(kw_aws_parse_time("2015-08-30T10:36:00-02:00", &t), 0);
+	assert_int_equal(kw_iso8601_parse("2015-08-30T10:36:00-02:00", &t), 0);
 	assert_int_equal(t, 1440938160);
-	assert_int_equal(kw_aws_parse_time("2015-08-30 12:36:00Z", &t), -1);
-	assert_int_equal(kw_aws_parse_time("2015-08-30T12:36:00", &t), -1);
-	assert_int_equal(kw_aws_parse_time("2015-13-30T12:36:00Z", &t), -1);
-	assert_int_equal(kw_aws_parse_time("2015-08-30T12:36:00Zjunk", &t), -1);
-	assert_int_equal(kw_aws_parse_time(NULL, &t), -1);
+	assert_int_equal(kw_iso8601_parse("2015-08-30 12:36:00Z", &t), -1);
+	assert_int_equal(kw_iso8601_parse("2015-08-30T12:36:00", &t), -1);
+	assert_int_equal(kw_iso8601_parse("2015-13-30T12:36:00Z", &t), -1);
+	assert_int_equal(kw_iso8601_parse("2015-08-30T12:36:00Zjunk", &t), -1);
+	assert_int_equal(kw_iso8601_parse(NULL, &t), -1);
 }
 
 static void xml_base64_blobs(void **state)

@@ -24,6 +24,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 #define CACHE_DIR "~/.aws/cli/cache"
 #define CACHE_MAX (64 * 1024)
@@ -99,7 +100,7 @@ int kw_cred_cache_load(const char *path, time_t now, struct kw_aws_credentials *
 	tok = json_string_value(json_object_get(cr, "SessionToken"));
 	exp = json_string_value(json_object_get(cr, "Expiration"));
 	a = json_string_value(json_object_get(json_object_get(root, "AssumedRoleUser"), "Arn"));
-	if (!id || !*id || !sk || !*sk || !tok || !*tok || !exp || kw_aws_parse_time(exp, &t) ||
+	if (!id || !*id || !sk || !*sk || !tok || !*tok || !exp || kw_iso8601_parse(exp, &t) ||
 	    t - now <= KW_CRED_CACHE_WINDOW)
 		goto out;
 	out->access_key_id = strdup(id);

@@ -16,6 +16,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 int kw_cred_metadata_request(const char *method, const char *url, const struct kw_http_header *headers,
                              size_t nheaders, long timeout_ms, int attempts, struct kw_http_response *resp,
@@ -69,7 +70,7 @@ int kw_cred_from_json(const json_t *root, const char *token_key, const char *wha
 		tok = json_string_value(v);
 	if ((v = json_object_get(root, "Expiration")) && !json_is_null(v)) {
 		exp = json_string_value(v);
-		if (!exp || kw_aws_parse_time(exp, &out->expiration))
+		if (!exp || kw_iso8601_parse(exp, &out->expiration))
 			return kw_error_set(err, KW_ERR_AUTH, where, "%s Expiration is not an ISO 8601 time",
 			                    what);
 		if (out->expiration <= now)

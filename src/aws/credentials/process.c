@@ -24,6 +24,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 #define PROCESS_OUTPUT_MAX (64 * 1024)
 
