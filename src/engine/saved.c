@@ -297,7 +297,7 @@ json_t *kw_saved_plan_new(const struct kw_session *s, const char *const *paths, 
 	plan = kw_plan_json(&s->plan);
 	if (!jp || !live || !plan)
 		goto nomem;
-	kw_lc_iso8601(opts->now, when, sizeof(when));
+	kw_iso8601_format(opts->now, when, sizeof(when));
 	doc = json_pack("{s:s, s:i, s:s, s:s, s:I, s:s, s:O, s:{s:b, s:b}, s:O, s:O, s:O, s:{s:s, s:s}}",
 	                "format", KW_SAVED_FORMAT, "format_version", KW_SAVED_FORMAT_VERSION,
 	                "keywarden_version", KW_VERSION, "created", when, "created_unix",

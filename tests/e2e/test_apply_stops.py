@@ -21,6 +21,7 @@ class Stops(EngineCase):
     def test_persistent_failure_at_a_step_stops_before_keys(self):
         self.ep.set_faults("seed=1,error503=1,actions=AttachGroupPolicy")
         r = self.apply(timeout_s="2")
+        self.assertGreater(self.ep.faults().get("injected", 0), 0)
         self.assert_stopped_before_keys(r, "attach managed policy")
         self.assertIn("done    create user service-e2e", r.stdout)
         self.assertIn("not run enroll virtual MFA device service-e2e", r.stdout)
@@ -31,6 +32,7 @@ class Stops(EngineCase):
     def test_read_back_never_confirmed_stops_before_keys(self):
         self.ep.set_faults("seed=2,throttle=1,actions=GetGroupPolicy")
         r = self.apply(timeout_s="2")
+        self.assertGreater(self.ep.faults().get("injected", 0), 0)
         self.assert_stopped_before_keys(r, "create inline policy e2e-policy")
         self.assertIn("not confirmed", r.stdout + r.stderr)
         self.ep.clear_faults()

@@ -166,6 +166,8 @@ class AwsClient(unittest.TestCase):
             r = self.run_kw('-v', 'whoami', env=env)
             self.assertEqual(r.returncode, 0, r.stderr)
             retried += r.stderr.count('retrying after')
+        self.assertGreater(self.ep.faults().get('injected', 0), 0)
+        self.assertEqual(retried, self.ep.faults().get('injected'))  # each fault cost one retry
         self.ep.clear_faults()
         self.assertEqual(self.ep.counts().get('GetCallerIdentity'), 8 + retried)
 

@@ -215,6 +215,8 @@ class RotateFailures(LifecycleCase):
         # one attempt per call: the injected failure is final at once (no retries to wait for)
         env = dict(self.env, AWS_MAX_ATTEMPTS='1')
         p = self.kw('rotate', '--confirm-timeout', '5', self.manifest('app', deliver=deliver), env=env)
+        if faults:  # the fault was injected, or the test proves nothing
+            self.assertGreater(self.ep.faults().get('injected', 0), 0, p.stderr)
         self.ep.clear_faults()
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn('note: service-app:', p.stderr)
@@ -231,6 +233,7 @@ class RotateFailures(LifecycleCase):
         self.iam('update-access-key', '--user-name', 'service-app', '--access-key-id', idle, '--status', 'Inactive')
         self.ep.set_faults(error500=1.0, actions=['DeleteAccessKey'])
         p = self.kw('rotate', '--delete-inactive', self.manifest('app'), env=dict(self.env, AWS_MAX_ATTEMPTS='1'))
+        self.assertGreater(self.ep.faults().get('injected', 0), 0, p.stderr)
         self.ep.clear_faults()
         self.assertEqual(p.returncode, 1)
         self.assertIn('nothing created', p.stderr)

@@ -67,11 +67,16 @@ class Signatures(Base):
         self.err(403, 'SignatureDoesNotMatch', 'ListUsers', {'MaxItems': 5}, before_send=tamper)
 
     def test_signed_header_changed_after_signing(self):
+        seen = {}
+
         def tamper(req):
-            req.headers.replace_header('X-Amz-Date', req.headers['X-Amz-Date'][:-3] + '00Z')
+            # always another second than the one signed (00 -> 01, anything else -> 00)
+            signed = req.headers['X-Amz-Date']
+            seen['signed'], seen['sent'] = signed, signed[:-3] + ('01Z' if signed.endswith('00Z') else '00Z')
+            req.headers.replace_header('X-Amz-Date', seen['sent'])
         a = call(self.ep, 'ListUsers', before_send=tamper)
-        if a.status != 200:    # unchanged when the signing second already ended in 00
-            self.assertEqual((a.status, a.code), (403, 'SignatureDoesNotMatch'))
+        self.assertNotEqual(seen['signed'], seen['sent'])
+        self.assertEqual((a.status, a.code), (403, 'SignatureDoesNotMatch'))
 
     def test_unsigned_header_is_ignored(self):
         def add(req):
