@@ -337,11 +337,11 @@ static bool in_grace(const struct kw_live_user *u, const struct kw_live_key *key
 	const struct kw_tagkv *tag;
 	char name[256];
 
-	if (key->active || kw_lc_grace_tag_key(key->id, name, sizeof(name)) ||
+	if (key->active || kw_grace_tag_key(key->id, name, sizeof(name)) ||
 	    !(tag = kw_taglist_find(&u->tags, name)) ||
-	    kw_lc_grace_parse(tag->value, &k.inactive_since, &k.grace_days) || kw_lc_grace_expired(&k, now))
+	    kw_grace_parse(tag->value, &k.inactive_since, &k.grace_days) || kw_lc_grace_expired(&k, now))
 		return false;
-	kw_lc_iso8601(k.inactive_since + (time_t)k.grace_days * DAY, until, size);
+	kw_iso8601_format(k.inactive_since + (time_t)k.grace_days * DAY, until, size);
 	return true;
 }
 
