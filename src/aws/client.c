@@ -1,5 +1,6 @@
 /*
- * client.c - the AWS client (client.h) and the signed call with retries (call.h).
+ * client.c - the AWS client (client.h) and the signed call with retries in both protocols:
+ * Query (call.h) and JSON 1.1 (json.h). What differs per service is in services.c.
  */
 #include "aws/client.h"
 
@@ -16,8 +17,10 @@
 #include "aws/credentials.h"
 #include "aws/endpoint.h"
 #include "aws/http.h"
+#include "aws/json.h"
 #include "aws/profile.h"
 #include "aws/retry.h"
+#include "aws/services.h"
 #include "aws/sigv4.h"
 #include "aws/wipe.h"
 #include "aws/xml.h"
@@ -39,14 +42,14 @@ struct action_stat {
 
 struct kw_aws_client {
 	char *region;
-	struct kw_aws_endpoint ep[2]; /* indexed by enum kw_aws_service */
+	struct kw_aws_endpoint ep[KW_AWS_NSERVICES]; /* indexed by enum kw_aws_service */
 	struct kw_http *http;
 	struct kw_sigv4_cache *keys;
 	struct kw_retry_quota quota;
 	bool quota_ready, lock_ready;
 	int max_attempts;
-	const char *retry_mode;         /* "standard" or "adaptive" (static) */
-	struct kw_adaptive *limiter[2]; /* adaptive mode: shared bucket per service, or NULL */
+	const char *retry_mode;                        /* "standard" or "adaptive" (static) */
+	struct kw_adaptive *limiter[KW_AWS_NSERVICES]; /* adaptive mode: shared bucket per service, or NULL */
 	const struct kw_retry_env *env;
 	pthread_mutex_t lock; /* cred, stats */
 	struct cred_ref *cred;
@@ -151,25 +154,47 @@ static void record(struct kw_aws_client *c, const char *label, const struct call
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* One call: the body and headers of its protocol, and the answer of the last attempt. */
 struct attempt {
 	struct kw_aws_client *c;
 	enum kw_aws_service svc;
-	const struct kw_query *q;
+	const char *body;
+	size_t len;
+	const char *ctype;  /* Content-Type */
+	const char *target; /* JSON: X-Amz-Target, NULL for Query */
 	const char *label;
-	xmlDoc *doc;
+	xmlDoc *doc;        /* Query answer */
+	json_t *json;       /* JSON answer */
 	int throttles;      /* attempts answered with a throttling code */
 	double bucket_wait; /* seconds waited on the adaptive mode's bucket */
 	bool idempotent;    /* false: one attempt, on a fresh connection (see idempotent()) */
 };
+
+/* Parse a 2xx answer in the call's protocol. */
+static int parse_answer(struct attempt *a, const struct kw_http_response *resp, struct kw_error *err)
+{
+	json_error_t jerr;
+
+	if (!a->target) {
+		xmlFreeDoc(a->doc);
+		a->doc = NULL;
+		return kw_xml_parse(resp->body, resp->len, a->label, &a->doc, err);
+	}
+	json_decref(a->json);
+	a->json = json_loadb(resp->body ? resp->body : "{}", resp->len ? resp->len : 2, 0, &jerr);
+	if (!a->json || !json_is_object(a->json))
+		return kw_error_set(err, KW_ERR_AWS, a->label, "the answer is not a JSON object");
+	return 0;
+}
 
 static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 {
 	struct attempt *a = vctx;
 	struct kw_aws_client *c = a->c;
 	const struct kw_aws_endpoint *ep = &c->ep[a->svc];
-	static const char ctype[] = "application/x-www-form-urlencoded; charset=utf-8";
-	struct kw_http_header sign_headers[2] = {{"Host", ep->host}, {"Content-Type", ctype}};
-	struct kw_http_header send[5];
+	struct kw_http_header sign_headers[3] = {
+	        {"Host", ep->host}, {"Content-Type", a->ctype}, {"X-Amz-Target", a->target}};
+	struct kw_http_header send[6];
 	struct kw_sigv4_result sig = {0};
 	struct kw_http_response resp = {0};
 	struct kw_aws_error aerr;
@@ -186,12 +211,14 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 	if (!cr)
 		return KW_RETRY_NEVER;
 	if (!cr->creds.access_key_id) { /* anonymous (kw_aws_client_new_anonymous): not signed */
-		send[ns++] = (struct kw_http_header){"Content-Type", ctype};
+		send[ns++] = (struct kw_http_header){"Content-Type", a->ctype};
+		if (a->target)
+			send[ns++] = (struct kw_http_header){"X-Amz-Target", a->target};
 		goto post;
 	}
 	{
-		struct kw_sigv4_request req = {"POST", ep->path,        NULL,          sign_headers,
-		                               2,      a->q->body.data, a->q->body.len};
+		struct kw_sigv4_request req = {"POST",  ep->path, NULL, sign_headers, a->target ? 3 : 2,
+		                               a->body, a->len};
 		struct kw_sigv4_signer s = {cr->creds.access_key_id,
 		                            cr->creds.secret,
 		                            cr->creds.session_token,
@@ -203,7 +230,9 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 		if (kw_sigv4_sign(&req, &s, &sig, err))
 			goto out;
 	}
-	send[ns++] = (struct kw_http_header){"Content-Type", ctype};
+	send[ns++] = (struct kw_http_header){"Content-Type", a->ctype};
+	if (a->target)
+		send[ns++] = (struct kw_http_header){"X-Amz-Target", a->target};
 	if (sig.add_date)
 		send[ns++] = (struct kw_http_header){"X-Amz-Date", sig.amz_date};
 	if (sig.add_token)
@@ -211,7 +240,7 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 		                                     kw_secret_str(cr->creds.session_token)};
 	send[ns++] = (struct kw_http_header){"Authorization", sig.authorization.data};
 post:
-	if (kw_http_request(c->http, "POST", ep->url, send, ns, a->q->body.data, a->q->body.len,
+	if (kw_http_request(c->http, "POST", ep->url, send, ns, a->body, a->len,
 	                    a->idempotent ? 0 : KW_HTTP_FRESH, &resp, err)) {
 		cls = resp.retryable ? KW_RETRY_CONNECTION : KW_RETRY_NEVER;
 		if (err && err->kind == KW_ERR_NETWORK)
@@ -223,15 +252,13 @@ post:
 	kw_log(KW_LOG_DEBUG, "%s: attempt %d: HTTP %ld, %zu bytes (%.0f ms)", a->label, n, resp.status,
 	       resp.len, seconds_since(&t0) * 1000);
 	if (resp.status >= 200 && resp.status < 300) {
-		if (a->doc) {
-			xmlFreeDoc(a->doc);
-			a->doc = NULL;
-		}
-		cls = kw_xml_parse(resp.body, resp.len, a->label, &a->doc, err) ? KW_RETRY_NEVER
-		                                                                : KW_RETRY_SUCCESS;
+		cls = parse_answer(a, &resp, err) ? KW_RETRY_NEVER : KW_RETRY_SUCCESS;
 		goto out;
 	}
-	kw_aws_error_parse((int)resp.status, resp.body, resp.len, &aerr);
+	if (a->target)
+		kw_aws_json_error_parse((int)resp.status, resp.body, resp.len, NULL, &aerr);
+	else
+		kw_aws_error_parse((int)resp.status, resp.body, resp.len, &aerr);
 	if (!aerr.request_id[0])
 		snprintf(aerr.request_id, sizeof(aerr.request_id), "%s", resp.request_id);
 	kw_aws_error_set(err, &aerr, a->label);
@@ -256,29 +283,47 @@ static bool idempotent(const char *action)
 	return strcmp(action, "CreateAccessKey") && strcmp(action, "CreateVirtualMFADevice");
 }
 
+/* Run a prepared attempt with retries and statistics (one attempt when not idempotent). */
+static int run_call(struct attempt *a, struct kw_error *err)
+{
+	struct kw_retry_report rep = {0};
+	struct timespec t0;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = kw_retry_run(a->label, a->idempotent ? a->c->max_attempts : 1, &a->c->quota, a->c->env,
+	                  one_attempt, a, &rep, err);
+	record(a->c, a->label,
+	       &(struct call_stat){rep.attempts, rep.retries, a->throttles, rc != 0, seconds_since(&t0),
+	                           a->bucket_wait});
+	return rc;
+}
+
 int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct kw_query *q, xmlDoc **doc,
                 xmlNode **result, struct kw_error *err)
 {
 	char label[96], rname[80];
-	struct attempt a = {c, svc, q, label, NULL, 0, 0, idempotent(q->action)};
-	struct kw_retry_report rep = {0};
-	struct timespec t0;
-	int rc;
+	struct attempt a = {c,
+	                    svc,
+	                    q->body.data,
+	                    q->body.len,
+	                    "application/x-www-form-urlencoded; charset=utf-8",
+	                    NULL,
+	                    label,
+	                    NULL,
+	                    NULL,
+	                    0,
+	                    0,
+	                    idempotent(q->action)};
 
 	if (doc)
 		*doc = NULL;
 	if (result)
 		*result = NULL;
-	snprintf(label, sizeof(label), "%s:%s", svc == KW_AWS_IAM ? "iam" : "sts", q->action);
+	snprintf(label, sizeof(label), "%s:%s", kw_aws_service_info(svc)->name, q->action);
 	if (kw_query_finish(q, err))
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = kw_retry_run(label, a.idempotent ? c->max_attempts : 1, &c->quota, c->env, one_attempt, &a, &rep,
-	                  err);
-	record(c, label,
-	       &(struct call_stat){rep.attempts, rep.retries, a.throttles, rc != 0, seconds_since(&t0),
-	                           a.bucket_wait});
-	if (rc) {
+	if (run_call(&a, err)) {
 		xmlFreeDoc(a.doc);
 		return -1;
 	}
@@ -290,6 +335,52 @@ int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct k
 	else
 		xmlFreeDoc(a.doc);
 	return 0;
+}
+
+int kw_aws_json_call(struct kw_aws_client *c, enum kw_aws_service svc, const char *operation,
+                     const json_t *input, json_t **output, struct kw_error *err)
+{
+	const struct kw_aws_service_info *si = kw_aws_service_info(svc);
+	char label[96], target[128], ctype[48];
+	struct kw_secret *body = NULL;
+	/* retried: Secrets Manager's writes carry a ClientRequestToken, PutParameter overwrites */
+	struct attempt a = {c, svc, NULL, 0, ctype, target, label, NULL, NULL, 0, 0, true};
+	json_t *empty = NULL;
+	size_t size;
+	int rc = -1;
+
+	if (output)
+		*output = NULL;
+	if (!si || si->protocol != KW_AWS_PROTOCOL_JSON)
+		return kw_error_set(err, KW_ERR_INTERNAL, operation, "not a JSON-protocol service");
+	snprintf(label, sizeof(label), "%s:%s", si->name, operation);
+	snprintf(target, sizeof(target), "%s.%s", si->target_prefix, operation);
+	snprintf(ctype, sizeof(ctype), "application/x-amz-json-%s", si->json_version);
+	if (!input && !(input = empty = json_object()))
+		return kw_error_set(err, KW_ERR_NOMEM, label, "out of memory");
+	/* the body may hold a secret: dumped straight into a wiped buffer */
+	size = json_dumpb(input, NULL, 0, JSON_COMPACT);
+	if (!size || !(body = kw_secret_new(size + 1)) ||
+	    json_dumpb(input, (char *)body->data, size, JSON_COMPACT) != size) {
+		kw_error_set(err, KW_ERR_NOMEM, label, "cannot encode the request");
+		goto out;
+	}
+	body->len = size;
+	body->data[size] = '\0';
+	a.body = (const char *)body->data;
+	a.len = body->len;
+	if (run_call(&a, err))
+		goto out;
+	if (output) {
+		*output = a.json;
+		a.json = NULL;
+	}
+	rc = 0;
+out:
+	json_decref(a.json);
+	json_decref(empty);
+	kw_secret_free(body);
+	return rc;
 }
 
 int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char *action,
@@ -306,7 +397,7 @@ int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char
 		int r;
 		bool more;
 
-		kw_query_init(&q, action, svc == KW_AWS_IAM ? KW_IAM_API_VERSION : KW_STS_API_VERSION);
+		kw_query_init(&q, action, kw_aws_service_info(svc)->api_version);
 		for (size_t i = 0; i < nparams; i++)
 			kw_query_add(&q, params[i].name, params[i].value);
 		kw_query_add(&q, "Marker", marker);
@@ -453,17 +544,17 @@ static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, cons
 	free(v);
 	v = NULL;
 	/* endpoints */
-	for (int s = KW_AWS_IAM; s <= KW_AWS_STS; s++)
+	for (int s = 0; s < KW_AWS_NSERVICES; s++)
 		if (kw_aws_endpoint_resolve((enum kw_aws_service)s, c->region, opt ? opt->endpoint_url : NULL,
 		                            p, &c->ep[s], err))
 			goto out;
 	/* adaptive: one bucket per service endpoint for the whole process (all threads, all
 	 * clients, e.g. those that confirm new keys): IAM throttles per account and API */
-	for (int s = KW_AWS_IAM; s <= KW_AWS_STS && !strcmp(c->retry_mode, "adaptive"); s++) {
+	for (int s = 0; s < KW_AWS_NSERVICES && !strcmp(c->retry_mode, "adaptive"); s++) {
 		char key[600];
 
-		if (snprintf(key, sizeof(key), "%s %s", s == KW_AWS_IAM ? "iam" : "sts", c->ep[s].url) >=
-		            (int)sizeof(key) ||
+		if (snprintf(key, sizeof(key), "%s %s", kw_aws_service_info((enum kw_aws_service)s)->name,
+		             c->ep[s].url) >= (int)sizeof(key) ||
 		    !(c->limiter[s] = kw_adaptive_shared(key))) {
 			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 			goto out;
@@ -602,11 +693,11 @@ void kw_aws_client_free(struct kw_aws_client *c)
 		free(c->stats[i].action);
 	free(c->stats);
 	kw_sigv4_cache_free(c->keys);
-	kw_adaptive_put(c->limiter[KW_AWS_IAM]);
-	kw_adaptive_put(c->limiter[KW_AWS_STS]);
+	for (int s = 0; s < KW_AWS_NSERVICES; s++)
+		kw_adaptive_put(c->limiter[s]);
 	kw_http_free(c->http);
-	kw_aws_endpoint_release(&c->ep[KW_AWS_IAM]);
-	kw_aws_endpoint_release(&c->ep[KW_AWS_STS]);
+	for (int s = 0; s < KW_AWS_NSERVICES; s++)
+		kw_aws_endpoint_release(&c->ep[s]);
 	free(c->region);
 	if (c->quota_ready)
 		kw_retry_quota_destroy(&c->quota);

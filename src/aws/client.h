@@ -1,7 +1,9 @@
 /*
- * client.h - the AWS client that the rest of keywarden uses to talk to IAM and STS: credentials,
- * endpoints, signing, HTTP with retries and statistics, behind one opaque handle. The typed
- * operations are in iam.h and sts.h; nothing outside src/aws sees HTTP, XML or signing.
+ * client.h - the AWS client that the rest of keywarden uses to talk to AWS services (IAM, STS,
+ * Secrets Manager, SSM; the table in services.c): credentials, endpoints, signing, the Query
+ * and JSON 1.1 protocols, HTTP with retries and statistics, behind one opaque handle. The typed
+ * operations are in iam.h, sts.h, secretsmanager.h and ssm.h; nothing outside src/aws sees
+ * HTTP, XML, protocol JSON or signing.
  *
  * Invariants and rules:
  *  - A struct kw_aws_client is created once per command and freed with kw_aws_client_free.
@@ -54,11 +56,8 @@ struct kw_secret;
 
 struct kw_aws_client;
 
-/* The services keywarden calls. */
-enum kw_aws_service {
-	KW_AWS_IAM,
-	KW_AWS_STS,
-};
+/* The services keywarden calls; each has a row in services.c (names, signing, protocol). */
+enum kw_aws_service { KW_AWS_IAM, KW_AWS_STS, KW_AWS_SECRETSMANAGER, KW_AWS_SSM, KW_AWS_NSERVICES };
 
 /*
  * Options for kw_aws_client_new. Every pointer is borrowed for the duration of the call only
@@ -69,7 +68,7 @@ struct kw_aws_options {
 	const char *profile;      /* --profile; NULL: AWS_PROFILE, then "default" */
 	const char *region;       /* --region; NULL: AWS_REGION, AWS_DEFAULT_REGION, the profile's
 	                           * region, then us-east-1 */
-	const char *endpoint_url; /* --endpoint-url for both IAM and STS; NULL: see endpoint rules */
+	const char *endpoint_url; /* --endpoint-url for every service; NULL: see endpoint rules */
 	long connect_timeout_ms;  /* 0: 10000 ms */
 	long timeout_ms;          /* whole attempt (connect + transfer); 0: 60000 ms */
 	int max_attempts;         /* 0: AWS_MAX_ATTEMPTS, the profile's max_attempts, then 3 */
@@ -93,14 +92,15 @@ struct kw_aws_options {
  * Settings are checked before anything is signed: a region that is not a region name
  *   ("eu-west-1 # primary"), an unknown retry_mode or a max_attempts that is not a number is
  *   KW_ERR_INVALID with where = "file:line" (or "environment NAME") and the setting named.
- * Endpoints (per service, first match wins): opt->endpoint_url; AWS_ENDPOINT_URL_IAM /
- *   AWS_ENDPOINT_URL_STS; AWS_ENDPOINT_URL; the profile's `services` section's
- *   iam/sts endpoint_url; the profile's endpoint_url; unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
- *   (or the profile's ignore_configured_endpoint_urls) is true, which skips all but
- *   opt->endpoint_url. Then the partition default: IAM https://iam.amazonaws.com (signed for
- *   us-east-1), https://iam.cn-north-1.amazonaws.com.cn (cn-north-1) for cn-*, and
- *   https://iam.us-gov.amazonaws.com (us-gov-west-1) for us-gov-*; STS https://sts.REGION.
- *   amazonaws.com(.cn). An override URL is signed for the client's region (IAM: the
+ * Endpoints (per service, first match wins): opt->endpoint_url; AWS_ENDPOINT_URL_<ID>
+ *   (IAM, STS, SECRETS_MANAGER, SSM); AWS_ENDPOINT_URL; the profile's `services` section's
+ *   iam/sts/secrets_manager/ssm endpoint_url; the profile's endpoint_url; unless
+ *   AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's ignore_configured_endpoint_urls) is
+ *   true, which skips all but opt->endpoint_url. Then the partition default: IAM
+ *   https://iam.amazonaws.com (signed for us-east-1), https://iam.cn-north-1.amazonaws.com.cn
+ *   (cn-north-1) for cn-*, and https://iam.us-gov.amazonaws.com (us-gov-west-1) for
+ *   us-gov-*; the regional services https://PREFIX.REGION.amazonaws.com(.cn) (sts,
+ *   secretsmanager, ssm). An override URL is signed for the client's region (IAM: the
  *   partition's signing region). Only https:// is accepted, and http:// for loopback hosts
  *   (127.0.0.0/8, ::1, localhost). CA bundle: AWS_CA_BUNDLE, then the profile's ca_bundle.
  * Returns 0, or -1 with err set (KW_ERR_AUTH, KW_ERR_INVALID, KW_ERR_IO, KW_ERR_NOMEM).

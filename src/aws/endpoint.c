@@ -12,6 +12,7 @@
 
 #include "aws/http.h"
 #include "aws/profile.h"
+#include "aws/services.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -98,15 +99,17 @@ out:
 int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const char *cli_url,
                             const struct kw_aws_profile *p, struct kw_aws_endpoint *out, struct kw_error *err)
 {
-	const bool iam = svc == KW_AWS_IAM;
-	const char *svc_env = iam ? "AWS_ENDPOINT_URL_IAM" : "AWS_ENDPOINT_URL_STS", *v;
+	const struct kw_aws_service_info *si = kw_aws_service_info(svc);
+	const char *v;
 	bool china = !strncmp(region, "cn-", 3), gov = !strncmp(region, "us-gov-", 7);
 	char *url = NULL, *setting = NULL, *ignore = NULL;
-	const char *iam_region = china ? "cn-north-1" : gov ? "us-gov-west-1" : "us-east-1";
+	const char *global_region = china ? "cn-north-1" : gov ? "us-gov-west-1" : "us-east-1";
 	int rc = -1, r;
 
 	memset(out, 0, sizeof(*out));
-	out->signing_name = iam ? "iam" : "sts";
+	if (!si)
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "unknown service %d", (int)svc);
+	out->signing_name = si->signing_name;
 	if (cli_url && *cli_url) {
 		url = strdup(cli_url);
 		out->source = "--endpoint-url";
@@ -119,13 +122,13 @@ int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const c
 		ignored = ignored || (ignore && !strcasecmp(ignore, "true"));
 		if (ignored) {
 			/* only the command-line option counts */
-		} else if ((v = env_nonempty(svc_env))) {
+		} else if ((v = env_nonempty(si->endpoint_env))) {
 			url = strdup(v);
-			out->source = svc_env;
+			out->source = si->endpoint_env;
 		} else if ((v = env_nonempty("AWS_ENDPOINT_URL"))) {
 			url = strdup(v);
 			out->source = "AWS_ENDPOINT_URL";
-		} else if ((r = kw_aws_profile_service_setting(p, out->signing_name, "endpoint_url", &setting,
+		} else if ((r = kw_aws_profile_service_setting(p, si->config_key, "endpoint_url", &setting,
 		                                               err)) != 0) {
 			if (r < 0)
 				goto out;
@@ -144,17 +147,20 @@ int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const c
 		struct kw_buf b = KW_BUF_INIT;
 		int f;
 
-		if (iam)
-			f = kw_buf_puts(&b, china ? "https://iam.cn-north-1.amazonaws.com.cn/"
-			                    : gov ? "https://iam.us-gov.amazonaws.com/"
-			                          : "https://iam.amazonaws.com/");
+		if (si->global)
+			f = china ? kw_buf_appendf(&b, "https://%s.cn-north-1.amazonaws.com.cn/",
+			                           si->endpoint_prefix)
+			    : gov ? kw_buf_appendf(&b, "https://%s.us-gov.amazonaws.com/",
+			                           si->endpoint_prefix)
+			          : kw_buf_appendf(&b, "https://%s.amazonaws.com/", si->endpoint_prefix);
 		else
-			f = kw_buf_appendf(&b, "https://sts.%s.amazonaws.com%s/", region, china ? ".cn" : "");
+			f = kw_buf_appendf(&b, "https://%s.%s.amazonaws.com%s/", si->endpoint_prefix, region,
+			                   china ? ".cn" : "");
 		url = f ? NULL : kw_buf_detach(&b);
 		kw_buf_release(&b);
 		out->source = "partition";
 	}
-	out->signing_region = strdup(iam ? iam_region : region);
+	out->signing_region = strdup(si->global ? global_region : region);
 	if (!url || !out->signing_region) {
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;

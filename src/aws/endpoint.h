@@ -1,15 +1,18 @@
 /*
- * endpoint.h - where IAM and STS requests go and which region signs them.
+ * endpoint.h - where a service's requests go and which region signs them (the service's row
+ * in services.c gives its names).
  *
- * Precedence (first match wins): the --endpoint-url option; AWS_ENDPOINT_URL_IAM /
- * AWS_ENDPOINT_URL_STS; AWS_ENDPOINT_URL; the profile's services section (`services = NAME`,
- * then [services NAME] `iam =` / `  endpoint_url = URL`); the profile's endpoint_url.
+ * Precedence (first match wins): the --endpoint-url option; AWS_ENDPOINT_URL_<ID> (IAM, STS,
+ * SECRETS_MANAGER, SSM); AWS_ENDPOINT_URL; the profile's services section (`services = NAME`,
+ * then [services NAME] `iam =` / `secrets_manager =` ... / `  endpoint_url = URL`); the
+ * profile's endpoint_url.
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's ignore_configured_endpoint_urls)
  * skips every configured URL except the command-line option. Without an override, the
  * partition's endpoint: IAM https://iam.amazonaws.com (signed us-east-1), China
  * https://iam.cn-north-1.amazonaws.com.cn (cn-north-1), GovCloud https://iam.us-gov.amazonaws.com
- * (us-gov-west-1); STS https://sts.REGION.amazonaws.com (.com.cn in China), signed REGION.
- * With an override IAM is still signed for its partition's region, STS for REGION.
+ * (us-gov-west-1); regional services (STS, Secrets Manager, SSM) https://PREFIX.REGION.
+ * amazonaws.com (.com.cn in China), signed REGION. With an override IAM is still signed for
+ * its partition's region, the regional services for REGION.
  * Source: AWS SDKs and Tools Reference Guide, "Service-specific endpoints"; AWS General
  * Reference, "AWS Identity and Access Management endpoints and quotas", "AWS STS endpoints".
  */
@@ -28,7 +31,7 @@ struct kw_aws_endpoint {
 	char *host;               /* Host header value: host[:port] (owned) */
 	char *path;               /* request path, "/" unless the URL has one (owned) */
 	char *signing_region;     /* owned */
-	const char *signing_name; /* "iam" or "sts" (static) */
+	const char *signing_name; /* "iam", "sts", "secretsmanager", "ssm" (static) */
 	const char *source;       /* static: "--endpoint-url", "AWS_ENDPOINT_URL_IAM", ..., "partition" */
 };
 

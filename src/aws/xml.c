@@ -269,7 +269,9 @@ int kw_aws_error_set(struct kw_error *err, const struct kw_aws_error *e, const c
 {
 	enum kw_err_kind kind = KW_ERR_AWS;
 
-	if (!strcmp(e->code, "NoSuchEntity"))
+	/* IAM; Secrets Manager; SSM */
+	if (!strcmp(e->code, "NoSuchEntity") || !strcmp(e->code, "ResourceNotFoundException") ||
+	    !strcmp(e->code, "ParameterNotFound"))
 		kind = KW_ERR_NOT_FOUND;
 	for (size_t i = 0; i < sizeof(auth_codes) / sizeof(auth_codes[0]); i++)
 		if (!strcmp(e->code, auth_codes[i]))

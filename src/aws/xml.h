@@ -95,7 +95,8 @@ struct kw_aws_error {
 void kw_aws_error_parse(int http_status, const char *body, size_t len, struct kw_aws_error *out);
 
 /*
- * kw_aws_error_set - fill err from e as client.h describes (NoSuchEntity -> KW_ERR_NOT_FOUND,
+ * kw_aws_error_set - fill err from e as client.h describes (NoSuchEntity, and Secrets Manager's
+ * ResourceNotFoundException and SSM's ParameterNotFound -> KW_ERR_NOT_FOUND,
  * rejected credentials -> KW_ERR_AUTH, otherwise KW_ERR_AWS), with where (e.g. "iam:GetUser"),
  * msg "<Code>: <Message>", and http_status, aws_code, request_id filled. Returns -1.
  */

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Local IAM endpoint: AWS Query protocol for IAM, STS GetCallerIdentity and SNS topics/Publish,
-for tests and the demo.
+and the JSON 1.1 protocol for Secrets Manager and SSM Parameter Store (secretsmanager.py,
+ssm.py), for tests and the demo.
 
 Run with Debian's /usr/bin/python3 (python3-botocore, standard library):
 
@@ -42,6 +43,9 @@ import iamroles                                          # noqa: E402
 import iamstate                                          # noqa: E402
 from iamstate import ROOT                                # noqa: E402
 import snsstate                                          # noqa: E402
+import jsonproto                                         # noqa: E402
+import secretsmanager                                    # noqa: E402
+import ssm                                               # noqa: E402
 
 CONTROL_PREFIX = '/_endpoint/'
 MAX_SKEW = 15 * 60
@@ -54,6 +58,10 @@ SECRET_PARAMS = {'password', 'oldpassword', 'newpassword', 'authenticationcode1'
 SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15', 'sns': snsstate.API_VERSION}
 # The error code an identity-policy denial answers, per service (IAM and STS: AccessDenied).
 DENIED_CODE = {'sns': 'AuthorizationError'}
+SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15'}
+# JSON 1.1 services: module (SERVICE = signing name, TARGET_PREFIX, the class, redact) by prefix
+JSON_MODULES = {m.TARGET_PREFIX: m for m in (secretsmanager, ssm)}
+JSON_CLASSES = {'secretsmanager': secretsmanager.SecretsManager, 'ssm': ssm.SSM}
 SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 
 
@@ -338,6 +346,9 @@ class Endpoint:
         self.sns = snsstate.SNSState(args.account_id)
         # Which object implements op_<Action> per service (IAM and STS: the IAM state).
         self.backends = {'sns': self.sns}
+        self.json_services = {m.SERVICE: (iamproto.load_service(m.SERVICE),
+                                          JSON_CLASSES[m.SERVICE](self.state))
+                              for m in JSON_MODULES.values()}
         self.stats_lock = threading.Lock()
         self.counts = {}
         self.log = []
@@ -437,6 +448,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._credential_route(split)
         if self.command not in ('GET', 'POST'):
             return self._send(405, b'', request_id=None)
+        if self.headers.get('X-Amz-Target'):
+            return self._json_aws(split, body)
         return self._aws(split, body)
 
     # -- AWS requests --------------------------------------------------------
@@ -515,23 +528,16 @@ class Handler(BaseHTTPRequestHandler):
             'service': 'metadata', 'status': status, 'params': {}})
         self._send(status, body, ctype)
 
-    def _handle(self, auth, action, params, query_pairs, body, entry):
+    def _authenticate(self, auth, services, params, query_pairs, body):
+        """Check the signature of a request for one of services; returns the principal
+        (ROOT or a user's lower-cased name)."""
         ep = self.ep
-        if auth is None and action in iamroles.UNSIGNED_ACTIONS and \
-                params.get('Version') == SERVICES['sts']:
-            operation = ep.services['sts'].operation_model(action)
-            decoded = iamproto.decode_input(operation, params)
-            with ep.state.lock:
-                result = getattr(ep.state, 'op_' + action)(
-                    iamstate.Ctx(ep.state, None, False, 'sts', IAM_REGION), decoded)
-                ep.state.save()
-            return result, operation
         if auth is None:
             raise APIError('MissingAuthenticationToken', 'Request is missing Authentication Token',
                            403)
-        if auth.service not in SERVICES:
+        if auth.service not in services:
             raise APIError('SignatureDoesNotMatch', "Credential should be scoped to correct "
-                           "service: 'iam'. ", 403)
+                           "service: '%s'. " % sorted(services)[0], 403)
         if auth.service == 'iam' and auth.region != IAM_REGION:
             raise APIError('SignatureDoesNotMatch', "Credential should be scoped to a valid "
                            "region, not '%s'. " % auth.region, 403)
@@ -568,6 +574,20 @@ class Handler(BaseHTTPRequestHandler):
             raise APIError('SignatureDoesNotMatch', 'Signature not yet current: %s is still later '
                            'than %s (%s + 15 min.)' % (auth.date[1], _fmt_amz(now + MAX_SKEW),
                                                       _fmt_amz(now)), 403)
+        return principal
+
+    def _handle(self, auth, action, params, query_pairs, body, entry):
+        ep = self.ep
+        if auth is None and action in iamroles.UNSIGNED_ACTIONS and \
+                params.get('Version') == SERVICES['sts']:
+            operation = ep.services['sts'].operation_model(action)
+            decoded = iamproto.decode_input(operation, params)
+            with ep.state.lock:
+                result = getattr(ep.state, 'op_' + action)(
+                    iamstate.Ctx(ep.state, None, False, 'sts', IAM_REGION), decoded)
+                ep.state.save()
+            return result, operation
+        principal = self._authenticate(auth, SERVICES, params, query_pairs, body)
         entry['principal'] = 'root' if principal == ROOT else principal
         with ep.state.lock:
             used = ep.state.record_key_use(auth.akid, auth.service, auth.region)
@@ -604,6 +624,93 @@ class Handler(BaseHTTPRequestHandler):
                 if not read or used:
                     ep.state.save()
         return result, operation
+
+    # -- JSON 1.1 requests (Secrets Manager, SSM) ------------------------------------
+    def _json_aws(self, split, body):
+        ep = self.ep
+        request_id = iamproto.new_request_id()
+        query_pairs = urllib.parse.parse_qsl(split.query, keep_blank_values=True)
+        prefix, _, action = self.headers.get('X-Amz-Target', '').partition('.')
+        module = JSON_MODULES.get(prefix)
+        entry = {'time': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='milliseconds'),
+                 'method': self.command, 'action': action or None, 'request_id': request_id,
+                 'service': module.SERVICE if module else None, 'params': {}}
+        status, fault = 200, None
+        try:
+            if module is None:
+                raise APIError('UnknownOperationException', 'Unknown target prefix %r' % prefix,
+                               400)
+            model, impl = ep.json_services[module.SERVICE]
+            ctype = self.headers.get('Content-Type', '')
+            if self.command != 'POST' or not ctype.startswith('application/x-amz-json-1.1'):
+                raise APIError('UnknownOperationException', 'Expected POST with Content-Type '
+                               'application/x-amz-json-1.1', 400)
+            auth = read_auth(self.headers, dict(query_pairs))
+            if auth is not None:
+                entry['access_key_id'] = auth.akid
+            delay, fault = ep.faults.decide(action or '-')
+            entry['fault'] = fault
+            if delay:
+                time.sleep(delay)
+            if fault == 'drop':
+                entry['status'] = 0
+                ep.record(entry)
+                return self._drop()
+            if fault == 'throttle':
+                raise APIError('ThrottlingException', 'Rate exceeded', 400)
+            if fault == 'error500':
+                raise APIError('InternalServiceError', 'An error occurred on the server side.',
+                               500, sender=False)
+            if fault == 'error503':
+                raise APIError('ServiceUnavailable', 'Service Unavailable', 503, sender=False)
+            principal = self._authenticate(auth, {module.SERVICE}, {}, query_pairs, body)
+            entry['principal'] = 'root' if principal == ROOT else principal
+            if action not in model.operation_names:
+                raise APIError('UnknownOperationException', 'The action %s is not valid for this '
+                               'web service.' % action, 400)
+            operation = model.operation_model(action)
+            handler = getattr(impl, action, None)
+            try:
+                raw = json.loads(body.decode('utf-8') or '{}')
+                entry['params'] = {k: ('<redacted>' if operation.input_shape.members.get(k) is not None
+                                       and operation.input_shape.members[k].metadata.get('sensitive')
+                                       else v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+            except (UnicodeDecodeError, ValueError, AttributeError):
+                pass
+            decoded = jsonproto.decode_input(operation, body)
+            if handler is None:
+                raise APIError('NotImplemented', 'The local endpoint does not implement %s:%s.'
+                               % (module.SERVICE, action), 501, sender=False)
+            with ep.state.lock:
+                full = '%s:%s' % (module.SERVICE, action)
+                if not ep.state.authorize(principal, full):
+                    u = ep.state.users.get(principal)
+                    who = ep.state.user_arn(u) if u else auth.akid
+                    raise APIError('AccessDeniedException', 'User: %s is not authorized to '
+                                   'perform: %s because no identity-based policy allows the %s '
+                                   'action' % (who, full, full), 400)
+                ep.state.record_key_use(auth.akid, module.SERVICE, auth.region)
+                ctx = iamstate.Ctx(ep.state, principal, False, module.SERVICE, auth.region)
+                try:
+                    result = handler(ctx, decoded)
+                finally:
+                    ep.state.save()
+            payload = jsonproto.encode_result(operation, result)
+        except APIError as e:
+            status = e.status
+            payload = jsonproto.encode_error(e)
+            entry['error'] = e.code
+        except Exception as e:   # a bug here must still answer like AWS would
+            traceback.print_exc()
+            status = 500
+            payload = jsonproto.encode_error(APIError('InternalServiceError', 'Internal error: %s'
+                                                      % type(e).__name__, 500, False))
+            entry['error'] = 'InternalServiceError'
+        entry['status'] = status
+        ep.record(entry)
+        if fault == 'drop_after':
+            return self._drop()
+        self._send(status, payload, 'application/x-amz-json-1.1', request_id=request_id)
 
     # -- control routes --------------------------------------------------------
     def _control(self, split, body):
@@ -684,7 +791,10 @@ class Handler(BaseHTTPRequestHandler):
                         ep.state.reset()
                         ep.sns.reset()
                         ep.state.save()
-                    return self._json(200, ep.state.redacted())
+                    d = ep.state.redacted()
+                    for m in JSON_MODULES.values():
+                        m.redact(d)
+                    return self._json(200, d)
             return self._json(404, {'error': 'no control route %s' % split.path})
         except (ValueError, TypeError, KeyError) as e:
             return self._json(400, {'error': str(e)})
