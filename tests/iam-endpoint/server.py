@@ -477,25 +477,9 @@ class Handler(BaseHTTPRequestHandler):
                 service_name = auth.service if auth.service in SERVICES else service_name
                 entry['access_key_id'] = auth.akid
             entry['service'] = service_name
-            delay, fault = ep.faults.decide(action or '-', service_name)
-            entry['fault'] = fault
-            if delay:
-                time.sleep(delay)
+            fault = self._fault(action, service_name, entry, 'Throttling', 'InternalFailure')
             if fault == 'drop':
-                entry['status'] = 0
-                ep.record(entry)
                 return self._drop()
-            if fault in ('throttle', 'rate'):
-                raise APIError('Throttling', 'Rate exceeded', 400)
-            if fault == 'error500':
-                raise APIError('InternalFailure', 'We encountered an internal error. Please try '
-                               'again.', 500, sender=False)
-            if fault == 'error503':
-                raise APIError('ServiceUnavailable', 'Service Unavailable', 503, sender=False)
-            if fault == 'conflict':   # IAM's ConcurrentModificationException (botocore's model)
-                raise APIError('ConcurrentModification', 'The request was rejected because multiple '
-                               'requests to change this object were submitted simultaneously. Wait '
-                               'a few minutes and submit your request again.', 409)
             result, operation = self._handle(auth, action, params, query_pairs, body, entry)
             service = ep.services[entry['service']]
             payload = iamproto.encode_result(service, operation, result, request_id)
@@ -527,6 +511,32 @@ class Handler(BaseHTTPRequestHandler):
             timespec='milliseconds'), 'method': self.command, 'action': action,
             'service': 'metadata', 'status': status, 'params': {}})
         self._send(status, body, ctype)
+
+    def _fault(self, action, service, entry, throttle_code, internal_code):
+        """The fault injected into this request: sleeps its latency, raises its error answer,
+        records a dropped request; returns the fault (None, 'drop', 'drop_after')."""
+        ep = self.ep
+        delay, fault = ep.faults.decide(action or '-', service)
+        entry['fault'] = fault
+        if delay:
+            time.sleep(delay)
+        if fault == 'drop':
+            entry['status'] = 0
+            ep.record(entry)
+        if fault in ('throttle', 'rate'):
+            raise APIError(throttle_code, 'Rate exceeded', 400)
+        if fault == 'error500':
+            raise APIError(internal_code, 'We encountered an internal error. Please try again.',
+                           500, sender=False)
+        if fault == 'error503':
+            raise APIError('ServiceUnavailable', 'Service Unavailable', 503, sender=False)
+        if fault == 'conflict' and service in ('iam', 'sts'):
+            # IAM's ConcurrentModificationException (botocore's model); the JSON services
+            # have no such answer
+            raise APIError('ConcurrentModification', 'The request was rejected because multiple '
+                           'requests to change this object were submitted simultaneously. Wait '
+                           'a few minutes and submit your request again.', 409)
+        return fault
 
     def _authenticate(self, auth, services, params, query_pairs, body):
         """Check the signature of a request for one of services; returns the principal
@@ -648,21 +658,10 @@ class Handler(BaseHTTPRequestHandler):
             auth = read_auth(self.headers, dict(query_pairs))
             if auth is not None:
                 entry['access_key_id'] = auth.akid
-            delay, fault = ep.faults.decide(action or '-')
-            entry['fault'] = fault
-            if delay:
-                time.sleep(delay)
+            fault = self._fault(action, module.SERVICE, entry, 'ThrottlingException',
+                                'InternalServiceError')
             if fault == 'drop':
-                entry['status'] = 0
-                ep.record(entry)
                 return self._drop()
-            if fault == 'throttle':
-                raise APIError('ThrottlingException', 'Rate exceeded', 400)
-            if fault == 'error500':
-                raise APIError('InternalServiceError', 'An error occurred on the server side.',
-                               500, sender=False)
-            if fault == 'error503':
-                raise APIError('ServiceUnavailable', 'Service Unavailable', 503, sender=False)
             principal = self._authenticate(auth, {module.SERVICE}, {}, query_pairs, body)
             entry['principal'] = 'root' if principal == ROOT else principal
             if action not in model.operation_names:
