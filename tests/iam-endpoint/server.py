@@ -58,7 +58,6 @@ SECRET_PARAMS = {'password', 'oldpassword', 'newpassword', 'authenticationcode1'
 SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15', 'sns': snsstate.API_VERSION}
 # The error code an identity-policy denial answers, per service (IAM and STS: AccessDenied).
 DENIED_CODE = {'sns': 'AuthorizationError'}
-SERVICES = {'iam': '2010-05-08', 'sts': '2011-06-15'}
 # JSON 1.1 services: module (SERVICE = signing name, TARGET_PREFIX, the class, redact) by prefix
 JSON_MODULES = {m.TARGET_PREFIX: m for m in (secretsmanager, ssm)}
 JSON_CLASSES = {'secretsmanager': secretsmanager.SecretsManager, 'ssm': ssm.SSM}
