@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format git
   libcurl4-openssl-dev libssl-dev libyaml-dev libjansson-dev libqrencode-dev libxml2-dev
-  libpng-dev zbar-tools tmux
+  libpng-dev zbar-tools tmux lowdown man-db dpkg-dev zsh
   libcmocka-dev python3 python3-botocore python3-boto3 awscli time
   python3-jsonschema python3-yaml
 )
