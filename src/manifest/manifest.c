@@ -384,6 +384,12 @@ static void read_tags(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 			diag_node(L, k, "tag key '%s' %s", key, why);
 			continue;
 		}
+		if (!strncasecmp(key, KW_OWN_TAG_PREFIX, strlen(KW_OWN_TAG_PREFIX))) {
+			diag_node(L, k,
+			          "tag key '%s' is reserved: keys beginning '%s' are keywarden's own markers",
+			          key, KW_OWN_TAG_PREFIX);
+			continue;
+		}
 		if (kw_tag_key_eq(key, KW_MANAGED_TAG_KEY)) {
 			diag_node(L, k, "tag key '%s' is reserved: keywarden adds '%s: %s' itself", key,
 			          KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE);
@@ -812,9 +818,12 @@ static void read_spec(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 	}
 	if (mm[1].value)
 		read_tags(L, m, mm[1].value);
-	if (m->ntags + 1 > KW_MANIFEST_MAX_TAGS)
-		diag_node(L, mm[1].value, "%zu tags plus '%s: %s' is over IAM's quota of %d tags per user",
-		          m->ntags, KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_MANIFEST_MAX_TAGS);
+	if (m->ntags > KW_MANIFEST_MAX_TAGS)
+		diag_node(L, mm[1].value,
+		          "%zu tags, at most %d: IAM allows %d per user and keywarden keeps %d of its own "
+		          "(%s, %s<id> for two keys, %s<id>)",
+		          m->ntags, KW_MANIFEST_MAX_TAGS, KW_IAM_TAGS_PER_USER, KW_MANIFEST_RESERVED_TAGS,
+		          KW_MANAGED_TAG_KEY, KW_DELIVERED_TAG_PREFIX, KW_GRACE_TAG_PREFIX);
 	if (!m->tags && !(m->tags = calloc(1, sizeof(*m->tags))))
 		L->nomem = true;
 	else {

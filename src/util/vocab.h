@@ -17,6 +17,8 @@
 /* managed-by: keywarden, on every user (and MFA device) keywarden creates. */
 #define KW_MANAGED_TAG_KEY      "managed-by"
 #define KW_MANAGED_TAG_VALUE    "keywarden"
+/* The prefix of every tag keywarden keeps about a user's keys; manifests may not use it. */
+#define KW_OWN_TAG_PREFIX       "keywarden:"
 /* keywarden:delivered:<AccessKeyId> = ISO 8601 time: the key reached every target and worked. */
 #define KW_DELIVERED_TAG_PREFIX "keywarden:delivered:"
 /* keywarden:inactive:<AccessKeyId> = "<ISO 8601> grace=<N>d": rotate deactivated the key then. */

@@ -176,6 +176,9 @@ static const struct error_case error_cases[] = {
          "7:5: tag key 'AWS:x' must not start with 'aws:' (reserved for AWS)"},
         {"tag keys differing in case", BASE "  tags:\n    Owner: a\n    owner: b\n", NULL,
          "8:5: duplicate tag key 'owner' (first at line 7, column 5; compared ignoring case)"},
+        {"tag keywarden: prefix reserved", BASE "  tags:\n    Keywarden:delivered:AKIAX: now\n", NULL,
+         "7:5: tag key 'Keywarden:delivered:AKIAX' is reserved: keys beginning 'keywarden:' are "
+         "keywarden's own markers"},
         {"tag managed-by reserved", BASE "  tags:\n    managed-by: me\n", NULL,
          "7:5: tag key 'managed-by' is reserved: keywarden adds 'managed-by: keywarden' itself"},
         {"tag value bad character", BASE "  tags:\n    owner: a;b\n", NULL,
@@ -542,6 +545,39 @@ static void a_folder_is_read_recursively_in_sorted_order(void **state)
 	assert_null(set);
 }
 
+/*
+ * The tag budget: IAM allows 50 tags per user; keywarden keeps up to 4 of its own (managed-by,
+ * delivered markers of two keys, a grace marker), so 46 manifest tags are valid and 47 are not.
+ */
+static void tag_budget_leaves_room_for_keywardens_tags(void **state)
+{
+	char text[4096];
+	int rc;
+
+	(void)state;
+	assert_int_equal(KW_MANIFEST_MAX_TAGS + KW_MANIFEST_RESERVED_TAGS, 50);
+	for (int ntags = 46; ntags <= 47; ntags++) {
+		struct kw_manifest_set *set;
+		size_t len = (size_t)snprintf(text, sizeof(text), "%s  tags:\n", BASE);
+
+		for (int i = 0; i < ntags; i++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "    t%02d: v\n", i);
+		set = load(text, &rc);
+		if (ntags == 46) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(set->items[0]->ntags, 47); /* managed-by added */
+		} else {
+			assert_int_equal(rc, -1);
+			assert_non_null(
+			        strstr(set->diags.items[0].message,
+			               "47 tags, at most 46: IAM allows 50 per user and keywarden keeps "
+			               "4 of its own (managed-by, keywarden:delivered:<id> for two "
+			               "keys, keywarden:inactive:<id>)"));
+		}
+		kw_manifest_set_free(set);
+	}
+}
+
 static void names_and_limits(void **state)
 {
 	char why[160];
@@ -580,6 +616,7 @@ int main(void)
 	        cmocka_unit_test(several_documents_and_an_empty_one),
 	        cmocka_unit_test(a_folder_is_read_recursively_in_sorted_order),
 	        cmocka_unit_test(names_and_limits),
+	        cmocka_unit_test(tag_budget_leaves_room_for_keywardens_tags),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
