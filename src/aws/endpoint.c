@@ -96,15 +96,145 @@ out:
 	return rc;
 }
 
+/*
+ * The AWS partitions as botocore's endpoints.json describes them, for the services keywarden
+ * calls. A region belongs to the first partition whose prefix it starts with (else "aws").
+ */
+struct partition {
+	const char *name, *prefix; /* region prefix ("" matches every region) */
+	const char *dns_suffix;
+	/* a global service's (IAM's) host, "%s" its endpoint prefix; FIPS: NULL when none */
+	const char *global_host, *global_fips_host;
+	const char *global_region; /* the region a global service is signed for */
+	bool sts_fips_same_host;   /* GovCloud: the regional STS host is FIPS already */
+};
+
+static const struct partition partitions[] = {
+        {"aws-cn", "cn-", "amazonaws.com.cn", "%s.cn-north-1.amazonaws.com.cn", NULL, "cn-north-1", false},
+        {"aws-us-gov", "us-gov-", "amazonaws.com", "%s.us-gov.amazonaws.com", "%s.us-gov.amazonaws.com",
+         "us-gov-west-1", true},
+        {"aws-iso-b", "us-isob-", "sc2s.sgov.gov", "%s.us-isob-east-1.sc2s.sgov.gov", NULL, "us-isob-east-1",
+         false},
+        {"aws-iso", "us-iso-", "c2s.ic.gov", "%s.us-iso-east-1.c2s.ic.gov", NULL, "us-iso-east-1", false},
+        {"aws", "", "amazonaws.com", "%s.amazonaws.com", "%s-fips.amazonaws.com", "us-east-1", false},
+};
+
+static const struct partition *partition_of(const char *region)
+{
+	size_t i = 0;
+
+	while (strncmp(region, partitions[i].prefix, strlen(partitions[i].prefix)))
+		i++; /* the last row matches every region */
+	return &partitions[i];
+}
+
+/* AWS_USE_FIPS_ENDPOINT, else the profile's use_fips_endpoint: 1 true, 0 false, -1 error. */
+static int use_fips(const struct kw_aws_profile *p, struct kw_error *err)
+{
+	const char *v = env_nonempty("AWS_USE_FIPS_ENDPOINT");
+	char where[KW_ERR_WHERE_MAX] = "environment AWS_USE_FIPS_ENDPOINT", *s = NULL;
+	int r = 1;
+
+	if (!v) {
+		if ((r = kw_aws_profile_setting_at(p, "use_fips_endpoint", &s, where, sizeof(where), err)) <=
+		    0)
+			return r;
+		v = s;
+	}
+	r = !strcasecmp(v, "true") ? 1 : !strcasecmp(v, "false") ? 0 : -2;
+	if (r == -2)
+		r = kw_error_set(err, KW_ERR_INVALID, where, "use_fips_endpoint: '%s' is not true or false",
+		                 v);
+	free(s);
+	return r;
+}
+
+/*
+ * The configured URL of a service (first match): its AWS_ENDPOINT_URL_<ID>, AWS_ENDPOINT_URL,
+ * the profile's services section (key), the profile's endpoint_url; none when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or ignore_configured_endpoint_urls is true.
+ * Returns 1 with *url (malloc'd) and *source, 0 when none, -1 with err set.
+ */
+static int configured_url(const char *svc_env, const char *key, const struct kw_aws_profile *p, char **url,
+                          const char **source, struct kw_error *err)
+{
+	char *ignore = NULL;
+	const char *v;
+	int r;
+
+	*url = NULL;
+	if (env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+		return 0;
+	if ((r = kw_aws_profile_setting(p, "ignore_configured_endpoint_urls", NULL, &ignore, err)) < 0)
+		return -1;
+	r = ignore && !strcasecmp(ignore, "true");
+	free(ignore);
+	if (r)
+		return 0;
+	if ((v = env_nonempty(svc_env)) || (v = env_nonempty("AWS_ENDPOINT_URL"))) {
+		*source = env_nonempty(svc_env) ? svc_env : "AWS_ENDPOINT_URL";
+		*url = strdup(v);
+		return *url ? 1 : kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	}
+	if ((r = kw_aws_profile_service_setting(p, key, "endpoint_url", url, err)) != 0) {
+		*source = "config services section";
+		return r;
+	}
+	if ((r = kw_aws_profile_setting(p, "endpoint_url", NULL, url, err)) != 0)
+		*source = "config endpoint_url";
+	return r;
+}
+
+/* The partition's URL of service si in region, with FIPS when asked; NULL with err set. */
+static char *partition_url(const struct kw_aws_service_info *si, const char *region, bool fips,
+                           const char **signing, struct kw_error *err)
+{
+	const struct partition *pt = partition_of(region);
+	const bool sts = !strcmp(si->name, "sts");
+	struct kw_buf b = KW_BUF_INIT;
+	int f;
+
+	if (si->global) {
+		*signing = pt->global_region;
+		if (fips && !pt->global_fips_host) {
+			kw_error_set(err, KW_ERR_INVALID, "use_fips_endpoint",
+			             "%s has no FIPS endpoint in partition %s (region %s)", si->name,
+			             pt->name, region);
+			return NULL;
+		}
+		f = kw_buf_puts(&b, "https://") ||
+		    kw_buf_appendf(&b, fips ? pt->global_fips_host : pt->global_host, si->endpoint_prefix) ||
+		    kw_buf_puts(&b, "/");
+	} else if (!strcmp(region, "aws-global")) {
+		*signing = "us-east-1";
+		if (fips || !sts) {
+			kw_error_set(err, KW_ERR_INVALID, fips ? "use_fips_endpoint" : "region",
+			             "%s has no %sendpoint for aws-global: name a region (us-east-1)",
+			             si->name, fips ? "FIPS " : "");
+			return NULL;
+		}
+		f = kw_buf_appendf(&b, "https://%s.amazonaws.com/", si->endpoint_prefix);
+	} else {
+		*signing = region;
+		f = kw_buf_appendf(&b, "https://%s%s.%s.%s/", si->endpoint_prefix,
+		                   fips && !(sts && pt->sts_fips_same_host) ? "-fips" : "", region,
+		                   pt->dns_suffix);
+	}
+	if (f) {
+		kw_buf_release(&b);
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		return NULL;
+	}
+	return kw_buf_detach(&b);
+}
+
 int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const char *cli_url,
                             const struct kw_aws_profile *p, struct kw_aws_endpoint *out, struct kw_error *err)
 {
 	const struct kw_aws_service_info *si = kw_aws_service_info(svc);
-	const char *v;
-	bool china = !strncmp(region, "cn-", 3), gov = !strncmp(region, "us-gov-", 7);
-	char *url = NULL, *setting = NULL, *ignore = NULL;
-	const char *global_region = china ? "cn-north-1" : gov ? "us-gov-west-1" : "us-east-1";
-	int rc = -1, r;
+	const char *signing = NULL;
+	char *url = NULL;
+	int rc = -1, fips;
 
 	memset(out, 0, sizeof(*out));
 	if (!si)
@@ -113,54 +243,22 @@ int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const c
 	if (cli_url && *cli_url) {
 		url = strdup(cli_url);
 		out->source = "--endpoint-url";
-	} else {
-		bool ignored = env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-
-		if (!ignored && (r = kw_aws_profile_setting(p, "ignore_configured_endpoint_urls", NULL,
-		                                            &ignore, err)) < 0)
-			goto out;
-		ignored = ignored || (ignore && !strcasecmp(ignore, "true"));
-		if (ignored) {
-			/* only the command-line option counts */
-		} else if ((v = env_nonempty(si->endpoint_env))) {
-			url = strdup(v);
-			out->source = si->endpoint_env;
-		} else if ((v = env_nonempty("AWS_ENDPOINT_URL"))) {
-			url = strdup(v);
-			out->source = "AWS_ENDPOINT_URL";
-		} else if ((r = kw_aws_profile_service_setting(p, si->config_key, "endpoint_url", &setting,
-		                                               err)) != 0) {
-			if (r < 0)
-				goto out;
-			url = setting;
-			setting = NULL;
-			out->source = "config services section";
-		} else if ((r = kw_aws_profile_setting(p, "endpoint_url", NULL, &setting, err)) != 0) {
-			if (r < 0)
-				goto out;
-			url = setting;
-			setting = NULL;
-			out->source = "config endpoint_url";
-		}
+	} else if (configured_url(si->endpoint_env, si->config_key, p, &url, &out->source, err) < 0) {
+		goto out;
 	}
+	if ((fips = use_fips(p, err)) < 0)
+		goto out;
 	if (!url && !out->source) {
-		struct kw_buf b = KW_BUF_INIT;
-		int f;
-
-		if (si->global)
-			f = china ? kw_buf_appendf(&b, "https://%s.cn-north-1.amazonaws.com.cn/",
-			                           si->endpoint_prefix)
-			    : gov ? kw_buf_appendf(&b, "https://%s.us-gov.amazonaws.com/",
-			                           si->endpoint_prefix)
-			          : kw_buf_appendf(&b, "https://%s.amazonaws.com/", si->endpoint_prefix);
-		else
-			f = kw_buf_appendf(&b, "https://%s.%s.amazonaws.com%s/", si->endpoint_prefix, region,
-			                   china ? ".cn" : "");
-		url = f ? NULL : kw_buf_detach(&b);
-		kw_buf_release(&b);
-		out->source = "partition";
+		if (!(url = partition_url(si, region, fips, &signing, err)))
+			goto out;
+		out->source = fips ? "partition (FIPS)" : "partition";
+	} else {
+		const struct partition *pt = partition_of(region);
+		signing = si->global                      ? pt->global_region
+		          : !strcmp(region, "aws-global") ? "us-east-1"
+		                                          : region;
 	}
-	out->signing_region = strdup(si->global ? global_region : region);
+	out->signing_region = strdup(signing);
 	if (!url || !out->signing_region) {
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
@@ -176,9 +274,37 @@ int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const c
 	rc = 0;
 out:
 	free(url);
-	free(setting);
-	free(ignore);
 	if (rc)
 		kw_aws_endpoint_release(out);
 	return rc;
+}
+
+int kw_aws_endpoint_sso(const char *sso_region, const struct kw_aws_profile *p, char **out,
+                        struct kw_error *err)
+{
+	const char *source = NULL;
+	struct kw_buf b = KW_BUF_INIT;
+	char *url = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = configured_url("AWS_ENDPOINT_URL_SSO", "sso", p, &url, &source, err)) < 0)
+		return -1;
+	if (r == 0 &&
+	    kw_buf_appendf(&b, "https://portal.sso.%s.%s/", sso_region, partition_of(sso_region)->dns_suffix))
+		goto nomem;
+	if (r == 1 && kw_buf_appendf(&b, "%s%s", url, url[strlen(url) - 1] == '/' ? "" : "/"))
+		goto nomem;
+	free(url);
+	if (kw_http_url_check(b.data, NULL, err)) {
+		kw_error_prefix(err, "%s", source ? source : "sso endpoint");
+		kw_buf_release(&b);
+		return -1;
+	}
+	*out = kw_buf_detach(&b);
+	return 0;
+nomem:
+	free(url);
+	kw_buf_release(&b);
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 }

@@ -8,11 +8,18 @@
  * profile's endpoint_url.
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's ignore_configured_endpoint_urls)
  * skips every configured URL except the command-line option. Without an override, the
- * partition's endpoint: IAM https://iam.amazonaws.com (signed us-east-1), China
- * https://iam.cn-north-1.amazonaws.com.cn (cn-north-1), GovCloud https://iam.us-gov.amazonaws.com
- * (us-gov-west-1); regional services (STS, Secrets Manager, SSM) https://PREFIX.REGION.
- * amazonaws.com (.com.cn in China), signed REGION. With an override IAM is still signed for
- * its partition's region, the regional services for REGION.
+ * partition's endpoint as botocore's endpoints.json has it (partitions aws, aws-cn,
+ * aws-us-gov, aws-iso, aws-iso-b by region prefix): a global service's (IAM's) endpoint of the
+ * partition (iam.amazonaws.com signed us-east-1, iam.cn-north-1.amazonaws.com.cn,
+ * iam.us-gov.amazonaws.com signed us-gov-west-1, iam.us-iso-east-1.c2s.ic.gov,
+ * iam.us-isob-east-1.sc2s.sgov.gov); regional services (STS, Secrets Manager, SSM)
+ * https://PREFIX.REGION.<suffix>, signed REGION; region aws-global: https://sts.amazonaws.com
+ * signed us-east-1. AWS_USE_FIPS_ENDPOINT / use_fips_endpoint = true picks the FIPS variants:
+ * iam-fips.amazonaws.com, PREFIX-fips.REGION.<suffix> (GovCloud's STS hosts are FIPS already);
+ * where the endpoint data has none (IAM in China and the ISO partitions, STS aws-global) it is
+ * an error rather than a host that does not exist. A value other than true/false is an error
+ * naming the setting. With an override a global service is still signed for its partition's
+ * region, the regional services for REGION.
  * Source: AWS SDKs and Tools Reference Guide, "Service-specific endpoints"; AWS General
  * Reference, "AWS Identity and Access Management endpoints and quotas", "AWS STS endpoints".
  */
@@ -52,6 +59,15 @@ int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const c
  * Source: botocore utils.validate_region_name.
  */
 bool kw_aws_region_valid(const char *name);
+
+/*
+ * kw_aws_endpoint_sso - the IAM Identity Center portal's base URL (ending in '/') for
+ * sso_region: AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, the services section's `sso`, the
+ * profile's endpoint_url (unless configured endpoints are ignored), else
+ * https://portal.sso.REGION.<partition suffix>/. @out: malloc'd. Returns 0, or -1 with err.
+ */
+int kw_aws_endpoint_sso(const char *sso_region, const struct kw_aws_profile *p, char **out,
+                        struct kw_error *err);
 
 /* kw_aws_endpoint_release - free and zero. */
 void kw_aws_endpoint_release(struct kw_aws_endpoint *e);

@@ -123,7 +123,8 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
 	aopt.adaptive_default = true; /* adaptive retry mode (aws/client.h), as apply */
-	if (kw_aws_client_new(&aopt, &c, &err) || kw_lc_destroy_prepare(c, &accts, &d, &err))
+	if (kw_aws_client_new(&aopt, &c, &err) || kw_lc_accounts_check(c, &accts, &err) ||
+	    kw_lc_destroy_prepare(c, &accts, &d, &err))
 		goto fail;
 	for (size_t i = 0; i < d.n; i++)
 		if (d.jobs[i].refuse) {

@@ -6,6 +6,7 @@
 
 #include "aws/client.h"
 #include "cmd/lifecycle.h"
+#include "engine/account.h"
 #include "engine/live.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
@@ -75,6 +76,7 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 	kw_engine_aws_options(ctx, &ao);
 	ao.adaptive_default = a->writes;
 	if (kw_aws_client_new(&ao, client, &err) ||
+	    kw_account_check(*client, (const struct kw_manifest *const *)s->set->items, s->set->n, &err) ||
 	    kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err)) {
 		kw_error_print(&err, ctx->err);
 		goto fail;

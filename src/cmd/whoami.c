@@ -18,7 +18,7 @@ static const char usage[] = "usage: keywarden whoami [--profile NAME] [--region 
 static const char help[] =
         "Show who the resolved AWS credentials belong to (STS GetCallerIdentity): account, ARN\n"
         "and user id, the credential provider that produced them (environment, assume-role,\n"
-        "assume-role-with-web-identity, shared-credentials-file, credential-process,\n"
+        "assume-role-with-web-identity, sso, shared-credentials-file, credential-process,\n"
         "config-file, container-role, iam-role) and, for a role, the chain\n"
         "that reached it (profile ops -> assume ROLE (cached until TIME)). Needs no IAM\n"
         "permission; fails with exit status 1 when no credentials are found or AWS rejects them\n"

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/account.h"
 #include "lifecycle/names.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
@@ -71,4 +72,18 @@ void kw_lc_accounts_release(struct kw_lc_accounts *a)
 	free(a->v);
 	kw_manifest_set_free(a->set);
 	memset(a, 0, sizeof(*a));
+}
+
+int kw_lc_accounts_check(struct kw_aws_client *c, const struct kw_lc_accounts *a, struct kw_error *err)
+{
+	const struct kw_manifest **m = calloc(a->n ? a->n : 1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < a->n; i++)
+		m[i] = a->v[i].manifest;
+	rc = kw_account_check(c, m, a->n, err);
+	free(m);
+	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+struct kw_aws_client;
 struct kw_error;
 struct kw_manifest;
 struct kw_manifest_set;
@@ -37,6 +38,13 @@ struct kw_lc_accounts {
  * the three, KW_ERR_INVALID for invalid manifests, KW_ERR_NOMEM).
  */
 int kw_lc_accounts_resolve(char *const *names, size_t n, struct kw_lc_accounts *out, struct kw_error *err);
+
+/*
+ * kw_lc_accounts_check - engine/account.h kw_account_check (metadata.account against the
+ * caller's account, before any write) for the manifests among a; names given as IAM user names
+ * have no manifest, hence no pin. Returns 0, or -1 with err set.
+ */
+int kw_lc_accounts_check(struct kw_aws_client *c, const struct kw_lc_accounts *a, struct kw_error *err);
 
 /* kw_lc_accounts_release - free what a owns; a becomes all zero. */
 void kw_lc_accounts_release(struct kw_lc_accounts *a);

@@ -308,6 +308,10 @@ int kw_lc_rotate_accounts(const struct kw_lc_accounts *accts, const struct kw_lc
 
 	if (kw_aws_client_new(o->aws_opts, &admin, err))
 		return -1;
+	if (kw_lc_accounts_check(admin, accts, err)) {
+		kw_aws_client_free(admin);
+		return -1;
+	}
 	for (size_t i = 0; i < accts->n; i++) {
 		if (kw_interrupted()) {
 			emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_STARTED,

@@ -860,14 +860,22 @@ static void read_spec(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 
 static void read_metadata(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 {
-	static const char *const known[] = {"name", NULL};
-	struct member mm[1];
+	static const char *const known[] = {"name", "account", NULL};
+	struct member mm[2];
 	const char *s;
 	char why[160];
 
 	if (!want_type(L, n, YAML_MAPPING_NODE, "metadata"))
 		return;
 	read_mapping(L, n, known, mm, "metadata");
+	if (mm[1].value && (s = want_string(L, mm[1].value, "metadata.account"))) {
+		size_t len = strlen(s);
+		if (len != 12 || strspn(s, "0123456789") != 12)
+			diag_node(L, mm[1].value,
+			          "metadata.account '%s' must be an AWS account id of 12 digits", s);
+		else
+			m->account = xstrdup(L, s);
+	}
 	if (!require(L, &mm[0], n, "name", "metadata") || !(s = want_string(L, mm[0].value, "metadata.name")))
 		return;
 	if (kw_names_check_account(s, why, sizeof(why))) {
@@ -888,6 +896,7 @@ static void manifest_free(struct kw_manifest *m)
 	free(m->file);
 	free(m->dir);
 	free(m->name);
+	free(m->account);
 	free(m->user_name);
 	free(m->group_name);
 	free(m->path);

@@ -100,6 +100,7 @@ struct kw_manifest {
 	unsigned line, col; /* where the document starts */
 
 	char *name;       /* metadata.name */
+	char *account;    /* metadata.account: the 12-digit AWS account it is for, or NULL */
 	char *user_name;  /* "service-<name>" */
 	char *group_name; /* "service-<name>" */
 	char *path;       /* spec.path, default "/" */

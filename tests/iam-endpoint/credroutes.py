@@ -38,6 +38,7 @@ class Metadata:
                      'duration_seconds': 3600}
         self.tokens = {}         # token -> expiry (real time)
         self.containers = {}     # id -> {'role', 'token'}
+        self.sso_tokens = {}     # access token -> {'account_id', 'role_name', 'expires'}
 
     def configure_imds(self, data):
         bad = set(data) - set(self.imds)
@@ -119,3 +120,61 @@ def handle_container(md, state, method, path, headers):
         out = _creds(state, c['role'], 'container-' + cid, 3600)
         out['RoleArn'] = state.role_arn(state.roles[c['role'].lower()])
     return 200, json.dumps(out).encode(), 'application/json', 'Container:GetCredentials'
+
+
+# -- IAM Identity Center portal (botocore sso 2019-06-10, rest-json) ------------------
+# GetRoleCredentials: GET /federation/credentials?role_name=R&account_id=A, header
+# x-amz-sso_bearer_token; no signature (the model's authtype none). Tokens are registered
+# on PUT /_endpoint/sso {"access_token", "account_id", "role_name" (a role of the
+# endpoint), "expires_in" seconds (default 28800)}.
+def _sso_names():
+    """Where GetRoleCredentials' members travel, read from botocore's sso model."""
+    import botocore.loaders
+    model = botocore.loaders.Loader().load_service_model('sso', 'service-2')
+    op = model['operations']['GetRoleCredentials']
+    members = model['shapes'][op['input']['shape']]['members']
+    return op['http']['requestUri'], {k: v['locationName'] for k, v in members.items()}
+
+
+SSO_PATH, SSO_LOCATIONS = _sso_names()
+
+
+def configure_sso(md, data):
+    for k in ('access_token', 'account_id', 'role_name'):
+        if not data.get(k):
+            raise ValueError('%s is required' % k)
+    md.sso_tokens[data['access_token']] = {'account_id': data['account_id'],
+                                           'role_name': data['role_name'],
+                                           'expires': time.time() + int(data.get('expires_in', 28800))}
+    return {'account_id': data['account_id'], 'role_name': data['role_name']}
+
+
+def _sso_error(status, code, message):
+    return status, json.dumps({'message': message}).encode(), 'application/json', code
+
+
+def handle_sso(md, state, method, path, query, headers):
+    """GetRoleCredentials as the portal answers it; (status, body, ctype, action)."""
+    action = 'SSO:GetRoleCredentials'
+    if method != 'GET':
+        return 405, b'', 'application/json', action
+    role = query.get(SSO_LOCATIONS['roleName'])
+    account = query.get(SSO_LOCATIONS['accountId'])
+    token = headers.get(SSO_LOCATIONS['accessToken'])
+    if not role or not account or not token:
+        st, body, ct, _ = _sso_error(400, 'InvalidRequestException', 'roleName, accountId and '
+                                     'accessToken are required')
+        return st, body, ct, action
+    t = next((v for k, v in md.sso_tokens.items() if hmac.compare_digest(k, token)), None)
+    if t is None or t['expires'] < time.time():
+        st, body, ct, _ = _sso_error(401, 'UnauthorizedException', 'Session token not found or '
+                                     'invalid')
+        return st, body, ct, action
+    if t['account_id'] != account or t['role_name'] != role:
+        st, body, ct, _ = _sso_error(403, 'ForbiddenException', 'No access')
+        return st, body, ct, action
+    with state.lock:
+        akid, s = state.issue_session(role, 'sso-user', 3600)
+    out = {'roleCredentials': {'accessKeyId': akid, 'secretAccessKey': s['Secret'],
+                               'sessionToken': s['Token'], 'expiration': s['Expiration'] * 1000}}
+    return 200, json.dumps(out).encode(), 'application/json', action

@@ -443,7 +443,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if split.path.startswith(CONTROL_PREFIX):
             return self._control(split, body)
-        if split.path.startswith(('/latest/', '/v2/credentials/')):
+        if split.path.startswith(('/latest/', '/v2/credentials/', credroutes.SSO_PATH)):
             return self._credential_route(split)
         if self.command not in ('GET', 'POST'):
             return self._send(405, b'', request_id=None)
@@ -502,10 +502,15 @@ class Handler(BaseHTTPRequestHandler):
     def _credential_route(self, split):
         """Instance metadata and container credentials (credroutes.py)."""
         ep = self.ep
-        fn = credroutes.handle_imds if split.path.startswith('/latest/') else \
-            credroutes.handle_container
-        status, body, ctype, action = fn(ep.metadata, ep.state, self.command, split.path,
-                                         self.headers)
+        if split.path == credroutes.SSO_PATH:
+            query = dict(urllib.parse.parse_qsl(split.query))
+            status, body, ctype, action = credroutes.handle_sso(ep.metadata, ep.state, self.command,
+                                                                split.path, query, self.headers)
+        else:
+            fn = credroutes.handle_imds if split.path.startswith('/latest/') else \
+                credroutes.handle_container
+            status, body, ctype, action = fn(ep.metadata, ep.state, self.command, split.path,
+                                             self.headers)
         ep.record({'time': datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec='milliseconds'), 'method': self.command, 'action': action,
             'service': 'metadata', 'status': status, 'params': {}})
@@ -721,12 +726,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(400, {'error': 'body is not JSON'})
         setting = method in ('PUT', 'POST')
         try:
-            if route in ('imds', 'container', 'oidc') and setting:
+            if route in ('imds', 'container', 'oidc', 'sso') and setting:
                 with ep.state.lock:
                     if route == 'imds':
                         return self._json(200, ep.metadata.configure_imds(data))
                     if route == 'container':
                         return self._json(200, ep.metadata.configure_container(data))
+                    if route == 'sso':
+                        return self._json(200, credroutes.configure_sso(ep.metadata, data))
                     return self._json(200, ep.state.register_oidc(data))
             if route == 'health':
                 return self._json(200, {'ok': True, 'account_id': ep.state.account_id})

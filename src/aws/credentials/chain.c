@@ -21,16 +21,13 @@
 /* botocore create_credential_resolver: env, assume-role, the profile providers, then the
  * providers that need no profile (container, instance metadata). */
 static const struct kw_cred_provider *const chain[] = {
-        &kw_cred_env,     &kw_cred_assume_role, &kw_cred_web_identity, &kw_cred_shared_file,
+        &kw_cred_env,     &kw_cred_assume_role, &kw_cred_web_identity, &kw_cred_sso,  &kw_cred_shared_file,
         &kw_cred_process, &kw_cred_config_file, &kw_cred_container,    &kw_cred_imds,
 };
 
 /* ProfileProviderBuilder.providers: what a source_profile is resolved with (after its role). */
 static const struct kw_cred_provider *const profile_chain[] = {
-        &kw_cred_web_identity,
-        &kw_cred_shared_file,
-        &kw_cred_process,
-        &kw_cred_config_file,
+        &kw_cred_web_identity, &kw_cred_sso, &kw_cred_shared_file, &kw_cred_process, &kw_cred_config_file,
 };
 
 /*
@@ -41,9 +38,7 @@ static const struct kw_cred_provider *const profile_chain[] = {
 static const struct {
 	const char *key, *what;
 } unsupported[] = {
-        {"login_session", "an `aws login` session"},    {"sso_session", "IAM Identity Center (SSO)"},
-        {"sso_start_url", "IAM Identity Center (SSO)"}, {"sso_account_id", "IAM Identity Center (SSO)"},
-        {"sso_role_name", "IAM Identity Center (SSO)"},
+        {"login_session", "an `aws login` session"},
 };
 
 int kw_cred_nomem(struct kw_error *err)
@@ -290,10 +285,10 @@ int kw_aws_credentials_resolve(const struct kw_aws_profile *p, const struct kw_a
 	if (r > 0)
 		return 0;
 	if (r == 0)
-		kw_error_set(
-		        err, KW_ERR_AUTH, NULL,
-		        "no AWS credentials found for profile '%s' (environment, %s, %s, credential_process)",
-		        p->name, p->credentials_path, p->config_path);
+		kw_error_set(err, KW_ERR_AUTH, NULL,
+		             "no AWS credentials found for profile '%s' (looked at: environment, %s, %s, "
+		             "web identity, container and instance credentials; see docs/credentials.md)",
+		             p->name, p->credentials_path, p->config_path);
 	kw_aws_credentials_release(out);
 	return -1;
 }

@@ -62,6 +62,7 @@ extern const struct kw_cred_provider kw_cred_shared_file;  /* shared_file.c */
 extern const struct kw_cred_provider kw_cred_process;      /* process.c */
 extern const struct kw_cred_provider kw_cred_config_file;  /* config_file.c */
 extern const struct kw_cred_provider kw_cred_web_identity; /* web_identity.c */
+extern const struct kw_cred_provider kw_cred_sso;          /* sso.c */
 extern const struct kw_cred_provider kw_cred_container;    /* container.c */
 extern const struct kw_cred_provider kw_cred_imds;         /* imds.c */
 
