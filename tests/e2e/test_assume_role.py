@@ -21,17 +21,9 @@ ALLOW_ASSUME = json.dumps({'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Resource': '*'}]})
 
 
-class AssumeRole(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.ep = kwtest.Endpoint().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.__exit__(None, None, None)
-
+class AssumeRole(kwtest.EndpointCase):
     def setUp(self):
-        self.ep.reset_state()
+        super().setUp()
         self.ep.set_clock_offset(0)
         self.tmp = tempfile.TemporaryDirectory()
         self.env = kwtest.aws_env(self.ep, self.tmp.name)

@@ -18,17 +18,9 @@ KEYWARDEN = os.environ.get('KEYWARDEN', 'build/test/keywarden')
 START = 'https://my-org.awsapps.com/start'
 
 
-class Sso(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.ep = kwtest.Endpoint().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.__exit__(None, None, None)
-
+class Sso(kwtest.EndpointCase):
     def setUp(self):
-        self.ep.reset_state()
+        super().setUp()
         self.tmp = tempfile.TemporaryDirectory()
         self.env = kwtest.aws_env(self.ep, self.tmp.name)
         self.env.pop('AWS_ENDPOINT_URL')

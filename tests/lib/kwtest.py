@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import unittest
 import os
 import secrets
 import select
@@ -356,6 +357,25 @@ class AwsCli:
 
 # ---------------------------------------------------------------------------
 # TOTP (RFC 6238), for tests that enable MFA devices themselves
+
+class EndpointCase(unittest.TestCase):
+    """A test case with one local endpoint for the whole class (cls.ep), reset per test:
+    state, counts, faults and clock."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ep = Endpoint().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ep.__exit__(None, None, None)
+
+    def setUp(self):
+        self.ep.reset_state()
+        self.ep.reset_counts()
+        self.ep.clear_faults()
+        self.ep.set_clock_offset(0)
+
 
 def trust_policy(*principals, **conditions):
     """A role trust policy: sts:AssumeRole allowed to the AWS principals given (account ids,
