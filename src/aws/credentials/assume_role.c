@@ -29,6 +29,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 /* What assuming the role again needs. */
 struct role_state {
@@ -191,10 +192,8 @@ static void describe(struct kw_aws_credentials *out, const struct role_state *s,
 {
 	struct kw_buf b = KW_BUF_INIT;
 	char until[32];
-	struct tm tm;
 
-	gmtime_r(&out->expiration, &tm);
-	strftime(until, sizeof(until), "%Y-%m-%dT%H:%MZ", &tm);
+	kw_iso8601_format(out->expiration, until, sizeof(until));
 	kw_buf_puts(&b, s->source.chain ? s->source.chain : s->source_name);
 	kw_buf_appendf(&b, " → assume %s (%s until %s)", s->role_arn, how, until);
 	free(out->chain);

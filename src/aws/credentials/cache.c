@@ -144,14 +144,12 @@ int kw_cred_cache_store(const char *path, const struct kw_aws_credentials *c, co
                         struct kw_error *err)
 {
 	char exp[32];
-	struct tm tm;
 	json_t *root;
 	char *text = NULL;
 	int rc = -1;
 
 	kw_wipe_install_jansson();
-	gmtime_r(&c->expiration, &tm);
-	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%S+00:00", &tm); /* botocore's isoformat() */
+	kw_iso8601_format(c->expiration, exp, sizeof(exp)); /* botocore parses it as its own */
 	root = json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:s?}, s:{}}", "Credentials", "AccessKeyId",
 	                 c->access_key_id, "SecretAccessKey", kw_secret_str(c->secret), "SessionToken",
 	                 kw_secret_str(c->session_token), "Expiration", exp, "AssumedRoleUser", "Arn", arn,

@@ -27,6 +27,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 #define TOKEN_MAX (64 * 1024)
 
@@ -77,9 +78,9 @@ static int parse_expiry(const char *v, time_t *out)
 
 	if (n > 3 && n < sizeof(buf) && !strcmp(v + n - 3, "UTC")) {
 		snprintf(buf, sizeof(buf), "%.*sZ", (int)(n - 3), v);
-		return kw_aws_parse_time(buf, out);
+		return kw_iso8601_parse(buf, out);
 	}
-	return kw_aws_parse_time(v, out);
+	return kw_iso8601_parse(v, out);
 }
 
 static int expired_error(const struct sso_state *s, struct kw_error *err, const char *why)

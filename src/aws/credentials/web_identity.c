@@ -20,6 +20,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/vocab.h"
 
 #define TOKEN_MAX (64 * 1024)
 
@@ -90,9 +91,7 @@ static int fetch(const struct web_state *s, struct kw_aws_credentials *out, stru
 	{
 		struct kw_buf b = KW_BUF_INIT;
 		char until[32];
-		struct tm tm;
-		gmtime_r(&out->expiration, &tm);
-		strftime(until, sizeof(until), "%Y-%m-%dT%H:%MZ", &tm);
+		kw_iso8601_format(out->expiration, until, sizeof(until));
 		kw_buf_appendf(&b, "web identity token %s → assume %s (assumed until %s)", s->token_file,
 		               s->role_arn, until);
 		out->chain = kw_buf_detach(&b);
