@@ -103,20 +103,20 @@ out:
 struct partition {
 	const char *name, *prefix; /* region prefix ("" matches every region) */
 	const char *dns_suffix;
-	/* a global service's (IAM's) host, "%s" its endpoint prefix; FIPS: NULL when none */
+	/* a global service's (IAM's) host after its endpoint prefix; FIPS: NULL when none */
 	const char *global_host, *global_fips_host;
 	const char *global_region; /* the region a global service is signed for */
 	bool sts_fips_same_host;   /* GovCloud: the regional STS host is FIPS already */
 };
 
 static const struct partition partitions[] = {
-        {"aws-cn", "cn-", "amazonaws.com.cn", "%s.cn-north-1.amazonaws.com.cn", NULL, "cn-north-1", false},
-        {"aws-us-gov", "us-gov-", "amazonaws.com", "%s.us-gov.amazonaws.com", "%s.us-gov.amazonaws.com",
+        {"aws-cn", "cn-", "amazonaws.com.cn", ".cn-north-1.amazonaws.com.cn", NULL, "cn-north-1", false},
+        {"aws-us-gov", "us-gov-", "amazonaws.com", ".us-gov.amazonaws.com", ".us-gov.amazonaws.com",
          "us-gov-west-1", true},
-        {"aws-iso-b", "us-isob-", "sc2s.sgov.gov", "%s.us-isob-east-1.sc2s.sgov.gov", NULL, "us-isob-east-1",
+        {"aws-iso-b", "us-isob-", "sc2s.sgov.gov", ".us-isob-east-1.sc2s.sgov.gov", NULL, "us-isob-east-1",
          false},
-        {"aws-iso", "us-iso-", "c2s.ic.gov", "%s.us-iso-east-1.c2s.ic.gov", NULL, "us-iso-east-1", false},
-        {"aws", "", "amazonaws.com", "%s.amazonaws.com", "%s-fips.amazonaws.com", "us-east-1", false},
+        {"aws-iso", "us-iso-", "c2s.ic.gov", ".us-iso-east-1.c2s.ic.gov", NULL, "us-iso-east-1", false},
+        {"aws", "", "amazonaws.com", ".amazonaws.com", "-fips.amazonaws.com", "us-east-1", false},
 };
 
 static const struct partition *partition_of(const char *region)
@@ -202,19 +202,19 @@ static char *partition_url(const struct kw_aws_service_info *si, const char *reg
 			             pt->name, region);
 			return NULL;
 		}
-		f = kw_buf_puts(&b, "https://") ||
-		    kw_buf_appendf(&b, fips ? pt->global_fips_host : pt->global_host, si->endpoint_prefix) ||
-		    kw_buf_puts(&b, "/");
-	} else if (!strcmp(region, "aws-global")) {
+		f = kw_buf_appendf(&b, "https://%s%s/", si->endpoint_prefix,
+		                   fips ? pt->global_fips_host : pt->global_host);
+	} else if (!strcmp(region, "aws-global") && sts) {
 		*signing = "us-east-1";
-		if (fips || !sts) {
-			kw_error_set(err, KW_ERR_INVALID, fips ? "use_fips_endpoint" : "region",
-			             "%s has no %sendpoint for aws-global: name a region (us-east-1)",
-			             si->name, fips ? "FIPS " : "");
+		if (fips) {
+			kw_error_set(err, KW_ERR_INVALID, "use_fips_endpoint",
+			             "sts has no FIPS endpoint for aws-global: name a region (us-east-1)");
 			return NULL;
 		}
 		f = kw_buf_appendf(&b, "https://%s.amazonaws.com/", si->endpoint_prefix);
 	} else {
+		if (!strcmp(region, "aws-global"))
+			region = "us-east-1"; /* the regional services have no global endpoint */
 		*signing = region;
 		f = kw_buf_appendf(&b, "https://%s%s.%s.%s/", si->endpoint_prefix,
 		                   fips && !(sts && pt->sts_fips_same_host) ? "-fips" : "", region,
