@@ -745,9 +745,32 @@ static int check_output(const struct kw_plan *plan, size_t nmfa, const char *opt
 	return rc;
 }
 
+/* Every delivery target of every key the plan issues can take it (src/keys/sink.h). */
+static int preflight_targets(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
+{
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct kw_step *s = &plan->steps[i];
+		const struct kw_desired *d = &plan->desired[s->account];
+
+		if (s->resource != KW_RES_ACCESS_KEY || s->action != KW_ACT_CREATE)
+			continue;
+		for (size_t j = 0; d->sinks && j < d->ndeliver; j++) {
+			struct kw_key_sink sink = d->sinks[j];
+
+			sink.aws = o->aws_opts;
+			if (kw_keys_preflight(&sink, d->user_name, false, err))
+				return kw_error_prefix(err, "%s", d->origin ? d->origin : d->user_name);
+		}
+	}
+	return 0;
+}
+
 int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
 {
 	size_t nmfa = 0;
+
+	if (preflight_targets(plan, o, err))
+		return -1;
 
 	for (size_t i = 0; i < plan->nsteps; i++)
 		nmfa += plan->steps[i].resource == KW_RES_MFA;
@@ -973,6 +996,7 @@ static int key_deliver(void *ud, const struct kw_access_key *ak, size_t *written
 
 		if (sink.kind == KW_KEY_SINK_STDOUT)
 			sink.fp = kd->r->o->stdout_sink ? kd->r->o->stdout_sink : stdout;
+		sink.aws = kd->r->o->aws_opts;
 		kw_keys_sink_describe(&sink, name, sizeof(name));
 		if (kw_keys_deliver(&sink, ak, err))
 			return kw_error_prefix(err, "delivering the new key to %s", name);

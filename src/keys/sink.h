@@ -1,7 +1,10 @@
 /*
  * sink.h - delivery of a new access key to where it is used (a manifest's accessKeys.deliver):
- * a profile in the AWS shared credentials file, a JSON file, a stream (stdout), or a command's
- * standard input.
+ * a profile in the AWS shared credentials file, a file, a stream (stdout), a command's standard
+ * input, an AWS Secrets Manager secret or an SSM SecureString parameter. Every kind is one row
+ * of the table in sink.c (deliver, replace for rotate, preflight, remove for destroy); the
+ * secret stores are in secretsmanager.c and ssmparameter.c, the preflight of local targets in
+ * preflight.c, the formats in format.h.
  *
  * Invariants: the secret access key is only read from its struct kw_secret; every byte string
  * that contains it (the JSON text, the new credentials file) is a struct kw_secret too, wiped
@@ -22,9 +25,13 @@
 #ifndef KW_KEYS_SINK_H
 #define KW_KEYS_SINK_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "keys/format.h"
+
+struct kw_aws_options;
 struct kw_buf;
 struct kw_deliver;
 struct kw_error;
@@ -40,20 +47,33 @@ struct kw_access_key {
 };
 
 enum kw_key_sink_kind {
-	KW_KEY_SINK_PROFILE, /* profile: NAME */
-	KW_KEY_SINK_FILE,    /* file: PATH */
-	KW_KEY_SINK_STDOUT,  /* stdout */
-	KW_KEY_SINK_EXEC,    /* exec: CMD */
+	KW_KEY_SINK_PROFILE,         /* profile: NAME */
+	KW_KEY_SINK_FILE,            /* file: PATH */
+	KW_KEY_SINK_STDOUT,          /* stdout */
+	KW_KEY_SINK_EXEC,            /* exec: CMD */
+	KW_KEY_SINK_SECRETS_MANAGER, /* secretsManager: {name, region, kmsKeyId, format, profile} */
+	KW_KEY_SINK_SSM_PARAMETER,   /* ssmParameter: {name, region, kmsKeyId, tier, format, profile} */
+	KW_KEY_SINK_NKINDS
 };
 
 /* One delivery target. Everything is borrowed. */
 struct kw_key_sink {
 	enum kw_key_sink_kind kind;
-	const char *target; /* profile name, file path or shell command; unused for stdout */
-	const char *region; /* profile only: `region` in the config file, NULL to leave it as is */
-	const char *output; /* profile only: `output` in the config file, NULL to leave it as is */
-	FILE *fp;           /* stdout only: the stream (the command's ctx->out) */
-	const char *cwd;    /* exec only: folder the command runs in (the manifest's), NULL = ours */
+	const char *target;        /* profile name, file path, shell command, secret name or ARN, parameter
+	                     * name; unused for stdout */
+	const char *region;        /* profile: `region` in the config file, NULL to leave it as is;
+	                     * stores: the store's region, NULL for the operator's */
+	const char *output;        /* profile only: `output` in the config file, NULL to leave it as is */
+	FILE *fp;                  /* stdout only: the stream (the command's ctx->out) */
+	const char *cwd;           /* exec only: folder the command runs in (the manifest's), NULL = ours */
+	enum kw_key_format format; /* file, stdout, exec, stores: what they receive (default json) */
+	const char *tmpl;          /* format template: the template */
+	const char *kms_key_id;    /* stores: KMS key id, ARN or alias; NULL for the AWS managed key */
+	const char *tier;          /* ssmParameter: Standard, Advanced, Intelligent-Tiering or NULL */
+	const char *profile;       /* stores: the profile whose credentials write the store; NULL
+	                            * for the operator's own (the same chain as IAM) */
+	const struct kw_aws_options *aws; /* stores: the operator's client options (the command's
+	                                   * --profile, --region, --endpoint-url); set by the engine */
 };
 
 /*
@@ -69,17 +89,59 @@ void kw_keys_sink_from_manifest(const struct kw_manifest *m, const struct kw_del
 
 /*
  * kw_keys_sink_describe - a short, secret-free name for progress lines and errors:
- * "profile service-ansible", "file /path/key.json", "stdout", "exec 'vault write ...'".
+ * "profile service-ansible", "file /path/key.json", "stdout", "exec 'vault write ...'",
+ * "secretsManager NAME (REGION)", "ssmParameter NAME (REGION)".
  * Written into buf (size bytes, always NUL-terminated, truncated if needed); returns buf.
  */
 const char *kw_keys_sink_describe(const struct kw_key_sink *sink, char *buf, size_t size);
 
 /*
- * kw_keys_deliver - deliver key to one sink (dispatches to the functions below).
+ * kw_keys_deliver - deliver key to one sink (the sink table's deliver). A secret store's
+ * delivery includes its read-back: it succeeds only when the store answers with the version
+ * just written holding exactly the value sent.
  * Returns 0, or -1 with err set; err->where names the sink ("profile service-ansible",
  * a path, "exec") but never the secret.
  */
 int kw_keys_deliver(const struct kw_key_sink *sink, const struct kw_access_key *key, struct kw_error *err);
+
+/*
+ * kw_keys_replace - deliver key to a sink that already holds the key it replaces (rotate): a
+ * file is replaced atomically instead of refused; every other kind delivers as above (a
+ * secret gets a new AWSCURRENT version, the old key staying AWSPREVIOUS).
+ */
+int kw_keys_replace(const struct kw_key_sink *sink, const struct kw_access_key *key, struct kw_error *err);
+
+/*
+ * kw_keys_preflight - check, before any IAM write, that sink can take a key: files and the
+ * shared credentials/config files (folder exists and is writable, the file is not a symbolic
+ * link, not read-only, not another user's; for apply an existing key file is refused, for
+ * rotate (replace) it must exist), the command of exec exists, a secret store answers a
+ * read-only probe (DescribeSecret / GetParameter) with the operator's credentials without
+ * AccessDenied, and an existing secret or parameter is keywarden's own for user_name
+ * (tagged managed-by: keywarden and keywarden:user).
+ * Returns 0, or -1 with err set (KW_ERR_USAGE, KW_ERR_IO, KW_ERR_AUTH, KW_ERR_CONFLICT,
+ * KW_ERR_AWS), the message naming the target.
+ */
+int kw_keys_preflight(const struct kw_key_sink *sink, const char *user_name, bool replace,
+                      struct kw_error *err);
+
+/* What kw_keys_remove did. */
+enum kw_key_removed {
+	KW_KEY_REMOVED_NOTHING, /* the kind keeps nothing keywarden can remove (stdout, exec, profile) */
+	KW_KEY_REMOVED,         /* deleted */
+	KW_KEY_REMOVED_ABSENT,  /* there was nothing to remove */
+	KW_KEY_REMOVED_FOREIGN, /* kept: not keywarden's for this user (tags, or not a key file) */
+};
+
+/*
+ * kw_keys_remove - destroy: remove what keywarden delivered to sink for user_name: a file
+ * target (only a regular file holding that user's key), a secret (deleted without recovery
+ * window: the key it holds is deleted too) or a parameter, each only when tagged
+ * managed-by: keywarden and keywarden:user: user_name.
+ * Returns 0 with *what set, or -1 with err set.
+ */
+int kw_keys_remove(const struct kw_key_sink *sink, const char *user_name, enum kw_key_removed *what,
+                   struct kw_error *err);
 
 /*
  * kw_keys_json - the JSON object above, as text ending in "\n".
@@ -90,6 +152,9 @@ int kw_keys_deliver(const struct kw_key_sink *sink, const struct kw_access_key *
  * Returns 0, or -1 with err set (KW_ERR_INVALID for missing fields, KW_ERR_NOMEM).
  */
 int kw_keys_json(const struct kw_access_key *key, struct kw_secret **out, struct kw_error *err);
+
+/* kw_keys_json_line - the same JSON on one line (compact), then "\n". */
+int kw_keys_json_line(const struct kw_access_key *key, struct kw_secret **out, struct kw_error *err);
 
 /*
  * kw_keys_deliver_file - create path holding the JSON, mode 0600, atomically, refusing to

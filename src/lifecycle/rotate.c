@@ -170,6 +170,23 @@ static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret,
 	return kw_key_prove(&s->k.is, id, secret, NULL, true, NULL, NULL, err);
 }
 
+/* Before CreateAccessKey: every target can take the key (src/keys/sink.h kw_keys_preflight). */
+static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
+{
+	struct svc *s = ud;
+	const struct kw_manifest *m = s->acct->manifest;
+
+	for (size_t i = 0; m && i < m->ndeliver; i++) {
+		struct kw_key_sink sink;
+
+		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
+		sink.aws = s->o->aws_opts;
+		if (kw_keys_preflight(&sink, s->acct->user, true, err))
+			return -1;
+	}
+	return op_create(ud, id, secret, created, err);
+}
+
 static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
                        struct kw_error *err)
 {
@@ -189,10 +206,10 @@ static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret,
 		struct kw_key_sink sink;
 
 		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
+		sink.aws = s->o->aws_opts;
 		kw_keys_sink_describe(&sink, what, sizeof(what));
 		/* a file target holds the old key: replaced, where apply would refuse to overwrite */
-		if (sink.kind == KW_KEY_SINK_FILE ? kw_keys_replace_file(sink.target, &key, err)
-		                                  : kw_keys_deliver(&sink, &key, err))
+		if (kw_keys_replace(&sink, &key, err))
 			return kw_error_prefix(err, "%s", what);
 		++*written;
 		kw_log(KW_LOG_INFO, "%s: key %s delivered to %s", s->acct->user, id, what);
@@ -271,8 +288,8 @@ static int rotate_account(const struct kw_lc_rotate_opts *o, struct kw_aws_clien
                           const struct kw_lc_account *a)
 {
 	struct svc s = {.k.is = {admin, a->user, o->aws_opts, o->confirm_timeout, false}, .o = o, .acct = a};
-	struct kw_lc_rot_ops ops = {&s,        op_create, svc_confirm, svc_deliver, op_deactivate,
-	                            op_delete, svc_tag,   svc_untag,   check_stop,  svc_tag_delivered};
+	struct kw_lc_rot_ops ops = {&s,        svc_create, svc_confirm, svc_deliver, op_deactivate,
+	                            op_delete, svc_tag,    svc_untag,   check_stop,  svc_tag_delivered};
 	struct kw_lc_rot_opts ro = rot_opts(o, o->delete_old);
 	struct kw_iam_user user = {0};
 	struct kw_iam_access_key_list list = {0};

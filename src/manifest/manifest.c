@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <yaml.h>
 
@@ -669,9 +670,138 @@ static void read_policies(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 		          KW_MANIFEST_MAX_MANAGED);
 }
 
+/* format: and template: of a deliver entry (or of a store's mapping) into d. */
+static void read_format(struct ld *L, struct kw_deliver *d, yaml_node_t *fmt, yaml_node_t *tmpl)
+{
+	const char *s;
+	char bad[80];
+
+	d->format = KW_KEY_FORMAT_JSON;
+	if (fmt && (s = want_string(L, fmt, "format")) && kw_keys_format_parse(s, &d->format))
+		diag_node(L, fmt, "format '%s' must be json, env, credentials or template", s);
+	if (!tmpl) {
+		if (d->format == KW_KEY_FORMAT_TEMPLATE)
+			diag_node(L, fmt, "format template needs a 'template:' text");
+		return;
+	}
+	if (!(s = want_string(L, tmpl, "template")))
+		return;
+	if (fmt && d->format != KW_KEY_FORMAT_TEMPLATE)
+		diag_node(L, tmpl, "'template' applies to format template only");
+	d->format = KW_KEY_FORMAT_TEMPLATE;
+	if (kw_keys_template_check(s, bad, sizeof(bad)))
+		diag_node(L, tmpl,
+		          "template field {{%s}} is not one of AccessKeyId, SecretAccessKey, UserName, "
+		          "CreateDate",
+		          bad);
+	d->tmpl = xstrdup(L, s);
+}
+
+/* A secret's name or ARN: Secrets Manager's rules (1-512 of A-Za-z0-9/_+=.@-). */
+static bool secret_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 512 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+=.@-") == n;
+}
+
+/* A parameter name: SSM's rules (A-Za-z0-9_.-/, not aws/ssm first, fully qualified, 15 levels). */
+static const char *parameter_name_problem(const char *s)
+{
+	const char *bare = s + strspn(s, "/");
+	size_t n = strlen(s), levels = 0;
+
+	if (n < 1 || n > 1011)
+		return "must be 1-1011 characters";
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/") != n)
+		return "may hold only letters, digits and _ . - /";
+	if (!strncasecmp(bare, "aws", 3) || !strncasecmp(bare, "ssm", 3))
+		return "may not begin with 'aws' or 'ssm' (any case)";
+	if (strchr(s, '/') && (s[0] != '/' || strstr(s, "//") || s[n - 1] == '/'))
+		return "with a '/' must be a fully qualified path such as /service/app/aws-key";
+	for (const char *p = s; *p; p++)
+		levels += *p == '/';
+	if (levels > 15)
+		return "may have at most 15 levels";
+	return NULL;
+}
+
+/* secretsManager: / ssmParameter: mapping into d. */
+static void read_store(struct ld *L, struct kw_deliver *d, yaml_node_t *n, bool ssm)
+{
+	static const char *const known[] = {"name",     "region",  "kmsKeyId", "format",
+	                                    "template", "profile", "tier",     NULL};
+	const char *what = ssm ? "ssmParameter" : "secretsManager";
+	struct member mm[7];
+	const char *s, *why;
+
+	d->kind = ssm ? KW_DELIVER_SSM_PARAMETER : KW_DELIVER_SECRETS_MANAGER;
+	if (!want_type(L, n, YAML_MAPPING_NODE, what))
+		return;
+	read_mapping(L, n, known, mm, what);
+	if (!mm[0].value) {
+		diag_node(L, n, "%s needs a 'name'", what);
+	} else if ((s = want_string(L, mm[0].value, "name"))) {
+		if (!ssm && !strncmp(s, "arn:", 4)) {
+			/* arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX */
+			char region[64] = "";
+			if (sscanf(s, "arn:%*[^:]:secretsmanager:%63[^:]:%*12[0-9]:secret:%*s", region) !=
+			            1 ||
+			    !kw_names_region_ok(region))
+				diag_node(L, mm[0].value,
+				          "'%s' is not a secret ARN "
+				          "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX)",
+				          s);
+			else if (!mm[1].value)
+				d->region = xstrdup(L, region);
+			else if (mm[1].value->type == YAML_SCALAR_NODE &&
+			         strcmp((char *)mm[1].value->data.scalar.value, region))
+				diag_node(L, mm[1].value, "region '%s' differs from the ARN's region '%s'",
+				          (char *)mm[1].value->data.scalar.value, region);
+		} else if (!ssm && !secret_name_ok(s)) {
+			diag_node(L, mm[0].value,
+			          "secret name '%s' must be 1-512 characters of letters, digits and /_+=.@-",
+			          s);
+		} else if (ssm && (why = parameter_name_problem(s))) {
+			diag_node(L, mm[0].value, "parameter name '%s' %s", s, why);
+		}
+		d->store_name = xstrdup(L, s);
+	}
+	if (mm[1].value && (s = want_string(L, mm[1].value, "region"))) {
+		if (!kw_names_region_ok(s))
+			diag_node(L, mm[1].value, "region '%s' is not a region name such as eu-west-1", s);
+		free(d->region);
+		d->region = xstrdup(L, s);
+	}
+	if (mm[2].value && (s = want_string(L, mm[2].value, "kmsKeyId"))) {
+		if (!*s || strlen(s) > 2048)
+			diag_node(L, mm[2].value, "kmsKeyId must be a key id, key ARN or alias/NAME");
+		d->kms_key_id = xstrdup(L, s);
+	}
+	read_format(L, d, mm[3].value, mm[4].value);
+	if (mm[5].value && (s = want_string(L, mm[5].value, "profile"))) {
+		if (!kw_names_profile_ok(s))
+			diag_node(L, mm[5].value,
+			          "profile name '%s' must be 1-64 characters without spaces, '[' or ']'", s);
+		d->store_profile = xstrdup(L, s);
+	}
+	if (mm[6].value && !ssm)
+		diag_node(L, mm[6].key_node, "'tier' applies to ssmParameter only");
+	else if (mm[6].value && (s = want_string(L, mm[6].value, "tier"))) {
+		if (strcmp(s, "Standard") && strcmp(s, "Advanced") && strcmp(s, "Intelligent-Tiering"))
+			diag_node(L, mm[6].value,
+			          "tier '%s' must be Standard, Advanced or Intelligent-Tiering", s);
+		d->tier = xstrdup(L, s);
+	}
+}
+
 static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 {
-	static const char *const known[] = {"profile", "file", "stdout", "exec", "region", "output", NULL};
+	static const char *const known[] = {"profile",        "file",         "stdout", "exec",
+	                                    "secretsManager", "ssmParameter", "region", "output",
+	                                    "format",         "template",     NULL};
+	enum { NKINDS = 6 };
 	size_t count;
 
 	if (!want_type(L, n, YAML_SEQUENCE_NODE, "accessKeys.deliver"))
@@ -684,7 +814,7 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *e = node(L, *it);
-		struct member mm[6];
+		struct member mm[10];
 		struct kw_deliver *d;
 		int kinds = 0;
 		const char *s;
@@ -694,18 +824,29 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 		if (!want_type(L, e, YAML_MAPPING_NODE, "a deliver entry"))
 			continue;
 		read_mapping(L, e, known, mm, "a deliver entry");
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < NKINDS; k++)
 			kinds += mm[k].value != NULL;
 		if (kinds != 1) {
-			diag_node(
-			        L, e,
-			        "a deliver entry needs exactly one of 'profile', 'file', 'stdout' or 'exec'");
+			diag_node(L, e,
+			          "a deliver entry needs exactly one of 'profile', 'file', 'stdout', 'exec', "
+			          "'secretsManager' or 'ssmParameter'");
 			continue;
 		}
-		if (!mm[0].value && (mm[4].value || mm[5].value)) {
-			diag_node(L, (mm[4].value ? mm[4] : mm[5]).key_node,
-			          "'%s' applies to 'profile' delivery only",
-			          (mm[4].value ? mm[4] : mm[5]).key);
+		if (!mm[0].value && (mm[6].value || mm[7].value)) {
+			diag_node(L, (mm[6].value ? mm[6] : mm[7]).key_node,
+			          "'%s' applies to 'profile' delivery only%s",
+			          (mm[6].value ? mm[6] : mm[7]).key,
+			          mm[4].value || mm[5].value ? " (a store's region goes inside its mapping)"
+			                                     : "");
+			continue;
+		}
+		if ((mm[0].value || mm[4].value || mm[5].value) && (mm[8].value || mm[9].value)) {
+			diag_node(L, (mm[8].value ? mm[8] : mm[9]).key_node, "'%s' applies to %s",
+			          (mm[8].value ? mm[8] : mm[9]).key,
+			          mm[0].value
+			                  ? "file, stdout and exec only (a profile is always an INI section)"
+			                  : "file, stdout and exec here; a store's format goes inside its "
+			                    "mapping");
 			continue;
 		}
 		d = &m->deliver[m->ndeliver];
@@ -723,23 +864,24 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 				continue;
 			}
 			d->profile = xstrdup(L, s);
-			if (mm[4].value && (s = want_string(L, mm[4].value, "region"))) {
+			if (mm[6].value && (s = want_string(L, mm[6].value, "region"))) {
 				if (!kw_names_region_ok(s))
-					diag_node(L, mm[4].value,
+					diag_node(L, mm[6].value,
 					          "region '%s' is not a region name such as eu-west-1", s);
 				d->region = xstrdup(L, s);
 			}
-			if (mm[5].value && (s = want_string(L, mm[5].value, "output"))) {
+			if (mm[7].value && (s = want_string(L, mm[7].value, "output"))) {
 				if (strcmp(s, "json") && strcmp(s, "text") && strcmp(s, "table") &&
 				    strcmp(s, "yaml") && strcmp(s, "yaml-stream"))
 					diag_node(
-					        L, mm[5].value,
+					        L, mm[7].value,
 					        "output '%s' must be json, text, table, yaml or yaml-stream",
 					        s);
 				d->output = xstrdup(L, s);
 			}
 		} else if (mm[1].value) {
 			d->kind = KW_DELIVER_FILE;
+			read_format(L, d, mm[8].value, mm[9].value);
 			if (!(s = want_string(L, mm[1].value, "file")))
 				continue;
 			if (!*s || s[strlen(s) - 1] == '/') {
@@ -749,13 +891,15 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 			d->path = resolve(L, s);
 		} else if (mm[2].value) {
 			d->kind = KW_DELIVER_STDOUT;
+			read_format(L, d, mm[8].value, mm[9].value);
 			if (mm[2].value->type != YAML_SCALAR_NODE ||
 			    strcmp((char *)mm[2].value->data.scalar.value, "true")) {
 				diag_node(L, mm[2].value, "stdout must be true");
 				continue;
 			}
-		} else {
+		} else if (mm[3].value) {
 			d->kind = KW_DELIVER_EXEC;
+			read_format(L, d, mm[8].value, mm[9].value);
 			if (!(s = want_string(L, mm[3].value, "exec")))
 				continue;
 			if (!s[strspn(s, " \t")]) {
@@ -763,6 +907,8 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 				continue;
 			}
 			d->command = xstrdup(L, s);
+		} else {
+			read_store(L, d, mm[4].value ? mm[4].value : mm[5].value, !mm[4].value);
 		}
 		m->ndeliver++;
 	}
@@ -928,6 +1074,11 @@ static void manifest_free(struct kw_manifest *m)
 		free(m->deliver[i].output);
 		free(m->deliver[i].path);
 		free(m->deliver[i].command);
+		free(m->deliver[i].store_name);
+		free(m->deliver[i].kms_key_id);
+		free(m->deliver[i].tier);
+		free(m->deliver[i].store_profile);
+		free(m->deliver[i].tmpl);
 	}
 	free(m->deliver);
 	free(m);

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keys/format.h"
 #include "policy/policy.h"
 
 struct kw_error;
@@ -72,19 +73,28 @@ struct kw_managed_policy {
 };
 
 enum kw_deliver_kind {
-	KW_DELIVER_PROFILE, /* ~/.aws/credentials profile (+ config region/output) */
-	KW_DELIVER_FILE,    /* a 0600 file */
-	KW_DELIVER_STDOUT,  /* JSON on stdout */
-	KW_DELIVER_EXEC,    /* a command that reads the key on stdin */
+	KW_DELIVER_PROFILE,         /* ~/.aws/credentials profile (+ config region/output) */
+	KW_DELIVER_FILE,            /* a 0600 file */
+	KW_DELIVER_STDOUT,          /* the key on stdout */
+	KW_DELIVER_EXEC,            /* a command that reads the key on stdin */
+	KW_DELIVER_SECRETS_MANAGER, /* secretsManager: {name, region, kmsKeyId, format, profile} */
+	KW_DELIVER_SSM_PARAMETER,   /* ssmParameter: {name, region, kmsKeyId, tier, format, profile} */
 };
 
 struct kw_deliver {
 	enum kw_deliver_kind kind;
-	char *profile; /* PROFILE: profile name */
-	char *region;  /* PROFILE: optional region for ~/.aws/config, else NULL */
-	char *output;  /* PROFILE: optional output format for ~/.aws/config, else NULL */
-	char *path;    /* FILE: resolved against the manifest's folder */
-	char *command; /* EXEC: command line, run with the manifest's folder as working directory */
+	char *profile;       /* PROFILE: profile name */
+	char *region;        /* PROFILE: optional region for ~/.aws/config; stores: the store's region
+	                * (from the ARN when a secret is named by ARN); else NULL */
+	char *output;        /* PROFILE: optional output format for ~/.aws/config, else NULL */
+	char *path;          /* FILE: resolved against the manifest's folder */
+	char *command;       /* EXEC: command line, run with the manifest's folder as working directory */
+	char *store_name;    /* stores: secret name or ARN, parameter name */
+	char *kms_key_id;    /* stores: optional KMS key id, ARN or alias */
+	char *tier;          /* SSM_PARAMETER: optional Standard, Advanced, Intelligent-Tiering */
+	char *store_profile; /* stores: optional profile whose credentials write the store */
+	enum kw_key_format format; /* FILE, STDOUT, EXEC, stores: default json */
+	char *tmpl;                /* format template: the template text */
 	unsigned line, col;
 };
 

@@ -19,6 +19,9 @@
 #define KW_MANAGED_TAG_VALUE    "keywarden"
 /* The prefix of every tag keywarden keeps about a user's keys; manifests may not use it. */
 #define KW_OWN_TAG_PREFIX       "keywarden:"
+/* keywarden:user = service-NAME, beside managed-by: keywarden, on a secret or parameter a key
+ * was delivered to (src/keys/store.h): whose key it holds. */
+#define KW_STORE_USER_TAG       "keywarden:user"
 /* keywarden:delivered:<AccessKeyId> = ISO 8601 time: the key reached every target and worked. */
 #define KW_DELIVERED_TAG_PREFIX "keywarden:delivered:"
 /* keywarden:inactive:<AccessKeyId> = "<ISO 8601> grace=<N>d": rotate deactivated the key then. */

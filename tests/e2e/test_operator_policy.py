@@ -56,5 +56,26 @@ class OperatorPolicy(unittest.TestCase):
             self.assertIn("`%s`" % action, readme)
 
 
+    def test_store_actions_keywarden_calls_are_granted_and_documented(self):
+        # the Secrets Manager and SSM operations of src/keys/secretsmanager.c and ssmparameter.c
+        calls = {"secretsmanager:DescribeSecret", "secretsmanager:CreateSecret", "secretsmanager:TagResource",
+                 "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret",
+                 "ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource",
+                 "ssm:ListTagsForResource"}
+        with open(os.path.join(SOURCE, POLICY)) as f:
+            doc = json.load(f)
+        granted = set()
+        for st in doc["Statement"]:
+            acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            granted |= {a for a in acts if a.split(":")[0] in ("secretsmanager", "ssm")}
+            if any(a.startswith("secretsmanager:") and a != "secretsmanager:DescribeSecret" for a in acts):
+                self.assertIn("Condition", st, st["Sid"])  # writes and reads of values: tagged only
+        self.assertEqual(granted, calls)
+        with open(os.path.join(SOURCE, "README.md")) as f:
+            readme = f.read()
+        for action in calls:
+            self.assertIn("`%s`" % action, readme)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

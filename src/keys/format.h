@@ -1,0 +1,58 @@
+/*
+ * format.h - what a delivery target receives: the new access key rendered in one of four
+ * formats (a manifest's `format:`), always into a wiped struct kw_secret.
+ *
+ *   json         {"AccessKeyId": ..., "SecretAccessKey": ..., "UserName": ..., "CreateDate": ...}
+ *                (sink.h kw_keys_json; indented by 2 for files and commands, one line for
+ *                streams and secret stores)
+ *   env          AWS_ACCESS_KEY_ID=AKIA...\nAWS_SECRET_ACCESS_KEY=...\n (a dotenv / env file,
+ *                as `docker --env-file` and systemd's EnvironmentFile= read it)
+ *   credentials  [default]\naws_access_key_id = AKIA...\naws_secret_access_key = ...\n (an AWS
+ *                shared credentials file, e.g. for external-dns's AWS_SHARED_CREDENTIALS_FILE)
+ *   template     the manifest's `template:` text with {{AccessKeyId}}, {{SecretAccessKey}},
+ *                {{UserName}} and {{CreateDate}} replaced (spaces inside the braces allowed);
+ *                any other {{...}} is an error found by kw_keys_template_check (validate)
+ *
+ * Source: AWS CLI User Guide, "Configuration and credential file settings" and "Environment
+ * variables to configure the AWS CLI".
+ */
+#ifndef KW_KEYS_FORMAT_H
+#define KW_KEYS_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kw_access_key;
+struct kw_error;
+struct kw_secret;
+
+enum kw_key_format {
+	KW_KEY_FORMAT_JSON, /* the default */
+	KW_KEY_FORMAT_ENV,
+	KW_KEY_FORMAT_CREDENTIALS,
+	KW_KEY_FORMAT_TEMPLATE,
+};
+
+/* kw_keys_format_name - "json", "env", "credentials", "template" (static). */
+const char *kw_keys_format_name(enum kw_key_format f);
+
+/* kw_keys_format_parse - the format named s; returns 0, or -1 for an unknown name. */
+int kw_keys_format_parse(const char *s, enum kw_key_format *out);
+
+/*
+ * kw_keys_template_check - every {{...}} in tmpl names a field. Returns 0, or -1 with the
+ * first unknown field (or "unterminated {{") written into bad (size bytes, NUL-terminated).
+ */
+int kw_keys_template_check(const char *tmpl, char *bad, size_t size);
+
+/*
+ * kw_keys_render - key in format f (tmpl: the template for KW_KEY_FORMAT_TEMPLATE, else
+ * unused); compact: JSON on one line.
+ * @out: receives the text (new; kw_secret_free).
+ * Returns 0, or -1 with err set (KW_ERR_INVALID for an incomplete key or a bad template,
+ * KW_ERR_NOMEM).
+ */
+int kw_keys_render(enum kw_key_format f, const char *tmpl, bool compact, const struct kw_access_key *key,
+                   struct kw_secret **out, struct kw_error *err);
+
+#endif
