@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -50,10 +51,49 @@ int kw_write_nosigpipe(int fd, const void *data, size_t len)
 	return rc;
 }
 
+bool kw_exec_env_scrubbed(const char *name)
+{
+	static const char *const creds[] = {"AWS_ACCESS_KEY_ID",  "AWS_SECRET_ACCESS_KEY",
+	                                    "AWS_SESSION_TOKEN",  "AWS_SECURITY_TOKEN",
+	                                    "AWS_CREDENTIAL_EXPIRATION", "AWS_ACCESS_KEY",
+	                                    "AWS_SECRET_KEY"};
+	size_t n = strcspn(name, "=");
+	char key[256];
+
+	if (n >= sizeof(key) || strncmp(name, "AWS_", 4))
+		return false;
+	memcpy(key, name, n);
+	key[n] = '\0';
+	for (size_t i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
+		if (!strcmp(key, creds[i]))
+			return true;
+	if (n > 5 && !strcmp(key + n - 5, "_FILE"))
+		return false;
+	return strstr(key, "SECRET") || (n > 6 && !strcmp(key + n - 6, "_TOKEN"));
+}
+
+/* A copy of environ's pointers without the scrubbed ones (the strings stay environ's). */
+static char **scrubbed_environ(void)
+{
+	size_t n = 0, k = 0;
+	char **v;
+
+	while (environ[n])
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!kw_exec_env_scrubbed(environ[i]))
+			v[k++] = environ[i];
+	return v;
+}
+
 int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len, struct kw_error *err)
 {
 	char *const argv[] = {"sh", "-c", (char *)cmd, NULL};
 	int fds[2] = {-1, -1}, status = 0, werr, rc = -1, pipe_size, unread = 0;
+	char **envp = NULL;
 	struct stat st;
 	pid_t pid, w;
 
@@ -64,8 +104,13 @@ int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len
 	if (cwd && (stat(cwd, &st) || !S_ISDIR(st.st_mode) || access(cwd, X_OK)))
 		return kw_error_set(err, KW_ERR_IO, cwd, "cannot run command '%s' in this folder: %s", cmd,
 		                    errno ? strerror(errno) : "not a folder");
-	if (pipe2(fds, O_CLOEXEC))
+	envp = scrubbed_environ(); /* before fork: the child may only make async-signal-safe calls */
+	if (!envp)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	if (pipe2(fds, O_CLOEXEC)) {
+		free(envp);
 		return kw_error_set(err, KW_ERR_IO, "exec", "cannot create a pipe: %s", strerror(errno));
+	}
 	pid = fork();
 	if (pid < 0) {
 		kw_error_set(err, KW_ERR_IO, "exec", "cannot start command '%s': %s", cmd, strerror(errno));
@@ -78,7 +123,7 @@ int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len
 			_exit(127);
 		/* Only stdin, stdout and stderr reach the command: no socket or file of ours. */
 		(void)close_range(3, ~0U, 0);
-		execv("/bin/sh", argv);
+		execve("/bin/sh", argv, envp);
 		_exit(127);
 	}
 	/*
@@ -122,6 +167,7 @@ int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len
 	}
 	rc = 0;
 out:
+	free(envp);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)

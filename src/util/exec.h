@@ -3,8 +3,11 @@
  * `exec: CMD`, apply --mfa-seed-exec CMD).
  *
  * Invariants: the secret goes through a pipe only: never into the child's argv or environment.
- * The command runs as `/bin/sh -c CMD` (fork + execv), inheriting keywarden's environment and
- * working folder; its standard output is sent to keywarden's standard error, so it can never
+ * The command runs as `/bin/sh -c CMD` (fork + execve) in keywarden's working folder with
+ * keywarden's environment scrubbed of AWS credentials (kw_exec_env_scrubbed: no
+ * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN, ...; AWS_PROFILE,
+ * AWS_REGION and the config-file variables are kept, so a command that calls AWS itself does so
+ * through a profile, never with keywarden's own keys); its standard output is sent to keywarden's standard error, so it can never
  * mix with results or JSON on stdout; its standard error is inherited; no other file
  * descriptor of keywarden's reaches it (close_range in the child). SIGPIPE is blocked in the
  * writing thread while writing, so a command that exits early is an error, not a crash. A
@@ -14,6 +17,7 @@
 #ifndef KW_UTIL_EXEC_H
 #define KW_UTIL_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct kw_error;
@@ -32,6 +36,18 @@ struct kw_error;
  * Source: POSIX fork(2), execv(3), pipe(2), waitpid(2); sh -c.
  */
 int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len, struct kw_error *err);
+
+/*
+ * kw_exec_env_scrubbed - whether the environment variable NAME (the part before '=') is kept
+ * out of commands: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+ * AWS_SECURITY_TOKEN, AWS_CREDENTIAL_EXPIRATION, the legacy AWS_ACCESS_KEY/AWS_SECRET_KEY, and any
+ * other AWS_* name holding SECRET or ending in _TOKEN (AWS_CONTAINER_AUTHORIZATION_TOKEN).
+ * Names of files (..._FILE: AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONFIG_FILE), AWS_PROFILE,
+ * AWS_REGION and every non-AWS variable are kept.
+ * @name: "NAME" or "NAME=value" (borrowed).
+ * Source: AWS SDKs and Tools Reference Guide, "Environment variables" (credential settings).
+ */
+bool kw_exec_env_scrubbed(const char *name);
 
 /*
  * kw_write_nosigpipe - write all len bytes of data to fd with SIGPIPE blocked in this thread

@@ -267,6 +267,44 @@ static void keys_exec_gets_json_on_stdin_only(void **state)
 	kw_secret_free(want);
 }
 
+/* Commands never see AWS credentials from keywarden's environment; profile and region pass. */
+static void exec_env_is_scrubbed_of_aws_credentials(void **state)
+{
+	struct fixture *f = *state;
+	struct kw_error err;
+	char cmd[512], *env_text;
+	static const char *const gone[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	                                   "AWS_SECURITY_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	                                   "AWS_CREDENTIAL_EXPIRATION"};
+	static const char *const kept[] = {"AWS_PROFILE", "AWS_REGION", "AWS_CONFIG_FILE",
+	                                   "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+	                                   "KW_UNRELATED"};
+
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		setenv(gone[i], "scrub-me-" SECRET, 1);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		setenv(kept[i], "kept-value", 1);
+	snprintf(cmd, sizeof(cmd), "cat >/dev/null && env > '%s/env'", f->tmp.dir);
+	assert_int_equal(kw_exec_stdin(cmd, NULL, "x", 1, &err), 0);
+	env_text = kw_slurp(kw_scratch_path(&f->tmp, "env"));
+	assert_non_null(env_text);
+	assert_null(strstr(env_text, "scrub-me-"));
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "%s=kept-value", kept[i]);
+		assert_non_null(strstr(env_text, want));
+	}
+	assert_true(kw_exec_env_scrubbed("AWS_SECRET_ACCESS_KEY=x"));
+	assert_true(kw_exec_env_scrubbed("AWS_SESSION_TOKEN"));
+	assert_false(kw_exec_env_scrubbed("AWS_PROFILE=ops"));
+	assert_false(kw_exec_env_scrubbed("MY_SECRET_TOKEN=x")); /* not AWS's: not ours to judge */
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		unsetenv(gone[i]);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		unsetenv(kept[i]);
+	free(env_text);
+}
+
 static void keys_exec_failures_are_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -673,6 +711,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(keys_stream_to_descriptor_and_closed_pipe, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_exec_gets_json_on_stdin_only, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_exec_failures_are_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(exec_env_is_scrubbed_of_aws_credentials, setup, teardown),
 	        cmocka_unit_test(exec_large_input_reader_leaves_early),
 	        cmocka_unit_test(exec_passes_only_stdio),
 	        cmocka_unit_test_setup_teardown(keys_exec_runs_in_manifest_folder, setup, teardown),
