@@ -217,3 +217,45 @@ const char *kw_lc_prune_name(enum kw_lc_prune reason)
 	}
 	return "keep";
 }
+
+const char *kw_lc_compliance_name(enum kw_lc_compliance c)
+{
+	switch (c) {
+	case KW_LC_COMPLIANT: return "COMPLIANT";
+	case KW_LC_NON_COMPLIANT: return "NON_COMPLIANT";
+	default: return "NOT_APPLICABLE";
+	}
+}
+
+enum kw_lc_compliance kw_lc_access_keys_rotated(const struct kw_lc_key *k, int max_access_key_age, time_t now)
+{
+	if (!k->active)
+		return KW_LC_NOT_APPLICABLE;
+	if (max_access_key_age <= 0)
+		max_access_key_age = KW_LC_DEFAULT_MAX_AGE_DAYS;
+	return kw_lc_age_days(k->created, now) > max_access_key_age ? KW_LC_NON_COMPLIANT : KW_LC_COMPLIANT;
+}
+
+enum kw_lc_compliance kw_lc_user_access_keys_rotated(const struct kw_lc_subject *s, int max_access_key_age,
+                                                     time_t now)
+{
+	enum kw_lc_compliance out = KW_LC_NOT_APPLICABLE;
+
+	for (size_t i = 0; i < s->nkeys; i++) {
+		enum kw_lc_compliance c = kw_lc_access_keys_rotated(&s->keys[i], max_access_key_age, now);
+		if (c == KW_LC_NON_COMPLIANT)
+			return c;
+		if (c == KW_LC_COMPLIANT)
+			out = c;
+	}
+	return out;
+}
+
+bool kw_lc_key_due(const struct kw_lc_key *k, int max_age_days, int within_days, time_t now)
+{
+	if (!k->active || max_age_days < 0)
+		return false;
+	if (!max_age_days)
+		max_age_days = KW_LC_DEFAULT_MAX_AGE_DAYS;
+	return kw_lc_age_days(k->created, now + (time_t)within_days * KW_LC_DAY) > max_age_days;
+}

@@ -124,6 +124,41 @@ int kw_lc_audit(const struct kw_lc_subject *s, const struct kw_lc_audit_opts *o,
 /* kw_lc_findings_release - free every finding; l becomes empty. */
 void kw_lc_findings_release(struct kw_lc_findings *l);
 
+/*
+ * How AWS Config's managed rule access-keys-rotated (ACCESS_KEYS_ROTATED) judges a key: an
+ * active key whose days since creation exceed maxAccessKeyAge is NON_COMPLIANT (and so is its
+ * user); inactive keys are not judged. Names as AWS Config's ComplianceType.
+ */
+enum kw_lc_compliance {
+	KW_LC_NOT_APPLICABLE, /* an inactive key; a user without active keys */
+	KW_LC_COMPLIANT,
+	KW_LC_NON_COMPLIANT,
+};
+
+/* kw_lc_compliance_name - "COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE" (static storage). */
+const char *kw_lc_compliance_name(enum kw_lc_compliance c);
+
+/*
+ * kw_lc_access_keys_rotated - key k judged as access-keys-rotated with maxAccessKeyAge
+ * max_access_key_age days (> 0; AWS's default KW_LC_DEFAULT_MAX_AGE_DAYS) at now: whole days
+ * since CreateDate above max_access_key_age -> NON_COMPLIANT. The same comparison as
+ * key-too-old, so that maxAgeDays == maxAccessKeyAge gives the same keys.
+ * Source: AWS Config Developer Guide, "access-keys-rotated".
+ */
+enum kw_lc_compliance kw_lc_access_keys_rotated(const struct kw_lc_key *k, int max_access_key_age, time_t now);
+
+/* kw_lc_user_access_keys_rotated - the user's result: NON_COMPLIANT when any key is, COMPLIANT
+ * when it has an active key, NOT_APPLICABLE without one. */
+enum kw_lc_compliance kw_lc_user_access_keys_rotated(const struct kw_lc_subject *s, int max_access_key_age,
+                                                     time_t now);
+
+/*
+ * kw_lc_key_due - whether active key k is due for rotation: older than max_age_days (the same
+ * rule as key-too-old) at now, or will be within within_days (>= 0) from now. False for an
+ * inactive key and for max_age_days < 0 (no limit); 0 means KW_LC_DEFAULT_MAX_AGE_DAYS.
+ */
+bool kw_lc_key_due(const struct kw_lc_key *k, int max_age_days, int within_days, time_t now);
+
 /* Why kw_lc_prune_reason() would delete a key. */
 enum kw_lc_prune {
 	KW_LC_PRUNE_KEEP = 0,

@@ -136,6 +136,52 @@ static void audit_key_older_than_max_age(void **state)
 	kw_lc_findings_release(&f);
 }
 
+/* access-keys-rotated and due: whole days since creation above the limit, active keys only. */
+static void audit_compliance_and_due_follow_key_age(void **state)
+{
+	struct kw_lc_key keys[] = {
+	        {.id = "AKIAOLD", .active = true, .created = NOW - 91 * KW_LC_DAY},
+	        {.id = "AKIAEDGE", .active = true, .created = NOW - 90 * KW_LC_DAY - 3600},
+	        {.id = "AKIAYOUNG", .active = true, .created = NOW - 80 * KW_LC_DAY},
+	        {.id = "AKIAOFF", .active = false, .created = NOW - 400 * KW_LC_DAY},
+	};
+	struct kw_lc_subject s = {.user = "service-app", .keys = keys + 1, .nkeys = 3};
+
+	(void)state;
+	assert_int_equal(kw_lc_access_keys_rotated(&keys[0], 90, NOW), KW_LC_NON_COMPLIANT);
+	assert_int_equal(kw_lc_access_keys_rotated(&keys[1], 90, NOW), KW_LC_COMPLIANT); /* 90 days */
+	assert_int_equal(kw_lc_access_keys_rotated(&keys[2], 0, NOW), KW_LC_COMPLIANT);  /* default 90 */
+	assert_int_equal(kw_lc_access_keys_rotated(&keys[2], 79, NOW), KW_LC_NON_COMPLIANT);
+	assert_int_equal(kw_lc_access_keys_rotated(&keys[3], 90, NOW), KW_LC_NOT_APPLICABLE);
+	assert_string_equal(kw_lc_compliance_name(KW_LC_NON_COMPLIANT), "NON_COMPLIANT");
+	assert_int_equal(kw_lc_user_access_keys_rotated(&s, 90, NOW), KW_LC_COMPLIANT);
+	assert_int_equal(kw_lc_user_access_keys_rotated(&s, 85, NOW), KW_LC_NON_COMPLIANT);
+	s.keys = keys + 3;
+	s.nkeys = 1;
+	assert_int_equal(kw_lc_user_access_keys_rotated(&s, 90, NOW), KW_LC_NOT_APPLICABLE);
+
+	assert_true(kw_lc_key_due(&keys[0], 90, 0, NOW));
+	assert_false(kw_lc_key_due(&keys[1], 90, 0, NOW));
+	assert_true(kw_lc_key_due(&keys[1], 90, 1, NOW)); /* due tomorrow */
+	assert_false(kw_lc_key_due(&keys[2], 90, 10, NOW));
+	assert_true(kw_lc_key_due(&keys[2], 90, 11, NOW));
+	assert_true(kw_lc_key_due(&keys[2], 0, 11, NOW)); /* 0: the default 90 */
+	assert_false(kw_lc_key_due(&keys[0], -1, 0, NOW)); /* no limit */
+	assert_false(kw_lc_key_due(&keys[3], 90, 0, NOW)); /* inactive */
+	/* due and key-too-old agree */
+	for (int i = 0; i < 3; i++) {
+		struct kw_lc_subject one = {.user = "service-app", .keys = &keys[i], .nkeys = 1};
+		struct kw_lc_findings f = {0};
+		bool too_old = false;
+
+		run_audit(&one, &f);
+		for (size_t j = 0; j < f.n; j++)
+			too_old |= f.v[j].code == KW_LC_KEY_TOO_OLD;
+		assert_int_equal(too_old, kw_lc_key_due(&keys[i], 0, 0, NOW));
+		kw_lc_findings_release(&f);
+	}
+}
+
 static void audit_never_used_and_unused(void **state)
 {
 	struct kw_lc_key k[2] = {fresh_key("AKIAAAAAAAAAAAAAAAA1"), fresh_key("AKIAAAAAAAAAAAAAAAA2")};
@@ -787,6 +833,7 @@ int main(void)
 	        cmocka_unit_test(audit_key_older_than_max_age),
 	        cmocka_unit_test(audit_key_undelivered_only_untagged_unused_managed_active),
 	        cmocka_unit_test(audit_never_used_and_unused),
+	        cmocka_unit_test(audit_compliance_and_due_follow_key_age),
 	        cmocka_unit_test(audit_two_active_keys_outside_rotation),
 	        cmocka_unit_test(audit_user_level_findings),
 	        cmocka_unit_test(audit_grace_expired_and_report_slots),
