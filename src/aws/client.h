@@ -1,8 +1,8 @@
 /*
  * client.h - the AWS client that the rest of keywarden uses to talk to AWS services (IAM, STS,
- * Secrets Manager, SSM; the table in services.c): credentials, endpoints, signing, the Query
+ * Secrets Manager, SSM, SNS; the table in services.c): credentials, endpoints, signing, the Query
  * and JSON 1.1 protocols, HTTP with retries and statistics, behind one opaque handle. The typed
- * operations are in iam.h, sts.h, secretsmanager.h and ssm.h; nothing outside src/aws sees
+ * operations are in iam.h, sts.h, secretsmanager.h, ssm.h and sns.h; nothing outside src/aws sees
  * HTTP, XML, protocol JSON or signing.
  *
  * Invariants and rules:
@@ -57,7 +57,14 @@ struct kw_secret;
 struct kw_aws_client;
 
 /* The services keywarden calls; each has a row in services.c (names, signing, protocol). */
-enum kw_aws_service { KW_AWS_IAM, KW_AWS_STS, KW_AWS_SECRETSMANAGER, KW_AWS_SSM, KW_AWS_NSERVICES };
+enum kw_aws_service {
+	KW_AWS_IAM,
+	KW_AWS_STS,
+	KW_AWS_SECRETSMANAGER,
+	KW_AWS_SSM,
+	KW_AWS_SNS,
+	KW_AWS_NSERVICES
+};
 
 /*
  * Options for kw_aws_client_new. Every pointer is borrowed for the duration of the call only
@@ -93,7 +100,7 @@ struct kw_aws_options {
  *   ("eu-west-1 # primary"), an unknown retry_mode or a max_attempts that is not a number is
  *   KW_ERR_INVALID with where = "file:line" (or "environment NAME") and the setting named.
  * Endpoints (per service, first match wins): opt->endpoint_url; AWS_ENDPOINT_URL_<ID>
- *   (IAM, STS, SECRETS_MANAGER, SSM); AWS_ENDPOINT_URL; the profile's `services` section's
+ *   (IAM, STS, SECRETS_MANAGER, SSM, SNS); AWS_ENDPOINT_URL; the profile's `services` section's
  *   iam/sts/secrets_manager/ssm endpoint_url; the profile's endpoint_url; unless
  *   AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's ignore_configured_endpoint_urls) is
  *   true, which skips all but opt->endpoint_url. Then the partition default: IAM

@@ -3,7 +3,7 @@
  * in services.c gives its names).
  *
  * Precedence (first match wins): the --endpoint-url option; AWS_ENDPOINT_URL_<ID> (IAM, STS,
- * SECRETS_MANAGER, SSM); AWS_ENDPOINT_URL; the profile's services section (`services = NAME`,
+ * SECRETS_MANAGER, SSM, SNS); AWS_ENDPOINT_URL; the profile's services section (`services = NAME`,
  * then [services NAME] `iam =` / `secrets_manager =` ... / `  endpoint_url = URL`); the
  * profile's endpoint_url.
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's ignore_configured_endpoint_urls)

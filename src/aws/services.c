@@ -37,6 +37,14 @@ static const struct kw_aws_service_info services[KW_AWS_NSERVICES] = {
                         .api_version = "2014-11-06",
                         .target_prefix = "AmazonSSM",
                         .json_version = "1.1"},
+        /* notifications (notify/notify.h): SNS Publish, Query protocol, regional */
+        [KW_AWS_SNS] = {.name = "sns",
+                        .signing_name = "sns",
+                        .endpoint_prefix = "sns",
+                        .endpoint_env = "AWS_ENDPOINT_URL_SNS",
+                        .config_key = "sns",
+                        .protocol = KW_AWS_PROTOCOL_QUERY,
+                        .api_version = "2010-03-31"},
 };
 
 const struct kw_aws_service_info *kw_aws_service_info(enum kw_aws_service svc)
