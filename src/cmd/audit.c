@@ -12,13 +12,17 @@
 #include <unistd.h>
 
 #include "aws/client.h"
+#include "aws/sns.h"
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/audit.h"
 #include "lifecycle/auditor.h"
+#include "lifecycle/keyjson.h"
 #include "lifecycle/rotation.h"
 #include "manifest/manifest.h"
+#include "notify/notify.h"
+#include "notify/summary.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/output.h"
@@ -41,12 +45,21 @@ static const char usage[] =
         "                       past their grace period; asks first (lists only, without a terminal)\n"
         "  --older-than DAYS    threshold for --prune-unused (default: --unused-days)\n"
         "  --yes                delete without asking\n"
+        "  --notify TARGET      when there are findings, send a JSON summary (per account: keys with\n"
+        "                       age and last use, finding codes; never a secret) to TARGET:\n"
+        "                       sns:TOPIC_ARN (SNS Publish) or exec:COMMAND (JSON on its stdin);\n"
+        "                       nothing is sent for a clean audit; up to 8 times\n"
+        "  --max-access-key-age DAYS\n"
+        "                       maxAccessKeyAge of AWS Config's access-keys-rotated rule, for the\n"
+        "                       access_keys_rotated verdicts in -o json (default 90)\n"
         "\n"
-        "Exit status: 0 clean, 3 findings, 1 an error.\n";
+        "Exit status: 0 clean, 3 findings, 1 an error (also a notification that failed).\n";
 
 struct opts {
 	bool all_users, prune, yes;
 	int unused_days, older_than;
+	int max_access_key_age; /* AWS Config access-keys-rotated maxAccessKeyAge, days */
+	struct kw_notify_list notify;
 };
 
 struct audit {
@@ -79,27 +92,20 @@ static const char *or_dash(const char *s)
 	return s && *s && strcmp(s, "N/A") ? s : "-";
 }
 
-static json_t *key_json(const struct kw_lc_audit_entry *e, const struct kw_lc_key *k, time_t now)
+/* AWS Config's view of every audited user: access-keys-rotated with maxAccessKeyAge. */
+static json_t *config_json(const struct audit *A)
 {
-	char created[32], used[32], slot[32];
-	json_t *o;
+	json_t *users = json_array();
 
-	kw_iso8601_format(k->created, created, sizeof(created));
-	kw_iso8601_format(k->last_used, used, sizeof(used));
-	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?}", "user", e->s.user, "access_key_id",
-	              key_label(k, slot, sizeof(slot)), "status", k->active ? "Active" : "Inactive",
-	              "age_days", (json_int_t)kw_lc_age_days(k->created, now), "created", created,
-	              "last_used", k->last_used ? used : NULL, "last_used_service",
-	              k->last_used && strcmp(or_dash(k->last_service), "-") ? k->last_service : NULL,
-	              "last_used_region",
-	              k->last_used && strcmp(or_dash(k->last_region), "-") ? k->last_region : NULL);
-	if (o && k->inactive_since) {
-		char since[32];
-		kw_iso8601_format(k->inactive_since, since, sizeof(since));
-		json_object_set_new(o, "inactive_since", json_string(since));
-		json_object_set_new(o, "grace_days", json_integer(k->grace_days));
-	}
-	return o;
+	for (size_t i = 0; i < A->L.n; i++)
+		if (!A->L.e[i].missing)
+			json_array_append_new(
+			        users, json_pack("{s:s, s:s, s:s}", "user", A->L.e[i].s.user, "resource_type",
+			                         "AWS::IAM::User", "compliance_type",
+			                         kw_lc_compliance_name(kw_lc_user_access_keys_rotated(
+			                                 &A->L.e[i].s, A->o.max_access_key_age, A->L.now))));
+	return json_pack("{s:s, s:i, s:o}", "rule", "access-keys-rotated", "max_access_key_age",
+	                 A->o.max_access_key_age, "users", users);
 }
 
 static void print_results(struct audit *A, const struct kw_lc_prune_item *p, size_t np)
@@ -120,7 +126,8 @@ static void print_results(struct audit *A, const struct kw_lc_prune_item *p, siz
 		for (size_t i = 0; i < A->L.n; i++)
 			for (size_t k = 0; k < A->L.e[i].nkeys; k++)
 				json_array_append_new(keys,
-				                      key_json(&A->L.e[i], &A->L.e[i].keys[k], A->L.now));
+				                      kw_lc_key_json(A->L.e[i].s.user, &A->L.e[i].keys[k],
+				                                     A->L.now, A->o.max_access_key_age));
 		for (size_t i = 0; i < A->L.findings.n; i++) {
 			const struct kw_lc_finding *f = &A->L.findings.v[i];
 			json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:s}", "code",
@@ -134,6 +141,7 @@ static void print_results(struct audit *A, const struct kw_lc_prune_item *p, siz
 			                      kw_lc_prune_name(p[i].reason), "result", p[i].result));
 		json_object_set_new(root, "keys", keys);
 		json_object_set_new(root, "findings", fs);
+		json_object_set_new(root, "aws_config", config_json(A));
 		if (A->o.prune)
 			json_object_set_new(root, "prune", pr);
 		else
@@ -242,22 +250,60 @@ static void prune(struct audit *A, struct kw_lc_prune_item *p, size_t np)
 	}
 }
 
+/* --- notifications ------------------------------------------------------------------------- */
+
+/* With findings, the summary to every --notify target; a clean audit sends nothing. */
+static int notify(struct audit *A, const struct kw_notify_env *env, struct kw_error *err)
+{
+	const struct kw_lc_subject **subjects;
+	char subject[KW_SNS_SUBJECT_MAX + 1], *message = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (!A->o.notify.n)
+		return 0;
+	if (!A->L.findings.n) {
+		kw_log(KW_LOG_INFO, "audit clean: no notification sent");
+		return 0;
+	}
+	subjects = calloc(A->L.n ? A->L.n : 1, sizeof(*subjects));
+	if (!subjects)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < A->L.n; i++)
+		if (!A->L.e[i].missing)
+			subjects[n++] = &A->L.e[i].s;
+	message = kw_notify_audit_message(subjects, n, &A->L.findings, A->L.now, A->o.max_access_key_age,
+	                                  subject, sizeof(subject));
+	if (!message)
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	else if (!kw_notify_list_send(&A->o.notify, env, subject, message, err))
+		rc = 0;
+	free(message);
+	free(subjects);
+	return rc;
+}
+
 /* --- command ---------------------------------------------------------------------------- */
 
 int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 {
-	enum { OPT_ALL = 256, OPT_UNUSED, OPT_PRUNE, OPT_OLDER, OPT_YES };
+	enum { OPT_ALL = 256, OPT_UNUSED, OPT_PRUNE, OPT_OLDER, OPT_YES, OPT_NOTIFY, OPT_MAX_KEY_AGE };
 	static const struct option longopts[] = {
 	        {"all-users", no_argument, NULL, OPT_ALL},
 	        {"unused-days", required_argument, NULL, OPT_UNUSED},
 	        {"prune-unused", no_argument, NULL, OPT_PRUNE},
 	        {"older-than", required_argument, NULL, OPT_OLDER},
 	        {"yes", no_argument, NULL, OPT_YES},
+	        {"notify", required_argument, NULL, OPT_NOTIFY},
+	        {"max-access-key-age", required_argument, NULL, OPT_MAX_KEY_AGE},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct audit A = {.ctx = ctx, .o = {.unused_days = KW_LC_DEFAULT_UNUSED_DAYS}};
+	struct audit A = {.ctx = ctx,
+	                  .o = {.unused_days = KW_LC_DEFAULT_UNUSED_DAYS,
+	                        .max_access_key_age = KW_LC_DEFAULT_MAX_AGE_DAYS}};
 	struct kw_aws_options aopt;
+	struct kw_notify_env nenv = {&aopt};
 	struct kw_lc_audit_opts ao;
 	struct kw_lc_prune_item *p = NULL;
 	struct kw_error err = {0};
@@ -280,6 +326,15 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 			if (kw_cmd_parse_days(optarg, 1, 36500, &A.o.older_than))
 				return kw_cmd_usage_error(ctx, usage, "--older-than wants whole days from 1");
 			break;
+		case OPT_MAX_KEY_AGE:
+			if (kw_cmd_parse_days(optarg, 1, 36500, &A.o.max_access_key_age))
+				return kw_cmd_usage_error(ctx, usage,
+				                          "--max-access-key-age wants whole days from 1");
+			break;
+		case OPT_NOTIFY:
+			if (kw_notify_list_add(&A.o.notify, optarg, &err))
+				return kw_cmd_usage_error(ctx, usage, "%s", err.msg);
+			break;
 		default: return kw_cmd_bad_option(ctx, usage, "audit", "h", longopts, argv);
 		}
 	}
@@ -297,7 +352,7 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 	A.L.prune = A.o.prune;
 	A.L.older_than = A.o.older_than;
 	A.L.unused_days = A.o.unused_days;
-	if (kw_lc_auditor_read(&A.L, &aopt, &err))
+	if (kw_notify_list_check(&A.o.notify, &nenv, &err) || kw_lc_auditor_read(&A.L, &aopt, &err))
 		goto fail;
 	if (A.L.report_time) {
 		char gen[32];
@@ -328,6 +383,10 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 		prune(&A, p, np);
 	}
 	print_results(&A, p, np);
+	if (notify(&A, &nenv, &err)) {
+		kw_error_print(&err, ctx->err);
+		A.failed = true;
+	}
 	rc = A.failed ? KW_EXIT_ERROR : A.L.findings.n ? KW_EXIT_FINDINGS : KW_EXIT_OK;
 	goto out;
 fail:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lifecycle/rotation.h"
+#include "util/vocab.h"
 
 static const char *known(const struct kw_lc_key *k, const char *s)
 {
@@ -21,8 +22,8 @@ json_t *kw_lc_key_json(const char *user, const struct kw_lc_key *k, time_t now, 
 
 	if (!k->id)
 		snprintf(slot, sizeof(slot), "access_key_%d", k->slot);
-	kw_lc_iso8601(k->created, created, sizeof(created));
-	kw_lc_iso8601(k->last_used, used, sizeof(used));
+	kw_iso8601_format(k->created, created, sizeof(created));
+	kw_iso8601_format(k->last_used, used, sizeof(used));
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s?, s:s?, s:s?, s:i, s:s}", "user", user,
 	              "access_key_id", k->id ? k->id : slot, "status", k->active ? "Active" : "Inactive",
 	              "age_days", age, "days_since_creation", age, "created", created, "last_used",
@@ -32,7 +33,7 @@ json_t *kw_lc_key_json(const char *user, const struct kw_lc_key *k, time_t now, 
 	              kw_lc_compliance_name(kw_lc_access_keys_rotated(k, max_access_key_age, now)));
 	if (o && k->inactive_since) {
 		char since[32];
-		kw_lc_iso8601(k->inactive_since, since, sizeof(since));
+		kw_iso8601_format(k->inactive_since, since, sizeof(since));
 		json_object_set_new(o, "inactive_since", json_string(since));
 		json_object_set_new(o, "grace_days", json_integer(k->grace_days));
 	}

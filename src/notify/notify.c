@@ -155,3 +155,40 @@ int kw_notify_send(const struct kw_notify_target *t, const struct kw_notify_env 
 {
 	return t->kind->send(t, env, subject, message, err);
 }
+
+int kw_notify_list_add(struct kw_notify_list *l, const char *spec, struct kw_error *err)
+{
+	if (l->n >= KW_NOTIFY_MAX)
+		return kw_error_set(err, KW_ERR_USAGE, "--notify", "at most %d targets", KW_NOTIFY_MAX);
+	if (kw_notify_parse(spec, &l->v[l->n], err))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+int kw_notify_list_check(const struct kw_notify_list *l, const struct kw_notify_env *env, struct kw_error *err)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (kw_notify_check(&l->v[i], env, err))
+			return -1;
+	return 0;
+}
+
+int kw_notify_list_send(const struct kw_notify_list *l, const struct kw_notify_env *env, const char *subject,
+                        const char *message, struct kw_error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct kw_error e;
+
+		if (!kw_notify_send(&l->v[i], env, subject, message, &e))
+			continue;
+		if (!rc)
+			*err = e;
+		else
+			kw_log(KW_LOG_WARN, "%s%s%s", e.where, e.where[0] ? ": " : "", e.msg);
+		rc = -1;
+	}
+	return rc;
+}

@@ -56,6 +56,28 @@ int kw_notify_check(const struct kw_notify_target *t, const struct kw_notify_env
 int kw_notify_send(const struct kw_notify_target *t, const struct kw_notify_env *env, const char *subject,
                    const char *message, struct kw_error *err);
 
+/* Every --notify of one command (given several times: each target gets the message). */
+#define KW_NOTIFY_MAX 8
+
+struct kw_notify_list {
+	struct kw_notify_target v[KW_NOTIFY_MAX];
+	size_t n;
+};
+
+/* kw_notify_list_add - parse spec (borrowed) into l. Returns 0, or -1 with err set (also when
+ * more than KW_NOTIFY_MAX are given). */
+int kw_notify_list_add(struct kw_notify_list *l, const char *spec, struct kw_error *err);
+
+/* kw_notify_list_check - kw_notify_check of every target; the first failure is returned. */
+int kw_notify_list_check(const struct kw_notify_list *l, const struct kw_notify_env *env, struct kw_error *err);
+
+/*
+ * kw_notify_list_send - send to every target of l, even after one failed. Returns 0, or -1
+ * with err set to the first failure (later ones are logged as warnings).
+ */
+int kw_notify_list_send(const struct kw_notify_list *l, const struct kw_notify_env *env, const char *subject,
+                        const char *message, struct kw_error *err);
+
 /* The usage line of --notify, listing the kinds: "sns:TOPIC_ARN or exec:COMMAND". */
 extern const char kw_notify_kinds_help[];
 

@@ -9,12 +9,13 @@
 #include <string.h>
 
 #include "lifecycle/keyjson.h"
+#include "util/vocab.h"
 
 static json_t *envelope(const char *kind, const char *subject, time_t now)
 {
 	char t[32];
 
-	kw_lc_iso8601(now, t, sizeof(t));
+	kw_iso8601_format(now, t, sizeof(t));
 	return json_pack("{s:s, s:s, s:s, s:s}", "source", "keywarden", "kind", kind, "subject", subject,
 	                 "time", t);
 }
