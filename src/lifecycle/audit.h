@@ -145,7 +145,8 @@ const char *kw_lc_compliance_name(enum kw_lc_compliance c);
  * key-too-old, so that maxAgeDays == maxAccessKeyAge gives the same keys.
  * Source: AWS Config Developer Guide, "access-keys-rotated".
  */
-enum kw_lc_compliance kw_lc_access_keys_rotated(const struct kw_lc_key *k, int max_access_key_age, time_t now);
+enum kw_lc_compliance kw_lc_access_keys_rotated(const struct kw_lc_key *k, int max_access_key_age,
+                                                time_t now);
 
 /* kw_lc_user_access_keys_rotated - the user's result: NON_COMPLIANT when any key is, COMPLIANT
  * when it has an active key, NOT_APPLICABLE without one. */

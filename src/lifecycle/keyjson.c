@@ -28,8 +28,8 @@ json_t *kw_lc_key_json(const char *user, const struct kw_lc_key *k, time_t now, 
 	              "access_key_id", k->id ? k->id : slot, "status", k->active ? "Active" : "Inactive",
 	              "age_days", age, "days_since_creation", age, "created", created, "last_used",
 	              k->last_used ? used : NULL, "last_used_service", known(k, k->last_service),
-	              "last_used_region", known(k, k->last_region), "max_access_key_age",
-	              max_access_key_age, "access_keys_rotated",
+	              "last_used_region", known(k, k->last_region), "max_access_key_age", max_access_key_age,
+	              "access_keys_rotated",
 	              kw_lc_compliance_name(kw_lc_access_keys_rotated(k, max_access_key_age, now)));
 	if (o && k->inactive_since) {
 		char since[32];

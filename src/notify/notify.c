@@ -55,8 +55,10 @@ static int sns_check(const struct kw_notify_target *t, const struct kw_notify_en
 	if (kw_sns_get_topic_attributes(c, t->arg, err)) {
 		if (strcmp(err->aws_code, "AuthorizationError") && strcmp(err->aws_code, "AccessDenied"))
 			goto out;
-		kw_log(KW_LOG_WARN, "--notify %s: not allowed to read the topic, so it is not checked "
-		                    "before the run (%s)", t->spec, err->msg);
+		kw_log(KW_LOG_WARN,
+		       "--notify %s: not allowed to read the topic, so it is not checked "
+		       "before the run (%s)",
+		       t->spec, err->msg);
 	}
 	rc = 0;
 out:
@@ -132,7 +134,8 @@ int kw_notify_parse(const char *spec, struct kw_notify_target *out, struct kw_er
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; colon && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strlen(kinds[i].name) != (size_t)(colon - spec) || strncmp(spec, kinds[i].name, colon - spec))
+		if (strlen(kinds[i].name) != (size_t)(colon - spec) ||
+		    strncmp(spec, kinds[i].name, colon - spec))
 			continue;
 		if (kinds[i].parse(colon + 1, err)) {
 			kw_error_prefix(err, "--notify");
@@ -166,7 +169,8 @@ int kw_notify_list_add(struct kw_notify_list *l, const char *spec, struct kw_err
 	return 0;
 }
 
-int kw_notify_list_check(const struct kw_notify_list *l, const struct kw_notify_env *env, struct kw_error *err)
+int kw_notify_list_check(const struct kw_notify_list *l, const struct kw_notify_env *env,
+                         struct kw_error *err)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (kw_notify_check(&l->v[i], env, err))

@@ -69,7 +69,8 @@ struct kw_notify_list {
 int kw_notify_list_add(struct kw_notify_list *l, const char *spec, struct kw_error *err);
 
 /* kw_notify_list_check - kw_notify_check of every target; the first failure is returned. */
-int kw_notify_list_check(const struct kw_notify_list *l, const struct kw_notify_env *env, struct kw_error *err);
+int kw_notify_list_check(const struct kw_notify_list *l, const struct kw_notify_env *env,
+                         struct kw_error *err);
 
 /*
  * kw_notify_list_send - send to every target of l, even after one failed. Returns 0, or -1

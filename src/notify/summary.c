@@ -53,8 +53,8 @@ static json_t *account_json(const struct kw_lc_subject *s, const struct kw_lc_fi
 	o = json_pack("{s:s, s:s?, s:i, s:s, s:o, s:o}", "user", s->user, "manifest", s->origin,
 	              "max_age_days", s->max_age_days ? s->max_age_days : KW_LC_DEFAULT_MAX_AGE_DAYS,
 	              "access_keys_rotated",
-	              kw_lc_compliance_name(kw_lc_user_access_keys_rotated(s, max_access_key_age, now)), "keys",
-	              keys, "findings", fs);
+	              kw_lc_compliance_name(kw_lc_user_access_keys_rotated(s, max_access_key_age, now)),
+	              "keys", keys, "findings", fs);
 	return o;
 }
 
@@ -95,7 +95,8 @@ char *kw_notify_rotate_message(const struct kw_notify_rotation *r, size_t n, tim
 
 	for (size_t i = 0; i < n; i++) {
 		const struct kw_lc_rot_result *res = r[i].res;
-		json_t *o = json_pack("{s:s, s:s}", "account", r[i].account, "result", r[i].ok ? "rotated" : "failed");
+		json_t *o = json_pack("{s:s, s:s}", "account", r[i].account, "result",
+		                      r[i].ok ? "rotated" : "failed");
 
 		ok += r[i].ok;
 		if (res && res->old_id[0])

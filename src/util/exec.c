@@ -53,10 +53,10 @@ int kw_write_nosigpipe(int fd, const void *data, size_t len)
 
 bool kw_exec_env_scrubbed(const char *name)
 {
-	static const char *const creds[] = {"AWS_ACCESS_KEY_ID",  "AWS_SECRET_ACCESS_KEY",
-	                                    "AWS_SESSION_TOKEN",  "AWS_SECURITY_TOKEN",
-	                                    "AWS_CREDENTIAL_EXPIRATION", "AWS_ACCESS_KEY",
-	                                    "AWS_SECRET_KEY"};
+	static const char *const creds[] = {
+	        "AWS_ACCESS_KEY_ID",  "AWS_SECRET_ACCESS_KEY",     "AWS_SESSION_TOKEN",
+	        "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_ACCESS_KEY",
+	        "AWS_SECRET_KEY"};
 	size_t n = strcspn(name, "=");
 	char key[256];
 

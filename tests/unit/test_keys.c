@@ -273,11 +273,17 @@ static void exec_env_is_scrubbed_of_aws_credentials(void **state)
 	struct fixture *f = *state;
 	struct kw_error err;
 	char cmd[512], *env_text;
-	static const char *const gone[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	                                   "AWS_SECURITY_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	static const char *const gone[] = {"AWS_ACCESS_KEY_ID",
+	                                   "AWS_SECRET_ACCESS_KEY",
+	                                   "AWS_SESSION_TOKEN",
+	                                   "AWS_SECURITY_TOKEN",
+	                                   "AWS_CONTAINER_AUTHORIZATION_TOKEN",
 	                                   "AWS_CREDENTIAL_EXPIRATION"};
-	static const char *const kept[] = {"AWS_PROFILE", "AWS_REGION", "AWS_CONFIG_FILE",
-	                                   "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+	static const char *const kept[] = {"AWS_PROFILE",
+	                                   "AWS_REGION",
+	                                   "AWS_CONFIG_FILE",
+	                                   "AWS_SHARED_CREDENTIALS_FILE",
+	                                   "AWS_WEB_IDENTITY_TOKEN_FILE",
 	                                   "KW_UNRELATED"};
 
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)

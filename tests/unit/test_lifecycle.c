@@ -165,7 +165,7 @@ static void audit_compliance_and_due_follow_key_age(void **state)
 	assert_true(kw_lc_key_due(&keys[1], 90, 1, NOW)); /* due tomorrow */
 	assert_false(kw_lc_key_due(&keys[2], 90, 10, NOW));
 	assert_true(kw_lc_key_due(&keys[2], 90, 11, NOW));
-	assert_true(kw_lc_key_due(&keys[2], 0, 11, NOW)); /* 0: the default 90 */
+	assert_true(kw_lc_key_due(&keys[2], 0, 11, NOW));  /* 0: the default 90 */
 	assert_false(kw_lc_key_due(&keys[0], -1, 0, NOW)); /* no limit */
 	assert_false(kw_lc_key_due(&keys[3], 90, 0, NOW)); /* inactive */
 	/* due and key-too-old agree */

@@ -53,9 +53,9 @@ static void sns_topic_arn_forms(void **state)
 	                 0);
 	assert_string_equal(region, "cn-north-1");
 	static const char *const bad[] = {
-	        "arn:aws:sqs:us-east-1:123456789012:q",   "arn:aws:sns::123456789012:t",
-	        "arn:aws:sns:us-east-1:123456789012:",    "arn:aws:sns:us-east-1:123456789012:a b",
-	        "arn:aws:sns:us-east-1:123456789012:t:x", "arn:aws:sns:US-EAST-1:123456789012:t",
+	        "arn:aws:sqs:us-east-1:123456789012:q",     "arn:aws:sns::123456789012:t",
+	        "arn:aws:sns:us-east-1:123456789012:",      "arn:aws:sns:us-east-1:123456789012:a b",
+	        "arn:aws:sns:us-east-1:123456789012:t:x",   "arn:aws:sns:US-EAST-1:123456789012:t",
 	        "arn:aws:sns:us-east-1:123456789012:.fifo",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -64,8 +64,12 @@ static void sns_topic_arn_forms(void **state)
 
 static void keyjson_carries_config_view(void **state)
 {
-	struct kw_lc_key k = {.id = "AKIAOLD", .active = true, .created = NOW - 100 * DAY,
-	                      .last_used = NOW - DAY, .last_service = "sts", .last_region = "us-east-1"};
+	struct kw_lc_key k = {.id = "AKIAOLD",
+	                      .active = true,
+	                      .created = NOW - 100 * DAY,
+	                      .last_used = NOW - DAY,
+	                      .last_service = "sts",
+	                      .last_region = "us-east-1"};
 	json_t *o;
 
 	(void)state;
@@ -84,12 +88,19 @@ static void keyjson_carries_config_view(void **state)
 
 static void audit_summary_lists_accounts_with_findings(void **state)
 {
-	struct kw_lc_key old = {.id = "AKIAOLDKEY", .active = true, .created = NOW - 120 * DAY,
-	                        .last_used = NOW - 2 * DAY, .last_service = "s3", .last_region = "eu-west-1"};
-	struct kw_lc_key fresh = {.id = "AKIAFRESH", .active = true, .created = NOW - 5 * DAY,
-	                          .last_used = NOW - DAY};
-	struct kw_lc_subject a = {.user = "service-old", .origin = "manifests/old.yaml", .max_age_days = 90,
-	                          .keys = &old, .nkeys = 1};
+	struct kw_lc_key old = {.id = "AKIAOLDKEY",
+	                        .active = true,
+	                        .created = NOW - 120 * DAY,
+	                        .last_used = NOW - 2 * DAY,
+	                        .last_service = "s3",
+	                        .last_region = "eu-west-1"};
+	struct kw_lc_key fresh = {
+	        .id = "AKIAFRESH", .active = true, .created = NOW - 5 * DAY, .last_used = NOW - DAY};
+	struct kw_lc_subject a = {.user = "service-old",
+	                          .origin = "manifests/old.yaml",
+	                          .max_age_days = 90,
+	                          .keys = &old,
+	                          .nkeys = 1};
 	struct kw_lc_subject b = {.user = "service-fresh", .keys = &fresh, .nkeys = 1};
 	const struct kw_lc_subject *subjects[] = {&a, &b};
 	struct kw_lc_audit_opts o = {.now = NOW};
@@ -109,14 +120,15 @@ static void audit_summary_lists_accounts_with_findings(void **state)
 	assert_non_null(root);
 	assert_string_equal(json_string_value(json_object_get(root, "kind")), "audit");
 	assert_int_equal(json_integer_value(json_object_get(root, "accounts_audited")), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "codes"), "key-too-old")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "codes"), "key-too-old")),
+	                 1);
 	assert_int_equal(json_array_size(json_object_get(root, "accounts")), 1);
 	acct = json_array_get(json_object_get(root, "accounts"), 0);
 	assert_string_equal(json_string_value(json_object_get(acct, "user")), "service-old");
 	assert_string_equal(json_string_value(json_object_get(acct, "manifest")), "manifests/old.yaml");
 	assert_string_equal(json_string_value(json_object_get(acct, "access_keys_rotated")), "NON_COMPLIANT");
-	assert_int_equal(json_integer_value(json_object_get(
-	                         json_array_get(json_object_get(acct, "keys"), 0), "age_days")),
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(acct, "keys"), 0),
+	                                                    "age_days")),
 	                 120);
 	assert_string_equal(json_string_value(json_object_get(
 	                            json_array_get(json_object_get(acct, "findings"), 0), "code")),
@@ -146,9 +158,10 @@ static void rotate_summary_counts_and_subject(void **state)
 	root = json_loads(text, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(root, "rotated")), 1);
 	assert_int_equal(json_integer_value(json_object_get(root, "failed")), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(root, "rotations"), 0),
-	                                                      "new_access_key_id")),
-	                    "AKIANEW");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(json_object_get(root, "rotations"), 0),
+	                                          "new_access_key_id")),
+	        "AKIANEW");
 	b = json_array_get(json_object_get(root, "rotations"), 1);
 	assert_string_equal(json_string_value(json_object_get(b, "failed_step")),
 	                    kw_lc_rot_step_name(KW_LC_ROT_CONFIRM));
