@@ -45,19 +45,28 @@ static int sns_client(const struct kw_notify_target *t, const struct kw_notify_e
 	return kw_aws_client_new(&o, c, err);
 }
 
-static int sns_check(const struct kw_notify_target *t, const struct kw_notify_env *env, struct kw_error *err)
+/*
+ * One SNS call for t in the topic's region: Publish of subject and message, or without a
+ * message the check (GetTopicAttributes; a caller not allowed to read the topic is only warned).
+ */
+static int sns_call(const struct kw_notify_target *t, const struct kw_notify_env *env, const char *subject,
+                    const char *message, struct kw_error *err)
 {
 	struct kw_aws_client *c = NULL;
+	char id[128];
 	int rc = -1;
 
 	if (sns_client(t, env, &c, err))
 		goto out;
-	if (kw_sns_get_topic_attributes(c, t->arg, err)) {
+	if (message) {
+		if (kw_sns_publish(c, t->arg, subject, message, id, sizeof(id), err))
+			goto out;
+		kw_log(KW_LOG_DEBUG, "notify: published to %s, MessageId %s", t->arg, id);
+	} else if (kw_sns_get_topic_attributes(c, t->arg, err)) {
 		if (strcmp(err->aws_code, "AuthorizationError") && strcmp(err->aws_code, "AccessDenied"))
 			goto out;
 		kw_log(KW_LOG_WARN,
-		       "--notify %s: not allowed to read the topic, so it is not checked "
-		       "before the run (%s)",
+		       "--notify %s: not allowed to read the topic, so it is not checked before the run (%s)",
 		       t->spec, err->msg);
 	}
 	rc = 0;
@@ -68,22 +77,15 @@ out:
 	return rc;
 }
 
+static int sns_check(const struct kw_notify_target *t, const struct kw_notify_env *env, struct kw_error *err)
+{
+	return sns_call(t, env, NULL, NULL, err);
+}
+
 static int sns_send(const struct kw_notify_target *t, const struct kw_notify_env *env, const char *subject,
                     const char *message, struct kw_error *err)
 {
-	struct kw_aws_client *c = NULL;
-	char id[128];
-	int rc = -1;
-
-	if (sns_client(t, env, &c, err) || kw_sns_publish(c, t->arg, subject, message, id, sizeof(id), err))
-		goto out;
-	kw_log(KW_LOG_DEBUG, "notify: published to %s, MessageId %s", t->arg, id);
-	rc = 0;
-out:
-	if (rc)
-		kw_error_prefix(err, "--notify %s", t->spec);
-	kw_aws_client_free(c);
-	return rc;
+	return sns_call(t, env, subject, message, err);
 }
 
 /* --- exec:CMD ------------------------------------------------------------------------------ */
