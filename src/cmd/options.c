@@ -95,6 +95,20 @@ static int take(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct
 		}
 		*(const char **)o->value = arg;
 		break;
+	case KW_OPT_STRINGS: {
+		struct kw_opt_strings *list = o->value;
+
+		if (!*arg) {
+			kw_opts_error(ctx, spec, "--%s: the value is empty", o->name);
+			return -1;
+		}
+		if (list->n >= KW_OPT_STRINGS_MAX) {
+			kw_opts_error(ctx, spec, "--%s: at most %d times", o->name, KW_OPT_STRINGS_MAX);
+			return -1;
+		}
+		list->v[list->n++] = arg;
+		break;
+	}
 	case KW_OPT_LONG:
 		if (kw_parse_long(arg, (long)o->min, (long)o->max, &l)) {
 			kw_opts_error(ctx, spec, "--%s: expected a whole number from %g to %g, got '%s'",

@@ -22,6 +22,14 @@ enum kw_opt_kind {
 	KW_OPT_SECONDS, /* double *value: a duration in seconds (plain number: seconds), min..max s */
 	KW_OPT_DAYS,    /* int *value: whole days (plain number: days; 2w, 48h allowed), min..max */
 	KW_OPT_TEXT,    /* not an option: a row of the help table (name: the left column) */
+	KW_OPT_STRINGS, /* repeatable: struct kw_opt_strings *value collects every (non-empty) argument */
+};
+
+/* The values of a repeatable string option, in the order given (borrowed from argv). */
+#define KW_OPT_STRINGS_MAX 8
+struct kw_opt_strings {
+	const char *v[KW_OPT_STRINGS_MAX];
+	size_t n;
 };
 
 struct kw_opt {
@@ -47,6 +55,10 @@ struct kw_opt {
 #define KW_STRING(n, a, ptr, h)                                                             \
 	{                                                                                   \
 		.kind = KW_OPT_STRING, .name = (n), .arg = (a), .value = (ptr), .help = (h) \
+	}
+#define KW_STRINGS(n, a, ptr, h)                                                             \
+	{                                                                                    \
+		.kind = KW_OPT_STRINGS, .name = (n), .arg = (a), .value = (ptr), .help = (h) \
 	}
 #define KW_LONG(n, a, ptr, lo, hi, h)                                                                   \
 	{                                                                                               \

@@ -10,10 +10,14 @@
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
 #include "cmd/options.h"
+#include "aws/sns.h"
 #include "lifecycle/accounts.h"
+#include "lifecycle/audit.h"
 #include "lifecycle/rotate.h"
 #include "lifecycle/rotation.h"
 #include "manifest/manifest.h"
+#include "notify/notify.h"
+#include "notify/summary.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -21,7 +25,9 @@
 
 static const char usage[] =
         "usage: keywarden rotate [OPTIONS] NAME...\n"
-        "       keywarden rotate [OPTIONS] --profile P [--profile Q ...] | --all-profiles\n";
+        "       keywarden rotate [OPTIONS] --profile P [--profile Q ...] | --all-profiles\n"
+        "       keywarden rotate --due [--within DAYS] NAME...\n"
+        "       keywarden rotate --due --max-age DAYS [--within DAYS] --all-profiles | --profile P\n";
 
 static const char intro[] =
         "Rotate access keys safely: make room under IAM's two-key limit, create the new key,\n"
@@ -34,7 +40,12 @@ static const char outro[] =
         "Ctrl-C stops before the next account or the next new key; a key already created is\n"
         "delivered and confirmed, or deleted, first. What was done and what was not is printed.\n"
         "\n"
-        "Exit status: 0 every key rotated, 1 an error or a stop (what was left behind is printed).\n";
+        "With --due only the accounts whose active key is older than the manifest's maxAgeDays\n"
+        "(profiles: --max-age), or will be within --within DAYS, are rotated; every other account\n"
+        "is left alone with one line saying so.\n"
+        "\n"
+        "Exit status: 0 every key rotated (with --due: every due one, or none was due), 1 an error,\n"
+        "a notification not sent, or a stop (what was left behind is printed).\n";
 
 /* The result table, and the accounts a stop request (Ctrl-C) left unstarted. */
 struct outcome {
@@ -42,7 +53,64 @@ struct outcome {
 	struct kw_table *t;
 	bool any_failed;
 	struct kw_buf skipped; /* "service-a, profile b" */
+	/* what --notify reports: every rotation done or failed (strings and results owned) */
+	struct kw_notify_rotation *rot;
+	size_t nrot;
 };
+
+/* Keep a rotation for --notify: copies of what the event borrows. */
+static void remember(struct outcome *oc, const char *account, bool ok, const struct kw_lc_rot_result *res,
+                     const char *delivered, const struct kw_error *err)
+{
+	struct kw_notify_rotation *v = realloc(oc->rot, (oc->nrot + 1) * sizeof(*v)), *r;
+	char msg[KW_ERR_WHERE_MAX + KW_ERR_MSG_MAX + 4];
+
+	if (!v) {
+		oc->any_failed = true;
+		return;
+	}
+	oc->rot = v;
+	r = &v[oc->nrot++];
+	memset(r, 0, sizeof(*r));
+	r->ok = ok;
+	r->account = strdup(account);
+	r->delivered = delivered && *delivered ? strdup(delivered) : NULL;
+	if (res && (r->res = malloc(sizeof(*res))))
+		memcpy((void *)r->res, res, sizeof(*res));
+	if (!ok && err) {
+		snprintf(msg, sizeof(msg), "%s%s%s", err->where, err->where[0] ? ": " : "", err->msg);
+		r->error = strdup(msg);
+	}
+}
+
+static void forget_rotations(struct outcome *oc)
+{
+	for (size_t i = 0; i < oc->nrot; i++) {
+		free((void *)oc->rot[i].account);
+		free((void *)oc->rot[i].delivered);
+		free((void *)oc->rot[i].res);
+		free((void *)oc->rot[i].error);
+	}
+	free(oc->rot);
+}
+
+/* The summary of the rotations done or failed to every --notify target; none ran: nothing. */
+static void notify(struct outcome *oc, const struct kw_notify_list *l, const struct kw_notify_env *env)
+{
+	char subject[KW_SNS_SUBJECT_MAX + 1], *message;
+	struct kw_error err;
+
+	if (!l->n || !oc->nrot)
+		return;
+	message = kw_notify_rotate_message(oc->rot, oc->nrot, time(NULL), subject, sizeof(subject));
+	if (!message)
+		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
+	if (!message || kw_notify_list_send(l, env, subject, message, &err)) {
+		kw_error_print(&err, oc->ctx->err);
+		oc->any_failed = true;
+	}
+	free(message);
+}
 
 static const char *const result_cols[] = {"Account", "OldKey", "NewKey", "OldKeyState", "DeliveredTo"};
 
@@ -97,10 +165,21 @@ static void on_event(void *ud, const struct kw_lc_rotate_event *ev)
 	switch (ev->kind) {
 	case KW_LC_ROTATE_DONE:
 		report(oc->ctx, oc, ev->account, ev->res, ev->delivered, ev->rc, ev->err);
+		remember(oc, ev->account, ev->rc == 0, ev->res, ev->delivered, ev->err);
 		break;
 	case KW_LC_ROTATE_REFUSED:
 		kw_error_print(ev->err, oc->ctx->err);
 		oc->any_failed = true;
+		remember(oc, ev->account, false, NULL, NULL, ev->err);
+		break;
+	case KW_LC_ROTATE_NOT_DUE:
+		if (ev->key_id)
+			fprintf(oc->ctx->err,
+			        "%s: not due: key %s is %ld day%s old (maxAgeDays %d, due in %ld day%s)\n",
+			        ev->account, ev->key_id, ev->age_days, ev->age_days == 1 ? "" : "s",
+			        ev->max_age_days, ev->due_in_days, ev->due_in_days == 1 ? "" : "s");
+		else
+			fprintf(oc->ctx->err, "%s: not due: no active key\n", ev->account);
 		break;
 	case KW_LC_ROTATE_SKIPPED:
 		fprintf(oc->ctx->err, "note: profile %s skipped: %s\n", ev->profile, ev->why);
@@ -146,7 +225,10 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	                              .ud = &oc};
 	struct kw_lc_accounts accts = {0};
 	struct kw_error err = {0};
-	bool stdout_used = false, all_profiles = false;
+	struct kw_opt_strings notify_specs = {0};
+	struct kw_notify_list targets = {0};
+	struct kw_notify_env nenv = {&aopt};
+	bool stdout_used = false, all_profiles = false, within_set = false, max_age_set = false;
 	const struct kw_opt opts[] = {
 	        KW_FLAG("delete-old", &o.delete_old,
 	                "delete the old key at once instead of keeping it inactive"),
@@ -162,6 +244,16 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_SECONDS("confirm-timeout", "SEC", &o.confirm_timeout, 0, 3600,
 	                   "how long to wait for a new key to work (default 60; 90s, 2m)"),
 	        KW_TEXT("--profile P", "(common option) with no NAME: rotate profile P's own key in place"),
+	        KW_FLAG("due", &o.due,
+	                "rotate only accounts whose active key is older than the manifest's\n"
+	                "maxAgeDays (profiles: --max-age), or will be within --within DAYS"),
+	        KW_DAYS("within", "DAYS", &o.within_days, 0, 3650, &within_set,
+	                "with --due: also keys that will be due within DAYS (default 0)"),
+	        KW_DAYS("max-age", "DAYS", &o.max_age_days, 1, 3650, &max_age_set,
+	                "with --due: the age limit of profiles and of user names (no manifest)"),
+	        KW_STRINGS("notify", "TARGET", &notify_specs,
+	                   "send a JSON summary of the rotations done or failed (never a secret)\n"
+	                   "to sns:TOPIC_ARN or exec:COMMAND; nothing when none ran; up to 8 times"),
 	        KW_OPTS_END,
 	};
 	const struct kw_cmd_spec spec = {
@@ -179,6 +271,15 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		return kw_opts_error(ctx, &spec, "--all-profiles rotates local profiles: give no NAME");
 	if (first == argc && !all_profiles && !ctx->nprofiles)
 		return kw_opts_error(ctx, &spec, "rotate what? give NAME..., --profile P or --all-profiles");
+	if ((within_set || max_age_set) && !o.due)
+		return kw_opts_error(ctx, &spec, "--within and --max-age go with --due");
+	if (o.due && first == argc && !max_age_set)
+		return kw_opts_error(
+		        ctx, &spec,
+		        "profiles have no manifest to say when a key is due: give --max-age DAYS");
+	for (size_t i = 0; i < notify_specs.n; i++)
+		if (kw_notify_list_add(&targets, notify_specs.v[i], &err))
+			return kw_opts_error(ctx, &spec, "%s", err.msg);
 
 	/* Ctrl-C from here on is a request to stop at a safe point (util/interrupt.h) */
 	kw_interrupt_install();
@@ -189,7 +290,11 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		goto out;
 	}
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
-	aopt.adaptive_default = true; /* adaptive retry mode (aws/client.h), as apply */
+	aopt.adaptive_default = true;                      /* adaptive retry mode (aws/client.h), as apply */
+	if (kw_notify_list_check(&targets, &nenv, &err)) { /* before the first change */
+		kw_error_print(&err, ctx->err);
+		goto out;
+	}
 	if (first == argc) {
 		if (kw_lc_rotate_profiles(ctx->profiles, ctx->nprofiles, all_profiles, &o, &err) < 0) {
 			kw_error_print(&err, ctx->err);
@@ -217,8 +322,10 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		kw_table_print(oc.t, fmt, fp, !stdout_used && kw_cmd_color(ctx));
 	}
 	report_stop(ctx, &oc);
+	notify(&oc, &targets, &nenv);
 	rc = oc.any_failed ? KW_EXIT_ERROR : KW_EXIT_OK;
 out:
+	forget_rotations(&oc);
 	kw_lc_accounts_release(&accts);
 	kw_table_free(oc.t);
 	kw_buf_release(&oc.skipped);

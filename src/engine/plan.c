@@ -360,6 +360,15 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 		kept -= key->undelivered;
 		if (!key->active || key->undelivered)
 			continue;
+		if (d->max_age_days > 0 &&
+		    kw_lc_key_due(&(struct kw_lc_key){.active = true, .created = key->created},
+		                  d->max_age_days, 0, opts->now) &&
+		    add_note(p, i,
+		             "access key %s of %s is %s, over maxAgeDays %d: due for rotation ('keywarden "
+		             "rotate --due' replaces it safely)",
+		             key->id, d->user_name, age_text(age, sizeof(age), opts->now, key->created),
+		             d->max_age_days))
+			goto nomem;
 		if (d->max_age_days > 0 && opts->now - key->created > (time_t)d->max_age_days * DAY)
 			continue;
 		if (!fresh || key->created > fresh->created)

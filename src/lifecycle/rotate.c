@@ -16,6 +16,7 @@
 #include "aws/ini.h"
 #include "keys/issue.h"
 #include "keys/sink.h"
+#include "lifecycle/audit.h"
 #include "lifecycle/destroy.h"
 #include "manifest/manifest.h"
 #include "util/buf.h"
@@ -153,6 +154,46 @@ static void emit_done(const struct kw_lc_rotate_opts *o, const char *account, in
 	                                     .res = res,
 	                                     .delivered = k->delivered.data ? k->delivered.data : "",
 	                                     .err = err});
+}
+
+/*
+ * --due: whether the account must rotate now. When not, the NOT_DUE event tells why (the oldest
+ * active key among the only ones that count, those for which only[i] is true, or all keys when
+ * only is NULL). Returns true when due (or without --due).
+ */
+static bool due_or_report(const struct kw_lc_rotate_opts *o, const char *account, int max_age_days,
+                          const struct kw_iam_access_key_list *list, const char *only)
+{
+	const struct kw_iam_access_key *oldest = NULL;
+	time_t now = time(NULL);
+	long age = 0;
+
+	if (!o->due)
+		return true;
+	if (!max_age_days)
+		max_age_days = KW_LC_DEFAULT_MAX_AGE_DAYS;
+	for (size_t i = 0; i < list->n; i++) {
+		const struct kw_iam_access_key *k = &list->items[i];
+		struct kw_lc_key lk = {.id = k->access_key_id,
+		                       .active = k->status == KW_IAM_KEY_ACTIVE,
+		                       .created = k->create_date};
+
+		if (only && strcmp(only, k->access_key_id))
+			continue;
+		if (kw_lc_key_due(&lk, max_age_days, o->within_days, now))
+			return true;
+		if (lk.active && (!oldest || k->create_date < oldest->create_date))
+			oldest = k;
+	}
+	if (oldest)
+		age = kw_lc_age_days(oldest->create_date, now);
+	emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_DUE,
+	                                     .account = account,
+	                                     .key_id = oldest ? oldest->access_key_id : NULL,
+	                                     .age_days = age,
+	                                     .max_age_days = max_age_days,
+	                                     .due_in_days = max_age_days + 1 - age});
+	return false;
 }
 
 /* --- service accounts ---------------------------------------------------------------------- */
@@ -305,6 +346,11 @@ static int rotate_account(const struct kw_lc_rotate_opts *o, struct kw_aws_clien
 		                .kind = KW_LC_ROTATE_REFUSED, .account = a->user, .err = &err});
 		goto out;
 	}
+	if (!due_or_report(o, a->user, a->manifest ? a->manifest->max_age_days : o->max_age_days, &list,
+	                   NULL)) {
+		rc = 0;
+		goto out;
+	}
 	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
 	if (rc && err.where[0] == '\0')
 		snprintf(err.where, sizeof(err.where), "%s", a->user);
@@ -438,6 +484,11 @@ static int rotate_profile(const struct kw_lc_rotate_opts *o, const char *const *
 		goto refused;
 	if (list.n)
 		s.user = list.items[0].user_name;
+	/* a profile is due by its own key's age (the one in the credentials file) */
+	if (!due_or_report(o, account, o->max_age_days, &list, ro.current)) {
+		rc = 0;
+		goto out;
+	}
 	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
 	if (rc && err.where[0] == '\0')
 		snprintf(err.where, sizeof(err.where), "%s", account);

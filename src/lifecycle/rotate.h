@@ -23,6 +23,7 @@ enum kw_lc_rotate_event_kind {
 	KW_LC_ROTATE_REFUSED,     /* an account refused before any change: err */
 	KW_LC_ROTATE_SKIPPED,     /* a profile without static keys: why (a failure when named) */
 	KW_LC_ROTATE_NOT_STARTED, /* a stop request (Ctrl-C) came before this account */
+	KW_LC_ROTATE_NOT_DUE,     /* --due: left alone: key_id (NULL: no active key), age, limits */
 };
 
 struct kw_lc_rotate_event {
@@ -35,6 +36,10 @@ struct kw_lc_rotate_event {
 	const struct kw_error *err;         /* DONE (rc != 0), REFUSED */
 	const char *why;                    /* SKIPPED */
 	bool failure;                       /* SKIPPED: counts as a failure (the profile was named) */
+	const char *key_id;                 /* NOT_DUE: the oldest active key, or NULL for none */
+	long age_days;                      /* NOT_DUE: its age, whole days */
+	int max_age_days;                   /* NOT_DUE: the limit it was judged by */
+	long due_in_days;                   /* NOT_DUE: days until it is older than the limit */
 };
 
 struct kw_lc_rotate_opts {
@@ -44,6 +49,14 @@ struct kw_lc_rotate_opts {
 	double confirm_timeout;                /* seconds: the proof, and each retried call */
 	const struct kw_aws_options *aws_opts; /* region, endpoint, the admin's profile (borrowed) */
 	FILE *stdout_sink;                     /* where a stdout target writes */
+	/*
+	 * --due: rotate only an account whose active key is older than max_age_days (the manifest's
+	 * maxAgeDays; profiles and bare user names: max_age_days here) at now + within_days
+	 * (lifecycle/audit.h kw_lc_key_due); the others get a NOT_DUE event and no change.
+	 */
+	bool due;
+	int within_days;  /* >= 0 */
+	int max_age_days; /* for accounts without a manifest, and profiles; 0: the default 90 */
 	void (*on_event)(void *ud, const struct kw_lc_rotate_event *ev);
 	void *ud;
 };
