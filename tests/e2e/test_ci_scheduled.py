@@ -11,6 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_ci_templates as ci  # noqa: E402  (gitops14's checks of docs/ci)
+from lcfixture import LifecycleCase  # noqa: E402
 
 GITHUB = os.path.join(ci.CI, "github-scheduled.yml")
 GITLAB = os.path.join(ci.CI, "gitlab-scheduled.yml")
@@ -103,6 +104,54 @@ class ScheduledTemplates(unittest.TestCase):
             self.assertIn(job["stage"], doc["stages"])
         self.assertEqual(base["resource_group"], "keywarden")
         check_cron(self, re.search(r'cron="([^"]+)"', text_of(GITLAB)).group(1))
+
+
+
+
+
+class ScheduledRun(LifecycleCase):
+    """The scheduled jobs' own keywarden lines, run in order with bash against the endpoint:
+    a due account is rotated, a fresh one is left alone, and the summaries reach SNS."""
+
+    def run_lines(self, lines, cwd, env):
+        results = []
+        for line in ci.keywarden_lines(lines):
+            p = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=cwd, env=env, capture_output=True,
+                               text=True, timeout=240)
+            for s in self.secrets:
+                self.assertNotIn(s, p.stdout + p.stderr)
+            results.append((line, p))
+        return results
+
+    def simulate(self, lines):
+        repo = os.path.join(self.work, "repo")
+        os.makedirs(os.path.join(repo, "manifests"))
+        for name, age in (("old", 100), ("new", 10)):
+            self.make_user("service-" + name)
+            self.make_key("service-" + name, age_days=age, used_days_ago=1)
+            os.rename(self.manifest(name, max_age=90), os.path.join(repo, "manifests", name + ".yaml"))
+        topic = self.ep.sns_create_topic("keywarden-notifications")
+        bindir = os.path.join(self.work, "bin")
+        os.makedirs(bindir)
+        os.symlink(os.path.abspath(ci.KEYWARDEN), os.path.join(bindir, "keywarden"))
+        env = dict(self.env, PATH=bindir + os.pathsep + self.env["PATH"], KEYWARDEN_TOPIC=topic)
+        since = len(self.ep.sns_messages())
+        results = self.run_lines(lines, repo, env)
+        by = {line.split()[1]: p for line, p in results}
+        self.assertEqual(by["rotate"].returncode, 0, by["rotate"].stderr)
+        self.assertIn("service-new: not due", by["rotate"].stderr)
+        self.assertEqual(len(self.keys("service-old")), 2)      # rotated: old inactive, new active
+        self.assertEqual(len(self.keys("service-new")), 1)      # left alone
+        self.assertEqual(by["audit"].returncode, 0, by["audit"].stderr)  # clean after the rotation
+        subjects = [m["subject"] for m in self.ep.sns_messages(since)]
+        self.assertEqual(subjects, ["keywarden rotate: 1 rotated, 0 failed"])  # a clean audit: nothing
+
+    def test_github_scheduled_job(self):
+        doc = ci.load(GITHUB)
+        self.simulate(shell_lines(doc))
+
+    def test_gitlab_scheduled_jobs(self):
+        self.simulate(shell_lines(ci.load(GITLAB)))
 
 
 if __name__ == "__main__":
