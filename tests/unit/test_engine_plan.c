@@ -262,9 +262,19 @@ static void plan_keys_respect_age_and_prune(void **state)
 	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
 	assert_int_equal(p.nsteps, 1);
 	expect_step(&p, 0, KW_ACT_CREATE, KW_RES_ACCESS_KEY, "service-x");
-	assert_int_equal(p.nnotes, 1);
+	assert_int_equal(p.nnotes, 2); /* due for rotation (91 days, maxAgeDays 90), then not needed */
 	assert_non_null(strstr(p.notes[0].text, "AKIAFRESH"));
+	assert_non_null(strstr(p.notes[0].text, "due for rotation"));
+	assert_non_null(strstr(p.notes[1].text, "AKIAFRESH"));
+	assert_non_null(strstr(p.notes[1].text, "not needed"));
 	kw_plan_release(&p);
+	/* 90 days and an hour: not yet over maxAgeDays in whole days, so not noted as due */
+	l.user.keys[0].created = NOW - 90 * DAY - 3600;
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
+	for (size_t i = 0; i < p.nnotes; i++)
+		assert_null(strstr(p.notes[i].text, "due for rotation"));
+	kw_plan_release(&p);
+	l.user.keys[0].created = NOW - 91 * DAY;
 	/* with --prune-keys it is deleted after the new key */
 	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &prune, &err), 0);
 	assert_int_equal(p.nsteps, 2);
