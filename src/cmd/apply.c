@@ -3,7 +3,6 @@
  * gate, enroll MFA, issue and deliver access keys last. Exit 0 converged, 1 error.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "cmd/cmd.h"
 #include "cmd/engine_cmd.h"
 #include "cmd/mfa_screen.h"
+#include "cmd/options.h"
 #include "engine/exec.h"
 #include "engine/render.h"
 #include "engine/saved.h"
@@ -31,51 +31,18 @@ static const char usage[] =
         "                       [--prune-keys] [--parallelism N] [--stats] PATH...\n"
         "       keywarden apply --plan FILE [--max-plan-age DURATION] [apply's other options]\n";
 
-static const char help[] =
+static const char intro[] =
         "Make IAM match the manifests at PATH (files or folders): show the plan, ask for approval,\n"
         "run each step and confirm it by reading it back, enroll the MFA device, and only then\n"
         "issue the access key, deliver it and confirm that it works.\n"
         "\n"
         "On a terminal, the MFA QR code is shown on the alternate screen (nothing stays in the\n"
         "scrollback); at its prompts: s shows the secret for typing it in, Enter redraws,\n"
-        "Ctrl-C stops.\n"
-        "\n"
-        "Options:\n"
-        "  --auto-approve           do not ask (pipelines); without a terminal it is required\n"
-        "  --confirm-timeout SECS   how long to retry each read-back and the new key (default 30)\n"
-        "  --mfa-seed-out FILE      non-interactive MFA: write the seed to FILE (0600, new file)\n"
-        "                           and compute the two codes (RFC 6238); for several devices\n"
-        "                           a folder DIR/ (DIR/USER.seed each) or a name with {user}\n"
-        "  --mfa-seed-exec CMD      non-interactive MFA: give the seed to CMD on its stdin ({user}\n"
-        "                           in CMD: the user name, one run of CMD per device)\n"
-        "  --qr-png FILE            also write the MFA QR code as a PNG (0600) for a custodian\n"
-        "                           (DIR/ or {user}: one per device, as for --mfa-seed-out)\n"
-        "  --qr-svg FILE            also write the MFA QR code as an SVG (0600), likewise\n"
-        "  --adopt                  take over existing users and groups without the managed-by tag\n"
-        "  --prune-keys             delete access keys that are not needed\n"
-        "  --parallelism N          read up to N accounts at once (default 8)\n"
-        "  --stats                  print the AWS calls made per action and the wall time (stderr)\n"
-        "  --plan FILE              apply exactly the plan saved by 'keywarden plan --out FILE': its\n"
-        "                           paths and options; before the first write the files and the\n"
-        "                           IAM state it depends on are read again, and any change since\n"
-        "                           (a manifest, a policy file, a tag in IAM) refuses it (exit 1)\n"
-        "  --max-plan-age DURATION  refuse a saved plan older than this (default 24h; 90m, 2d, ...)\n"
-        "  -o json                  a stream of JSON events, one object per line\n"
-        "\n"
-        "Exit status: 0 converged, 1 error (nothing after the failed step ran; no key was issued\n"
-        "unless every other step was confirmed).\n"
-        "\n";
+        "Ctrl-C stops.\n";
 
-enum {
-	OPT_AUTO_APPROVE = KW_OPT_ENGINE_LAST,
-	OPT_CONFIRM_TIMEOUT,
-	OPT_SEED_OUT,
-	OPT_SEED_EXEC,
-	OPT_QR_PNG,
-	OPT_QR_SVG,
-	OPT_PLAN,
-	OPT_MAX_PLAN_AGE,
-};
+static const char outro[] =
+        "Exit status: 0 converged, 1 error (nothing after the failed step ran; no key was issued\n"
+        "unless every other step was confirmed).\n";
 
 #define GREEN "\033[32m"
 #define RED   "\033[31m"
@@ -251,22 +218,6 @@ static bool has_stdout_target(const struct kw_session *s)
 	return false;
 }
 
-static int parse_seconds(struct kw_ctx *ctx, const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || end == s || !(v > 0) || v > 3600) {
-		kw_cmd_usage_error(ctx, usage,
-		                   "--confirm-timeout: expected seconds (0 < s <= 3600), got '%s'", s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
 {
 	FILE *fp = ap->fp;
@@ -346,22 +297,6 @@ static int check_saved(struct kw_ctx *ctx, const char *file, const json_t *saved
 
 int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	        {"adopt", no_argument, NULL, KW_OPT_ADOPT},
-	        {"prune-keys", no_argument, NULL, KW_OPT_PRUNE_KEYS},
-	        {"parallelism", required_argument, NULL, KW_OPT_PARALLELISM},
-	        {"stats", no_argument, NULL, KW_OPT_STATS},
-	        {"auto-approve", no_argument, NULL, OPT_AUTO_APPROVE},
-	        {"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
-	        {"mfa-seed-out", required_argument, NULL, OPT_SEED_OUT},
-	        {"mfa-seed-exec", required_argument, NULL, OPT_SEED_EXEC},
-	        {"qr-png", required_argument, NULL, OPT_QR_PNG},
-	        {"qr-svg", required_argument, NULL, OPT_QR_SVG},
-	        {"plan", required_argument, NULL, OPT_PLAN},
-	        {"max-plan-age", required_argument, NULL, OPT_MAX_PLAN_AGE},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct kw_engine_args a = {0};
 	struct kw_session s = {0};
 	struct kw_aws_client *client = NULL;
@@ -373,62 +308,66 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_error err;
 	bool auto_approve = false;
 	const char *plan_file = NULL, **saved_paths = NULL;
-	long max_age = KW_SAVED_MAX_AGE_DEFAULT;
+	double max_age_s = KW_SAVED_MAX_AGE_DEFAULT;
 	bool max_age_set = false;
 	json_t *saved = NULL;
-	int opt, rc = KW_EXIT_ERROR;
+	const struct kw_opt opts[] = {
+	        KW_FLAG("auto-approve", &auto_approve,
+	                "do not ask (pipelines); without a terminal it is required"),
+	        KW_SECONDS("confirm-timeout", "SECS", &eo.confirm_timeout, 0.001, 3600,
+	                   "how long to retry each read-back and the new key (default 30; 90s, 2m)"),
+	        KW_STRING("mfa-seed-out", "FILE", &eo.mfa_seed_out,
+	                  "non-interactive MFA: write the seed to FILE (0600, new file)\n"
+	                  "and compute the two codes (RFC 6238); for several devices\n"
+	                  "a folder DIR/ (DIR/USER.seed each) or a name with {user}"),
+	        KW_STRING("mfa-seed-exec", "CMD", &eo.mfa_seed_exec,
+	                  "non-interactive MFA: give the seed to CMD on its stdin ({user}\n"
+	                  "in CMD: the user name, one run of CMD per device)"),
+	        KW_STRING("qr-png", "FILE", &eo.qr_png,
+	                  "also write the MFA QR code as a PNG (0600) for a custodian\n"
+	                  "(DIR/ or {user}: one per device, as for --mfa-seed-out)"),
+	        KW_STRING("qr-svg", "FILE", &eo.qr_svg,
+	                  "also write the MFA QR code as an SVG (0600), likewise"),
+	        KW_ENGINE_OPTIONS(&a, "delete access keys that are not needed (an inactive key in its\n"
+	                              "rotation grace period is kept until it ends)"),
+	        KW_STRING("plan", "FILE", &plan_file,
+	                  "apply exactly the plan saved by 'keywarden plan --out FILE': its\n"
+	                  "paths and options; before the first write the files and the\n"
+	                  "IAM state it depends on are read again, and any change since\n"
+	                  "(a manifest, a policy file, a tag in IAM) refuses it (exit 1)"),
+	        {.kind = KW_OPT_SECONDS,
+	         .name = "max-plan-age",
+	         .arg = "DURATION",
+	         .value = &max_age_s,
+	         .help = "refuse a saved plan older than this (default 24h; 90m, 2d, ...)",
+	         .min = 0,
+	         .max = 3650.0 * 86400,
+	         .given = &max_age_set},
+	        KW_TEXT("-o json", "a stream of JSON events, one object per line"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {
+	        .name = "apply", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
+	int optind_ = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
+	long max_age;
 
+	if (optind_ < 0)
+		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
 	kw_interrupt_install(); /* Ctrl-C: stop at the next safe point (engine/exec.h) */
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r;
-
-		switch (opt) {
-		case 'h':
-			fprintf(ctx->out, "%s\n%s%s", usage, help, kw_common_options_help);
-			return KW_EXIT_OK;
-		case OPT_AUTO_APPROVE: auto_approve = true; continue;
-		case OPT_CONFIRM_TIMEOUT:
-			if (parse_seconds(ctx, optarg, &eo.confirm_timeout))
-				return KW_EXIT_ERROR;
-			continue;
-		case OPT_SEED_OUT: eo.mfa_seed_out = optarg; continue;
-		case OPT_SEED_EXEC: eo.mfa_seed_exec = optarg; continue;
-		case OPT_QR_PNG: eo.qr_png = optarg; continue;
-		case OPT_QR_SVG: eo.qr_svg = optarg; continue;
-		case OPT_PLAN: plan_file = optarg; continue;
-		case OPT_MAX_PLAN_AGE:
-			if (kw_saved_parse_duration(optarg, &max_age))
-				return kw_cmd_usage_error(
-				        ctx, usage,
-				        "--max-plan-age: expected a duration such as 24h, 90m or "
-				        "2d, got '%s'",
-				        optarg);
-			max_age_set = true;
-			continue;
-		default: break;
-		}
-		r = kw_engine_arg(ctx, usage, opt, optarg, &a);
-		if (r < 0)
-			return KW_EXIT_ERROR;
-		if (r == 0)
-			return kw_cmd_bad_option(ctx, usage, "apply", "h", longopts, argv);
-	}
-	if (plan_file && (optind < argc || a.adopt || a.prune_keys))
-		return kw_cmd_usage_error(
-		        ctx, usage,
-		        "apply: --plan FILE takes its paths, --adopt and --prune-keys from the "
-		        "saved plan; give none of them");
+	max_age = (long)max_age_s;
+	if (plan_file && (optind_ < argc || a.adopt || a.prune_keys))
+		return kw_opts_error(ctx, &spec,
+		                     "--plan FILE takes its paths, --adopt and --prune-keys from the "
+		                     "saved plan; give none of them");
 	if (!plan_file && max_age_set)
-		return kw_cmd_usage_error(ctx, usage, "apply: --max-plan-age needs --plan FILE");
-	if (!plan_file && optind >= argc)
-		return kw_cmd_usage_error(ctx, usage, "apply: no manifest given");
+		return kw_opts_error(ctx, &spec, "--max-plan-age needs --plan FILE");
+	if (!plan_file && optind_ >= argc)
+		return kw_opts_error(ctx, &spec, "no manifest given");
 	if (eo.mfa_seed_out && eo.mfa_seed_exec)
-		return kw_cmd_usage_error(ctx, usage,
-		                          "apply: --mfa-seed-out and --mfa-seed-exec exclude each other");
-	a.paths = argv + optind;
+		return kw_opts_error(ctx, &spec, "--mfa-seed-out and --mfa-seed-exec exclude each other");
+	a.paths = argv + optind_;
 	a.writes = true;
-	a.npaths = argc - optind;
+	a.npaths = argc - optind_;
 	ap.json = ctx->output == KW_OUTPUT_JSON;
 	if (plan_file && load_saved(ctx, plan_file, max_age, &saved, &saved_paths, &a))
 		goto out;

@@ -3,7 +3,6 @@
  * its age and last use, findings under stable codes (lifecycle/audit.h), and the removal of
  * keys nobody uses: options, the reading and pruning of lifecycle/auditor.h, rendering.
  */
-#include <getopt.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "aws/sns.h"
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
+#include "cmd/options.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/audit.h"
 #include "lifecycle/auditor.h"
@@ -27,32 +27,18 @@
 #include "util/log.h"
 #include "util/output.h"
 
-static const char usage[] =
-        "usage: keywarden audit [OPTIONS] [NAME...]\n"
-        "       keywarden audit [OPTIONS] --all-users\n"
-        "\n"
+static const char usage[] = "usage: keywarden audit [OPTIONS] [NAME...]\n"
+                            "       keywarden audit [OPTIONS] --all-users\n";
+
+static const char intro[] =
         "List every access key (user, AccessKeyId, status, age, last use) and report findings\n"
         "under stable codes: key-too-old, key-never-used, key-unused, two-active-keys,\n"
         "grace-expired, console-enabled, no-mfa, user-policy, not-in-group, not-managed,\n"
         "key-undelivered.\n"
         "NAME is a manifest file, a folder of manifests, or an IAM user name; without NAME every\n"
-        "user tagged managed-by: keywarden is audited.\n"
-        "\n"
-        "Options:\n"
-        "  --all-users          every IAM user, from the credential report (one report, not calls per user)\n"
-        "  --unused-days DAYS   a key unused (or never used) this long is a finding (default 90)\n"
-        "  --prune-unused       delete keys never used or unused beyond --older-than, and inactive keys\n"
-        "                       past their grace period; asks first (lists only, without a terminal)\n"
-        "  --older-than DAYS    threshold for --prune-unused (default: --unused-days)\n"
-        "  --yes                delete without asking\n"
-        "  --notify TARGET      when there are findings, send a JSON summary (per account: keys with\n"
-        "                       age and last use, finding codes; never a secret) to TARGET:\n"
-        "                       sns:TOPIC_ARN (SNS Publish) or exec:COMMAND (JSON on its stdin);\n"
-        "                       nothing is sent for a clean audit; up to 8 times\n"
-        "  --max-access-key-age DAYS\n"
-        "                       maxAccessKeyAge of AWS Config's access-keys-rotated rule, for the\n"
-        "                       access_keys_rotated verdicts in -o json (default 90)\n"
-        "\n"
+        "user tagged managed-by: keywarden is audited.\n";
+
+static const char outro[] =
         "Exit status: 0 clean, 3 findings, 1 an error (also a notification that failed).\n";
 
 struct opts {
@@ -287,65 +273,54 @@ static int notify(struct audit *A, const struct kw_notify_env *env, struct kw_er
 
 int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 {
-	enum { OPT_ALL = 256, OPT_UNUSED, OPT_PRUNE, OPT_OLDER, OPT_YES, OPT_NOTIFY, OPT_MAX_KEY_AGE };
-	static const struct option longopts[] = {
-	        {"all-users", no_argument, NULL, OPT_ALL},
-	        {"unused-days", required_argument, NULL, OPT_UNUSED},
-	        {"prune-unused", no_argument, NULL, OPT_PRUNE},
-	        {"older-than", required_argument, NULL, OPT_OLDER},
-	        {"yes", no_argument, NULL, OPT_YES},
-	        {"notify", required_argument, NULL, OPT_NOTIFY},
-	        {"max-access-key-age", required_argument, NULL, OPT_MAX_KEY_AGE},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct audit A = {.ctx = ctx,
 	                  .o = {.unused_days = KW_LC_DEFAULT_UNUSED_DAYS,
 	                        .max_access_key_age = KW_LC_DEFAULT_MAX_AGE_DAYS}};
+	struct kw_opt_strings notify_specs = {0};
 	struct kw_aws_options aopt;
 	struct kw_notify_env nenv = {&aopt};
 	struct kw_lc_audit_opts ao;
 	struct kw_lc_prune_item *p = NULL;
 	struct kw_error err = {0};
 	size_t np = 0;
-	int opt, rc = KW_EXIT_ERROR;
+	const struct kw_opt opts[] = {
+	        KW_FLAG("all-users", &A.o.all_users,
+	                "every IAM user, from the credential report (one report, not calls per user)"),
+	        KW_DAYS("unused-days", "DAYS", &A.o.unused_days, 1, 36500, NULL,
+	                "a key unused (or never used) this long is a finding (default 90)"),
+	        KW_FLAG("prune-unused", &A.o.prune,
+	                "delete keys never used or unused beyond --older-than, and inactive keys\n"
+	                "past their grace period; asks first (lists only, without a terminal)"),
+	        KW_DAYS("older-than", "DAYS", &A.o.older_than, 1, 36500, NULL,
+	                "threshold for --prune-unused (default: --unused-days)"),
+	        KW_FLAG("yes", &A.o.yes, "delete without asking"),
+	        KW_STRINGS("notify", "TARGET", &notify_specs,
+	                   "when there are findings, send a JSON summary (per account: keys with\n"
+	                   "age and last use, finding codes; never a secret) to TARGET:\n"
+	                   "sns:TOPIC_ARN (SNS Publish) or exec:COMMAND (JSON on its stdin);\n"
+	                   "nothing is sent for a clean audit; up to 8 times"),
+	        KW_DAYS("max-access-key-age", "DAYS", &A.o.max_access_key_age, 1, 36500, NULL,
+	                "maxAccessKeyAge of AWS Config's access-keys-rotated rule, for the\n"
+	                "access_keys_rotated verdicts in -o json (default 90)"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {
+	        .name = "audit", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
+	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
-		case OPT_ALL: A.o.all_users = true; break;
-		case OPT_PRUNE: A.o.prune = true; break;
-		case OPT_YES: A.o.yes = true; break;
-		case OPT_UNUSED:
-			if (kw_cmd_parse_days(optarg, 1, 36500, &A.o.unused_days))
-				return kw_cmd_usage_error(ctx, usage,
-				                          "--unused-days wants whole days from 1");
-			break;
-		case OPT_OLDER:
-			if (kw_cmd_parse_days(optarg, 1, 36500, &A.o.older_than))
-				return kw_cmd_usage_error(ctx, usage, "--older-than wants whole days from 1");
-			break;
-		case OPT_MAX_KEY_AGE:
-			if (kw_cmd_parse_days(optarg, 1, 36500, &A.o.max_access_key_age))
-				return kw_cmd_usage_error(ctx, usage,
-				                          "--max-access-key-age wants whole days from 1");
-			break;
-		case OPT_NOTIFY:
-			if (kw_notify_list_add(&A.o.notify, optarg, &err))
-				return kw_cmd_usage_error(ctx, usage, "%s", err.msg);
-			break;
-		default: return kw_cmd_bad_option(ctx, usage, "audit", "h", longopts, argv);
-		}
-	}
-	if (A.o.all_users && optind < argc)
-		return kw_cmd_usage_error(ctx, usage, "--all-users reads every user: give no NAME");
+	if (first < 0)
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	for (size_t i = 0; i < notify_specs.n; i++)
+		if (kw_notify_list_add(&A.o.notify, notify_specs.v[i], &err))
+			return kw_opts_error(ctx, &spec, "%s", err.msg);
+	if (A.o.all_users && first < argc)
+		return kw_opts_error(ctx, &spec, "--all-users reads every user: give no NAME");
 	if (!A.o.prune && (A.o.older_than || A.o.yes))
-		return kw_cmd_usage_error(ctx, usage, "--older-than and --yes go with --prune-unused");
+		return kw_opts_error(ctx, &spec, "--older-than and --yes go with --prune-unused");
 	if (!A.o.older_than)
 		A.o.older_than = A.o.unused_days;
 
-	if (optind < argc && kw_cmd_resolve_accounts(ctx, argv + optind, (size_t)(argc - optind), &A.L.accts))
+	if (first < argc && kw_cmd_resolve_accounts(ctx, argv + first, (size_t)(argc - first), &A.L.accts))
 		goto out;
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
 	A.L.all_users = A.o.all_users;

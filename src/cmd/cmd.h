@@ -4,9 +4,9 @@
  * Each command lives in src/cmd/<name>.c, exports only `int cmd_<name>(int argc, char **argv,
  * struct kw_ctx *ctx)` and keeps its usage text and option table beside its code (git's
  * builtin/ style). argv[0] is the command name; the common options below have already been
- * taken out of argv by main, wherever they stood. A command parses the rest with
- * getopt_long (set optind = 0 first), must accept -h/--help (usage on stdout, exit 0), and
- * returns the process exit status. Only main and src/cmd print errors (kw_error_print);
+ * taken out of argv by main, wherever they stood. A command parses the rest with its option
+ * table (cmd/options.h: parsing, --help on stdout with exit 0, and the errors come from it),
+ * and returns the process exit status. Only main and src/cmd print errors (kw_error_print);
  * code below src/cmd never prints and never exits.
  *
  * Exit statuses: 0 success / converged / clean; 1 error; 2 changes (plan) or differences
@@ -92,16 +92,6 @@ int kw_cmd_output_resolve(struct kw_ctx *ctx, int argc, char **argv);
  * distance when close enough to be a typo (kw_closest_word); NULL for none.
  */
 const char *kw_cmd_suggest(const char *word, const char *const *known);
-
-struct option;
-
-/*
- * kw_cmd_bad_option - after getopt_long returned '?' (main sets opterr = 0, so getopt itself
- * prints nothing): print "error: <cmd>: unknown option '--x'" or "option '--x' needs a value"
- * and the usage to ctx->err. Returns KW_EXIT_ERROR.
- */
-int kw_cmd_bad_option(struct kw_ctx *ctx, const char *usage, const char *cmd, const char *optstring,
-                      const struct option *longopts, char **argv);
 
 /* kw_cmd_color - whether ctx->out may be coloured (terminal, no NO_COLOR, no --no-color). */
 bool kw_cmd_color(const struct kw_ctx *ctx);

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 #include <string.h>
@@ -76,27 +75,6 @@ enum kw_output_format kw_cmd_output_format(const struct kw_ctx *ctx, FILE *fp)
 	if (ctx->output_set)
 		return ctx->output;
 	return isatty(fileno(fp)) ? KW_OUTPUT_TABLE : KW_OUTPUT_TEXT;
-}
-
-int kw_cmd_bad_option(struct kw_ctx *ctx, const char *usage, const char *cmd, const char *optstring,
-                      const struct option *longopts, char **argv)
-{
-	const char *arg = optind > 0 ? argv[optind - 1] : "";
-
-	if (!strncmp(arg, "--", 2)) {
-		size_t n = strcspn(arg + 2, "=");
-
-		for (const struct option *o = longopts; o && o->name; o++)
-			if (strlen(o->name) == n && !strncmp(o->name, arg + 2, n))
-				return kw_cmd_usage_error(ctx, usage, "%s: option '--%s' needs a value", cmd,
-				                          o->name);
-		return kw_cmd_usage_error(ctx, usage, "%s: unknown option '%.*s'", cmd, (int)(n + 2), arg);
-	}
-	if (optopt > 0 && optopt < 256 && strchr(optstring, optopt))
-		return kw_cmd_usage_error(ctx, usage, "%s: option '-%c' needs a value", cmd, optopt);
-	if (optopt > 0 && optopt < 256)
-		return kw_cmd_usage_error(ctx, usage, "%s: unknown option '-%c'", cmd, optopt);
-	return kw_cmd_usage_error(ctx, usage, "%s: unknown option '%s'", cmd, arg);
 }
 
 const char *kw_cmd_suggest(const char *word, const char *const *known)

@@ -4,7 +4,6 @@
  * managed-by: keywarden (and their groups) are touched; what is already gone is skipped, so
  * a second run changes nothing.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +12,7 @@
 #include "aws/client.h"
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
+#include "cmd/options.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/destroy.h"
 #include "lifecycle/teardown.h"
@@ -22,18 +22,16 @@
 #include "util/log.h"
 #include "util/output.h"
 
-static const char usage[] =
-        "usage: keywarden destroy [OPTIONS] NAME...\n"
-        "\n"
+static const char usage[] = "usage: keywarden destroy [OPTIONS] NAME...\n";
+
+static const char intro[] =
         "Remove service accounts: access keys, MFA devices (deactivated, then deleted), the console\n"
         "password, group memberships, the group with its policies, the user's own policies and\n"
         "permissions boundary, then the user, in the order IAM requires. Shows the steps and asks\n"
         "first. Only users tagged managed-by: keywarden are touched; running it again changes nothing.\n"
-        "NAME is a manifest file, a folder of manifests, or an IAM user name.\n"
-        "\n"
-        "Options:\n"
-        "  --auto-approve   do not ask (needed without a terminal)\n"
-        "\n"
+        "NAME is a manifest file, a folder of manifests, or an IAM user name.\n";
+
+static const char outro[] =
         "Ctrl-C stops before the next step; destroy again finishes the job.\n"
         "\n"
         "Exit status: 0 destroyed (or nothing left to destroy), 1 an error, a stop, or not approved.\n";
@@ -86,12 +84,6 @@ static void print_plan(struct kw_ctx *ctx, const struct kw_lc_destroy_job *jobs,
 
 int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 {
-	enum { OPT_AUTO = 256 };
-	static const struct option longopts[] = {
-	        {"auto-approve", no_argument, NULL, OPT_AUTO},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	static const char *const cols[] = {"Account", "Result", "Steps"};
 	struct kw_lc_accounts accts = {0};
 	struct kw_aws_options aopt;
@@ -100,21 +92,21 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_table *t = NULL;
 	struct kw_error err = {0};
 	bool auto_approve = false, failed = false, stopped = false, unstarted = false;
-	int opt, rc = KW_EXIT_ERROR;
+	const struct kw_opt opts[] = {
+	        KW_FLAG("auto-approve", &auto_approve, "do not ask (needed without a terminal)"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {
+	        .name = "destroy", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
+	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
-		case OPT_AUTO: auto_approve = true; break;
-		default: return kw_cmd_bad_option(ctx, usage, "destroy", "h", longopts, argv);
-		}
-	}
-	if (optind == argc)
-		return kw_cmd_usage_error(ctx, usage, "destroy what? give NAME...");
+	if (first < 0)
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	if (first == argc)
+		return kw_opts_error(ctx, &spec, "destroy what? give NAME...");
 	/* Ctrl-C from here on is a request to stop between steps (util/interrupt.h) */
 	kw_interrupt_install();
-	if (kw_cmd_resolve_accounts(ctx, argv + optind, (size_t)(argc - optind), &accts))
+	if (kw_cmd_resolve_accounts(ctx, argv + first, (size_t)(argc - first), &accts))
 		goto out;
 	t = kw_table_new("Destroyed", 3, cols);
 	if (!t) {

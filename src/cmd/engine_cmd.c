@@ -11,31 +11,6 @@
 #include "manifest/manifest.h"
 #include "util/error.h"
 
-int kw_engine_arg(struct kw_ctx *ctx, const char *usage, int opt, const char *optarg_,
-                  struct kw_engine_args *a)
-{
-	char *end;
-	long n;
-
-	switch (opt) {
-	case KW_OPT_ADOPT: a->adopt = true; return 1;
-	case KW_OPT_PRUNE_KEYS: a->prune_keys = true; return 1;
-	case KW_OPT_STATS: a->stats = true; return 1;
-	case KW_OPT_PARALLELISM:
-		errno = 0;
-		n = strtol(optarg_, &end, 10);
-		if (errno || *end || end == optarg_ || n < 1 || n > KW_LIVE_PARALLELISM_MAX) {
-			kw_cmd_usage_error(ctx, usage,
-			                   "--parallelism: expected a number from 1 to %d, got '%s'",
-			                   KW_LIVE_PARALLELISM_MAX, optarg_);
-			return -1;
-		}
-		a->parallelism = (int)n;
-		return 1;
-	default: return 0;
-	}
-}
-
 void kw_engine_aws_options(const struct kw_ctx *ctx, struct kw_aws_options *o)
 {
 	kw_cmd_aws_options(ctx, ctx->profile, o);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "cmd/cmd.h"
+#include "engine/live.h" /* KW_LIVE_PARALLELISM_MAX */
 #include "engine/plan.h"
 #include "engine/session.h"
 
@@ -27,21 +28,18 @@ struct kw_engine_args {
 	struct kw_error *failure; /* when set, kw_engine_prepare copies its error here (review output) */
 };
 
-/* Long-option values shared by plan and apply (above 256, clear of short options). */
-enum {
-	KW_OPT_ADOPT = 256,
-	KW_OPT_PRUNE_KEYS,
-	KW_OPT_PARALLELISM,
-	KW_OPT_STATS,
-	KW_OPT_ENGINE_LAST, /* apply's own options start here */
-};
-
 /*
- * kw_engine_arg - handle one shared option (opt as getopt_long returned it, optarg its value).
- * Returns 1 when handled, 0 when not a shared option, -1 after printing a usage error.
+ * The option-table rows (cmd/options.h) of the options plan and apply share, into the
+ * struct kw_engine_args *a; prune_help: what --prune-keys does for the command.
  */
-int kw_engine_arg(struct kw_ctx *ctx, const char *usage, int opt, const char *optarg_,
-                  struct kw_engine_args *a);
+#define KW_ENGINE_OPTIONS(a, prune_help)                                                      \
+	KW_FLAG("adopt", &(a)->adopt,                                                         \
+	        "take over existing users and groups without the tag managed-by: keywarden"), \
+	        KW_FLAG("prune-keys", &(a)->prune_keys, prune_help),                          \
+	        KW_LONG("parallelism", "N", &(a)->parallelism, 1, KW_LIVE_PARALLELISM_MAX,    \
+	                "read up to N accounts at once (default 8)"),                         \
+	        KW_FLAG("stats", &(a)->stats,                                                 \
+	                "print the AWS calls made per action and the wall time (stderr)")
 
 /*
  * kw_engine_prepare - load the manifests (printing diagnostics), create the AWS client from

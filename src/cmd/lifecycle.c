@@ -23,17 +23,6 @@ int kw_cmd_resolve_accounts(struct kw_ctx *ctx, char *const *names, size_t n, st
 	return -1;
 }
 
-int kw_cmd_parse_days(const char *s, int min, int max, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (!*s || *end || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 void kw_cmd_aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *out)
 {
 	*out = (struct kw_aws_options){.profile = profile,

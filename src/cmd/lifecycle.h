@@ -21,9 +21,6 @@ struct kw_error;
  */
 int kw_cmd_resolve_accounts(struct kw_ctx *ctx, char *const *names, size_t n, struct kw_lc_accounts *out);
 
-/* kw_cmd_parse_days - whole days from min to max in s into *out. Returns 0, or -1 if not. */
-int kw_cmd_parse_days(const char *s, int min, int max, int *out);
-
 /* kw_cmd_aws_options - client options from ctx (region, endpoint) with the given profile. */
 void kw_cmd_aws_options(const struct kw_ctx *ctx, const char *profile, struct kw_aws_options *out);
 

@@ -111,8 +111,9 @@ static int take(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct
 	}
 	case KW_OPT_LONG:
 		if (kw_parse_long(arg, (long)o->min, (long)o->max, &l)) {
-			kw_opts_error(ctx, spec, "--%s: expected a whole number from %g to %g, got '%s'",
-			              o->name, o->min, o->max, arg);
+			kw_opts_error(ctx, spec,
+			              "--%s: expected a whole number from %.10g to %.10g, got '%s'", o->name,
+			              o->min, o->max, arg);
 			return -1;
 		}
 		*(int *)o->value = (int)l;
@@ -121,8 +122,8 @@ static int take(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct
 		if (kw_parse_duration(arg, 1, o->min, o->max, &d)) {
 			kw_opts_error(
 			        ctx, spec,
-			        "--%s: expected seconds from %g to %g (a number, or with a unit: 500ms, 30s, "
-			        "2m), got '%s'",
+			        "--%s: expected a duration in seconds from %.10g to %.10g (a number, or "
+			        "with a unit: 500ms, 30s, 2m, 24h, 7d), got '%s'",
 			        o->name, o->min, o->max, arg);
 			return -1;
 		}
@@ -132,7 +133,9 @@ static int take(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct
 		if (kw_parse_duration(arg, 86400, o->min * 86400, o->max * 86400, &d) ||
 		    fmod(d, 86400) != 0) {
 			kw_opts_error(ctx, spec,
-			              "--%s: expected whole days from %g to %g (7, 7d, 2w, 48h), got '%s'",
+			              "--%s: expected a duration in whole days from %.10g to %.10g (7, 7d, "
+			              "2w, 48h), "
+			              "got '%s'",
 			              o->name, o->min, o->max, arg);
 			return -1;
 		}
@@ -158,6 +161,21 @@ static int bad_option(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const 
 		for (const struct option *o = lo; o->name; o++)
 			if (strlen(o->name) == n && !strncmp(o->name, arg + 2, n))
 				return kw_opts_error(ctx, spec, "option '--%s' needs a value", o->name);
+		{
+			const char *names[64], *guess;
+			char word[64];
+			size_t k = 0;
+
+			for (const struct option *o = lo; o->name && k + 1 < sizeof(names) / sizeof(names[0]);
+			     o++)
+				names[k++] = o->name;
+			names[k] = NULL;
+			snprintf(word, sizeof(word), "%.*s", (int)n, arg + 2);
+			guess = kw_cmd_suggest(word, names);
+			if (guess)
+				return kw_opts_error(ctx, spec, "unknown option '%.*s' (did you mean --%s?)",
+				                     (int)(n + 2), arg, guess);
+		}
 		return kw_opts_error(ctx, spec, "unknown option '%.*s'", (int)(n + 2), arg);
 	}
 	for (size_t i = 0; spec->opt[i].kind != KW_OPT_END; i++)

@@ -2,7 +2,6 @@
  * plan.c - `keywarden plan PATH...`: read live IAM state for the manifests' accounts and print
  * the ordered steps apply would take. Exit 0 no changes, 2 changes, 1 error.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +9,7 @@
 #include "aws/client.h"
 #include "cmd/cmd.h"
 #include "cmd/engine_cmd.h"
+#include "cmd/options.h"
 #include "cmd/review.h"
 #include "engine/render.h"
 #include "engine/saved.h"
@@ -21,26 +21,11 @@
 static const char usage[] =
         "usage: keywarden plan [--adopt] [--prune-keys] [--parallelism N] [--stats] [--out FILE] PATH...\n";
 
-static const char help[] =
+static const char intro[] =
         "Read what IAM holds for the accounts of the manifests at PATH (files or folders) and print\n"
-        "the ordered steps that 'keywarden apply' would take. Nothing is changed.\n"
-        "\n"
-        "Options:\n"
-        "  --adopt            take over existing users and groups without the tag managed-by: keywarden\n"
-        "  --prune-keys       also plan the deletion of access keys that are not needed (an inactive\n"
-        "                     key in its rotation grace period is kept until it ends)\n"
-        "  --parallelism N    read up to N accounts at once (default 8)\n"
-        "  --stats            print the AWS calls made per action and the wall time (stderr)\n"
-        "  --out FILE         also save the plan to FILE (JSON, 0600, no secrets) with digests of\n"
-        "                     every file read and of the IAM state it depends on, for\n"
-        "                     'keywarden apply --plan FILE' and 'keywarden show FILE'\n"
-        "  -o json            the plan as one JSON document\n"
-        "  -o markdown        a summary for a pull-request comment (table of accounts, policy diffs)\n"
-        "  -o sarif           SARIF 2.1.0: manifest and lint findings, and each step as a note at\n"
-        "                     its manifest (code scanning); -o github: workflow commands likewise\n"
-        "\n"
-        "Exit status: 0 no changes, 2 changes planned, 1 error.\n"
-        "\n";
+        "the ordered steps that 'keywarden apply' would take. Nothing is changed.\n";
+
+static const char outro[] = "Exit status: 0 no changes, 2 changes planned, 1 error.\n";
 
 /* The manifest line of the account whose manifest file is origin (0 when not known). */
 static unsigned origin_line(const struct kw_session *s, const char *origin)
@@ -102,8 +87,6 @@ out:
 	return rc;
 }
 
-enum { OPT_OUT = KW_OPT_ENGINE_LAST };
-
 /* --out FILE: the saved plan (engine/saved.h), with the account of the credentials. */
 static int save_plan(struct kw_ctx *ctx, const struct kw_engine_args *a, const struct kw_session *s,
                      struct kw_aws_client *client, const char *path)
@@ -140,15 +123,6 @@ out:
 
 int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	        {"adopt", no_argument, NULL, KW_OPT_ADOPT},
-	        {"prune-keys", no_argument, NULL, KW_OPT_PRUNE_KEYS},
-	        {"parallelism", required_argument, NULL, KW_OPT_PARALLELISM},
-	        {"stats", no_argument, NULL, KW_OPT_STATS},
-	        {"out", required_argument, NULL, OPT_OUT},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct kw_engine_args a = {0};
 	struct kw_session s = {0};
 	struct kw_aws_client *client = NULL;
@@ -156,30 +130,31 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_error failure;
 	bool review = ctx->output == KW_OUTPUT_SARIF || ctx->output == KW_OUTPUT_GITHUB;
 	const char *out_path = NULL;
-	int opt, rc = KW_EXIT_ERROR;
+	const struct kw_opt opts[] = {
+	        KW_ENGINE_OPTIONS(&a,
+	                          "also plan the deletion of access keys that are not needed (an inactive\n"
+	                          "key in its rotation grace period is kept until it ends)"),
+	        KW_STRING("out", "FILE", &out_path,
+	                  "also save the plan to FILE (JSON, 0600, no secrets) with digests of\n"
+	                  "every file read and of the IAM state it depends on, for\n"
+	                  "'keywarden apply --plan FILE' and 'keywarden show FILE'"),
+	        KW_TEXT("-o json", "the plan as one JSON document"),
+	        KW_TEXT("-o markdown",
+	                "a summary for a pull-request comment (table of accounts, policy diffs)"),
+	        KW_TEXT("-o sarif", "SARIF 2.1.0: manifest and lint findings, and each step as a note at\n"
+	                            "its manifest (code scanning); -o github: workflow commands likewise"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {
+	        .name = "plan", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
+	int optind_ = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		int r;
-
-		if (opt == 'h') {
-			fprintf(ctx->out, "%s\n%s%s", usage, help, kw_common_options_help);
-			return KW_EXIT_OK;
-		}
-		if (opt == OPT_OUT) {
-			out_path = optarg;
-			continue;
-		}
-		r = kw_engine_arg(ctx, usage, opt, optarg, &a);
-		if (r < 0)
-			return KW_EXIT_ERROR;
-		if (r == 0)
-			return kw_cmd_bad_option(ctx, usage, "plan", "h", longopts, argv);
-	}
-	if (optind >= argc)
-		return kw_cmd_usage_error(ctx, usage, "plan: no manifest given");
-	a.paths = argv + optind;
-	a.npaths = argc - optind;
+	if (optind_ < 0)
+		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	if (optind_ >= argc)
+		return kw_opts_error(ctx, &spec, "no manifest given");
+	a.paths = argv + optind_;
+	a.npaths = argc - optind_;
 
 	a.failure = &failure;
 	kw_error_clear(&failure);

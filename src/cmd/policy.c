@@ -2,7 +2,6 @@
  * policy.c - `keywarden policy fmt|diff|lint`: tools for reviewers and CI over policy files.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "cmd/review.h"
 #include "policy/policy.h"
 #include "util/atomic.h"
@@ -31,22 +31,17 @@ static const char usage[] =
         "  diff   semantic difference of two policies, per statement\n"
         "  lint   least-privilege and validity findings with stable codes\n";
 
-static const char usage_fmt[] =
-        "usage: keywarden policy fmt [--check] FILE...\n"
-        "\n"
+static const char usage_fmt[] = "usage: keywarden policy fmt [--check] FILE...\n";
+static const char intro_fmt[] =
         "Rewrite each policy file in canonical form: keys in the order Version, Id, Statement, then\n"
         "Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition;\n"
         "2-space indent; a final newline. Values and array order are kept. FILE '-' reads stdin and\n"
-        "writes stdout.\n"
-        "\n"
-        "Options:\n"
-        "  --check              change nothing; list the files that would change and exit 1\n"
-        "\n"
+        "writes stdout.\n";
+static const char outro_fmt[] =
         "Exit status: 0 done (or, with --check, nothing to change), 1 a file would change or an error.\n";
 
-static const char usage_diff[] =
-        "usage: keywarden policy diff OLD NEW\n"
-        "\n"
+static const char usage_diff[] = "usage: keywarden policy diff OLD NEW\n";
+static const char intro_diff[] =
         "Compare two policies by meaning: statements are paired by Sid, then by content, and for each\n"
         "the actions, resources, principals and conditions added (+) and removed (-) are listed.\n"
         "Formatting, key order, array order, repeats and the case of action names do not count.\n"
@@ -56,9 +51,8 @@ static const char usage_diff[] =
         "structured difference.\n"
         "Exit status: 0 no semantic change, 2 different, 1 error.\n";
 
-static const char usage_lint[] =
-        "usage: keywarden policy lint FILE...\n"
-        "\n"
+static const char usage_lint[] = "usage: keywarden policy lint FILE...\n";
+static const char intro_lint[] =
         "Check policy files for validity and least privilege (FILE may be REV:PATH, read with git\n"
         "show, or '-' for stdin). Each finding has a stable code:\n"
         "%s"
@@ -69,16 +63,8 @@ static const char usage_lint[] =
         "(::warning file=F,line=L,col=C,title=CODE::message) that annotate a pull request.\n"
         "Exit status: 0 clean, 3 findings, 1 error (unreadable file or invalid JSON).\n";
 
-static int want_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
-	}
-	return 0;
-}
+/* The subcommands without options: the empty table still gives --help and the errors. */
+static const struct kw_opt no_options[] = {KW_OPTS_END};
 
 static int print_help(struct kw_ctx *ctx, const char *text)
 {
@@ -86,9 +72,10 @@ static int print_help(struct kw_ctx *ctx, const char *text)
 	return KW_EXIT_OK;
 }
 
-static int print_lint_help(struct kw_ctx *ctx)
+/* The lint intro: its prose with the table of codes (free() it; NULL when out of memory). */
+static char *lint_intro(void)
 {
-	struct kw_buf table = KW_BUF_INIT;
+	struct kw_buf table = KW_BUF_INIT, out = KW_BUF_INIT;
 	const char *code;
 
 	for (size_t i = 0; (code = kw_policy_lint_code_at(i)); i++) {
@@ -96,10 +83,9 @@ static int print_lint_help(struct kw_ctx *ctx)
 		const char *summary = kw_policy_lint_code_info(code, &sev);
 		kw_buf_appendf(&table, "  %s %-8s %s\n", code, kw_severity_name(sev), summary);
 	}
-	fprintf(ctx->out, usage_lint, table.data ? table.data : "");
-	fprintf(ctx->out, "\n%s", kw_common_options_help);
+	kw_buf_appendf(&out, intro_lint, table.data ? table.data : "");
 	kw_buf_release(&table);
-	return KW_EXIT_OK;
+	return kw_buf_detach(&out);
 }
 
 /* Read stdin whole. */
@@ -196,25 +182,23 @@ static int load_arg(const char *arg, bool allow_git, struct kw_policy **out, str
 
 static int policy_fmt(int argc, char **argv, struct kw_ctx *ctx)
 {
-	static const struct option opts[] = {
-	        {"check", no_argument, NULL, 'c'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	bool check = false;
-	int c, rc = KW_EXIT_OK;
+	const struct kw_opt opts[] = {
+	        KW_FLAG("check", &check, "change nothing; list the files that would change and exit 1"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {.name = "policy fmt",
+	                                 .usage = usage_fmt,
+	                                 .intro = intro_fmt,
+	                                 .opt = opts,
+	                                 .outro = outro_fmt};
+	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_OK;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': check = true; break;
-		case 'h': return print_help(ctx, usage_fmt);
-		default: return kw_cmd_bad_option(ctx, usage_fmt, "policy fmt", "h", opts, argv);
-		}
-	}
-	if (optind >= argc)
-		return kw_cmd_usage_error(ctx, usage_fmt, "policy fmt: give at least one policy file");
-	for (int i = optind; i < argc; i++) {
+	if (first < 0)
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	if (first >= argc)
+		return kw_opts_error(ctx, &spec, "give at least one policy file");
+	for (int i = first; i < argc; i++) {
 		const char *file = argv[i];
 		struct kw_buf out = KW_BUF_INIT;
 		struct kw_policy *p = NULL;
@@ -268,11 +252,15 @@ static int policy_diff(int argc, char **argv, struct kw_ctx *ctx)
 	json_t *d = NULL;
 	int rc = KW_EXIT_ERROR;
 
-	if (want_help(argc, argv))
-		return print_help(ctx, usage_diff);
-	if (argc != 3 || (argv[1][0] == '-' && argv[1][1]) || (argv[2][0] == '-' && argv[2][1]))
-		return kw_cmd_usage_error(ctx, usage_diff,
-		                          "policy diff: give exactly two policies, OLD and NEW");
+	const struct kw_cmd_spec spec = {
+	        .name = "policy diff", .usage = usage_diff, .intro = intro_diff, .opt = no_options};
+	int first = kw_opts_parse(ctx, &spec, argc, argv);
+
+	if (first < 0)
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	if (argc - first != 2)
+		return kw_opts_error(ctx, &spec, "give exactly two policies, OLD and NEW");
+	argv += first - 1; /* argv[1], argv[2]: OLD and NEW */
 	kw_error_clear(&err);
 	if (load_arg(argv[1], true, &a, &err) || load_arg(argv[2], true, &b, &err)) {
 		kw_error_print(&err, ctx->err);
@@ -343,15 +331,20 @@ static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 	json_t *all = json ? json_array() : NULL;
 	size_t total = 0;
 	bool failed = false;
-	int first = 1;
+	char *intro = lint_intro();
+	const struct kw_cmd_spec spec = {
+	        .name = "policy lint", .usage = usage_lint, .intro = intro ? intro : "", .opt = no_options};
+	int first = kw_opts_parse(ctx, &spec, argc, argv);
 
-	if (want_help(argc, argv))
-		return print_lint_help(ctx);
-	if (argc > 1 && !strcmp(argv[1], "--"))
-		first = 2;
-	if (first >= argc)
-		return kw_cmd_usage_error(ctx, "usage: keywarden policy lint FILE...\n",
-		                          "policy lint: give at least one policy file");
+	free(intro);
+	if (first < 0) {
+		json_decref(all);
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	}
+	if (first >= argc) {
+		json_decref(all);
+		return kw_opts_error(ctx, &spec, "give at least one policy file");
+	}
 	for (int i = first; i < argc; i++) {
 		struct kw_policy_findings f = {0};
 		struct kw_policy *p = NULL;

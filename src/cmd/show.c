@@ -2,11 +2,11 @@
  * show.c - `keywarden show FILE`: a saved plan (`plan --out FILE`) printed as `plan` printed
  * it, with when and for which account it was made. Exit 0 no changes, 2 changes, 1 error.
  */
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "engine/saved.h"
 #include "util/error.h"
 #include "util/output.h"
@@ -20,33 +20,24 @@ static const char help[] =
         "Output: text (default); -o json the plan as 'plan -o json' prints it; -o markdown the\n"
         "pull-request comment of 'plan -o markdown'.\n"
         "Exit status: 0 the plan has no changes, 2 it has changes, 1 error (unreadable, not a\n"
-        "saved plan, or a format version this keywarden does not read).\n"
-        "\n";
+        "saved plan, or a format version this keywarden does not read).\n";
 
 int cmd_show(int argc, char **argv, struct kw_ctx *ctx)
 {
-	static const struct option longopts[] = {
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct kw_error err;
 	json_t *doc = NULL, *plan;
 	const char *text;
-	int opt;
 	bool changes;
+	const struct kw_opt opts[] = {KW_OPTS_END};
+	const struct kw_cmd_spec spec = {.name = "show", .usage = usage, .intro = help, .opt = opts};
+	int optind_ = kw_opts_parse(ctx, &spec, argc, argv);
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			fprintf(ctx->out, "%s\n%s%s", usage, help, kw_common_options_help);
-			return KW_EXIT_OK;
-		}
-		return kw_cmd_bad_option(ctx, usage, "show", "h", longopts, argv);
-	}
-	if (argc - optind != 1)
-		return kw_cmd_usage_error(ctx, usage, "show: give one saved plan FILE");
+	if (optind_ < 0)
+		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	if (argc - optind_ != 1)
+		return kw_opts_error(ctx, &spec, "give one saved plan FILE");
 	kw_error_clear(&err);
-	if (kw_saved_plan_read(argv[optind], &doc, &err)) {
+	if (kw_saved_plan_read(argv[optind_], &doc, &err)) {
 		kw_error_print(&err, ctx->err);
 		return KW_EXIT_ERROR;
 	}
@@ -63,7 +54,7 @@ int cmd_show(int argc, char **argv, struct kw_ctx *ctx)
 		        (long)(time(NULL) - (time_t)json_integer_value(json_object_get(doc, "created_unix")));
 
 		fprintf(ctx->out, "Saved plan %s: made %s (%ld min ago) for AWS account %s from",
-		        argv[optind], json_string_value(json_object_get(doc, "created")), age / 60,
+		        argv[optind_], json_string_value(json_object_get(doc, "created")), age / 60,
 		        json_string_value(json_object_get(doc, "account")));
 		for (size_t i = 0; i < json_array_size(paths); i++)
 			fprintf(ctx->out, " %s", json_string_value(json_array_get(paths, i)));

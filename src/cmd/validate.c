@@ -1,27 +1,25 @@
 /*
  * validate.c - `keywarden validate PATH...`: manifests and their policies checked offline.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "cmd/review.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
 
-static const char usage[] =
-        "usage: keywarden validate [--quiet] PATH...\n"
-        "\n"
+static const char usage[] = "usage: keywarden validate [--quiet] PATH...\n";
+
+static const char intro[] =
         "Check service-account manifests (files, or folders read recursively for *.yaml and *.yml in\n"
         "sorted order) and the policy files they name, without calling AWS: the manifest schema,\n"
         "IAM names and limits, policy grammar, templates and lint (see 'keywarden policy lint').\n"
         "Every problem is printed as 'error: FILE:LINE:COL: message'. Lint warnings fail too\n"
-        "unless the manifest accepts them with allow: [{code, reason}].\n"
-        "\n"
-        "Options:\n"
-        "  -q, --quiet          no summary line, only problems\n"
-        "\n"
+        "unless the manifest accepts them with allow: [{code, reason}].\n";
+
+static const char outro[] =
         "Output: text (default) prints problems on stderr and a summary on stdout; -o json prints\n"
         "{valid, files, manifests, diagnostics} on stdout; -o sarif a SARIF 2.1.0 log for code\n"
         "scanning and -o github workflow commands (::error file=F,line=L,col=C::...) that annotate\n"
@@ -82,28 +80,23 @@ static void print_summary(struct kw_ctx *ctx, const struct kw_manifest_set *set,
 
 int cmd_validate(int argc, char **argv, struct kw_ctx *ctx)
 {
-	static const struct option opts[] = {
-	        {"quiet", no_argument, NULL, 'q'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct kw_manifest_set *set = NULL;
 	struct kw_error err;
 	bool quiet = false;
-	int c, rc;
+	const struct kw_opt opts[] = {
+	        KW_FLAG_SHORT('q', "quiet", &quiet, "no summary line, only problems"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {
+	        .name = "validate", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
+	int first = kw_opts_parse(ctx, &spec, argc, argv), rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q': quiet = true; break;
-		case 'h': fprintf(ctx->out, "%s\n%s", usage, kw_common_options_help); return KW_EXIT_OK;
-		default: return kw_cmd_bad_option(ctx, usage, "validate", "qh", opts, argv);
-		}
-	}
-	if (optind >= argc)
-		return kw_cmd_usage_error(ctx, usage, "validate: give at least one manifest file or folder");
+	if (first < 0)
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	if (first >= argc)
+		return kw_opts_error(ctx, &spec, "give at least one manifest file or folder");
 	kw_error_clear(&err);
-	rc = kw_manifest_load_paths((const char *const *)argv + optind, (size_t)(argc - optind), &set, &err);
+	rc = kw_manifest_load_paths((const char *const *)argv + first, (size_t)(argc - first), &set, &err);
 	if (rc && !set) {
 		kw_error_print(&err, ctx->err);
 		return KW_EXIT_ERROR;

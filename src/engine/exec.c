@@ -136,6 +136,10 @@ static int gate_loop(struct run *r, const struct kw_step *s, check_fn chk, struc
 			rc = 0;
 			break;
 		}
+		/* a stale NoSuchEntity (the entity written, not visible yet) is "not yet" in every
+		 * read-back alike; checks for which it means "done" (a deletion) say so themselves */
+		if (rc < 0 && err->kind == KW_ERR_NOT_FOUND)
+			rc = 0;
 		if (rc < 0 && !kw_error_transient(err))
 			break;
 		if (!kw_wait_again(&w)) {

@@ -546,31 +546,6 @@ out:
 	return rc;
 }
 
-int kw_saved_parse_duration(const char *s, long *seconds)
-{
-	char *end;
-	long n, unit = 1;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || end == s || n < 0)
-		return -1;
-	if (!strcmp(end, "d"))
-		unit = 86400;
-	else if (!strcmp(end, "h"))
-		unit = 3600;
-	else if (!strcmp(end, "m"))
-		unit = 60;
-	else if (strcmp(end, "s") && *end)
-		return -1;
-	if (n > LONG_MAX / unit)
-		return -1;
-	*seconds = n * unit;
-	return 0;
-}
-
 int kw_saved_caller_account(struct kw_aws_client *c, char **account, struct kw_error *err)
 {
 	struct kw_sts_identity id = {0};

@@ -100,10 +100,6 @@ int kw_saved_plan_check(const json_t *doc, const struct kw_session *s, const cha
  */
 int kw_saved_caller_account(struct kw_aws_client *c, char **account, struct kw_error *err);
 
-/*
- * kw_saved_parse_duration - "24h", "90m", "2d", "3600s" or plain seconds into seconds.
- * Returns 0, or -1 for anything else (empty, negative, no number, unknown unit, overflow).
- */
-int kw_saved_parse_duration(const char *s, long *seconds);
+/* --max-plan-age is read by the option table (cmd/options.h, util/num.h durations). */
 
 #endif

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import EngineCase  # noqa: E402
+from e2e_fixture import EngineCase  # noqa: E402
 
 STATS = re.compile(r"stats: retry mode (\w+): (\d+) attempts?, (\d+) throttled, ([0-9.]+) s waited on the token bucket")
 

@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import CREDENTIALS_EXTRA, POLICY, USER, EngineCase, kwtest, manifest_text  # noqa: E402
+from e2e_fixture import CREDENTIALS_EXTRA, POLICY, USER, EngineCase, kwtest, manifest_text  # noqa: E402
 
 
 class FreshApply(EngineCase):

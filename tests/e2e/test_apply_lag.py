@@ -6,7 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import EngineCase  # noqa: E402
+from e2e_fixture import EngineCase  # noqa: E402
 
 WRITES = ("CreateUser|CreateGroup|AddUserToGroup|PutGroupPolicy|AttachGroupPolicy|CreateVirtualMFADevice|"
           "EnableMFADevice|CreateAccessKey")

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import USER, EngineCase  # noqa: E402
+from e2e_fixture import USER, EngineCase  # noqa: E402
 
 PREFIX = "keywarden:delivered:"
 

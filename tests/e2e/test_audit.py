@@ -3,7 +3,7 @@ checked), the credential report with --all-users, and --prune-unused never touch
 within its threshold."""
 import unittest
 
-from lcfixture import DAY, LifecycleCase
+from e2e_fixture import DAY, LifecycleCase
 
 
 def codes(data, user):

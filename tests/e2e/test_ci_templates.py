@@ -17,7 +17,7 @@ import unittest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import KEYWARDEN, POLICY, SOURCE, USER, EngineCase, manifest_text  # noqa: E402
+from e2e_fixture import KEYWARDEN, POLICY, SOURCE, USER, EngineCase, manifest_text  # noqa: E402
 
 CI = os.path.join(SOURCE, "docs", "ci")
 GITHUB = os.path.join(CI, "github-actions.yml")

@@ -7,7 +7,7 @@ import json
 import os
 import unittest
 
-from engine_fixture import KEYWARDEN, USER, EngineCase
+from e2e_fixture import KEYWARDEN, USER, EngineCase
 
 
 class CommandLine(EngineCase):

@@ -3,7 +3,7 @@ nothing behind, a second destroy changes nothing, and only keywarden's users are
 import time
 import unittest
 
-from lcfixture import LifecycleCase, kwtest
+from e2e_fixture import LifecycleCase, kwtest
 
 POLICY = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", '
           '"Resource": "*"}]}')

@@ -3,7 +3,7 @@
 own, and the faults are shown to have been injected (the endpoint's count)."""
 import unittest
 
-from lcfixture import LifecycleCase
+from e2e_fixture import LifecycleCase
 
 SPECS = {'throttle': 'seed=%d,throttle=0.3', 'conflict': 'seed=%d,conflict=0.2'}
 

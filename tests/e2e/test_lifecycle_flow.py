@@ -4,7 +4,7 @@ destroy, and plan wanting to create it all again."""
 import os
 import unittest
 
-from lcfixture import DAY, LifecycleCase
+from e2e_fixture import DAY, LifecycleCase
 
 POLICY = ('{"Version": "2012-10-17", "Statement": [{"Sid": "Inventory", "Effect": "Allow", '
           '"Action": ["ec2:DescribeInstances", "ec2:DescribeRegions"], "Resource": "*"}]}\n')

@@ -17,7 +17,7 @@ import subprocess
 import time
 import unittest
 
-from lcfixture import KEYWARDEN, LifecycleCase
+from e2e_fixture import KEYWARDEN, LifecycleCase
 
 SLOW_EXEC = 'touch started && sleep 2 && cat > key.json'
 

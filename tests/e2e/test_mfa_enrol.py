@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.parse
 
-from engine_fixture import KEYWARDEN, USER, ACCOUNT, EngineCase, kwtest
+from e2e_fixture import KEYWARDEN, USER, ACCOUNT, EngineCase, kwtest
 
 import termshot
 

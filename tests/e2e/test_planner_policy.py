@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import SOURCE, USER, WRITE_PREFIXES, EngineCase  # noqa: E402
+from e2e_fixture import SOURCE, USER, WRITE_PREFIXES, EngineCase  # noqa: E402
 
 PLANNER = os.path.join(SOURCE, "policies", "keywarden-planner.json")
 READ_PREFIXES = ("Get", "List")

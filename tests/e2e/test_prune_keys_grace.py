@@ -9,7 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import USER, EngineCase  # noqa: E402
+from e2e_fixture import USER, EngineCase  # noqa: E402
 
 
 class PruneKeysGrace(EngineCase):

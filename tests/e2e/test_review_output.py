@@ -10,7 +10,7 @@ import unittest
 import jsonschema
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import POLICY, SOURCE, EngineCase  # noqa: E402
+from e2e_fixture import POLICY, SOURCE, EngineCase  # noqa: E402
 
 SCHEMA_FILE = os.path.join(SOURCE, "tests", "data", "sarif", "sarif-schema-2.1.0.json")
 with open(SCHEMA_FILE) as f:

@@ -8,7 +8,7 @@ import subprocess
 import time
 import unittest
 
-from lcfixture import DAY, KEYWARDEN, LifecycleCase
+from e2e_fixture import DAY, KEYWARDEN, LifecycleCase
 
 
 class RotateServiceAccount(LifecycleCase):

@@ -9,7 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import POLICY, USER, EngineCase, manifest_text  # noqa: E402
+from e2e_fixture import POLICY, USER, EngineCase, manifest_text  # noqa: E402
 
 
 def read(path):
@@ -156,7 +156,7 @@ class SavedPlan(EngineCase):
         time.sleep(2)
         self.ep.reset_counts()
         self.assert_refused(self.apply_saved("--max-plan-age", "1s"), "more than --max-plan-age")
-        for bad in ("", "-1h", "1w", "h", "99999999999999999999d"):
+        for bad in ("", "-1h", "1y", "h", "99999999999999999999d"):
             u = self.kw("apply", "--plan", self.saved, "--max-plan-age", bad)
             self.assertEqual(u.returncode, 1)
             self.assertIn("--max-plan-age: expected a duration", u.stderr)

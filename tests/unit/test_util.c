@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/output.h"
 #include "util/secret.h"
+#include "util/num.h"
 #include "util/utf8.h"
 
 static void error_set_formats_where_and_message(void **state)
@@ -310,6 +311,33 @@ static void utf8_decodes_and_sanitizes(void **state)
 	kw_buf_release(&b);
 }
 
+/* Numbers and durations: one set of rules (util/num.h), plain numbers keep their unit. */
+static void numbers_and_durations_parse_in_one_place(void **state)
+{
+	long l;
+	double d;
+
+	assert_int_equal(kw_parse_long("8", 1, 64, &l), 0);
+	assert_int_equal(l, 8);
+	for (const char *const *bad = (const char *const[]){"", " 8", "+8", "8x", "0", "65", NULL}; *bad;
+	     bad++)
+		assert_int_equal(kw_parse_long(*bad, 1, 64, &l), -1);
+	assert_int_equal(kw_parse_duration("30", 1, 0, 3600, &d), 0); /* --confirm-timeout 30 */
+	assert_true(d == 30);
+	assert_int_equal(kw_parse_duration("7", 86400, 0, 1e9, &d), 0); /* --grace 7: days */
+	assert_true(d == 7 * 86400.0);
+	assert_int_equal(kw_parse_duration("2m", 1, 0, 3600, &d), 0);
+	assert_true(d == 120);
+	assert_int_equal(kw_parse_duration("500ms", 1, 0, 3600, &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(kw_parse_duration("1w", 86400, 0, 1e9, &d), 0);
+	assert_true(d == 7 * 86400.0);
+	for (const char *const *bad = (const char *const[]){"", "-1", "s", "1y", "2 m", "1e999", "nan", NULL};
+	     *bad; bad++)
+		assert_int_equal(kw_parse_duration(*bad, 1, 0, 1e12, &d), -1);
+	assert_int_equal(kw_parse_duration("2h", 1, 0, 3600, &d), -1); /* out of range */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +355,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(atomic_write_replaces_with_mode, make_tmpdir, remove_tmpdir),
 	        cmocka_unit_test_setup_teardown(atomic_write_refuses_links_and_clobbering, make_tmpdir,
 	                                        remove_tmpdir),
+	        cmocka_unit_test(numbers_and_durations_parse_in_one_place),
 	        cmocka_unit_test_setup_teardown(read_file_reports_missing_and_too_large, make_tmpdir,
 	                                        remove_tmpdir),
 	};

@@ -1,11 +1,19 @@
-"""Shared fixture for the plan/apply end-to-end tests (tests/e2e/test_apply_*.py).
+"""The one fixture of the end-to-end tests (tests/e2e/test_*.py), against the local IAM endpoint.
 
-A test case gets a local IAM endpoint with empty state (one endpoint per test class), a temporary HOME with AWS config and credentials
-(the admin key as [default]), a manifest for the account `service-e2e` with an inline policy, a
-managed policy, tags, MFA and a profile delivery target, and helpers to run keywarden and to
-read the end state back with Debian's AWS CLI (/usr/bin/aws for the checks that matter, and the
-same CLI in-process where a test makes many calls).
+E2ECase: one endpoint and one in-process AWS CLI per test process (starting them is most of a
+test's time), a temporary HOME with AWS config and credentials (the admin key as [default]);
+before every test the IAM state, counts, faults, lag, propagation and clock are reset and the
+credentials file rewritten. kw() runs keywarden without a terminal and checks that no secret the
+test knows reaches its output; on_terminal() and kw_tty() run it on a pseudo-terminal.
+
+EngineCase (plan/apply, tests/e2e/test_apply_*.py): a manifest for the account `service-e2e` with
+an inline policy, a managed policy, tags, MFA and a profile target; apply/plan helpers and the
+end state read back with Debian's AWS CLI (/usr/bin/aws for the checks that matter).
+LifecycleCase (rotate, audit, destroy): IAM state crafted and read back with the AWS CLI
+(make_user, make_key, ...), manifests for service-<name>.
 """
+import atexit
+import configparser
 import json
 import os
 import pty
@@ -23,6 +31,7 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "lib"))
 import kwtest  # noqa: E402
 
 KEYWARDEN = os.environ.get("KEYWARDEN", os.path.join(SOURCE, "build", "test", "keywarden"))
+DAY = 86400
 USER = "service-e2e"
 ACCOUNT = "123456789012"
 MANAGED = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
@@ -78,33 +87,49 @@ def manifest_text(deliver=None, mfa="virtual", tags=None, name="e2e"):
     return "\n".join(lines) + "\n"
 
 
-class EngineCase(unittest.TestCase):
-    """One endpoint (and one in-process AWS CLI) per test class; IAM state, faults, lag, clock,
-    the credentials file and the manifest folder are reset for every test."""
+_SHARED = {}
+_SESSION = []
+
+
+def _botocore():
+    if not _SESSION:
+        import botocore.session  # Debian's python3-botocore
+        _SESSION.append(botocore.session.get_session())
+    return _SESSION[0]
+
+
+class E2ECase(unittest.TestCase):
+    """What every end-to-end test shares; subclasses set creds_extra (appended to the admin's
+    credentials file) and add their own helpers."""
+
+    creds_extra = ""
 
     @classmethod
     def setUpClass(cls):
-        cls.root = tempfile.mkdtemp(prefix="kw-e2e-")
-        cls.ep = kwtest.Endpoint().start()
-        cls.env = kwtest.aws_env(cls.ep, cls.root)
-        cls.env["NO_COLOR"] = "1"
+        if not _SHARED:
+            root = tempfile.mkdtemp(prefix="kw-e2e-")
+            atexit.register(shutil.rmtree, root, True)
+            ep = kwtest.Endpoint().start()
+            atexit.register(ep.stop)
+            env = kwtest.aws_env(ep, root)
+            env["NO_COLOR"] = "1"
+            with open(env["AWS_SHARED_CREDENTIALS_FILE"]) as f:
+                admin_creds = f.read()
+            with open(env["AWS_CONFIG_FILE"]) as f:
+                config = f.read()
+            _SHARED.update(root=root, ep=ep, env=env, cli=kwtest.AwsCli(env), admin_creds=admin_creds,
+                           config=config)
+        cls.root, cls.ep, cls.env, cls.cli = (_SHARED[k] for k in ("root", "ep", "env", "cli"))
         cls.creds = cls.env["AWS_SHARED_CREDENTIALS_FILE"]
         cls.config = cls.env["AWS_CONFIG_FILE"]
-        with open(cls.creds) as f:
-            cls.creds_base = f.read() + CREDENTIALS_EXTRA
-        with open(cls.config) as f:
-            cls.config_base = f.read()
-        cls.cli = kwtest.AwsCli(cls.env)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.stop()
-        shutil.rmtree(cls.root, True)
+        cls.admin_creds = _SHARED["admin_creds"]
+        cls.creds_base = cls.admin_creds + cls.creds_extra
+        cls.config_base = _SHARED["config"]
 
     def setUp(self):
         self.ep.reset_state()
         self.ep.clear_faults()
-        self.ep.set_consistency(lag_ms=0, key_propagation_ms=0)
+        self.ep.set_consistency(lag_ms=0, key_propagation_ms=0, report_delay_ms=0)
         self.ep.set_clock_offset(0)
         self.ep.reset_counts()
         for path, text in ((self.creds, self.creds_base), (self.config, self.config_base)):
@@ -112,26 +137,26 @@ class EngineCase(unittest.TestCase):
             with os.fdopen(fd, "w") as f:
                 f.write(text)
         self.tmp = tempfile.mkdtemp(prefix="case-", dir=self.root)
-        self.mdir = os.path.join(self.tmp, "manifests")
-        os.makedirs(self.mdir)
-        with open(os.path.join(self.mdir, "e2e-policy.json"), "w") as f:
-            json.dump(POLICY, f, indent=2)
-        self.manifest = os.path.join(self.mdir, "service-e2e.yaml")
-        self.write_manifest()
-        self.seed = os.path.join(self.tmp, "mfa-seed")
+        self.work = self.tmp
+        self.secrets = {self.ep.secret_access_key}
         self.outputs = []  # every stdout+stderr keywarden produced, for secret checks
-        self.aws_binary_used = False
-
-    def write_manifest(self, **kw):
-        with open(self.manifest, "w") as f:
-            f.write(manifest_text(**kw))
 
     # -- running keywarden ------------------------------------------------------------------
-    def kw(self, *args, stdin=subprocess.DEVNULL, timeout=240):
-        p = subprocess.run([KEYWARDEN, *args], env=self.env, stdin=stdin, capture_output=True, text=True,
-                           timeout=timeout)
+    def kw(self, *args, env=None, stdin=subprocess.DEVNULL, timeout=240):
+        """Run keywarden (no terminal); assert that no known secret reaches its output."""
+        p = subprocess.run([KEYWARDEN, *args], env=env or self.env, stdin=stdin, capture_output=True,
+                           text=True, timeout=timeout)
         self.outputs.append(p.stdout + p.stderr)
+        for s in self.secrets:
+            self.assertNotIn(s, p.stdout, "a secret on stdout of keywarden %s" % " ".join(args))
+            self.assertNotIn(s, p.stderr, "a secret on stderr of keywarden %s" % " ".join(args))
         return p
+
+    def kw_json(self, *args, code=None):
+        p = self.kw("-o", "json", *args)
+        if code is not None:
+            self.assertEqual(p.returncode, code, p.stderr)
+        return json.loads(p.stdout), p
 
     def on_terminal(self, args, respond, timeout=120):
         """Run keywarden with stdin, stdout and stderr on a pseudo-terminal. respond(output so
@@ -161,6 +186,72 @@ class EngineCase(unittest.TestCase):
         text = out.decode(errors="replace")
         self.outputs.append(text)
         return os.waitstatus_to_exitcode(status), text
+
+    def kw_tty(self, answer, *args):
+        """Run keywarden with stdin and stderr on a terminal (a pty); when its question ends in
+        '] ', type answer (or, when answer is a function, call it with the process instead, e.g.
+        to signal it). Returns (exit status, stdout, what the terminal showed)."""
+        master, slave = pty.openpty()
+        p = subprocess.Popen([KEYWARDEN, *args], env=self.env, stdin=slave, stderr=slave,
+                             stdout=subprocess.PIPE, text=True)
+        os.close(slave)
+        shown, deadline = b'', time.time() + 60
+        try:
+            while time.time() < deadline:
+                r, _, _ = select.select([master], [], [], 0.5)
+                if r:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    shown += chunk
+                    if shown.rstrip(b' ').endswith(b']') and answer is not None:
+                        if callable(answer):
+                            answer(p)
+                        else:
+                            os.write(master, answer.encode() + b'\n')
+                        answer = None
+                elif p.poll() is not None:
+                    break
+            out = p.communicate(timeout=60)[0]
+        finally:
+            os.close(master)
+        text = shown.decode(errors='replace')
+        for s in self.secrets:
+            self.assertNotIn(s, out)
+            self.assertNotIn(s, text)
+        return p.returncode, out, text
+
+    # -- reading IAM back --------------------------------------------------------------------
+    def iam(self, *args):
+        return self.cli("iam", *args)
+
+    def aws(self, *args):
+        """/usr/bin/aws itself (a subprocess)."""
+        return kwtest.aws(self.env, *args)
+
+
+class EngineCase(E2ECase):
+    """plan/apply of the manifest for service-e2e (self.manifest) in self.mdir."""
+
+    creds_extra = CREDENTIALS_EXTRA
+
+    def setUp(self):
+        super().setUp()
+        self.mdir = os.path.join(self.tmp, "manifests")
+        os.makedirs(self.mdir)
+        with open(os.path.join(self.mdir, "e2e-policy.json"), "w") as f:
+            json.dump(POLICY, f, indent=2)
+        self.manifest = os.path.join(self.mdir, "service-e2e.yaml")
+        self.write_manifest()
+        self.seed = os.path.join(self.tmp, "mfa-seed")
+        self.aws_binary_used = False
+
+    def write_manifest(self, **kw):
+        with open(self.manifest, "w") as f:
+            f.write(manifest_text(**kw))
 
     @staticmethod
     def stale_codes_responder(typed):
@@ -210,10 +301,6 @@ class EngineCase(unittest.TestCase):
         return self.kw("plan", *extra, self.manifest)
 
     # -- reading IAM back -------------------------------------------------------------------
-    def aws(self, *args):
-        """/usr/bin/aws itself (a subprocess)."""
-        return kwtest.aws(self.env, *args)
-
     def writes(self):
         return {a: n for a, n in self.ep.counts().items() if a.startswith(WRITE_PREFIXES)}
 
@@ -304,3 +391,82 @@ class EngineCase(unittest.TestCase):
             if i in allowed:
                 continue
             self.assertNotIn(secret, text, "a secret leaked into output #%d" % i)
+
+
+class LifecycleCase(E2ECase):
+    """rotate, audit, destroy on IAM state the test crafts."""
+
+    # -- crafting IAM state ------------------------------------------------------------
+    def make_user(self, name, managed=True, group=True):
+        tags = ['Key=managed-by,Value=keywarden'] if managed else ['Key=owner,Value=someone']
+        self.iam('create-user', '--user-name', name, '--tags', *tags)
+        if group:
+            self.iam('create-group', '--group-name', name)
+            self.iam('add-user-to-group', '--group-name', name, '--user-name', name)
+
+    def make_key(self, user, age_days=0, used_days_ago=None):
+        """A key created age_days ago (IAM's clock), used used_days_ago (None: never)."""
+        if age_days:
+            self.ep.set_clock_offset(-age_days * DAY)
+        k = self.iam('create-access-key', '--user-name', user)['AccessKey']
+        self.secrets.add(k['SecretAccessKey'])
+        if used_days_ago is not None:
+            self.ep.set_clock_offset(-used_days_ago * DAY)
+            self.use_key(k['AccessKeyId'], k['SecretAccessKey'])
+        self.ep.set_clock_offset(0)
+        return k['AccessKeyId'], k['SecretAccessKey']
+
+    def use_key(self, key_id, secret):
+        """Sign a request with the key (IAM records its last use); returns the caller's ARN.
+        botocore directly (the library behind /usr/bin/aws): a new AwsCli per key costs seconds."""
+        c = _botocore().create_client('sts', region_name='us-east-1', endpoint_url=self.ep.url,
+                                      aws_access_key_id=key_id, aws_secret_access_key=secret)
+        try:
+            return c.get_caller_identity()['Arn']
+        finally:
+            c.close()
+
+    def write_profile(self, name, key_id, secret):
+        with open(self.creds, 'a') as f:
+            f.write('\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n' % (name, key_id, secret))
+
+    def manifest(self, name, deliver=('profile',), mfa='none', max_age=None):
+        """A manifest for service-<name>; deliver entries: 'profile' (profile service-<name>),
+        or a dict like {'exec': 'false'}."""
+        lines = ['apiVersion: keywarden/v1', 'kind: ServiceAccount', 'metadata:', '  name: ' + name,
+                 'spec:', '  mfa: ' + mfa, '  accessKeys:']
+        if max_age:
+            lines.append('    maxAgeDays: %d' % max_age)
+        lines.append('    deliver:')
+        for d in deliver:
+            if d == 'profile':
+                lines.append('      - profile: service-' + name)
+            else:
+                (k, v), = d.items()
+                lines.append('      - %s: %s' % (k, json.dumps(v)))
+        path = os.path.join(self.work, name + '.yaml')
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        return path
+
+    # -- reading back ----------------------------------------------------------------------
+    def keys(self, user):
+        """{AccessKeyId: Status} of the user's keys."""
+        return {k['AccessKeyId']: k['Status']
+                for k in self.iam('list-access-keys', '--user-name', user)['AccessKeyMetadata']}
+
+    def tags(self, user):
+        return {t['Key']: t['Value'] for t in self.iam('list-user-tags', '--user-name', user)['Tags']}
+
+    def profile(self, name):
+        """(key id, secret) of a profile in the credentials file; the secret is remembered."""
+        cp = configparser.RawConfigParser()
+        cp.read(self.creds)
+        key_id, secret = cp[name]['aws_access_key_id'], cp[name]['aws_secret_access_key']
+        self.secrets.add(secret)
+        return key_id, secret
+
+    def assert_gone(self, *args):
+        with self.assertRaises(kwtest.AwsError) as cm:
+            self.iam(*args)
+        self.assertEqual(cm.exception.code, 'NoSuchEntity')
