@@ -20,8 +20,9 @@ struct kw_retry_env;
 /*
  * kw_aws_call - sign and POST q to svc's endpoint with retries, parse the answer.
  * @q:      request body (borrowed); its action names the call ("iam:<Action>").
- * @result: receives the <ActionResult> element of the answer (may be NULL when not needed;
- *          NULL too when the answer has none); it lives inside *doc.
+ * @result: receives the <ActionResult> element of the answer; it lives inside *doc. When
+ *          result is not NULL an answer without one is an error (KW_ERR_NETWORK, retried as a
+ *          garbled answer); NULL when not needed. Every 2xx answer must be <ActionResponse>.
  * @doc:    receives the answer document (free with xmlFreeDoc); may be NULL to discard.
  * Returns 0, or -1 with err set as client.h describes.
  */
@@ -40,9 +41,16 @@ struct kw_aws_param {
  */
 typedef int (*kw_aws_page_fn)(void *ctx, xmlNode *result, struct kw_error *err);
 
+/* Pagination bounds: the last Markers remembered (a repeat is no progress), and the most pages
+ * of one listing (IAM's largest quotas, e.g. 5000 users or roles, at MaxItems 1 at worst). */
+#define KW_AWS_MARKERS_KEPT 16
+#define KW_AWS_MAX_PAGES    10000
+
 /*
  * kw_aws_paginate - call action with params, then again with Marker while IsTruncated is
- * true, handing each page's result to fn. Returns 0, or -1 with err set.
+ * true, handing each page's result to fn. Every answer must carry <ActionResult> (never read
+ * as an empty page). Stops with an error on a Marker seen in the last KW_AWS_MARKERS_KEPT pages
+ * and after KW_AWS_MAX_PAGES pages. Returns 0, or -1 with err set.
  */
 int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char *action,
                     const struct kw_aws_param *params, size_t nparams, kw_aws_page_fn fn, void *ctx,

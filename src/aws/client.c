@@ -168,9 +168,33 @@ struct attempt {
 	int throttles;      /* attempts answered with a throttling code */
 	double bucket_wait; /* seconds waited on the adaptive mode's bucket */
 	bool idempotent;    /* false: one attempt, on a fresh connection (see idempotent()) */
+	bool want_result;   /* the caller reads <ActionResult>: an answer without it is an error */
+	const char *action; /* Query: the action, whose <ActionResponse> the answer must be */
 };
 
-/* Parse a 2xx answer in the call's protocol. */
+/*
+ * A 2xx answer must be the action's own: <ActionResponse>, with <ActionResult> when the caller
+ * needs one. Anything else (an ErrorResponse body with 200, another action's answer, a proxy's
+ * page) is an error, never read as an empty result. Returns 0, or -1 with err set (kind
+ * KW_ERR_NETWORK: transient, as a garbled transfer).
+ */
+static int answer_check(struct attempt *a, struct kw_error *err)
+{
+	xmlNode *root = xmlDocGetRootElement(a->doc);
+	char want[96];
+
+	snprintf(want, sizeof(want), "%sResponse", a->action);
+	if (!root || strcmp((const char *)root->name, want))
+		return kw_error_set(err, KW_ERR_NETWORK, a->label, "the answer (HTTP 2xx) is <%s>, not <%s>",
+		                    root ? (const char *)root->name : "nothing", want);
+	snprintf(want, sizeof(want), "%sResult", a->action);
+	if (a->want_result && !kw_xml_child(root, want))
+		return kw_error_set(err, KW_ERR_NETWORK, a->label, "the answer (HTTP 2xx) has no <%s>", want);
+	return 0;
+}
+
+/* Parse a 2xx answer in the call's protocol: 0, 1 for a garbled answer (worth another attempt),
+ * or -1, with err set. */
 static int parse_answer(struct attempt *a, const struct kw_http_response *resp, struct kw_error *err)
 {
 	json_error_t jerr;
@@ -178,7 +202,9 @@ static int parse_answer(struct attempt *a, const struct kw_http_response *resp, 
 	if (!a->target) {
 		xmlFreeDoc(a->doc);
 		a->doc = NULL;
-		return kw_xml_parse(resp->body, resp->len, a->label, &a->doc, err);
+		if (kw_xml_parse(resp->body, resp->len, a->label, &a->doc, err))
+			return -1;
+		return answer_check(a, err) ? 1 : 0;
 	}
 	json_decref(a->json);
 	a->json = json_loadb(resp->body ? resp->body : "{}", resp->len ? resp->len : 2, 0, &jerr);
@@ -252,7 +278,11 @@ post:
 	kw_log(KW_LOG_DEBUG, "%s: attempt %d: HTTP %ld, %zu bytes (%.0f ms)", a->label, n, resp.status,
 	       resp.len, seconds_since(&t0) * 1000);
 	if (resp.status >= 200 && resp.status < 300) {
-		cls = parse_answer(a, &resp, err) ? KW_RETRY_NEVER : KW_RETRY_SUCCESS;
+		{
+			int pr = parse_answer(a, &resp, err);
+
+			cls = pr == 0 ? KW_RETRY_SUCCESS : pr > 0 ? KW_RETRY_TRANSIENT : KW_RETRY_NEVER;
+		}
 		goto out;
 	}
 	if (a->target)
@@ -314,7 +344,9 @@ int kw_aws_call(struct kw_aws_client *c, enum kw_aws_service svc, const struct k
 	                    NULL,
 	                    0,
 	                    0,
-	                    idempotent(q->action)};
+	                    idempotent(q->action),
+	                    result != NULL,
+	                    q->action};
 
 	if (doc)
 		*doc = NULL;
@@ -388,6 +420,7 @@ int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char
                     struct kw_error *err)
 {
 	char *marker = NULL;
+	char *seen[KW_AWS_MARKERS_KEPT] = {NULL};
 	int rc = -1;
 
 	for (int page = 0;; page++) {
@@ -418,9 +451,30 @@ int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char
 			kw_error_set(err, KW_ERR_AWS, action, "answer is truncated but carries no Marker");
 			goto out;
 		}
+		/* bounded: a Marker seen before (no progress), or more pages than IAM's quotas allow */
+		for (size_t i = 0; i < KW_AWS_MARKERS_KEPT; i++)
+			if (seen[i] && !strcmp(seen[i], marker)) {
+				kw_error_set(err, KW_ERR_AWS, action,
+				             "page %d is truncated with a Marker already seen: the listing "
+				             "makes no "
+				             "progress",
+				             page + 1);
+				goto out;
+			}
+		if (page + 1 >= KW_AWS_MAX_PAGES) {
+			kw_error_set(
+			        err, KW_ERR_AWS, action,
+			        "more than %d pages: more than IAM's quotas allow, the listing does not end",
+			        KW_AWS_MAX_PAGES);
+			goto out;
+		}
+		free(seen[page % KW_AWS_MARKERS_KEPT]);
+		seen[page % KW_AWS_MARKERS_KEPT] = strdup(marker);
 	}
 	rc = 0;
 out:
+	for (size_t i = 0; i < KW_AWS_MARKERS_KEPT; i++)
+		free(seen[i]);
 	free(marker);
 	return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "manifest/names.h"
 #include "policy/internal.h"
+#include "util/num.h"
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -926,12 +927,15 @@ static void read_access_keys(struct ld *L, struct kw_manifest *m, yaml_node_t *n
 		yaml_node_t *v = mm[0].value;
 		const char *s = (const char *)v->data.scalar.value;
 		long days;
-		if (v->type != YAML_SCALAR_NODE || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !*s ||
-		    strspn(s, "0123456789") != strlen(s) || strlen(s) > 6) {
+		bool plain = v->type == YAML_SCALAR_NODE && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+
+		/* numbers are read by util/num.h: -1 is out of range, 7x is malformed, "7" a string */
+		if (!plain || kw_parse_long(s, -999999999L, 999999999L, &days)) {
 			diag_node(L, v, "accessKeys.maxAgeDays must be a whole number of days, found %s",
-			          v->type == YAML_SCALAR_NODE ? "a string" : type_name(v));
+			          !plain && v->type == YAML_SCALAR_NODE ? "a string"
+			          : plain                               ? "a malformed number"
+			                                                : type_name(v));
 		} else {
-			days = strtol(s, NULL, 10);
 			if (days < 1 || days > 3650)
 				diag_node(L, v, "accessKeys.maxAgeDays must be between 1 and 3650, found %ld",
 				          days);

@@ -68,16 +68,19 @@ SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 # Faults
 
 FAULT_DEFAULTS = {'seed': 0, 'latency_ms': [0, 0], 'throttle': 0.0, 'error500': 0.0,
-                  'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'conflict': 0.0, 'actions': [],
+                  'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'conflict': 0.0, 'error200': 0.0,
+                  'endless': 0.0, 'actions': [],
                   'limit': None, 'rate': None}
-FAULT_KINDS = ('drop', 'drop_after', 'throttle', 'error500', 'error503', 'conflict')
+FAULT_KINDS = ('drop', 'drop_after', 'throttle', 'error500', 'error503', 'conflict', 'error200',
+               'endless')
 
 
 def parse_fault_spec(spec):
     """'seed=7,latency=50-200,throttle=0.2,actions=CreateUser|GetUser' -> (faults, settings).
 
     Keys: seed, latency (MS or MIN-MAX), throttle, error500, error503, drop, drop_after,
-    conflict (fractions 0..1), actions (|-separated), limit (at most N faults), rate (requests a
+    conflict, error200, endless (fractions 0..1), actions (|-separated), limit (at most N
+    faults), rate (requests a
     second per service, burst as many, beyond it Throttling), lag (ms of
     eventual-consistency lag), propagation (ms before a new key is accepted), report_delay (ms).
     """
@@ -479,7 +482,15 @@ class Handler(BaseHTTPRequestHandler):
             fault = self._fault(action, service_name, entry, 'Throttling', 'InternalFailure')
             if fault == 'drop':
                 return self._drop()
+            marker = params.get('Marker') if fault == 'endless' else None
+            if marker is not None:   # endless: every page is the first one again
+                params = {k: v for k, v in params.items() if k != 'Marker'}
+                query_pairs = [(k, v) for k, v in query_pairs if k != 'Marker']
             result, operation = self._handle(auth, action, params, query_pairs, body, entry)
+            if fault == 'endless' and isinstance(result, dict) and 'IsTruncated' in result:
+                # a listing that never ends: always truncated, always the same Marker
+                result['IsTruncated'] = True
+                result['Marker'] = marker or 'endless-marker'
             service = ep.services[entry['service']]
             payload = iamproto.encode_result(service, operation, result, request_id)
         except APIError as e:
@@ -493,6 +504,8 @@ class Handler(BaseHTTPRequestHandler):
             status = 500
             payload = iamproto.encode_error(err, request_id)
             entry['error'] = err.code
+        if entry.get('fault') == 'error200':   # raised by _fault: the ErrorResponse goes with 200
+            status = 200
         entry['status'] = status
         ep.record(entry)
         if fault == 'drop_after':
@@ -534,6 +547,9 @@ class Handler(BaseHTTPRequestHandler):
                            500, sender=False)
         if fault == 'error503':
             raise APIError('ServiceUnavailable', 'Service Unavailable', 503, sender=False)
+        if fault == 'error200':   # a hostile or broken answer: an ErrorResponse with 200
+            raise APIError(internal_code, 'We encountered an internal error. Please try again.',
+                           500, sender=False)
         if fault == 'conflict' and service in ('iam', 'sts'):
             # IAM's ConcurrentModificationException (botocore's model); the JSON services
             # have no such answer

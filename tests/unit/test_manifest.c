@@ -218,6 +218,10 @@ static const struct error_case error_cases[] = {
          "7:17: accessKeys.maxAgeDays must be a whole number of days, found a string"},
         {"maxAgeDays zero", BASE "  accessKeys:\n    maxAgeDays: 0\n", NULL,
          "7:17: accessKeys.maxAgeDays must be between 1 and 3650, found 0"},
+        {"maxAgeDays negative", BASE "  accessKeys:\n    maxAgeDays: -1\n", NULL,
+         "7:17: accessKeys.maxAgeDays must be between 1 and 3650, found -1"},
+        {"maxAgeDays malformed", BASE "  accessKeys:\n    maxAgeDays: 7x\n", NULL,
+         "7:17: accessKeys.maxAgeDays must be a whole number of days, found a malformed number"},
         {"deliver two kinds", BASE "  accessKeys:\n    deliver:\n      - profile: p\n        stdout: true\n",
          NULL,
          "8:9: a deliver entry needs exactly one of 'profile', 'file', 'stdout', 'exec', 'secretsManager' "
