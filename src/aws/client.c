@@ -376,7 +376,7 @@ int kw_aws_json_call(struct kw_aws_client *c, enum kw_aws_service svc, const cha
 	char label[96], target[128], ctype[48];
 	struct kw_secret *body = NULL;
 	/* retried: Secrets Manager's writes carry a ClientRequestToken, PutParameter overwrites */
-	struct attempt a = {c, svc, NULL, 0, ctype, target, label, NULL, NULL, 0, 0, true};
+	struct attempt a = {c, svc, NULL, 0, ctype, target, label, NULL, NULL, 0, 0, true, false, NULL};
 	json_t *empty = NULL;
 	size_t size;
 	int rc = -1;
