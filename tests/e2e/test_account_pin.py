@@ -6,7 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lcfixture import LifecycleCase  # noqa: E402
+from e2e_fixture import LifecycleCase  # noqa: E402
 
 WRITES = ('Create', 'Delete', 'Put', 'Attach', 'Detach', 'Add', 'Remove', 'Tag', 'Untag', 'Enable',
           'Deactivate', 'Update')

@@ -4,7 +4,7 @@ both keys, the old key's grace marker: 50, IAM's quota, which the local endpoint
 one tag more is refused by validate before anything is called."""
 import unittest
 
-from engine_fixture import USER, EngineCase
+from e2e_fixture import USER, EngineCase
 
 
 class TagBudget(EngineCase):
