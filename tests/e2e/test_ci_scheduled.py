@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_ci_templates as ci  # noqa: E402  (gitops14's checks of docs/ci)
-from lcfixture import LifecycleCase  # noqa: E402
+from e2e_fixture import LifecycleCase  # noqa: E402
 
 GITHUB = os.path.join(ci.CI, "github-scheduled.yml")
 GITLAB = os.path.join(ci.CI, "gitlab-scheduled.yml")

@@ -7,7 +7,7 @@ import json
 import os
 import unittest
 
-from lcfixture import DAY, LifecycleCase
+from e2e_fixture import DAY, LifecycleCase
 
 
 class AuditNotify(LifecycleCase):

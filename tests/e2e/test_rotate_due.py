@@ -7,7 +7,7 @@ import json
 import os
 import unittest
 
-from lcfixture import DAY, LifecycleCase
+from e2e_fixture import DAY, LifecycleCase
 
 SELF_SERVICE = os.path.join(os.environ.get('KW_SOURCE_DIR', '.'), 'policies',
                             'self-service-manage-own-keys.json')

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import unittest
 
-from lcfixture import LifecycleCase
+from e2e_fixture import LifecycleCase
 
 SOURCE = os.environ.get('KW_SOURCE_DIR') or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

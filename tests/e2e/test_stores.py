@@ -15,7 +15,7 @@ import stat
 import subprocess
 import unittest
 
-from lcfixture import LifecycleCase
+from e2e_fixture import LifecycleCase
 
 import kwtest
 
