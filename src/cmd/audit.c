@@ -312,7 +312,7 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
 	for (size_t i = 0; i < notify_specs.n; i++)
 		if (kw_notify_list_add(&A.o.notify, notify_specs.v[i], &err))
-			return kw_opts_error(ctx, &spec, "%s", err.msg);
+			return kw_opts_error(ctx, &spec, "--notify: %s", err.msg);
 	if (A.o.all_users && first < argc)
 		return kw_opts_error(ctx, &spec, "--all-users reads every user: give no NAME");
 	if (!A.o.prune && (A.o.older_than || A.o.yes))

@@ -279,7 +279,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		        "profiles have no manifest to say when a key is due: give --max-age DAYS");
 	for (size_t i = 0; i < notify_specs.n; i++)
 		if (kw_notify_list_add(&targets, notify_specs.v[i], &err))
-			return kw_opts_error(ctx, &spec, "%s", err.msg);
+			return kw_opts_error(ctx, &spec, "--notify: %s", err.msg);
 
 	/* Ctrl-C from here on is a request to stop at a safe point (util/interrupt.h) */
 	kw_interrupt_install();
