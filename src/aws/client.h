@@ -162,7 +162,7 @@ const char *kw_aws_client_credential_source(const struct kw_aws_client *c);
 /*
  * kw_aws_client_credential_chain - how role credentials were reached, for whoami and -v
  * (borrowed, may be NULL for credentials that are not a role's), e.g. "profile ops
- * (shared-credentials-file) → assume arn:aws:iam::1:role/x (assumed until 2026-12-01T10:42Z)".
+ * (shared-credentials-file) → assume arn:aws:iam::1:role/x (assumed until 2026-12-01T10:42:00Z)".
  * Never a secret.
  */
 const char *kw_aws_client_credential_chain(const struct kw_aws_client *c);

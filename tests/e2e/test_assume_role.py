@@ -7,10 +7,13 @@ No secret on stdout or stderr, even at -vv."""
 import glob
 import json
 import os
+import pty
+import select
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.environ.get('KW_SOURCE_DIR', '.'), 'tests', 'lib'))
@@ -215,7 +218,9 @@ class AssumeRole(kwtest.EndpointCase):
             self.assertIn('%s:%d: ' % (cfg, line), r.stderr)
             self.assertIn(msg, r.stderr)
 
-    def test_mfa_serial_with_mfa_code(self):
+    def mfa_profile(self):
+        """User carol with an MFA device, role mfa that needs MFA, profile ops with mfa_serial;
+        (seed, serial)."""
         self.cli('iam', 'create-user', '--user-name', 'carol')
         self.cli('iam', 'put-user-policy', '--user-name', 'carol', '--policy-name', 'assume',
                  '--policy-document', ALLOW_ASSUME)
@@ -237,6 +242,11 @@ class AssumeRole(kwtest.EndpointCase):
                     % (key['AccessKeyId'], key['SecretAccessKey']))
         self.write_config('[profile ops]\nrole_arn = arn:aws:iam::%s:role/mfa\n'
                           'source_profile = carol\nmfa_serial = %s\n' % (self.acct, dev['SerialNumber']))
+        return seed, dev['SerialNumber']
+
+    def test_mfa_serial_with_mfa_code(self):
+        seed, serial = self.mfa_profile()
+        dev = {'SerialNumber': serial}
         # no code and no terminal: a clear error
         _, r = self.whoami('--profile', 'ops', code=1)
         self.assertIn('needs an MFA code for mfa_serial %s' % dev['SerialNumber'], r.stderr)
@@ -247,6 +257,34 @@ class AssumeRole(kwtest.EndpointCase):
         log = [e for e in self.ep.log() if e.get('action') == 'AssumeRole']
         self.assertEqual(log[-1]['params'].get('SerialNumber'), dev['SerialNumber'])
         self.assertEqual(log[-1]['params'].get('TokenCode'), '<redacted>')
+
+    def test_mfa_code_asked_on_the_terminal(self):
+        """Without --mfa-code, on a terminal: "Enter MFA code for SERIAL: ", not echoed."""
+        seed, serial = self.mfa_profile()
+        code = kwtest.totp(seed)
+        pid, fd = pty.fork()
+        if pid == 0:   # the child: the pty is its controlling terminal
+            os.execve(KEYWARDEN, [KEYWARDEN, '--profile', 'ops', 'whoami', '-o', 'json'], self.env)
+        shown, answered, deadline = b'', False, time.time() + 60
+        while time.time() < deadline:
+            if not select.select([fd], [], [], 0.5)[0]:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if not answered and ('Enter MFA code for %s: ' % serial).encode() in shown:
+                os.write(fd, (code + '\n').encode())
+                answered = True
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        self.assertTrue(answered, shown)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, shown)
+        self.assertIn(b':assumed-role/mfa/', shown)
+        self.assertNotIn(code.encode(), shown)   # typed without echo
 
 
 if __name__ == '__main__':

@@ -187,7 +187,7 @@ out:
 	return rc;
 }
 
-/* "SRC -> assume ROLE (until 10:42Z)" into out->chain. */
+/* "SRC → assume ROLE (assumed|cached until 2026-12-01T10:42:00Z)" into out->chain. */
 static void describe(struct kw_aws_credentials *out, const struct role_state *s, const char *how)
 {
 	struct kw_buf b = KW_BUF_INIT;
