@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
 #include "cmd/cmd.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -203,7 +204,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		const struct kw_catalog *cat = kw_catalog_get();
 		printf("keywarden %s\n", KW_VERSION);
+		if (cat)
+			printf("AWS action catalog: %s %s (%s, data of %.10s; %zu services, %zu actions)\n",
+			       cat->package, cat->version, cat->license, cat->updated, cat->nservices,
+			       cat->nactions);
 		rc = KW_EXIT_OK;
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "catalog/catalog.h" /* kw_glob_match_ci */
 #include "util/buf.h"
 
 /* kw_pointer_push - append "/" and the JSON-pointer escaped key (~0, ~1) to ptr. 0 or -1. */
@@ -31,9 +32,6 @@ int kw_statement_key_rank(const char *key);
 
 /* kw_strcasecmp_ascii - ASCII case-insensitive comparison (locale-free). */
 int kw_strcasecmp_ascii(const char *a, const char *b);
-
-/* kw_glob_match_ci - IAM wildcard match (* any run, ? one character), ASCII case-insensitive. */
-bool kw_glob_match_ci(const char *pattern, const char *text);
 
 /*
  * kw_placeholder_next - find the next template placeholder ${NAME} (NAME non-empty, no colon,

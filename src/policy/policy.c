@@ -92,29 +92,6 @@ int kw_strcasecmp_ascii(const char *a, const char *b)
 	}
 }
 
-bool kw_glob_match_ci(const char *p, const char *t)
-{
-	const char *star = NULL, *mark = NULL;
-
-	while (*t) {
-		if (*p == '*') {
-			star = p++;
-			mark = t;
-		} else if (*p == '?' || (*p && lower((unsigned char)*p) == lower((unsigned char)*t))) {
-			p++;
-			t++;
-		} else if (star) {
-			p = star + 1;
-			t = ++mark;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 const char *kw_placeholder_next(const char *s, size_t *pos, size_t *start, size_t *name_len)
 {
 	for (size_t i = *pos; s[i]; i++) {

