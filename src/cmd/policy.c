@@ -366,12 +366,13 @@ static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 				                  fi->message, NULL))
 					failed = true;
 			} else if (json)
-				json_array_append_new(all,
-				                      json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "file",
-				                                p->file, "code", fi->code, "severity",
-				                                kw_severity_name(fi->severity), "message",
-				                                fi->message, "line", (int)fi->line, "column",
-				                                (int)fi->col, "pointer", fi->pointer));
+				json_array_append_new(
+				        all, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s,s:s?,s:s?}", "file",
+				                       p->file, "code", fi->code, "severity",
+				                       kw_severity_name(fi->severity), "message", fi->message,
+				                       "line", (int)fi->line, "column", (int)fi->col,
+				                       "pointer", fi->pointer, "access_analyzer",
+				                       fi->access_analyzer, "catalog", fi->catalog));
 			else
 				fprintf(ctx->out, "%s: %s:%u:%u: %s [%s]\n", kw_severity_name(fi->severity),
 				        p->file, fi->line, fi->col, fi->message, fi->code);

@@ -47,4 +47,56 @@ const char *kw_placeholder_next(const char *s, size_t *pos, size_t *start, size_
  */
 const char *kw_closest_word(const char *word, const char *const *known);
 
+/* One way to escalate privileges: the actions that together allow it (risk.c). */
+struct kw_risk_set {
+	const char *name;       /* "CreateEC2WithExistingIP" */
+	const char *actions[4]; /* "service:Action", NULL-terminated */
+	const char *source;     /* see risk.c: "RSL 3" */
+	bool self_ok;           /* harmless when every Resource is the caller's own user */
+};
+extern const struct kw_risk_set kw_escalation_sets[];
+extern const size_t kw_escalation_nsets;
+/* Actions whose answer holds credentials, NULL-terminated (risk.c). */
+extern const char *const kw_credential_exposure[];
+
+/* Lint state shared by lint.c and lint_catalog.c; the pointer names the element at hand. */
+struct kw_lint {
+	const struct kw_policy *p;
+	const struct kw_catalog *cat; /* NULL: no catalog checks */
+	struct kw_policy_findings *out;
+	struct kw_buf ptr;
+	bool nomem;
+	json_t *sids;
+	unsigned col_offset;         /* added to the next finding's column (a placeholder inside a string) */
+	const char *aa;              /* Access Analyzer code of the next finding, when not the code's own */
+	struct kw_actionset granted; /* every action an Allow statement grants (escalation sets) */
+	bool granted_ok;
+};
+
+/* kw_lint_finding - append a finding at the current pointer (its key with @at_key). */
+void kw_lint_finding(struct kw_lint *L, const char *code, bool at_key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* kw_lint_push, kw_lint_push_index - extend the pointer; false (nomem set) when out of memory. */
+bool kw_lint_push(struct kw_lint *L, const char *key);
+bool kw_lint_push_index(struct kw_lint *L, size_t i);
+
+/* kw_lint_catalog_statement - the catalog's checks of one statement (KWP060-KWP072). */
+void kw_lint_catalog_statement(struct kw_lint *L, const json_t *st);
+
+/*
+ * kw_statement_expand - the actions the Action or NotAction element @v grants (NotAction:
+ * every catalog action none of its values matches), added to @set. *unknown (when not NULL)
+ * is set when some value matched no catalog action. 0, or -1 when @v is not a string or an
+ * array of strings.
+ */
+int kw_statement_expand(const struct kw_catalog *c, const json_t *v, bool not_action,
+                        struct kw_actionset *set, bool *unknown);
+
+/* kw_action_well_formed - "*" or service:Name (letters, digits, '-' in the service; * and ? in the name). */
+bool kw_action_well_formed(const char *a);
+
+/* kw_has_placeholder - whether s holds a ${NAME} template placeholder or a published <name>. */
+bool kw_has_placeholder(const char *s);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "catalog/catalog.h"
 #include "policy/internal.h"
 #include "policy/policy.h"
 #include "util/error.h"
@@ -21,76 +22,75 @@ static const struct code_info {
 	const char *code;
 	enum kw_severity severity;
 	const char *summary;
+	const char *aa; /* IAM Access Analyzer's issue code for the same check */
+	bool catalog;   /* depends on the catalog: a warning naming its version */
 } codes[] = {
-        {"KWP001", KW_SEV_ERROR, "invalid policy grammar"},
-        {"KWP002", KW_SEV_WARNING, "Version missing (IAM then uses 2008-10-17: no policy variables)"},
-        {"KWP003", KW_SEV_WARNING, "Version is not 2012-10-17"},
-        {"KWP010", KW_SEV_ERROR, "Allow with Action \"*\" (full administrator)"},
-        {"KWP011", KW_SEV_WARNING, "Allow with a whole service (\"service:*\")"},
-        {"KWP012", KW_SEV_WARNING, "Allow with NotAction"},
-        {"KWP013", KW_SEV_WARNING, "Allow with NotResource"},
-        {"KWP020", KW_SEV_WARNING, "write or permissions-management actions on Resource \"*\""},
-        {"KWP021", KW_SEV_WARNING, "privilege-escalation action"},
-        {"KWP030", KW_SEV_ERROR, "larger than IAM's quota for a group's inline policies (5,120 characters)"},
-        {"KWP040", KW_SEV_ERROR, "malformed action name"},
-        {"KWP041", KW_SEV_ERROR, "unknown condition operator"},
-        {"KWP042", KW_SEV_ERROR, "Principal or NotPrincipal in an identity-based policy"},
-        {"KWP043", KW_SEV_ERROR, "duplicate Sid"},
-        {"KWP050", KW_SEV_WARNING, "placeholder not filled: ${NAME} template, or <name> from published text"},
+        {"KWP001", KW_SEV_ERROR, "invalid policy grammar", NULL, false},
+        {"KWP002", KW_SEV_WARNING, "Version missing (IAM then uses 2008-10-17: no policy variables)",
+         "MISSING_VERSION", false},
+        {"KWP003", KW_SEV_WARNING, "Version is not 2012-10-17", NULL, false},
+        {"KWP010", KW_SEV_ERROR, "Allow with Action \"*\" (full administrator)", NULL, false},
+        {"KWP011", KW_SEV_WARNING, "Allow with a whole service (\"service:*\")", NULL, false},
+        {"KWP012", KW_SEV_WARNING, "Allow with NotAction", NULL, false},
+        {"KWP013", KW_SEV_WARNING, "Allow with NotResource", NULL, false},
+        {"KWP020", KW_SEV_WARNING, "Write, Permissions management or Tagging actions on Resource \"*\"", NULL,
+         false},
+        {"KWP021", KW_SEV_WARNING, "privilege-escalation action (a set of actions that escalates)", NULL,
+         false},
+        {"KWP022", KW_SEV_WARNING, "credential-exposure action (its answer holds credentials)", NULL, false},
+        {"KWP030", KW_SEV_ERROR, "larger than IAM's quota for a group's inline policies (5,120 characters)",
+         "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA", false},
+        {"KWP040", KW_SEV_ERROR, "malformed action name", NULL, false},
+        {"KWP041", KW_SEV_ERROR, "unknown condition operator", "INVALID_CONDITION_OPERATOR", false},
+        {"KWP042", KW_SEV_ERROR, "Principal or NotPrincipal in an identity-based policy",
+         "UNSUPPORTED_PRINCIPAL", false},
+        {"KWP043", KW_SEV_ERROR, "duplicate Sid", "UNIQUE_SIDS_REQUIRED", false},
+        {"KWP050", KW_SEV_WARNING, "placeholder not filled: ${NAME} template, or <name> from published text",
+         NULL, false},
+        {"KWP060", KW_SEV_WARNING, "unknown service prefix in an action", "INVALID_SERVICE_IN_ACTION", true},
+        {"KWP061", KW_SEV_WARNING, "unknown action", "INVALID_ACTION", true},
+        {"KWP062", KW_SEV_WARNING, "wildcard action that matches no action", "INVALID_ACTION", true},
+        {"KWP063", KW_SEV_WARNING, "action that no Resource of the statement fits: that part grants nothing",
+         NULL, true},
+        {"KWP064", KW_SEV_WARNING, "Resource that matches no resource type of the statement's actions", NULL,
+         true},
+        {"KWP065", KW_SEV_WARNING, "Resource ARN of the wrong shape (partition, service, account)",
+         "INVALID_ARN_RESOURCE", true},
+        {"KWP070", KW_SEV_WARNING, "unknown condition key", "INVALID_SERVICE_CONDITION_KEY", true},
+        {"KWP071", KW_SEV_WARNING, "condition key that none of the statement's actions supports",
+         "UNSUPPORTED_ACTION_FOR_CONDITION_KEY", true},
+        {"KWP072", KW_SEV_WARNING, "condition operator whose type does not fit the key or the value",
+         "TYPE_MISMATCH", true},
+        {"KWP073", KW_SEV_ERROR, "...IfExists with the Null operator", "NULL_WITH_IF_EXISTS", false},
 };
+
+static const struct code_info *code_find(const char *code)
+{
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (!strcmp(codes[i].code, code))
+			return &codes[i];
+	return NULL;
+}
+
+const char *kw_policy_lint_code_aa(const char *code)
+{
+	const struct code_info *ci = code_find(code);
+	return ci ? ci->aa : NULL;
+}
 
 const char *kw_policy_lint_code_info(const char *code, enum kw_severity *severity)
 {
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (!strcmp(codes[i].code, code)) {
-			if (severity)
-				*severity = codes[i].severity;
-			return codes[i].summary;
-		}
-	return NULL;
+	const struct code_info *ci = code_find(code);
+
+	if (ci && severity)
+		*severity = ci->severity;
+	return ci ? ci->summary : NULL;
 }
 
 const char *kw_policy_lint_code_at(size_t i)
 {
 	return i < sizeof(codes) / sizeof(codes[0]) ? codes[i].code : NULL;
 }
-
-/* Actions that let a principal give itself more rights (privilege escalation). */
-static const char *const escalation[] = {
-        "iam:PassRole",
-        "iam:CreateAccessKey",
-        "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile",
-        "iam:AttachUserPolicy",
-        "iam:AttachGroupPolicy",
-        "iam:AttachRolePolicy",
-        "iam:PutUserPolicy",
-        "iam:PutGroupPolicy",
-        "iam:PutRolePolicy",
-        "iam:CreatePolicyVersion",
-        "iam:SetDefaultPolicyVersion",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:AddUserToGroup",
-        "iam:CreatePolicy",
-        "iam:DeleteUserPermissionsBoundary",
-        "iam:DeleteRolePermissionsBoundary",
-        "iam:PutUserPermissionsBoundary",
-        "iam:PutRolePermissionsBoundary",
-        NULL,
-};
-
-/*
- * Escalation actions that act on one user's own credentials: harmless when every Resource is
- * the caller's own user (arn:PARTITION:iam::ACCOUNT:user/${aws:username}), as in AWS's
- * "manage their own credentials" policies (IAM User Guide, "AWS: Allows IAM users to manage
- * their own credentials") and keywarden's self-service policies for rotate --profile.
- */
-static const char *const self_scoped_ok[] = {
-        "iam:CreateAccessKey",
-        "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile",
-        NULL,
-};
 
 /* Whether resource is exactly the calling user's own ARN (the ${aws:username} variable). */
 static bool own_user_arn(const char *r)
@@ -109,14 +109,6 @@ static bool own_user_arn(const char *r)
 		if (!((*p >= '0' && *p <= '9') || *p == '*'))
 			return false;
 	return true;
-}
-
-static bool escalation_exempt(const char *action, bool self_only)
-{
-	for (size_t k = 0; self_only && self_scoped_ok[k]; k++)
-		if (!strcasecmp(action, self_scoped_ok[k]))
-			return true;
-	return false;
 }
 
 /* Verbs of read-only actions; any other action is treated as a write. */
@@ -159,24 +151,13 @@ static const char *const top_keys[] = {"Version", "Id", "Statement", NULL};
 static const char *const statement_keys[] = {"Sid",       "Effect",   "Principal",   "NotPrincipal", "Action",
                                              "NotAction", "Resource", "NotResource", "Condition",    NULL};
 
-struct lint {
-	const struct kw_policy *p;
-	struct kw_policy_findings *out;
-	struct kw_buf ptr;
-	bool nomem;
-	json_t *sids;
-	unsigned col_offset; /* added to the next finding's column (a placeholder inside a string) */
-};
-
-static void finding(struct lint *L, const char *code, bool at_key, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static void finding(struct lint *L, const char *code, bool at_key, const char *fmt, ...)
+void kw_lint_finding(struct kw_lint *L, const char *code, bool at_key, const char *fmt, ...)
 {
 	struct kw_policy_findings *f = L->out;
 	struct kw_policy_finding *it;
 	struct kw_buf msg = KW_BUF_INIT;
 	const char *ptr = L->ptr.data ? L->ptr.data : "";
+	const struct code_info *ci;
 	va_list ap;
 	int r;
 
@@ -196,7 +177,15 @@ static void finding(struct lint *L, const char *code, bool at_key, const char *f
 	it = &f->items[f->n];
 	memset(it, 0, sizeof(*it));
 	it->code = code;
-	kw_policy_lint_code_info(code, &it->severity);
+	ci = code_find(code);
+	it->severity = ci->severity;
+	it->access_analyzer = L->aa ? L->aa : ci->aa;
+	L->aa = NULL;
+	if (ci->catalog && L->cat) {
+		it->catalog = L->cat->version;
+		if (!r)
+			r = kw_buf_appendf(&msg, " (catalog %s)", L->cat->version);
+	}
 	it->message = r ? NULL : kw_buf_detach(&msg);
 	it->pointer = strdup(ptr);
 	if (!it->message || !it->pointer) {
@@ -229,7 +218,7 @@ static const char *type_of(const json_t *v)
 	return "a value";
 }
 
-static bool push(struct lint *L, const char *key)
+bool kw_lint_push(struct kw_lint *L, const char *key)
 {
 	if (kw_pointer_push(&L->ptr, key)) {
 		L->nomem = true;
@@ -238,7 +227,7 @@ static bool push(struct lint *L, const char *key)
 	return true;
 }
 
-static bool push_index(struct lint *L, size_t i)
+bool kw_lint_push_index(struct kw_lint *L, size_t i)
 {
 	if (kw_pointer_push_index(&L->ptr, i)) {
 		L->nomem = true;
@@ -247,7 +236,7 @@ static bool push_index(struct lint *L, size_t i)
 	return true;
 }
 
-static void unknown_keys(struct lint *L, const json_t *obj, const char *const *known, const char *where)
+static void unknown_keys(struct kw_lint *L, const json_t *obj, const char *const *known, const char *where)
 {
 	size_t mark = L->ptr.len;
 	const char *key;
@@ -259,32 +248,33 @@ static void unknown_keys(struct lint *L, const json_t *obj, const char *const *k
 		const char *hint;
 		for (size_t i = 0; known[i]; i++)
 			ok |= !strcmp(known[i], key);
-		if (ok || !push(L, key))
+		if (ok || !kw_lint_push(L, key))
 			continue;
 		hint = kw_closest_word(key, known);
 		if (hint)
-			finding(L, "KWP001", true, "unknown element '%s' in %s (did you mean '%s'?)", key,
-			        where, hint);
+			kw_lint_finding(L, "KWP001", true, "unknown element '%s' in %s (did you mean '%s'?)",
+			                key, where, hint);
 		else
-			finding(L, "KWP001", true, "unknown element '%s' in %s", key, where);
+			kw_lint_finding(L, "KWP001", true, "unknown element '%s' in %s", key, where);
 		kw_pointer_pop(&L->ptr, mark);
 	}
 }
 
 /* A string or a non-empty array of strings; a finding otherwise. */
-static bool string_or_array(struct lint *L, const json_t *v, const char *name)
+static bool string_or_array(struct kw_lint *L, const json_t *v, const char *name)
 {
 	size_t n;
 
 	if (kw_json_strings(v, &n) || n == 0) {
-		finding(L, "KWP001", false, "%s must be a string or a non-empty array of strings, found %s",
-		        name, json_is_array(v) && json_array_size(v) == 0 ? "an empty array" : type_of(v));
+		kw_lint_finding(L, "KWP001", false,
+		                "%s must be a string or a non-empty array of strings, found %s", name,
+		                json_is_array(v) && json_array_size(v) == 0 ? "an empty array" : type_of(v));
 		return false;
 	}
 	return true;
 }
 
-static bool action_well_formed(const char *a)
+bool kw_action_well_formed(const char *a)
 {
 	const char *colon = strchr(a, ':');
 
@@ -333,49 +323,56 @@ static bool operator_known(const char *op)
 	if (n >= sizeof(base))
 		return false;
 	memcpy(base, op, n + 1);
-	if (n > 8 && !strcmp(base + n - 8, "IfExists")) {
-		base[n - 8] = '\0';
-		if (!strcmp(base, "Null"))
-			return false;
-	}
+	if (n > 8 && !strcmp(base + n - 8, "IfExists"))
+		base[n - 8] = '\0'; /* NullIfExists is KWP073 */
 	for (size_t i = 0; condition_ops[i]; i++)
 		if (!strcmp(condition_ops[i], base))
 			return true;
 	return false;
 }
 
-static void lint_condition(struct lint *L, const json_t *cond)
+static void lint_condition(struct kw_lint *L, const json_t *cond)
 {
 	size_t mark = L->ptr.len;
 	const char *op, *key;
 	json_t *block, *v;
 
 	if (!json_is_object(cond)) {
-		finding(L, "KWP001", false, "Condition must be an object, found %s", type_of(cond));
+		kw_lint_finding(L, "KWP001", false, "Condition must be an object, found %s", type_of(cond));
 		return;
 	}
 	json_object_foreach((json_t *)cond, op, block)
 	{
 		size_t mark2;
-		if (!push(L, op))
+		if (!kw_lint_push(L, op))
 			return;
 		if (!operator_known(op)) {
 			const char *hint = kw_closest_word(op, condition_ops);
 			if (hint)
-				finding(L, "KWP041", true,
-				        "unknown condition operator '%s' (did you mean '%s'?)", op, hint);
+				kw_lint_finding(L, "KWP041", true,
+				                "unknown condition operator '%s' (did you mean '%s'?)", op,
+				                hint);
 			else
-				finding(L, "KWP041", true, "unknown condition operator '%s'", op);
+				kw_lint_finding(L, "KWP041", true, "unknown condition operator '%s'", op);
+		}
+		{
+			const char *b = strchr(op, ':') ? strchr(op, ':') + 1 : op;
+			if (!strcmp(b, "NullIfExists"))
+				kw_lint_finding(L, "KWP073", true,
+				                "'%s': the Null operator takes no IfExists (Null itself "
+				                "tests whether "
+				                "the key is present)",
+				                op);
 		}
 		mark2 = L->ptr.len;
 		if (!json_is_object(block) || json_object_size(block) == 0) {
-			finding(L, "KWP001", false,
-			        "condition operator '%s' must map condition keys to values", op);
+			kw_lint_finding(L, "KWP001", false,
+			                "condition operator '%s' must map condition keys to values", op);
 		} else {
 			json_object_foreach(block, key, v)
 			{
 				bool ok = json_is_string(v) || json_is_number(v) || json_is_boolean(v);
-				if (!push(L, key))
+				if (!kw_lint_push(L, key))
 					return;
 				if (json_is_array(v)) {
 					ok = json_array_size(v) > 0;
@@ -386,7 +383,8 @@ static void lint_condition(struct lint *L, const json_t *cond)
 					}
 				}
 				if (!ok)
-					finding(L, "KWP001", false,
+					kw_lint_finding(
+					        L, "KWP001", false,
 					        "value of condition key '%s' must be a string, number, "
 					        "boolean or a non-empty array of them",
 					        key);
@@ -410,65 +408,223 @@ static void finish_list(struct kw_buf *list, size_t count, bool *nomem)
 		*nomem = true;
 }
 
-/* Action elements of an Allow statement: wildcards, escalation, writes on "*". */
-static void lint_allow_actions(struct lint *L, const json_t *actions, const json_t *resources)
+/* Whether every Resource of statement st is the caller's own user (see own_user_arn). */
+static bool stmt_self_only(const json_t *st)
 {
-	size_t n = 0, nres = 0, mark = L->ptr.len, nwrite = 0;
-	struct kw_buf writes = KW_BUF_INIT;
-	bool star = false, self_only = false;
+	const json_t *r = json_object_get(st, "Resource");
+	size_t n;
 
-	if (resources && !kw_json_strings(resources, &nres)) {
-		self_only = nres > 0;
-		for (size_t i = 0; i < nres; i++) {
-			star |= !strcmp(kw_json_string_at(resources, i), "*");
-			self_only &= own_user_arn(kw_json_string_at(resources, i));
+	if (!r || kw_json_strings(r, &n) || n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!own_user_arn(kw_json_string_at(r, i)))
+			return false;
+	return true;
+}
+
+/* Whether the Action (or NotAction) value v allows the action named x. */
+static bool element_grants(const json_t *v, bool not_action, const char *x)
+{
+	size_t n;
+	bool any = false;
+
+	if (kw_json_strings(v, &n))
+		return false;
+	for (size_t i = 0; i < n && !any; i++)
+		any = kw_glob_match_ci(kw_json_string_at(v, i), x);
+	return not_action ? !any : any;
+}
+
+/* Whether an Allow statement of the policy grants action x (self-only ones not, when !self_counts). */
+static bool policy_grants(const json_t *doc, const char *x, bool self_counts)
+{
+	const json_t *sts = json_object_get(doc, "Statement");
+	size_t n = json_is_array(sts) ? json_array_size(sts) : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *st = json_is_array(sts) ? json_array_get(sts, i) : sts;
+		const json_t *e = json_object_get(st, "Effect"), *a = json_object_get(st, "Action"),
+		             *na = json_object_get(st, "NotAction");
+		if (!json_is_string(e) || strcmp(json_string_value(e), "Allow") ||
+		    (!self_counts && stmt_self_only(st)))
+			continue;
+		if ((a && element_grants(a, false, x)) || (!a && na && element_grants(na, true, x)))
+			return true;
+	}
+	return false;
+}
+
+/* Escalation sets complete in the policy to which value v contributes, listed into esc. */
+static void escalations(struct kw_lint *L, const json_t *v, bool not_action, bool self_only,
+                        struct kw_buf *esc, size_t *nesc)
+{
+	for (size_t k = 0; k < kw_escalation_nsets; k++) {
+		const struct kw_risk_set *rs = &kw_escalation_sets[k];
+		bool contributes = false, complete = true;
+		struct kw_buf name = KW_BUF_INIT;
+		if (rs->self_ok && self_only)
+			continue;
+		for (size_t i = 0; rs->actions[i]; i++) {
+			contributes |= element_grants(v, not_action, rs->actions[i]);
+			complete &= policy_grants(L->p->doc, rs->actions[i], !rs->self_ok);
+			if (kw_buf_appendf(&name, "%s%s", i ? "+" : "", rs->actions[i]))
+				L->nomem = true;
+		}
+		if (contributes && complete && name.data)
+			list_append(esc, nesc, name.data, &L->nomem);
+		kw_buf_release(&name);
+	}
+}
+
+/*
+ * Number of Write, Permissions management and Tagging actions that value v grants, from the
+ * catalog; for a value the catalog does not know (or without a catalog) the verb rule: 1 when
+ * the name is not a read verb's.
+ */
+static size_t writes_granted(struct kw_lint *L, const char *v, bool *exact)
+{
+	struct kw_actionset set;
+	size_t n = 0;
+
+	*exact = !strpbrk(v, "*?");
+	if (L->cat && kw_catalog_expand(L->cat, v, NULL) > 0) {
+		if (kw_actionset_init(&set, L->cat)) {
+			L->nomem = true;
+			return 0;
+		}
+		kw_catalog_expand(L->cat, v, &set);
+		for (size_t i = kw_actionset_next(&set, 0); i != (size_t)-1;
+		     i = kw_actionset_next(&set, i + 1))
+			n += L->cat->actions[i].level >= KW_ACCESS_WRITE;
+		kw_actionset_release(&set);
+		return n;
+	}
+	return is_read_action(v) ? 0 : 1;
+}
+
+/* The same for a NotAction statement: every catalog action none of its values matches. */
+static size_t writes_granted_not(struct kw_lint *L, const json_t *na)
+{
+	struct kw_actionset set;
+	size_t n = 0;
+
+	if (!L->cat)
+		return 0; /* without the catalog KWP012 says it */
+	if (kw_actionset_init(&set, L->cat)) {
+		L->nomem = true;
+		return 0;
+	}
+	if (!kw_statement_expand(L->cat, na, true, &set, NULL))
+		for (size_t i = kw_actionset_next(&set, 0); i != (size_t)-1;
+		     i = kw_actionset_next(&set, i + 1))
+			n += L->cat->actions[i].level >= KW_ACCESS_WRITE;
+	kw_actionset_release(&set);
+	return n;
+}
+
+/* Credential-exposure actions that value v grants, listed into list. */
+static void exposures(struct kw_lint *L, const json_t *v, bool not_action, struct kw_buf *list, size_t *n)
+{
+	for (size_t k = 0; kw_credential_exposure[k]; k++)
+		if (element_grants(v, not_action, kw_credential_exposure[k]))
+			list_append(list, n, kw_credential_exposure[k], &L->nomem);
+}
+
+/* Findings of one Action value, or of the NotAction key (name NULL), of an Allow statement. */
+static void allow_value(struct kw_lint *L, const json_t *v, const char *name, bool star, bool self_only,
+                        struct kw_buf *writes, size_t *nwrite)
+{
+	struct kw_buf esc = KW_BUF_INIT, cred = KW_BUF_INIT;
+	size_t nesc = 0, ncred = 0, w;
+	bool not_action = name == NULL, exact = !not_action;
+	const char *shown = name ? name : "NotAction";
+
+	escalations(L, v, not_action, self_only, &esc, &nesc);
+	if (star && element_grants(v, not_action, "sts:AssumeRole"))
+		list_append(&esc, &nesc, "sts:AssumeRole on \"*\"", &L->nomem);
+	finish_list(&esc, nesc, &L->nomem);
+	if (nesc)
+		kw_lint_finding(L, "KWP021", not_action, "'%s' allows privilege escalation (%s)", shown,
+		                esc.data);
+	if (star) {
+		exposures(L, v, not_action, &cred, &ncred);
+		finish_list(&cred, ncred, &L->nomem);
+		if (ncred)
+			kw_lint_finding(L, "KWP022", not_action,
+			                "'%s' grants actions whose answer holds credentials (%s)", shown,
+			                cred.data);
+		w = not_action ? writes_granted_not(L, v) : writes_granted(L, name, &exact);
+		if (w) {
+			struct kw_buf item = KW_BUF_INIT;
+			int r = exact || !L->cat ? kw_buf_puts(&item, shown)
+			                         : kw_buf_appendf(&item, "%s (%zu action%s)", shown, w,
+			                                          w > 1 ? "s" : "");
+			if (r)
+				L->nomem = true;
+			else
+				list_append(writes, nwrite, item.data, &L->nomem);
+			kw_buf_release(&item);
 		}
 	}
-	if (kw_json_strings(actions, &n) || !push(L, "Action"))
-		return;
+	kw_buf_release(&esc);
+	kw_buf_release(&cred);
+}
+
+/* Action or NotAction elements of an Allow statement: wildcards, escalation, exposure, writes on "*". */
+static void lint_allow_actions(struct kw_lint *L, const json_t *st)
+{
+	const json_t *actions = json_object_get(st, "Action"), *notactions = json_object_get(st, "NotAction");
+	const json_t *resources = json_object_get(st, "Resource");
+	size_t n = 0, nres = 0, mark = L->ptr.len, nwrite = 0;
+	struct kw_buf writes = KW_BUF_INIT;
+	bool star = json_object_get(st, "NotResource") != NULL, self_only = stmt_self_only(st);
+
+	if (resources && !kw_json_strings(resources, &nres))
+		for (size_t i = 0; i < nres; i++)
+			star |= !strcmp(kw_json_string_at(resources, i), "*");
+	if (!actions && notactions && !kw_json_strings(notactions, &n) && kw_lint_push(L, "NotAction")) {
+		allow_value(L, notactions, NULL, star, self_only, &writes, &nwrite);
+		kw_pointer_pop(&L->ptr, mark);
+	}
+	if (!actions || kw_json_strings(actions, &n) || !kw_lint_push(L, "Action"))
+		goto writes;
 	for (size_t i = 0; i < n; i++) {
 		size_t amark = L->ptr.len;
 		const char *a = kw_json_string_at(actions, i);
 		const char *colon = strchr(a, ':');
-		struct kw_buf esc = KW_BUF_INIT;
-		size_t nesc = 0;
+		json_t *one;
 
-		if (json_is_array(actions) && !push_index(L, i))
+		if (json_is_array(actions) && !kw_lint_push_index(L, i))
 			break;
 		if (!strcmp(a, "*")) {
-			finding(L, "KWP010", false,
-			        "Allow with Action \"*\" grants every action of every service");
-		} else if (action_well_formed(a)) {
+			kw_lint_finding(L, "KWP010", false,
+			                "Allow with Action \"*\" grants every action of every service");
+		} else if (kw_action_well_formed(a)) {
 			if (!strcmp(colon + 1, "*"))
-				finding(L, "KWP011", false,
-				        "Allow with '%s' grants every action of the service", a);
-			for (size_t k = 0; escalation[k]; k++)
-				if (kw_glob_match_ci(a, escalation[k]) &&
-				    !escalation_exempt(escalation[k], self_only))
-					list_append(&esc, &nesc, escalation[k], &L->nomem);
-			if (star && kw_glob_match_ci(a, "sts:AssumeRole"))
-				list_append(&esc, &nesc, "sts:AssumeRole on \"*\"", &L->nomem);
-			finish_list(&esc, nesc, &L->nomem);
-			if (nesc)
-				finding(L, "KWP021", false, "'%s' allows privilege escalation (%s)", a,
-				        esc.data);
-			if (star && !is_read_action(a))
-				list_append(&writes, &nwrite, a, &L->nomem);
+				kw_lint_finding(L, "KWP011", false,
+				                "Allow with '%s' grants every action of the service", a);
+			one = json_string(a);
+			if (!one)
+				L->nomem = true;
+			else
+				allow_value(L, one, a, star, self_only, &writes, &nwrite);
+			json_decref(one);
 		}
-		kw_buf_release(&esc);
 		kw_pointer_pop(&L->ptr, amark);
 	}
 	kw_pointer_pop(&L->ptr, mark);
+writes:
 	finish_list(&writes, nwrite, &L->nomem);
-	if (nwrite && push(L, "Resource")) {
+	if (nwrite && kw_lint_push(L, resources ? "Resource" : "NotResource")) {
 		size_t idx = 0;
 		for (size_t i = 0; json_is_array(resources) && i < nres; i++)
 			if (!strcmp(kw_json_string_at(resources, i), "*"))
 				idx = i;
-		if (!json_is_array(resources) || push_index(L, idx))
-			finding(L, "KWP020", false,
-			        "write or permissions-management action%s on Resource \"*\": %s",
-			        nwrite > 1 ? "s" : "", writes.data);
+		if (!json_is_array(resources) || kw_lint_push_index(L, idx))
+			kw_lint_finding(L, "KWP020", false, "%s%s on Resource \"*\": %s",
+			                L->cat ? "Write, Permissions management or Tagging action"
+			                       : "write or permissions-management action",
+			                nwrite > 1 ? "s" : "", writes.data);
 	}
 	kw_pointer_pop(&L->ptr, mark);
 	kw_buf_release(&writes);
@@ -482,28 +638,29 @@ static bool sid_ok(const char *s)
 	return true;
 }
 
-static void lint_statement(struct lint *L, const json_t *st)
+static void lint_statement(struct kw_lint *L, const json_t *st)
 {
 	size_t mark = L->ptr.len, n;
 	const json_t *v, *actions, *notactions, *resources, *notresources, *effect;
 	bool allow;
 
 	if (!json_is_object(st)) {
-		finding(L, "KWP001", false, "a statement must be an object, found %s", type_of(st));
+		kw_lint_finding(L, "KWP001", false, "a statement must be an object, found %s", type_of(st));
 		return;
 	}
 	unknown_keys(L, st, statement_keys, "a statement");
-	if ((v = json_object_get(st, "Sid")) && push(L, "Sid")) {
+	if ((v = json_object_get(st, "Sid")) && kw_lint_push(L, "Sid")) {
 		if (!json_is_string(v))
-			finding(L, "KWP001", false, "Sid must be a string, found %s", type_of(v));
+			kw_lint_finding(L, "KWP001", false, "Sid must be a string, found %s", type_of(v));
 		else if (!sid_ok(json_string_value(v)))
-			finding(L, "KWP001", false,
-			        "Sid '%s' may hold only letters and digits in IAM policies",
-			        json_string_value(v));
+			kw_lint_finding(L, "KWP001", false,
+			                "Sid '%s' may hold only letters and digits in IAM policies",
+			                json_string_value(v));
 		else if (json_string_length(v) > 0) {
 			if (json_object_get(L->sids, json_string_value(v)))
-				finding(L, "KWP043", false, "Sid '%s' is used by more than one statement",
-				        json_string_value(v));
+				kw_lint_finding(L, "KWP043", false,
+				                "Sid '%s' is used by more than one statement",
+				                json_string_value(v));
 			else if (json_object_set_new(L->sids, json_string_value(v), json_true()))
 				L->nomem = true;
 		}
@@ -511,18 +668,18 @@ static void lint_statement(struct lint *L, const json_t *st)
 	}
 	effect = json_object_get(st, "Effect");
 	if (!effect)
-		finding(L, "KWP001", false, "statement has no Effect (\"Allow\" or \"Deny\")");
-	else if (push(L, "Effect")) {
+		kw_lint_finding(L, "KWP001", false, "statement has no Effect (\"Allow\" or \"Deny\")");
+	else if (kw_lint_push(L, "Effect")) {
 		if (!json_is_string(effect) ||
 		    (strcmp(json_string_value(effect), "Allow") && strcmp(json_string_value(effect), "Deny")))
-			finding(L, "KWP001", false, "Effect must be \"Allow\" or \"Deny\"");
+			kw_lint_finding(L, "KWP001", false, "Effect must be \"Allow\" or \"Deny\"");
 		kw_pointer_pop(&L->ptr, mark);
 	}
 	allow = effect && json_is_string(effect) && !strcmp(json_string_value(effect), "Allow");
 	for (const char *const *k = (const char *const[]){"Principal", "NotPrincipal", NULL}; *k; k++)
-		if (json_object_get(st, *k) && push(L, *k)) {
-			finding(L, "KWP042", true,
-			        "%s is not allowed in a policy attached to a group or user", *k);
+		if (json_object_get(st, *k) && kw_lint_push(L, *k)) {
+			kw_lint_finding(L, "KWP042", true,
+			                "%s is not allowed in a policy attached to a group or user", *k);
 			kw_pointer_pop(&L->ptr, mark);
 		}
 	actions = json_object_get(st, "Action");
@@ -530,31 +687,33 @@ static void lint_statement(struct lint *L, const json_t *st)
 	resources = json_object_get(st, "Resource");
 	notresources = json_object_get(st, "NotResource");
 	if (!actions && !notactions)
-		finding(L, "KWP001", false, "statement has neither Action nor NotAction");
-	if (actions && notactions && push(L, "NotAction")) {
-		finding(L, "KWP001", true, "statement has both Action and NotAction");
+		kw_lint_finding(L, "KWP001", false, "statement has neither Action nor NotAction");
+	if (actions && notactions && kw_lint_push(L, "NotAction")) {
+		kw_lint_finding(L, "KWP001", true, "statement has both Action and NotAction");
 		kw_pointer_pop(&L->ptr, mark);
 	}
 	if (!resources && !notresources)
-		finding(L, "KWP001", false,
+		kw_lint_finding(
+		        L, "KWP001", false,
 		        "statement has neither Resource nor NotResource (required in identity policies)");
-	if (resources && notresources && push(L, "NotResource")) {
-		finding(L, "KWP001", true, "statement has both Resource and NotResource");
+	if (resources && notresources && kw_lint_push(L, "NotResource")) {
+		kw_lint_finding(L, "KWP001", true, "statement has both Resource and NotResource");
 		kw_pointer_pop(&L->ptr, mark);
 	}
 	for (int which = 0; which < 2; which++) {
 		const char *name = which ? "NotAction" : "Action";
 		const json_t *a = which ? notactions : actions;
-		if (!a || !push(L, name))
+		if (!a || !kw_lint_push(L, name))
 			continue;
 		if (string_or_array(L, a, name)) {
 			kw_json_strings(a, &n);
 			for (size_t i = 0; i < n; i++) {
 				size_t m2 = L->ptr.len;
-				if (json_is_array(a) && !push_index(L, i))
+				if (json_is_array(a) && !kw_lint_push_index(L, i))
 					break;
-				if (!action_well_formed(kw_json_string_at(a, i)))
-					finding(L, "KWP040", false,
+				if (!kw_action_well_formed(kw_json_string_at(a, i)))
+					kw_lint_finding(
+					        L, "KWP040", false,
 					        "action '%s' is malformed (expected \"*\" or service:Action, "
 					        "letters, digits, * and ?)",
 					        kw_json_string_at(a, i));
@@ -562,14 +721,15 @@ static void lint_statement(struct lint *L, const json_t *st)
 			}
 		}
 		if (which && allow)
-			finding(L, "KWP012", true,
+			kw_lint_finding(
+			        L, "KWP012", true,
 			        "Allow with NotAction grants every action not listed, including future ones");
 		kw_pointer_pop(&L->ptr, mark);
 	}
 	for (int which = 0; which < 2; which++) {
 		const char *name = which ? "NotResource" : "Resource";
 		const json_t *r = which ? notresources : resources;
-		if (!r || !push(L, name))
+		if (!r || !kw_lint_push(L, name))
 			continue;
 		if (string_or_array(L, r, name)) {
 			kw_json_strings(r, &n);
@@ -578,28 +738,31 @@ static void lint_statement(struct lint *L, const json_t *st)
 				size_t m2 = L->ptr.len, colons = 0;
 				for (const char *c = s; *c; c++)
 					colons += *c == ':';
-				if (json_is_array(r) && !push_index(L, i))
+				if (json_is_array(r) && !kw_lint_push_index(L, i))
 					break;
 				size_t pp = 0, ps, pn;
 				bool templated = kw_placeholder_next(s, &pp, &ps, &pn) != NULL;
 				if (strcmp(s, "*") && !templated && (strncmp(s, "arn:", 4) || colons < 5))
-					finding(L, "KWP001", false,
-					        "%s '%s' is neither \"*\" nor an ARN "
-					        "(arn:partition:service:region:account:resource)",
-					        name, s);
+					kw_lint_finding(L, "KWP001", false,
+					                "%s '%s' is neither \"*\" nor an ARN "
+					                "(arn:partition:service:region:account:resource)",
+					                name, s);
 				kw_pointer_pop(&L->ptr, m2);
 			}
 		}
 		if (which && allow)
-			finding(L, "KWP013", true, "Allow with NotResource grants every resource not listed");
+			kw_lint_finding(L, "KWP013", true,
+			                "Allow with NotResource grants every resource not listed");
 		kw_pointer_pop(&L->ptr, mark);
 	}
-	if ((v = json_object_get(st, "Condition")) && push(L, "Condition")) {
+	if ((v = json_object_get(st, "Condition")) && kw_lint_push(L, "Condition")) {
 		lint_condition(L, v);
 		kw_pointer_pop(&L->ptr, mark);
 	}
-	if (allow && actions)
-		lint_allow_actions(L, actions, resources);
+	if (allow)
+		lint_allow_actions(L, st);
+	if (L->cat)
+		kw_lint_catalog_statement(L, st);
 }
 
 /*
@@ -625,7 +788,17 @@ static long angle_placeholder_next(const char *s, size_t *pos, size_t *n)
 	return -1;
 }
 
-static void lint_placeholders(struct lint *L, const json_t *v)
+bool kw_has_placeholder(const char *s)
+{
+	size_t pos = 0, start, n;
+
+	if (kw_placeholder_next(s, &pos, &start, &n))
+		return true;
+	pos = 0;
+	return angle_placeholder_next(s, &pos, &n) >= 0;
+}
+
+static void lint_placeholders(struct kw_lint *L, const json_t *v)
 {
 	size_t mark = L->ptr.len;
 
@@ -636,7 +809,8 @@ static void lint_placeholders(struct lint *L, const json_t *v)
 		while ((name = kw_placeholder_next(json_string_value(v), &pos, &start, &n))) {
 			L->col_offset =
 			        1 + (unsigned)start; /* past the opening quote; exact without escapes */
-			finding(L, "KWP050", false,
+			kw_lint_finding(
+			        L, "KWP050", false,
 			        "template placeholder '${%.*s}' is not filled (give it a value in vars:)",
 			        (int)n, name);
 			L->col_offset = 0;
@@ -644,7 +818,8 @@ static void lint_placeholders(struct lint *L, const json_t *v)
 		pos = 0;
 		while ((at = angle_placeholder_next(json_string_value(v), &pos, &n)) >= 0) {
 			L->col_offset = 1 + (unsigned)at;
-			finding(L, "KWP050", false,
+			kw_lint_finding(
+			        L, "KWP050", false,
 			        "placeholder '%.*s' left from the published policy (write the value, or "
 			        "${%.*s} with "
 			        "vars:)",
@@ -653,7 +828,7 @@ static void lint_placeholders(struct lint *L, const json_t *v)
 		}
 	} else if (json_is_array(v)) {
 		for (size_t i = 0; i < json_array_size(v); i++) {
-			if (!push_index(L, i))
+			if (!kw_lint_push_index(L, i))
 				return;
 			lint_placeholders(L, json_array_get(v, i));
 			kw_pointer_pop(&L->ptr, mark);
@@ -665,10 +840,11 @@ static void lint_placeholders(struct lint *L, const json_t *v)
 		{
 			size_t pos = 0, start, n;
 			const char *name;
-			if (!push(L, key))
+			if (!kw_lint_push(L, key))
 				return;
 			while ((name = kw_placeholder_next(key, &pos, &start, &n)))
-				finding(L, "KWP050", true,
+				kw_lint_finding(
+				        L, "KWP050", true,
 				        "template placeholder '${%.*s}' is not filled (give it a value in "
 				        "vars:)",
 				        (int)n, name);
@@ -680,7 +856,18 @@ static void lint_placeholders(struct lint *L, const json_t *v)
 
 int kw_policy_lint(const struct kw_policy *p, struct kw_policy_findings *out, struct kw_error *err)
 {
-	struct lint L = {.p = p, .out = out, .sids = json_object()};
+	const struct kw_catalog *c = kw_catalog_get();
+
+	if (!c)
+		return kw_error_set(err, KW_ERR_NOMEM, p->file,
+		                    "out of memory (loading the AWS action catalog)");
+	return kw_policy_lint_with(p, c, out, err);
+}
+
+int kw_policy_lint_with(const struct kw_policy *p, const struct kw_catalog *c, struct kw_policy_findings *out,
+                        struct kw_error *err)
+{
+	struct kw_lint L = {.p = p, .cat = c, .out = out, .sids = json_object()};
 	const json_t *doc = p->doc, *v;
 	size_t size;
 	int rc = 0;
@@ -688,44 +875,47 @@ int kw_policy_lint(const struct kw_policy *p, struct kw_policy_findings *out, st
 	if (!L.sids)
 		return kw_error_set(err, KW_ERR_NOMEM, p->file, "out of memory");
 	if (!json_is_object(doc)) {
-		finding(&L, "KWP001", false, "a policy must be a JSON object, found %s", type_of(doc));
+		kw_lint_finding(&L, "KWP001", false, "a policy must be a JSON object, found %s",
+		                type_of(doc));
 		goto out;
 	}
 	unknown_keys(&L, doc, top_keys, "the policy");
 	v = json_object_get(doc, "Version");
 	if (!v) {
-		finding(&L, "KWP002", false,
-		        "Version is missing: IAM then applies 2008-10-17, without policy variables "
-		        "(add \"Version\": \"2012-10-17\")");
-	} else if (push(&L, "Version")) {
+		kw_lint_finding(&L, "KWP002", false,
+		                "Version is missing: IAM then applies 2008-10-17, without policy variables "
+		                "(add \"Version\": \"2012-10-17\")");
+	} else if (kw_lint_push(&L, "Version")) {
 		if (!json_is_string(v))
-			finding(&L, "KWP001", false, "Version must be a string, found %s", type_of(v));
+			kw_lint_finding(&L, "KWP001", false, "Version must be a string, found %s",
+			                type_of(v));
 		else if (!strcmp(json_string_value(v), "2008-10-17"))
-			finding(&L, "KWP003", false,
-			        "Version 2008-10-17 has no policy variables: use 2012-10-17");
+			kw_lint_finding(&L, "KWP003", false,
+			                "Version 2008-10-17 has no policy variables: use 2012-10-17");
 		else if (strcmp(json_string_value(v), "2012-10-17"))
-			finding(&L, "KWP001", false,
-			        "Version must be \"2012-10-17\" (or \"2008-10-17\"), found \"%s\"",
-			        json_string_value(v));
+			kw_lint_finding(&L, "KWP001", false,
+			                "Version must be \"2012-10-17\" (or \"2008-10-17\"), found \"%s\"",
+			                json_string_value(v));
 		kw_pointer_pop(&L.ptr, 0);
 	}
-	if ((v = json_object_get(doc, "Id")) && !json_is_string(v) && push(&L, "Id")) {
-		finding(&L, "KWP001", false, "Id must be a string, found %s", type_of(v));
+	if ((v = json_object_get(doc, "Id")) && !json_is_string(v) && kw_lint_push(&L, "Id")) {
+		kw_lint_finding(&L, "KWP001", false, "Id must be a string, found %s", type_of(v));
 		kw_pointer_pop(&L.ptr, 0);
 	}
 	v = json_object_get(doc, "Statement");
 	if (!v) {
-		finding(&L, "KWP001", false, "the policy has no Statement");
-	} else if (push(&L, "Statement")) {
+		kw_lint_finding(&L, "KWP001", false, "the policy has no Statement");
+	} else if (kw_lint_push(&L, "Statement")) {
 		if (json_is_object(v)) {
 			lint_statement(&L, v);
 		} else if (!json_is_array(v) || json_array_size(v) == 0) {
-			finding(&L, "KWP001", false,
+			kw_lint_finding(
+			        &L, "KWP001", false,
 			        "Statement must be an object or a non-empty array of objects, found %s",
 			        json_is_array(v) ? "an empty array" : type_of(v));
 		} else {
 			for (size_t i = 0; i < json_array_size(v); i++) {
-				if (!push_index(&L, i))
+				if (!kw_lint_push_index(&L, i))
 					break;
 				lint_statement(&L, json_array_get(v, i));
 				kw_pointer_pop(&L.ptr, strlen("/Statement"));
@@ -736,7 +926,8 @@ int kw_policy_lint(const struct kw_policy *p, struct kw_policy_findings *out, st
 	lint_placeholders(&L, doc);
 	size = kw_policy_size(doc);
 	if (size > KW_POLICY_MAX_INLINE_GROUP)
-		finding(&L, "KWP030", false,
+		kw_lint_finding(
+		        &L, "KWP030", false,
 		        "policy holds %zu characters (whitespace not counted), over IAM's quota of %d "
 		        "for a group's inline policies",
 		        size, KW_POLICY_MAX_INLINE_GROUP);

@@ -181,6 +181,8 @@ struct kw_policy_finding {
 	char *message; /* lowercase, no full stop (owned) */
 	char *pointer; /* JSON pointer of the element at fault (owned) */
 	unsigned line, col;
+	const char *access_analyzer; /* IAM Access Analyzer's issue code for the same check, or NULL */
+	const char *catalog;         /* the catalog version the finding depends on, or NULL (static) */
 };
 
 struct kw_policy_findings {
@@ -188,8 +190,11 @@ struct kw_policy_findings {
 	size_t n, cap;
 };
 
+struct kw_catalog;
+
 /*
- * kw_policy_lint - check grammar and least privilege; appends findings in document order.
+ * kw_policy_lint - check grammar and least privilege against the built-in AWS action catalog
+ * (kw_policy_lint_with with kw_catalog_get()); appends findings in document order.
  * Codes (severity):
  *   KWP001 error   invalid policy grammar (element, type, value)
  *   KWP002 warning Version missing (IAM then uses 2008-10-17: no policy variables)
@@ -211,6 +216,71 @@ struct kw_policy_findings {
  * Returns 0, or -1 when out of memory (err set).
  */
 int kw_policy_lint(const struct kw_policy *p, struct kw_policy_findings *out, struct kw_error *err);
+
+/*
+ * kw_policy_lint_with - kw_policy_lint() with catalog @c (borrowed). With NULL the findings
+ * that need the catalog (KWP060-KWP072, KWP022) are not checked, and KWP020 and KWP021 judge
+ * actions by name only (the verb rule: Get, List, Describe, ... read; anything else a write),
+ * as they also do for an action the catalog does not know.
+ * Catalog codes (all warnings, which a manifest's allow: can accept; each names the catalog
+ * version, so that an action newer than the pinned catalog never blocks a pipeline):
+ *   KWP022 credential-exposure action (its answer holds credentials)
+ *   KWP060 unknown service prefix in an action
+ *   KWP061 unknown action (with "did you mean")
+ *   KWP062 a wildcard action that matches no action
+ *   KWP063 an action without resource-level permissions and no Resource "*": grants nothing
+ *   KWP064 a Resource ARN that matches no resource type of any action in the statement
+ *   KWP065 a Resource ARN of the wrong shape (partition, service, account)
+ *   KWP070 unknown condition key (service or global)
+ *   KWP071 a condition key that none of the statement's actions supports
+ *   KWP072 a condition operator whose type does not fit the key or the value
+ * and, from the grammar alone, KWP073 error: ...IfExists with the Null operator.
+ * Strings with an unfilled template placeholder (${NAME}, <name>) are not checked as ARNs.
+ */
+int kw_policy_lint_with(const struct kw_policy *p, const struct kw_catalog *c, struct kw_policy_findings *out,
+                        struct kw_error *err);
+
+/*
+ * kw_policy_lint_code_aa - IAM Access Analyzer's issue code for the check of @code (its
+ * ValidatePolicy findings' issueCode), or NULL when Access Analyzer has no such check. A
+ * finding may carry a more specific one (KWP065: INVALID_PARTITION, INVALID_ARN_ACCOUNT, ...).
+ */
+const char *kw_policy_lint_code_aa(const char *code);
+
+/*
+ * kw_policy_explain - what a policy grants, as the IAM console's policy summary: per service,
+ * the access levels with their actions, the resources and the conditions, from the catalog.
+ * @doc: policy document (borrowed). @c: catalog (borrowed).
+ * Returns a new JSON value (caller decrefs), or NULL when out of memory:
+ *   {"catalog": "VERSION", "allow": [SERVICE...], "deny": [SERVICE...],
+ *    "unknown_actions": ["svc:Name", ...]}
+ *   SERVICE = {"service": "s3", "name": "Amazon S3", "actions": N,
+ *              "levels": {"List": [...], "Read": [...], "Write": [...],
+ *                         "Permissions management": [...], "Tagging": [...]},
+ *              "resources": ["*" | ARN | "NOT ARN", ...], "conditions": ["Op key values", ...]}
+ * NotAction is expanded against the catalog (every action not listed).
+ */
+json_t *kw_policy_explain(const json_t *doc, const struct kw_catalog *c);
+
+/* kw_policy_explain_render - kw_policy_explain() as text for a terminal. 0, or -1 out of memory. */
+int kw_policy_explain_render(const json_t *x, struct kw_buf *out);
+
+/*
+ * kw_policy_new_access - whether NEW allows any (action, resource) that OLD does not, both
+ * expanded against catalog @c (IAM Access Analyzer's CheckNoNewAccess, offline). Conservative:
+ * a NEW Allow is covered only by an OLD Allow of the same action whose resource pattern
+ * contains NEW's and whose conditions are a subset of NEW's; an OLD Deny that NEW lacks (or
+ * weakens) makes what it denied new access; a NEW Deny removes access only when it has no
+ * condition and its resources contain NEW's. When unsure, it is new access.
+ * Returns a new JSON value (caller decrefs), or NULL when out of memory:
+ *   {"new_access": bool, "catalog": "VERSION",
+ *    "services": [{"service", "name", "levels": {LEVEL: ["svc:Action", ...]}, "resources": [...]}],
+ *    "unknown_actions": [...], "reasons": ["...", ...]}
+ */
+json_t *kw_policy_new_access(const json_t *old_doc, const json_t *new_doc, const struct kw_catalog *c);
+
+/* kw_policy_new_access_render - kw_policy_new_access() as reviewer text. 0, or -1 out of memory. */
+int kw_policy_new_access_render(const json_t *r, bool color, struct kw_buf *out);
 
 /*
  * kw_policy_lint_code_info - one-line description of a lint code (static storage) and, when

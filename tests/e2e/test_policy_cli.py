@@ -134,7 +134,9 @@ class PolicyCli(unittest.TestCase):
         r = run("-o", "json", "policy", "lint", eks, os.path.join(TESTDATA, "eksctl-AmazonEC2FullAccess.json"))
         self.assertEqual(r.returncode, 3)
         findings = json.loads(r.stdout)
-        self.assertEqual({f["code"] for f in findings}, {"KWP011", "KWP020", "KWP050"})
+        self.assertEqual({f["code"] for f in findings}, {"KWP011", "KWP020", "KWP022", "KWP050"})
+        # every entry names Access Analyzer's issue code and the catalog version where they apply
+        self.assertTrue(all("access_analyzer" in f and "catalog" in f for f in findings))
         self.assertIn({"code": "KWP050", "line": 15, "column": 32},
                       [{k: f[k] for k in ("code", "line", "column")} for f in findings])
         self.assertTrue(all(f["line"] > 0 and f["column"] > 0 for f in findings))

@@ -73,7 +73,7 @@ static int setup(void **state)
 	        "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Resource\": \"*\", "
 	        "\"Action\": [");
 	for (int i = 0; i < 120; i++)
-		kw_buf_appendf(&big, "%s\"ec2:DescribeThing%04d\"", i ? "," : "", i);
+		kw_buf_appendf(&big, "%s\"ec2:Describe*********\"", i ? "," : ""); /* 21 characters */
 	kw_buf_puts(&big, "]}]}\n");
 	write_text("big1.json", big.data);
 	write_text("big2.json", big.data);
@@ -280,7 +280,7 @@ static const struct error_case error_cases[] = {
          "policy "
          "variables)"},
         {"lint warning not accepted", BASE "  policies:\n    - inline: wide.json\n", "wide.json",
-         "6:17: write or permissions-management action on Resource \"*\": s3:PutObject"},
+         "6:17: Write, Permissions management or Tagging action on Resource \"*\": s3:PutObject"},
         {"lint error cannot be accepted",
          BASE "  policies:\n    - inline: admin.json\n      allow:\n        - {code: KWP010, reason: we "
               "really need admin}\n",

@@ -415,6 +415,7 @@ static const struct lint_case lint_cases[] = {
         {"whole service and writes on star",
          STMT("\"Effect\": \"Allow\", \"Action\": [\"ec2:*\"], \"Resource\": \"*\""),
          "KWP011 4:36 Allow with 'ec2:*' grants every action of the service;"
+         "KWP022 4:36 'ec2:*' grants actions whose answer holds credentials (ec2:GetPasswordData);"
          "KWP020 4:58 write or permissions-management action on Resource \"*\": ec2:*;"},
         {"reads on star are fine",
          STMT("\"Effect\": \"Allow\", \"Action\": [\"ec2:Describe*\", \"s3:ListAllMyBuckets\", "
@@ -423,7 +424,14 @@ static const struct lint_case lint_cases[] = {
         {"NotAction and NotResource",
          STMT("\"Effect\": \"Allow\", \"NotAction\": \"iam:*\", \"NotResource\": \"arn:aws:s3:::x\""),
          "KWP012 4:25 Allow with NotAction grants every action not listed, including future ones;"
-         "KWP013 4:47 Allow with NotResource grants every resource not listed;"},
+         "KWP013 4:47 Allow with NotResource grants every resource not listed;"
+         "KWP021 4:25 'NotAction' allows privilege escalation (glue:UpdateDevEndpoint, "
+         "lambda:UpdateFunctionCode, "
+         "sts:AssumeRole on \"*\");"
+         "KWP022 4:25 'NotAction' grants actions whose answer holds credentials (ecr:GetAuthorizationToken, "
+         "ecr-public:GetAuthorizationToken, codeartifact:GetAuthorizationToken, "
+         "redshift:GetClusterCredentials, "
+         "redshift:GetClusterCredentialsWithIAM and 16 more);"},
         {"escalation through a wildcard",
          STMT("\"Effect\": \"Allow\", \"Action\": \"iam:Put*Policy\", \"Resource\": "
               "\"arn:aws:iam::123456789012:user/x\""),
@@ -449,7 +457,9 @@ static const struct lint_case lint_cases[] = {
               "{\"StringEqual\": {\"k\": \"v\"}, \"ForAnyValue:StringLikeIfExists\": {\"k\": [\"v\"]}, "
               "\"NullIfExists\": {\"k\": \"true\"}, \"Bool\": {\"k\": {}}}"),
          "KWP041 4:72 unknown condition operator 'StringEqual' (did you mean 'StringEquals'?);"
-         "KWP041 4:147 unknown condition operator 'NullIfExists';"
+         "KWP073 4:147 'NullIfExists': the Null operator takes no IfExists (Null itself tests whether the "
+         "key is "
+         "present);"
          "KWP001 4:192 value of condition key 'k' must be a string, number, boolean or a non-empty array of "
          "them;"},
         {"principal",
@@ -476,7 +486,8 @@ static void lint_codes_and_positions(void **state)
 		struct kw_buf got = KW_BUF_INIT;
 		struct kw_error err;
 
-		assert_int_equal(kw_policy_lint(p, &f, &err), 0);
+		/* the grammar and name rules alone: the catalog's findings have their own corpus */
+		assert_int_equal(kw_policy_lint_with(p, NULL, &f, &err), 0);
 		for (size_t k = 0; k < f.n; k++)
 			kw_buf_appendf(&got, "%s %u:%u %s;", f.items[k].code, f.items[k].line, f.items[k].col,
 			               f.items[k].message);
