@@ -139,6 +139,18 @@ static const char *arn_service_of(const char *arn)
 	return s;
 }
 
+/*
+ * The newline (or the final NUL) ending the line at p. A plain loop, not strchr: the buffer is
+ * one 1 MB string, and a checking strchr (ASan's strict_string_checks) would scan all of it
+ * for every line.
+ */
+static char *line_end(char *p)
+{
+	while (*p && *p != '\n')
+		p++;
+	return p;
+}
+
 static int load(struct loader *L)
 {
 	size_t len = (size_t)(kw_catalog_blob_end - kw_catalog_blob);
@@ -155,9 +167,7 @@ static int load(struct loader *L)
 	/* pass 1: count records and list items */
 	for (p = L->text; *p;) {
 		char kind = *p;
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			nl = p + strlen(p);
+		char *nl = line_end(p);
 		ns += kind == 'S';
 		na += kind == 'A';
 		nr += kind == 'R';
@@ -193,10 +203,9 @@ static int load(struct loader *L)
 	for (p = L->text; *p; p = end) {
 		char *f[6] = {0};
 		size_t nf = 0;
-		char *nl = strchr(p, '\n');
-		end = nl ? nl + 1 : p + strlen(p);
-		if (nl)
-			*nl = '\0';
+		char *nl = line_end(p);
+		end = *nl ? nl + 1 : nl;
+		*nl = '\0';
 		if (*p == '#' || *p == '\0')
 			continue;
 		for (char *q = p; nf < 6;) {

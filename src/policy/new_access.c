@@ -1,0 +1,482 @@
+/*
+ * new_access.c - does NEW allow any (action, resource) that OLD does not? Both policies are
+ * normalized and their statements expanded against the catalog; the answer is conservative,
+ * as IAM Access Analyzer's CheckNoNewAccess: when unsure, it is new access.
+ *
+ * For each NEW Allow statement s and each of its resources r, the actions that OLD covers are
+ * those of the OLD Allow statements t whose resources contain r (pattern containment: every
+ * ARN r matches, some resource of t matches too) and whose conditions are a subset of s's
+ * (t's condition blocks each appear in s with the same values). What s grants beyond them is
+ * new. OLD Deny statements that NEW does not keep (a NEW Deny with at least its actions, its
+ * resources and at most its conditions) turn what they denied into new access; a NEW Deny
+ * takes access away only when it has no condition and its resources contain r.
+ * Source: IAM User Guide, "Policy evaluation logic" (an explicit Deny wins; Allow needs a
+ * matching statement) and "IAM JSON policy elements: Resource" (wildcards).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "policy/internal.h"
+#include "policy/policy.h"
+
+struct stmt {
+	size_t index;
+	const json_t *sid;
+	bool allow;
+	struct kw_actionset acts;
+	const json_t *actions; /* the Action or NotAction values (normalized: lower case) */
+	bool not_action;
+	const json_t *res; /* Resource or NotResource values */
+	bool not_res;
+	const json_t *cond;
+};
+
+struct pol {
+	struct stmt *st;
+	size_t n;
+};
+
+/* Whether every string glob r matches is matched by glob p (IAM's * and ?, case counts). */
+static bool contains(const char *p, const char *r)
+{
+	size_t np = strlen(p), nr = strlen(r);
+	unsigned char *m;
+	bool ok;
+
+	if (!strcmp(p, "*") || !strcmp(p, r))
+		return true;
+	if (np > 2048 || nr > 2048)
+		return false;
+	/* m[i][j]: p[i..] contains r[j..], filled from the ends */
+	m = calloc((np + 1) * (nr + 1), 1);
+	if (!m)
+		return false;
+#define M(i, j) m[(i) * (nr + 1) + (j)]
+	for (size_t i = np + 1; i-- > 0;)
+		for (size_t j = nr + 1; j-- > 0;) {
+			bool v;
+			if (i == np)
+				v = j == nr;
+			else if (p[i] == '*')
+				v = M(i + 1, j) || (j < nr && M(i, j + 1));
+			else if (j == nr)
+				v = false;
+			else if (p[i] == '?')
+				v = r[j] != '*' && M(i + 1, j + 1);
+			else
+				v = p[i] == r[j] && r[j] != '*' && r[j] != '?' && M(i + 1, j + 1);
+			M(i, j) = v;
+		}
+	ok = M(0, 0);
+#undef M
+	free(m);
+	return ok;
+}
+
+/* Whether statement t's resources include every ARN resource r stands for. */
+static bool covers_res(const struct stmt *t, const char *r)
+{
+	size_t n = json_array_size(t->res);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = json_string_value(json_array_get(t->res, i));
+		if (!t->not_res && contains(p, r))
+			return true;
+		if (t->not_res && kw_arn_overlap(p, r))
+			return false;
+	}
+	return t->not_res;
+}
+
+/* Whether t's resources include all that s's (a NotResource statement) stand for. */
+static bool covers_not_res(const struct stmt *t, const struct stmt *s)
+{
+	size_t nt = json_array_size(t->res), ns = json_array_size(s->res);
+
+	if (!t->not_res)
+		return covers_res(t, "*");
+	for (size_t i = 0; i < nt; i++) {
+		bool in = false;
+		for (size_t k = 0; k < ns && !in; k++)
+			in = contains(json_string_value(json_array_get(s->res, k)),
+			              json_string_value(json_array_get(t->res, i)));
+		if (!in)
+			return false;
+	}
+	return true;
+}
+
+/* Whether every condition of t is also a condition of s (t is as weak or weaker). */
+static bool cond_subset(const json_t *t, const json_t *s)
+{
+	const char *op, *key;
+	json_t *block, *v;
+
+	if (!t)
+		return true;
+	json_object_foreach((json_t *)t, op, block)
+	{
+		const json_t *sb = s ? json_object_get(s, op) : NULL;
+		json_object_foreach(block, key, v)
+		{
+			if (!sb || !json_equal(v, json_object_get(sb, key)))
+				return false;
+		}
+	}
+	return true;
+}
+
+static void pol_release(struct pol *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		kw_actionset_release(&p->st[i].acts);
+	free(p->st);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The usable statements of a normalized document. 0, or -1 out of memory. */
+static int pol_load(const struct kw_catalog *c, const json_t *norm, struct pol *p)
+{
+	const json_t *sts = json_object_get(norm, "Statement");
+	size_t n = json_array_size(sts);
+
+	p->st = calloc(n ? n : 1, sizeof(*p->st));
+	if (!p->st)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *st = json_array_get(sts, i), *e = json_object_get(st, "Effect");
+		struct stmt *s = &p->st[p->n];
+		if (!json_is_object(st) || !json_is_string(e))
+			continue;
+		s->index = i;
+		s->sid = json_object_get(st, "Sid");
+		s->allow = !strcmp(json_string_value(e), "Allow");
+		if (!s->allow && strcmp(json_string_value(e), "Deny"))
+			continue;
+		s->actions = json_object_get(st, "Action");
+		s->not_action = !s->actions;
+		if (!s->actions)
+			s->actions = json_object_get(st, "NotAction");
+		s->res = json_object_get(st, "Resource");
+		s->not_res = !s->res;
+		if (!s->res)
+			s->res = json_object_get(st, "NotResource");
+		s->cond = json_object_get(st, "Condition");
+		if (s->cond && !json_object_size(s->cond))
+			s->cond = NULL;
+		if (!json_is_array(s->actions) || !json_is_array(s->res))
+			continue; /* not a statement IAM would take: lint reports it */
+		if (kw_actionset_init(&s->acts, c))
+			return -1;
+		if (kw_statement_expand(c, s->actions, s->not_action, &s->acts, NULL))
+			return -1;
+		p->n++;
+	}
+	return 0;
+}
+
+/* Whether NEW Deny e keeps OLD Deny d: at least its actions and resources, at most its conditions. */
+static bool deny_kept(const struct kw_catalog *c, const struct stmt *d, const struct stmt *e)
+{
+	struct kw_actionset rest;
+	bool ok;
+
+	if (!cond_subset(e->cond, d->cond))
+		return false;
+	if (d->not_res ? !covers_not_res(e, d) : false)
+		return false;
+	for (size_t i = 0; !d->not_res && i < json_array_size(d->res); i++)
+		if (!covers_res(e, json_string_value(json_array_get(d->res, i))))
+			return false;
+	if (kw_actionset_init(&rest, c))
+		return false;
+	kw_actionset_union(&rest, &d->acts);
+	kw_actionset_minus(&rest, &e->acts);
+	ok = kw_actionset_count(&rest) == 0;
+	kw_actionset_release(&rest);
+	return ok;
+}
+
+/* Whether deny d may apply to resource r (any overlap). */
+static bool deny_touches(const struct stmt *d, const char *r)
+{
+	for (size_t i = 0; i < json_array_size(d->res); i++) {
+		const char *p = json_string_value(json_array_get(d->res, i));
+		if (!d->not_res && kw_arn_overlap(p, r))
+			return true;
+		if (d->not_res && contains(p, r))
+			return false;
+	}
+	return d->not_res;
+}
+
+static json_t *stmt_name(const struct stmt *s, const char *which)
+{
+	if (json_is_string(s->sid) && json_string_length(s->sid))
+		return json_sprintf("%s statement %zu (Sid %s)", which, s->index, json_string_value(s->sid));
+	return json_sprintf("%s statement %zu", which, s->index);
+}
+
+struct result {
+	struct kw_actionset all; /* every new action */
+	json_t **res;            /* per service: resources with new access */
+	json_t *unknown, *reasons;
+};
+
+static int note_resource(struct result *R, uint32_t svc, const char *r)
+{
+	if (!R->res[svc] && !(R->res[svc] = json_array()))
+		return -1;
+	for (size_t i = 0; i < json_array_size(R->res[svc]); i++)
+		if (!strcmp(json_string_value(json_array_get(R->res[svc], i)), r))
+			return 0;
+	return json_array_append_new(R->res[svc], json_string(r));
+}
+
+/* New access of NEW Allow s on its resource r (or, r NULL, on its NotResource complement). */
+static int one_resource(const struct kw_catalog *c, const struct pol *old, const struct pol *nw,
+                        const bool *lost, const struct stmt *s, const char *r, struct result *R,
+                        struct kw_actionset *tmp)
+{
+	struct kw_actionset covered;
+	const char *shown = r ? r : "NotResource";
+	size_t before;
+
+	if (kw_actionset_init(&covered, c))
+		return -1;
+	for (size_t i = 0; i < old->n; i++) {
+		const struct stmt *t = &old->st[i];
+		if (t->allow && cond_subset(t->cond, s->cond) &&
+		    (r ? covers_res(t, r) : covers_not_res(t, s)))
+			kw_actionset_union(&covered, &t->acts);
+	}
+	kw_actionset_clear(tmp);
+	kw_actionset_union(tmp, &s->acts);
+	kw_actionset_minus(tmp, &covered);
+	/* what an OLD Deny that NEW dropped used to deny */
+	for (size_t i = 0; i < old->n; i++) {
+		const struct stmt *d = &old->st[i];
+		if (!d->allow && lost[i] && (!r || deny_touches(d, r))) {
+			struct kw_actionset both;
+			if (kw_actionset_init(&both, c))
+				goto nomem;
+			kw_actionset_union(&both, &s->acts);
+			for (size_t w = 0; w < both.nwords; w++)
+				both.bits[w] &= d->acts.bits[w];
+			kw_actionset_union(tmp, &both);
+			kw_actionset_release(&both);
+		}
+	}
+	/* what a NEW Deny surely takes away */
+	for (size_t i = 0; r && i < nw->n; i++) {
+		const struct stmt *e = &nw->st[i];
+		if (!e->allow && !e->cond && covers_res(e, r))
+			kw_actionset_minus(tmp, &e->acts);
+	}
+	before = kw_actionset_count(tmp);
+	if (before) {
+		json_t *why = stmt_name(s, "NEW"), *line;
+		line = why ? json_sprintf("%s allows %zu action%s on %s that OLD does not",
+		                          json_string_value(why), before, before > 1 ? "s" : "", shown)
+		           : NULL;
+		json_decref(why);
+		if (json_array_append_new(R->reasons, line))
+			goto nomem;
+		kw_actionset_union(&R->all, tmp);
+		for (size_t a = kw_actionset_next(tmp, 0); a != (size_t)-1;
+		     a = kw_actionset_next(tmp, a + 1)) {
+			uint32_t svc = c->actions[a].service;
+			if (note_resource(R, svc, shown))
+				goto nomem;
+			a = c->services[svc].first_action + c->services[svc].nactions - 1; /* next service */
+		}
+	}
+	kw_actionset_release(&covered);
+	return 0;
+nomem:
+	kw_actionset_release(&covered);
+	return -1;
+}
+
+/* NEW's action values the catalog does not know, not matched by a covering OLD Allow. */
+static int unknown_actions(const struct kw_catalog *c, const struct pol *old, const struct stmt *s,
+                           struct result *R)
+{
+	for (size_t k = 0; !s->not_action && k < json_array_size(s->actions); k++) {
+		const char *u = json_string_value(json_array_get(s->actions, k));
+		bool covered = false;
+		if (strpbrk(u, "*?") || kw_catalog_expand(c, u, NULL) > 0)
+			continue; /* wildcards that match nothing grant nothing today */
+		for (size_t i = 0; i < old->n && !covered; i++) {
+			const struct stmt *t = &old->st[i];
+			bool any = false;
+			if (!t->allow || !cond_subset(t->cond, s->cond))
+				continue;
+			for (size_t q = 0; q < json_array_size(t->actions) && !any; q++)
+				any = kw_glob_match_ci(json_string_value(json_array_get(t->actions, q)), u);
+			if (any != t->not_action) {
+				bool res_ok = true;
+				for (size_t ri = 0; ri < json_array_size(s->res) && res_ok; ri++)
+					res_ok = !s->not_res &&
+					         covers_res(t, json_string_value(json_array_get(s->res, ri)));
+				covered = res_ok || (s->not_res && covers_not_res(t, s));
+			}
+		}
+		if (!covered && json_array_append_new(R->unknown, json_string(u)))
+			return -1;
+	}
+	return 0;
+}
+
+json_t *kw_policy_new_access(const json_t *old_doc, const json_t *new_doc, const struct kw_catalog *c)
+{
+	json_t *on = kw_policy_normalize(old_doc), *nn = kw_policy_normalize(new_doc), *out = NULL,
+	       *services = NULL;
+	struct pol old = {0}, nw = {0};
+	struct result R = {0};
+	struct kw_actionset tmp = {0};
+	bool *lost = NULL;
+
+	R.unknown = json_array();
+	R.reasons = json_array();
+	R.res = calloc(c->nservices, sizeof(json_t *));
+	if (!on || !nn || !R.unknown || !R.reasons || !R.res || kw_actionset_init(&R.all, c) ||
+	    kw_actionset_init(&tmp, c) || pol_load(c, on, &old) || pol_load(c, nn, &nw))
+		goto out;
+	lost = calloc(old.n ? old.n : 1, sizeof(bool));
+	if (!lost)
+		goto out;
+	for (size_t i = 0; i < old.n; i++) {
+		const struct stmt *d = &old.st[i];
+		bool kept = false;
+		if (d->allow)
+			continue;
+		for (size_t k = 0; k < nw.n && !kept; k++)
+			kept = !nw.st[k].allow && deny_kept(c, d, &nw.st[k]);
+		lost[i] = !kept;
+		if (!kept) {
+			json_t *why = stmt_name(d, "OLD"), *line;
+			line = why ? json_sprintf("%s is a Deny that NEW does not keep (or weakens)",
+			                          json_string_value(why))
+			           : NULL;
+			json_decref(why);
+			if (json_array_append_new(R.reasons, line))
+				goto out;
+		}
+	}
+	for (size_t i = 0; i < nw.n; i++) {
+		const struct stmt *s = &nw.st[i];
+		if (!s->allow)
+			continue;
+		if (s->not_res) {
+			if (one_resource(c, &old, &nw, lost, s, NULL, &R, &tmp))
+				goto out;
+		} else {
+			for (size_t k = 0; k < json_array_size(s->res); k++)
+				if (one_resource(c, &old, &nw, lost, s,
+				                 json_string_value(json_array_get(s->res, k)), &R, &tmp))
+					goto out;
+		}
+		if (unknown_actions(c, &old, s, &R))
+			goto out;
+	}
+	services = json_array();
+	for (size_t sv = 0; services && sv < c->nservices; sv++) {
+		const struct kw_service *svc = &c->services[sv];
+		json_t *levels = json_object(), *arr[KW_ACCESS_NLEVELS] = {0}, *o;
+		size_t count = 0;
+		for (uint32_t a = 0; a < svc->nactions; a++) {
+			const struct kw_action *ac = &c->actions[svc->first_action + a];
+			if (!kw_actionset_has(&R.all, svc->first_action + a))
+				continue;
+			if (!arr[ac->level])
+				arr[ac->level] = json_array();
+			json_array_append_new(arr[ac->level], json_sprintf("%s:%s", svc->prefix, ac->name));
+			count++;
+		}
+		if (!count) {
+			json_decref(levels);
+			continue;
+		}
+		for (int l = 0; l < KW_ACCESS_NLEVELS; l++)
+			if (arr[l])
+				json_object_set_new(levels, kw_access_level_name((enum kw_access_level)l),
+				                    arr[l]);
+		o = json_pack("{s:s,s:s,s:o,s:o}", "service", svc->prefix, "name", svc->name, "levels",
+		              levels, "resources", R.res[sv] ? json_incref(R.res[sv]) : json_array());
+		if (!o || json_array_append_new(services, o))
+			goto out;
+	}
+	if (services)
+		out = json_pack("{s:b,s:s,s:s,s:O,s:O,s:O}", "new_access",
+		                json_array_size(services) > 0 || json_array_size(R.unknown) > 0, "catalog",
+		                c->version, "package", c->package, "services", services, "unknown_actions",
+		                R.unknown, "reasons", R.reasons);
+out:
+	json_decref(services);
+	for (size_t sv = 0; R.res && sv < c->nservices; sv++)
+		json_decref(R.res[sv]);
+	free(R.res);
+	json_decref(R.unknown);
+	json_decref(R.reasons);
+	kw_actionset_release(&R.all);
+	kw_actionset_release(&tmp);
+	pol_release(&old);
+	pol_release(&nw);
+	free(lost);
+	json_decref(on);
+	json_decref(nn);
+	return out;
+}
+
+int kw_policy_new_access_render(const json_t *r, bool color, struct kw_buf *out)
+{
+	const char *on = color ? "\033[32m" : "", *off = color ? "\033[0m" : "";
+	const json_t *services = json_object_get(r, "services"), *u = json_object_get(r, "unknown_actions");
+	size_t i;
+	json_t *sv;
+	int rc = 0;
+
+	if (!json_is_true(json_object_get(r, "new_access")))
+		return kw_buf_appendf(out, "no new access (catalog %s %s)\n",
+		                      json_string_value(json_object_get(r, "package")),
+		                      json_string_value(json_object_get(r, "catalog")));
+	rc |= kw_buf_appendf(out, "NEW allows access that OLD does not (catalog %s %s):\n",
+	                     json_string_value(json_object_get(r, "package")),
+	                     json_string_value(json_object_get(r, "catalog")));
+	json_array_foreach(services, i, sv)
+	{
+		const json_t *levels = json_object_get(sv, "levels"), *res = json_object_get(sv, "resources");
+		rc |= kw_buf_appendf(out, "  %s (%s)\n", json_string_value(json_object_get(sv, "name")),
+		                     json_string_value(json_object_get(sv, "service")));
+		for (int l = 0; l < KW_ACCESS_NLEVELS; l++) {
+			const char *name = kw_access_level_name((enum kw_access_level)l);
+			const json_t *v = json_object_get(levels, name);
+			size_t n = json_array_size(v);
+			if (!n)
+				continue;
+			rc |= kw_buf_appendf(out, "    %s (%zu):", name, n);
+			for (size_t k = 0; k < n && k < 10; k++)
+				rc |= kw_buf_appendf(out, " %s+%s%s", on,
+				                     json_string_value(json_array_get(v, k)), off);
+			if (n > 10)
+				rc |= kw_buf_appendf(out, " and %zu more", n - 10);
+			rc |= kw_buf_puts(out, "\n");
+		}
+		rc |= kw_buf_puts(out, "    on:");
+		for (size_t k = 0; k < json_array_size(res); k++)
+			rc |= kw_buf_appendf(out, " %s", json_string_value(json_array_get(res, k)));
+		rc |= kw_buf_puts(out, "\n");
+	}
+	if (json_array_size(u)) {
+		rc |= kw_buf_puts(out, "  not in the catalog (counted as new):");
+		for (size_t k = 0; k < json_array_size(u); k++)
+			rc |= kw_buf_appendf(out, " %s%s%s", on, json_string_value(json_array_get(u, k)),
+			                     off);
+		rc |= kw_buf_puts(out, "\n");
+	}
+	json_array_foreach(json_object_get(r, "reasons"), i, sv) rc |=
+	        kw_buf_appendf(out, "  because %s\n", json_string_value(sv));
+	return rc ? -1 : 0;
+}
