@@ -598,6 +598,9 @@ bool kw_arn_overlap(const char *resource, const char *format)
 		if (variable_at(p, &n)) {
 			b[nb++] = p[n] || !strncmp(p, "${BucketName}", n) ? TOK_FIELD : TOK_STAR;
 			p += n - 1;
+		} else if (*p == '*' ||
+		           *p == '?') { /* a few formats hold wildcards; so may a second pattern */
+			b[nb++] = *p == '*' ? TOK_STAR : TOK_ONE;
 		} else {
 			b[nb++] = lower((unsigned char)*p);
 		}

@@ -179,7 +179,8 @@ bool kw_catalog_action_takes_key(const struct kw_catalog *c, const struct kw_act
 /*
  * kw_arn_overlap - whether some ARN is matched both by the policy Resource pattern @resource
  * (IAM wildcards * and ?, policy variables ${aws:...} taken as "anything") and by the
- * reference's ARN format @format (each ${Variable} standing for any text). Literal text
+ * reference's ARN format @format (each ${Variable} standing for any text; * and ? there are
+ * wildcards too, so that two policy patterns can be compared the same way). Literal text
  * compares case-insensitively (the check is used to say "matches nothing": lenient on
  * purpose). Returns true or false.
  */

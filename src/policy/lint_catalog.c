@@ -119,13 +119,37 @@ struct resources {
 	uint8_t **fit;  /* [n * nservices] lazily: per resource type 1 fits, 2 does not */
 };
 
+/*
+ * The first five fields of an ARN (arn, partition, service, region, account): starts and
+ * lengths; colons inside a policy variable (${aws:username}) do not separate. Returns false
+ * when r has fewer than six fields.
+ */
+static bool arn_fields(const char *r, const char *f[5], size_t len[5])
+{
+	const char *start = r;
+	int k = 0;
+
+	for (const char *p = r; *p && k < 5; p++) {
+		if (p[0] == '$' && p[1] == '{') {
+			const char *e = strchr(p, '}');
+			if (!e)
+				return false;
+			p = e;
+		} else if (*p == ':') {
+			f[k] = start;
+			len[k++] = (size_t)(p - start);
+			start = p + 1;
+		}
+	}
+	return k == 5;
+}
+
 static bool arn_checkable(const char *r)
 {
-	size_t colons = 0;
+	const char *f[5];
+	size_t len[5];
 
-	for (const char *p = r; *p; p++)
-		colons += *p == ':';
-	return !strncmp(r, "arn:", 4) && colons >= 5 && !kw_has_placeholder(r);
+	return !strncmp(r, "arn:", 4) && arn_fields(r, f, len) && !kw_has_placeholder(r);
 }
 
 /* Whether resource i fits resource type rt of service si (cached). */
@@ -251,17 +275,10 @@ static void check_arn_shape(struct kw_lint *L, const char *r)
 {
 	const char *f[5];
 	size_t len[5];
-	const char *p = r;
 	bool known = false;
 
-	if (!arn_checkable(r))
+	if (!arn_checkable(r) || !arn_fields(r, f, len))
 		return;
-	for (int i = 0; i < 5; i++) {
-		const char *colon = strchr(p, ':');
-		f[i] = p;
-		len[i] = (size_t)(colon - p);
-		p = colon + 1;
-	}
 	if (!wild(f[1], len[1])) {
 		for (size_t i = 0; partitions[i]; i++)
 			known |= strlen(partitions[i]) == len[1] && !strncmp(partitions[i], f[1], len[1]);

@@ -80,7 +80,8 @@ const struct kw_risk_set kw_escalation_sets[] = {
 const size_t kw_escalation_nsets = sizeof(kw_escalation_sets) / sizeof(kw_escalation_sets[0]);
 
 /*
- * [CSX] Actions whose answer carries credentials (keys, passwords, tokens). iam:CreateAccessKey
+ * [CSX] Actions whose answer carries credentials (keys, passwords, tokens); the SSO portal's
+ * GetRoleCredentials is authorized by the SSO token, not by IAM, and is not one. iam:CreateAccessKey
  * and the login-profile actions are escalation sets above and reported there.
  */
 const char *const kw_credential_exposure[] = {
@@ -95,7 +96,6 @@ const char *const kw_credential_exposure[] = {
         "redshift-serverless:GetCredentials",
         "sts:GetFederationToken",
         "sts:GetSessionToken",
-        "sso:GetRoleCredentials",
         "cognito-identity:GetCredentialsForIdentity",
         "cognito-identity:GetOpenIdToken",
         "cognito-identity:GetOpenIdTokenForDeveloperIdentity",

@@ -431,7 +431,7 @@ static const struct lint_case lint_cases[] = {
          "KWP022 4:25 'NotAction' grants actions whose answer holds credentials (ecr:GetAuthorizationToken, "
          "ecr-public:GetAuthorizationToken, codeartifact:GetAuthorizationToken, "
          "redshift:GetClusterCredentials, "
-         "redshift:GetClusterCredentialsWithIAM and 16 more);"},
+         "redshift:GetClusterCredentialsWithIAM and 15 more);"},
         {"escalation through a wildcard",
          STMT("\"Effect\": \"Allow\", \"Action\": \"iam:Put*Policy\", \"Resource\": "
               "\"arn:aws:iam::123456789012:user/x\""),
