@@ -4,14 +4,19 @@
  * is idempotent and keeps the meaning (equal to the input, diff "no semantic change"); every
  * lint finding has a code, a message and a 1-based position. With a NUL byte in the input, the
  * two parts are two policies: when both are grammatical (no error finding), the diff says
- * "changed" exactly when kw_policy_equal says they differ.
+ * "changed" exactly when kw_policy_equal says they differ, and --new-access of two equal
+ * policies finds no new access. Expansion against the catalog: every Action/NotAction/Resource
+ * string's expansion count equals a plain scan of the catalog's names, a Resource pattern
+ * overlaps itself, a policy grants no new access over itself, explain never fails.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
 #include "policy/policy.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -45,10 +50,55 @@ static void compare_two(const char *data, size_t size)
 		if (d && eq >= 0 && json_is_true(json_object_get(d, "changed")) == (eq == 1))
 			abort(); /* diff and equality disagree */
 		json_decref(d);
+		d = kw_policy_new_access(a->doc, b->doc, kw_catalog_get());
+		if (d && eq == 1 && json_is_true(json_object_get(d, "new_access")))
+			abort(); /* equal policies, yet new access */
+		json_decref(d);
 	}
 out:
 	kw_policy_free(a);
 	kw_policy_free(b);
+}
+
+/* The number of catalog actions whose "prefix:Name" IAM's wildcard match takes, by a plain scan. */
+static size_t scan_count(const struct kw_catalog *c, const char *pattern)
+{
+	size_t n = 0;
+	char name[256];
+
+	for (size_t i = 0; i < c->nactions; i++) {
+		int len = snprintf(name, sizeof(name), "%s:%s", c->services[c->actions[i].service].prefix,
+		                   c->actions[i].name);
+		n += len > 0 && (size_t)len < sizeof(name) && kw_glob_match_ci(pattern, name);
+	}
+	return n;
+}
+
+/* Expansion and ARN matching of every string of the document (the first few, for speed). */
+static void check_expansion(const json_t *v, size_t *budget)
+{
+	const struct kw_catalog *c = kw_catalog_get();
+	const char *key;
+	json_t *e;
+	size_t i;
+
+	if (!c || !*budget)
+		return;
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		const char *colon = strchr(s, ':');
+		(*budget)--;
+		/* the scan compares "prefix:Name"; expansion takes the service part up to the first colon */
+		if (strlen(s) < 128 && (!strcmp(s, "*") || (colon && !strchr(colon + 1, ':'))) &&
+		    kw_catalog_expand(c, s, NULL) != scan_count(c, s))
+			abort(); /* expansion disagrees with a scan of the names */
+		if (strlen(s) < 256 && !kw_arn_overlap(s, s))
+			abort(); /* a pattern always overlaps itself */
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) check_expansion(e, budget);
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, e) check_expansion(e, budget);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -81,6 +131,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d = kw_policy_diff(p->doc, q->doc);
 	if (d && json_is_true(json_object_get(d, "changed")))
 		abort();
+	{
+		size_t budget = 8;
+		json_t *x;
+		check_expansion(p->doc, &budget);
+		x = kw_policy_explain(p->doc, kw_catalog_get());
+		json_decref(x);
+		x = kw_policy_new_access(p->doc, p->doc, kw_catalog_get());
+		if (x && json_is_true(json_object_get(x, "new_access")))
+			abort(); /* a policy never grants new access over itself */
+		json_decref(x);
+	}
 	names = kw_policy_placeholders(p);
 	json_decref(names);
 	(void)kw_policy_apply_vars(p, vars, 2, &err);
