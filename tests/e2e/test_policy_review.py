@@ -85,7 +85,7 @@ class PolicyReview(unittest.TestCase):
         stem = os.path.join(PAIRS, "wildcard-widened")
         r = run("policy", "diff", stem + ".old.json", stem + ".new.json")
         self.assertEqual(r.returncode, 2)
-        self.assertRegex(r.stdout, r"\n    \+ 117 actions \(catalog %s\): s3:AbortMultipartUpload " % re.escape(CATALOG))
+        self.assertRegex(r.stdout, r"\n    \+ \d+ actions \(catalog %s\): s3:AbortMultipartUpload " % re.escape(CATALOG))
         j = json.loads(run("-o", "json", "policy", "diff", stem + ".old.json", stem + ".new.json").stdout)
         acts = j["statements"][0]["actions"]
         self.assertIn("s3:PutObject", acts["added"])
