@@ -104,25 +104,16 @@ static json_t *side_json(const struct kw_catalog *c, struct side *sd)
 
 	for (size_t s = 0; list && s < c->nservices; s++) {
 		const struct kw_service *sv = &c->services[s];
-		json_t *levels = json_object(), *arr[KW_ACCESS_NLEVELS] = {0}, *o;
-		size_t count = 0;
-		for (uint32_t i = 0; i < sv->nactions; i++) {
-			const struct kw_action *a = &c->actions[sv->first_action + i];
-			if (!kw_actionset_has(&sd->acts, sv->first_action + i))
-				continue;
-			if (!arr[a->level])
-				arr[a->level] = json_array();
-			json_array_append_new(arr[a->level], json_sprintf("%s:%s", sv->prefix, a->name));
-			count++;
+		size_t count;
+		json_t *levels = kw_levels_json(c, sv, &sd->acts, &count), *o;
+		if (!levels) {
+			json_decref(list);
+			return NULL;
 		}
 		if (!count) {
 			json_decref(levels);
 			continue;
 		}
-		for (int l = 0; l < KW_ACCESS_NLEVELS; l++)
-			if (arr[l])
-				json_object_set_new(levels, kw_access_level_name((enum kw_access_level)l),
-				                    arr[l]);
 		o = json_pack("{s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:o}", "service", sv->prefix, "name", sv->name,
 		              "access", count == sv->nactions ? "Full access" : "Limited", "actions",
 		              (int)count, "of", (int)sv->nactions, "levels", levels, "resources",

@@ -93,6 +93,14 @@ void kw_lint_catalog_statement(struct kw_lint *L, const json_t *st);
 int kw_statement_expand(const struct kw_catalog *c, const json_t *v, bool not_action,
                         struct kw_actionset *set, bool *unknown);
 
+/*
+ * kw_levels_json - the actions of service @svc in @set, by access level: a new object
+ * {"List": ["svc:Name", ...], ...} (levels without actions left out); *count their number.
+ * NULL when out of memory.
+ */
+json_t *kw_levels_json(const struct kw_catalog *c, const struct kw_service *svc,
+                       const struct kw_actionset *set, size_t *count);
+
 /* kw_action_well_formed - "*" or service:Name (letters, digits, '-' in the service; * and ? in the name). */
 bool kw_action_well_formed(const char *a);
 

@@ -384,25 +384,14 @@ json_t *kw_policy_new_access(const json_t *old_doc, const json_t *new_doc, const
 	services = json_array();
 	for (size_t sv = 0; services && sv < c->nservices; sv++) {
 		const struct kw_service *svc = &c->services[sv];
-		json_t *levels = json_object(), *arr[KW_ACCESS_NLEVELS] = {0}, *o;
-		size_t count = 0;
-		for (uint32_t a = 0; a < svc->nactions; a++) {
-			const struct kw_action *ac = &c->actions[svc->first_action + a];
-			if (!kw_actionset_has(&R.all, svc->first_action + a))
-				continue;
-			if (!arr[ac->level])
-				arr[ac->level] = json_array();
-			json_array_append_new(arr[ac->level], json_sprintf("%s:%s", svc->prefix, ac->name));
-			count++;
-		}
+		size_t count;
+		json_t *levels = kw_levels_json(c, svc, &R.all, &count), *o;
+		if (!levels)
+			goto out;
 		if (!count) {
 			json_decref(levels);
 			continue;
 		}
-		for (int l = 0; l < KW_ACCESS_NLEVELS; l++)
-			if (arr[l])
-				json_object_set_new(levels, kw_access_level_name((enum kw_access_level)l),
-				                    arr[l]);
 		o = json_pack("{s:s,s:s,s:o,s:o}", "service", svc->prefix, "name", svc->name, "levels",
 		              levels, "resources", R.res[sv] ? json_incref(R.res[sv]) : json_array());
 		if (!o || json_array_append_new(services, o))
