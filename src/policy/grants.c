@@ -46,10 +46,14 @@ json_t *kw_levels_json(const struct kw_catalog *c, const struct kw_service *svc,
 		ok = !json_array_append_new(arr[a->level], json_sprintf("%s:%s", svc->prefix, a->name));
 		(*count)++;
 	}
-	for (int l = 0; l < KW_ACCESS_NLEVELS; l++)
-		if (arr[l] && (!ok || json_object_set_new(
-		                              levels, kw_access_level_name((enum kw_access_level)l), arr[l])))
+	for (int l = 0; l < KW_ACCESS_NLEVELS; l++) {
+		if (!arr[l])
+			continue;
+		if (!ok)
+			json_decref(arr[l]); /* json_object_set_new takes it, even when it fails */
+		else if (json_object_set_new(levels, kw_access_level_name((enum kw_access_level)l), arr[l]))
 			ok = false;
+	}
 	if (!ok) {
 		json_decref(levels);
 		return NULL;
