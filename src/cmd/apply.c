@@ -15,7 +15,9 @@
 #include "cmd/engine_cmd.h"
 #include "cmd/mfa_screen.h"
 #include "cmd/options.h"
+#include "cmd/progress.h"
 #include "engine/exec.h"
+#include "engine/live.h"
 #include "engine/render.h"
 #include "engine/saved.h"
 #include "keys/sink.h"
@@ -50,6 +52,13 @@ static const char outro[] =
 #define BOLD  "\033[1m"
 #define RESET "\033[0m"
 
+/* What one account's run came to (KW_EV_ACCOUNT), for the summary. */
+struct account_result {
+	bool finished;
+	enum kw_exec_status status;
+	char *error; /* owned; the failure's message */
+};
+
 struct apply {
 	struct kw_ctx *ctx;
 	FILE *fp; /* plan, progress and summary: stdout, or stderr when a key goes to stdout */
@@ -57,14 +66,19 @@ struct apply {
 	bool json;
 	bool color;
 	struct kw_mfa_screen screen;
+	struct kw_progress *out;      /* step lines and the progress line (text output) */
+	struct account_result *accts; /* per plan account */
+	bool *started;                /* per plan account: its first step started */
 };
 
 static void print_json_line(struct apply *ap, json_t *o)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t n = s ? strlen(s) : 0;
 
 	if (s) {
-		fprintf(ap->fp, "%s\n", s);
+		s[n] = '\n'; /* json_dumps' NUL becomes the newline: one write for the whole line */
+		fwrite(s, 1, n + 1, ap->fp);
 		fflush(ap->fp);
 	}
 	free(s);
@@ -96,24 +110,45 @@ static json_t *error_json(const struct kw_error *err)
 	return o;
 }
 
+static const char *account_status_name(enum kw_exec_status st)
+{
+	switch (st) {
+	case KW_EXEC_DONE: return "converged";
+	case KW_EXEC_FAILED: return "failed";
+	case KW_EXEC_NOT_RUN: return "not-run";
+	default: return "running";
+	}
+}
+
 static void on_event_json(struct apply *ap, const struct kw_exec_event *ev)
 {
+	const char *account = ev->step ? ap->plan->desired[ev->step->account].name : "";
 	json_t *o;
 
 	if (ev->kind == KW_EV_DELIVERED) {
-		o = json_pack("{s:s, s:s, s:s, s:s}", "event", "delivered", "account",
-		              ap->plan->desired[ev->step->account].name, "access_key_id",
-		              ev->key_id ? ev->key_id : "", "target", ev->detail ? ev->detail : "");
+		o = json_pack("{s:s, s:s, s:s, s:s}", "event", "delivered", "account", account,
+		              "access_key_id", ev->key_id ? ev->key_id : "", "target",
+		              ev->detail ? ev->detail : "");
+		print_json_line(ap, o);
+		return;
+	}
+	if (ev->kind == KW_EV_ACCOUNT) {
+		o = json_pack("{s:s, s:s, s:s}", "event", "account", "account",
+		              ap->plan->desired[ev->account].name, "status", account_status_name(ev->status));
+		if (o && ev->err)
+			json_object_set_new(o, "error", error_json(ev->err));
 		print_json_line(ap, o);
 		return;
 	}
 	if (ev->kind != KW_EV_STEP) {
-		o = json_pack("{s:s, s:s}", "event", "info", "detail", ev->detail ? ev->detail : "");
+		o = json_pack("{s:s, s:s, s:s}", "event", "info", "account", account, "detail",
+		              ev->detail ? ev->detail : "");
 		print_json_line(ap, o);
 		return;
 	}
-	o = json_pack("{s:s, s:I, s:I, s:s}", "event", "step", "index", (json_int_t)ev->index, "total",
-	              (json_int_t)ap->plan->nsteps, "status", status_name(ev->status));
+	o = json_pack("{s:s, s:s, s:I, s:I, s:s}", "event", "step", "account", account, "index",
+	              (json_int_t)ev->index, "total", (json_int_t)ap->plan->nsteps, "status",
+	              status_name(ev->status));
 	if (o) {
 		json_t *st = kw_step_json(ap->plan, ev->step);
 
@@ -130,53 +165,79 @@ static void on_event_json(struct apply *ap, const struct kw_exec_event *ev)
 	print_json_line(ap, o);
 }
 
+/* The text line for a step or delivery event into b; 0 when there is none. */
+static int event_text(struct apply *ap, const struct kw_exec_event *ev, struct kw_buf *b)
+{
+	struct kw_buf t = KW_BUF_INIT;
+	int rc = 0;
+
+	if (ev->kind == KW_EV_DELIVERED) {
+		if (ap->color)
+			return kw_buf_appendf(b, "  %s→%s new access key %s delivered to %s", GREEN, RESET,
+			                      ev->key_id ? ev->key_id : "", ev->detail ? ev->detail : "");
+		return kw_buf_appendf(b, "  delivered new access key %s to %s", ev->key_id ? ev->key_id : "",
+		                      ev->detail ? ev->detail : "");
+	}
+	if (ev->kind != KW_EV_STEP || ev->status == KW_EXEC_RUNNING || kw_step_title(ap->plan, ev->step, &t))
+		return 0;
+	switch (ev->status) {
+	case KW_EXEC_DONE:
+		rc = kw_buf_appendf(b, "  %s%s%s %s %s(%.1f s, %s)%s", ap->color ? GREEN : "",
+		                    ap->color ? "✓" : "done   ", ap->color ? RESET : "", t.data,
+		                    ap->color ? DIM : "", ev->seconds, ev->detail ? ev->detail : "confirmed",
+		                    ap->color ? RESET : "");
+		break;
+	case KW_EXEC_FAILED:
+		rc = kw_buf_appendf(b, "  %s%s%s %s: %s", ap->color ? RED : "", ap->color ? "✗" : "FAILED ",
+		                    ap->color ? RESET : "", t.data, ev->err ? ev->err->msg : "failed");
+		break;
+	case KW_EXEC_NOT_RUN:
+		rc = kw_buf_appendf(b, "  %s%s %s%s", ap->color ? DIM : "", ap->color ? "·" : "not run",
+		                    t.data, ap->color ? RESET : "");
+		break;
+	default: break;
+	}
+	kw_buf_release(&t);
+	return rc;
+}
+
+/* Remember how an account ended, for the summary (called under the executor's lock). */
+static void account_done(struct apply *ap, const struct kw_exec_event *ev)
+{
+	struct account_result *a = &ap->accts[ev->account];
+
+	a->finished = true;
+	a->status = ev->status;
+	free(a->error);
+	a->error = ev->err && ev->err->msg[0] ? strdup(ev->err->msg) : NULL;
+}
+
 static void on_event(void *ud, const struct kw_exec_event *ev)
 {
 	struct apply *ap = ud;
-	FILE *fp = ap->fp;
-	struct kw_buf t = KW_BUF_INIT;
-	const char *mark, *color = "";
+	struct kw_buf b = KW_BUF_INIT;
+	const struct kw_desired *d;
 
+	if (ev->kind == KW_EV_ACCOUNT) {
+		account_done(ap, ev);
+		kw_progress_account_done(ap->out, ev->status == KW_EXEC_DONE);
+	}
 	if (ap->json) {
 		on_event_json(ap, ev);
 		return;
 	}
-	if (ev->kind == KW_EV_DELIVERED) {
-		if (ap->color)
-			fprintf(fp, "  %s→%s new access key %s delivered to %s\n", GREEN, RESET,
-			        ev->key_id ? ev->key_id : "", ev->detail ? ev->detail : "");
-		else
-			fprintf(fp, "  delivered new access key %s to %s\n", ev->key_id ? ev->key_id : "",
-			        ev->detail ? ev->detail : "");
-		fflush(fp);
+	if (!ev->step || ev->kind == KW_EV_ACCOUNT)
 		return;
+	d = &ap->plan->desired[ev->step->account];
+	if (ev->kind == KW_EV_STEP && ev->status == KW_EXEC_RUNNING && !ap->started[ev->step->account]) {
+		ap->started[ev->step->account] = true;
+		kw_progress_account_started(ap->out);
 	}
-	if (ev->kind != KW_EV_STEP || ev->status == KW_EXEC_RUNNING)
-		return;
-	if (kw_step_title(ap->plan, ev->step, &t))
-		return;
-	switch (ev->status) {
-	case KW_EXEC_DONE:
-		mark = ap->color ? "✓" : "done   ";
-		color = GREEN;
-		fprintf(fp, "  %s%s%s %s %s(%.1f s, %s)%s\n", ap->color ? color : "", mark,
-		        ap->color ? RESET : "", t.data, ap->color ? DIM : "", ev->seconds,
-		        ev->detail ? ev->detail : "confirmed", ap->color ? RESET : "");
-		break;
-	case KW_EXEC_FAILED:
-		mark = ap->color ? "✗" : "FAILED ";
-		color = RED;
-		fprintf(fp, "  %s%s%s %s: %s\n", ap->color ? color : "", mark, ap->color ? RESET : "", t.data,
-		        ev->err ? ev->err->msg : "failed");
-		break;
-	case KW_EXEC_NOT_RUN:
-		mark = ap->color ? "·" : "not run";
-		fprintf(fp, "  %s%s %s%s\n", ap->color ? DIM : "", mark, t.data, ap->color ? RESET : "");
-		break;
-	default: break;
-	}
-	fflush(fp);
-	kw_buf_release(&t);
+	if (ev->kind == KW_EV_STEP && ev->status != KW_EXEC_RUNNING)
+		kw_progress_step_done(ap->out);
+	if (event_text(ap, ev, &b) == 0 && b.len)
+		kw_progress_line(ap->out, d->user_name, b.data);
+	kw_buf_release(&b);
 }
 
 static int ask_codes(void *ud, const struct kw_mfa_prompt *p, char code1[KW_TOTP_CODE_MAX],
@@ -184,7 +245,13 @@ static int ask_codes(void *ud, const struct kw_mfa_prompt *p, char code1[KW_TOTP
 {
 	struct apply *ap = ud;
 
-	return kw_mfa_screen_ask(ap->ctx, &ap->screen, p, code1, code2, err);
+	int rc;
+
+	/* the screen is this device's while the QR code is up: other accounts' lines wait */
+	kw_progress_hold(ap->out, true);
+	rc = kw_mfa_screen_ask(ap->ctx, &ap->screen, p, code1, code2, err);
+	kw_progress_hold(ap->out, false);
+	return rc;
 }
 
 static int approve(struct kw_ctx *ctx, size_t nsteps)
@@ -218,18 +285,51 @@ static bool has_stdout_target(const struct kw_session *s)
 	return false;
 }
 
+/* With several accounts: one line each, how it ended. */
+static void account_summary(struct apply *ap)
+{
+	FILE *fp = ap->fp;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ap->plan->naccounts; i++)
+		n += ap->accts[i].finished;
+	if (n < 2)
+		return;
+	fputs("\n", fp);
+	for (size_t i = 0; i < ap->plan->naccounts; i++) {
+		const struct account_result *a = &ap->accts[i];
+		const char *user = ap->plan->desired[i].user_name;
+
+		if (!a->finished)
+			continue;
+		if (a->status == KW_EXEC_DONE)
+			fprintf(fp, "  %s%-11s%s %s\n", ap->color ? GREEN : "", "converged",
+			        ap->color ? RESET : "", user);
+		else if (a->status == KW_EXEC_FAILED)
+			fprintf(fp, "  %s%-11s%s %s: %s\n", ap->color ? RED : "", "FAILED",
+			        ap->color ? RESET : "", user, a->error ? a->error : "failed");
+		else
+			fprintf(fp, "  %s%-11s %s%s\n", ap->color ? DIM : "", "not run", user,
+			        ap->color ? RESET : "");
+	}
+}
+
 static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
 {
 	FILE *fp = ap->fp;
 
 	if (ap->json) {
-		print_json_line(ap, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "event", "summary", "status",
-		                              ok ? "converged" : "failed", "done", (json_int_t)res->done,
-		                              "failed", (json_int_t)res->failed, "not_run",
-		                              (json_int_t)res->not_run, "keys_created",
-		                              (json_int_t)res->keys_created));
+		print_json_line(ap, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "event",
+		                              "summary", "status", ok ? "converged" : "failed", "done",
+		                              (json_int_t)res->done, "failed", (json_int_t)res->failed,
+		                              "not_run", (json_int_t)res->not_run, "keys_created",
+		                              (json_int_t)res->keys_created, "accounts_converged",
+		                              (json_int_t)res->accounts_done, "accounts_failed",
+		                              (json_int_t)res->accounts_failed, "accounts_not_run",
+		                              (json_int_t)res->accounts_not_run));
 		return;
 	}
+	account_summary(ap);
 	fprintf(fp, "\n%s", ap->color ? BOLD : "");
 	if (ok)
 		fprintf(fp, "Apply complete: %zu step%s done and confirmed", res->done,
@@ -237,6 +337,9 @@ static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
 	else
 		fprintf(fp, "Apply stopped: %zu done, %zu failed, %zu not run", res->done, res->failed,
 		        res->not_run);
+	if (res->accounts_done + res->accounts_failed + res->accounts_not_run > 1)
+		fprintf(fp, "; accounts: %zu converged, %zu failed, %zu not run", res->accounts_done,
+		        res->accounts_failed, res->accounts_not_run);
 	if (res->keys_created)
 		fprintf(fp, "; %zu access key%s issued, delivered and confirmed", res->keys_created,
 		        res->keys_created == 1 ? "" : "s");
@@ -293,6 +396,27 @@ static int check_saved(struct kw_ctx *ctx, const char *file, const json_t *saved
 		return -1;
 	}
 	return 0;
+}
+
+/* The per-account results and, for text, the line writer with its progress line. */
+static int start_output(struct apply *ap, int parallelism)
+{
+	size_t n = ap->plan->naccounts ? ap->plan->naccounts : 1, busy = 0;
+
+	ap->accts = calloc(n, sizeof(*ap->accts));
+	ap->started = calloc(n, sizeof(*ap->started));
+	if (!ap->accts || !ap->started)
+		return -1;
+	for (size_t j = 0; j < ap->plan->nsteps; j++) /* accounts with steps, marked in started */
+		if (!ap->started[ap->plan->steps[j].account]) {
+			ap->started[ap->plan->steps[j].account] = true;
+			busy++;
+		}
+	memset(ap->started, 0, n * sizeof(*ap->started));
+	if (ap->json)
+		return 0;
+	ap->out = kw_progress_new(ap->fp, busy, ap->plan->nsteps, busy > 1 && parallelism > 1, true);
+	return ap->out ? 0 : -1;
 }
 
 int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
@@ -423,13 +547,20 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		goto out;
 	if (!ap.json)
 		fputs("\n", ap.fp);
+	eo.parallelism = a.parallelism ? a.parallelism : KW_LIVE_PARALLELISM;
+	if (start_output(&ap, eo.parallelism)) {
+		fputs("error: out of memory\n", ctx->err);
+		goto out;
+	}
 	kw_error_clear(&err);
-	if (kw_exec_run(client, &s.plan, &eo, &res, &err)) {
-		summary(&ap, &res, false);
+	r = kw_exec_run(client, &s.plan, &eo, &res, &err);
+	kw_progress_free(ap.out); /* the progress line goes; held lines are written */
+	ap.out = NULL;
+	summary(&ap, &res, r == 0);
+	if (r) {
 		kw_error_print(&err, ctx->err);
 		goto out;
 	}
-	summary(&ap, &res, true);
 	rc = KW_EXIT_OK;
 out:
 	fflush(ctx->out);
@@ -438,6 +569,10 @@ out:
 		fprintf(ctx->err, "stats: confirmations: %lu read-backs in %.3f s\n", res.confirm_reads,
 		        res.confirm_seconds);
 	kw_buf_release(&out);
+	for (size_t i = 0; ap.accts && i < s.plan.naccounts; i++)
+		free(ap.accts[i].error);
+	free(ap.accts);
+	free(ap.started);
 	kw_session_release(&s);
 	kw_aws_client_free(client);
 	free(saved_paths);

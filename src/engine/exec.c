@@ -1,6 +1,7 @@
 #include "engine/exec.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +32,33 @@
 #define MFA_LOCAL_TRIES  10
 #define MFA_LOCAL_WINDOW 10
 
+/* What the workers of one kw_exec_run share (sched below). */
+struct sched {
+	pthread_mutex_t lock;     /* next, total, err, and every on_event call */
+	pthread_mutex_t mfa_lock; /* interactive MFA enrolments: one QR code at a time */
+	const struct kw_plan *plan;
+	const struct kw_exec_opts *o;
+	struct kw_aws_client *c;
+	char **user_arn;       /* per account: the user's ARN once known (owned strings) */
+	size_t *order;         /* step indices grouped by account, plan order within one */
+	size_t *first, *count; /* per account: its steps are order[first .. first+count) */
+	size_t next;           /* the next account to start */
+	struct kw_exec_result *total;
+	struct kw_error *err; /* the first failure */
+	bool failed;
+};
+
+/* One account's run (one worker thread at a time). */
 struct run {
 	struct kw_aws_client *c;
 	const struct kw_plan *plan;
 	const struct kw_exec_opts *o;
-	struct kw_exec_result *res;
-	char **user_arn; /* per account: the user's ARN once known (owned strings) */
-	size_t index;    /* the current step */
-	int reads;       /* read-backs of the current step */
-	char *serial;    /* MFA step: the serial of the device enabled (owned) */
+	struct sched *sh;
+	struct kw_exec_result *res; /* this account's counts, added to the total at its end */
+	char **user_arn;            /* per account: the user's ARN once known (owned strings, sched's) */
+	size_t index;               /* the current step */
+	int reads;                  /* read-backs of the current step */
+	char *serial;               /* MFA step: the serial of the device enabled (owned) */
 	/*
 	 * From CreateAccessKey until the key is delivered and confirmed, or deleted: a stop
 	 * request (Ctrl-C) waits, or a key would be left that nobody holds.
@@ -97,8 +116,11 @@ static void emit(struct run *r, enum kw_exec_event_kind kind, const struct kw_st
 	                           .key_id = key_id,
 	                           .err = err};
 
-	if (r->o->on_event)
-		r->o->on_event(r->o->ud, &ev);
+	if (!r->o->on_event)
+		return;
+	pthread_mutex_lock(&r->sh->lock); /* one event at a time, from whichever worker */
+	r->o->on_event(r->o->ud, &ev);
+	pthread_mutex_unlock(&r->sh->lock);
 }
 
 /* Run a write, retrying transient failures with backoff until the confirm timeout. */
@@ -845,7 +867,7 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	struct kw_secret *uri = NULL;
 	char c1[KW_TOTP_CODE_MAX] = "", c2[KW_TOTP_CODE_MAX] = "", acct[64];
 	const char *label = o->account_label;
-	bool computed = o->mfa_seed_out || o->mfa_seed_exec, seed_written = false;
+	bool computed = o->mfa_seed_out || o->mfa_seed_exec, seed_written = false, qr_locked = false;
 	struct kw_buf seed_path = KW_BUF_INIT, scratch = KW_BUF_INIT; /* QR file, seed command */
 	struct kw_mfa_prompt prompt;
 	int rc = -1, attempt, local_refusals = 0;
@@ -889,6 +911,10 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	                                .account = label ? label : "aws",
 	                                .uri = uri,
 	                                .seed_b32 = dev.seed_base32};
+	if (!computed) {
+		pthread_mutex_lock(&r->sh->mfa_lock); /* one QR code on the screen at a time */
+		qr_locked = true;
+	}
 	for (attempt = 1; attempt <= MFA_TRIES; attempt++) {
 		int en;
 
@@ -928,6 +954,10 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		if (stop_check(r, "apply", err))
 			goto cleanup;
 	}
+	if (qr_locked) {
+		pthread_mutex_unlock(&r->sh->mfa_lock);
+		qr_locked = false;
+	}
 	if (attempt > MFA_TRIES) {
 		kw_error_prefix(err, "MFA codes refused %d times", MFA_TRIES);
 		goto cleanup;
@@ -940,6 +970,8 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	rc = 0;
 	goto out;
 cleanup:
+	if (qr_locked)
+		pthread_mutex_unlock(&r->sh->mfa_lock);
 	/*
 	 * enabling failed: no unenabled device is left behind, nor the seed of a device that is
 	 * gone. The seed file goes only once the device is deleted: a device IAM still has (it may
@@ -1125,62 +1157,309 @@ static int run_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	return gate(r, s, chk, err);
 }
 
-/* Steps from..end are not run: counted and reported. */
-static void not_run_from(struct run *r, size_t from)
+/*
+ * Overlap inside an account: steps run in waves, the steps of one wave at the same time, a
+ * wave only once the one before it is confirmed. 0: the user (everything else acts on it; the
+ * group comes after it, so that every group keywarden made has a tagged user, plan.h);
+ * 1: the group, and what acts on the user alone (boundary, console, tags, user policies, MFA);
+ * 2: what needs the group (membership, group policies), in wave 1 when the group exists;
+ * 3: access keys, one after another in plan order, after every other step is confirmed.
+ */
+#define WAVES 4
+
+static int wave_of(const struct kw_step *s, bool group_step)
 {
-	for (size_t j = from; j < r->plan->nsteps; j++) {
-		r->index = j;
-		r->res->not_run++;
-		emit(r, KW_EV_STEP, &r->plan->steps[j], KW_EXEC_NOT_RUN, 0, NULL, NULL, NULL);
+	switch (s->resource) {
+	case KW_RES_USER: return 0;
+	case KW_RES_MEMBERSHIP:
+	case KW_RES_GROUP_POLICY:
+	case KW_RES_GROUP_ATTACHMENT: return group_step ? 2 : 1;
+	case KW_RES_ACCESS_KEY: return 3;
+	default: return 1;
 	}
 }
 
-int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
-                struct kw_exec_result *res, struct kw_error *err)
-{
-	struct run r = {.c = c, .plan = plan, .o = o, .res = res};
-	int rc = 0;
+/* Steps of one account that run one after another in one thread. */
+struct lane {
+	struct sched *sh;
+	const size_t *steps; /* plan step indices (borrowed) */
+	size_t n;
+	struct kw_exec_result res;
+	struct kw_error err;
+	bool failed, stopped; /* a step failed; a stop request came first */
+	pthread_t th;
+	bool threaded; /* th runs it */
+};
 
-	memset(res, 0, sizeof(*res));
-	r.user_arn = calloc(plan->naccounts ? plan->naccounts : 1, sizeof(char *));
-	if (!r.user_arn)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	for (size_t i = 0; i < plan->naccounts; i++)
-		if (set_arn(&r, i, plan->live[i].user.arn)) {
-			rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-			goto out;
-		}
-	for (size_t i = 0; i < plan->nsteps; i++) {
-		const struct kw_step *s = &plan->steps[i];
+/* The lane's steps from from on are not run: counted and reported. */
+static void not_run_from(struct run *r, const size_t *steps, size_t n, size_t from)
+{
+	for (size_t j = from; j < n; j++) {
+		r->index = steps[j];
+		r->res->not_run++;
+		emit(r, KW_EV_STEP, &r->plan->steps[steps[j]], KW_EXEC_NOT_RUN, 0, NULL, NULL, NULL);
+	}
+}
+
+static void *run_lane(void *arg)
+{
+	struct lane *l = arg;
+	struct sched *sh = l->sh;
+	struct run r = {
+	        .c = sh->c, .plan = sh->plan, .o = sh->o, .sh = sh, .res = &l->res, .user_arn = sh->user_arn};
+
+	kw_error_clear(&l->err);
+	for (size_t j = 0; j < l->n; j++) {
+		const struct kw_step *s = &sh->plan->steps[l->steps[j]];
 		double t0 = now_s();
 		char detail[96];
 
-		r.index = i;
+		r.index = l->steps[j];
 		r.reads = 0;
-		if (stop_check(&r, "apply", err)) {
+		if (stop_check(&r, "apply", &l->err)) {
 			/* a stop request between steps: what is done stays done, the rest is not run */
-			not_run_from(&r, i);
-			rc = -1;
-			goto out;
+			l->stopped = true;
+			not_run_from(&r, l->steps, l->n, j);
+			break;
 		}
 		emit(&r, KW_EV_STEP, s, KW_EXEC_RUNNING, 0, NULL, NULL, NULL);
-		if (run_step(&r, s, err)) {
-			res->failed = 1;
-			emit(&r, KW_EV_STEP, s, KW_EXEC_FAILED, now_s() - t0, NULL, NULL, err);
-			not_run_from(&r, i + 1);
-			rc = -1;
-			goto out;
+		if (run_step(&r, s, &l->err)) {
+			l->res.failed++;
+			l->failed = true;
+			emit(&r, KW_EV_STEP, s, KW_EXEC_FAILED, now_s() - t0, NULL, NULL, &l->err);
+			not_run_from(&r, l->steps, l->n, j + 1);
+			break;
 		}
-		res->done++;
+		l->res.done++;
 		if (snprintf(detail, sizeof(detail), "confirmed by %d read-back%s", r.reads,
 		             r.reads == 1 ? "" : "s") >= (int)sizeof(detail))
 			detail[0] = '\0';
 		emit(&r, KW_EV_STEP, s, KW_EXEC_DONE, now_s() - t0, detail, NULL, NULL);
 	}
-out:
-	for (size_t i = 0; i < plan->naccounts; i++)
-		free(r.user_arn[i]);
-	free(r.user_arn);
 	free(r.serial);
+	return NULL;
+}
+
+static void add_result(struct kw_exec_result *to, const struct kw_exec_result *from)
+{
+	to->done += from->done;
+	to->failed += from->failed;
+	to->not_run += from->not_run;
+	to->keys_created += from->keys_created;
+	to->confirm_reads += from->confirm_reads;
+	to->confirm_seconds += from->confirm_seconds;
+}
+
+/*
+ * Run one wave: a lane per step (the key wave: one lane), side by side. Adds to res; the first
+ * failure goes to err (when none yet). Returns 1 when the account must stop, else 0.
+ */
+static int run_wave(struct sched *sh, const size_t *steps, size_t n, bool serial, struct kw_exec_result *res,
+                    struct kw_error *err, bool *failed, bool *stopped)
+{
+	struct lane one, *lanes = NULL;
+	size_t nl = serial || n == 1 ? 1 : n;
+
+	if (nl == 1) {
+		lanes = &one;
+	} else if (!(lanes = calloc(nl, sizeof(*lanes)))) {
+		lanes = &one;
+		nl = 1; /* no memory for lanes: one after another */
+	}
+	memset(lanes, 0, nl * sizeof(*lanes));
+	for (size_t i = 0; i < nl; i++) {
+		lanes[i].sh = sh;
+		lanes[i].steps = nl == 1 ? steps : &steps[i];
+		lanes[i].n = nl == 1 ? n : 1;
+	}
+	/* lanes 1.. in threads of their own, lane 0 here; a lane without a thread runs here too */
+	for (size_t i = 1; i < nl; i++)
+		lanes[i].threaded = !pthread_create(&lanes[i].th, NULL, run_lane, &lanes[i]);
+	for (size_t i = 0; i < nl; i++)
+		if (!lanes[i].threaded)
+			run_lane(&lanes[i]);
+	for (size_t i = 1; i < nl; i++)
+		if (lanes[i].threaded)
+			pthread_join(lanes[i].th, NULL);
+	for (size_t i = 0; i < nl; i++) {
+		add_result(res, &lanes[i].res);
+		if ((lanes[i].failed || lanes[i].stopped) && !*failed && !*stopped)
+			*err = lanes[i].err;
+		*failed |= lanes[i].failed;
+		*stopped |= lanes[i].stopped;
+	}
+	if (lanes != &one)
+		free(lanes);
+	return *failed || *stopped;
+}
+
+/*
+ * Run one account: its steps in waves (gates before its key); a failure or a stop request
+ * stops this account only. Reports KW_EV_ACCOUNT at the end and adds its counts to the total.
+ */
+static void run_account(struct sched *sh, size_t account)
+{
+	const size_t *mine = &sh->order[sh->first[account]];
+	size_t n = sh->count[account], nw[WAVES] = {0}, *w[WAVES] = {NULL}, *buf;
+	struct kw_exec_result res = {0};
+	struct kw_error err;
+	enum kw_exec_status st;
+	struct kw_exec_event ev;
+	bool group_step = false, failed = false, stopped = false;
+
+	kw_error_clear(&err);
+	for (size_t j = 0; j < n; j++)
+		group_step |= sh->plan->steps[mine[j]].resource == KW_RES_GROUP;
+	buf = calloc(n ? n : 1, sizeof(*buf));
+	if (!buf) { /* no memory for waves: the plan order, one after another */
+		(void)run_wave(sh, mine, n, true, &res, &err, &failed, &stopped);
+	} else {
+		size_t at = 0;
+
+		for (int k = 0; k < WAVES; k++) {
+			w[k] = buf + at;
+			for (size_t j = 0; j < n; j++)
+				if (wave_of(&sh->plan->steps[mine[j]], group_step) == k)
+					w[k][nw[k]++] = mine[j];
+			at += nw[k];
+		}
+		for (int k = 0; k < WAVES; k++) {
+			if (!nw[k])
+				continue;
+			if (failed || stopped) { /* an earlier wave stopped the account */
+				struct run r = {.plan = sh->plan, .o = sh->o, .sh = sh, .res = &res};
+
+				not_run_from(&r, w[k], nw[k], 0);
+				continue;
+			}
+			(void)run_wave(sh, w[k], nw[k], k == WAVES - 1, &res, &err, &failed, &stopped);
+		}
+	}
+	free(buf);
+	st = failed || (stopped && res.done) ? KW_EXEC_FAILED : stopped ? KW_EXEC_NOT_RUN : KW_EXEC_DONE;
+	ev = (struct kw_exec_event){.kind = KW_EV_ACCOUNT,
+	                            .account = account,
+	                            .step = &sh->plan->steps[mine[0]],
+	                            .index = mine[0],
+	                            .status = st,
+	                            .err = st == KW_EXEC_DONE ? NULL : &err};
+	pthread_mutex_lock(&sh->lock);
+	if (sh->o->on_event)
+		sh->o->on_event(sh->o->ud, &ev);
+	add_result(sh->total, &res);
+	sh->total->accounts_done += st == KW_EXEC_DONE;
+	sh->total->accounts_failed += st == KW_EXEC_FAILED;
+	sh->total->accounts_not_run += st == KW_EXEC_NOT_RUN;
+	if (st != KW_EXEC_DONE && !sh->failed) {
+		sh->failed = true;
+		*sh->err = err;
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* A worker: take the next account with steps until none is left. */
+static void *worker(void *arg)
+{
+	struct sched *sh = arg;
+
+	for (;;) {
+		size_t a;
+
+		pthread_mutex_lock(&sh->lock);
+		while (sh->next < sh->plan->naccounts && !sh->count[sh->next])
+			sh->next++;
+		a = sh->next < sh->plan->naccounts ? sh->next++ : (size_t)-1;
+		pthread_mutex_unlock(&sh->lock);
+		if (a == (size_t)-1)
+			return NULL;
+		run_account(sh, a);
+	}
+}
+
+/* Group the plan's steps by account, keeping plan order inside each (sh->order, first, count). */
+static int group_steps(struct sched *sh)
+{
+	const struct kw_plan *plan = sh->plan;
+	size_t n = plan->naccounts ? plan->naccounts : 1, *fill;
+
+	sh->order = calloc(plan->nsteps ? plan->nsteps : 1, sizeof(size_t));
+	sh->first = calloc(n, sizeof(size_t));
+	sh->count = calloc(n, sizeof(size_t));
+	fill = calloc(n, sizeof(size_t));
+	if (!sh->order || !sh->first || !sh->count || !fill) {
+		free(fill);
+		return -1;
+	}
+	for (size_t i = 0; i < plan->nsteps; i++)
+		sh->count[plan->steps[i].account]++;
+	for (size_t a = 1; a < plan->naccounts; a++)
+		sh->first[a] = sh->first[a - 1] + sh->count[a - 1];
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		size_t a = plan->steps[i].account;
+
+		sh->order[sh->first[a] + fill[a]++] = i;
+	}
+	free(fill);
+	return 0;
+}
+
+int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
+                struct kw_exec_result *res, struct kw_error *err)
+{
+	struct sched sh = {.plan = plan, .o = o, .c = c, .total = res, .err = err};
+	pthread_t *th = NULL;
+	size_t busy = 0, nthreads = 0;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	kw_error_clear(err);
+	if (pthread_mutex_init(&sh.lock, NULL))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
+	if (pthread_mutex_init(&sh.mfa_lock, NULL)) {
+		pthread_mutex_destroy(&sh.lock);
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
+	}
+	sh.user_arn = calloc(plan->naccounts ? plan->naccounts : 1, sizeof(char *));
+	if (!sh.user_arn || group_steps(&sh)) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < plan->naccounts; i++) {
+		busy += sh.count[i] > 0;
+		if (plan->live[i].user.arn && !(sh.user_arn[i] = strdup(plan->live[i].user.arn))) {
+			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+	}
+	nthreads = o->parallelism > 1 ? (size_t)o->parallelism : 1;
+	if (nthreads > busy)
+		nthreads = busy;
+	if (nthreads > 1 && !(th = calloc(nthreads, sizeof(*th)))) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (nthreads > 1) {
+		size_t started = 0;
+
+		while (started < nthreads && !pthread_create(&th[started], NULL, worker, &sh))
+			started++;
+		if (!started)
+			(void)worker(&sh); /* no thread to be had: run them here */
+		for (size_t i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+	} else {
+		(void)worker(&sh);
+	}
+	rc = sh.failed ? -1 : 0;
+out:
+	for (size_t i = 0; sh.user_arn && i < plan->naccounts; i++)
+		free(sh.user_arn[i]);
+	free(sh.user_arn);
+	free(sh.order);
+	free(sh.first);
+	free(sh.count);
+	free(th);
+	pthread_mutex_destroy(&sh.mfa_lock);
+	pthread_mutex_destroy(&sh.lock);
 	return rc;
 }

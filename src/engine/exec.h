@@ -1,10 +1,13 @@
 /*
- * exec.h - run a plan against IAM: every step in order, each confirmed by reading it back
+ * exec.h - run a plan against IAM: accounts side by side (up to o->parallelism at once), and
+ * inside each account every step in plan order, each confirmed by reading it back
  * (IAM is eventually consistent: the read-back is retried with bounded exponential backoff
  * for up to confirm_timeout seconds), MFA enrollment, and access keys last: created only when
  * every earlier step of the run was confirmed, delivered to every target, and confirmed usable
- * with STS GetCallerIdentity signed by the new key. A step that fails or cannot be confirmed
- * stops the run; what was done and what was not is reported through events.
+ * with STS GetCallerIdentity signed by the new key. Every guarantee holds per account: its
+ * key comes only after its own steps are confirmed; a step that fails or cannot be confirmed
+ * stops that account only (the others finish); what was done and what was not is reported
+ * through events, and a KW_EV_ACCOUNT event closes each account.
  *
  * Nothing here prints: the command gets events (on_event) and answers prompts (ask_codes).
  * Secrets (the new secret access key, the MFA seed and its otpauth URI) stay in kw_secret
@@ -36,11 +39,14 @@ enum kw_exec_event_kind {
 	KW_EV_STEP,      /* a step changed status (step, index, status; err when failed) */
 	KW_EV_DELIVERED, /* the new key reached one target (step, detail = target, key_id) */
 	KW_EV_INFO,      /* something worth a line (step may be NULL; detail) */
+	KW_EV_ACCOUNT,   /* an account finished: status DONE (converged), FAILED (err), or
+	                  * NOT_RUN (stopped before its first step); step = its first step */
 };
 
 struct kw_exec_event {
 	enum kw_exec_event_kind kind;
 	const struct kw_step *step; /* borrowed, may be NULL for KW_EV_INFO */
+	size_t account;             /* KW_EV_ACCOUNT: index into the plan's accounts */
 	size_t index;               /* 0-based index of the step in the plan */
 	enum kw_exec_status status;
 	double seconds;             /* step duration (DONE/FAILED) */
@@ -72,7 +78,11 @@ struct kw_exec_opts {
 	FILE *stdout_sink; /* where a `stdout` delivery target writes (the command's stdout) */
 	/* options for the client that signs with the new key (region, endpoint) */
 	const struct kw_aws_options *aws_opts;
-	/* called for every event (from the calling thread); may be NULL */
+	int parallelism; /* accounts at once (default 1 when 0; the commands default to 8) */
+	/*
+	 * called for every event, from the worker thread of the event's account, one call at a
+	 * time (a lock is held: a line printed here is never interleaved); may be NULL
+	 */
 	void (*on_event)(void *ud, const struct kw_exec_event *ev);
 	/*
 	 * Interactive MFA: show p->uri as a QR code, then read two consecutive codes into
@@ -80,6 +90,8 @@ struct kw_exec_opts {
 	 * IAM (at most 3 times) or before IAM was called (the same code twice, codes that are not
 	 * consecutive or not this device's: kw_totp_pair_check). Returns 0, or -1 with err set to
 	 * give up (end of input, an interrupt).
+	 * One enrolment at a time: no other account's ask_codes runs from attempt 1 until this
+	 * device is enabled or given up; other accounts' events go on meanwhile (on_event).
 	 */
 	int (*ask_codes)(void *ud, const struct kw_mfa_prompt *p, char code1[KW_TOTP_CODE_MAX],
 	                 char code2[KW_TOTP_CODE_MAX], struct kw_error *err);
@@ -87,9 +99,10 @@ struct kw_exec_opts {
 };
 
 struct kw_exec_result {
-	size_t done;    /* steps confirmed */
-	size_t failed;  /* 0 or 1 */
-	size_t not_run; /* steps not attempted */
+	size_t done;                                             /* steps confirmed */
+	size_t failed;                                           /* steps failed: at most one per account */
+	size_t not_run;                                          /* steps not attempted */
+	size_t accounts_done, accounts_failed, accounts_not_run; /* accounts with steps */
 	size_t keys_created;
 	unsigned long confirm_reads; /* read-backs made by the gates and the key confirmation */
 	double confirm_seconds;      /* wall time in them, backoff waits included, seconds */
@@ -129,13 +142,15 @@ int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts 
 bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_opts *o);
 
 /*
- * kw_exec_run - run every step of plan in order on client c.
+ * kw_exec_run - run plan on client c: up to o->parallelism accounts at once, each account's
+ * steps in plan order.
  * @res: counts, filled also on failure.
  * Returns 0 when every step was done and confirmed, or -1 with err set (the first failure;
  * KW_ERR_TIMEOUT when a read-back never confirmed; KW_ERR_ABORTED after a stop request).
- * Stop requests (util/interrupt.h, installed by the caller) are polled between steps and in
- * retry and read-back waits, never from CreateAccessKey until the new key is delivered and
- * confirmed, or deleted: that window is finished first.
+ * Stop requests (util/interrupt.h, installed by the caller) are polled by every account
+ * between steps and in retry and read-back waits, never from CreateAccessKey until the new
+ * key is delivered and confirmed, or deleted: that window is finished first. Accounts not
+ * started by then are not run.
  */
 int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
                 struct kw_exec_result *res, struct kw_error *err);
