@@ -291,7 +291,7 @@ static void account_summary(struct apply *ap)
 	FILE *fp = ap->fp;
 	size_t n = 0;
 
-	for (size_t i = 0; i < ap->plan->naccounts; i++)
+	for (size_t i = 0; ap->accts && i < ap->plan->naccounts; i++)
 		n += ap->accts[i].finished;
 	if (n < 2)
 		return;
@@ -337,14 +337,14 @@ static void summary(struct apply *ap, const struct kw_exec_result *res, bool ok)
 	else
 		fprintf(fp, "Apply stopped: %zu done, %zu failed, %zu not run", res->done, res->failed,
 		        res->not_run);
-	if (res->accounts_done + res->accounts_failed + res->accounts_not_run > 1)
-		fprintf(fp, "; accounts: %zu converged, %zu failed, %zu not run", res->accounts_done,
-		        res->accounts_failed, res->accounts_not_run);
 	if (res->keys_created)
 		fprintf(fp, "; %zu access key%s issued, delivered and confirmed", res->keys_created,
 		        res->keys_created == 1 ? "" : "s");
 	else if (!ok)
 		fputs("; no access key was issued", fp);
+	if (res->accounts_done + res->accounts_failed + res->accounts_not_run > 1)
+		fprintf(fp, "; accounts: %zu converged, %zu failed, %zu not run", res->accounts_done,
+		        res->accounts_failed, res->accounts_not_run);
 	fprintf(fp, ".%s\n", ap->color ? RESET : "");
 	fflush(fp);
 }

@@ -67,6 +67,9 @@ void kw_progress_line(struct kw_progress *p, const char *account, const char *te
 
 	if (!p)
 		return;
+	if (p->prefix && account) /* "ACCOUNT: text", the indentation of a lone run dropped */
+		while (*text == ' ')
+			text++;
 	if ((p->prefix && account && kw_buf_appendf(&b, "%s: ", account)) || kw_buf_puts(&b, text) ||
 	    kw_buf_putc(&b, '\n')) {
 		kw_buf_release(&b);

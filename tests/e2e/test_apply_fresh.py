@@ -169,7 +169,8 @@ class FreshApply(EngineCase):
         events = [json.loads(line) for line in r.stdout.splitlines()]
         self.assertEqual(events[0]["event"], "plan")
         self.assertEqual(events[-1], {"event": "summary", "status": "converged", "done": 7, "failed": 0,
-                                      "not_run": 0, "keys_created": 1})
+                                      "not_run": 0, "keys_created": 1, "accounts_converged": 1,
+                                      "accounts_failed": 0, "accounts_not_run": 0})
         done = [e for e in events if e["event"] == "step" and e["status"] == "done"]
         self.assertEqual(len(done), 7)
         self.assertEqual([e for e in events if e["event"] == "delivered"][0]["target"], "profile service-e2e")
@@ -251,7 +252,8 @@ class FreshApply(EngineCase):
         events = [json.loads(line) for line in r.stderr.splitlines() if line.startswith("{")]
         self.assertEqual(events[0]["event"], "plan")
         self.assertEqual(events[-1], {"event": "summary", "status": "converged", "done": 14, "failed": 0,
-                                      "not_run": 0, "keys_created": 2})
+                                      "not_run": 0, "keys_created": 2, "accounts_converged": 2,
+                                      "accounts_failed": 0, "accounts_not_run": 0})
         self.assertEqual({e["access_key_id"] for e in events if e["event"] == "delivered" and e["target"] == "stdout"},
                          {k["AccessKeyId"] for k in keys})
 

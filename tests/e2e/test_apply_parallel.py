@@ -144,7 +144,7 @@ class Parallel(EngineCase):
         lines = r.stdout.splitlines()
         first = next(i for i, t in enumerate(lines) if t.startswith("service-p"))  # after the plan
         body = "\n".join(lines[first:])
-        line = re.compile(r"^(service-p\d\d: (  done    .*|  delivered new access key AKIA\w+ to .*)"
+        line = re.compile(r"^(service-p\d\d: (done    .*|delivered new access key AKIA\w+ to .*)"
                           r"|  converged\s+service-p\d\d|Apply complete: .*|)$")
         for text in body.splitlines():
             self.assertRegex(text, line)
