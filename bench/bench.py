@@ -144,6 +144,123 @@ def bench_apply(kw, n, latency):
                     confirm=float(confirm.group(1)) if confirm else None)
 
 
+# Calls on one bench account's critical path when apply overlaps its steps (engine/exec.c
+# waves): CreateUser+GetUser; CreateGroup+GetGroup; {AddUserToGroup, PutGroupPolicy,
+# AttachGroupPolicy} side by side, each with its read-back; ListAccessKeys, CreateAccessKey,
+# STS GetCallerIdentity with the new key, TagUser (delivered), ListAccessKeys (lost answers).
+CRITICAL_PATH_CALLS = 2 + 2 + 2 + 5
+
+STATS = re.compile(r"retry mode (\w+): (\d+) attempts?, (\d+) throttled, ([\d.]+) s waited")
+
+
+def retry_stats(text):
+    m = STATS.search(text)
+    return dict(mode=m.group(1), attempts=int(m.group(2)), throttles=int(m.group(3)),
+                waited=float(m.group(4))) if m else {}
+
+
+def run_apply(kw, env, folder, *extra, expect=(0,)):
+    wall, cpu, rss, p = timed([kw, "apply", "--auto-approve", "--stats", "--no-color", *extra, folder],
+                              env, expect=expect)
+    return dict(wall=wall, cpu=cpu, rss=rss, rc=p.returncode, **retry_stats(p.stderr))
+
+
+def requests(ep):
+    return sum(v for k, v in ep.counts().items() if k != "-")
+
+
+def bench_concurrency(kw, sizes, latency, rate, rate_n, throttle_n, rss_n, log):
+    """Issue 13: apply and rotate across accounts, against the boto3 peer, rate-based and random
+    throttling, memory at scale. Returns table lines."""
+    out = ["", "### apply and rotate across accounts (issue 13)", "",
+           "Critical-path bound = ceil(N / parallelism) × %d calls × latency." % CRITICAL_PATH_CALLS, "",
+           "| run | N | parallelism | wall s | requests | bound s | × bound | vs p=1 | boto3 8 threads s | × boto3 | peak RSS MiB |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n in sizes:
+        walls = {}
+        for par in (1, PARALLELISM):
+            with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
+                env = kwtest.aws_env(ep, tmp)
+                folder = os.path.join(tmp, "manifests")
+                accounts = generate(folder, n)
+                set_latency(ep, latency)
+                ep.reset_counts()
+                x = run_apply(kw, env, folder, "--parallelism", str(par))
+                walls[par] = x["wall"]
+                reqs = requests(ep)
+                bound = math.ceil(n / par) * CRITICAL_PATH_CALLS * latency / 1000.0
+                boto = ""
+                if par == PARALLELISM:
+                    ep.reset_state()
+                    t0 = time.monotonic()
+                    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "boto3_apply.py"), ep.url,
+                                    os.path.join(folder, "policies")] + accounts, env=env, check=True)
+                    b = time.monotonic() - t0
+                    boto = "%.2f | %.2f×" % (b, x["wall"] / b)
+                else:
+                    boto = " | "
+                line = "| apply | %d | %d | %.2f | %d | %.2f | %.2f× | %s | %s | %.1f |" % (
+                    n, par, x["wall"], reqs, bound, x["wall"] / bound,
+                    "%.1f× faster" % (walls[1] / x["wall"]) if par != 1 else "", boto, x["rss"] / 1024.0)
+                out.append(line)
+                log(line)
+                if n == max(sizes):
+                    # rotate the same accounts (after a fresh apply at this parallelism)
+                    if par == PARALLELISM:
+                        ep.reset_state()
+                        shutil.rmtree(os.path.join(folder, "keys"))
+                        os.makedirs(os.path.join(folder, "keys"))
+                        set_latency(ep, 0)
+                        run_apply(kw, env, folder)
+                        set_latency(ep, latency)
+                    ep.reset_counts()
+                    w, _, rss, p = timed([kw, "rotate", "--delete-old", "--no-color", folder], env)
+                    line = "| rotate | %d | %s | %.2f | %d | %.2f | %.2f× |  |  |  | %.1f |" % (
+                        n, "1 (rotate runs accounts one after another)" if par == PARALLELISM else "1",
+                        w, requests(ep), bound, w / bound, rss / 1024.0)
+                    out.append(line)
+                    log(line)
+    # rate-based throttling like IAM's own
+    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
+        env = kwtest.aws_env(ep, tmp)
+        folder = os.path.join(tmp, "manifests")
+        generate(folder, rate_n)
+        ep.set_faults("rate=%d,latency=%d" % (rate, latency))
+        ep.reset_counts()
+        x = run_apply(kw, env, folder)
+        reqs, limited = requests(ep), ep.faults()["rate_throttled"]
+        out += ["", "| against | N | wall s | requests | throttled | rate bound s (requests ÷ %d) | × rate bound | attempts / throttles / bucket wait (--stats) |" % rate,
+                "|---|---|---|---|---|---|---|---|",
+                "| rate=%d | %d | %.2f | %d | %d (%.1f%%) | %.2f | %.2f× | %d / %d / %.1f s |" % (
+                    rate, rate_n, x["wall"], reqs, limited, 100.0 * limited / reqs, reqs / float(rate),
+                    x["wall"] / (reqs / float(rate)), x.get("attempts", 0), x.get("throttles", 0),
+                    x.get("waited", 0))]
+        log(out[-1])
+    # random throttling, which no client can avoid
+    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
+        env = kwtest.aws_env(ep, tmp)
+        folder = os.path.join(tmp, "manifests")
+        generate(folder, throttle_n)
+        ep.set_faults("seed=1,throttle=0.3,latency=%d" % latency)
+        ep.reset_counts()
+        x = run_apply(kw, env, folder, expect=(0, 1))
+        reqs, injected = requests(ep), ep.faults()["injected"]
+        out.append("| throttle=0.3 | %d | %.2f | %d | %d (%.1f%%) | | | %d / %d / %.1f s; exit %d (%s) |" % (
+            throttle_n, x["wall"], reqs, injected, 100.0 * injected / reqs, x.get("attempts", 0),
+            x.get("throttles", 0), x.get("waited", 0), x["rc"], "converged" if x["rc"] == 0 else "not converged"))
+        log(out[-1])
+    # memory at scale
+    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
+        env = kwtest.aws_env(ep, tmp)
+        folder = os.path.join(tmp, "manifests")
+        generate(folder, rss_n)
+        x = run_apply(kw, env, folder)
+        out += ["", "| apply of N fresh accounts, no latency | N | wall s | peak RSS MiB |", "|---|---|---|---|",
+                "| parallelism %d | %d | %.2f | %.1f |" % (PARALLELISM, rss_n, x["wall"], x["rss"] / 1024.0)]
+        log(out[-1])
+    return out
+
+
 def bench_validate(kw, n):
     with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp:
         folder = os.path.join(tmp, "manifests")
@@ -181,7 +298,15 @@ def main():
     ap.add_argument("--cli-sample", type=int, default=3, help="accounts read by the aws CLI script")
     ap.add_argument("--boto3-sample", type=int, default=200, help="accounts read by boto3")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results.md"))
+    ap.add_argument("--sections", default="plan,apply,validate,concurrency",
+                    help="which tables: plan, apply, validate, concurrency (issue 13)")
+    ap.add_argument("--concurrency-sizes", default="1,20,200")
+    ap.add_argument("--rate", type=int, default=40, help="rate=N for the rate-limited run")
+    ap.add_argument("--rate-n", type=int, default=200, help="accounts in the rate-limited run")
+    ap.add_argument("--throttle-n", type=int, default=20, help="accounts in the throttle=0.3 run")
+    ap.add_argument("--rss-n", type=int, default=1000, help="accounts in the memory run")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
     kw = args.keywarden
     if not kw or not shutil.which(kw):
         sys.exit("bench: give --keywarden PATH (scripts/bench.sh does)")
@@ -193,11 +318,14 @@ def main():
                                                  capture_output=True, text=True).stdout.strip()),
              "", "Machine: %s. Local IAM endpoint with %d ms per request; keywarden parallelism %d."
              % (machine(), lat, PARALLELISM), "",
-             "### plan", "",
+             ]
+    plan_lines = ["### plan", "",
              "| N | state | wall s | IAM calls | calls/account | peak RSS MiB | latency bound s | × bound "
              "| aws CLI script s | × faster | boto3 script s | × faster |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for n in sizes:
+    if "plan" in sections:
+        lines += plan_lines
+    for n in sizes if "plan" in sections else []:
         r = bench_plan(kw, n, lat, args.cli_sample, args.boto3_sample)
         for state in ("fresh", "applied"):
             x = r[state]
@@ -213,19 +341,24 @@ def main():
                 n, state, fmt(x["wall"]), x["calls"], x["calls"] / n, x["rss"] / 1024.0,
                 fmt(bound), fmt(x["wall"] / bound if bound else None), cli, boto))
             print(lines[-1], flush=True)
-    lines += ["", "### apply (fresh accounts)", "",
-              "| N | wall s | IAM calls | calls/account | waiting on confirmations s | peak RSS MiB |",
-              "|---|---|---|---|---|---|"]
-    for n in (1, 20):
+    if "apply" in sections:
+        lines += ["", "### apply (fresh accounts)", "",
+                  "| N | wall s | IAM calls | calls/account | waiting on confirmations s | peak RSS MiB |",
+                  "|---|---|---|---|---|---|"]
+    for n in (1, 20) if "apply" in sections else []:
         x = bench_apply(kw, n, lat)
         lines.append("| %d | %s | %d | %.1f | %s | %.1f |" % (n, fmt(x["wall"]), x["calls"],
                                                            x["calls"] / n, fmt(x["confirm"]),
                                                            x["rss"] / 1024.0))
         print(lines[-1], flush=True)
-    x = bench_validate(kw, 1000)
-    lines += ["", "### validate", "", "| manifests | CPU s | wall s | peak RSS MiB |", "|---|---|---|---|",
-              "| 1000 | %s | %s | %.1f |" % (fmt(x["cpu"], 3), fmt(x["wall"]), x["rss"] / 1024.0)]
-    print(lines[-1], flush=True)
+    if "validate" in sections:
+        x = bench_validate(kw, 1000)
+        lines += ["", "### validate", "", "| manifests | CPU s | wall s | peak RSS MiB |", "|---|---|---|---|",
+                  "| 1000 | %s | %s | %.1f |" % (fmt(x["cpu"], 3), fmt(x["wall"]), x["rss"] / 1024.0)]
+        print(lines[-1], flush=True)
+    if "concurrency" in sections:
+        lines += bench_concurrency(kw, [int(x) for x in args.concurrency_sizes.split(",")], lat, args.rate,
+                                   args.rate_n, args.throttle_n, args.rss_n, lambda l: print(l, flush=True))
     new = not os.path.exists(args.results)
     with open(args.results, "a") as f:
         if new:

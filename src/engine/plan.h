@@ -3,7 +3,8 @@
  *
  * Order (DESIGN.md "Apply: gates before keys"): for every account in turn, phases 1-7 (user,
  * group, membership, policies, console, tags, MFA); then, for every account, phase 8 (access
- * keys). So no key is issued before every other step of every account is confirmed.
+ * keys). The executor (exec.h) runs accounts side by side and overlaps independent steps of
+ * one account, but an account's key is issued only after its own other steps are confirmed.
  * A step already in its desired state does not appear. Only what carries
  * managed-by: keywarden is changed: an existing user without the tag, or a group whose user is
  * not managed, is a conflict unless adopt is set (the adopt step then adds the tag).
