@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,25 @@ struct sched {
 	struct kw_exec_result *total;
 	struct kw_error *err; /* the first failure */
 	bool failed;
+	/*
+	 * Interactive MFA prompts are answered by the thread that called kw_exec_run: the only
+	 * one that takes Ctrl-C (the workers block SIGINT, SIGTERM and SIGHUP), so that a signal
+	 * interrupts the prompt's read. A worker posts ask and waits for answered.
+	 */
+	pthread_mutex_t ask_lock;
+	pthread_cond_t ask_cv;
+	struct ask *ask; /* the pending prompt, or NULL */
+	size_t workers;  /* worker threads still running */
+	bool direct;     /* no worker thread: prompts are answered where they come up */
+};
+
+/* One prompt handed to the calling thread (sched.ask). */
+struct ask {
+	const struct kw_mfa_prompt *p;
+	char *code1, *code2;
+	struct kw_error *err;
+	int rc;
+	bool answered;
 };
 
 /* One account's run (one worker thread at a time). */
@@ -859,6 +879,47 @@ static int typed_codes_refused(const struct kw_secret *seed, const char *c1, con
 	return 1;
 }
 
+/* o->ask_codes, run by the thread that called kw_exec_run (struct sched, ask). */
+static int ask_codes(struct sched *sh, const struct kw_mfa_prompt *p, char code1[KW_TOTP_CODE_MAX],
+                     char code2[KW_TOTP_CODE_MAX], struct kw_error *err)
+{
+	struct ask a = {.p = p, .code1 = code1, .code2 = code2, .err = err, .rc = -1};
+
+	if (sh->direct)
+		return sh->o->ask_codes(sh->o->ud, p, code1, code2, err);
+	pthread_mutex_lock(&sh->ask_lock);
+	while (sh->ask) /* one at a time (mfa_lock already sees to it) */
+		pthread_cond_wait(&sh->ask_cv, &sh->ask_lock);
+	sh->ask = &a;
+	pthread_cond_broadcast(&sh->ask_cv);
+	while (!a.answered)
+		pthread_cond_wait(&sh->ask_cv, &sh->ask_lock);
+	pthread_mutex_unlock(&sh->ask_lock);
+	return a.rc;
+}
+
+/* The calling thread: answer prompts until every worker has ended. */
+static void serve(struct sched *sh)
+{
+	pthread_mutex_lock(&sh->ask_lock);
+	for (;;) {
+		struct ask *a;
+
+		while (!sh->ask && sh->workers)
+			pthread_cond_wait(&sh->ask_cv, &sh->ask_lock);
+		if (!sh->ask)
+			break;
+		a = sh->ask;
+		pthread_mutex_unlock(&sh->ask_lock);
+		a->rc = sh->o->ask_codes(sh->o->ud, a->p, a->code1, a->code2, a->err);
+		pthread_mutex_lock(&sh->ask_lock);
+		a->answered = true;
+		sh->ask = NULL;
+		pthread_cond_broadcast(&sh->ask_cv);
+	}
+	pthread_mutex_unlock(&sh->ask_lock);
+}
+
 static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
 	const struct kw_exec_opts *o = r->o;
@@ -920,7 +981,7 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 
 		prompt.attempt = attempt;
 		if (computed ? kw_totp_enable_codes(dev.seed_base32, (int64_t)time(NULL), c1, c2, err)
-		             : o->ask_codes(o->ud, &prompt, c1, c2, err))
+		             : ask_codes(r->sh, &prompt, c1, c2, err))
 			goto cleanup;
 		if (!computed) {
 			int bad = typed_codes_refused(dev.seed_base32, c1, c2, &prompt.refused, err);
@@ -1371,9 +1432,14 @@ static void *worker(void *arg)
 		a = sh->next < sh->plan->naccounts ? sh->next++ : (size_t)-1;
 		pthread_mutex_unlock(&sh->lock);
 		if (a == (size_t)-1)
-			return NULL;
+			break;
 		run_account(sh, a);
 	}
+	pthread_mutex_lock(&sh->ask_lock);
+	sh->workers--;
+	pthread_cond_broadcast(&sh->ask_cv);
+	pthread_mutex_unlock(&sh->ask_lock);
+	return NULL;
 }
 
 /* Group the plan's steps by account, keeping plan order inside each (sh->order, first, count). */
@@ -1415,7 +1481,8 @@ int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struc
 	kw_error_clear(err);
 	if (pthread_mutex_init(&sh.lock, NULL))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
-	if (pthread_mutex_init(&sh.mfa_lock, NULL)) {
+	if (pthread_mutex_init(&sh.mfa_lock, NULL) || pthread_mutex_init(&sh.ask_lock, NULL) ||
+	    pthread_cond_init(&sh.ask_cv, NULL)) {
 		pthread_mutex_destroy(&sh.lock);
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
 	}
@@ -1434,21 +1501,34 @@ int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struc
 	nthreads = o->parallelism > 1 ? (size_t)o->parallelism : 1;
 	if (nthreads > busy)
 		nthreads = busy;
-	if (nthreads > 1 && !(th = calloc(nthreads, sizeof(*th)))) {
+	if (nthreads && !(th = calloc(nthreads, sizeof(*th)))) {
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	if (nthreads > 1) {
+	if (nthreads) {
+		sigset_t stop, old;
 		size_t started = 0;
 
+		/* the workers (and the lanes they start) leave the stop signals to this thread */
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &stop, &old);
+		pthread_mutex_lock(&sh.ask_lock);
 		while (started < nthreads && !pthread_create(&th[started], NULL, worker, &sh))
-			started++;
-		if (!started)
-			(void)worker(&sh); /* no thread to be had: run them here */
+			sh.workers = ++started;
+		pthread_mutex_unlock(&sh.ask_lock);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (started) {
+			serve(&sh);
+		} else {
+			sh.direct = true; /* no thread to be had: run them here */
+			sh.workers = 1;
+			(void)worker(&sh);
+		}
 		for (size_t i = 0; i < started; i++)
 			pthread_join(th[i], NULL);
-	} else {
-		(void)worker(&sh);
 	}
 	rc = sh.failed ? -1 : 0;
 out:
@@ -1459,6 +1539,8 @@ out:
 	free(sh.first);
 	free(sh.count);
 	free(th);
+	pthread_cond_destroy(&sh.ask_cv);
+	pthread_mutex_destroy(&sh.ask_lock);
 	pthread_mutex_destroy(&sh.mfa_lock);
 	pthread_mutex_destroy(&sh.lock);
 	return rc;

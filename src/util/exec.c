@@ -118,6 +118,11 @@ int kw_exec_stdin(const char *cmd, const char *cwd, const void *data, size_t len
 	}
 	if (pid == 0) {
 		/* Child: only async-signal-safe calls until exec. stdin = pipe, stdout = our stderr. */
+		sigset_t none;
+
+		/* the command gets every signal, also when a thread that blocks some started it */
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(fds[0], STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0 ||
 		    (cwd && chdir(cwd)))
 			_exit(127);
