@@ -4,14 +4,13 @@
  */
 #include "aws/adaptive.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/log.h"
+#include "util/wait.h"
 
 struct kw_adaptive {
 	pthread_mutex_t lock;
@@ -38,24 +37,15 @@ struct kw_adaptive {
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kw_adaptive *registry;
 
+/* The real clock and sleep: util/wait's (a sleep rounded up to whole milliseconds). */
 static double real_now(void *ctx)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return kw_now_s();
 }
 
 static void real_sleep(void *ctx, double seconds)
 {
-	struct timespec ts;
-
-	if (seconds <= 0)
-		return;
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	kw_sleep_ms((long)ceil(seconds * 1000), false);
 }
 
 static double now_of(const struct kw_adaptive *a)

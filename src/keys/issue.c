@@ -23,6 +23,9 @@
 void kw_new_key_release(struct kw_new_key *k)
 {
 	kw_secret_free(k->secret);
+	for (size_t i = 0; i < k->nbefore; i++)
+		free(k->before[i]);
+	free(k->before);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -167,11 +170,14 @@ int kw_key_create(const struct kw_key_issuer *is, struct kw_new_key *out, struct
 		kw_log(KW_LOG_INFO, "%s: CreateAccessKey failed (%s), trying again", who(is),
 		       err->aws_code[0] ? err->aws_code : kw_error_kind_name(err->kind));
 	}
-	if (rc)
+	if (rc) {
 		kw_new_key_release(out);
-	else
+		kw_strlist_release(&before);
+	} else {
 		kw_error_clear(err);
-	kw_strlist_release(&before);
+		out->before = before.v; /* kept for the last look (kw_key_issue) */
+		out->nbefore = before.n;
+	}
 	return rc;
 }
 
@@ -311,7 +317,19 @@ delete_key:
 		if (undo)
 			undo(ud, res->written);
 	}
-out:
+out : {
+	/*
+		 * A last look, now that IAM had time to show every key: under eventual consistency
+		 * the key of a lost CreateAccessKey answer may not have been listed right after it.
+		 */
+	struct kw_strlist before = {.v = k.before, .n = k.nbefore};
+	int gone = delete_orphans(is, &before, res->deleted ? NULL : k.id, &e2);
+
+	if (gone < 0)
+		kw_log(KW_LOG_ERROR, "could not check %s for access keys nobody holds: %s", who(is), e2.msg);
+	else
+		res->orphans_deleted += (size_t)gone;
+}
 	kw_new_key_release(&k);
 	return rc;
 }

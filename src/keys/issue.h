@@ -49,6 +49,9 @@ struct kw_new_key {
 	struct kw_secret *secret; /* owned; wiped by kw_new_key_release */
 	time_t created;           /* CreateDate (IAM's clock), or the local time when IAM gave none */
 	size_t orphans_deleted;   /* keys of lost answers this call deleted */
+	char **before;            /* owned: the user's key ids before the first attempt, for a last
+	                           * look once the key is confirmed (kw_key_issue) */
+	size_t nbefore;
 };
 
 /* kw_new_key_release - wipe and free the secret, zero the rest. */
