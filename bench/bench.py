@@ -6,6 +6,7 @@ injected latency (default 20 ms a request, like a nearby AWS region). Results ar
 bench/results.md as a dated table. See bench/README.md for what each figure means.
 """
 import argparse
+import contextlib
 import datetime
 import json
 import math
@@ -94,12 +95,19 @@ def set_latency(ep, ms):
         ep.clear_faults()
 
 
-def bench_plan(kw, n, latency, cli_sample, boto_sample):
-    rows = {}
+@contextlib.contextmanager
+def fresh(n):
+    """A new endpoint, its AWS environment and a folder of n generated manifests:
+    yields (endpoint, env, folder, account names)."""
     with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
         env = kwtest.aws_env(ep, tmp)
         folder = os.path.join(tmp, "manifests")
-        accounts = generate(folder, n)
+        yield ep, env, folder, generate(folder, n)
+
+
+def bench_plan(kw, n, latency, cli_sample, boto_sample):
+    rows = {}
+    with fresh(n) as (ep, env, folder, accounts):
 
         set_latency(ep, latency)
         ep.reset_counts()
@@ -131,10 +139,7 @@ def bench_plan(kw, n, latency, cli_sample, boto_sample):
 
 
 def bench_apply(kw, n, latency):
-    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
-        env = kwtest.aws_env(ep, tmp)
-        folder = os.path.join(tmp, "manifests")
-        generate(folder, n)
+    with fresh(n) as (ep, env, folder, accounts):
         set_latency(ep, latency)
         ep.reset_counts()
         wall, cpu, rss, p = timed([kw, "apply", "--auto-approve", "--stats", "--no-color", folder],
@@ -179,10 +184,7 @@ def bench_concurrency(kw, sizes, latency, rate, rate_n, throttle_n, rss_n, log):
     for n in sizes:
         walls = {}
         for par in (1, PARALLELISM):
-            with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
-                env = kwtest.aws_env(ep, tmp)
-                folder = os.path.join(tmp, "manifests")
-                accounts = generate(folder, n)
+            with fresh(n) as (ep, env, folder, accounts):
                 set_latency(ep, latency)
                 ep.reset_counts()
                 x = run_apply(kw, env, folder, "--parallelism", str(par))
@@ -214,10 +216,7 @@ def bench_concurrency(kw, sizes, latency, rate, rate_n, throttle_n, rss_n, log):
                     out.append(line)
                     log(line)
     # rate-based throttling like IAM's own
-    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
-        env = kwtest.aws_env(ep, tmp)
-        folder = os.path.join(tmp, "manifests")
-        generate(folder, rate_n)
+    with fresh(rate_n) as (ep, env, folder, accounts):
         ep.set_faults("rate=%d,latency=%d" % (rate, latency))
         ep.reset_counts()
         x = run_apply(kw, env, folder)
@@ -230,10 +229,7 @@ def bench_concurrency(kw, sizes, latency, rate, rate_n, throttle_n, rss_n, log):
                     x.get("waited", 0))]
         log(out[-1])
     # random throttling, which no client can avoid
-    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
-        env = kwtest.aws_env(ep, tmp)
-        folder = os.path.join(tmp, "manifests")
-        generate(folder, throttle_n)
+    with fresh(throttle_n) as (ep, env, folder, accounts):
         ep.set_faults("seed=1,throttle=0.3,latency=%d" % latency)
         ep.reset_counts()
         x = run_apply(kw, env, folder, expect=(0, 1))
@@ -243,10 +239,7 @@ def bench_concurrency(kw, sizes, latency, rate, rate_n, throttle_n, rss_n, log):
             x.get("throttles", 0), x.get("waited", 0), x["rc"], "converged" if x["rc"] == 0 else "not converged"))
         log(out[-1])
     # memory at scale
-    with tempfile.TemporaryDirectory(prefix="kw-bench-") as tmp, kwtest.Endpoint() as ep:
-        env = kwtest.aws_env(ep, tmp)
-        folder = os.path.join(tmp, "manifests")
-        generate(folder, rss_n)
+    with fresh(rss_n) as (ep, env, folder, accounts):
         # IAM allows 300 groups an account (the endpoint too): past that, accounts fail
         x = run_apply(kw, env, folder, expect=(0, 1))
         out += ["", "| apply of N fresh accounts, no latency | N | wall s | exit | peak RSS MiB |",
