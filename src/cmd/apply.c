@@ -472,7 +472,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	};
 	const struct kw_cmd_spec spec = {
 	        .name = "apply", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
-	int optind_ = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
+	int optind_ = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR, r;
 	long max_age;
 
 	if (optind_ < 0)

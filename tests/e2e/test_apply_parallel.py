@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import KEYWARDEN, EngineCase, manifest_text  # noqa: E402
+from e2e_fixture import KEYWARDEN, EngineCase, manifest_text  # noqa: E402
 
 
 class Parallel(EngineCase):
