@@ -690,6 +690,69 @@ int kw_iam_delete_login_profile(struct kw_aws_client *c, const char *user_name, 
 	return simple(c, "DeleteLoginProfile", ps, NPARAMS(ps), err);
 }
 
+/* --- SSH public keys, signing certificates, service-specific credentials ------------------ */
+
+static const struct {
+	const char *list, *del, *members, *id;
+} user_creds[] = {
+        [KW_IAM_SSH_PUBLIC_KEY] = {"ListSSHPublicKeys", "DeleteSSHPublicKey", "SSHPublicKeys",
+                                   "SSHPublicKeyId"},
+        [KW_IAM_SIGNING_CERTIFICATE] = {"ListSigningCertificates", "DeleteSigningCertificate", "Certificates",
+                                        "CertificateId"},
+        [KW_IAM_SERVICE_CREDENTIAL] = {"ListServiceSpecificCredentials", "DeleteServiceSpecificCredential",
+                                       "ServiceSpecificCredentials", "ServiceSpecificCredentialId"},
+};
+
+static void m_ssh_id(const xmlNode *m, void *it, bool *oom)
+{
+	m_name(kw_xml_child(m, user_creds[KW_IAM_SSH_PUBLIC_KEY].id), it, oom);
+}
+
+static void m_cert_id(const xmlNode *m, void *it, bool *oom)
+{
+	m_name(kw_xml_child(m, user_creds[KW_IAM_SIGNING_CERTIFICATE].id), it, oom);
+}
+
+static void m_ssc_id(const xmlNode *m, void *it, bool *oom)
+{
+	m_name(kw_xml_child(m, user_creds[KW_IAM_SERVICE_CREDENTIAL].id), it, oom);
+}
+
+int kw_iam_list_user_creds(struct kw_aws_client *c, enum kw_iam_user_cred kind, const char *user_name,
+                           struct kw_iam_names *out, struct kw_error *err)
+{
+	static void (*const parse[])(const xmlNode *, void *, bool *) = {m_ssh_id, m_cert_id, m_ssc_id};
+	const struct kw_aws_param ps[] = {{"UserName", user_name}};
+	struct collect col = COLLECT(user_creds[kind].members, parse[kind], out, 0);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (kind == KW_IAM_SERVICE_CREDENTIAL) { /* one page: no Marker, no MaxItems */
+		struct kw_query q;
+		xmlDoc *doc = NULL;
+		xmlNode *res;
+
+		kw_query_init(&q, user_creds[kind].list, KW_IAM_API_VERSION);
+		kw_query_add(&q, "UserName", user_name);
+		if ((rc = call(c, &q, &doc, &res, err)) == 0)
+			rc = collect_page(&col, res, err) < 0 ? -1 : 0;
+		xmlFreeDoc(doc);
+	} else {
+		rc = list(c, user_creds[kind].list, ps, NPARAMS(ps), &col, err);
+	}
+	if (rc)
+		kw_iam_names_release(out);
+	return rc;
+}
+
+int kw_iam_delete_user_cred(struct kw_aws_client *c, enum kw_iam_user_cred kind, const char *user_name,
+                            const char *id, struct kw_error *err)
+{
+	const struct kw_aws_param ps[] = {{"UserName", user_name}, {user_creds[kind].id, id}};
+
+	return simple(c, user_creds[kind].del, ps, NPARAMS(ps), err);
+}
+
 /* --- MFA --------------------------------------------------------------------------------- */
 
 int kw_iam_create_virtual_mfa_device(struct kw_aws_client *c, const char *name, const char *path,

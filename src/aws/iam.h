@@ -50,6 +50,30 @@ struct kw_iam_names {
 /* kw_iam_names_release - free the names and zero the list. */
 void kw_iam_names_release(struct kw_iam_names *l);
 
+/* A user's credentials besides access keys, MFA and the console password. */
+enum kw_iam_user_cred {
+	KW_IAM_SSH_PUBLIC_KEY,      /* SSHPublicKeyId (CodeCommit) */
+	KW_IAM_SIGNING_CERTIFICATE, /* CertificateId (X.509, SOAP/EC2 bundling) */
+	KW_IAM_SERVICE_CREDENTIAL,  /* ServiceSpecificCredentialId (CodeCommit, Keyspaces) */
+};
+
+/*
+ * kw_iam_list_user_creds - the ids of user_name's credentials of kind, all pages (ListSSHPublicKeys,
+ * ListSigningCertificates; ListServiceSpecificCredentials is not paginated). @out: new names.
+ * Returns 0, or -1 with err set (KW_ERR_NOT_FOUND for an unknown user).
+ * Source: AWS IAM API: ListSSHPublicKeys, ListSigningCertificates, ListServiceSpecificCredentials.
+ */
+int kw_iam_list_user_creds(struct kw_aws_client *c, enum kw_iam_user_cred kind, const char *user_name,
+                           struct kw_iam_names *out, struct kw_error *err);
+
+/*
+ * kw_iam_delete_user_cred - delete one credential of kind (id) of user_name.
+ * Returns 0, or -1 with err set (KW_ERR_NOT_FOUND when gone).
+ * Source: AWS IAM API: DeleteSSHPublicKey, DeleteSigningCertificate, DeleteServiceSpecificCredential.
+ */
+int kw_iam_delete_user_cred(struct kw_aws_client *c, enum kw_iam_user_cred kind, const char *user_name,
+                            const char *id, struct kw_error *err);
+
 /* A managed policy attached to a user or group. */
 struct kw_iam_attached_policy {
 	char *policy_name;

@@ -28,13 +28,16 @@ static const char intro[] =
         "Remove service accounts: access keys, MFA devices (deactivated, then deleted), the console\n"
         "password, group memberships, the group with its policies, the user's own policies and\n"
         "permissions boundary, then the user, in the order IAM requires. Shows the steps and asks\n"
-        "first. Only users tagged managed-by: keywarden are touched; running it again changes nothing.\n"
+        "first. Also removes what DeleteUser requires gone that keywarden never makes: SSH public\n"
+        "keys, signing certificates, service-specific credentials, hardware MFA tokens (deactivated).\n"
+        "Only users tagged managed-by: keywarden are touched; running it again changes nothing.\n"
         "NAME is a manifest file, a folder of manifests, or an IAM user name.\n";
 
 static const char outro[] =
         "Ctrl-C stops before the next step; destroy again finishes the job.\n"
         "\n"
-        "Exit status: 0 destroyed (or nothing left to destroy), 1 an error, a stop, or not approved.\n";
+        "Exit status: 0 destroyed (or, with --missing-ok, nothing left to destroy), 1 an error, a\n"
+        "NAME IAM does not know, a user not managed by keywarden, a stop, or not approved.\n";
 
 /* A step's outcome, as the lifecycle reports it (lifecycle/destroy.h). */
 static void on_event(void *ud, const struct kw_lc_destroy_event *ev)
@@ -91,9 +94,12 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_lc_destroy d = {0};
 	struct kw_table *t = NULL;
 	struct kw_error err = {0};
-	bool auto_approve = false, failed = false, stopped = false, unstarted = false;
+	bool auto_approve = false, missing_ok = false, failed = false, stopped = false, unstarted = false;
 	const struct kw_opt opts[] = {
 	        KW_FLAG("auto-approve", &auto_approve, "do not ask (needed without a terminal)"),
+	        KW_FLAG("missing-ok", &missing_ok,
+	                "a NAME IAM has no user for is done, not an error (pipelines that\n"
+	                "rerun a destroy)"),
 	        KW_OPTS_END,
 	};
 	const struct kw_cmd_spec spec = {
@@ -122,6 +128,13 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 		if (d.jobs[i].refuse) {
 			kw_error_print(&d.jobs[i].error, ctx->err);
 			failed = true;
+		} else if (d.jobs[i].missing && !missing_ok) {
+			fprintf(ctx->err,
+			        "error: %s: IAM has no such user (nothing to destroy; --missing-ok takes "
+			        "that as "
+			        "done, for a rerun)\n",
+			        d.jobs[i].acct->user);
+			failed = true;
 		}
 	print_plan(ctx, d.jobs, d.n);
 	if (d.total && !auto_approve) {
@@ -143,6 +156,8 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 
 		if (d.jobs[i].refuse)
 			result = "refused (not managed by keywarden)";
+		else if (d.jobs[i].missing && !missing_ok)
+			result = "not found";
 		else if (d.jobs[i].skip)
 			result = "nothing to do";
 		else if (kw_interrupted()) {

@@ -53,6 +53,42 @@ static int other_members(struct kw_aws_client *c, const char *group, const char 
 	return 0;
 }
 
+/*
+ * The user's SSH keys, signing certificates and service-specific credentials, and every MFA
+ * device assigned to it: the live picture knows the virtual ones (ListVirtualMFADevices), only
+ * ListMFADevices knows hardware tokens. Retried while transient.
+ */
+static int list_creds(struct kw_aws_client *c, const char *user, const struct kw_live_user *lu,
+                      struct kw_lc_destroy_job *j, struct kw_error *err)
+{
+	struct kw_iam_names *creds = j->creds;
+	struct kw_wait w;
+
+	kw_wait_begin(&w, KW_LC_RETRY_SECONDS, true);
+	while (kw_iam_list_mfa_devices(c, user, &j->mfa_listed, err))
+		if (!kw_wait_retry(&w, err))
+			return kw_error_prefix(err, "listing the MFA devices of %s", user);
+	if (!(j->mfa = calloc(lu->mfa.n + j->mfa_listed.n + 1, sizeof(*j->mfa))))
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < lu->mfa.n; i++)
+		j->mfa[j->nmfa++] = lu->mfa.v[i];
+	for (size_t i = 0; i < j->mfa_listed.n; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < lu->mfa.n; k++)
+			known |= !strcmp(lu->mfa.v[k], j->mfa_listed.items[i].serial_number);
+		if (!known)
+			j->mfa[j->nmfa++] = j->mfa_listed.items[i].serial_number;
+	}
+	for (int kind = KW_IAM_SSH_PUBLIC_KEY; kind <= KW_IAM_SERVICE_CREDENTIAL; kind++) {
+		kw_wait_begin(&w, KW_LC_RETRY_SECONDS, true);
+		while (kw_iam_list_user_creds(c, (enum kw_iam_user_cred)kind, user, &creds[kind], err))
+			if (!kw_wait_retry(&w, err))
+				return kw_error_prefix(err, "listing the other credentials of %s", user);
+	}
+	return 0;
+}
+
 static int plan_job(struct kw_aws_client *c, const struct kw_lc_account *a, const struct kw_live_account *l,
                     struct kw_lc_destroy_job *j, struct kw_error *err)
 {
@@ -62,6 +98,7 @@ static int plan_job(struct kw_aws_client *c, const struct kw_lc_account *a, cons
 
 	j->acct = a;
 	if (!lu->exists) {
+		j->missing = true;
 		j->skip = lg->exists && a->group
 		                  ? "the user is gone; its group is left alone (keywarden knows a group "
 		                    "through its tagged user)"
@@ -75,6 +112,8 @@ static int plan_job(struct kw_aws_client *c, const struct kw_lc_account *a, cons
 		             KW_MANAGED_TAG_VALUE);
 		return 0;
 	}
+	if (list_creds(c, a->user, lu, j, err))
+		return -1;
 	j->keys = names_of_keys(lu);
 	j->inl_user = names_of_docs(&lu->inline_policies);
 	j->inl_group = names_of_docs(&lg->inline_policies);
@@ -85,7 +124,10 @@ static int plan_job(struct kw_aws_client *c, const struct kw_lc_account *a, cons
 	        .name = a->user,
 	        .exists = true,
 	        .keys = {j->keys, lu->nkeys},
-	        .mfa = {(const char *const *)lu->mfa.v, lu->mfa.n},
+	        .creds = {{(const char *const *)j->creds[0].items, j->creds[0].n},
+	                  {(const char *const *)j->creds[1].items, j->creds[1].n},
+	                  {(const char *const *)j->creds[2].items, j->creds[2].n}},
+	        .mfa = {j->mfa, j->nmfa},
 	        .login_profile = lu->login_profile,
 	        .groups = {(const char *const *)lu->groups.v, lu->groups.n},
 	        .inline_policies = {j->inl_user, lu->inline_policies.n},
@@ -144,6 +186,12 @@ static int run_step(struct kw_aws_client *c, const struct kw_lc_td_step *s, stru
 {
 	switch (s->op) {
 	case KW_LC_TD_DELETE_ACCESS_KEY: return kw_iam_delete_access_key(c, s->subject, s->arg, err);
+	case KW_LC_TD_DELETE_SSH_KEY:
+		return kw_iam_delete_user_cred(c, KW_IAM_SSH_PUBLIC_KEY, s->subject, s->arg, err);
+	case KW_LC_TD_DELETE_SIGNING_CERT:
+		return kw_iam_delete_user_cred(c, KW_IAM_SIGNING_CERTIFICATE, s->subject, s->arg, err);
+	case KW_LC_TD_DELETE_SERVICE_CRED:
+		return kw_iam_delete_user_cred(c, KW_IAM_SERVICE_CREDENTIAL, s->subject, s->arg, err);
 	case KW_LC_TD_DEACTIVATE_MFA: return kw_iam_deactivate_mfa_device(c, s->subject, s->arg, err);
 	case KW_LC_TD_DELETE_VIRTUAL_MFA: return kw_iam_delete_virtual_mfa_device(c, s->arg, err);
 	case KW_LC_TD_DELETE_LOGIN_PROFILE: return kw_iam_delete_login_profile(c, s->subject, err);
@@ -208,6 +256,10 @@ void kw_lc_destroy_release(struct kw_lc_destroy *d)
 		free(d->jobs[i].inl_user);
 		free(d->jobs[i].inl_group);
 		free(d->jobs[i].steps);
+		for (int k = 0; k < 3; k++)
+			kw_iam_names_release(&d->jobs[i].creds[k]);
+		kw_iam_mfa_device_list_release(&d->jobs[i].mfa_listed);
+		free(d->jobs[i].mfa);
 	}
 	for (size_t i = 0; d->live && i < d->n; i++)
 		kw_live_release(&d->live[i]);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/iam.h"
 #include "engine/state.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/teardown.h"
@@ -28,11 +29,16 @@ struct kw_aws_client;
 struct kw_lc_destroy_job {
 	const struct kw_lc_account *acct;           /* borrowed from the accounts given */
 	const char **keys, **inl_user, **inl_group; /* owned arrays of borrowed names */
+	struct kw_iam_names creds[3];               /* owned: by enum kw_iam_user_cred */
+	struct kw_iam_mfa_device_list mfa_listed;   /* owned: ListMFADevices (hardware tokens too) */
+	const char **mfa;                           /* owned array: every assigned serial, borrowed */
+	size_t nmfa;
 	struct kw_lc_td_user u;
 	struct kw_lc_td_group g;
 	struct kw_lc_td_step *steps; /* owned */
 	size_t nsteps;
 	const char *skip;      /* why nothing is done (static text), or NULL */
+	bool missing;          /* skip because IAM has no such user (an error without --missing-ok) */
 	bool refuse;           /* the user is not keywarden's: error says so */
 	struct kw_error error; /* when refuse */
 };

@@ -36,6 +36,9 @@ int kw_lc_teardown_plan(const struct kw_lc_td_user *u, const struct kw_lc_td_gro
 
 	if (u && u->name && u->exists) {
 		push_all(&p, KW_LC_TD_DELETE_ACCESS_KEY, u->name, u->keys);
+		push_all(&p, KW_LC_TD_DELETE_SSH_KEY, u->name, u->creds[0]);
+		push_all(&p, KW_LC_TD_DELETE_SIGNING_CERT, u->name, u->creds[1]);
+		push_all(&p, KW_LC_TD_DELETE_SERVICE_CRED, u->name, u->creds[2]);
 		for (size_t i = 0; i < u->mfa.n; i++) {
 			push(&p, KW_LC_TD_DEACTIVATE_MFA, u->name, u->mfa.v[i]);
 			if (kw_lc_td_is_virtual_mfa(u->mfa.v[i]))
@@ -70,6 +73,9 @@ const char *kw_lc_td_op_name(enum kw_lc_td_op op)
 {
 	switch (op) {
 	case KW_LC_TD_DELETE_ACCESS_KEY: return "DeleteAccessKey";
+	case KW_LC_TD_DELETE_SSH_KEY: return "DeleteSSHPublicKey";
+	case KW_LC_TD_DELETE_SIGNING_CERT: return "DeleteSigningCertificate";
+	case KW_LC_TD_DELETE_SERVICE_CRED: return "DeleteServiceSpecificCredential";
 	case KW_LC_TD_DEACTIVATE_MFA: return "DeactivateMFADevice";
 	case KW_LC_TD_DELETE_VIRTUAL_MFA: return "DeleteVirtualMFADevice";
 	case KW_LC_TD_DELETE_LOGIN_PROFILE: return "DeleteLoginProfile";
@@ -92,6 +98,15 @@ void kw_lc_td_describe(const struct kw_lc_td_step *s, char *buf, size_t size)
 	switch (s->op) {
 	case KW_LC_TD_DELETE_ACCESS_KEY:
 		snprintf(buf, size, "delete access key %s of user %s", arg, subj);
+		break;
+	case KW_LC_TD_DELETE_SSH_KEY:
+		snprintf(buf, size, "delete SSH public key %s of user %s", arg, subj);
+		break;
+	case KW_LC_TD_DELETE_SIGNING_CERT:
+		snprintf(buf, size, "delete signing certificate %s of user %s", arg, subj);
+		break;
+	case KW_LC_TD_DELETE_SERVICE_CRED:
+		snprintf(buf, size, "delete service-specific credential %s of user %s", arg, subj);
 		break;
 	case KW_LC_TD_DEACTIVATE_MFA:
 		snprintf(buf, size, "deactivate MFA device %s of user %s", arg, subj);

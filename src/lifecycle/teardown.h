@@ -5,7 +5,8 @@
  * while the group has members or policies. Pure: from a picture of what exists to an ordered
  * list of steps; src/cmd/destroy.c runs them.
  *
- * Order: access keys; MFA devices (deactivate, then delete the virtual ones); login profile;
+ * Order: access keys; SSH public keys, signing certificates, service-specific credentials
+ * (which DeleteUser also requires gone, though keywarden never makes them); MFA devices (deactivate, then delete the virtual ones); login profile;
  * group memberships; then the group: inline policies, managed policies, the group (only when
  * no other user is in it); then inline user policies; managed user policies; permissions
  * boundary; the user. The group goes before the user because keywarden knows a group as its
@@ -33,7 +34,9 @@ struct kw_lc_td_user {
 	const char *name; /* NULL or !exists: nothing to do for the user */
 	bool exists;
 	struct kw_lc_names keys; /* AccessKeyIds */
-	struct kw_lc_names mfa;  /* serials of assigned MFA devices (ARNs for virtual ones) */
+	/* SSHPublicKeyIds, CertificateIds, ServiceSpecificCredentialIds (indexed by kw_iam_user_cred) */
+	struct kw_lc_names creds[3];
+	struct kw_lc_names mfa; /* serials of assigned MFA devices (ARNs for virtual ones) */
 	bool login_profile;
 	struct kw_lc_names groups; /* every group the user is in */
 	struct kw_lc_names inline_policies;
@@ -51,6 +54,9 @@ struct kw_lc_td_group {
 
 enum kw_lc_td_op {
 	KW_LC_TD_DELETE_ACCESS_KEY,    /* DeleteAccessKey user arg=key id */
+	KW_LC_TD_DELETE_SSH_KEY,       /* DeleteSSHPublicKey user arg=SSHPublicKeyId */
+	KW_LC_TD_DELETE_SIGNING_CERT,  /* DeleteSigningCertificate user arg=CertificateId */
+	KW_LC_TD_DELETE_SERVICE_CRED,  /* DeleteServiceSpecificCredential user arg=credential id */
 	KW_LC_TD_DEACTIVATE_MFA,       /* DeactivateMFADevice user arg=serial */
 	KW_LC_TD_DELETE_VIRTUAL_MFA,   /* DeleteVirtualMFADevice arg=serial */
 	KW_LC_TD_DELETE_LOGIN_PROFILE, /* DeleteLoginProfile user */

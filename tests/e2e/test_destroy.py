@@ -1,5 +1,8 @@
 """keywarden destroy against the local IAM endpoint: a fully dressed service account leaves
 nothing behind, a second destroy changes nothing, and only keywarden's users are touched."""
+import base64
+import os
+import subprocess
 import time
 import unittest
 
@@ -60,10 +63,45 @@ class Destroy(LifecycleCase):
         self.assertEqual(self.iam('get-group', '--group-name', 'other-team')['Users'], [])
 
         self.ep.reset_counts()
-        p = self.kw('destroy', '--auto-approve', m)
+        p = self.kw('destroy', '--auto-approve', m)   # a name IAM does not know: an error
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('service-app: IAM has no such user', p.stderr)
+        self.assertIn('--missing-ok', p.stderr)
+        p = self.kw('destroy', '--auto-approve', '--missing-ok', m)   # a pipeline's rerun
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn('nothing', p.stdout + p.stderr)
         self.assertEqual(writes(self.ep.counts()), {})
+
+    def test_credentials_keywarden_never_made_are_removed_too(self):
+        # what DeleteUser also requires gone: an SSH public key, a signing certificate, a
+        # service-specific credential, and a hardware MFA token (deactivated, not deleted)
+        self.make_user('service-app')
+        key = os.path.join(self.work, 'id_rsa')
+        subprocess.run(['ssh-keygen', '-t', 'rsa', '-b', '2048', '-N', '', '-q', '-f', key], check=True)
+        with open(key + '.pub') as f:
+            self.iam('upload-ssh-public-key', '--user-name', 'service-app', '--ssh-public-key-body', f.read())
+        cert = os.path.join(self.work, 'cert.pem')
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=service-app',
+                        '-keyout', os.path.join(self.work, 'cert.key'), '-out', cert, '-days', '1'],
+                       check=True, capture_output=True)
+        with open(cert) as f:
+            self.iam('upload-signing-certificate', '--user-name', 'service-app', '--certificate-body', f.read())
+        self.iam('create-service-specific-credential', '--user-name', 'service-app',
+                 '--service-name', 'codecommit.amazonaws.com')
+        seed = base64.b32encode(os.urandom(20)).decode()
+        self.ep.register_hardware_mfa('GAHT12345678', seed)
+        c1, c2 = kwtest.totp_pair(seed, time.time() - 30)
+        self.iam('enable-mfa-device', '--user-name', 'service-app', '--serial-number', 'GAHT12345678',
+                 '--authentication-code1', c1, '--authentication-code2', c2)
+        self.ep.reset_counts()
+        p = self.kw('destroy', '--auto-approve', self.manifest('app'))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        counts = self.ep.counts()
+        for action in ('DeleteSSHPublicKey', 'DeleteSigningCertificate', 'DeleteServiceSpecificCredential',
+                       'DeactivateMFADevice', 'DeleteUser'):
+            self.assertEqual(counts.get(action), 1, counts)
+        self.assertNotIn('DeleteVirtualMFADevice', counts)  # a hardware token is not deleted
+        self.assert_gone('get-user', '--user-name', 'service-app')
 
     def test_asks_on_a_terminal(self):
         self.make_user('service-app')

@@ -40,6 +40,7 @@ import iamproto                                          # noqa: E402
 from iamproto import APIError                            # noqa: E402
 import credroutes                                        # noqa: E402
 import iamroles                                          # noqa: E402
+import iamusercreds                                      # noqa: E402
 import iamstate                                          # noqa: E402
 from iamstate import ROOT                                # noqa: E402
 import snsstate                                          # noqa: E402
@@ -332,7 +333,7 @@ class Endpoint:
     def __init__(self, args):
         self.access_key_id = args.access_key_id
         self.secret_access_key = args.secret_access_key
-        self.state = iamroles.RoleState(args.account_id, args.state)
+        self.state = iamusercreds.UserCredsState(args.account_id, args.state)
         self.metadata = credroutes.Metadata()
         faults, settings = parse_fault_spec(args.faults)
         self.faults = Faults(faults)
@@ -754,6 +755,9 @@ class Handler(BaseHTTPRequestHandler):
                     if route == 'sso':
                         return self._json(200, credroutes.configure_sso(ep.metadata, data))
                     return self._json(200, ep.state.register_oidc(data))
+            if route == 'mfa-hardware' and setting:
+                with ep.state.lock:
+                    return self._json(200, ep.state.register_hardware_mfa(data))
             if route == 'health':
                 return self._json(200, {'ok': True, 'account_id': ep.state.account_id})
             if route == 'faults':

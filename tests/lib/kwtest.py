@@ -187,6 +187,11 @@ class Endpoint:
         """The IAM state as JSON, secrets and MFA seeds redacted."""
         return self.control('GET', 'state')
 
+    def register_hardware_mfa(self, serial, seed_base32):
+        """A hardware TOTP token IAM knows (as its vendor registers it): EnableMFADevice with
+        its serial and two codes of seed_base32 assigns it (tests/iam-endpoint/iamusercreds.py)."""
+        return self.control('POST', 'mfa-hardware', {'serial': serial, 'seed': seed_base32})
+
     def reset_state(self):
         """Forget every user, group, policy, key and device (and SNS topics and messages)."""
         return self.control('DELETE', 'state')
