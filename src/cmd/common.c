@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <string.h>
@@ -42,6 +44,23 @@ bool kw_cmd_color(const struct kw_ctx *ctx)
 
 int kw_cmd_read_line(char *buf, size_t size, const char *where, struct kw_error *err)
 {
+	/*
+	 * Wait for a line while polling for a signal: one that lands between the prompt and the
+	 * read (no EINTR then) must not leave the read blocked. A terminal hands over one line
+	 * per read, so stdio holds nothing unread when poll says no.
+	 */
+	for (;;) {
+		struct pollfd pfd = {.fd = fileno(stdin), .events = POLLIN};
+
+		if (kw_interrupt_check(where, err)) {
+			buf[0] = '\0';
+			return -1;
+		}
+		int r = poll(&pfd, 1, 200);
+
+		if (r > 0 || (r < 0 && errno != EINTR))
+			break; /* readable, hung up, or an error for fgets to report */
+	}
 	if (!fgets(buf, (int)size, stdin)) {
 		buf[0] = '\0';
 		clearerr(stdin);
