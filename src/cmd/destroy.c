@@ -31,6 +31,8 @@ static const char intro[] =
         "first. Also removes what DeleteUser requires gone that keywarden never makes: SSH public\n"
         "keys, signing certificates, service-specific credentials, hardware MFA tokens (deactivated).\n"
         "Only users tagged managed-by: keywarden are touched; running it again changes nothing.\n"
+        "Then, for a manifest, what keywarden delivered for the account: its key files, and its\n"
+        "secrets and parameters tagged managed-by: keywarden and keywarden:user (each named).\n"
         "NAME is a manifest file, a folder of manifests, or an IAM user name.\n";
 
 static const char outro[] =
@@ -60,6 +62,26 @@ static void on_event(void *ud, const struct kw_lc_destroy_event *ev)
 		        "note: %s: stopped at \"%s\" after %zu of %zu steps; run destroy again once fixed\n",
 		        ev->job->acct->user, line, ev->done, ev->job->nsteps);
 		break;
+	}
+}
+
+/* A delivery target after the user is gone (lifecycle/destroy.h kw_lc_destroy_targets). */
+static void on_target(void *ud, const struct kw_lc_target_event *ev)
+{
+	struct kw_ctx *ctx = ud;
+	const char *user = ev->job->acct->user;
+
+	if (ev->err) {
+		kw_error_print(ev->err, ctx->err);
+		fprintf(ctx->err, "note: %s: %s was not removed; run destroy again once fixed\n", user,
+		        ev->target);
+	} else if (ev->what == KW_KEY_REMOVED) {
+		fprintf(ctx->err, "%s: removed %s\n", user, ev->target);
+	} else if (ev->what == KW_KEY_REMOVED_FOREIGN) {
+		fprintf(ctx->err, "note: %s: kept %s: not keywarden's key for this account\n", user,
+		        ev->target);
+	} else {
+		kw_log(KW_LOG_INFO, "%s: %s: nothing to remove", user, ev->target);
 	}
 }
 
@@ -169,6 +191,13 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 			failed = true;
 		} else
 			result = "destroyed";
+		/* the user is gone: what keywarden delivered for it goes too (secrets, parameters, files) */
+		if (!d.jobs[i].refuse && !kw_interrupted() &&
+		    (d.jobs[i].skip || !strcmp(result, "destroyed")) &&
+		    kw_lc_destroy_targets(&d.jobs[i], &aopt, on_target, ctx)) {
+			result = "destroyed; targets left";
+			failed = true;
+		}
 		snprintf(steps, sizeof(steps), "%zu/%zu", done, d.jobs[i].nsteps);
 		if (kw_table_add_row(t, (const char *const[]){accts.v[i].user, result, steps}))
 			failed = true;

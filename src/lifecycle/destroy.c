@@ -9,6 +9,7 @@
 
 #include "aws/iam.h"
 #include "engine/live.h"
+#include "manifest/manifest.h"
 #include "util/interrupt.h"
 #include "util/wait.h"
 
@@ -247,6 +248,34 @@ int kw_lc_destroy_run(struct kw_aws_client *c, const struct kw_lc_destroy_job *j
 		++*done;
 	}
 	return 0;
+}
+
+int kw_lc_destroy_targets(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
+                          void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud)
+{
+	const struct kw_manifest *m = job->acct->manifest;
+	int rc = 0;
+
+	for (size_t i = 0; m && i < m->ndeliver; i++) {
+		struct kw_lc_target_event ev = {job, NULL, KW_KEY_REMOVED_NOTHING, NULL};
+		struct kw_key_sink sink;
+		struct kw_error err;
+		char name[512];
+
+		kw_keys_sink_from_manifest(m, &m->deliver[i], NULL, &sink);
+		sink.aws = aws;
+		kw_error_clear(&err);
+		if (kw_keys_remove(&sink, job->acct->user, &ev.what, &err)) {
+			ev.err = &err;
+			rc = -1;
+		} else if (ev.what == KW_KEY_REMOVED_NOTHING) {
+			continue;
+		}
+		ev.target = kw_keys_sink_describe(&sink, name, sizeof(name));
+		if (on_event)
+			on_event(ud, &ev);
+	}
+	return rc;
 }
 
 void kw_lc_destroy_release(struct kw_lc_destroy *d)

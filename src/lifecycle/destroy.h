@@ -16,11 +16,13 @@
 
 #include "aws/iam.h"
 #include "engine/state.h"
+#include "keys/sink.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/teardown.h"
 #include "util/error.h"
 
 struct kw_aws_client;
+struct kw_aws_options;
 
 /* Seconds a failing call of destroy (or its reads) is retried while the failure is transient. */
 #define KW_LC_RETRY_SECONDS 30.0
@@ -86,6 +88,26 @@ struct kw_lc_destroy_event {
 int kw_lc_destroy_run(struct kw_aws_client *c, const struct kw_lc_destroy_job *job,
                       void (*on_event)(void *ud, const struct kw_lc_destroy_event *ev), void *ud,
                       size_t *done);
+
+/* One delivery target kw_lc_destroy_targets dealt with. */
+struct kw_lc_target_event {
+	const struct kw_lc_destroy_job *job;
+	const char *target;         /* kw_keys_sink_describe of it */
+	enum kw_key_removed what;   /* removed, absent, kept (not keywarden's) */
+	const struct kw_error *err; /* the removal failed: why; else NULL */
+};
+
+/*
+ * kw_lc_destroy_targets - once job's user is gone (run done, or nothing left in IAM): remove
+ * what keywarden delivered for the account, the targets of its manifest that keep something
+ * (src/keys/sink.h kw_keys_remove: a key file it wrote, secrets and parameters tagged
+ * managed-by: keywarden and keywarden:user: the user; profiles, stdout and exec keep nothing
+ * keywarden can find). The stores are written with aws (the operator's options, borrowed).
+ * on_event (may be NULL) hears every such target. A job without a manifest does nothing.
+ * Returns 0, or -1 when a removal failed (the event told why).
+ */
+int kw_lc_destroy_targets(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
+                          void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud);
 
 /* kw_lc_destroy_release - free what d owns; d becomes all zero. */
 void kw_lc_destroy_release(struct kw_lc_destroy *d);
