@@ -4,7 +4,7 @@ secret that is another account's; read back with the AWS CLI."""
 import os
 import unittest
 
-from lcfixture import LifecycleCase
+from e2e_fixture import LifecycleCase
 
 import kwtest
 
