@@ -39,8 +39,8 @@ class DestroyTargets(LifecycleCase):
         self.assert_gone('get-user', '--user-name', 'service-app')
         counts = self.ep.counts()
         self.assertEqual((counts['DeleteSecret'], counts['DeleteParameter']), (1, 1))
-        # again: nothing left, nothing removed, exit 0
-        p = self.kw('destroy', '--auto-approve', m)
+        # again (a pipeline's rerun, --missing-ok): nothing left, nothing removed, exit 0
+        p = self.kw('destroy', '--auto-approve', '--missing-ok', m)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertNotIn('removed', p.stderr)
 
