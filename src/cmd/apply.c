@@ -20,6 +20,9 @@
 #include "engine/live.h"
 #include "engine/render.h"
 #include "engine/saved.h"
+#include "cmd/lifecycle.h"
+#include "lifecycle/accounts.h"
+#include "lifecycle/destroy.h"
 #include "keys/sink.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -30,7 +33,8 @@
 static const char usage[] =
         "usage: keywarden apply [--auto-approve] [--confirm-timeout SECONDS] [--mfa-seed-out FILE |\n"
         "                       --mfa-seed-exec CMD] [--qr-png FILE] [--qr-svg FILE] [--adopt]\n"
-        "                       [--prune-keys] [--parallelism N] [--stats] PATH...\n"
+        "                       [--prune-keys] [--owner NAME [--prune-accounts]] [--parallelism N]\n"
+        "                       [--stats] PATH...\n"
         "       keywarden apply --plan FILE [--max-plan-age DURATION] [apply's other options]\n";
 
 static const char intro[] =
@@ -377,6 +381,8 @@ static int load_saved(struct kw_ctx *ctx, const char *file, long max_age, json_t
 	a->npaths = (int)n;
 	a->adopt = po.adopt;
 	a->prune_keys = po.prune_keys;
+	a->owner = po.owner;
+	a->prune_accounts = po.prune_accounts;
 	return 0;
 }
 
@@ -417,6 +423,73 @@ static int start_output(struct apply *ap, int parallelism)
 		return 0;
 	ap->out = kw_progress_new(ap->fp, busy, ap->plan->nsteps, busy > 1 && parallelism > 1, true);
 	return ap->out ? 0 : -1;
+}
+
+static void on_destroy_event(void *ud, const struct kw_lc_destroy_event *ev)
+{
+	struct apply *ap = ud;
+	char line[1024];
+
+	kw_lc_td_describe(ev->step, line, sizeof(line));
+	if (ev->kind == KW_LC_DESTROY_STEP_DONE) {
+		if (!ap->json)
+			fprintf(ap->fp, "  %s %s: %s\n", ap->color ? "✓" : "done   ", ev->job->acct->user,
+			        line);
+	} else {
+		kw_error_print(ev->err, ap->ctx->err);
+		fprintf(ap->ctx->err,
+		        "note: %s: stopped at \"%s\" after %zu of %zu steps; run destroy again\n",
+		        ev->job->acct->user, line, ev->done, ev->job->nsteps);
+	}
+	fflush(ap->fp);
+}
+
+/*
+ * --prune-accounts: destroy the owner's users that no manifest names, as `destroy` does
+ * (lifecycle/destroy.h: IAM's order, only what carries managed-by: keywarden).
+ * Returns 0 when every one is destroyed, or -1 after printing why not.
+ */
+static int prune_accounts(struct apply *ap, const struct kw_plan *plan, struct kw_aws_client *c)
+{
+	struct kw_lc_accounts accts = {0};
+	struct kw_lc_destroy d = {0};
+	struct kw_error err;
+	int rc = -1;
+
+	kw_error_clear(&err);
+	if (kw_cmd_resolve_accounts(ap->ctx, plan->orphans.v, plan->orphans.n, &accts))
+		goto out;
+	if (kw_lc_destroy_prepare(c, &accts, &d, &err)) {
+		kw_error_print(&err, ap->ctx->err);
+		goto out;
+	}
+	rc = 0;
+	for (size_t i = 0; i < d.n; i++) {
+		size_t done = 0;
+
+		if (d.jobs[i].refuse) {
+			kw_error_print(&d.jobs[i].error, ap->ctx->err);
+			rc = -1;
+		} else if (!d.jobs[i].skip && kw_lc_destroy_run(c, &d.jobs[i], on_destroy_event, ap, &done)) {
+			rc = -1;
+		} else if (!ap->json) {
+			fprintf(ap->fp, "  %s destroy account %s (no manifest names it)\n",
+			        ap->color ? "✓" : "done   ", accts.v[i].user);
+		}
+		if (ap->json)
+			print_json_line(ap, json_pack("{s:s, s:s, s:s, s:I}", "event", "account-destroyed",
+			                              "user", accts.v[i].user, "status",
+			                              d.jobs[i].refuse ? "refused"
+			                              : rc             ? "failed"
+			                                               : "destroyed",
+			                              "steps", (json_int_t)done));
+		if (rc)
+			break;
+	}
+out:
+	kw_lc_destroy_release(&d);
+	kw_lc_accounts_release(&accts);
+	return rc;
 }
 
 int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
@@ -479,10 +552,11 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
 	kw_interrupt_install(); /* Ctrl-C: stop at the next safe point (engine/exec.h) */
 	max_age = (long)max_age_s;
-	if (plan_file && (optind_ < argc || a.adopt || a.prune_keys))
+	if (plan_file && (optind_ < argc || a.adopt || a.prune_keys || a.owner ||
+	                  a.prune_accounts))
 		return kw_opts_error(ctx, &spec,
-		                     "--plan FILE takes its paths, --adopt and --prune-keys from the "
-		                     "saved plan; give none of them");
+		                     "--plan FILE takes its paths, --adopt, --prune-keys, --owner and "
+		                     "--prune-accounts from the saved plan; give none of them");
 	if (!plan_file && max_age_set)
 		return kw_opts_error(ctx, &spec, "--max-plan-age needs --plan FILE");
 	if (!plan_file && optind_ >= argc)
@@ -516,7 +590,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		fputs(out.data ? out.data : "", ap.fp);
 		fflush(ap.fp);
 	}
-	if (!s.plan.nsteps) {
+	if (!kw_plan_changes(&s.plan)) {
 		summary(&ap, &res, true);
 		rc = KW_EXIT_OK;
 		goto out;
@@ -543,7 +617,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		kw_error_print(&err, ctx->err);
 		goto out;
 	}
-	if (!auto_approve && approve(ctx, s.plan.nsteps))
+	if (!auto_approve && approve(ctx, s.plan.nsteps + (s.plan.prune_accounts ? s.plan.orphans.n : 0)))
 		goto out;
 	if (!ap.json)
 		fputs("\n", ap.fp);
@@ -556,11 +630,16 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	r = kw_exec_run(client, &s.plan, &eo, &res, &err);
 	kw_progress_free(ap.out); /* the progress line goes; held lines are written */
 	ap.out = NULL;
-	summary(&ap, &res, r == 0);
 	if (r) {
+		summary(&ap, &res, false);
 		kw_error_print(&err, ctx->err);
 		goto out;
 	}
+	if (s.plan.prune_accounts && s.plan.orphans.n && prune_accounts(&ap, &s.plan, client)) {
+		summary(&ap, &res, false);
+		goto out;
+	}
+	summary(&ap, &res, true);
 	rc = KW_EXIT_OK;
 out:
 	fflush(ctx->out);

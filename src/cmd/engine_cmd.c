@@ -8,6 +8,7 @@
 #include "cmd/lifecycle.h"
 #include "engine/account.h"
 #include "engine/live.h"
+#include "manifest/folder.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
 
@@ -35,7 +36,11 @@ static void print_diags(struct kw_ctx *ctx, const struct kw_manifest_set *set)
 int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_session *s,
                       struct kw_aws_client **client)
 {
-	struct kw_plan_opts po = {.now = time(NULL), .adopt = a->adopt, .prune_keys = a->prune_keys};
+	struct kw_plan_opts po = {.now = time(NULL),
+	                          .adopt = a->adopt,
+	                          .prune_keys = a->prune_keys,
+	                          .prune_accounts = a->prune_accounts};
+	struct kw_folder_config fc = {0};
 	struct kw_aws_options ao;
 	struct kw_error err;
 
@@ -48,6 +53,34 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 		goto fail;
 	}
 	print_diags(ctx, s->set); /* accepted findings and warnings that do not block */
+	/* the owner: --owner, else the folder's keywarden.yaml (which a saved plan also digests) */
+	if (a->owner && kw_owner_check(a->owner, "--owner", &err)) {
+		kw_error_print(&err, ctx->err);
+		goto fail;
+	}
+	if (kw_folder_config_read((const char *const *)a->paths, (size_t)a->npaths, &fc, &err)) {
+		kw_error_print(&err, ctx->err);
+		goto fail;
+	}
+	if ((a->owner || fc.owner) &&
+	    kw_session_set_owner(s, a->owner ? a->owner : fc.owner,
+	                         !a->owner || (fc.owner && !strcmp(a->owner, fc.owner)) ? fc.file : NULL,
+	                         &err)) {
+		kw_error_print(&err, ctx->err);
+		goto fail;
+	}
+	kw_folder_config_release(&fc);
+	po.owner = s->owner;
+	if (a->prune_accounts && !po.owner) {
+		kw_error_set(
+		        &err, KW_ERR_USAGE, NULL,
+		        "--prune-accounts needs an owner (--owner NAME, or owner: in %s beside the "
+		        "manifests): several repositories may share one AWS account, and without an owner "
+		        "keywarden cannot tell the accounts of this run from theirs",
+		        KW_FOLDER_CONFIG_NAME);
+		kw_error_print(&err, ctx->err);
+		goto fail;
+	}
 	kw_engine_aws_options(ctx, &ao);
 	ao.adaptive_default = a->writes;
 	if (kw_aws_client_new(&ao, client, &err) ||
@@ -58,6 +91,7 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 	}
 	return 0;
 fail:
+	kw_folder_config_release(&fc);
 	if (a->failure)
 		*a->failure = err;
 	return -1;

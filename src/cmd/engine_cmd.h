@@ -18,12 +18,14 @@ struct kw_error;
 
 /* Options plan and apply both take. */
 struct kw_engine_args {
-	bool adopt;      /* --adopt */
-	bool prune_keys; /* --prune-keys */
-	int parallelism; /* --parallelism N (default 8) */
-	bool stats;      /* --stats */
-	bool writes;     /* apply: retry mode adaptive unless the config names one (client.h) */
-	char **paths;    /* PATH... (borrowed from argv) */
+	bool adopt;          /* --adopt */
+	bool prune_keys;     /* --prune-keys */
+	int parallelism;     /* --parallelism N (default 8) */
+	bool stats;          /* --stats */
+	const char *owner;   /* --owner NAME (else keywarden.yaml's owner:), or NULL */
+	bool prune_accounts; /* --prune-accounts (plan only, for now) */
+	bool writes;         /* apply: retry mode adaptive unless the config names one (client.h) */
+	char **paths;        /* PATH... (borrowed from argv) */
 	int npaths;
 	struct kw_error *failure; /* when set, kw_engine_prepare copies its error here (review output) */
 };
@@ -39,7 +41,13 @@ struct kw_engine_args {
 	        KW_LONG("parallelism", "N", &(a)->parallelism, 1, KW_LIVE_PARALLELISM_MAX,    \
 	                "read up to N accounts at once (default 8)"),                         \
 	        KW_FLAG("stats", &(a)->stats,                                                 \
-	                "print the AWS calls made per action and the wall time (stderr)")
+	                "print the AWS calls made per action and the wall time (stderr)"),    \
+	        KW_STRING("owner", "NAME", &(a)->owner,                                       \
+	                  "the owner of this run's accounts (default: owner: in keywarden.yaml\n" \
+	                  "beside the manifests): users get the tag keywarden:owner: NAME, and\n" \
+	                  "the owner's users that no manifest names are listed"),             \
+	        KW_FLAG("prune-accounts", &(a)->prune_accounts,                               \
+	                "destroy the owner's users that no manifest names (needs an owner)")
 
 /*
  * kw_engine_prepare - load the manifests (printing diagnostics), create the AWS client from

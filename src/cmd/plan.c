@@ -19,7 +19,8 @@
 #include "util/output.h"
 
 static const char usage[] =
-        "usage: keywarden plan [--adopt] [--prune-keys] [--parallelism N] [--stats] [--out FILE] PATH...\n";
+        "usage: keywarden plan [--adopt] [--prune-keys] [--owner NAME [--prune-accounts]] [--parallelism N]\n"
+        "                      [--stats] [--out FILE] PATH...\n";
 
 static const char intro[] =
         "Read what IAM holds for the accounts of the manifests at PATH (files or folders) and print\n"
@@ -62,6 +63,13 @@ static int print_review(struct kw_ctx *ctx, const struct kw_session *s, const st
 		                  t.data, NULL))
 			goto out;
 	}
+	for (size_t i = 0; i < p->orphans.n; i++) {
+		kw_buf_reset(&t);
+		if (kw_orphan_text(p, i, &t) ||
+		    kw_review_add(&rv, p->prune_accounts ? "KWPLAN-delete-account" : "KWPLAN-note",
+		                  KW_SEV_INFO, s->owner_file, 0, 0, t.data, NULL))
+			goto out;
+	}
 	for (size_t i = 0; i < p->nnotes; i++) {
 		const struct kw_desired *d = &p->desired[p->notes[i].account];
 
@@ -91,7 +99,11 @@ out:
 static int save_plan(struct kw_ctx *ctx, const struct kw_engine_args *a, const struct kw_session *s,
                      struct kw_aws_client *client, const char *path)
 {
-	struct kw_plan_opts po = {.now = time(NULL), .adopt = a->adopt, .prune_keys = a->prune_keys};
+	struct kw_plan_opts po = {.now = time(NULL),
+	                          .adopt = a->adopt,
+	                          .prune_keys = a->prune_keys,
+	                          .owner = s->owner,
+	                          .prune_accounts = a->prune_accounts};
 	struct kw_buf text = KW_BUF_INIT, md = KW_BUF_INIT;
 	struct kw_error err;
 	char *account = NULL;
@@ -192,7 +204,7 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 		}
 		fputs(out.data ? out.data : "", ctx->out);
 	}
-	rc = s.plan.nsteps ? KW_EXIT_CHANGES : KW_EXIT_OK;
+	rc = kw_plan_changes(&s.plan) ? KW_EXIT_CHANGES : KW_EXIT_OK;
 out:
 	fflush(ctx->out);
 	kw_engine_print_stats(ctx, &a, client);

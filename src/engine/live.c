@@ -11,6 +11,7 @@
 #include "engine/exec.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/vocab.h"
 #include "util/wait.h"
 
 static char *dup_or_null(const char *s)
@@ -232,8 +233,37 @@ static int read_parallel(struct kw_aws_client *c, struct kw_live_account *out, s
 	return 0;
 }
 
+/* Whether an IAM user is the owner's, managed by keywarden, and named by no desired account. */
+static bool orphan(const struct kw_iam_user_detail *u, const char *owner, const struct kw_desired *desired,
+                   size_t n)
+{
+	bool managed = false, owned = false;
+
+	if (!u->user.user_name)
+		return false;
+	for (size_t i = 0; i < u->user.tags.n; i++) {
+		const char *k = u->user.tags.items[i].key, *v = u->user.tags.items[i].value;
+
+		managed |= kw_tag_is_managed(k, v);
+		owned |= kw_tag_key_eq(k, KW_OWNER_TAG_KEY) && !strcmp(v, owner);
+	}
+	if (!managed || !owned)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(desired[i].user_name, u->user.user_name))
+			return false;
+	return true;
+}
+
 int kw_live_read(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
                  struct kw_live_account *out, struct kw_error *err)
+{
+	return kw_live_read_owned(c, desired, n, parallelism, NULL, out, NULL, err);
+}
+
+int kw_live_read_owned(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
+                       const char *owner, struct kw_live_account *out, struct kw_strlist *orphans,
+                       struct kw_error *err)
 {
 	struct kw_iam_authorization_details det = {0};
 	struct kw_iam_mfa_device_list mfa = {0};
@@ -277,6 +307,10 @@ int kw_live_read(struct kw_aws_client *c, const struct kw_desired *desired, size
 			}
 		}
 	}
+	for (size_t k = 0; owner && orphans && k < det.nusers; k++)
+		if (orphan(&det.users[k], owner, desired, n) &&
+		    kw_strlist_add(orphans, det.users[k].user.user_name))
+			goto nomem;
 	if (read_parallel(c, out, n, parallelism, err))
 		goto out;
 	rc = 0;

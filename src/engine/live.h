@@ -33,6 +33,17 @@ int kw_live_read(struct kw_aws_client *c, const struct kw_desired *desired, size
                  struct kw_live_account *out, struct kw_error *err);
 
 /*
+ * kw_live_read_owned - kw_live_read, and from the same bulk read the names of the users tagged
+ * managed-by: keywarden and keywarden:owner: owner (exact value) that no desired account names
+ * (IAM names compared ignoring case), appended to orphans (sorted as IAM lists them). Users
+ * without both tags are never listed. owner NULL lists nothing.
+ * Returns 0, or -1 with err set (as kw_live_read).
+ */
+int kw_live_read_owned(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
+                       const char *owner, struct kw_live_account *out, struct kw_strlist *orphans,
+                       struct kw_error *err);
+
+/*
  * kw_live_account_id - the 12-digit account id in an IAM ARN ("arn:aws:iam::123456789012:...")
  * copied into buf (size bytes). Returns 0, or -1 when arn has no account id.
  */

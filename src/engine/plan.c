@@ -449,6 +449,8 @@ int kw_plan_compute(struct kw_plan *plan, const struct kw_desired *desired,
 	plan->desired = desired;
 	plan->live = live;
 	plan->naccounts = naccounts;
+	plan->owner = opts->owner;
+	plan->prune_accounts = opts->prune_accounts;
 	for (size_t i = 0; i < naccounts; i++)
 		if (plan_account(plan, i, opts, err))
 			return -1;
@@ -458,9 +460,15 @@ int kw_plan_compute(struct kw_plan *plan, const struct kw_desired *desired,
 	return 0;
 }
 
+bool kw_plan_changes(const struct kw_plan *plan)
+{
+	return plan->nsteps || (plan->prune_accounts && plan->orphans.n);
+}
+
 void kw_plan_counts(const struct kw_plan *plan, size_t *add, size_t *change, size_t *destroy)
 {
-	*add = *change = *destroy = 0;
+	*add = *change = 0;
+	*destroy = plan->prune_accounts ? plan->orphans.n : 0;
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		switch (plan->steps[i].action) {
 		case KW_ACT_CREATE: (*add)++; break;
@@ -486,5 +494,6 @@ void kw_plan_release(struct kw_plan *plan)
 	for (size_t i = 0; i < plan->nnotes; i++)
 		free(plan->notes[i].text);
 	free(plan->notes);
+	kw_strlist_release(&plan->orphans);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -80,7 +80,14 @@ struct kw_plan_note {
 };
 
 struct kw_plan {
-	const struct kw_desired *desired;   /* borrowed, naccounts */
+	const struct kw_desired *desired; /* borrowed, naccounts */
+	/*
+	 * Users tagged managed-by: keywarden and keywarden:owner: <the run's owner> that no manifest
+	 * of the run names (owned): destroy candidates, destroyed by apply only with prune_accounts.
+	 */
+	struct kw_strlist orphans;
+	const char *owner;                  /* the run's owner (borrowed), or NULL */
+	bool prune_accounts;                /* orphans are steps (destroy), not notes */
 	const struct kw_live_account *live; /* borrowed, naccounts */
 	size_t naccounts;
 	struct kw_step *steps;
@@ -90,9 +97,11 @@ struct kw_plan {
 };
 
 struct kw_plan_opts {
-	time_t now;      /* for key ages, seconds since the epoch (UTC) */
-	bool adopt;      /* take over existing untagged users and groups */
-	bool prune_keys; /* delete keys that are not needed */
+	time_t now;          /* for key ages, seconds since the epoch (UTC) */
+	bool adopt;          /* take over existing untagged users and groups */
+	bool prune_keys;     /* delete keys that are not needed */
+	const char *owner;   /* the run's owner: tag keywarden:owner on every user; or NULL */
+	bool prune_accounts; /* destroy the owner's users that no manifest names (needs owner) */
 };
 
 /*
@@ -108,7 +117,11 @@ int kw_plan_compute(struct kw_plan *plan, const struct kw_desired *desired,
                     const struct kw_live_account *live, size_t naccounts, const struct kw_plan_opts *opts,
                     struct kw_error *err);
 
-/* kw_plan_counts - steps to add (create), change (update) and destroy (delete). */
+/* kw_plan_changes - whether applying the plan changes anything (steps, or accounts to prune). */
+bool kw_plan_changes(const struct kw_plan *plan);
+
+/* kw_plan_counts - steps to add (create), change (update) and destroy (delete; with
+ * prune_accounts, each account to destroy counts as one). */
 void kw_plan_counts(const struct kw_plan *plan, size_t *add, size_t *change, size_t *destroy);
 
 /* kw_plan_release - free what plan owns; it becomes all zero. */

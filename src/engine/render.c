@@ -211,9 +211,45 @@ static bool account_has_output(const struct kw_plan *plan, size_t a)
 	return false;
 }
 
+int kw_orphan_text(const struct kw_plan *plan, size_t i, struct kw_buf *out)
+{
+	const char *u = plan->orphans.v[i];
+
+	if (plan->prune_accounts)
+		return kw_buf_appendf(
+		        out,
+		        "destroy account %s (tagged %s: %s and %s: %s; no manifest of this run names it)", u,
+		        KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_OWNER_TAG_KEY,
+		        plan->owner ? plan->owner : "");
+	return kw_buf_appendf(out,
+	                      "user %s (%s: %s, %s: %s) has no manifest in this run: a destroy candidate; "
+	                      "--prune-accounts destroys it",
+	                      u, KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_OWNER_TAG_KEY,
+	                      plan->owner ? plan->owner : "");
+}
+
+/* The accounts without a manifest: "- destroy account ..." lines, or notes. */
+static int orphans_text(const struct kw_plan *plan, bool color, struct kw_buf *out)
+{
+	if (!plan->orphans.n)
+		return 0;
+	if (kw_buf_appendf(out, "\n  %s# accounts without a manifest (owner %s)%s\n", color ? BOLD : "",
+	                   plan->owner ? plan->owner : "", color ? RESET : ""))
+		return -1;
+	for (size_t i = 0; i < plan->orphans.n; i++) {
+		if (plan->prune_accounts
+		            ? kw_buf_appendf(out, "  %s-%s ", color ? RED : "", color ? RESET : "")
+		            : kw_buf_puts(out, "    note: "))
+			return -1;
+		if (kw_orphan_text(plan, i, out) || kw_buf_putc(out, '\n'))
+			return -1;
+	}
+	return 0;
+}
+
 int kw_plan_render_text(const struct kw_plan *plan, bool color, struct kw_buf *out)
 {
-	if (!plan->nsteps) {
+	if (!kw_plan_changes(plan)) {
 		if (kw_buf_appendf(out, "%sNo changes.%s IAM matches the manifests (%zu account%s).\n",
 		                   color ? BOLD : "", color ? RESET : "", plan->naccounts,
 		                   plan->naccounts == 1 ? "" : "s"))
@@ -246,7 +282,9 @@ int kw_plan_render_text(const struct kw_plan *plan, bool color, struct kw_buf *o
 			    kw_buf_appendf(out, "    note: %s\n", plan->notes[i].text))
 				return -1;
 	}
-	if (!plan->nsteps)
+	if (orphans_text(plan, color, out))
+		return -1;
+	if (!kw_plan_changes(plan))
 		return 0;
 	if (kw_buf_putc(out, '\n') || (color && kw_buf_puts(out, BOLD)) || kw_plan_summary(plan, out) ||
 	    (color && kw_buf_puts(out, RESET)) || kw_buf_putc(out, '\n'))
@@ -313,14 +351,14 @@ fail:
 json_t *kw_plan_json(const struct kw_plan *plan)
 {
 	json_t *o = json_object(), *accounts = json_array(), *steps = json_array(), *notes = json_array(),
-	       *sum;
+	       *orphans = json_array(), *sum;
 	size_t add, change, destroy;
 
-	if (!o || !accounts || !steps || !notes)
+	if (!o || !accounts || !steps || !notes || !orphans)
 		goto fail;
 	kw_plan_counts(plan, &add, &change, &destroy);
 	if (set_new(o, "format_version", json_integer(1)) ||
-	    set_new(o, "changes", json_boolean(plan->nsteps > 0)))
+	    set_new(o, "changes", json_boolean(kw_plan_changes(plan))))
 		goto fail;
 	for (size_t a = 0; a < plan->naccounts; a++) {
 		const struct kw_desired *d = &plan->desired[a];
@@ -343,6 +381,23 @@ json_t *kw_plan_json(const struct kw_plan *plan)
 		    set_new(n, "text", json_string(plan->notes[i].text)))
 			goto fail;
 	}
+	for (size_t i = 0; i < plan->orphans.n; i++) {
+		struct kw_buf t = KW_BUF_INIT;
+		json_t *n = NULL;
+
+		if (!kw_orphan_text(plan, i, &t))
+			n = json_pack("{s:s, s:s, s:s}", "user", plan->orphans.v[i], "action",
+			              plan->prune_accounts ? "destroy" : "note", "text",
+			              t.data ? t.data : "");
+		kw_buf_release(&t);
+		if (json_array_append_new(orphans, n))
+			goto fail;
+	}
+	if (set_new(o, "owner", plan->owner ? json_string(plan->owner) : json_null()))
+		goto fail;
+	if (set_new(o, "accounts_without_manifest", orphans)) /* stolen, also on failure */
+		goto fail_orphans;
+	orphans = NULL;
 	sum = json_pack("{s:I, s:I, s:I}", "add", (json_int_t)add, "change", (json_int_t)change, "destroy",
 	                (json_int_t)destroy);
 	if (set_new(o, "accounts", accounts) || set_new(o, "steps", steps) || set_new(o, "notes", notes) ||
@@ -350,6 +405,8 @@ json_t *kw_plan_json(const struct kw_plan *plan)
 		goto fail_owned;
 	return o;
 fail:
+	json_decref(orphans);
+fail_orphans:
 	json_decref(accounts);
 	json_decref(steps);
 	json_decref(notes);

@@ -37,6 +37,13 @@ int kw_step_details(const struct kw_plan *plan, const struct kw_step *step, bool
  */
 int kw_plan_render_markdown(const struct kw_plan *plan, struct kw_buf *out);
 
+/*
+ * kw_orphan_text - the line for the i-th account without a manifest (plan->orphans): "destroy
+ * account U (...)" with prune_accounts, else a note naming --prune-accounts. Appended to out.
+ * Returns 0, or -1 when out of memory.
+ */
+int kw_orphan_text(const struct kw_plan *plan, size_t i, struct kw_buf *out);
+
 /* kw_step_symbol - "+", "~" or "-" for a step's action (static storage). */
 const char *kw_step_symbol(const struct kw_step *step);
 

@@ -146,7 +146,7 @@ int kw_plan_render_markdown(const struct kw_plan *plan, struct kw_buf *out)
 
 	if (kw_buf_puts(out, "## keywarden plan\n\n"))
 		return -1;
-	if (!plan->nsteps) {
+	if (!kw_plan_changes(plan)) {
 		if (kw_buf_appendf(out, "**No changes.** IAM matches the manifests (%zu account%s).\n",
 		                   plan->naccounts, plan->naccounts == 1 ? "" : "s"))
 			return -1;
@@ -175,6 +175,19 @@ int kw_plan_render_markdown(const struct kw_plan *plan, struct kw_buf *out)
 	for (size_t a = 0; a < plan->naccounts; a++) {
 		account_counts(plan, a, c);
 		if ((c[0] || c[1] || c[2] || account_notes(plan, a)) && account_section(plan, a, out))
+			return -1;
+	}
+	if (plan->orphans.n && (kw_buf_puts(out, "\n### accounts without a manifest (owner ") ||
+	                        md_text(out, plan->owner ? plan->owner : "") || kw_buf_puts(out, ")\n\n")))
+		return -1;
+	for (size_t i = 0; i < plan->orphans.n; i++) {
+		struct kw_buf t = KW_BUF_INIT;
+		int r = kw_orphan_text(plan, i, &t) ||
+		        kw_buf_puts(out, plan->prune_accounts ? "- `-` " : "- note: ") ||
+		        md_text(out, t.data ? t.data : "") || kw_buf_putc(out, '\n');
+
+		kw_buf_release(&t);
+		if (r)
 			return -1;
 	}
 	return 0;

@@ -70,9 +70,10 @@ static int file_cmp(const void *a, const void *b)
 	              json_string_value(json_object_get(*(json_t *const *)b, "path")));
 }
 
-/* Every manifest and policy file of the set, with its SHA-256, sorted by path. */
-static json_t *files_json(const struct kw_manifest_set *set, struct kw_error *err)
+/* Every manifest, policy and folder settings file of the run, with its SHA-256, sorted by path. */
+static json_t *files_json(const struct kw_session *s, struct kw_error *err)
 {
+	const struct kw_manifest_set *set = s->set;
 	json_t *files = json_array(), *sorted = NULL, **v = NULL;
 	size_t n;
 
@@ -87,6 +88,8 @@ static json_t *files_json(const struct kw_manifest_set *set, struct kw_error *er
 			if (add_file(files, m->inline_policies[k].file, "policy", err))
 				goto fail;
 	}
+	if (s->owner_file && add_file(files, s->owner_file, "settings", err))
+		goto fail;
 	n = json_array_size(files);
 	v = calloc(n ? n : 1, sizeof(*v));
 	sorted = json_array();
@@ -290,7 +293,7 @@ json_t *kw_saved_plan_new(const struct kw_session *s, const char *const *paths, 
 	for (size_t i = 0; jp && i < npaths; i++)
 		if (json_array_append_new(jp, json_string(paths[i])))
 			goto nomem;
-	files = files_json(s->set, err);
+	files = files_json(s, err);
 	if (!files)
 		goto fail;
 	live = live_json(s);
@@ -298,12 +301,13 @@ json_t *kw_saved_plan_new(const struct kw_session *s, const char *const *paths, 
 	if (!jp || !live || !plan)
 		goto nomem;
 	kw_iso8601_format(opts->now, when, sizeof(when));
-	doc = json_pack("{s:s, s:i, s:s, s:s, s:I, s:s, s:O, s:{s:b, s:b}, s:O, s:O, s:O, s:{s:s, s:s}}",
-	                "format", KW_SAVED_FORMAT, "format_version", KW_SAVED_FORMAT_VERSION,
-	                "keywarden_version", KW_VERSION, "created", when, "created_unix",
-	                (json_int_t)opts->now, "account", account, "paths", jp, "options", "adopt",
-	                opts->adopt, "prune_keys", opts->prune_keys, "files", files, "live", live, "plan",
-	                plan, "rendered", "text", text, "markdown", markdown);
+	doc = json_pack(
+	        "{s:s, s:i, s:s, s:s, s:I, s:s, s:O, s:{s:b, s:b, s:o, s:b}, s:O, s:O, s:O, s:{s:s, s:s}}",
+	        "format", KW_SAVED_FORMAT, "format_version", KW_SAVED_FORMAT_VERSION, "keywarden_version",
+	        KW_VERSION, "created", when, "created_unix", (json_int_t)opts->now, "account", account,
+	        "paths", jp, "options", "adopt", opts->adopt, "prune_keys", opts->prune_keys, "owner",
+	        opts->owner ? json_string(opts->owner) : json_null(), "prune_accounts", opts->prune_accounts,
+	        "files", files, "live", live, "plan", plan, "rendered", "text", text, "markdown", markdown);
 	if (!doc)
 		goto nomem;
 	goto out;
@@ -396,6 +400,8 @@ int kw_saved_plan_args(const json_t *doc, const char ***paths, size_t *npaths, s
 	}
 	opts->adopt = json_is_true(json_object_get(o, "adopt"));
 	opts->prune_keys = json_is_true(json_object_get(o, "prune_keys"));
+	opts->owner = json_string_value(json_object_get(o, "owner"));
+	opts->prune_accounts = json_is_true(json_object_get(o, "prune_accounts"));
 	*paths = v;
 	*npaths = n;
 	return 0;
@@ -514,7 +520,7 @@ int kw_saved_plan_check(const json_t *doc, const struct kw_session *s, const cha
 		return kw_error_set(err, KW_ERR_CONFLICT, NULL,
 		                    "the saved plan was made for AWS account %s, these credentials are of %s",
 		                    saved_account ? saved_account : "?", account ? account : "?");
-	files = files_json(s->set, err);
+	files = files_json(s, err);
 	if (!files)
 		goto out;
 	if (check_files(json_object_get(doc, "files"), files, err))
@@ -528,6 +534,14 @@ int kw_saved_plan_check(const json_t *doc, const struct kw_session *s, const cha
 	if (check_live(json_object_get(doc, "live"), live, err))
 		goto out;
 	/* same files, same IAM: the steps can still differ by time alone (a key passed maxAgeDays) */
+	if (!json_equal(json_object_get(json_object_get(doc, "plan"), "accounts_without_manifest"),
+	                json_object_get(plan, "accounts_without_manifest"))) {
+		kw_error_set(
+		        err, KW_ERR_CONFLICT, NULL,
+		        "the users tagged with the owner that no manifest names differ from the saved plan's "
+		        "(a user was created, tagged or deleted in IAM since the plan)");
+		goto out;
+	}
 	if (!json_equal(json_object_get(json_object_get(doc, "plan"), "steps"),
 	                json_object_get(plan, "steps")) ||
 	    !json_equal(json_object_get(json_object_get(doc, "plan"), "accounts"),

@@ -80,12 +80,28 @@ int kw_session_load(struct kw_session *s, const char *const *paths, size_t npath
 	return 0;
 }
 
+int kw_session_set_owner(struct kw_session *s, const char *owner, const char *file, struct kw_error *err)
+{
+	if (!(s->owner = strdup(owner)) || (file && !(s->owner_file = strdup(file))))
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		if (kw_taglist_add(&s->desired[i].tags, KW_OWNER_TAG_KEY, owner))
+			return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	return 0;
+}
+
 int kw_session_plan(struct kw_session *s, struct kw_aws_client *c, int parallelism,
                     const struct kw_plan_opts *opts, struct kw_error *err)
 {
-	if (kw_live_read(c, s->desired, s->n, parallelism, s->live, err))
+	struct kw_strlist orphans = {0};
+
+	if (kw_live_read_owned(c, s->desired, s->n, parallelism, opts->owner, s->live, &orphans, err) ||
+	    kw_plan_compute(&s->plan, s->desired, s->live, s->n, opts, err)) {
+		kw_strlist_release(&orphans);
 		return -1;
-	return kw_plan_compute(&s->plan, s->desired, s->live, s->n, opts, err);
+	}
+	s->plan.orphans = orphans;
+	return 0;
 }
 
 void kw_session_release(struct kw_session *s)
@@ -98,5 +114,7 @@ void kw_session_release(struct kw_session *s)
 	free(s->desired);
 	free(s->live);
 	kw_manifest_set_free(s->set);
+	free(s->owner);
+	free(s->owner_file);
 	memset(s, 0, sizeof(*s));
 }

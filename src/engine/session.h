@@ -25,6 +25,8 @@ struct kw_session {
 	struct kw_live_account *live; /* n, filled by kw_session_plan */
 	size_t n;
 	struct kw_plan plan;
+	char *owner;      /* the run's owner (--owner or keywarden.yaml), or NULL (owned) */
+	char *owner_file; /* the keywarden.yaml read, or NULL (owned; saved plans digest it) */
 };
 
 /*
@@ -47,6 +49,14 @@ int kw_session_load(struct kw_session *s, const char *const *paths, size_t npath
  */
 int kw_session_plan(struct kw_session *s, struct kw_aws_client *c, int parallelism,
                     const struct kw_plan_opts *opts, struct kw_error *err);
+
+/*
+ * kw_session_set_owner - the run's owner: every desired account also gets the tag
+ * keywarden:owner: owner. Call after kw_session_load, before kw_session_plan.
+ * @file: the keywarden.yaml it came from, or NULL (--owner). Both copied.
+ * Returns 0, or -1 with err set (KW_ERR_NOMEM).
+ */
+int kw_session_set_owner(struct kw_session *s, const char *owner, const char *file, struct kw_error *err);
 
 /* kw_session_release - free everything s holds; s becomes all zero. */
 void kw_session_release(struct kw_session *s);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "manifest/folder.h"
 #include "manifest/names.h"
 #include "policy/internal.h"
 #include "util/num.h"
@@ -1514,8 +1515,10 @@ static int collect(const char *dirpath, struct names *out, int depth, struct kw_
 		struct kw_buf path = KW_BUF_INIT;
 		struct stat st;
 		size_t len = strlen(e->d_name);
-		bool yaml = (len > 5 && !strcmp(e->d_name + len - 5, ".yaml")) ||
-		            (len > 4 && !strcmp(e->d_name + len - 4, ".yml"));
+		/* keywarden.yaml holds the folder's settings (manifest/folder.h), not a manifest */
+		bool yaml = ((len > 5 && !strcmp(e->d_name + len - 5, ".yaml")) ||
+		             (len > 4 && !strcmp(e->d_name + len - 4, ".yml"))) &&
+		            strcmp(e->d_name, KW_FOLDER_CONFIG_NAME);
 
 		if (e->d_name[0] == '.')
 			continue;

@@ -22,6 +22,11 @@
 /* keywarden:user = service-NAME, beside managed-by: keywarden, on a secret or parameter a key
  * was delivered to (src/keys/store.h): whose key it holds. */
 #define KW_STORE_USER_TAG       "keywarden:user"
+/*
+ * On every user apply manages when the run has an owner (--owner, keywarden.yaml): its value.
+ * plan lists users with managed-by: keywarden and this owner that no manifest of the run names.
+ */
+#define KW_OWNER_TAG_KEY        "keywarden:owner"
 /* keywarden:delivered:<AccessKeyId> = ISO 8601 time: the key reached every target and worked. */
 #define KW_DELIVERED_TAG_PREFIX "keywarden:delivered:"
 /* keywarden:inactive:<AccessKeyId> = "<ISO 8601> grace=<N>d": rotate deactivated the key then. */
