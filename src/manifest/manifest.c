@@ -972,9 +972,9 @@ static void read_spec(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 	if (m->ntags > KW_MANIFEST_MAX_TAGS)
 		diag_node(L, mm[1].value,
 		          "%zu tags, at most %d: IAM allows %d per user and keywarden keeps %d of its own "
-		          "(%s, %s<id> for two keys, %s<id>)",
+		          "(%s, %s, %s<id> for two keys, %s<id>)",
 		          m->ntags, KW_MANIFEST_MAX_TAGS, KW_IAM_TAGS_PER_USER, KW_MANIFEST_RESERVED_TAGS,
-		          KW_MANAGED_TAG_KEY, KW_DELIVERED_TAG_PREFIX, KW_GRACE_TAG_PREFIX);
+		          KW_MANAGED_TAG_KEY, KW_OWNER_TAG_KEY, KW_DELIVERED_TAG_PREFIX, KW_GRACE_TAG_PREFIX);
 	if (!m->tags && !(m->tags = calloc(1, sizeof(*m->tags))))
 		L->nomem = true;
 	else {

@@ -31,13 +31,13 @@ struct kw_error;
 #define KW_MANIFEST_KIND            "ServiceAccount"
 /*
  * IAM's quota of tags per user (TagsPerUser), and the tags keywarden itself may keep on a
- * service user besides the manifest's (util/vocab.h): managed-by, keywarden:delivered:<id> for
- * each of the two access keys IAM allows a user (both exist during a rotation), and rotate's
- * keywarden:inactive:<id> grace marker of the old key. validate reserves room for all of them,
+ * service user besides the manifest's (util/vocab.h): managed-by, keywarden:owner (a run with an
+ * owner), keywarden:delivered:<id> for each of the two access keys IAM allows a user (both exist
+ * during a rotation), and rotate's keywarden:inactive:<id> grace marker of the old key. validate reserves room for all of them,
  * so that a valid manifest never makes a later apply or rotate hit the quota.
  */
 #define KW_IAM_TAGS_PER_USER        50
-#define KW_MANIFEST_RESERVED_TAGS   4
+#define KW_MANIFEST_RESERVED_TAGS   5
 #define KW_MANIFEST_MAX_TAGS        (KW_IAM_TAGS_PER_USER - KW_MANIFEST_RESERVED_TAGS) /* spec.tags */
 #define KW_MANIFEST_MAX_MANAGED     10    /* managed policies attached to one group */
 #define KW_MANIFEST_DEFAULT_AGE     90    /* accessKeys.maxAgeDays */

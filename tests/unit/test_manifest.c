@@ -575,8 +575,8 @@ static void a_folder_is_read_recursively_in_sorted_order(void **state)
 }
 
 /*
- * The tag budget: IAM allows 50 tags per user; keywarden keeps up to 4 of its own (managed-by,
- * delivered markers of two keys, a grace marker), so 46 manifest tags are valid and 47 are not.
+ * The tag budget: IAM allows 50 tags per user; keywarden keeps up to 5 of its own (managed-by,
+ * owner, delivered markers of two keys, a grace marker), so 45 manifest tags are valid and 46 are not.
  */
 static void tag_budget_leaves_room_for_keywardens_tags(void **state)
 {
@@ -585,23 +585,23 @@ static void tag_budget_leaves_room_for_keywardens_tags(void **state)
 
 	(void)state;
 	assert_int_equal(KW_MANIFEST_MAX_TAGS + KW_MANIFEST_RESERVED_TAGS, 50);
-	for (int ntags = 46; ntags <= 47; ntags++) {
+	for (int ntags = 45; ntags <= 46; ntags++) {
 		struct kw_manifest_set *set;
 		size_t len = (size_t)snprintf(text, sizeof(text), "%s  tags:\n", BASE);
 
 		for (int i = 0; i < ntags; i++)
 			len += (size_t)snprintf(text + len, sizeof(text) - len, "    t%02d: v\n", i);
 		set = load(text, &rc);
-		if (ntags == 46) {
+		if (ntags == 45) {
 			assert_int_equal(rc, 0);
-			assert_int_equal(set->items[0]->ntags, 47); /* managed-by added */
+			assert_int_equal(set->items[0]->ntags, 46); /* managed-by added */
 		} else {
 			assert_int_equal(rc, -1);
 			assert_non_null(
 			        strstr(set->diags.items[0].message,
-			               "47 tags, at most 46: IAM allows 50 per user and keywarden keeps "
-			               "4 of its own (managed-by, keywarden:delivered:<id> for two "
-			               "keys, keywarden:inactive:<id>)"));
+			               "46 tags, at most 45: IAM allows 50 per user and keywarden keeps "
+			               "5 of its own (managed-by, keywarden:owner, keywarden:delivered:<id> "
+			               "for two keys, keywarden:inactive:<id>)"));
 		}
 		kw_manifest_set_free(set);
 	}
