@@ -552,8 +552,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
 	kw_interrupt_install(); /* Ctrl-C: stop at the next safe point (engine/exec.h) */
 	max_age = (long)max_age_s;
-	if (plan_file && (optind_ < argc || a.adopt || a.prune_keys || a.owner ||
-	                  a.prune_accounts))
+	if (plan_file && (optind_ < argc || a.adopt || a.prune_keys || a.owner || a.prune_accounts))
 		return kw_opts_error(ctx, &spec,
 		                     "--plan FILE takes its paths, --adopt, --prune-keys, --owner and "
 		                     "--prune-accounts from the saved plan; give none of them");

@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_fixture import EngineCase, manifest_text  # noqa: E402
+from e2e_fixture import EngineCase, manifest_text  # noqa: E402
 
 
 class PruneAccounts(EngineCase):
