@@ -106,6 +106,21 @@ class Stores(LifecycleCase):
         self.assertNotIn('PutSecretValue', self.ep.counts())
         self.assert_no_secret_in_outputs()
 
+    def test_lost_create_secret_answer_makes_one_secret_and_no_orphan_key(self):
+        # CreateSecret commits, its answer is lost: the retry carries the same ClientRequestToken,
+        # so Secrets Manager makes no second version and the delivery converges on one key
+        self.ep.set_faults("seed=1,drop_after=1,actions=CreateSecret,limit=1")
+        m = self.manifest('app', deliver=STORES[:1])
+        self.apply(m)
+        self.assertEqual(self.ep.faults().get("injected"), 1)
+        self.assertGreaterEqual(self.ep.counts()['CreateSecret'], 2)   # the answer was lost
+        cur, v = self.secret()
+        self.assertEqual(v['VersionStages'], ['AWSCURRENT'])
+        stages = self.cli('secretsmanager', 'describe-secret', '--secret-id', SECRET)['VersionIdsToStages']
+        self.assertEqual(stages, {v['VersionId']: ['AWSCURRENT']})   # one version, no second one
+        self.assertEqual(self.keys('service-app'), {cur['AccessKeyId']: 'Active'})
+        self.assert_no_secret_in_outputs()
+
     def test_secret_named_by_arn_and_store_profile(self):
         c = self.cli('secretsmanager', 'create-secret', '--name', 'given/by-arn', '--secret-string', '{}',
                      '--tags', 'Key=managed-by,Value=keywarden', 'Key=keywarden:user,Value=service-app')
