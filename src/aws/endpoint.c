@@ -61,10 +61,11 @@ static int split_url(const char *url, struct kw_aws_endpoint *out, struct kw_err
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL, *path = NULL, *scheme = NULL;
 	struct kw_buf h = KW_BUF_INIT;
+	bool explicit_port;
 	int rc = -1;
 
 	if (!u)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		return kw_error_nomem(err);
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
@@ -73,19 +74,12 @@ static int split_url(const char *url, struct kw_aws_endpoint *out, struct kw_err
 		goto out;
 	}
 	(void)curl_url_get(u, CURLUPART_PORT, &port, 0); /* absent unless explicit */
-	if (kw_buf_puts(&h, host) || (port &&
-	                              !((!strcasecmp(scheme, "https") && !strcmp(port, "443")) ||
-	                                (!strcasecmp(scheme, "http") && !strcmp(port, "80"))) &&
-	                              kw_buf_appendf(&h, ":%s", port)))
-		goto nomem;
-	out->host = kw_buf_detach(&h);
+	explicit_port = port && !((!strcasecmp(scheme, "https") && !strcmp(port, "443")) ||
+	                          (!strcasecmp(scheme, "http") && !strcmp(port, "80")));
+	if (!kw_buf_puts(&h, host) && !(explicit_port && kw_buf_appendf(&h, ":%s", port)))
+		out->host = kw_buf_detach(&h);
 	out->path = strdup(path && *path ? path : "/");
-	if (!out->host || !out->path)
-		goto nomem;
-	rc = 0;
-	goto out;
-nomem:
-	kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	rc = out->host && out->path ? 0 : kw_error_nomem(err);
 out:
 	kw_buf_release(&h);
 	curl_free(host);

@@ -203,6 +203,30 @@ static void *worker(void *arg)
 	}
 }
 
+/*
+ * The MFA devices of user_name from every device of the account (mfa) into a: those assigned
+ * to the user, and the first unassigned virtual one named like the user (orphan_mfa).
+ */
+static int fill_mfa(struct kw_live_account *a, const char *user_name,
+                    const struct kw_iam_mfa_device_list *mfa, struct kw_error *err)
+{
+	for (size_t k = 0; k < mfa->n; k++) {
+		const struct kw_iam_mfa_device *m = &mfa->items[k];
+
+		if (!m->serial_number)
+			continue;
+		if (m->user_name && !strcasecmp(m->user_name, user_name)) {
+			if (kw_strlist_add(&a->user.mfa, m->serial_number))
+				return kw_error_nomem(err);
+		} else if (!m->user_name && !strcasecmp(mfa_name(m->serial_number), user_name) &&
+		           !a->orphan_mfa) {
+			if (!(a->orphan_mfa = dup_or_null(m->serial_number)))
+				return kw_error_nomem(err);
+		}
+	}
+	return 0;
+}
+
 static int read_parallel(struct kw_aws_client *c, struct kw_live_account *out, size_t n, int parallelism,
                          struct kw_error *err)
 {
@@ -292,31 +316,16 @@ int kw_live_read_owned(struct kw_aws_client *c, const struct kw_desired *desired
 			    !strcasecmp(det.groups[k].group.group_name, d->group_name) &&
 			    fill_group(&a->group, &det.groups[k], err))
 				goto out;
-		for (size_t k = 0; k < mfa.n; k++) {
-			const struct kw_iam_mfa_device *m = &mfa.items[k];
-
-			if (!m->serial_number)
-				continue;
-			if (m->user_name && !strcasecmp(m->user_name, d->user_name)) {
-				if (kw_strlist_add(&a->user.mfa, m->serial_number))
-					goto nomem;
-			} else if (!m->user_name && !strcasecmp(mfa_name(m->serial_number), d->user_name) &&
-			           !a->orphan_mfa) {
-				if (!(a->orphan_mfa = dup_or_null(m->serial_number)))
-					goto nomem;
-			}
-		}
+		if (fill_mfa(a, d->user_name, &mfa, err))
+			goto out;
 	}
 	for (size_t k = 0; owner && orphans && k < det.nusers; k++)
 		if (orphan(&det.users[k], owner, desired, n) &&
-		    kw_strlist_add(orphans, det.users[k].user.user_name))
-			goto nomem;
-	if (read_parallel(c, out, n, parallelism, err))
-		goto out;
-	rc = 0;
-	goto out;
-nomem:
-	kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		    kw_strlist_add(orphans, det.users[k].user.user_name)) {
+			kw_error_nomem(err);
+			goto out;
+		}
+	rc = read_parallel(c, out, n, parallelism, err);
 out:
 	kw_iam_authorization_details_release(&det);
 	kw_iam_mfa_device_list_release(&mfa);

@@ -146,6 +146,16 @@ static void doc_line(struct lines *ls, const char *kind, const char *name, const
 	json_decref(j);
 }
 
+/* The lines of a user's or a group's policies: each inline one with its document, each managed ARN. */
+static void policy_lines(struct lines *ls, const struct kw_doclist *inline_policies,
+                         const struct kw_strlist *managed_arns)
+{
+	for (size_t i = 0; i < inline_policies->n; i++)
+		doc_line(ls, "inline", inline_policies->v[i].name, inline_policies->v[i].document);
+	for (size_t i = 0; i < managed_arns->n; i++)
+		line(ls, "managed\t%s", managed_arns->v[i]);
+}
+
 /* Hash the lines (sorted, each ending in a newline) into hex, and empty them. */
 static int lines_digest(struct lines *ls, char hex[HEX_LEN])
 {
@@ -220,13 +230,7 @@ static void part_lines(const struct kw_live_account *a, enum part p, struct line
 		for (size_t i = 0; i < u->groups.n; i++)
 			line(ls, "%s", u->groups.v[i]);
 		break;
-	case P_USER_POLICIES:
-		for (size_t i = 0; i < u->inline_policies.n; i++)
-			doc_line(ls, "inline", u->inline_policies.v[i].name,
-			         u->inline_policies.v[i].document);
-		for (size_t i = 0; i < u->managed_arns.n; i++)
-			line(ls, "managed\t%s", u->managed_arns.v[i]);
-		break;
+	case P_USER_POLICIES: policy_lines(ls, &u->inline_policies, &u->managed_arns); break;
 	case P_KEYS:
 		line(ls, "read\t%d", u->keys_read);
 		for (size_t i = 0; i < u->nkeys; i++)
@@ -242,13 +246,7 @@ static void part_lines(const struct kw_live_account *a, enum part p, struct line
 		line(ls, "%d\t%s\t%s\t%s", g->exists, g->name ? g->name : "", g->path ? g->path : "",
 		     g->arn ? g->arn : "");
 		break;
-	case P_GROUP_POLICIES:
-		for (size_t i = 0; i < g->inline_policies.n; i++)
-			doc_line(ls, "inline", g->inline_policies.v[i].name,
-			         g->inline_policies.v[i].document);
-		for (size_t i = 0; i < g->managed_arns.n; i++)
-			line(ls, "managed\t%s", g->managed_arns.v[i]);
-		break;
+	case P_GROUP_POLICIES: policy_lines(ls, &g->inline_policies, &g->managed_arns); break;
 	case P_ORPHAN_MFA: line(ls, "%s", a->orphan_mfa ? a->orphan_mfa : ""); break;
 	case P_COUNT: break;
 	}
@@ -509,6 +507,31 @@ static int check_live(const json_t *saved, const json_t *now, struct kw_error *e
 	return 0;
 }
 
+/* Whether member key of the saved plan differs from the plan computed now. */
+static bool plan_differs(const json_t *saved, const json_t *plan, const char *key)
+{
+	return !json_equal(json_object_get(saved, key), json_object_get(plan, key));
+}
+
+/*
+ * Same files, same IAM: the steps can still differ by time alone (a key passed maxAgeDays).
+ * 0 when the saved plan (saved) is the plan computed now (plan), else -1 with err filled.
+ */
+static int check_plan(const json_t *saved, const json_t *plan, struct kw_error *err)
+{
+	if (plan_differs(saved, plan, "accounts_without_manifest"))
+		return kw_error_set(
+		        err, KW_ERR_CONFLICT, NULL,
+		        "the users tagged with the owner that no manifest names differ from the saved plan's "
+		        "(a user was created, tagged or deleted in IAM since the plan)");
+	if (plan_differs(saved, plan, "steps") || plan_differs(saved, plan, "accounts"))
+		return kw_error_set(
+		        err, KW_ERR_CONFLICT, NULL,
+		        "the plan computed now differs from the saved plan (files and IAM are unchanged; "
+		        "time alone changed it, e.g. an access key passed maxAgeDays): make the plan again");
+	return 0;
+}
+
 int kw_saved_plan_check(const json_t *doc, const struct kw_session *s, const char *account,
                         struct kw_error *err)
 {
@@ -533,26 +556,7 @@ int kw_saved_plan_check(const json_t *doc, const struct kw_session *s, const cha
 	}
 	if (check_live(json_object_get(doc, "live"), live, err))
 		goto out;
-	/* same files, same IAM: the steps can still differ by time alone (a key passed maxAgeDays) */
-	if (!json_equal(json_object_get(json_object_get(doc, "plan"), "accounts_without_manifest"),
-	                json_object_get(plan, "accounts_without_manifest"))) {
-		kw_error_set(
-		        err, KW_ERR_CONFLICT, NULL,
-		        "the users tagged with the owner that no manifest names differ from the saved plan's "
-		        "(a user was created, tagged or deleted in IAM since the plan)");
-		goto out;
-	}
-	if (!json_equal(json_object_get(json_object_get(doc, "plan"), "steps"),
-	                json_object_get(plan, "steps")) ||
-	    !json_equal(json_object_get(json_object_get(doc, "plan"), "accounts"),
-	                json_object_get(plan, "accounts"))) {
-		kw_error_set(
-		        err, KW_ERR_CONFLICT, NULL,
-		        "the plan computed now differs from the saved plan (files and IAM are unchanged; "
-		        "time alone changed it, e.g. an access key passed maxAgeDays): make the plan again");
-		goto out;
-	}
-	rc = 0;
+	rc = check_plan(json_object_get(doc, "plan"), plan, err);
 out:
 	json_decref(files);
 	json_decref(live);

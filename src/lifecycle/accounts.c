@@ -9,7 +9,8 @@
 #include "manifest/manifest.h"
 #include "util/error.h"
 
-static int add(struct kw_lc_accounts *a, const char *user, const char *group, const struct kw_manifest *m)
+static int add(struct kw_lc_accounts *a, const char *user, const char *group, const struct kw_manifest *m,
+               struct kw_error *err)
 {
 	struct kw_lc_account *v;
 
@@ -23,7 +24,7 @@ static int add(struct kw_lc_accounts *a, const char *user, const char *group, co
 		}
 	v = realloc(a->v, (a->n + 1) * sizeof(*v));
 	if (!v)
-		return -1;
+		return kw_error_nomem(err);
 	a->v = v;
 	v[a->n++] = (struct kw_lc_account){user, group, m};
 	return 0;
@@ -37,7 +38,7 @@ int kw_lc_accounts_resolve(char *const *names, size_t n, struct kw_lc_accounts *
 	int rc = -1;
 
 	if (!paths || !kinds) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		kw_error_nomem(err);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -51,16 +52,14 @@ int kw_lc_accounts_resolve(char *const *names, size_t n, struct kw_lc_accounts *
 	/* manifests first (in load order), then bare names in argv order */
 	for (size_t i = 0; out->set && i < out->set->n; i++) {
 		const struct kw_manifest *m = out->set->items[i];
-		if (add(out, m->user_name, m->group_name, m))
-			goto nomem;
+		if (add(out, m->user_name, m->group_name, m, err))
+			goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (kinds[i] == KW_LC_NAME_USER && add(out, names[i], kw_lc_group_for_user(names[i]), NULL))
-			goto nomem;
+		if (kinds[i] == KW_LC_NAME_USER &&
+		    add(out, names[i], kw_lc_group_for_user(names[i]), NULL, err))
+			goto out;
 	rc = 0;
-	goto out;
-nomem:
-	kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 out:
 	free(paths);
 	free(kinds);

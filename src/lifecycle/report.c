@@ -129,6 +129,34 @@ static int header(const struct record *h, int idx[NCOLS], struct kw_error *err)
 	return 0;
 }
 
+/* Fill row (zeroed here; released with the report) from record r whose columns idx names. */
+static int parse_row(const struct record *r, const int *idx, struct kw_lc_report_row *row,
+                     struct kw_error *err)
+{
+	memset(row, 0, sizeof(*row));
+	row->user = dup(r->f[idx[C_USER]]);
+	row->arn = dup(r->f[idx[C_ARN]]);
+	if (!row->user || !row->arn)
+		return kw_error_nomem(err);
+	row->root = !strcmp(row->user, "<root_account>");
+	row->console = !strcmp(r->f[idx[C_PW]], "true");
+	row->mfa = !strcmp(r->f[idx[C_MFA]], "true");
+	for (int k = 0; k < 2; k++) {
+		const int *ki = &idx[C_K1 + k * NKEYCOLS];
+		struct kw_lc_report_key *key = &row->key[k];
+
+		key->created = report_time(r->f[ki[1]]);
+		key->present = key->created != 0;
+		key->active = !strcmp(r->f[ki[0]], "true");
+		key->last_used = report_time(r->f[ki[2]]);
+		key->region = dup(r->f[ki[3]]);
+		key->service = dup(r->f[ki[4]]);
+		if (!key->region || !key->service)
+			return kw_error_nomem(err);
+	}
+	return 0;
+}
+
 int kw_lc_report_parse(const char *csv, size_t len, struct kw_lc_report *out, struct kw_error *err)
 {
 	const char *p = csv, *end = csv + len;
@@ -164,36 +192,16 @@ int kw_lc_report_parse(const char *csv, size_t len, struct kw_lc_report *out, st
 				goto out;
 			}
 		v = realloc(out->rows, (out->n + 1) * sizeof(*v));
-		if (!v)
-			goto nomem;
+		if (!v) {
+			kw_error_nomem(err);
+			goto out;
+		}
 		out->rows = v;
 		row = &v[out->n++];
-		memset(row, 0, sizeof(*row));
-		row->user = dup(r.f[idx[C_USER]]);
-		row->arn = dup(r.f[idx[C_ARN]]);
-		row->root = !strcmp(row->user, "<root_account>");
-		row->console = !strcmp(r.f[idx[C_PW]], "true");
-		row->mfa = !strcmp(r.f[idx[C_MFA]], "true");
-		for (int k = 0; k < 2; k++) {
-			const int *ki = &idx[C_K1 + k * NKEYCOLS];
-			struct kw_lc_report_key *key = &row->key[k];
-
-			key->created = report_time(r.f[ki[1]]);
-			key->present = key->created != 0;
-			key->active = !strcmp(r.f[ki[0]], "true");
-			key->last_used = report_time(r.f[ki[2]]);
-			key->region = dup(r.f[ki[3]]);
-			key->service = dup(r.f[ki[4]]);
-			if (!key->region || !key->service)
-				goto nomem;
-		}
-		if (!row->user || !row->arn)
-			goto nomem;
+		if (parse_row(&r, idx, row, err))
+			goto out;
 	}
 	rc = 0;
-	goto out;
-nomem:
-	kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 out:
 	record_release(&r);
 	return rc;

@@ -57,6 +57,11 @@ int kw_error_prefix(struct kw_error *err, const char *fmt, ...)
 	return -1;
 }
 
+int kw_error_nomem(struct kw_error *err)
+{
+	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+}
+
 void kw_error_clear(struct kw_error *err)
 {
 	if (err)

@@ -59,6 +59,12 @@ int kw_error_set(struct kw_error *err, enum kw_err_kind kind, const char *where,
  */
 int kw_error_prefix(struct kw_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * kw_error_nomem - fill err (if not NULL) as an allocation failure (KW_ERR_NOMEM, "out of
+ * memory", no where) and return -1: the one wording of that error.
+ */
+int kw_error_nomem(struct kw_error *err);
+
 /* kw_error_clear - reset err to KW_ERR_NONE with empty strings. */
 void kw_error_clear(struct kw_error *err);
 

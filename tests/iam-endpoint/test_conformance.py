@@ -29,25 +29,13 @@ BOUNDARY = {'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Action': ['ec2:*', 'sts:GetCallerIdentity'], 'Resource': '*'}]}
 
 
-class Provisioning(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.ep = kwtest.Endpoint(account_id=ACCOUNT).start()
-        cls.env = kwtest.aws_env(cls.ep, cls.tmp.name)
-        cls.cli = kwtest.AwsCli(cls.env)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cli.close()
-        cls.ep.stop()
-        cls.tmp.cleanup()
+class Provisioning(kwtest.CliCase):
+    endpoint_kwargs = {'account_id': ACCOUNT}
 
     def assertAwsError(self, code, *args, cli=None):
-        with self.assertRaises(kwtest.AwsError) as cm:
-            (cli or self.cli)(*args)
-        self.assertEqual(cm.exception.code, code, str(cm.exception))
-        return cm.exception
+        e = self.aws_error(*args, cli=cli)
+        self.assertEqual(e.code, code, str(e))
+        return e
 
     def test_provisioning_in_order_then_destroy(self):
         cli = self.cli

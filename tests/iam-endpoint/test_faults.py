@@ -33,28 +33,8 @@ def try_call(ep, *args, **kw):
         return e
 
 
-_ENDPOINT = None
-
-
-def setUpModule():
-    global _ENDPOINT
-    _ENDPOINT = kwtest.Endpoint().start()
-
-
-def tearDownModule():
-    _ENDPOINT.stop()
-
-
-class Base(unittest.TestCase):
+class Base(kwtest.SharedEndpointCase):
     """Tests share one endpoint; setUp puts it back to a clean state."""
-    ep = property(lambda self: _ENDPOINT)
-
-    def setUp(self):
-        self.ep.clear_faults()
-        self.ep.reset_state()
-        self.ep.reset_counts()
-        self.ep.set_consistency(lag_ms=0, key_propagation_ms=0, report_delay_ms=0)
-        self.ep.set_clock_offset(0)
 
 
 class StartupSpec(unittest.TestCase):

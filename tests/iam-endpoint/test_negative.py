@@ -17,28 +17,8 @@ DOC = json.dumps({'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Action': 'ec2:Describe*', 'Resource': '*'}]})
 
 
-_ENDPOINT = None
-
-
-def setUpModule():
-    global _ENDPOINT
-    _ENDPOINT = kwtest.Endpoint().start()
-
-
-def tearDownModule():
-    _ENDPOINT.stop()
-
-
-class Base(unittest.TestCase):
-    @property
-    def ep(self):
-        return _ENDPOINT
-
-    def setUp(self):
-        self.ep.reset_state()
-        self.ep.clear_faults()
-        self.ep.set_consistency(lag_ms=0, key_propagation_ms=0, report_delay_ms=0)
-        self.ep.set_clock_offset(0)
+class Base(kwtest.SharedEndpointCase):
+    """Tests share one endpoint; setUp puts it back to a clean state."""
 
     def ok(self, action, params=None, **kw):
         a = call(self.ep, action, params, **kw)

@@ -17,19 +17,14 @@ import iamstate             # noqa: E402
 import kwtest               # noqa: E402
 
 
-class Roles(unittest.TestCase):
+class Roles(kwtest.EndpointCase):
     @classmethod
     def setUpClass(cls):
-        cls.ep = kwtest.Endpoint().__enter__()
+        super().setUpClass()
         cls.session = botocore.session.get_session()
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.__exit__(None, None, None)
-
     def setUp(self):
-        self.ep.reset_state()
-        self.ep.set_clock_offset(0)
+        super().setUp()
         self.acct = self.ep.account_id
 
     def client(self, service, akid=None, secret=None, token=None):

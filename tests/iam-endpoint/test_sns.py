@@ -5,7 +5,6 @@ calls, the /usr/bin/aws binary once) and by botocore's own QuerySerializer."""
 import json
 import os
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -20,28 +19,20 @@ ALLOW_PUBLISH = {'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Action': 'sns:Publish', 'Resource': '*'}]}
 
 
-class SNS(unittest.TestCase):
+class SNS(kwtest.CliCase):
+    endpoint_kwargs = {'account_id': ACCOUNT}
+
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.ep = kwtest.Endpoint(account_id=ACCOUNT).start()
-        cls.env = kwtest.aws_env(cls.ep, cls.tmp.name)
-        cls.cli = kwtest.AwsCli(cls.env)
+        super().setUpClass()
         cls.arn = cls.cli('sns', 'create-topic', '--name', 'kw-alerts')['TopicArn']
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.cli.close()
-        cls.ep.stop()
-        cls.tmp.cleanup()
-
     def assertSnsError(self, code, *args, cli=None, message=None):
-        with self.assertRaises(kwtest.AwsError) as cm:
-            (cli or self.cli)('sns', *args)
-        self.assertEqual(cm.exception.code, code, str(cm.exception))
+        e = self.aws_error('sns', *args, cli=cli)
+        self.assertEqual(e.code, code, str(e))
         if message:
-            self.assertIn(message, cm.exception.stderr)
-        return cm.exception
+            self.assertIn(message, e.stderr)
+        return e
 
     def last(self):
         return self.ep.sns_messages()[-1]

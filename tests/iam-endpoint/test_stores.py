@@ -6,7 +6,6 @@ rules, validation against the model, and the JSON protocol's error shape (__type
 import json
 import os
 import sys
-import tempfile
 import unittest
 import urllib.request
 
@@ -16,24 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
 import kwtest             # noqa: E402
 
 
-class Stores(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.ep = kwtest.Endpoint().start()
-        cls.env = kwtest.aws_env(cls.ep, cls.tmp.name)
-        cls.cli = kwtest.AwsCli(cls.env)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cli.close()
-        cls.ep.stop()
-        cls.tmp.cleanup()
-
-    def err(self, *args):
-        with self.assertRaises(kwtest.AwsError) as cm:
-            self.cli(*args)
-        return cm.exception
+class Stores(kwtest.CliCase):
+    """Both stores, driven through the AWS CLI on one endpoint (kwtest.CliCase)."""
 
     def test_secret_versions_and_staging_labels(self):
         cli = self.cli
@@ -61,7 +44,7 @@ class Stores(unittest.TestCase):
         self.assertEqual(d['Tags'], [{'Key': 'managed-by', 'Value': 'keywarden'}])
         listed = cli('secretsmanager', 'list-secrets', '--filters', 'Key=tag-key,Values=managed-by')
         self.assertIn('app/one', [s['Name'] for s in listed['SecretList']])
-        self.assertEqual(self.err('secretsmanager', 'create-secret', '--name', 'app/one',
+        self.assertEqual(self.aws_error('secretsmanager', 'create-secret', '--name', 'app/one',
                                   '--secret-string', 'x').code, 'ResourceExistsException')
         # a token sent again with the same value is ignored, with another value refused
         t = '0123456789abcdef0123456789abcdef'
@@ -73,24 +56,24 @@ class Stores(unittest.TestCase):
         self.assertEqual(b['VersionId'], t)
         self.assertEqual(cli('secretsmanager', 'get-secret-value', '--secret-id', 'app/one',
                              '--version-stage', 'AWSPREVIOUS')['SecretString'], 'v3')
-        self.assertEqual(self.err('secretsmanager', 'put-secret-value', '--secret-id', 'app/one',
+        self.assertEqual(self.aws_error('secretsmanager', 'put-secret-value', '--secret-id', 'app/one',
                                   '--secret-string', 'v5', '--client-request-token', t).code,
                          'ResourceExistsException')
         # scheduled deletion, then restore; forced deletion is at once
         cli('secretsmanager', 'delete-secret', '--secret-id', 'app/one',
             '--recovery-window-in-days', '7')
-        self.assertEqual(self.err('secretsmanager', 'get-secret-value', '--secret-id',
+        self.assertEqual(self.aws_error('secretsmanager', 'get-secret-value', '--secret-id',
                                   'app/one').code, 'InvalidRequestException')
         self.assertIn('DeletedDate', cli('secretsmanager', 'describe-secret', '--secret-id',
                                          'app/one'))
         cli('secretsmanager', 'restore-secret', '--secret-id', 'app/one')
         cli('secretsmanager', 'delete-secret', '--secret-id', 'app/one',
             '--force-delete-without-recovery')
-        self.assertEqual(self.err('secretsmanager', 'describe-secret', '--secret-id',
+        self.assertEqual(self.aws_error('secretsmanager', 'describe-secret', '--secret-id',
                                   'app/one').code, 'ResourceNotFoundException')
 
     def test_secret_model_validation(self):
-        e = self.err('secretsmanager', 'delete-secret', '--secret-id', 'x',
+        e = self.aws_error('secretsmanager', 'delete-secret', '--secret-id', 'x',
                      '--recovery-window-in-days', '3')
         self.assertEqual(e.code, 'InvalidParameterException')
         # straight to the endpoint: an unknown member and a missing required one
@@ -124,9 +107,9 @@ class Stores(unittest.TestCase):
         self.assertEqual(cli('ssm', 'put-parameter', '--name', '/app/key', '--value', 'one',
                              '--type', 'SecureString', '--tags', 'Key=managed-by,Value=keywarden'
                              )['Version'], 1)
-        self.assertEqual(self.err('ssm', 'put-parameter', '--name', '/app/key', '--value', 'x',
+        self.assertEqual(self.aws_error('ssm', 'put-parameter', '--name', '/app/key', '--value', 'x',
                                   '--type', 'SecureString').code, 'ParameterAlreadyExists')
-        self.assertEqual(self.err('ssm', 'put-parameter', '--name', '/app/key', '--value', 'x',
+        self.assertEqual(self.aws_error('ssm', 'put-parameter', '--name', '/app/key', '--value', 'x',
                                   '--type', 'SecureString', '--overwrite', '--tags',
                                   'Key=a,Value=b').code, 'ValidationException')
         self.assertEqual(cli('ssm', 'put-parameter', '--name', '/app/key', '--value', 'two',
@@ -147,16 +130,16 @@ class Stores(unittest.TestCase):
                              '--resource-id', '/app/key')['TagList'],
                          [{'Key': 'managed-by', 'Value': 'keywarden'}, {'Key': 'owner', 'Value': 'me'}])
         for name in ('awsKey', '/SSM/key', 'a/b'):
-            self.assertEqual(self.err('ssm', 'put-parameter', '--name', name, '--value', 'x',
+            self.assertEqual(self.aws_error('ssm', 'put-parameter', '--name', name, '--value', 'x',
                                       '--type', 'String').code, 'ValidationException', name)
-        self.assertEqual(self.err('ssm', 'put-parameter', '--name', '/big', '--value', 'x' * 4097,
+        self.assertEqual(self.aws_error('ssm', 'put-parameter', '--name', '/big', '--value', 'x' * 4097,
                                   '--type', 'String').code, 'ValidationException')
         self.assertEqual(cli('ssm', 'put-parameter', '--name', '/big', '--value', 'x' * 4097,
                              '--type', 'String', '--tier', 'Advanced')['Tier'], 'Advanced')
         cli('ssm', 'delete-parameter', '--name', '/app/key')
-        self.assertEqual(self.err('ssm', 'get-parameter', '--name', '/app/key').code,
+        self.assertEqual(self.aws_error('ssm', 'get-parameter', '--name', '/app/key').code,
                          'ParameterNotFound')
-        self.assertEqual(self.err('ssm', 'delete-parameter', '--name', '/app/key').code,
+        self.assertEqual(self.aws_error('ssm', 'delete-parameter', '--name', '/app/key').code,
                          'ParameterNotFound')
 
     def test_access_denied_follows_iam_policies(self):

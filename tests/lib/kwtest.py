@@ -23,6 +23,7 @@ import signal
 import string
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -380,6 +381,60 @@ class EndpointCase(unittest.TestCase):
         self.ep.reset_counts()
         self.ep.clear_faults()
         self.ep.set_clock_offset(0)
+
+
+class SharedEndpointCase(unittest.TestCase):
+    """Test cases of one test module that share one local endpoint (self.ep): started before
+    the module's first test of such a class, stopped after its last (a module cleanup), and put
+    back to a clean state before every test: state, counts, faults, no consistency lag, clock."""
+
+    _shared = {}   # test module name -> its running Endpoint
+
+    @classmethod
+    def setUpClass(cls):
+        shared, module = SharedEndpointCase._shared, cls.__module__
+        if module not in shared:
+            shared[module] = Endpoint().start()
+            unittest.addModuleCleanup(lambda: shared.pop(module).stop())
+
+    @property
+    def ep(self):
+        return SharedEndpointCase._shared[type(self).__module__]
+
+    def setUp(self):
+        self.ep.clear_faults()
+        self.ep.reset_state()
+        self.ep.reset_counts()
+        self.ep.set_consistency(lag_ms=0, key_propagation_ms=0, report_delay_ms=0)
+        self.ep.set_clock_offset(0)
+
+
+class CliCase(unittest.TestCase):
+    """A test case driving one local endpoint for the whole class (cls.ep, made with
+    cls.endpoint_kwargs) through Debian's AWS CLI in-process (cls.cli), whose environment
+    (cls.env: HOME, credentials, region) lives in a temporary directory (cls.tmp)."""
+
+    endpoint_kwargs = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.ep = Endpoint(**cls.endpoint_kwargs).start()
+        cls.env = aws_env(cls.ep, cls.tmp.name)
+        cls.cli = AwsCli(cls.env)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cli.close()
+        cls.ep.stop()
+        cls.tmp.cleanup()
+
+    def aws_error(self, *args, cli=None):
+        """The AwsError that the CLI call with args raises (cli: another AwsCli); the test fails
+        when the call succeeds."""
+        with self.assertRaises(AwsError) as cm:
+            (cli or self.cli)(*args)
+        return cm.exception
 
 
 def trust_policy(*principals, **conditions):
