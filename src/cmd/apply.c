@@ -492,6 +492,8 @@ out:
 	return rc;
 }
 
+static const struct kw_cmd_spec spec = {.name = "apply", .usage = usage, .intro = intro, .outro = outro};
+
 int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct kw_engine_args a = {0};
@@ -543,13 +545,11 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_TEXT("-o json", "a stream of JSON events, one object per line"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {
-	        .name = "apply", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
-	int optind_ = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR, r;
+	int optind_ = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR, r;
 	long max_age;
 
 	if (optind_ < 0)
-		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(optind_);
 	kw_interrupt_install(); /* Ctrl-C: stop at the next safe point (engine/exec.h) */
 	max_age = (long)max_age_s;
 	if (plan_file && (optind_ < argc || a.adopt || a.prune_keys || a.owner || a.prune_accounts))

@@ -271,6 +271,8 @@ static int notify(struct audit *A, const struct kw_notify_env *env, struct kw_er
 
 /* --- command ---------------------------------------------------------------------------- */
 
+static const struct kw_cmd_spec spec = {.name = "audit", .usage = usage, .intro = intro, .outro = outro};
+
 int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct audit A = {.ctx = ctx,
@@ -304,12 +306,10 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 	                "access_keys_rotated verdicts in -o json (default 90)"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {
-	        .name = "audit", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
-	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
+	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	for (size_t i = 0; i < notify_specs.n; i++)
 		if (kw_notify_list_add(&A.o.notify, notify_specs.v[i], &err))
 			return kw_opts_error(ctx, &spec, "--notify: %s", err.msg);

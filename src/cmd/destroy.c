@@ -107,6 +107,8 @@ static void print_plan(struct kw_ctx *ctx, const struct kw_lc_destroy_job *jobs,
 	}
 }
 
+static const struct kw_cmd_spec spec = {.name = "destroy", .usage = usage, .intro = intro, .outro = outro};
+
 int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 {
 	static const char *const cols[] = {"Account", "Result", "Steps"};
@@ -124,12 +126,10 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	                "rerun a destroy)"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {
-	        .name = "destroy", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
-	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
+	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	if (first == argc)
 		return kw_opts_error(ctx, &spec, "destroy what? give NAME...");
 	/* Ctrl-C from here on is a request to stop between steps (util/interrupt.h) */

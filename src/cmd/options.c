@@ -35,9 +35,9 @@ static void left(const struct kw_opt *o, char *buf, size_t size)
 		snprintf(buf, size, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
-void kw_opts_help(const struct kw_cmd_spec *spec, FILE *fp)
+void kw_opts_help(const struct kw_cmd_spec *spec, const struct kw_opt *opts, FILE *fp)
 {
-	size_t width = 0, n = nrows(spec->opt);
+	size_t width = 0, n = nrows(opts);
 	char col[160];
 
 	fputs(spec->usage, fp);
@@ -45,16 +45,16 @@ void kw_opts_help(const struct kw_cmd_spec *spec, FILE *fp)
 	if (spec->intro)
 		fprintf(fp, "%s\n", spec->intro);
 	for (size_t i = 0; i < n; i++) {
-		left(&spec->opt[i], col, sizeof(col));
+		left(&opts[i], col, sizeof(col));
 		if (strlen(col) > width)
 			width = strlen(col);
 	}
 	if (n) {
 		fputs("Options:\n", fp);
 		for (size_t i = 0; i < n; i++) {
-			const char *h = spec->opt[i].help ? spec->opt[i].help : "";
+			const char *h = opts[i].help ? opts[i].help : "";
 
-			left(&spec->opt[i], col, sizeof(col));
+			left(&opts[i], col, sizeof(col));
 			fprintf(fp, "  %-*s  ", (int)width, col);
 			for (const char *nl; (nl = strchr(h, '\n')); h = nl + 1)
 				fprintf(fp, "%.*s\n  %-*s  ", (int)(nl - h), h, (int)width, "");
@@ -150,8 +150,8 @@ static int take(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct
 }
 
 /* After getopt_long returned '?': unknown option, or one missing its value. */
-static int bad_option(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct option *lo,
-                      char **argv)
+static int bad_option(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct kw_opt *opts,
+                      const struct option *lo, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 
@@ -178,17 +178,23 @@ static int bad_option(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const 
 		}
 		return kw_opts_error(ctx, spec, "unknown option '%.*s'", (int)(n + 2), arg);
 	}
-	for (size_t i = 0; spec->opt[i].kind != KW_OPT_END; i++)
-		if (optopt > 0 && spec->opt[i].short_name == optopt)
+	for (size_t i = 0; opts[i].kind != KW_OPT_END; i++)
+		if (optopt > 0 && opts[i].short_name == optopt)
 			return kw_opts_error(ctx, spec, "option '-%c' needs a value", optopt);
 	if (optopt > 0 && optopt < 256)
 		return kw_opts_error(ctx, spec, "unknown option '-%c'", optopt);
 	return kw_opts_error(ctx, spec, "unknown option '%s'", arg);
 }
 
-int kw_opts_parse(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, int argc, char **argv)
+int kw_opts_exit(int parsed)
 {
-	size_t n = nrows(spec->opt), k = 0;
+	return parsed == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+}
+
+int kw_opts_parse(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct kw_opt *opts, int argc,
+                  char **argv)
+{
+	size_t n = nrows(opts), k = 0;
 	struct option *lo = calloc(n + 2, sizeof(*lo));
 	char shorts[2 * 64 + 4] = "";
 	size_t ns = 0;
@@ -202,7 +208,7 @@ int kw_opts_parse(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, int argc, 
 		shorts[ns++] = '+';
 	shorts[ns++] = 'h';
 	for (size_t i = 0; i < n; i++) {
-		const struct kw_opt *o = &spec->opt[i];
+		const struct kw_opt *o = &opts[i];
 		bool has_arg = o->kind != KW_OPT_FLAG;
 
 		if (o->kind == KW_OPT_TEXT)
@@ -222,17 +228,17 @@ int kw_opts_parse(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, int argc, 
 		const struct kw_opt *o = NULL;
 
 		if (c == 'h') {
-			kw_opts_help(spec, ctx->out);
+			kw_opts_help(spec, opts, ctx->out);
 			rc = KW_OPTS_HELP;
 			goto out;
 		}
 		if (c >= 256 && (size_t)(c - 256) < n)
-			o = &spec->opt[c - 256];
+			o = &opts[c - 256];
 		for (size_t i = 0; !o && c > 0 && c < 256 && i < n; i++)
-			if (spec->opt[i].short_name == c)
-				o = &spec->opt[i];
+			if (opts[i].short_name == c)
+				o = &opts[i];
 		if (!o) {
-			bad_option(ctx, spec, lo, argv);
+			bad_option(ctx, spec, opts, lo, argv);
 			goto out;
 		}
 		if (take(ctx, spec, o, optarg))

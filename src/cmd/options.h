@@ -84,30 +84,39 @@ struct kw_opt {
 		.kind = KW_OPT_END \
 	}
 
-/* A command's interface: what --help prints, around the options table. */
+/*
+ * A command's interface: what --help prints around its options table (the table itself, which
+ * points at the command's locals, goes to kw_opts_parse). Static data beside the texts.
+ */
 struct kw_cmd_spec {
-	const char *name;         /* "rotate", "policy fmt" */
-	const char *usage;        /* "usage: keywarden rotate [OPTIONS] NAME...\n" (and more lines) */
-	const char *intro;        /* prose between usage and "Options:", may be NULL */
-	const struct kw_opt *opt; /* the table, ended by KW_OPT_END */
-	const char *outro;        /* after the table ("Exit status: ..."), may be NULL */
-	bool stop_at_operand;     /* options only before the first operand (getopt's "+") */
-	bool no_common_help;      /* do not append the common options' help */
+	const char *name;     /* "rotate", "policy fmt" */
+	const char *usage;    /* "usage: keywarden rotate [OPTIONS] NAME...\n" (and more lines) */
+	const char *intro;    /* prose between usage and "Options:", may be NULL */
+	const char *outro;    /* after the table ("Exit status: ..."), may be NULL */
+	bool stop_at_operand; /* options only before the first operand (getopt's "+") */
+	bool no_common_help;  /* do not append the common options' help */
 };
 
 /* kw_opts_parse's answer when it printed --help (the command returns KW_EXIT_OK). */
 #define KW_OPTS_HELP (-2)
 
 /*
- * kw_opts_parse - parse argv (argv[0] is the command) by spec's table; -h/--help prints the
- * help on ctx->out. Returns the index in argv of the first operand (operands are moved after
+ * kw_opts_parse - parse argv (argv[0] is the command) by the table opts (ended by KW_OPTS_END);
+ * -h/--help prints spec's help around the table on ctx->out. Returns the index in argv of the first operand (operands are moved after
  * the options, as getopt_long does), KW_OPTS_HELP after printing the help, or -1 after printing
  * "error: <cmd>: ..." and the usage on ctx->err.
  */
-int kw_opts_parse(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, int argc, char **argv);
+int kw_opts_parse(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct kw_opt *opts, int argc,
+                  char **argv);
 
-/* kw_opts_help - the whole --help text of spec: usage, intro, options table, outro, common options. */
-void kw_opts_help(const struct kw_cmd_spec *spec, FILE *fp);
+/*
+ * kw_opts_exit - the exit status of a command whose kw_opts_parse answered parsed < 0:
+ * KW_EXIT_OK after printing --help (KW_OPTS_HELP), KW_EXIT_ERROR after a usage error.
+ */
+int kw_opts_exit(int parsed);
+
+/* kw_opts_help - the whole --help text: spec's usage and intro, the table opts, outro, common options. */
+void kw_opts_help(const struct kw_cmd_spec *spec, const struct kw_opt *opts, FILE *fp);
 
 /* kw_opts_error - "error: <spec->name>: <msg>" and the usage on ctx->err. Returns KW_EXIT_ERROR. */
 int kw_opts_error(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const char *fmt, ...)

@@ -133,6 +133,8 @@ out:
 	return rc;
 }
 
+static const struct kw_cmd_spec spec = {.name = "plan", .usage = usage, .intro = intro, .outro = outro};
+
 int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct kw_engine_args a = {0};
@@ -157,12 +159,10 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	                            "its manifest (code scanning); -o github: workflow commands likewise"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {
-	        .name = "plan", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
-	int optind_ = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
+	int optind_ = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
 
 	if (optind_ < 0)
-		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(optind_);
 	if (optind_ >= argc)
 		return kw_opts_error(ctx, &spec, "no manifest given");
 	a.paths = argv + optind_;

@@ -68,6 +68,13 @@ static const char intro_explain[] =
         "Output: text; -o json for the structured summary.\n";
 static const char outro_explain[] = "Exit status: 0, 1 error (unreadable file or invalid JSON).\n";
 
+static const struct kw_cmd_spec spec_fmt = {
+        .name = "policy fmt", .usage = usage_fmt, .intro = intro_fmt, .outro = outro_fmt};
+static const struct kw_cmd_spec spec_diff = {
+        .name = "policy diff", .usage = usage_diff, .intro = intro_diff, .outro = outro_diff};
+static const struct kw_cmd_spec spec_explain = {
+        .name = "policy explain", .usage = usage_explain, .intro = intro_explain, .outro = outro_explain};
+
 static const char usage_lint[] = "usage: keywarden policy lint FILE...\n";
 static const char intro_lint[] =
         "Check policy files for validity and least privilege (FILE may be REV:PATH, read with git\n"
@@ -204,17 +211,12 @@ static int policy_fmt(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_FLAG("check", &check, "change nothing; list the files that would change and exit 1"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {.name = "policy fmt",
-	                                 .usage = usage_fmt,
-	                                 .intro = intro_fmt,
-	                                 .opt = opts,
-	                                 .outro = outro_fmt};
-	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_OK;
+	int first = kw_opts_parse(ctx, &spec_fmt, opts, argc, argv), rc = KW_EXIT_OK;
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	if (first >= argc)
-		return kw_opts_error(ctx, &spec, "give at least one policy file");
+		return kw_opts_error(ctx, &spec_fmt, "give at least one policy file");
 	for (int i = first; i < argc; i++) {
 		const char *file = argv[i];
 		struct kw_buf out = KW_BUF_INIT;
@@ -279,17 +281,12 @@ static int policy_diff(int argc, char **argv, struct kw_ctx *ctx)
 	                "actions by service and access level, and their resources"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {.name = "policy diff",
-	                                 .usage = usage_diff,
-	                                 .intro = intro_diff,
-	                                 .opt = opts,
-	                                 .outro = outro_diff};
-	int first = kw_opts_parse(ctx, &spec, argc, argv);
+	int first = kw_opts_parse(ctx, &spec_diff, opts, argc, argv);
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	if (argc - first != 2)
-		return kw_opts_error(ctx, &spec, "give exactly two policies, OLD and NEW");
+		return kw_opts_error(ctx, &spec_diff, "give exactly two policies, OLD and NEW");
 	argv += first - 1; /* argv[1], argv[2]: OLD and NEW */
 	kw_error_clear(&err);
 	if (load_arg(argv[1], true, &a, &err) || load_arg(argv[2], true, &b, &err)) {
@@ -335,17 +332,12 @@ static int policy_explain(int argc, char **argv, struct kw_ctx *ctx)
 	json_t *x = NULL;
 	int rc = KW_EXIT_ERROR;
 
-	const struct kw_cmd_spec spec = {.name = "policy explain",
-	                                 .usage = usage_explain,
-	                                 .intro = intro_explain,
-	                                 .opt = no_options,
-	                                 .outro = outro_explain};
-	int first = kw_opts_parse(ctx, &spec, argc, argv);
+	int first = kw_opts_parse(ctx, &spec_explain, no_options, argc, argv);
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	if (argc - first != 1)
-		return kw_opts_error(ctx, &spec, "give exactly one policy file");
+		return kw_opts_error(ctx, &spec_explain, "give exactly one policy file");
 	argv += first - 1; /* argv[1]: FILE */
 	kw_error_clear(&err);
 	if (load_arg(argv[1], true, &p, &err)) {
@@ -416,13 +408,13 @@ static int policy_lint(int argc, char **argv, struct kw_ctx *ctx)
 	bool failed = false;
 	char *intro = lint_intro();
 	const struct kw_cmd_spec spec = {
-	        .name = "policy lint", .usage = usage_lint, .intro = intro ? intro : "", .opt = no_options};
-	int first = kw_opts_parse(ctx, &spec, argc, argv);
+	        .name = "policy lint", .usage = usage_lint, .intro = intro ? intro : ""};
+	int first = kw_opts_parse(ctx, &spec, no_options, argc, argv);
 
 	free(intro);
 	if (first < 0) {
 		json_decref(all);
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	}
 	if (first >= argc) {
 		json_decref(all);

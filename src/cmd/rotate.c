@@ -213,6 +213,8 @@ static void report_stop(struct kw_ctx *ctx, struct outcome *oc)
 	}
 }
 
+static const struct kw_cmd_spec spec = {.name = "rotate", .usage = usage, .intro = intro, .outro = outro};
+
 int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct outcome oc = {.ctx = ctx};
@@ -256,12 +258,10 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	                   "to sns:TOPIC_ARN or exec:COMMAND; nothing when none ran; up to 8 times"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {
-	        .name = "rotate", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
-	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
+	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	if (o.delete_old && o.grace_set)
 		return kw_opts_error(ctx, &spec, "--delete-old and --grace exclude each other");
 	if (first < argc && ctx->nprofiles > 1)

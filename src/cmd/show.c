@@ -22,6 +22,8 @@ static const char help[] =
         "Exit status: 0 the plan has no changes, 2 it has changes, 1 error (unreadable, not a\n"
         "saved plan, or a format version this keywarden does not read).\n";
 
+static const struct kw_cmd_spec spec = {.name = "show", .usage = usage, .intro = help};
+
 int cmd_show(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct kw_error err;
@@ -29,11 +31,10 @@ int cmd_show(int argc, char **argv, struct kw_ctx *ctx)
 	const char *text;
 	bool changes;
 	const struct kw_opt opts[] = {KW_OPTS_END};
-	const struct kw_cmd_spec spec = {.name = "show", .usage = usage, .intro = help, .opt = opts};
-	int optind_ = kw_opts_parse(ctx, &spec, argc, argv);
+	int optind_ = kw_opts_parse(ctx, &spec, opts, argc, argv);
 
 	if (optind_ < 0)
-		return optind_ == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(optind_);
 	if (argc - optind_ != 1)
 		return kw_opts_error(ctx, &spec, "give one saved plan FILE");
 	kw_error_clear(&err);

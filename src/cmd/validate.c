@@ -78,6 +78,8 @@ static void print_summary(struct kw_ctx *ctx, const struct kw_manifest_set *set,
 		        set->nfiles, plural(set->nfiles));
 }
 
+static const struct kw_cmd_spec spec = {.name = "validate", .usage = usage, .intro = intro, .outro = outro};
+
 int cmd_validate(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct kw_manifest_set *set = NULL;
@@ -87,12 +89,10 @@ int cmd_validate(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_FLAG_SHORT('q', "quiet", &quiet, "no summary line, only problems"),
 	        KW_OPTS_END,
 	};
-	const struct kw_cmd_spec spec = {
-	        .name = "validate", .usage = usage, .intro = intro, .opt = opts, .outro = outro};
-	int first = kw_opts_parse(ctx, &spec, argc, argv), rc;
+	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc;
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	if (first >= argc)
 		return kw_opts_error(ctx, &spec, "give at least one manifest file or folder");
 	kw_error_clear(&err);

@@ -25,6 +25,9 @@ static const char help[] =
         "(for example SignatureDoesNotMatch for a wrong secret). With -v, also which access key\n"
         "signed. Never a secret.\n";
 
+static const struct kw_cmd_spec spec = {
+        .name = "whoami", .usage = usage, .intro = help, .stop_at_operand = true};
+
 int cmd_whoami(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct kw_aws_options opt;
@@ -34,12 +37,10 @@ int cmd_whoami(int argc, char **argv, struct kw_ctx *ctx)
 	json_t *obj = NULL;
 	const char *provider, *chain;
 	const struct kw_opt opts[] = {KW_OPTS_END};
-	const struct kw_cmd_spec spec = {
-	        .name = "whoami", .usage = usage, .intro = help, .opt = opts, .stop_at_operand = true};
-	int first = kw_opts_parse(ctx, &spec, argc, argv), rc = KW_EXIT_ERROR;
+	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
 
 	if (first < 0)
-		return first == KW_OPTS_HELP ? KW_EXIT_OK : KW_EXIT_ERROR;
+		return kw_opts_exit(first);
 	if (first < argc)
 		return kw_opts_error(ctx, &spec, "unexpected argument '%s'", argv[first]);
 	kw_error_clear(&err);
