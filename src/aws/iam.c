@@ -11,28 +11,12 @@
 #include "aws/call.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/secret.h"
 
 #define PAGE_SIZE "1000" /* MaxItems per page: IAM's largest */
-
-static int nomem(struct kw_error *err)
-{
-	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-}
-
-/* Grow *items (of n elements of size bytes) by one zeroed element; NULL when out of memory. */
-static void *grow(void **items, size_t *n, size_t size)
-{
-	char *p = realloc(*items, (*n + 1) * size);
-
-	if (!p)
-		return NULL;
-	*items = p;
-	memset(p + *n * size, 0, size);
-	return p + (*n)++ * size;
-}
 
 #define FOR_MEMBERS(m, list) \
 	for (xmlNode *m = kw_xml_child((list), "member"); m; m = kw_xml_next(m, "member"))
@@ -64,7 +48,7 @@ static void parse_tags(const xmlNode *tags, struct kw_iam_tag_list *out, bool *o
 {
 	FOR_MEMBERS(m, tags)
 	{
-		struct kw_iam_tag *t = grow((void **)&out->items, &out->n, sizeof(*t));
+		struct kw_iam_tag *t = kw_array_grow(&out->items, &out->n, sizeof(*t));
 		if (!t) {
 			*oom = true;
 			return;
@@ -104,7 +88,7 @@ static void parse_names(const xmlNode *list, struct kw_iam_names *out, bool *oom
 {
 	FOR_MEMBERS(m, list)
 	{
-		char **s = grow((void **)&out->items, &out->n, sizeof(*s));
+		char **s = kw_array_grow(&out->items, &out->n, sizeof(*s));
 		if (!s || !(*s = kw_xml_text(m, oom))) {
 			*oom = true;
 			return;
@@ -116,7 +100,7 @@ static void parse_attached(const xmlNode *list, struct kw_iam_attached_policy_li
 {
 	FOR_MEMBERS(m, list)
 	{
-		struct kw_iam_attached_policy *p = grow((void **)&out->items, &out->n, sizeof(*p));
+		struct kw_iam_attached_policy *p = kw_array_grow(&out->items, &out->n, sizeof(*p));
 		if (!p) {
 			*oom = true;
 			return;
@@ -130,7 +114,7 @@ static void parse_inline_list(const xmlNode *list, struct kw_iam_inline_policy_l
 {
 	FOR_MEMBERS(m, list)
 	{
-		struct kw_iam_inline_policy *p = grow((void **)&out->items, &out->n, sizeof(*p));
+		struct kw_iam_inline_policy *p = kw_array_grow(&out->items, &out->n, sizeof(*p));
 		if (!p) {
 			*oom = true;
 			return;
@@ -220,12 +204,12 @@ static int collect_page(void *vctx, xmlNode *res, struct kw_error *err)
 
 	FOR_MEMBERS(m, kw_xml_child(res, c->list))
 	{
-		void *item = grow(c->items, c->n, c->size);
+		void *item = kw_array_grow(c->items, c->n, c->size);
 		if (!item)
-			return nomem(err);
+			return kw_error_nomem(err);
 		c->parse(m, item, &oom);
 		if (oom)
-			return nomem(err);
+			return kw_error_nomem(err);
 	}
 	return c->max && *c->n >= c->max ? 1 : 0;
 }
@@ -306,7 +290,7 @@ int kw_iam_get_user(struct kw_aws_client *c, const char *user_name, struct kw_ia
 	xmlFreeDoc(doc);
 	if (oom) {
 		kw_iam_user_release(out);
-		return nomem(err);
+		return kw_error_nomem(err);
 	}
 	return 0;
 }
@@ -341,7 +325,7 @@ int kw_iam_create_user(struct kw_aws_client *c, const struct kw_iam_create_user_
 	xmlFreeDoc(doc);
 	if (oom) {
 		kw_iam_user_release(out);
-		return nomem(err);
+		return kw_error_nomem(err);
 	}
 	return 0;
 }
@@ -454,7 +438,7 @@ static int get_policy(struct kw_aws_client *c, const char *action, const char *p
 	xmlFreeDoc(doc);
 	if (oom || !out->policy_name || !out->document) {
 		kw_iam_inline_policy_release(out);
-		return oom ? nomem(err)
+		return oom ? kw_error_nomem(err)
 		           : kw_error_set(err, KW_ERR_AWS, action, "answer without a policy document");
 	}
 	return 0;
@@ -514,14 +498,14 @@ static int get_group_page(void *vctx, xmlNode *res, struct kw_error *err)
 	if (g->members) {
 		FOR_MEMBERS(m, kw_xml_child(res, "Users"))
 		{
-			struct kw_iam_user *u = grow((void **)&g->members->items, &g->members->n, sizeof(*u));
+			struct kw_iam_user *u = kw_array_grow(&g->members->items, &g->members->n, sizeof(*u));
 			if (!u)
-				return nomem(err);
+				return kw_error_nomem(err);
 			parse_user(m, u, &oom);
 		}
 	}
 	if (oom)
-		return nomem(err);
+		return kw_error_nomem(err);
 	return g->members ? 0 : 1; /* without members one page is enough */
 }
 
@@ -563,7 +547,7 @@ int kw_iam_create_group(struct kw_aws_client *c, const char *group_name, const c
 	xmlFreeDoc(doc);
 	if (oom) {
 		kw_iam_group_release(out);
-		return nomem(err);
+		return kw_error_nomem(err);
 	}
 	return 0;
 }
@@ -678,7 +662,7 @@ int kw_iam_get_login_profile(struct kw_aws_client *c, const char *user_name, str
 	xmlFreeDoc(doc);
 	if (oom) {
 		kw_iam_login_profile_release(out);
-		return nomem(err);
+		return kw_error_nomem(err);
 	}
 	return 0;
 }
@@ -784,7 +768,7 @@ int kw_iam_create_virtual_mfa_device_tagged(struct kw_aws_client *c, const char 
 	/* the XML blob is base64 of the base32 text */
 	out->seed_base32 = kw_xml_base64_secret(kw_xml_child(dev, "Base32StringSeed"));
 	if (oom) {
-		nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	if (!out->serial_number || !out->seed_base32 || !out->seed_base32->len) {
@@ -875,7 +859,7 @@ int kw_iam_create_access_key(struct kw_aws_client *c, const char *user_name, str
 	parse_access_key(k, out, &oom);
 	out->secret = kw_xml_secret(kw_xml_child(k, "SecretAccessKey"));
 	if (oom) {
-		nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	if (!out->access_key_id || !out->secret || !out->secret->len) {
@@ -948,7 +932,7 @@ int kw_iam_get_access_key_last_used(struct kw_aws_client *c, const char *access_
 	xmlFreeDoc(doc);
 	if (oom) {
 		kw_iam_access_key_last_used_release(out);
-		return nomem(err);
+		return kw_error_nomem(err);
 	}
 	return 0;
 }
@@ -968,9 +952,9 @@ static int aad_page(void *vctx, xmlNode *res, struct kw_error *err)
 
 	FOR_MEMBERS(m, kw_xml_child(res, "UserDetailList"))
 	{
-		struct kw_iam_user_detail *u = grow((void **)&d->users, &d->nusers, sizeof(*u));
+		struct kw_iam_user_detail *u = kw_array_grow(&d->users, &d->nusers, sizeof(*u));
 		if (!u)
-			return nomem(err);
+			return kw_error_nomem(err);
 		parse_user(m, &u->user, &oom);
 		parse_names(kw_xml_child(m, "GroupList"), &u->groups, &oom);
 		parse_inline_list(kw_xml_child(m, "UserPolicyList"), &u->policies, &oom);
@@ -978,15 +962,15 @@ static int aad_page(void *vctx, xmlNode *res, struct kw_error *err)
 	}
 	FOR_MEMBERS(m, kw_xml_child(res, "GroupDetailList"))
 	{
-		struct kw_iam_group_detail *g = grow((void **)&d->groups, &d->ngroups, sizeof(*g));
+		struct kw_iam_group_detail *g = kw_array_grow(&d->groups, &d->ngroups, sizeof(*g));
 		if (!g)
-			return nomem(err);
+			return kw_error_nomem(err);
 		parse_group(m, &g->group, &oom);
 		parse_inline_list(kw_xml_child(m, "GroupPolicyList"), &g->policies, &oom);
 		parse_attached(kw_xml_child(m, "AttachedManagedPolicies"), &g->attached, &oom);
 	}
 	if (oom)
-		return nomem(err);
+		return kw_error_nomem(err);
 	return a->max && d->nusers + d->ngroups >= a->max ? 1 : 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "util/error.h"
 #include "util/secret.h"
 
@@ -148,18 +149,19 @@ const struct kw_ini_entry *kw_ini_get(const struct kw_ini_section *sec, const ch
 	return NULL;
 }
 
+/* The answer of a kw_ini_get_* copy: 0 without the entry e, 1 with its copy, -1 when out of memory. */
+static int copied(const struct kw_ini_entry *e, const void *copy, struct kw_error *err)
+{
+	return !e ? 0 : copy ? 1 : kw_error_nomem(err);
+}
+
 int kw_ini_get_secret(const struct kw_ini_section *sec, const char *key, const char *subkey,
                       struct kw_secret **out, struct kw_error *err)
 {
 	const struct kw_ini_entry *e = kw_ini_get(sec, key, subkey);
 
-	*out = NULL;
-	if (!e)
-		return 0;
-	*out = kw_secret_from(e->value.ptr, e->value.len);
-	if (!*out)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	return 1;
+	*out = e ? kw_secret_from(e->value.ptr, e->value.len) : NULL;
+	return copied(e, *out, err);
 }
 
 int kw_ini_get_str(const struct kw_ini_section *sec, const char *key, const char *subkey, char **out,
@@ -167,13 +169,8 @@ int kw_ini_get_str(const struct kw_ini_section *sec, const char *key, const char
 {
 	const struct kw_ini_entry *e = kw_ini_get(sec, key, subkey);
 
-	*out = NULL;
-	if (!e)
-		return 0;
-	*out = kw_strdup_span(e->value);
-	if (!*out)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	return 1;
+	*out = e ? kw_strdup_span(e->value) : NULL;
+	return copied(e, *out, err);
 }
 
 /* Parser state over the text. */
@@ -206,18 +203,13 @@ static int add_section(struct parser *ps, const char *name, size_t n, unsigned l
 			return -1;
 		}
 	}
-	s = realloc(ini->sections, (ini->nsections + 1) * sizeof(*s));
+	s = kw_array_grow(&ini->sections, &ini->nsections, sizeof(*s));
 	if (!s) {
 		free(copy);
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		return kw_error_nomem(err);
 	}
-	ini->sections = s;
-	s = &ini->sections[ini->nsections++];
-	memset(s, 0, sizeof(*s));
-	s->name = copy;
-	s->line = line;
-	s->header_end = header_end;
-	s->body_end = header_end;
+	*s = (struct kw_ini_section){
+	        .name = copy, .line = line, .header_end = header_end, .body_end = header_end};
 	ps->cur = s;
 	return 0;
 }
@@ -228,6 +220,7 @@ static int add_entry(struct parser *ps, size_t p, size_t ce, size_t line_start, 
 {
 	const char *t = ps->t;
 	struct kw_ini_section *s = ps->cur;
+	const struct kw_ini_entry *dup;
 	struct kw_ini_entry *e;
 	size_t eq = p, ke, vs, ve;
 	char *key = NULL, *subkey = NULL;
@@ -256,45 +249,33 @@ static int add_entry(struct parser *ps, size_t p, size_t ce, size_t line_start, 
 		key = dup_lower(t + p, ke - p);
 	}
 	if (!key || (sub && !subkey)) {
-		free(key);
-		free(subkey);
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		kw_error_nomem(err);
+		goto fail;
 	}
-	{
-		const struct kw_ini_entry *dup = kw_ini_get(s, key, subkey);
-		if (dup) {
-			if (subkey)
-				syntax_error(ps->ini, line, err,
-				             "duplicate key '%s.%s' in section [%s] (first at line %u)", key,
-				             subkey, s->name, dup->line);
-			else
-				syntax_error(ps->ini, line, err,
-				             "duplicate key '%s' in section [%s] (first at line %u)", key,
-				             s->name, dup->line);
-			free(key);
-			free(subkey);
-			return -1;
-		}
+	if ((dup = kw_ini_get(s, key, subkey))) {
+		syntax_error(ps->ini, line, err, "duplicate key '%s%s%s' in section [%s] (first at line %u)",
+		             key, subkey ? "." : "", subkey ? subkey : "", s->name, dup->line);
+		goto fail;
 	}
-	e = realloc(s->entries, (s->nentries + 1) * sizeof(*e));
+	e = kw_array_grow(&s->entries, &s->nentries, sizeof(*e));
 	if (!e) {
-		free(key);
-		free(subkey);
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		kw_error_nomem(err);
+		goto fail;
 	}
-	s->entries = e;
-	e = &s->entries[s->nentries++];
-	e->key = key;
-	e->subkey = subkey;
-	e->value.ptr = t + vs;
-	e->value.len = ve - vs;
-	e->line = line;
-	e->line_start = line_start;
-	e->value_start = vs;
-	e->value_end = ve;
-	e->line_end = line_end;
+	*e = (struct kw_ini_entry){.key = key,
+	                           .subkey = subkey,
+	                           .value = {t + vs, ve - vs},
+	                           .line = line,
+	                           .line_start = line_start,
+	                           .value_start = vs,
+	                           .value_end = ve,
+	                           .line_end = line_end};
 	s->body_end = line_end;
 	return 0;
+fail:
+	free(key);
+	free(subkey);
+	return -1;
 }
 
 static int parse_line(struct parser *ps, size_t start, size_t ce, size_t line_end, unsigned line,

@@ -7,6 +7,7 @@
 #include "engine/account.h"
 #include "lifecycle/names.h"
 #include "manifest/manifest.h"
+#include "util/array.h"
 #include "util/error.h"
 
 static int add(struct kw_lc_accounts *a, const char *user, const char *group, const struct kw_manifest *m,
@@ -22,11 +23,10 @@ static int add(struct kw_lc_accounts *a, const char *user, const char *group, co
 			}
 			return 0;
 		}
-	v = realloc(a->v, (a->n + 1) * sizeof(*v));
+	v = kw_array_grow(&a->v, &a->n, sizeof(*v));
 	if (!v)
 		return kw_error_nomem(err);
-	a->v = v;
-	v[a->n++] = (struct kw_lc_account){user, group, m};
+	*v = (struct kw_lc_account){user, group, m};
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "lifecycle/names.h"
 #include "lifecycle/rotation.h"
 #include "manifest/manifest.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -232,12 +233,10 @@ static int discover_managed(struct kw_lc_auditor *A, struct kw_error *err)
 			managed |= kw_tag_is_managed(u->tags.items[t].key, u->tags.items[t].value);
 		if (!managed)
 			continue;
-		v = realloc(A->accts.v, (A->accts.n + 1) * sizeof(*v));
+		v = kw_array_grow(&A->accts.v, &A->accts.n, sizeof(*v));
 		if (!v)
-			return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		A->accts.v = v;
-		v[A->accts.n++] =
-		        (struct kw_lc_account){u->user_name, kw_lc_group_for_user(u->user_name), NULL};
+			return kw_error_nomem(err);
+		*v = (struct kw_lc_account){u->user_name, kw_lc_group_for_user(u->user_name), NULL};
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lifecycle/rotation.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -129,11 +130,10 @@ static int header(const struct record *h, int idx[NCOLS], struct kw_error *err)
 	return 0;
 }
 
-/* Fill row (zeroed here; released with the report) from record r whose columns idx names. */
+/* Fill row (zeroed; released with the report) from record r whose columns idx names. */
 static int parse_row(const struct record *r, const int *idx, struct kw_lc_report_row *row,
                      struct kw_error *err)
 {
-	memset(row, 0, sizeof(*row));
 	row->user = dup(r->f[idx[C_USER]]);
 	row->arn = dup(r->f[idx[C_ARN]]);
 	if (!row->user || !row->arn)
@@ -173,7 +173,7 @@ int kw_lc_report_parse(const char *csv, size_t len, struct kw_lc_report *out, st
 	if (header(&r, idx, err))
 		goto out;
 	for (;;) {
-		struct kw_lc_report_row *row, *v;
+		struct kw_lc_report_row *row;
 
 		record_release(&r);
 		line++;
@@ -191,13 +191,11 @@ int kw_lc_report_parse(const char *csv, size_t len, struct kw_lc_report *out, st
 				             "%zu fields, fewer than the header's", r.n);
 				goto out;
 			}
-		v = realloc(out->rows, (out->n + 1) * sizeof(*v));
-		if (!v) {
+		row = kw_array_grow(&out->rows, &out->n, sizeof(*row));
+		if (!row) {
 			kw_error_nomem(err);
 			goto out;
 		}
-		out->rows = v;
-		row = &v[out->n++];
 		if (parse_row(&r, idx, row, err))
 			goto out;
 	}
