@@ -32,6 +32,7 @@ import kwtest  # noqa: E402
 
 KEYWARDEN = os.environ.get("KEYWARDEN", os.path.join(SOURCE, "build", "test", "keywarden"))
 DAY = 86400
+SELF_SERVICE = os.path.join(SOURCE, "policies", "self-service-manage-own-keys.json")
 USER = "service-e2e"
 ACCOUNT = "123456789012"
 MANAGED = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
@@ -253,6 +254,15 @@ class EngineCase(E2ECase):
         with open(self.manifest, "w") as f:
             f.write(manifest_text(**kw))
 
+    def manifest_accepting(self, code, reason):
+        """The text of self.manifest with the lint finding code of e2e-policy.json accepted
+        (allow: code, reason), for the test to write back (with more changes if it likes)."""
+        with open(self.manifest) as f:
+            return f.read().replace(
+                "    - inline: e2e-policy.json\n",
+                "    - inline: e2e-policy.json\n      allow:\n        - code: %s\n"
+                "          reason: %s\n" % (code, reason))
+
     @staticmethod
     def stale_codes_responder(typed):
         """A respond() for on_terminal that IAM refuses: at the first prompt it asks for the
@@ -403,6 +413,23 @@ class LifecycleCase(E2ECase):
         if group:
             self.iam('create-group', '--group-name', name)
             self.iam('add-user-to-group', '--group-name', name, '--user-name', name)
+
+    def delivered_key(self, name):
+        """The managed user service-NAME (in its group) with one key, delivered to the profile
+        service-NAME as a rotation finds it; returns (access key id, secret)."""
+        user = 'service-' + name
+        self.make_user(user)
+        key = self.make_key(user)
+        self.write_profile(user, *key)
+        return key
+
+    def make_self_service_user(self, name):
+        """A user in no group whose own inline policy lets it manage its own access keys
+        (policies/self-service-manage-own-keys.json), as a pipeline's own user is."""
+        self.make_user(name, group=False)
+        with open(SELF_SERVICE) as f:
+            self.iam('put-user-policy', '--user-name', name, '--policy-name', 'manage-own-keys',
+                     '--policy-document', f.read())
 
     def make_key(self, user, age_days=0, used_days_ago=None):
         """A key created age_days ago (IAM's clock), used used_days_ago (None: never)."""

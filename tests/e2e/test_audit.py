@@ -192,9 +192,7 @@ class Prune(LifecycleCase):
 
 class GraceAfterRotate(LifecycleCase):
     def test_grace_expired_found_and_pruned(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         m = self.manifest('app')
         self.ep.set_clock_offset(-8 * DAY)   # the rotation happened 8 days ago (IAM's clock)
         p = self.kw('rotate', '--grace', '7', m)

@@ -120,11 +120,7 @@ class ReviewOutput(EngineCase):
 
     def test_validate_sarif_with_errors_and_accepted_findings(self):
         self.write_policy("e2e-policy.json", RISKY)
-        with open(self.manifest) as f:
-            text = f.read().replace(
-                "    - inline: e2e-policy.json\n",
-                "    - inline: e2e-policy.json\n      allow:\n        - code: KWP020\n"
-                "          reason: objects are written by the app\n")
+        text = self.manifest_accepting("KWP020", "objects are written by the app")
         with open(self.manifest, "w") as f:
             f.write(text + "  colour: blue\n")  # an unknown key: a manifest error
         run = self.sarif("validate", "-o", "sarif", self.mdir, rc=1)

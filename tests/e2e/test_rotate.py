@@ -28,9 +28,7 @@ class RotateServiceAccount(LifecycleCase):
         self.assertEqual(self.ep.counts().get('GetCallerIdentity', 0), 2)  # ours + use_key
 
     def test_one_key_old_one_kept_inactive_with_grace_tag(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         p = self.rotate(self.manifest('app'))
         new, secret = self.profile('service-app')
         self.assertNotEqual(new, old)
@@ -100,9 +98,7 @@ class RotateServiceAccount(LifecycleCase):
             self.assertEqual(self.keys('service-' + name), {key_id: 'Active'})
 
     def test_delete_old(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         self.rotate('--delete-old', self.manifest('app'))
         new, _ = self.profile('service-app')
         self.assertEqual(self.keys('service-app'), {new: 'Active'})
@@ -140,9 +136,7 @@ class RotateServiceAccount(LifecycleCase):
         self.assertEqual(self.keys('service-app'), {old: 'Active'})
 
     def test_grace_period_on_iams_clock(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         m = self.manifest('app')
         self.ep.set_clock_offset(-8 * DAY)   # the rotation happened 8 days ago (IAM's clock)
         self.rotate('--grace', '7', m)
@@ -155,9 +149,7 @@ class RotateServiceAccount(LifecycleCase):
         self.assertLess(abs(when - (time.time() - 8 * DAY)), 120)
 
     def test_later_rotate_deletes_an_expired_inactive_key(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         m = self.manifest('app')
         self.ep.set_clock_offset(-3 * DAY)
         self.rotate('--grace', '2', m)
@@ -174,9 +166,7 @@ class RotateServiceAccount(LifecycleCase):
                          {'keywarden:delivered:' + mid, 'keywarden:delivered:' + new})
 
     def test_new_key_tagged_delivered_and_a_deleted_key_untagged(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         # as apply leaves it: the key it delivered carries keywarden:delivered:<id>
         self.iam('tag-user', '--user-name', 'service-app', '--tags',
                  'Key=keywarden:delivered:%s,Value=2026-11-01T00:00:00Z' % old)
@@ -191,9 +181,7 @@ class RotateServiceAccount(LifecycleCase):
         self.assertEqual(set(self.tags('service-app')), {'managed-by', 'keywarden:delivered:' + new})
 
     def test_secret_never_in_output_with_verbose(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         p = self.kw('-vv', 'rotate', self.manifest('app'))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.profile('service-app')   # remembers the new secret
@@ -276,19 +264,13 @@ class RotateFailures(LifecycleCase):
         self.use_key(new, secret)
 
 
-SELF_SERVICE = os.path.join(os.environ.get('KW_SOURCE_DIR', '.'), 'policies',
-                            'self-service-manage-own-keys.json')
-
-
 class RotateLostAnswers(LifecycleCase):
     """CreateAccessKey carried out but its answer lost (drop_after): rotate lists the keys again
     after every attempt and deletes the one nobody received, so that afterwards every key in IAM
     is held by the profile or existed before the run."""
 
     def lost(self, *args, losses=2):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         self.ep.reset_counts()
         self.ep.set_faults('seed=3,drop_after=1,actions=CreateAccessKey,limit=%d' % losses)
         p = self.kw('rotate', '--confirm-timeout', '20', *args, self.manifest('app'))
@@ -313,9 +295,7 @@ class RotateLostAnswers(LifecycleCase):
         self.assertEqual(self.keys('service-app'), {new: 'Active'})
 
     def test_every_answer_lost_fails_with_no_new_key_left(self):
-        self.make_user('service-app')
-        old, old_secret = self.make_key('service-app')
-        self.write_profile('service-app', old, old_secret)
+        old, old_secret = self.delivered_key('app')
         self.ep.set_faults('seed=3,drop_after=1,actions=CreateAccessKey')
         p = self.kw('rotate', '--confirm-timeout', '3', '--delete-old', self.manifest('app'))
         self.assertGreaterEqual(self.ep.faults().get('injected'), 2)
@@ -327,16 +307,13 @@ class RotateLostAnswers(LifecycleCase):
 
 
 class SelfRotation(LifecycleCase):
-    def make_self_service_user(self, name):
-        self.make_user(name, group=False)
-        with open(SELF_SERVICE) as f:
-            self.iam('put-user-policy', '--user-name', name, '--policy-name', 'manage-own-keys',
-                     '--policy-document', f.read())
+    def self_service_key(self, name):
+        self.make_self_service_user(name)
         return self.make_key(name)
 
     def test_two_profiles_in_place_every_other_byte_kept(self):
-        a = self.make_self_service_user('alice-ci')
-        b = self.make_self_service_user('bob-ci')
+        a = self.self_service_key('alice-ci')
+        b = self.self_service_key('bob-ci')
         path = os.path.join(self.work, 'credentials')
         text = ('# team credentials; do not share\r\n'
                 '[a]\r\naws_access_key_id = %s\r\naws_secret_access_key = %s\r\n\r\n'
@@ -367,7 +344,7 @@ class SelfRotation(LifecycleCase):
         self.use_key(*nb)
 
     def test_all_profiles_skips_profiles_without_static_keys(self):
-        a = self.make_self_service_user('alice-ci')
+        a = self.self_service_key('alice-ci')
         path = os.path.join(self.work, 'credentials')
         with open(path, 'w') as f:
             f.write('[a]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n'

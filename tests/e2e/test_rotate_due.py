@@ -9,10 +9,6 @@ import unittest
 
 from e2e_fixture import DAY, LifecycleCase
 
-SELF_SERVICE = os.path.join(os.environ.get('KW_SOURCE_DIR', '.'), 'policies',
-                            'self-service-manage-own-keys.json')
-
-
 class RotateDue(LifecycleCase):
     def setUp(self):
         super().setUp()
@@ -120,10 +116,8 @@ class RotateDue(LifecycleCase):
 
 class ProfilesDue(LifecycleCase):
     def self_service_key(self, name):
-        self.make_user(name, group=False)
-        with open(SELF_SERVICE) as f:
-            self.iam('put-user-policy', '--user-name', name, '--policy-name', 'manage-own-keys',
-                     '--policy-document', f.read())
+        """A self-service user and its key, made on IAM's clock as the test set it."""
+        self.make_self_service_user(name)
         k = self.iam('create-access-key', '--user-name', name)['AccessKey']
         self.secrets.add(k['SecretAccessKey'])
         return k['AccessKeyId'], k['SecretAccessKey']
