@@ -415,6 +415,31 @@ out:
 	return rc;
 }
 
+/*
+ * The bound of every listing: marker (the next page's Marker or NextToken) must not be one of the
+ * last KW_AWS_MARKERS_KEPT (no progress), and page + 1 pages at most KW_AWS_MAX_PAGES. Remembers
+ * marker. Returns 0, or -1 with err set.
+ */
+static int next_page(char *seen[KW_AWS_MARKERS_KEPT], int page, const char *marker, const char *action,
+                     struct kw_error *err)
+{
+	for (size_t i = 0; i < KW_AWS_MARKERS_KEPT; i++)
+		if (seen[i] && !strcmp(seen[i], marker))
+			return kw_error_set(err, KW_ERR_AWS, action,
+			                    "page %d is truncated with a Marker already seen: the listing "
+			                    "makes no "
+			                    "progress",
+			                    page + 1);
+	if (page + 1 >= KW_AWS_MAX_PAGES)
+		return kw_error_set(
+		        err, KW_ERR_AWS, action,
+		        "more than %d pages: more than IAM's quotas allow, the listing does not end",
+		        KW_AWS_MAX_PAGES);
+	free(seen[page % KW_AWS_MARKERS_KEPT]);
+	seen[page % KW_AWS_MARKERS_KEPT] = strdup(marker);
+	return 0;
+}
+
 int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char *action,
                     const struct kw_aws_param *params, size_t nparams, kw_aws_page_fn fn, void *ctx,
                     struct kw_error *err)
@@ -452,30 +477,51 @@ int kw_aws_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char
 			goto out;
 		}
 		/* bounded: a Marker seen before (no progress), or more pages than IAM's quotas allow */
-		for (size_t i = 0; i < KW_AWS_MARKERS_KEPT; i++)
-			if (seen[i] && !strcmp(seen[i], marker)) {
-				kw_error_set(err, KW_ERR_AWS, action,
-				             "page %d is truncated with a Marker already seen: the listing "
-				             "makes no "
-				             "progress",
-				             page + 1);
-				goto out;
-			}
-		if (page + 1 >= KW_AWS_MAX_PAGES) {
-			kw_error_set(
-			        err, KW_ERR_AWS, action,
-			        "more than %d pages: more than IAM's quotas allow, the listing does not end",
-			        KW_AWS_MAX_PAGES);
+		if (next_page(seen, page, marker, action, err))
 			goto out;
-		}
-		free(seen[page % KW_AWS_MARKERS_KEPT]);
-		seen[page % KW_AWS_MARKERS_KEPT] = strdup(marker);
 	}
 	rc = 0;
 out:
 	for (size_t i = 0; i < KW_AWS_MARKERS_KEPT; i++)
 		free(seen[i]);
 	free(marker);
+	return rc;
+}
+
+int kw_aws_json_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char *operation,
+                         json_t *input, kw_aws_json_page_fn fn, void *ctx, struct kw_error *err)
+{
+	char *seen[KW_AWS_MARKERS_KEPT] = {NULL};
+	int rc = -1;
+
+	for (int page = 0;; page++) {
+		json_t *ans = NULL;
+		const char *token;
+		int r;
+
+		if (kw_aws_json_call(c, svc, operation, input, &ans, err))
+			goto out;
+		r = fn(ctx, ans, err);
+		token = json_string_value(json_object_get(ans, "NextToken"));
+		if (r || !token || !*token) {
+			json_decref(ans);
+			if (r < 0)
+				goto out;
+			break;
+		}
+		/* bounded as kw_aws_paginate: a token seen before, or too many pages */
+		r = next_page(seen, page, token, operation, err);
+		if (!r && json_object_set_new(input, "NextToken", json_string(token)))
+			r = kw_error_set(err, KW_ERR_NOMEM, operation, "out of memory");
+		json_decref(ans);
+		if (r)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_object_del(input, "NextToken");
+	for (size_t i = 0; i < KW_AWS_MARKERS_KEPT; i++)
+		free(seen[i]);
 	return rc;
 }
 

@@ -642,3 +642,57 @@ out:
 	free(found);
 	return rc;
 }
+
+/* Whether the line of t starting at start (and ending before end) is blank (CRLF or LF). */
+static bool blank_line(const char *t, size_t start, size_t end)
+{
+	for (size_t i = start; i < end; i++)
+		if (!strchr(" \t\r\n", t[i]))
+			return false;
+	return true;
+}
+
+int kw_ini_remove_section(const struct kw_ini *ini, const char *section, struct kw_secret **out,
+                          struct kw_error *err)
+{
+	const struct kw_ini_section *sec = kw_ini_section(ini, section);
+	const char *t = (const char *)ini->text->data;
+	size_t len = ini->text->len, skip = ini->bom ? 3 : 0, start, end, prev;
+	struct kw_secret *s = kw_secret_new(len + 1);
+
+	*out = NULL;
+	if (!s)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	if (!sec) {
+		start = end = len;
+	} else {
+		/* from the header line's start to after the section's last entry line */
+		start = sec->header_end;
+		if (start > skip && t[start - 1] == '\n')
+			start--;
+		while (start > skip && t[start - 1] != '\n')
+			start--;
+		end = sec->body_end;
+		prev = start;
+		if (prev > skip)
+			for (prev--; prev > skip && t[prev - 1] != '\n';)
+				prev--;
+		/* a blank line before it (or the file's start) and one after it: keep only one */
+		if (end < len && (start == skip || blank_line(t, prev, start))) {
+			size_t next = end;
+
+			while (next < len && t[next] != '\n')
+				next++;
+			if (next < len && blank_line(t, end, next + 1))
+				end = next + 1;
+		} else if (end == len && start > skip && blank_line(t, prev, start)) {
+			start = prev; /* the last section: the blank line that separated it goes too */
+		}
+	}
+	if (put(s, t + skip, start - skip) || put(s, t + end, len - end)) {
+		kw_secret_free(s);
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	}
+	*out = s;
+	return 0;
+}

@@ -169,4 +169,15 @@ struct kw_ini_set {
 int kw_ini_edit(const struct kw_ini *ini, const char *section, const struct kw_ini_set *sets, size_t nsets,
                 struct kw_secret **out, struct kw_error *err);
 
+/*
+ * kw_ini_remove_section - a copy of ini's text without section (its header line, its entries
+ * and the comment and blank lines among them); a blank line left doubled by the removal is
+ * dropped. Every other byte stays as it was (the byte-order mark is dropped, as by kw_ini_edit).
+ * A section that does not exist leaves the text as it is.
+ * @out: the new content in a new struct kw_secret (free with kw_secret_free).
+ * Returns 0, or -1 with err set (KW_ERR_NOMEM).
+ */
+int kw_ini_remove_section(const struct kw_ini *ini, const char *section, struct kw_secret **out,
+                          struct kw_error *err);
+
 #endif

@@ -37,4 +37,21 @@ void kw_aws_json_error_parse(int http_status, const char *body, size_t len, cons
 int kw_aws_json_call(struct kw_aws_client *c, enum kw_aws_service svc, const char *operation,
                      const json_t *input, json_t **output, struct kw_error *err);
 
+/*
+ * One page of a JSON listing: the answer object (borrowed). Return 0 to go on, 1 to stop early,
+ * -1 with err set to fail.
+ */
+typedef int (*kw_aws_json_page_fn)(void *ctx, const json_t *page, struct kw_error *err);
+
+/*
+ * kw_aws_json_paginate - call operation with input, then again with the answer's NextToken
+ * while it carries one (an empty page with a NextToken goes on: Secrets Manager and SSM answer
+ * those for filtered listings), handing each answer to fn. Bounded as kw_aws_paginate (call.h):
+ * a token seen in the last KW_AWS_MARKERS_KEPT pages, or more than KW_AWS_MAX_PAGES pages, is
+ * an error. @input: borrowed; its NextToken member is set while paging and removed at the end.
+ * Returns 0, or -1 with err set.
+ */
+int kw_aws_json_paginate(struct kw_aws_client *c, enum kw_aws_service svc, const char *operation,
+                         json_t *input, kw_aws_json_page_fn fn, void *ctx, struct kw_error *err);
+
 #endif

@@ -281,3 +281,57 @@ int kw_sm_delete_secret(struct kw_aws_client *c, const char *secret_id, int reco
 	}
 	return call(c, "DeleteSecret", in, NULL, err);
 }
+
+struct list_ctx {
+	kw_sm_secret_fn fn;
+	void *ud;
+};
+
+static int list_page(void *ctx, const json_t *page, struct kw_error *err)
+{
+	static const char where[] = "secretsmanager:ListSecrets";
+	struct list_ctx *l = ctx;
+	json_t *list = json_object_get(page, "SecretList"), *e;
+	size_t i;
+
+	if (!json_is_array(list))
+		return kw_error_set(err, KW_ERR_AWS, where, "the answer holds no SecretList");
+	json_array_foreach(list, i, e)
+	{
+		struct kw_sm_secret sec = {0};
+		int r;
+
+		if (read_secret(e, &sec, where, err))
+			return -1;
+		r = l->fn(l->ud, &sec, err);
+		kw_sm_secret_release(&sec);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int kw_sm_list_secrets(struct kw_aws_client *c, const struct kw_sm_filter *filters, size_t nfilters,
+                       kw_sm_secret_fn fn, void *ud, struct kw_error *err)
+{
+	struct list_ctx l = {fn, ud};
+	json_t *in = json_object(), *fl = json_array();
+	int rc;
+
+	if (!in || !fl || json_object_set_new(in, "Filters", fl)) {
+		json_decref(fl);
+		json_decref(in);
+		return kw_error_set(err, KW_ERR_NOMEM, "secretsmanager:ListSecrets", "out of memory");
+	}
+	for (size_t i = 0; i < nfilters; i++)
+		if (json_array_append_new(fl, json_pack("{s:s, s:[s]}", "Key", filters[i].key, "Values",
+		                                        filters[i].value))) {
+			json_decref(in);
+			return kw_error_set(err, KW_ERR_NOMEM, "secretsmanager:ListSecrets", "out of memory");
+		}
+	if (!nfilters)
+		json_object_del(in, "Filters");
+	rc = kw_aws_json_paginate(c, KW_AWS_SECRETSMANAGER, "ListSecrets", in, list_page, &l, err);
+	json_decref(in);
+	return rc < 0 ? -1 : 0;
+}

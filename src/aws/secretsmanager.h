@@ -93,6 +93,25 @@ int kw_sm_describe_secret(struct kw_aws_client *c, const char *secret_id, struct
 int kw_sm_delete_secret(struct kw_aws_client *c, const char *secret_id, int recovery_days,
                         struct kw_error *err);
 
+/* A ListSecrets filter: Key (name, description, tag-key, tag-value, all) and one value. */
+struct kw_sm_filter {
+	const char *key;
+	const char *value; /* a prefix, as Secrets Manager matches it ("!" first: not) */
+};
+
+/* One secret of a listing (borrowed for the call): 0 goes on, 1 stops, -1 with err set fails. */
+typedef int (*kw_sm_secret_fn)(void *ud, const struct kw_sm_secret *s, struct kw_error *err);
+
+/*
+ * kw_sm_list_secrets - ListSecrets with filters (all must hold), every page (NextToken,
+ * bounded as json.h kw_aws_json_paginate); fn hears each secret: arn, name, kms_key_id,
+ * tags (no versions, no value). Secrets scheduled for deletion are not listed. ListSecrets is
+ * eventually consistent (a secret created in the last minutes may be missing).
+ * Returns 0, or -1 with err set (from the call, or from fn).
+ */
+int kw_sm_list_secrets(struct kw_aws_client *c, const struct kw_sm_filter *filters, size_t nfilters,
+                       kw_sm_secret_fn fn, void *ud, struct kw_error *err);
+
 /* kw_aws_request_token - a UUID v4 (36 characters + NUL) for idempotency tokens. */
 int kw_aws_request_token(char out[37], struct kw_error *err);
 

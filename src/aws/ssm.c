@@ -142,3 +142,55 @@ int kw_ssm_tag(struct kw_aws_client *c, const char *name, const char *key, char 
 	json_decref(ans);
 	return rc;
 }
+
+struct describe_ctx {
+	kw_ssm_name_fn fn;
+	void *ud;
+};
+
+static int describe_page(void *ctx, const json_t *page, struct kw_error *err)
+{
+	struct describe_ctx *d = ctx;
+	json_t *list = json_object_get(page, "Parameters"), *e;
+	size_t i;
+
+	if (!json_is_array(list))
+		return kw_error_set(err, KW_ERR_AWS, "ssm:DescribeParameters",
+		                    "the answer holds no Parameters");
+	json_array_foreach(list, i, e)
+	{
+		const char *name = json_string_value(json_object_get(e, "Name"));
+		int r = name ? d->fn(d->ud, name, err) : 0;
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int kw_ssm_describe_parameters(struct kw_aws_client *c, const struct kw_ssm_filter *filters, size_t nfilters,
+                               kw_ssm_name_fn fn, void *ud, struct kw_error *err)
+{
+	struct describe_ctx d = {fn, ud};
+	json_t *in = json_pack("{s:i}", "MaxResults", 50), *fl = json_array();
+	int rc;
+
+	if (!in || !fl || json_object_set_new(in, "ParameterFilters", fl)) {
+		json_decref(fl);
+		return nomem(in, "ssm:DescribeParameters", err);
+	}
+	for (size_t i = 0; i < nfilters; i++) {
+		json_t *f = json_pack("{s:s, s:s}", "Key", filters[i].key, "Option", filters[i].option);
+
+		if (f && filters[i].value &&
+		    json_object_set_new(f, "Values", json_pack("[s]", filters[i].value))) {
+			json_decref(f);
+			f = NULL;
+		}
+		if (!f || json_array_append_new(fl, f))
+			return nomem(in, "ssm:DescribeParameters", err);
+	}
+	rc = kw_aws_json_paginate(c, KW_AWS_SSM, "DescribeParameters", in, describe_page, &d, err);
+	json_decref(in);
+	return rc < 0 ? -1 : 0;
+}

@@ -57,4 +57,22 @@ int kw_ssm_add_tags(struct kw_aws_client *c, const char *name, const struct kw_a
 int kw_ssm_tag(struct kw_aws_client *c, const char *name, const char *key, char **value,
                struct kw_error *err);
 
+/* A DescribeParameters filter (ParameterStringFilter): "tag:KEY", "Name", "Path", ... */
+struct kw_ssm_filter {
+	const char *key;
+	const char *option; /* "Equals", "BeginsWith", "Contains", "Recursive", "OneLevel" */
+	const char *value;  /* NULL: none (a tag filter then matches any value of the tag) */
+};
+
+/* One parameter name of a listing (borrowed): 0 goes on, 1 stops, -1 with err set fails. */
+typedef int (*kw_ssm_name_fn)(void *ud, const char *name, struct kw_error *err);
+
+/*
+ * kw_ssm_describe_parameters - DescribeParameters with ParameterFilters (all must hold), every
+ * page (MaxResults 50, NextToken, bounded as json.h kw_aws_json_paginate); fn hears each name.
+ * Returns 0, or -1 with err set (from the call, or from fn).
+ */
+int kw_ssm_describe_parameters(struct kw_aws_client *c, const struct kw_ssm_filter *filters, size_t nfilters,
+                               kw_ssm_name_fn fn, void *ud, struct kw_error *err);
+
 #endif

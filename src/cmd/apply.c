@@ -24,6 +24,7 @@
 #include "lifecycle/accounts.h"
 #include "lifecycle/destroy.h"
 #include "keys/sink.h"
+#include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -444,19 +445,68 @@ static void on_destroy_event(void *ud, const struct kw_lc_destroy_event *ev)
 	fflush(ap->fp);
 }
 
+/* A delivery target of a pruned account (lifecycle/destroy.h kw_lc_destroy_targets_in). */
+static void on_prune_target(void *ud, const struct kw_lc_target_event *ev)
+{
+	struct apply *ap = ud;
+	const char *user = ev->job->acct->user;
+	const char *status = ev->err                              ? "failed"
+	                     : ev->why                            ? "not removed"
+	                     : ev->what == KW_KEY_REMOVED         ? "removed"
+	                     : ev->what == KW_KEY_REMOVED_FOREIGN ? "kept"
+	                                                          : "absent";
+
+	if (ev->err) {
+		kw_error_print(ev->err, ap->ctx->err);
+		fprintf(ap->ctx->err,
+		        "note: %s: %s was not removed; apply --prune-accounts again once fixed\n", user,
+		        ev->target);
+	}
+	if (ap->json) {
+		print_json_line(ap, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "event", "target-removed", "user",
+		                              user, "target", ev->target, "status", status, "why", ev->why));
+		return;
+	}
+	if (ev->why)
+		fprintf(ap->ctx->err, "note: %s: %s: %s\n", user, ev->target, ev->why);
+	else if (ev->what == KW_KEY_REMOVED)
+		fprintf(ap->fp, "  %s %s: removed %s\n", ap->color ? "✓" : "done   ", user, ev->target);
+	else if (ev->what == KW_KEY_REMOVED_FOREIGN)
+		fprintf(ap->ctx->err, "note: %s: kept %s: not keywarden's key for this account\n", user,
+		        ev->target);
+	fflush(ap->fp);
+}
+
 /*
  * --prune-accounts: destroy the owner's users that no manifest names, as `destroy` does
- * (lifecycle/destroy.h: IAM's order, only what carries managed-by: keywarden).
+ * (lifecycle/destroy.h: IAM's order, only what carries managed-by: keywarden), then the
+ * secrets and parameters tagged for each, looked for in the operator's region and in every
+ * region (with its profile) that a store target of the run's manifests names.
  * Returns 0 when every one is destroyed, or -1 after printing why not.
  */
-static int prune_accounts(struct apply *ap, const struct kw_plan *plan, struct kw_aws_client *c)
+static int prune_accounts(struct apply *ap, const struct kw_session *s, const struct kw_aws_options *ao,
+                          struct kw_aws_client *c)
 {
+	const struct kw_plan *plan = &s->plan;
 	struct kw_lc_accounts accts = {0};
 	struct kw_lc_destroy d = {0};
+	struct kw_lc_store_place *places = NULL;
+	size_t nplaces = 0, ntargets = 0;
 	struct kw_error err;
 	int rc = -1;
 
 	kw_error_clear(&err);
+	for (size_t i = 0; s->set && i < s->set->n; i++)
+		ntargets += s->set->items[i]->ndeliver;
+	if (!(places = calloc(ntargets + 1, sizeof(*places))))
+		goto out;
+	for (size_t i = 0; s->set && i < s->set->n; i++)
+		for (size_t k = 0; k < s->set->items[i]->ndeliver; k++) {
+			const struct kw_deliver *dv = &s->set->items[i]->deliver[k];
+
+			if (dv->kind == KW_DELIVER_SECRETS_MANAGER || dv->kind == KW_DELIVER_SSM_PARAMETER)
+				places[nplaces++] = (struct kw_lc_store_place){dv->region, dv->store_profile};
+		}
 	if (kw_cmd_resolve_accounts(ap->ctx, plan->orphans.v, plan->orphans.n, &accts))
 		goto out;
 	if (kw_lc_destroy_prepare(c, &accts, &d, &err)) {
@@ -483,10 +533,14 @@ static int prune_accounts(struct apply *ap, const struct kw_plan *plan, struct k
 			                              : rc             ? "failed"
 			                                               : "destroyed",
 			                              "steps", (json_int_t)done));
+		/* the user is gone: the secrets and parameters keywarden tagged for it go too */
+		if (!rc && kw_lc_destroy_targets_in(&d.jobs[i], ao, places, nplaces, on_prune_target, ap))
+			rc = -1;
 		if (rc)
 			break;
 	}
 out:
+	free(places);
 	kw_lc_destroy_release(&d);
 	kw_lc_accounts_release(&accts);
 	return rc;
@@ -634,7 +688,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		kw_error_print(&err, ctx->err);
 		goto out;
 	}
-	if (s.plan.prune_accounts && s.plan.orphans.n && prune_accounts(&ap, &s.plan, client)) {
+	if (s.plan.prune_accounts && s.plan.orphans.n && prune_accounts(&ap, &s, &ao, client)) {
 		summary(&ap, &res, false);
 		goto out;
 	}

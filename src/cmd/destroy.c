@@ -31,8 +31,11 @@ static const char intro[] =
         "first. Also removes what DeleteUser requires gone that keywarden never makes: SSH public\n"
         "keys, signing certificates, service-specific credentials, hardware MFA tokens (deactivated).\n"
         "Only users tagged managed-by: keywarden are touched; running it again changes nothing.\n"
-        "Then, for a manifest, what keywarden delivered for the account: its key files, and its\n"
-        "secrets and parameters tagged managed-by: keywarden and keywarden:user (each named).\n"
+        "Then what keywarden delivered for the account (each named): for a manifest, its key files\n"
+        "and its profile in ~/.aws/credentials and ~/.aws/config (when it holds the user's key);\n"
+        "and every secret and parameter tagged managed-by: keywarden and keywarden:user: USER,\n"
+        "looked for in the operator's region and the regions of the manifest's stores. For a bare\n"
+        "user name, key files and profiles are not known: destroy says so.\n"
         "NAME is a manifest file, a folder of manifests, or an IAM user name.\n";
 
 static const char outro[] =
@@ -71,7 +74,9 @@ static void on_target(void *ud, const struct kw_lc_target_event *ev)
 	struct kw_ctx *ctx = ud;
 	const char *user = ev->job->acct->user;
 
-	if (ev->err) {
+	if (ev->why) {
+		fprintf(ctx->err, "note: %s: %s: %s\n", user, ev->target, ev->why);
+	} else if (ev->err) {
 		kw_error_print(ev->err, ctx->err);
 		fprintf(ctx->err, "note: %s: %s was not removed; run destroy again once fixed\n", user,
 		        ev->target);

@@ -1,56 +1,53 @@
 /* The `profile: NAME` sink: the shared credentials and config files, edited with src/aws/ini.h. */
 #include "keys/sink.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/ini.h"
 #include "keys/lock.h"
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/secret.h"
 
-/* Load path, or an empty file when it does not exist yet. */
-static int load_or_empty(const char *path, struct kw_ini **ini, struct kw_error *err)
-{
-	if (kw_ini_load(path, ini, err) == 0)
-		return 0;
-	if (err && err->kind != KW_ERR_NOT_FOUND)
-		return -1;
-	return kw_ini_parse(path, "", 0, ini, err);
-}
+/* A change of a shared file: the new text from the parsed file (*text NULL: nothing to write). */
+typedef int (*change_fn)(void *ud, const struct kw_ini *ini, struct kw_secret **text, struct kw_error *err);
 
 /*
- * Set sets in profile name's section of the file at path (the existing section, whatever
- * form its header has, or a new one), and write the file back atomically, 0600; under the
- * file's lock from reading to renaming, so that a concurrent delivery loses no profile.
+ * Rewrite the file at path under its lock, from reading it to renaming its new version into
+ * place, so that a concurrent delivery loses no profile: change computes the new text from the
+ * parsed file, written atomically, 0600. create: a missing file is an empty one (its folder made
+ * 0700); else a missing folder or file is nothing to do.
  */
-static int edit_profile(const char *path, enum kw_ini_kind kind, const char *name,
-                        const struct kw_ini_set *sets, size_t nsets, struct kw_error *err)
+static int rewrite(const char *path, bool create, change_fn change, void *ud, struct kw_error *err)
 {
-	const struct kw_ini_section *sec;
 	struct kw_secret *text = NULL;
 	struct kw_ini *ini = NULL;
-	char header[512];
-	int rc = -1, lock = kw_keys_lock(path, true, err);
+	int rc = -1, lock = kw_keys_lock(path, create, err);
 
+	if (lock < 0 && !create && err && err->kind == KW_ERR_NOT_FOUND) {
+		kw_error_clear(err); /* no folder, no file */
+		return 0;
+	}
 	if (lock < 0)
 		return -1;
-	if (load_or_empty(path, &ini, err))
-		goto out;
-	sec = kw_ini_profile(ini, kind, name);
-	if (sec) {
-		if (snprintf(header, sizeof(header), "%s", sec->name) >= (int)sizeof(header)) {
-			kw_error_set(err, KW_ERR_INVALID, path, "profile header too long");
+	if (kw_ini_load(path, &ini, err)) {
+		if (err && err->kind != KW_ERR_NOT_FOUND)
+			goto out;
+		kw_error_clear(err);
+		if (!create) {
+			rc = 0;
 			goto out;
 		}
-	} else if (kw_ini_profile_header(kind, name, header, sizeof(header))) {
-		kw_error_set(err, KW_ERR_INVALID, path, "profile name too long");
-		goto out;
+		if (kw_ini_parse(path, "", 0, &ini, err))
+			goto out;
 	}
-	if (kw_ini_edit(ini, header, sets, nsets, &text, err))
+	if (change(ud, ini, &text, err))
 		goto out;
-	if (kw_atomic_write(path, text->data, text->len, 0600, KW_ATOMIC_MKDIR, err))
+	if (text && kw_atomic_write(path, text->data, text->len, 0600, create ? KW_ATOMIC_MKDIR : 0, err))
 		goto out;
 	rc = 0;
 out:
@@ -58,6 +55,38 @@ out:
 	kw_ini_free(ini);
 	kw_keys_unlock(lock);
 	return rc;
+}
+
+struct set_profile {
+	enum kw_ini_kind kind;
+	const char *name;
+	const struct kw_ini_set *sets;
+	size_t nsets;
+};
+
+/* Set the changes in profile name's section (the existing one, whatever form its header has, or a new one). */
+static int set_keys(void *ud, const struct kw_ini *ini, struct kw_secret **text, struct kw_error *err)
+{
+	const struct set_profile *sp = ud;
+	const struct kw_ini_section *sec = kw_ini_profile(ini, sp->kind, sp->name);
+	char header[512];
+
+	if (sec) {
+		if (snprintf(header, sizeof(header), "%s", sec->name) >= (int)sizeof(header))
+			return kw_error_set(err, KW_ERR_INVALID, ini->path, "profile header too long");
+	} else if (kw_ini_profile_header(sp->kind, sp->name, header, sizeof(header))) {
+		return kw_error_set(err, KW_ERR_INVALID, ini->path, "profile name too long");
+	}
+	return kw_ini_edit(ini, header, sp->sets, sp->nsets, text, err);
+}
+
+/* Set sets in profile name's section of the file at path (created when missing). */
+static int edit_profile(const char *path, enum kw_ini_kind kind, const char *name,
+                        const struct kw_ini_set *sets, size_t nsets, struct kw_error *err)
+{
+	struct set_profile sp = {kind, name, sets, nsets};
+
+	return rewrite(path, true, set_keys, &sp, err);
 }
 
 /* A profile name that reads back the same in both files: printable, no brackets, no edge blanks. */
@@ -111,6 +140,104 @@ int kw_keys_deliver_profile(const char *name, const struct kw_access_key *key, c
 out:
 	if (rc)
 		kw_error_prefix(err, "profile %s", name);
+	kw_buf_release(&path);
+	return rc;
+}
+
+/* Whether every entry of sec is one of keys (NULL-terminated); else *other names the first that is not. */
+static bool only_keys(const struct kw_ini_section *sec, const char *const *keys, const char **other)
+{
+	for (size_t i = 0; i < sec->nentries; i++) {
+		bool ours = false;
+
+		for (size_t k = 0; keys[k]; k++)
+			ours |= !strcasecmp(sec->entries[i].key, keys[k]);
+		if (!ours) {
+			*other = sec->entries[i].key;
+			return false;
+		}
+	}
+	return true;
+}
+
+struct strip_profile {
+	enum kw_ini_kind kind;
+	const char *name;
+	const char *const *ours; /* the keys keywarden writes there, NULL-terminated */
+	bool check;              /* the section's aws_access_key_id must be one of held */
+	const char *const *held;
+	size_t nheld;
+	enum kw_key_removed *what;
+};
+
+/*
+ * Take profile name out: the whole section when it holds only ours, else only those keys (the
+ * section stays, holding settings keywarden did not write: logged). With check, a section
+ * holding none of the held key ids is kept (KW_KEY_REMOVED_FOREIGN).
+ */
+static int strip_keys(void *ud, const struct kw_ini *ini, struct kw_secret **text, struct kw_error *err)
+{
+	const struct strip_profile *sp = ud;
+	const struct kw_ini_section *sec = kw_ini_profile(ini, sp->kind, sp->name);
+	const char *other = NULL;
+	struct kw_ini_set sets[4];
+	size_t n = 0;
+
+	if (!sec)
+		return 0;
+	if (sp->check) {
+		bool mine = false;
+		char *id = NULL;
+
+		if (kw_ini_get_str(sec, "aws_access_key_id", NULL, &id, err) < 0)
+			return -1;
+		for (size_t i = 0; id && i < sp->nheld; i++)
+			mine |= !strcmp(id, sp->held[i]);
+		free(id);
+		if (!mine) {
+			*sp->what = KW_KEY_REMOVED_FOREIGN;
+			return 0;
+		}
+	}
+	*sp->what = KW_KEY_REMOVED;
+	if (only_keys(sec, sp->ours, &other))
+		return kw_ini_remove_section(ini, sec->name, text, err);
+	for (; sp->ours[n] && n < 4; n++)
+		sets[n] = (struct kw_ini_set){sp->ours[n], NULL, 0};
+	kw_log(KW_LOG_WARN, "%s: [%s] stays: it holds %s, which keywarden did not write", ini->path,
+	       sec->name, other);
+	return kw_ini_edit(ini, sec->name, sets, n, text, err);
+}
+
+int kw_keys_profile_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
+                           struct kw_error *err)
+{
+	static const char *const creds[] = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+	                                    NULL};
+	static const char *const conf[] = {"region", "output", NULL};
+	struct kw_buf path = KW_BUF_INIT;
+	enum kw_key_removed config = KW_KEY_REMOVED_ABSENT;
+	struct strip_profile cr = {KW_INI_CREDENTIALS, s->target, creds, true, s->held, s->nheld, what};
+	struct strip_profile cf = {KW_INI_CONFIG, s->target, conf, false, NULL, 0, &config};
+	int rc = -1;
+
+	(void)user;
+	*what = KW_KEY_REMOVED_ABSENT;
+	if (!valid_profile_name(s->target))
+		return kw_error_set(err, KW_ERR_INVALID, "profile", "invalid profile name '%s'",
+		                    s->target ? s->target : "");
+	/* the credentials first: only a profile holding one of the user's keys is keywarden's */
+	if (kw_keys_credentials_path(&path, err) || rewrite(path.data, false, strip_keys, &cr, err))
+		goto out;
+	if (*what == KW_KEY_REMOVED) {
+		kw_buf_reset(&path);
+		if (kw_keys_config_path(&path, err) || rewrite(path.data, false, strip_keys, &cf, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc)
+		kw_error_prefix(err, "profile %s", s->target);
 	kw_buf_release(&path);
 	return rc;
 }

@@ -216,7 +216,8 @@ static int exec_deliver(const struct kw_key_sink *s, const struct kw_access_key 
 }
 
 static const struct kw_key_sink_type types[KW_KEY_SINK_NKINDS] = {
-        [KW_KEY_SINK_PROFILE] = {"profile", profile_deliver, NULL, kw_keys_profile_preflight, NULL},
+        [KW_KEY_SINK_PROFILE] = {"profile", profile_deliver, NULL, kw_keys_profile_preflight,
+                                 kw_keys_profile_remove},
         [KW_KEY_SINK_FILE] = {"file", file_deliver, file_replace, kw_keys_file_preflight,
                               kw_keys_file_remove},
         [KW_KEY_SINK_STDOUT] = {"stdout", stdout_deliver, NULL, NULL, NULL},

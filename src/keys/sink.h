@@ -74,6 +74,10 @@ struct kw_key_sink {
 	                            * for the operator's own (the same chain as IAM) */
 	const struct kw_aws_options *aws; /* stores: the operator's client options (the command's
 	                                   * --profile, --region, --endpoint-url); set by the engine */
+	const char *const *held;          /* kw_keys_remove of a profile: the access key ids the user
+	                                   * had (read from IAM before the destroy); a profile holding
+	                                   * none of them is kept */
+	size_t nheld;
 };
 
 /*
@@ -127,7 +131,7 @@ int kw_keys_preflight(const struct kw_key_sink *sink, const char *user_name, boo
 
 /* What kw_keys_remove did. */
 enum kw_key_removed {
-	KW_KEY_REMOVED_NOTHING, /* the kind keeps nothing keywarden can remove (stdout, exec, profile) */
+	KW_KEY_REMOVED_NOTHING, /* the kind keeps nothing keywarden can remove (stdout, exec) */
 	KW_KEY_REMOVED,         /* deleted */
 	KW_KEY_REMOVED_ABSENT,  /* there was nothing to remove */
 	KW_KEY_REMOVED_FOREIGN, /* kept: not keywarden's for this user (tags, or not a key file) */
@@ -137,11 +141,42 @@ enum kw_key_removed {
  * kw_keys_remove - destroy: remove what keywarden delivered to sink for user_name: a file
  * target (only a regular file holding that user's key), a secret (deleted without recovery
  * window: the key it holds is deleted too) or a parameter, each only when tagged
- * managed-by: keywarden and keywarden:user: user_name.
+ * managed-by: keywarden and keywarden:user: user_name; a profile only when its
+ * aws_access_key_id is one of sink->held: its section in the shared credentials file and its
+ * section in the config file go (under each file's lock, atomically; every other byte stays),
+ * or, when a section also holds settings keywarden never writes, only keywarden's keys
+ * (aws_access_key_id, aws_secret_access_key, aws_session_token; region, output) go.
  * Returns 0 with *what set, or -1 with err set.
  */
 int kw_keys_remove(const struct kw_key_sink *sink, const char *user_name, enum kw_key_removed *what,
                    struct kw_error *err);
+
+/* Secrets and parameters that kw_keys_find_stores found tagged for a user. */
+struct kw_key_stores_found {
+	char **names; /* owned: each secret's or parameter's name */
+	size_t n;
+	char *region; /* owned: the region searched (resolved as the store client resolves it) */
+};
+
+/*
+ * kw_keys_find_stores - destroy without a manifest (or beyond its targets): the entries of one
+ * store kind that keywarden tagged for user_name, in where's region with where's credentials
+ * (where->aws, ->region, ->profile as for a delivery; where->kind says which store):
+ * Secrets Manager ListSecrets with the filters tag-key keywarden:user and tag-value user_name
+ * (prefix matches, so each secret's tags are then checked exactly: managed-by: keywarden and
+ * keywarden:user: user_name); SSM DescribeParameters with the filter tag:keywarden:user Equals
+ * user_name (managed-by is checked by kw_keys_remove). Every page is read. Both listings are
+ * eventually consistent: an entry written in the last minutes may be missing.
+ * @out: zeroed on entry; release with kw_keys_stores_found_release in every case.
+ * Returns 0, or -1 with err set (KW_ERR_AUTH / AccessDenied: the operator may not list them).
+ * Source: AWS Secrets Manager API Reference, ListSecrets (Filter); AWS Systems Manager API
+ * Reference, DescribeParameters (ParameterStringFilter).
+ */
+int kw_keys_find_stores(const struct kw_key_sink *where, const char *user_name,
+                        struct kw_key_stores_found *out, struct kw_error *err);
+
+/* kw_keys_stores_found_release - free what f owns; f becomes all zero. */
+void kw_keys_stores_found_release(struct kw_key_stores_found *f);
 
 /*
  * kw_keys_json - the JSON object above, as text ending in "\n".

@@ -4,9 +4,12 @@
 #include "keys/store.h"
 
 #include <openssl/crypto.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/secretsmanager.h"
+#include "aws/ssm.h"
 #include "keys/targets.h"
 #include "util/vocab.h"
 #include "util/error.h"
@@ -55,4 +58,88 @@ bool kw_keys_store_denied(const struct kw_error *err)
 bool kw_keys_store_same(const struct kw_secret *a, const struct kw_secret *b)
 {
 	return a && b && a->len == b->len && !CRYPTO_memcmp(a->data, b->data, a->len);
+}
+
+static int found_add(struct kw_key_stores_found *f, const char *name, struct kw_error *err)
+{
+	char **v = realloc(f->names, (f->n + 1) * sizeof(*v));
+
+	if (!v)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	f->names = v;
+	if (!(v[f->n] = strdup(name)))
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	f->n++;
+	return 0;
+}
+
+struct find {
+	struct kw_key_stores_found *out;
+	const char *user;
+};
+
+static int found_secret(void *ud, const struct kw_sm_secret *sec, struct kw_error *err)
+{
+	struct find *f = ud;
+
+	/* the filters match prefixes, and tag keys and values independently: the exact check */
+	if (!sec->name || !kw_tag_is_managed(KW_MANAGED_TAG_KEY, kw_sm_secret_tag(sec, KW_MANAGED_TAG_KEY)))
+		return 0;
+	if (!kw_sm_secret_tag(sec, KW_STORE_USER_TAG) ||
+	    strcmp(kw_sm_secret_tag(sec, KW_STORE_USER_TAG), f->user))
+		return 0;
+	return found_add(f->out, sec->name, err);
+}
+
+static int found_parameter(void *ud, const char *name, struct kw_error *err)
+{
+	struct find *f = ud;
+
+	return found_add(f->out, name, err);
+}
+
+/* Whether Secrets Manager's filter pattern takes v as a value: [a-zA-Z0-9 :_@/+=.-]* (no comma). */
+static bool sm_filter_value(const char *v)
+{
+	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :_@/+=.-") ==
+	       strlen(v);
+}
+
+int kw_keys_find_stores(const struct kw_key_sink *where, const char *user_name,
+                        struct kw_key_stores_found *out, struct kw_error *err)
+{
+	struct kw_aws_client *c = NULL;
+	struct find f = {out, user_name};
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (kw_keys_store_client(where, &c, err))
+		return -1;
+	if (!(out->region = strdup(kw_aws_client_region(c)))) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	} else if (where->kind == KW_KEY_SINK_SECRETS_MANAGER) {
+		/* an IAM user name may hold a comma, which the filter refuses: then the tag key alone */
+		const struct kw_sm_filter filters[] = {{"tag-key", KW_STORE_USER_TAG},
+		                                       {"tag-value", user_name}};
+
+		rc = kw_sm_list_secrets(c, filters, sm_filter_value(user_name) ? 2 : 1, found_secret, &f,
+		                        err);
+	} else if (where->kind == KW_KEY_SINK_SSM_PARAMETER) {
+		const struct kw_ssm_filter filters[] = {{"tag:" KW_STORE_USER_TAG, "Equals", user_name}};
+
+		rc = kw_ssm_describe_parameters(c, filters, 1, found_parameter, &f, err);
+	} else {
+		kw_error_set(err, KW_ERR_INTERNAL, NULL, "not a secret store");
+	}
+	kw_aws_client_free(c);
+	return rc;
+}
+
+void kw_keys_stores_found_release(struct kw_key_stores_found *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->names[i]);
+	free(f->names);
+	free(f->region);
+	memset(f, 0, sizeof(*f));
 }

@@ -29,6 +29,10 @@ int kw_keys_exec_preflight(const struct kw_key_sink *s, const char *user, bool r
 int kw_keys_file_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
                         struct kw_error *err);
 
+/* profile.c */
+int kw_keys_profile_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
+                           struct kw_error *err);
+
 /* secretsmanager.c */
 int kw_keys_sm_deliver(const struct kw_key_sink *s, const struct kw_access_key *k, struct kw_error *err);
 int kw_keys_sm_preflight(const struct kw_key_sink *s, const char *user, bool replace, struct kw_error *err);

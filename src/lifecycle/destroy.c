@@ -3,6 +3,7 @@
  */
 #include "lifecycle/destroy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,7 +11,9 @@
 #include "aws/iam.h"
 #include "engine/live.h"
 #include "manifest/manifest.h"
+#include "util/buf.h"
 #include "util/interrupt.h"
+#include "util/vocab.h"
 #include "util/wait.h"
 
 static const char **names_of_docs(const struct kw_doclist *l)
@@ -250,32 +253,157 @@ int kw_lc_destroy_run(struct kw_aws_client *c, const struct kw_lc_destroy_job *j
 	return 0;
 }
 
-int kw_lc_destroy_targets(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
-                          void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud)
+/* One target dealt with: tell on_event (what it did, or why it failed). */
+static void told(const struct kw_lc_destroy_job *job, const struct kw_key_sink *sink,
+                 enum kw_key_removed what, const struct kw_error *err,
+                 void (*on_event)(void *, const struct kw_lc_target_event *), void *ud)
 {
-	const struct kw_manifest *m = job->acct->manifest;
+	struct kw_lc_target_event ev = {job, NULL, what, err, NULL};
+	char name[512];
+
+	ev.target = kw_keys_sink_describe(sink, name, sizeof(name));
+	if (on_event)
+		on_event(ud, &ev);
+}
+
+/* Remove what sink holds for job's user; 0, or -1 (told why). */
+static int remove_target(const struct kw_lc_destroy_job *job, struct kw_key_sink *sink,
+                         void (*on_event)(void *, const struct kw_lc_target_event *), void *ud)
+{
+	enum kw_key_removed what = KW_KEY_REMOVED_NOTHING;
+	struct kw_error err;
+
+	kw_error_clear(&err);
+	sink->held = job->keys;
+	sink->nheld = job->u.keys.n;
+	if (kw_keys_remove(sink, job->acct->user, &what, &err)) {
+		told(job, sink, what, &err, on_event, ud);
+		return -1;
+	}
+	if (what != KW_KEY_REMOVED_NOTHING)
+		told(job, sink, what, NULL, on_event, ud);
+	return 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a ? b && !strcmp(a, b) : !b;
+}
+
+/* Whether place p is among the first n of v (same region and profile, NULL matching NULL). */
+static bool place_seen(const struct kw_lc_store_place *v, size_t n, const struct kw_lc_store_place *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (same(v[i].region, p->region) && same(v[i].profile, p->profile))
+			return true;
+	return false;
+}
+
+/*
+ * The tagged entries of both store kinds at place: each found one removed (kw_keys_remove checks
+ * its tags again); a listing that fails is told as the target "secretsManager secrets tagged
+ * keywarden:user (REGION)". The region searched is appended to regions (", " between).
+ */
+static int sweep(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
+                 const struct kw_lc_store_place *place, struct kw_buf *regions,
+                 void (*on_event)(void *, const struct kw_lc_target_event *), void *ud)
+{
+	static const enum kw_key_sink_kind kinds[] = {KW_KEY_SINK_SECRETS_MANAGER, KW_KEY_SINK_SSM_PARAMETER};
+	static const char *const what[] = {"secrets", "parameters"};
 	int rc = 0;
 
-	for (size_t i = 0; m && i < m->ndeliver; i++) {
-		struct kw_lc_target_event ev = {job, NULL, KW_KEY_REMOVED_NOTHING, NULL};
-		struct kw_key_sink sink;
+	for (size_t k = 0; k < 2; k++) {
+		struct kw_key_sink where = {
+		        .kind = kinds[k], .region = place->region, .profile = place->profile, .aws = aws};
+		struct kw_key_stores_found found = {0};
 		struct kw_error err;
-		char name[512];
+		char label[256];
+
+		kw_error_clear(&err);
+		if (kw_keys_find_stores(&where, job->acct->user, &found, &err)) {
+			struct kw_key_sink shown = where;
+
+			snprintf(label, sizeof(label), "%s tagged %s: %s", what[k], KW_STORE_USER_TAG,
+			         job->acct->user);
+			shown.target = label;
+			shown.region = found.region ? found.region : where.region;
+			told(job, &shown, KW_KEY_REMOVED_NOTHING, &err, on_event, ud);
+			rc = -1;
+		}
+		if (k == 0 && found.region && !strstr(regions->data ? regions->data : "", found.region))
+			kw_buf_appendf(regions, "%s%s", regions->len ? ", " : "", found.region);
+		for (size_t i = 0; i < found.n; i++) {
+			struct kw_key_sink s = where;
+
+			s.target = found.names[i];
+			s.region = found.region;
+			if (remove_target(job, &s, on_event, ud))
+				rc = -1;
+		}
+		kw_keys_stores_found_release(&found);
+	}
+	return rc;
+}
+
+int kw_lc_destroy_targets_in(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
+                             const struct kw_lc_store_place *places, size_t nplaces,
+                             void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud)
+{
+	const struct kw_manifest *m = job->acct->manifest;
+	size_t nm = m ? m->ndeliver : 0, n = 0;
+	struct kw_lc_store_place *all = calloc(1 + nm + nplaces, sizeof(*all));
+	struct kw_buf regions = KW_BUF_INIT;
+	int rc = 0;
+
+	if (!all)
+		return -1;
+	/* the manifest's own targets */
+	for (size_t i = 0; i < nm; i++) {
+		struct kw_key_sink sink;
 
 		kw_keys_sink_from_manifest(m, &m->deliver[i], NULL, &sink);
 		sink.aws = aws;
-		kw_error_clear(&err);
-		if (kw_keys_remove(&sink, job->acct->user, &ev.what, &err)) {
-			ev.err = &err;
+		if (remove_target(job, &sink, on_event, ud))
 			rc = -1;
-		} else if (ev.what == KW_KEY_REMOVED_NOTHING) {
-			continue;
-		}
-		ev.target = kw_keys_sink_describe(&sink, name, sizeof(name));
-		if (on_event)
-			on_event(ud, &ev);
 	}
+	/* then every secret and parameter tagged for the user: in the operator's region, in the
+	 * regions (and with the profiles) of the manifest's stores, and in the places given */
+	all[n++] = (struct kw_lc_store_place){NULL, NULL};
+	for (size_t i = 0; i < nm; i++) {
+		struct kw_lc_store_place p = {m->deliver[i].region, m->deliver[i].store_profile};
+
+		if ((m->deliver[i].kind == KW_DELIVER_SECRETS_MANAGER ||
+		     m->deliver[i].kind == KW_DELIVER_SSM_PARAMETER) &&
+		    !place_seen(all, n, &p))
+			all[n++] = p;
+	}
+	for (size_t i = 0; i < nplaces; i++)
+		if (!place_seen(all, n, &places[i]))
+			all[n++] = places[i];
+	for (size_t i = 0; i < n; i++)
+		if (sweep(job, aws, &all[i], &regions, on_event, ud))
+			rc = -1;
+	if (!m && on_event) {
+		/* key files and profiles are named only by the manifest: say so, do not guess */
+		char why[512];
+		struct kw_lc_target_event ev = {job, "key files and profiles", KW_KEY_REMOVED_NOTHING, NULL,
+		                                why};
+
+		snprintf(why, sizeof(why),
+		         "not removed: only its manifest names them (destroy the manifest to remove them); "
+		         "secrets and parameters tagged for it were looked for in %s",
+		         regions.len ? regions.data : "the operator's region");
+		on_event(ud, &ev);
+	}
+	kw_buf_release(&regions);
+	free(all);
 	return rc;
+}
+
+int kw_lc_destroy_targets(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
+                          void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud)
+{
+	return kw_lc_destroy_targets_in(job, aws, NULL, 0, on_event, ud);
 }
 
 void kw_lc_destroy_release(struct kw_lc_destroy *d)

@@ -95,17 +95,37 @@ struct kw_lc_target_event {
 	const char *target;         /* kw_keys_sink_describe of it */
 	enum kw_key_removed what;   /* removed, absent, kept (not keywarden's) */
 	const struct kw_error *err; /* the removal failed: why; else NULL */
+	const char *why;            /* a note on targets that were not removed (and why), or NULL */
+};
+
+/* Where kw_lc_destroy_targets also looks for tagged stores. */
+struct kw_lc_store_place {
+	const char *region;  /* NULL: the operator's */
+	const char *profile; /* whose credentials read it; NULL: the operator's */
 };
 
 /*
  * kw_lc_destroy_targets - once job's user is gone (run done, or nothing left in IAM): remove
- * what keywarden delivered for the account, the targets of its manifest that keep something
- * (src/keys/sink.h kw_keys_remove: a key file it wrote, secrets and parameters tagged
- * managed-by: keywarden and keywarden:user: the user; profiles, stdout and exec keep nothing
- * keywarden can find). The stores are written with aws (the operator's options, borrowed).
- * on_event (may be NULL) hears every such target. A job without a manifest does nothing.
- * Returns 0, or -1 when a removal failed (the event told why).
+ * what keywarden delivered for the account (src/keys/sink.h kw_keys_remove):
+ *  - the targets of its manifest that keep something: a key file it wrote; secrets and
+ *    parameters tagged managed-by: keywarden and keywarden:user: the user; the profile in the
+ *    shared credentials file (and its config section) when it holds one of the keys the user
+ *    had (stdout and exec keep nothing keywarden can find);
+ *  - then every secret and parameter tagged for the user that is left (kw_keys_find_stores),
+ *    looked for in the operator's region, in the regions (with the profiles) of the manifest's
+ *    stores, and at places (n of them, may be NULL/0): so that an account without a manifest
+ *    (destroy by user name, apply --prune-accounts) loses its stores too;
+ *  - an account without a manifest: its key files and profiles are not known (only the
+ *    manifest names them), and an event with why says so, naming the regions searched.
+ * The stores are written with aws (the operator's options, borrowed). on_event (may be NULL)
+ * hears every target removed, kept or failed (absent ones too, as KW_KEY_REMOVED_ABSENT).
+ * Returns 0, or -1 when a removal or a search failed (the event told why).
  */
+int kw_lc_destroy_targets_in(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
+                             const struct kw_lc_store_place *places, size_t n,
+                             void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud);
+
+/* kw_lc_destroy_targets - kw_lc_destroy_targets_in with no further places. */
 int kw_lc_destroy_targets(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
                           void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud);
 

@@ -61,15 +61,23 @@ class OperatorPolicy(unittest.TestCase):
         calls = {"secretsmanager:DescribeSecret", "secretsmanager:CreateSecret", "secretsmanager:TagResource",
                  "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret",
                  "ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource",
-                 "ssm:ListTagsForResource"}
+                 "ssm:ListTagsForResource",
+                 # destroy and apply --prune-accounts find the stores tagged for an account
+                 "secretsmanager:ListSecrets", "ssm:DescribeParameters"}
+        # listings of metadata (no value) that have no resource type in the Service
+        # Authorization Reference: Resource "*" only, no tag condition possible
+        unscoped = {"secretsmanager:ListSecrets", "ssm:DescribeParameters"}
         with open(os.path.join(SOURCE, POLICY)) as f:
             doc = json.load(f)
         granted = set()
         for st in doc["Statement"]:
             acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
             granted |= {a for a in acts if a.split(":")[0] in ("secretsmanager", "ssm")}
-            if any(a.startswith("secretsmanager:") and a != "secretsmanager:DescribeSecret" for a in acts):
+            if any(a.startswith("secretsmanager:") and a not in {"secretsmanager:DescribeSecret"} | unscoped
+                   for a in acts):
                 self.assertIn("Condition", st, st["Sid"])  # writes and reads of values: tagged only
+            if set(acts) & unscoped:
+                self.assertEqual(set(acts), unscoped, st["Sid"])  # nothing else on Resource "*"
         self.assertEqual(granted, calls)
         with open(os.path.join(SOURCE, "README.md")) as f:
             readme = f.read()

@@ -176,3 +176,21 @@ def error(service_name, code, message):
 
 def encode_error(err):
     return json.dumps({'__type': err.code, 'message': err.message}).encode('utf-8')
+
+
+def page(items, req, default_size, bad_token):
+    """One page of a listing: (items from the request's NextToken on, at most MaxResults or
+    default_size of them; the NextToken of the next page or None). The token is opaque to
+    clients (base64 of the position); one that does not decode raises bad_token, an APIError
+    (InvalidNextTokenException, InvalidNextToken: each service's own)."""
+    start = 0
+    if req.get('NextToken') is not None:
+        try:
+            start = int(base64.b64decode(req['NextToken'], validate=True).decode()
+                        .partition('offset=')[2])
+        except (ValueError, UnicodeDecodeError):
+            raise bad_token
+    size = req.get('MaxResults') or default_size
+    more = start + size < len(items)
+    return items[start:start + size], \
+        base64.b64encode(('offset=%d' % (start + size)).encode()).decode() if more else None

@@ -9,13 +9,14 @@ shown, nothing is encrypted. DeleteSecret schedules deletion (7-30 days, default
 ForceDeleteWithoutRecovery, removes the secret at once.
 
 Operations: CreateSecret, PutSecretValue, GetSecretValue, DescribeSecret, DeleteSecret,
-RestoreSecret, ListSecrets, TagResource. Source: AWS Secrets Manager API Reference.
+RestoreSecret, ListSecrets (filters, negation, pages), TagResource. Source: AWS Secrets Manager API Reference.
 """
 import base64
 import secrets
 import string
 import uuid
 
+import jsonproto
 from jsonproto import error
 
 SERVICE = 'secretsmanager'
@@ -200,26 +201,53 @@ class SecretsManager:
         s.pop('DeletedDate', None)
         return {'ARN': s['ARN'], 'Name': s['Name']}
 
+    @staticmethod
+    def _filter_matches(s, f):
+        """One Filter (API Reference, ListSecrets / Filter): description prefix, not
+        case-sensitive; name, tag-key, tag-value and primary-region prefix, case-sensitive; all:
+        each word anywhere, not case-sensitive. A value starting with '!' negates. The values of
+        one filter are alternatives; filters all hold."""
+        key = f['Key']
+        for v in f.get('Values', []):
+            neg, v = v.startswith('!'), v[1:] if v.startswith('!') else v
+            if key == 'name':
+                hit = s['Name'].startswith(v)
+            elif key == 'description':
+                hit = (s.get('Description') or '').lower().startswith(v.lower())
+            elif key == 'tag-key':
+                hit = any(t['Key'].startswith(v) for t in s['Tags'])
+            elif key == 'tag-value':
+                hit = any(t['Value'].startswith(v) for t in s['Tags'])
+            elif key == 'primary-region':
+                hit = False     # the local endpoint replicates nothing
+            else:               # all
+                text = ' '.join([s['Name'], s.get('Description') or ''] +
+                                [t['Key'] + ' ' + t['Value'] for t in s['Tags']]).lower()
+                hit = all(w in text for w in v.lower().split())
+            if hit != neg:
+                return True
+        return False
+
     def ListSecrets(self, ctx, req):
-        out = []
+        """Sorted by CreatedDate (SortOrder asc or desc), in pages of MaxResults (default
+        100); NextToken is opaque: the position of the next secret in this listing."""
         filters = req.get('Filters', [])
-        for s in sorted(self._secrets(ctx.region).values(), key=lambda x: x['Name']):
-            if s.get('DeletedDate') and not req.get('IncludePlannedDeletion'):
-                continue
-            ok = True
-            for f in filters:
-                vals = f.get('Values', [])
-                if f['Key'] == 'name':
-                    ok = ok and any(s['Name'].startswith(v) for v in vals)
-                elif f['Key'] == 'tag-key':
-                    ok = ok and any(t['Key'] == v for t in s['Tags'] for v in vals)
-                elif f['Key'] == 'tag-value':
-                    ok = ok and any(t['Value'] == v for t in s['Tags'] for v in vals)
-            if ok:
-                d = self.DescribeSecret(ctx, {'SecretId': s['ARN']})
-                d['SecretVersionsToStages'] = d.pop('VersionIdsToStages')
-                out.append(d)
-        return {'SecretList': out}
+        listed = [s for s in sorted(self._secrets(ctx.region).values(),
+                                    key=lambda x: (x['CreatedDate'], x['Name']),
+                                    reverse=req.get('SortOrder') == 'desc')
+                  if (not s.get('DeletedDate') or req.get('IncludePlannedDeletion'))
+                  and all(self._filter_matches(s, f) for f in filters)]
+        listed, token = jsonproto.page(listed, req, 100, _err('InvalidNextTokenException',
+                                                              'The NextToken value is invalid.'))
+        out = []
+        for s in listed:
+            d = self.DescribeSecret(ctx, {'SecretId': s['ARN']})
+            d['SecretVersionsToStages'] = d.pop('VersionIdsToStages')
+            out.append(d)
+        answer = {'SecretList': out}
+        if token:
+            answer['NextToken'] = token
+        return answer
 
     def TagResource(self, ctx, req):
         s = self._find(ctx.region, req['SecretId'])

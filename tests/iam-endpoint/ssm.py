@@ -10,13 +10,14 @@ ParameterAlreadyExists; Tags and Overwrite together are refused; Standard values
 SecureString is answered as stored with WithDecryption and as an opaque base64 text
 without; KMS is a no-op (KeyId kept). GetParameter accepts NAME, NAME:VERSION and ARNs.
 
-Operations: PutParameter, GetParameter, DeleteParameter, AddTagsToResource,
-ListTagsForResource, RemoveTagsFromResource. Source: AWS Systems Manager API Reference.
+Operations: PutParameter, GetParameter, DeleteParameter, DescribeParameters (ParameterFilters,
+pages), AddTagsToResource, ListTagsForResource, RemoveTagsFromResource. Source: AWS Systems Manager API Reference.
 """
 import base64
 import hashlib
 import re
 
+import jsonproto
 from jsonproto import error
 
 SERVICE = 'ssm'
@@ -155,6 +156,71 @@ class SSM:
             raise _err('InvalidResourceId', 'The resource ID is not valid. Verify that you '
                        'entered the correct ID and try again.')
         return p
+
+    @staticmethod
+    def _parameter_filter(name, p, f):
+        """One ParameterStringFilter of DescribeParameters (API Reference; User Guide,
+        "Searching for Systems Manager parameters"): tag:KEY (the parameter has tag KEY, with
+        one of Values when given), Name, Type, KeyId, Tier, DataType (Equals or BeginsWith,
+        Name also Contains), Path (Recursive or OneLevel). Label is GetParametersByPath's only."""
+        key, values = f['Key'], f.get('Values')
+        h = p['History'][-1]
+        path = key == 'Path'
+        option = f.get('Option') or ('OneLevel' if path else 'Equals')
+        allowed = ('Recursive', 'OneLevel') if path else \
+            ('Equals', 'BeginsWith', 'Contains') if key == 'Name' else ('Equals', 'BeginsWith')
+        if key == 'Label':
+            raise _err('InvalidFilterKey', 'The following filter key is not valid: Label.')
+        if option not in allowed:
+            raise _err('InvalidFilterOption', 'The following filter option is not valid: %s. '
+                       'Valid options include: [%s].' % (option, ', '.join(allowed)))
+        if key.startswith('tag:'):
+            tag = next((t['Value'] for t in p['Tags'] if t['Key'] == key[4:]), None)
+            if tag is None:
+                return False
+            field = tag
+        elif not values:
+            raise _err('InvalidFilterValue', 'The following filter values are missing : '
+                       'null for filter key %s.' % key)
+        elif path:
+            base = values[0].rstrip('/') + '/'
+            if not name.startswith('/') or not (name.startswith(base) or base == '/'):
+                return False
+            return option == 'Recursive' or '/' not in name[len(base):]
+        else:
+            field = {'Name': name, 'Type': h['Type'], 'KeyId': h.get('KeyId') or '',
+                     'Tier': p['Tier'], 'DataType': 'text'}[key]
+        if not values:
+            return True
+        if option == 'Contains':
+            return any(v in field for v in values)
+        if option == 'BeginsWith':
+            return any(field.startswith(v) for v in values)
+        return field in values
+
+    def DescribeParameters(self, ctx, req):
+        """Sorted by name, in pages of MaxResults (default 10, as AWS); NextToken opaque."""
+        if req.get('Filters') and req.get('ParameterFilters'):
+            raise _err('ValidationException', 'You can use either Filters or ParameterFilters '
+                       'in a single request.')
+        filters = list(req.get('ParameterFilters', []))
+        filters += [{'Key': f['Key'], 'Option': 'Equals', 'Values': f['Values']}
+                    for f in req.get('Filters', [])]
+        params = self._params(ctx.region)
+        listed = [n for n in sorted(params)
+                  if all(self._parameter_filter(n, params[n], f) for f in filters)]
+        listed, token = jsonproto.page(listed, req, 10, _err('InvalidNextToken',
+                                                             'The specified token is not valid.'))
+        out = []
+        for n in listed:
+            h = params[n]['History'][-1]
+            out.append({'Name': n, 'Type': h['Type'], 'Version': h['Version'],
+                        'LastModifiedDate': h['LastModifiedDate'], 'Tier': params[n]['Tier'],
+                        'DataType': 'text', **({'KeyId': h['KeyId']} if h.get('KeyId') else {})})
+        answer = {'Parameters': out}
+        if token:
+            answer['NextToken'] = token
+        return answer
 
     def AddTagsToResource(self, ctx, req):
         p = self._resource(ctx, req)

@@ -142,6 +142,78 @@ class Stores(kwtest.CliCase):
         self.assertEqual(self.aws_error('ssm', 'delete-parameter', '--name', '/app/key').code,
                          'ParameterNotFound')
 
+    def test_list_secrets_filters_and_pages(self):
+        cli = self.cli
+        for i, (user, managed) in enumerate([('service-a', True), ('service-ab', True),
+                                             ('service-a', False), ('service-b', True)]):
+            tags = ['Key=keywarden:user,Value=%s' % user] + \
+                (['Key=managed-by,Value=keywarden'] if managed else [])
+            cli('secretsmanager', 'create-secret', '--name', 'list/%d' % i, '--secret-string', 'x',
+                '--description', 'Key of %s' % user, '--tags', *tags)
+        names = lambda *f: [s['Name'] for s in cli('secretsmanager', 'list-secrets', '--filters',
+                                                    *f)['SecretList'] if s['Name'].startswith('list/')]
+        # tag-key and tag-value are prefix matches, each over all tags (not one tag's pair)
+        self.assertEqual(names('Key=tag-key,Values=keywarden:user', 'Key=tag-value,Values=service-a'),
+                         ['list/0', 'list/1', 'list/2'])
+        self.assertEqual(names('Key=tag-value,Values=service-b'), ['list/3'])
+        self.assertEqual(names('Key=tag-key,Values=keywarden:us'), ['list/0', 'list/1', 'list/2', 'list/3'])
+        self.assertEqual(names('Key=tag-key,Values=!managed-by'), ['list/2'])
+        self.assertEqual(names('Key=description,Values=key of service-b'), ['list/3'])
+        self.assertEqual(names('Key=name,Values=list/1,list/3'), ['list/1', 'list/3'])
+        # pages: MaxResults and the NextToken the answer carries, as botocore follows them
+        first = cli('secretsmanager', 'list-secrets', '--no-paginate', '--max-results', '2',
+                    '--filters', 'Key=name,Values=list/')
+        self.assertEqual([s['Name'] for s in first['SecretList']], ['list/0', 'list/1'])
+        self.assertIn('Tags', first['SecretList'][0])
+        rest = cli('secretsmanager', 'list-secrets', '--no-paginate', '--max-results', '2',
+                   '--filters', 'Key=name,Values=list/', '--next-token', first['NextToken'])
+        self.assertEqual([s['Name'] for s in rest['SecretList']], ['list/2', 'list/3'])
+        self.assertNotIn('NextToken', rest)
+        self.ep.reset_counts()
+        every = cli('secretsmanager', 'list-secrets', '--page-size', '1', '--filters',
+                    'Key=name,Values=list/')
+        self.assertEqual(len(every['SecretList']), 4)
+        self.assertEqual(self.ep.counts()['ListSecrets'], 4)
+        self.assertEqual(self.err('secretsmanager', 'list-secrets', '--no-paginate', '--next-token',
+                                  'bm9wZQ==').code, 'InvalidNextTokenException')
+        # the model's pattern for filter values (no comma, no semicolon)
+        self.assertEqual(self.err('secretsmanager', 'list-secrets', '--filters',
+                                  '[{"Key": "tag-value", "Values": ["a;b"]}]').code, 'ValidationException')
+
+    def test_describe_parameters_filters_and_pages(self):
+        cli = self.cli
+        for i, user in enumerate(['service-a', 'service-ab', 'service-a', None]):
+            cli('ssm', 'put-parameter', '--name', '/desc/p%d' % i, '--type', 'SecureString',
+                '--value', 'x', *(['--tags', 'Key=keywarden:user,Value=%s' % user] if user else []))
+        cli('ssm', 'put-parameter', '--name', '/desc/deep/q', '--type', 'String', '--value', 'y')
+        names = lambda *f: [p['Name'] for p in cli('ssm', 'describe-parameters', '--parameter-filters',
+                                                    *f)['Parameters'] if p['Name'].startswith('/desc/')]
+        self.assertEqual(names('Key=tag:keywarden:user,Values=service-a'), ['/desc/p0', '/desc/p2'])
+        self.assertEqual(names('Key=tag:keywarden:user,Option=BeginsWith,Values=service-a'),
+                         ['/desc/p0', '/desc/p1', '/desc/p2'])
+        self.assertEqual(names('Key=tag:keywarden:user'), ['/desc/p0', '/desc/p1', '/desc/p2'])
+        self.assertEqual(names('Key=Path,Values=/desc'), ['/desc/p0', '/desc/p1', '/desc/p2', '/desc/p3'])
+        self.assertEqual(names('Key=Path,Option=Recursive,Values=/desc', 'Key=Type,Values=String'),
+                         ['/desc/deep/q'])
+        self.assertEqual(names('Key=Name,Option=Contains,Values=deep'), ['/desc/deep/q'])
+        p = cli('ssm', 'describe-parameters', '--parameter-filters', 'Key=Name,Values=/desc/p0')
+        self.assertEqual(p['Parameters'][0]['Type'], 'SecureString')
+        self.assertEqual(p['Parameters'][0]['KeyId'], 'alias/aws/ssm')
+        self.assertNotIn('Value', p['Parameters'][0])
+        first = cli('ssm', 'describe-parameters', '--no-paginate', '--max-results', '2',
+                    '--parameter-filters', 'Key=Path,Values=/desc')
+        self.assertEqual(len(first['Parameters']), 2)
+        rest = cli('ssm', 'describe-parameters', '--no-paginate', '--max-results', '2',
+                   '--parameter-filters', 'Key=Path,Values=/desc', '--next-token', first['NextToken'])
+        self.assertEqual([q['Name'] for q in rest['Parameters']], ['/desc/p2', '/desc/p3'])
+        self.assertNotIn('NextToken', rest)
+        self.assertEqual(self.err('ssm', 'describe-parameters', '--parameter-filters',
+                                  'Key=Label,Values=x').code, 'InvalidFilterKey')
+        self.assertEqual(self.err('ssm', 'describe-parameters', '--parameter-filters',
+                                  'Key=Type,Option=Recursive,Values=String').code, 'InvalidFilterOption')
+        self.assertEqual(self.err('ssm', 'describe-parameters', '--max-results', '51',
+                                  '--no-paginate').code, 'ValidationException')
+
     def test_access_denied_follows_iam_policies(self):
         cli = self.cli
         cli('iam', 'create-user', '--user-name', 'store-writer')

@@ -239,6 +239,75 @@ static void stores_access_denied_is_typed(void **state)
 	kw_aws_client_free(admin);
 }
 
+struct seen {
+	size_t n;
+	char names[64][48];
+	const char *user[64];
+};
+
+static int saw_secret(void *ud, const struct kw_sm_secret *s, struct kw_error *err)
+{
+	struct seen *v = ud;
+
+	(void)err;
+	snprintf(v->names[v->n], sizeof(v->names[0]), "%s", s->name);
+	v->user[v->n++] = kw_sm_secret_tag(s, "keywarden:user") ? "tagged" : NULL;
+	return 0;
+}
+
+static int saw_name(void *ud, const char *name, struct kw_error *err)
+{
+	struct seen *v = ud;
+
+	(void)err;
+	if (v->n < 64)
+		snprintf(v->names[v->n], sizeof(v->names[0]), "%s", name);
+	v->n++;
+	return 0;
+}
+
+static void stores_listings_filter_and_page(void **state)
+{
+	struct kw_aws_client *c = new_client(0);
+	struct kw_secret *v = text("x");
+	struct kw_aws_tag a[] = {{"managed-by", "keywarden"}, {"keywarden:user", "service-list"}};
+	struct kw_aws_tag b[] = {{"keywarden:user", "service-other"}};
+	const struct kw_sm_filter f[] = {{"tag-key", "keywarden:user"}, {"tag-value", "service-list"}};
+	const struct kw_ssm_filter pf[] = {{"tag:keywarden:user", "Equals", "service-list"}};
+	struct kw_sm_secret w;
+	struct seen seen = {0};
+	struct kw_error err;
+	char name[64];
+
+	OK(kw_sm_create_secret(c, "kw/list/one", NULL, v, a, 2, &w, E));
+	kw_sm_secret_release(&w);
+	OK(kw_sm_create_secret(c, "kw/list/two", NULL, v, b, 1, &w, E));
+	kw_sm_secret_release(&w);
+	OK(kw_sm_list_secrets(c, f, 2, saw_secret, &seen, E));
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.names[0], "kw/list/one");
+	assert_non_null(seen.user[0]); /* the listing carries the tags */
+	/* more parameters than one page (MaxResults 50) */
+	for (int i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name), "/kw/list/p%02d", i);
+		OK(kw_ssm_put_parameter(c, name, v, NULL, NULL, NULL, E));
+		OK(kw_ssm_add_tags(c, name, i % 12 ? a : b, i % 12 ? 2 : 1, E));
+	}
+	memset(&seen, 0, sizeof(seen));
+	OK(kw_ssm_describe_parameters(c, pf, 1, saw_name, &seen, E));
+	assert_int_equal(seen.n, 55); /* 60 less the five tagged for service-other: two pages */
+	assert_string_equal(seen.names[0], "/kw/list/p01");
+	assert_string_equal(seen.names[54], "/kw/list/p59");
+	/* the model's filter keys: Label is not DescribeParameters' */
+	assert_int_equal(kw_ssm_describe_parameters(c,
+	                                            (const struct kw_ssm_filter[]){{"Label", "Equals", "x"}},
+	                                            1, saw_name, &seen, &err),
+	                 -1);
+	assert_string_equal(err.aws_code, "InvalidFilterKey");
+	kw_secret_free(v);
+	kw_aws_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +317,7 @@ int main(void)
 	        cmocka_unit_test(stores_lost_answer_is_one_version),
 	        cmocka_unit_test(stores_ssm_parameters),
 	        cmocka_unit_test(stores_access_denied_is_typed),
+	        cmocka_unit_test(stores_listings_filter_and_page),
 	};
 
 	return cmocka_run_group_tests_name("aws_stores", tests, start_endpoint, stop_endpoint);

@@ -436,6 +436,46 @@ static void ini_loads_files_and_reports_missing(void **state)
 	rmdir(dir);
 }
 
+/* Remove section from text and compare with want byte for byte. */
+static void check_remove(const char *text, const char *section, const char *want)
+{
+	struct kw_ini *ini = parse_ok(text);
+	struct kw_secret *out = NULL;
+	struct kw_error err;
+
+	if (kw_ini_remove_section(ini, section, &out, &err))
+		fail_msg("remove failed: %s", err.msg);
+	if (out->len != strlen(want) || memcmp(out->data, want, out->len))
+		fail_msg("remove gave:\n[%s]\nwanted:\n[%s]", kw_secret_str(out), want);
+	kw_ini_free(parse_ok(kw_secret_str(out)));
+	kw_secret_free(out);
+	kw_ini_free(ini);
+}
+
+static void ini_remove_section_keeps_every_other_byte(void **state)
+{
+	(void)state;
+	/* between two sections: the blank line that separated it goes with it */
+	check_remove("[a]\nx = 1\n\n[b]\n# b's comment\ny = 2\n\n[c]\nz = 3\n", "b",
+	             "[a]\nx = 1\n\n[c]\nz = 3\n");
+	/* no blank lines around it */
+	check_remove("[a]\nx = 1\n[b]\ny = 2\n[c]\n", "b", "[a]\nx = 1\n[c]\n");
+	/* the first section, and the last one (with its separating blank line) */
+	check_remove("[b]\ny = 2\n\n[c]\nz = 3\n", "b", "[c]\nz = 3\n");
+	check_remove("[a]\nx = 1\n\n[b]\ny = 2\n", "b", "[a]\nx = 1\n");
+	check_remove("[a]\nx = 1\n\n[b]\ny = 2", "b", "[a]\nx = 1\n");
+	/* a comment after its last entry belongs to what follows; CRLF; sub-sections */
+	check_remove("[a]\r\nx = 1\r\n[b]\r\ny = 2\r\n# about c\r\n[c]\r\n", "b",
+	             "[a]\r\nx = 1\r\n# about c\r\n[c]\r\n");
+	check_remove("[profile b]\ns3 =\n  addressing_style = path\n[default]\nregion = r\n", "profile b",
+	             "[default]\nregion = r\n");
+	/* the only section, an empty section, a section that is not there, a byte-order mark */
+	check_remove("[b]\ny = 2\n", "b", "");
+	check_remove("[a]\n[b]\n[c]\n", "b", "[a]\n[c]\n");
+	check_remove("[a]\nx = 1\n", "b", "[a]\nx = 1\n");
+	check_remove("\xef\xbb\xbf[b]\ny = 2\n\n[a]\nx = 1\n", "b", "[a]\nx = 1\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +490,7 @@ int main(void)
 	        cmocka_unit_test(ini_edit_refuses_values_that_would_not_read_back),
 	        cmocka_unit_test(ini_loads_files_and_reports_missing),
 	        cmocka_unit_test(ini_skips_a_byte_order_mark_and_never_writes_it),
+	        cmocka_unit_test(ini_remove_section_keeps_every_other_byte),
 	};
 
 	return cmocka_run_group_tests_name("ini", tests, NULL, NULL);

@@ -1,0 +1,205 @@
+"""destroy by bare user name and apply --prune-accounts remove the secrets and parameters
+keywarden tagged for the account (managed-by: keywarden and keywarden:user), found with
+ListSecrets and DescribeParameters (every page) in the operator's region and in the regions the
+run's manifests name; they keep what is not keywarden's for that user, and say, rather than
+guess, that key files and profiles are not known without the manifest. Read back with the AWS
+CLI; the endpoint's counts show the searches and removals."""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_fixture import SOURCE, EngineCase, LifecycleCase, _botocore, manifest_text  # noqa: E402
+
+import kwtest  # noqa: E402
+
+OURS = ['Key=managed-by,Value=keywarden', 'Key=keywarden:user,Value=service-app']
+NOT_KNOWN = ('key files and profiles: not removed: only its manifest names them (destroy the manifest to '
+             'remove them); secrets and parameters tagged for it were looked for in ')
+
+
+def in_region(case, service, region):
+    """A botocore client of the admin for another region (the shared CLI keeps its region)."""
+    return _botocore().create_client(service, region_name=region, endpoint_url=case.ep.url,
+                                     aws_access_key_id=case.ep.access_key_id,
+                                     aws_secret_access_key=case.ep.secret_access_key)
+
+
+class DestroyByName(LifecycleCase):
+    def names(self, *args, key='SecretList', field='Name'):
+        return sorted(x[field] for x in self.cli(*args)[key])
+
+    def eu_secrets(self):
+        c = in_region(self, 'secretsmanager', 'eu-west-1')
+        try:
+            return sorted(x['Name'] for x in c.list_secrets()['SecretList'])
+        finally:
+            c.close()
+
+    def test_bare_name_removes_what_is_tagged_for_the_user(self):
+        key_file = os.path.join(self.work, 'app.json')
+        m = self.manifest('app', deliver=({'secretsManager': {'name': 'service/app/aws'}},
+                                          {'ssmParameter': {'name': '/service/app/aws-key'}},
+                                          {'secretsManager': {'name': 'service/app/eu', 'region': 'eu-west-1'}},
+                                          {'file': key_file}, 'profile'))
+        p = self.kw('apply', '--auto-approve', '--confirm-timeout', '10', m)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # more of the user's parameters than one DescribeParameters page (50) holds
+        for i in range(51):
+            self.cli('ssm', 'put-parameter', '--name', '/service/app/extra-%02d' % i, '--type', 'SecureString',
+                     '--value', 'x', '--tags', *OURS)
+        # not keywarden's for service-app: another user's (a prefix of its name), no managed-by
+        self.cli('secretsmanager', 'create-secret', '--name', 'service/apple/aws', '--secret-string', '{}',
+                 '--tags', 'Key=managed-by,Value=keywarden', 'Key=keywarden:user,Value=service-apple')
+        self.cli('secretsmanager', 'create-secret', '--name', 'handmade/app', '--secret-string', '{}',
+                 '--tags', OURS[1])
+        self.cli('ssm', 'put-parameter', '--name', '/service/handmade', '--type', 'String', '--value', 'x',
+                 '--tags', OURS[1])
+        self.ep.reset_counts()
+
+        p = self.kw('destroy', '--auto-approve', 'service-app')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('service-app: removed secretsManager service/app/aws (us-east-1)', p.stderr)
+        self.assertIn('service-app: removed ssmParameter /service/app/aws-key (us-east-1)', p.stderr)
+        for i in range(51):
+            self.assertIn('service-app: removed ssmParameter /service/app/extra-%02d (us-east-1)' % i, p.stderr)
+        self.assertIn('note: service-app: kept ssmParameter /service/handmade (us-east-1): not keywarden', p.stderr)
+        self.assertIn('note: service-app: ' + NOT_KNOWN + 'us-east-1\n', p.stderr)
+        self.assertNotIn('apple', p.stderr)
+        self.assertNotIn('handmade/app', p.stderr)
+        counts = self.ep.counts()
+        self.assertEqual(counts.get('ListSecrets'), 1, counts)
+        self.assertEqual(counts.get('DescribeParameters'), 2, counts)  # 53 tagged parameters: two pages
+        self.assertEqual((counts.get('DeleteSecret'), counts.get('DeleteParameter')), (1, 52), counts)
+        self.assert_gone('get-user', '--user-name', 'service-app')
+        self.assertEqual(self.names('secretsmanager', 'list-secrets'), ['handmade/app', 'service/apple/aws'])
+        self.assertEqual(self.names('ssm', 'describe-parameters', key='Parameters'), ['/service/handmade'])
+        # not known without the manifest, so left: the key file, the profile, the other region's secret
+        self.assertTrue(os.path.exists(key_file))
+        with open(self.creds) as f:
+            self.assertIn('[service-app]', f.read())
+        self.assertEqual(self.eu_secrets(), ['service/app/eu'])
+
+        # the manifest knows them: its destroy finishes the job (the user is gone: --missing-ok)
+        p = self.kw('destroy', '--auto-approve', '--missing-ok', m)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('service-app: removed secretsManager service/app/eu (eu-west-1)', p.stderr)
+        self.assertIn('service-app: removed file ' + key_file, p.stderr)
+        self.assertFalse(os.path.exists(key_file))
+        self.assertEqual(self.eu_secrets(), [])
+        # the profile holds a key of a user IAM no longer has: not provably keywarden's, kept
+        self.assertIn('note: service-app: kept profile service-app', p.stderr)
+        self.assertNotIn(NOT_KNOWN, p.stderr)
+
+    def operator(self, without=None):
+        """A profile 'operator' whose identity has policies/keywarden-operator.json (without the
+        statement whose Sid is without)."""
+        with open(os.path.join(SOURCE, 'policies', 'keywarden-operator.json')) as f:
+            doc = json.load(f)
+        doc['Statement'] = [st for st in doc['Statement'] if st['Sid'] != without]
+        arn = self.iam('create-policy', '--policy-name', 'operator', '--policy-document', json.dumps(doc))['Policy']['Arn']
+        self.iam('create-user', '--user-name', 'operator')
+        self.iam('attach-user-policy', '--user-name', 'operator', '--policy-arn', arn)
+        key = self.iam('create-access-key', '--user-name', 'operator')['AccessKey']
+        self.secrets.add(key['SecretAccessKey'])
+        self.write_profile('operator', key['AccessKeyId'], key['SecretAccessKey'])
+
+    def make_app_with_secret(self):
+        self.make_user('service-app')
+        self.cli('secretsmanager', 'create-secret', '--name', 'service/app/aws', '--secret-string', '{}',
+                 '--tags', *OURS)
+        self.cli('ssm', 'put-parameter', '--name', '/service/app/aws-key', '--type', 'SecureString',
+                 '--value', 'x', '--tags', *OURS)
+
+    def test_the_operator_policy_lets_destroy_find_and_remove_them(self):
+        self.operator()
+        self.make_app_with_secret()
+        p = self.kw('--profile', 'operator', 'destroy', '--auto-approve', 'service-app')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('service-app: removed secretsManager service/app/aws (us-east-1)', p.stderr)
+        self.assertIn('service-app: removed ssmParameter /service/app/aws-key (us-east-1)', p.stderr)
+        self.assertNotIn('AccessDenied', p.stderr)
+
+    def test_a_denied_search_is_an_error_naming_it(self):
+        self.operator(without='FindTaggedStoresOnDestroy')
+        self.make_app_with_secret()
+        p = self.kw('--profile', 'operator', 'destroy', '--auto-approve', 'service-app')
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn('AccessDeniedException', p.stderr)
+        self.assertIn('note: service-app: secretsManager secrets tagged keywarden:user: service-app (us-east-1) '
+                      'was not removed', p.stderr)
+        self.assertIn('note: service-app: ssmParameter parameters tagged keywarden:user: service-app '
+                      '(us-east-1) was not removed', p.stderr)
+        self.assertIn('destroyed; targets left', p.stdout)
+        self.assert_gone('get-user', '--user-name', 'service-app')
+        # a rerun with the whole policy (the user already gone) finds and removes them
+        p = self.kw('destroy', '--auto-approve', '--missing-ok', 'service-app')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('service-app: removed secretsManager service/app/aws (us-east-1)', p.stderr)
+        self.assertIn('service-app: removed ssmParameter /service/app/aws-key (us-east-1)', p.stderr)
+
+
+class PruneStores(EngineCase):
+    def setUp(self):
+        super().setUp()
+        self.old = os.path.join(self.mdir, 'service-old.yaml')
+        with open(self.old, 'w') as f:
+            f.write(manifest_text(name='old', deliver=[
+                'secretsManager: {name: service/old/aws}',
+                'ssmParameter: {name: /service/old/aws-key, region: eu-west-1}',
+                'file: old-key.json']))
+        # the manifest that stays names a store in eu-west-1: pruning looks there too
+        self.write_manifest(deliver=['profile: service-e2e',
+                                     'ssmParameter: {name: /service/e2e/aws-key, region: eu-west-1}'])
+        with open(os.path.join(self.mdir, 'keywarden.yaml'), 'w') as f:
+            f.write('owner: platform-team\n')
+        os.makedirs(os.path.join(self.tmp, 'seeds'))
+
+    def run_apply(self, *extra):
+        return self.kw('apply', '--auto-approve', '--confirm-timeout', '5', '--mfa-seed-out',
+                       os.path.join(self.tmp, 'seeds') + '/', *extra)
+
+    def test_prune_accounts_removes_the_stores_of_the_account(self):
+        r = self.run_apply(self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(os.path.exists(os.path.join(self.mdir, 'old-key.json')))
+        os.unlink(self.old)  # the manifest is deleted in the repository
+        self.ep.reset_counts()
+        r = self.run_apply('--prune-accounts', self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn('destroy account service-old (no manifest names it)', r.stdout)
+        self.assertIn('service-old: removed secretsManager service/old/aws (us-east-1)', r.stdout)
+        self.assertIn('service-old: removed ssmParameter /service/old/aws-key (eu-west-1)', r.stdout)
+        self.assertIn('note: service-old: ' + NOT_KNOWN + 'us-east-1, eu-west-1\n', r.stderr)
+        counts = self.ep.counts()
+        self.assertEqual((counts.get('ListSecrets'), counts.get('DescribeParameters')), (2, 2), counts)
+        self.assertEqual((counts.get('DeleteSecret'), counts.get('DeleteParameter')), (1, 1), counts)
+        self.assertEqual(counts.get('DeleteUser'), 1, counts)
+        with self.assertRaises(kwtest.AwsError) as cm:
+            self.cli('secretsmanager', 'describe-secret', '--secret-id', 'service/old/aws')
+        self.assertEqual(cm.exception.code, 'ResourceNotFoundException')
+        c = in_region(self, 'ssm', 'eu-west-1')
+        left = c.describe_parameters()['Parameters']
+        c.close()
+        self.assertEqual([p['Name'] for p in left], ['/service/e2e/aws-key'])  # the other account's stays
+        # its key file is not known without the manifest: left, and said so
+        self.assertTrue(os.path.exists(os.path.join(self.mdir, 'old-key.json')))
+
+    def test_prune_accounts_json_events(self):
+        self.assertEqual(self.run_apply(self.mdir).returncode, 0)
+        os.unlink(self.old)
+        r = self.kw('-o', 'json', 'apply', '--auto-approve', '--confirm-timeout', '5', '--prune-accounts', self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        events = [json.loads(line) for line in r.stdout.splitlines()]
+        removed = [(e['user'], e['target'], e['status']) for e in events if e['event'] == 'target-removed']
+        self.assertEqual(removed, [('service-old', 'secretsManager service/old/aws (us-east-1)', 'removed'),
+                                   ('service-old', 'ssmParameter /service/old/aws-key (eu-west-1)', 'removed'),
+                                   ('service-old', 'key files and profiles', 'not removed')])
+        why = [e['why'] for e in events if e.get('why')]
+        self.assertEqual(len(why), 1, events)
+        self.assertIn('only its manifest names them', why[0])
+
+
+if __name__ == '__main__':
+    unittest.main()
