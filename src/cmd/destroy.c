@@ -197,7 +197,7 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 		} else
 			result = "destroyed";
 		/* the user is gone: what keywarden delivered for it goes too (secrets, parameters, files) */
-		if (!d.jobs[i].refuse && !kw_interrupted() &&
+		if (!d.jobs[i].refuse && !(d.jobs[i].missing && !missing_ok) && !kw_interrupted() &&
 		    (d.jobs[i].skip || !strcmp(result, "destroyed")) &&
 		    kw_lc_destroy_targets(&d.jobs[i], &aopt, on_target, ctx)) {
 			result = "destroyed; targets left";

@@ -92,6 +92,14 @@ class DestroyByName(LifecycleCase):
         self.assertIn('note: service-app: kept profile service-app', p.stderr)
         self.assertNotIn(NOT_KNOWN, p.stderr)
 
+    def test_an_unknown_name_is_an_error_that_searches_no_store(self):
+        p = self.kw('destroy', '--auto-approve', 'service-nobody')
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn('service-nobody: IAM has no such user', p.stderr)
+        self.assertNotIn('key files and profiles', p.stderr)
+        counts = self.ep.counts()
+        self.assertEqual((counts.get('ListSecrets', 0), counts.get('DescribeParameters', 0)), (0, 0), counts)
+
     def operator(self, without=None):
         """A profile 'operator' whose identity has policies/keywarden-operator.json (without the
         statement whose Sid is without)."""

@@ -174,10 +174,10 @@ class Stores(kwtest.CliCase):
                     'Key=name,Values=list/')
         self.assertEqual(len(every['SecretList']), 4)
         self.assertEqual(self.ep.counts()['ListSecrets'], 4)
-        self.assertEqual(self.err('secretsmanager', 'list-secrets', '--no-paginate', '--next-token',
+        self.assertEqual(self.aws_error('secretsmanager', 'list-secrets', '--no-paginate', '--next-token',
                                   'bm9wZQ==').code, 'InvalidNextTokenException')
         # the model's pattern for filter values (no comma, no semicolon)
-        self.assertEqual(self.err('secretsmanager', 'list-secrets', '--filters',
+        self.assertEqual(self.aws_error('secretsmanager', 'list-secrets', '--filters',
                                   '[{"Key": "tag-value", "Values": ["a;b"]}]').code, 'ValidationException')
 
     def test_describe_parameters_filters_and_pages(self):
@@ -207,11 +207,11 @@ class Stores(kwtest.CliCase):
                    '--parameter-filters', 'Key=Path,Values=/desc', '--next-token', first['NextToken'])
         self.assertEqual([q['Name'] for q in rest['Parameters']], ['/desc/p2', '/desc/p3'])
         self.assertNotIn('NextToken', rest)
-        self.assertEqual(self.err('ssm', 'describe-parameters', '--parameter-filters',
+        self.assertEqual(self.aws_error('ssm', 'describe-parameters', '--parameter-filters',
                                   'Key=Label,Values=x').code, 'InvalidFilterKey')
-        self.assertEqual(self.err('ssm', 'describe-parameters', '--parameter-filters',
+        self.assertEqual(self.aws_error('ssm', 'describe-parameters', '--parameter-filters',
                                   'Key=Type,Option=Recursive,Values=String').code, 'InvalidFilterOption')
-        self.assertEqual(self.err('ssm', 'describe-parameters', '--max-results', '51',
+        self.assertEqual(self.aws_error('ssm', 'describe-parameters', '--max-results', '51',
                                   '--no-paginate').code, 'ValidationException')
 
     def test_access_denied_follows_iam_policies(self):
