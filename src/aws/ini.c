@@ -662,7 +662,7 @@ int kw_ini_remove_section(const struct kw_ini *ini, const char *section, struct 
 
 	*out = NULL;
 	if (!s)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		return kw_error_nomem(err);
 	if (!sec) {
 		start = end = len;
 	} else {
@@ -691,7 +691,7 @@ int kw_ini_remove_section(const struct kw_ini *ini, const char *section, struct 
 	}
 	if (put(s, t + skip, start - skip) || put(s, t + end, len - end)) {
 		kw_secret_free(s);
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		return kw_error_nomem(err);
 	}
 	*out = s;
 	return 0;

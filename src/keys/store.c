@@ -11,6 +11,7 @@
 #include "aws/secretsmanager.h"
 #include "aws/ssm.h"
 #include "keys/targets.h"
+#include "util/array.h"
 #include "util/vocab.h"
 #include "util/error.h"
 #include "util/secret.h"
@@ -62,14 +63,10 @@ bool kw_keys_store_same(const struct kw_secret *a, const struct kw_secret *b)
 
 static int found_add(struct kw_key_stores_found *f, const char *name, struct kw_error *err)
 {
-	char **v = realloc(f->names, (f->n + 1) * sizeof(*v));
+	char **slot = kw_array_grow(&f->names, &f->n, sizeof(*f->names));
 
-	if (!v)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	f->names = v;
-	if (!(v[f->n] = strdup(name)))
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	f->n++;
+	if (!slot || !(*slot = strdup(name)))
+		return kw_error_nomem(err);
 	return 0;
 }
 
@@ -116,7 +113,7 @@ int kw_keys_find_stores(const struct kw_key_sink *where, const char *user_name,
 	if (kw_keys_store_client(where, &c, err))
 		return -1;
 	if (!(out->region = strdup(kw_aws_client_region(c)))) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		kw_error_nomem(err);
 	} else if (where->kind == KW_KEY_SINK_SECRETS_MANAGER) {
 		/* an IAM user name may hold a comma, which the filter refuses: then the tag key alone */
 		const struct kw_sm_filter filters[] = {{"tag-key", KW_STORE_USER_TAG},
