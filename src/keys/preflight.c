@@ -18,19 +18,8 @@
 #include "keys/targets.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/path.h"
 #include "util/secret.h"
-
-/* The folder of path (a new string), "." for a bare name. */
-static char *folder_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
 
 /*
  * path as a key file: refused when it is a symbolic link, not a regular file, another user's
@@ -69,11 +58,11 @@ static int check_file(const char *path, bool must_be_new, bool mkdir_ok, const c
 	}
 	if (errno != ENOENT)
 		return kw_error_set(err, KW_ERR_IO, path, "cannot be checked: %s", strerror(errno));
-	if (!(dir = folder_of(path)))
+	if (!(dir = kw_path_dirname(path)))
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	if (stat(dir, &st)) {
 		if (errno == ENOENT && mkdir_ok) {
-			char *parent = folder_of(dir);
+			char *parent = kw_path_dirname(dir);
 			if (!parent || access(parent, W_OK | X_OK))
 				rc = kw_error_set(err, KW_ERR_USAGE, path,
 				                  "cannot be created: neither its folder %s nor a writable "

@@ -23,6 +23,7 @@
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/path.h"
 
 #define MAX_FILE_BYTES    (1024 * 1024)
 #define MAX_DIAGS_PER_DOC 200
@@ -189,6 +190,17 @@ static bool want_type(struct ld *L, const yaml_node_t *n, yaml_node_type_t type,
 	return false;
 }
 
+/* A zeroed array with room for every item of the list node n (size bytes each); NULL (L->nomem). */
+static void *seq_array(struct ld *L, const yaml_node_t *n, size_t size)
+{
+	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	void *a = calloc(count ? count : 1, size);
+
+	if (!a)
+		L->nomem = true;
+	return a;
+}
+
 static char *xstrdup(struct ld *L, const char *s)
 {
 	char *d = s ? strdup(s) : NULL;
@@ -344,17 +356,6 @@ static char *resolve(struct ld *L, const char *rel)
 	return out;
 }
 
-static char *dirname_of(const char *file)
-{
-	const char *slash = strrchr(file, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == file)
-		return strdup("/");
-	return strndup(file, (size_t)(slash - file));
-}
-
 /* ---- sections ---- */
 
 static void read_tags(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
@@ -416,16 +417,10 @@ static void read_tags(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 static void read_allow(struct ld *L, struct kw_inline_policy *ip, yaml_node_t *n)
 {
 	static const char *const known[] = {"code", "reason", NULL};
-	size_t count;
 
-	if (!want_type(L, n, YAML_SEQUENCE_NODE, "allow"))
+	if (!want_type(L, n, YAML_SEQUENCE_NODE, "allow") ||
+	    !(ip->allow = seq_array(L, n, sizeof(*ip->allow))))
 		return;
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	ip->allow = calloc(count ? count : 1, sizeof(*ip->allow));
-	if (!ip->allow) {
-		L->nomem = true;
-		return;
-	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *e = node(L, *it);
 		struct member mm[2];
@@ -575,17 +570,12 @@ out:
 static void read_policies(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 {
 	static const char *const known[] = {"inline", "managed", "name", "vars", "allow", NULL};
-	size_t count, total = 0;
+	size_t total = 0;
 
-	if (!want_type(L, n, YAML_SEQUENCE_NODE, "spec.policies"))
+	if (!want_type(L, n, YAML_SEQUENCE_NODE, "spec.policies") ||
+	    !(m->inline_policies = seq_array(L, n, sizeof(*m->inline_policies))) ||
+	    !(m->managed_policies = seq_array(L, n, sizeof(*m->managed_policies))))
 		return;
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	m->inline_policies = calloc(count ? count : 1, sizeof(*m->inline_policies));
-	m->managed_policies = calloc(count ? count : 1, sizeof(*m->managed_policies));
-	if (!m->inline_policies || !m->managed_policies) {
-		L->nomem = true;
-		return;
-	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *e = node(L, *it);
 		struct member mm[5];
@@ -804,16 +794,10 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 	                                    "secretsManager", "ssmParameter", "region", "output",
 	                                    "format",         "template",     NULL};
 	enum { NKINDS = 6 };
-	size_t count;
 
-	if (!want_type(L, n, YAML_SEQUENCE_NODE, "accessKeys.deliver"))
+	if (!want_type(L, n, YAML_SEQUENCE_NODE, "accessKeys.deliver") ||
+	    !(m->deliver = seq_array(L, n, sizeof(*m->deliver))))
 		return;
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	m->deliver = calloc(count ? count : 1, sizeof(*m->deliver));
-	if (!m->deliver) {
-		L->nomem = true;
-		return;
-	}
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *e = node(L, *it);
 		struct member mm[10];
@@ -1472,7 +1456,7 @@ static int load_file(struct kw_manifest_set *set, const char *file, struct kw_er
 
 	if (kw_read_file(file, MAX_FILE_BYTES, &text, &len, err))
 		return -1;
-	if (!(dir = dirname_of(file))) {
+	if (!(dir = kw_path_dirname(file))) {
 		kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
 		goto out;
 	}
@@ -1656,7 +1640,7 @@ int kw_manifest_load_buffer(const char *text, size_t len, const char *file, stru
 {
 	struct kw_manifest_set *set = calloc(1, sizeof(*set));
 	struct ld L = {.set = set, .file = file};
-	char *dir = dirname_of(file);
+	char *dir = kw_path_dirname(file);
 	int rc = -1;
 
 	*out = NULL;

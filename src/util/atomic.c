@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/path.h"
 
 static int write_all(int fd, const unsigned char *p, size_t len)
 {
@@ -32,14 +33,8 @@ static int split_path(const char *path, char **dir, char **base)
 {
 	const char *slash = strrchr(path, '/');
 
-	if (!slash) {
-		*dir = strdup(".");
-		*base = strdup(path);
-	} else {
-		size_t dl = slash == path ? 1 : (size_t)(slash - path);
-		*dir = strndup(path, dl);
-		*base = strdup(slash + 1);
-	}
+	*dir = kw_path_dirname(path);
+	*base = strdup(slash ? slash + 1 : path);
 	if (!*dir || !*base) {
 		free(*dir);
 		free(*base);

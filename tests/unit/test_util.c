@@ -5,17 +5,20 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/output.h"
+#include "util/path.h"
 #include "util/secret.h"
 #include "util/num.h"
 #include "util/utf8.h"
@@ -338,6 +341,49 @@ static void numbers_and_durations_parse_in_one_place(void **state)
 	assert_int_equal(kw_parse_duration("2h", 1, 0, 3600, &d), -1); /* out of range */
 }
 
+static void dirname_as_posix_for_plain_paths(void **state)
+{
+	static const char *const cases[][2] = {
+	        {"name", "."}, {"/name", "/"}, {"a/b", "a"}, {"/a/b/c.yaml", "/a/b"}, {"./x", "."},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *d = kw_path_dirname(cases[i][0]);
+
+		assert_non_null(d);
+		assert_string_equal(d, cases[i][1]);
+		free(d);
+	}
+}
+
+static void array_grows_by_one_zeroed_element(void **state)
+{
+	struct item {
+		int a;
+		char *s;
+	} *v = NULL, *it;
+	size_t n = 0;
+
+	for (int i = 0; i < 100; i++) {
+		it = kw_array_grow(&v, &n, sizeof(*v));
+		assert_non_null(it);
+		assert_int_equal(n, (size_t)i + 1);
+		assert_ptr_equal(it, &v[i]);
+		assert_int_equal(it->a, 0);
+		assert_null(it->s);
+		it->a = i;
+	}
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(v[i].a, i);
+	free(v);
+	/* a count that cannot grow is refused, the array left as it was */
+	n = SIZE_MAX / 2;
+	v = NULL;
+	assert_null(kw_array_grow(&v, &n, 2));
+	assert_int_equal(n, SIZE_MAX / 2);
+	assert_null(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +402,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(atomic_write_refuses_links_and_clobbering, make_tmpdir,
 	                                        remove_tmpdir),
 	        cmocka_unit_test(numbers_and_durations_parse_in_one_place),
+	        cmocka_unit_test(dirname_as_posix_for_plain_paths),
+	        cmocka_unit_test(array_grows_by_one_zeroed_element),
 	        cmocka_unit_test_setup_teardown(read_file_reports_missing_and_too_large, make_tmpdir,
 	                                        remove_tmpdir),
 	};
