@@ -4,6 +4,7 @@
 #include "aws/ssm.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,18 +29,32 @@ static int nomem(json_t *in, const char *where, struct kw_error *err)
 	return kw_error_set(err, KW_ERR_NOMEM, where, "out of memory");
 }
 
+/* kw_aws_json_call of SSM's op with the input in, which it consumes (NULL: out of memory making it). */
+static int call(struct kw_aws_client *c, const char *op, json_t *in, json_t **ans, struct kw_error *err)
+{
+	char where[64];
+	int rc;
+
+	if (!in) {
+		snprintf(where, sizeof(where), "ssm:%s", op);
+		return nomem(NULL, where, err);
+	}
+	rc = kw_aws_json_call(c, KW_AWS_SSM, op, in, ans, err);
+	json_decref(in);
+	return rc;
+}
+
 int kw_ssm_put_parameter(struct kw_aws_client *c, const char *name, const struct kw_secret *value,
                          const char *kms_key_id, const char *tier, long long *version, struct kw_error *err)
 {
 	json_t *in = json_pack("{sssssb}", "Name", name, "Type", "SecureString", "Overwrite", 1), *ans = NULL;
 	int rc;
 
-	if (!in || json_object_set_new(in, "Value", json_stringn((const char *)value->data, value->len)) ||
-	    (kms_key_id && json_object_set_new(in, "KeyId", json_string(kms_key_id))) ||
-	    (tier && json_object_set_new(in, "Tier", json_string(tier))))
+	if (in && (json_object_set_new(in, "Value", json_stringn((const char *)value->data, value->len)) ||
+	           (kms_key_id && json_object_set_new(in, "KeyId", json_string(kms_key_id))) ||
+	           (tier && json_object_set_new(in, "Tier", json_string(tier)))))
 		return nomem(in, "ssm:PutParameter", err);
-	rc = kw_aws_json_call(c, KW_AWS_SSM, "PutParameter", in, &ans, err);
-	json_decref(in);
+	rc = call(c, "PutParameter", in, &ans, err);
 	if (!rc && version)
 		*version = json_integer_value(json_object_get(ans, "Version"));
 	json_decref(ans);
@@ -54,13 +69,8 @@ int kw_ssm_get_parameter(struct kw_aws_client *c, const char *name, bool with_de
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (!in)
-		return nomem(NULL, "ssm:GetParameter", err);
-	if (kw_aws_json_call(c, KW_AWS_SSM, "GetParameter", in, &ans, err)) {
-		json_decref(in);
+	if (call(c, "GetParameter", in, &ans, err))
 		return -1;
-	}
-	json_decref(in);
 	p = json_object_get(ans, "Parameter");
 	v = json_object_get(p, "Value");
 	if (!json_is_object(p) || !json_is_string(v)) {
@@ -88,21 +98,13 @@ out:
 
 int kw_ssm_delete_parameter(struct kw_aws_client *c, const char *name, struct kw_error *err)
 {
-	json_t *in = json_pack("{ss}", "Name", name);
-	int rc;
-
-	if (!in)
-		return nomem(NULL, "ssm:DeleteParameter", err);
-	rc = kw_aws_json_call(c, KW_AWS_SSM, "DeleteParameter", in, NULL, err);
-	json_decref(in);
-	return rc;
+	return call(c, "DeleteParameter", json_pack("{ss}", "Name", name), NULL, err);
 }
 
 int kw_ssm_add_tags(struct kw_aws_client *c, const char *name, const struct kw_aws_tag *tags, size_t ntags,
                     struct kw_error *err)
 {
 	json_t *in = json_pack("{ssss}", "ResourceType", "Parameter", "ResourceId", name), *tl = json_array();
-	int rc;
 
 	if (!in || !tl || json_object_set_new(in, "Tags", tl)) {
 		json_decref(tl);
@@ -112,9 +114,7 @@ int kw_ssm_add_tags(struct kw_aws_client *c, const char *name, const struct kw_a
 		if (json_array_append_new(tl,
 		                          json_pack("{ssss}", "Key", tags[i].key, "Value", tags[i].value)))
 			return nomem(in, "ssm:AddTagsToResource", err);
-	rc = kw_aws_json_call(c, KW_AWS_SSM, "AddTagsToResource", in, NULL, err);
-	json_decref(in);
-	return rc;
+	return call(c, "AddTagsToResource", in, NULL, err);
 }
 
 int kw_ssm_tag(struct kw_aws_client *c, const char *name, const char *key, char **value, struct kw_error *err)
@@ -124,13 +124,8 @@ int kw_ssm_tag(struct kw_aws_client *c, const char *name, const char *key, char 
 	int rc = 0;
 
 	*value = NULL;
-	if (!in)
-		return nomem(NULL, "ssm:ListTagsForResource", err);
-	if (kw_aws_json_call(c, KW_AWS_SSM, "ListTagsForResource", in, &ans, err)) {
-		json_decref(in);
+	if (call(c, "ListTagsForResource", in, &ans, err))
 		return -1;
-	}
-	json_decref(in);
 	json_array_foreach(json_object_get(ans, "TagList"), i, t)
 	{
 		const char *k = json_string_value(json_object_get(t, "Key"));

@@ -25,6 +25,21 @@ static char *dup_or_null(const char *s)
 			goto nomem;                  \
 	} while (0)
 
+/* The inline policies (with their documents) and the managed policy ARNs of a user or group; -1 OOM. */
+static int fill_policies(struct kw_doclist *inline_policies, struct kw_strlist *managed_arns,
+                         const struct kw_iam_inline_policy_list *policies,
+                         const struct kw_iam_attached_policy_list *attached)
+{
+	for (size_t i = 0; i < policies->n; i++)
+		if (kw_doclist_add(inline_policies, policies->items[i].policy_name,
+		                   policies->items[i].document))
+			return -1;
+	for (size_t i = 0; i < attached->n; i++)
+		if (kw_strlist_add(managed_arns, attached->items[i].policy_arn))
+			return -1;
+	return 0;
+}
+
 static int fill_user(struct kw_live_user *u, const struct kw_iam_user_detail *d, struct kw_error *err)
 {
 	u->exists = true;
@@ -39,13 +54,8 @@ static int fill_user(struct kw_live_user *u, const struct kw_iam_user_detail *d,
 	for (size_t i = 0; i < d->groups.n; i++)
 		if (kw_strlist_add(&u->groups, d->groups.items[i]))
 			goto nomem;
-	for (size_t i = 0; i < d->policies.n; i++)
-		if (kw_doclist_add(&u->inline_policies, d->policies.items[i].policy_name,
-		                   d->policies.items[i].document))
-			goto nomem;
-	for (size_t i = 0; i < d->attached.n; i++)
-		if (kw_strlist_add(&u->managed_arns, d->attached.items[i].policy_arn))
-			goto nomem;
+	if (fill_policies(&u->inline_policies, &u->managed_arns, &d->policies, &d->attached))
+		goto nomem;
 	return 0;
 nomem:
 	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
@@ -57,13 +67,8 @@ static int fill_group(struct kw_live_group *g, const struct kw_iam_group_detail 
 	DUP(g->name, d->group.group_name);
 	DUP(g->path, d->group.path);
 	DUP(g->arn, d->group.arn);
-	for (size_t i = 0; i < d->policies.n; i++)
-		if (kw_doclist_add(&g->inline_policies, d->policies.items[i].policy_name,
-		                   d->policies.items[i].document))
-			goto nomem;
-	for (size_t i = 0; i < d->attached.n; i++)
-		if (kw_strlist_add(&g->managed_arns, d->attached.items[i].policy_arn))
-			goto nomem;
+	if (fill_policies(&g->inline_policies, &g->managed_arns, &d->policies, &d->attached))
+		goto nomem;
 	return 0;
 nomem:
 	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
