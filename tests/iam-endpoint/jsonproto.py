@@ -51,18 +51,18 @@ class _Validator:
         if t == 'list':
             if not isinstance(v, list):
                 raise APIError('SerializationException', 'Expected a list at %s' % where, 400)
-            self.size(shape, v, where, len(v))
+            self.bounds(shape, v, where, len(v), 'length')
             return [self.value(shape.member, x, '%s.%d' % (where, i + 1)) for i, x in enumerate(v)]
         if t == 'map':
             if not isinstance(v, dict):
                 raise APIError('SerializationException', 'Expected a map at %s' % where, 400)
-            self.size(shape, v, where, len(v))
+            self.bounds(shape, v, where, len(v), 'length')
             return {self.value(shape.key, k, where): self.value(shape.value, x, '%s.%s' % (where, k))
                     for k, x in v.items()}
         if t == 'string':
             if not isinstance(v, str):
                 raise APIError('SerializationException', 'Expected a string at %s' % where, 400)
-            self.size(shape, v, where, len(v))
+            self.bounds(shape, v, where, len(v), 'length')
             if meta.get('pattern') and v and not _matches(meta['pattern'], v):
                 self.fail(shape, v, where, 'Member must satisfy regular expression pattern: %s'
                           % meta['pattern'])
@@ -73,12 +73,7 @@ class _Validator:
         if t in ('integer', 'long'):
             if isinstance(v, bool) or not isinstance(v, int):
                 raise APIError('SerializationException', 'Expected a number at %s' % where, 400)
-            if meta.get('max') is not None and v > meta['max']:
-                self.fail(shape, v, where, 'Member must have value less than or equal to %d'
-                          % meta['max'])
-            if meta.get('min') is not None and v < meta['min']:
-                self.fail(shape, v, where, 'Member must have value greater than or equal to %d'
-                          % meta['min'])
+            self.bounds(shape, v, where, v, 'value')
             return v
         if t == 'boolean':
             if not isinstance(v, bool):
@@ -93,18 +88,19 @@ class _Validator:
                 raw = base64.b64decode(v, validate=True)
             except (TypeError, ValueError):
                 raise APIError('SerializationException', 'Expected base64 at %s' % where, 400)
-            self.size(shape, raw, where, len(raw))
+            self.bounds(shape, raw, where, len(raw), 'length')
             return raw
         return v
 
-    def size(self, shape, v, where, n):
+    def bounds(self, shape, v, where, n, what):
+        """The model's max and min for n, the value or the length (what) of v."""
         meta = shape.metadata
         if meta.get('max') is not None and n > meta['max']:
-            self.fail(shape, v, where, 'Member must have length less than or equal to %d'
-                      % meta['max'])
+            self.fail(shape, v, where, 'Member must have %s less than or equal to %d'
+                      % (what, meta['max']))
         if meta.get('min') is not None and n < meta['min']:
-            self.fail(shape, v, where, 'Member must have length greater than or equal to %d'
-                      % meta['min'])
+            self.fail(shape, v, where, 'Member must have %s greater than or equal to %d'
+                      % (what, meta['min']))
 
 
 def _matches(pattern, value):
@@ -166,6 +162,20 @@ def encode_result(operation, result):
     shape = operation.output_shape
     out = _encode(shape, result or {}) if shape is not None else {}
     return json.dumps(out).encode('utf-8')
+
+
+class RegionalService:
+    """A JSON-protocol service of the endpoint (secretsmanager.py, ssm.py): what it keeps lives
+    per region in the endpoint's state, under data[SERVICE][region]."""
+
+    SERVICE = None
+
+    def __init__(self, state):
+        self.state = state
+
+    def _store(self, region):
+        """The service's state of region (a dict, made on first use)."""
+        return self.state.data.setdefault(self.SERVICE, {}).setdefault(region, {})
 
 
 def error(service_name, code, message):

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "aws/adaptive.h"
@@ -35,49 +36,80 @@ static void fake_sleep(void *ctx, double s)
 	f->sleeps++;
 }
 
+/* A bucket on the fake clock, which starts at t = 1000 s (the tests' fixture). */
+struct fixture {
+	struct fake f;
+	struct kw_adaptive_clock clk;
+	struct kw_adaptive *a;
+};
+
+static int setup(void **state)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -1;
+	x->f.t = 1000;
+	x->clk = (struct kw_adaptive_clock){fake_now, fake_sleep, &x->f};
+	x->a = kw_adaptive_new(&x->clk);
+	if (!x->a) {
+		free(x);
+		return -1;
+	}
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *x = *state;
+
+	kw_adaptive_put(x->a);
+	free(x);
+	return 0;
+}
+
 /* n answers without throttling, one every dt seconds, each after a send */
-static void steady(struct kw_adaptive *a, struct fake *f, int n, double dt)
+static void steady(struct fixture *x, int n, double dt)
 {
 	for (int i = 0; i < n; i++) {
-		f->t += dt;
-		(void)kw_adaptive_before_send(a);
-		kw_adaptive_after_response(a, false);
+		x->f.t += dt;
+		(void)kw_adaptive_before_send(x->a);
+		kw_adaptive_after_response(x->a, false);
 	}
 }
 
 static void adaptive_does_not_pace_before_a_throttle(void **state)
 {
-	struct fake f = {.t = 1000};
-	struct kw_adaptive_clock clk = {fake_now, fake_sleep, &f};
-	struct kw_adaptive *a = kw_adaptive_new(&clk);
+	struct fixture *x = *state;
+	struct kw_adaptive *a = x->a;
+	struct fake *f = &x->f;
 	struct kw_adaptive_stats st;
 
-	assert_non_null(a);
 	for (int i = 0; i < 1000; i++) {
 		assert_true(kw_adaptive_before_send(a) == 0);
 		kw_adaptive_after_response(a, false);
 	}
 	kw_adaptive_snapshot(a, &st);
 	assert_false(st.enabled);
-	assert_int_equal(f.sleeps, 0);
+	assert_int_equal(f->sleeps, 0);
 	assert_int_equal(st.throttles, 0);
-	kw_adaptive_put(a);
 }
 
 static void adaptive_cuts_to_beta_of_measured_rate_and_paces(void **state)
 {
-	struct fake f = {.t = 1000};
-	struct kw_adaptive_clock clk = {fake_now, fake_sleep, &f};
-	struct kw_adaptive *a = kw_adaptive_new(&clk);
+	struct fixture *x = *state;
+	struct kw_adaptive *a = x->a;
+	struct fake *f = &x->f;
 	struct kw_adaptive_stats before, st;
 	double waited = 0, t0;
 
 	/* 10 requests a second for 3 s: the measured rate approaches 10 */
-	steady(a, &f, 30, 0.1);
+	steady(x, 30, 0.1);
 	kw_adaptive_snapshot(a, &before);
 	assert_true(before.measured_rate > 9.9 && before.measured_rate <= 10.0 + 1e-9);
 	/* a throttling answer inside the same half-second bucket: rate = 0.7 * measured */
-	f.t += 0.05;
+	f->t += 0.05;
 	kw_adaptive_after_response(a, true);
 	kw_adaptive_snapshot(a, &st);
 	assert_true(st.enabled);
@@ -85,99 +117,95 @@ static void adaptive_cuts_to_beta_of_measured_rate_and_paces(void **state)
 	assert_true(fabs(st.rate - KW_ADAPTIVE_BETA * before.measured_rate) < 1e-9);
 	assert_true(st.capacity <= st.rate + 1e-9);
 	/* 20 sends without answers in between: they take (20 - tokens in the bucket) / rate */
-	t0 = f.t;
+	t0 = f->t;
 	for (int i = 0; i < 20; i++)
 		waited += kw_adaptive_before_send(a);
-	assert_true(fabs((f.t - t0) - (20 - st.capacity) / st.rate) < 1e-6);
-	assert_true(fabs(waited - f.slept) < 1e-9);
+	assert_true(fabs((f->t - t0) - (20 - st.capacity) / st.rate) < 1e-6);
+	assert_true(fabs(waited - f->slept) < 1e-9);
 	kw_adaptive_snapshot(a, &st);
 	assert_int_equal(st.acquired, 20);
-	assert_true(fabs(st.waited - f.slept) < 1e-9);
+	assert_true(fabs(st.waited - f->slept) < 1e-9);
 	assert_true(st.capacity < 1);
-	kw_adaptive_put(a);
 }
 
 static void adaptive_second_throttle_uses_the_lower_of_measured_and_bucket_rate(void **state)
 {
-	struct fake f = {.t = 1000};
-	struct kw_adaptive_clock clk = {fake_now, fake_sleep, &f};
-	struct kw_adaptive *a = kw_adaptive_new(&clk);
+	struct fixture *x = *state;
+	struct kw_adaptive *a = x->a;
+	struct fake *f = &x->f;
 	struct kw_adaptive_stats st, st2;
 
-	steady(a, &f, 30, 0.1);
-	f.t += 0.05;
+	steady(x, 30, 0.1);
+	f->t += 0.05;
 	kw_adaptive_after_response(a, true);
 	kw_adaptive_snapshot(a, &st); /* ~7 a second, measured ~10 */
-	f.t += 0.01;
+	f->t += 0.01;
 	kw_adaptive_after_response(a, true); /* same bucket: measured unchanged, the bucket's is lower */
 	kw_adaptive_snapshot(a, &st2);
 	assert_true(fabs(st2.rate - KW_ADAPTIVE_BETA * st.rate) < 1e-9);
 	assert_int_equal(st2.throttles, 2);
 	/* never below the bucket's minimum rate */
 	for (int i = 0; i < 40; i++) {
-		f.t += 0.001;
+		f->t += 0.001;
 		kw_adaptive_after_response(a, true);
 	}
 	kw_adaptive_snapshot(a, &st2);
 	assert_true(st2.rate == KW_ADAPTIVE_MIN_RATE);
-	kw_adaptive_put(a);
 }
 
 /* answers (no sends) every 10 ms up to time t, keeping the measured rate near 100/s */
-static void answers_until(struct kw_adaptive *a, struct fake *f, double t)
+static void answers_until(struct fixture *x, double t)
 {
-	while (f->t + 0.01 <= t + 1e-9) {
-		f->t += 0.01;
-		kw_adaptive_after_response(a, false);
+	while (x->f.t + 0.01 <= t + 1e-9) {
+		x->f.t += 0.01;
+		kw_adaptive_after_response(x->a, false);
 	}
 }
 
 static void adaptive_recovers_along_the_cubic_curve(void **state)
 {
-	struct fake f = {.t = 1000};
-	struct kw_adaptive_clock clk = {fake_now, fake_sleep, &f};
-	struct kw_adaptive *a = kw_adaptive_new(&clk);
+	struct fixture *x = *state;
+	struct kw_adaptive *a = x->a;
+	struct fake *f = &x->f;
 	struct kw_adaptive_stats st;
 	double w_max, k, tf;
 
-	steady(a, &f, 30, 0.1);
-	f.t += 0.05;
+	steady(x, 30, 0.1);
+	f->t += 0.05;
 	kw_adaptive_snapshot(a, &st);
 	w_max = st.measured_rate;
-	tf = f.t;
+	tf = f->t;
 	kw_adaptive_after_response(a, true);
 	k = cbrt(w_max * (1 - KW_ADAPTIVE_BETA) / KW_ADAPTIVE_SCALE);
 	/* back at w_max after k seconds, then C * (t - k)^3 above it */
-	answers_until(a, &f, tf + k);
+	answers_until(x, tf + k);
 	kw_adaptive_snapshot(a, &st);
-	assert_true(fabs(st.rate - (KW_ADAPTIVE_SCALE * pow(f.t - tf - k, 3) + w_max)) < 1e-6);
+	assert_true(fabs(st.rate - (KW_ADAPTIVE_SCALE * pow(f->t - tf - k, 3) + w_max)) < 1e-6);
 	assert_true(fabs(st.rate - w_max) < 0.01);
-	answers_until(a, &f, tf + k + 2);
+	answers_until(x, tf + k + 2);
 	kw_adaptive_snapshot(a, &st);
-	assert_true(fabs(st.rate - (KW_ADAPTIVE_SCALE * pow(f.t - tf - k, 3) + w_max)) < 1e-6);
+	assert_true(fabs(st.rate - (KW_ADAPTIVE_SCALE * pow(f->t - tf - k, 3) + w_max)) < 1e-6);
 	assert_true(st.rate > w_max + 3);
-	kw_adaptive_put(a);
 }
 
 static void adaptive_rate_never_exceeds_twice_the_measured(void **state)
 {
-	struct fake f = {.t = 1000};
-	struct kw_adaptive_clock clk = {fake_now, fake_sleep, &f};
-	struct kw_adaptive *a = kw_adaptive_new(&clk);
+	struct fixture *x = *state;
+	struct kw_adaptive *a = x->a;
+	struct fake *f = &x->f;
 	struct kw_adaptive_stats st;
 
-	steady(a, &f, 30, 0.1);
-	f.t += 0.05;
+	steady(x, 30, 0.1);
+	f->t += 0.05;
 	kw_adaptive_after_response(a, true);
 	/* 20 s of answers at 2 a second: the cubic curve would allow far more */
 	for (int i = 0; i < 40; i++) {
-		f.t += 0.5;
+		f->t += 0.5;
 		kw_adaptive_after_response(a, false);
 	}
 	kw_adaptive_snapshot(a, &st);
 	assert_true(st.rate <= KW_ADAPTIVE_MAX_SCALE * st.measured_rate + 1e-9);
 	assert_true(st.measured_rate < 2.5);
-	kw_adaptive_put(a);
 }
 
 static void adaptive_shared_per_key(void **state)
@@ -256,11 +284,14 @@ static void adaptive_threads_share_the_bucket(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(adaptive_does_not_pace_before_a_throttle),
-	        cmocka_unit_test(adaptive_cuts_to_beta_of_measured_rate_and_paces),
-	        cmocka_unit_test(adaptive_second_throttle_uses_the_lower_of_measured_and_bucket_rate),
-	        cmocka_unit_test(adaptive_recovers_along_the_cubic_curve),
-	        cmocka_unit_test(adaptive_rate_never_exceeds_twice_the_measured),
+	        cmocka_unit_test_setup_teardown(adaptive_does_not_pace_before_a_throttle, setup, teardown),
+	        cmocka_unit_test_setup_teardown(adaptive_cuts_to_beta_of_measured_rate_and_paces, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(
+	                adaptive_second_throttle_uses_the_lower_of_measured_and_bucket_rate, setup, teardown),
+	        cmocka_unit_test_setup_teardown(adaptive_recovers_along_the_cubic_curve, setup, teardown),
+	        cmocka_unit_test_setup_teardown(adaptive_rate_never_exceeds_twice_the_measured, setup,
+	                                        teardown),
 	        cmocka_unit_test(adaptive_shared_per_key),
 	        cmocka_unit_test(adaptive_threads_share_the_bucket),
 	};
