@@ -121,6 +121,22 @@ static long count_of(const char *action)
 	return n;
 }
 
+/* Count requests from zero and inject the faults of spec (server.py's --faults syntax). */
+static void set_faults(const char *spec)
+{
+	char body[512];
+
+	assert_true(snprintf(body, sizeof(body), "{\"spec\": \"%s\"}", spec) < (int)sizeof(body));
+	json_decref(control("DELETE", "counts", NULL));
+	json_decref(control("PUT", "faults", body));
+}
+
+/* No more faults (the counts stay). */
+static void clear_faults(void)
+{
+	json_decref(control("DELETE", "faults", NULL));
+}
+
 /* --- a client with a fake sleep ---------------------------------------------------------- */
 
 struct fake_env {

@@ -444,11 +444,10 @@ static void aws_faults_are_retried_from_eight_threads(void **state)
 	long requests = 0, calls = 0, retries = 0;
 
 	OK(kw_iam_create_user(c, &in, NULL, E));
-	json_decref(control("DELETE", "counts", NULL));
 	fenv.slept = 0;
 	fenv.sleeps = 0;
 	fenv.max_delay = 0;
-	json_decref(control("PUT", "faults", "{\"spec\": \"seed=4,throttle=0.3,error503=0.1\"}"));
+	set_faults("seed=4,throttle=0.3,error503=0.1");
 	for (int i = 0; i < 8; i++) {
 		w[i] = (struct worker){c, 0, 10};
 		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
@@ -457,7 +456,7 @@ static void aws_faults_are_retried_from_eight_threads(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(w[i].ok, 2 * w[i].calls); /* every call completed */
 	}
-	json_decref(control("DELETE", "faults", NULL));
+	clear_faults();
 	j = control("GET", "counts", NULL);
 	requests = (long)(json_integer_value(json_object_get(j, "ListUserTags")) +
 	                  json_integer_value(json_object_get(j, "GetCallerIdentity")));
@@ -490,10 +489,9 @@ static void aws_attempt_budget_and_connection_errors(void **state)
 
 	/* every request throttled: gives up after max_attempts, reporting Throttling */
 	c = new_client(4);
-	json_decref(control("DELETE", "counts", NULL));
-	json_decref(control("PUT", "faults", "{\"spec\": \"throttle=1.0\"}"));
+	set_faults("throttle=1.0");
 	assert_int_equal(kw_sts_get_caller_identity(c, &id, &err), -1);
-	json_decref(control("DELETE", "faults", NULL));
+	clear_faults();
 	assert_int_equal(err.kind, KW_ERR_AWS);
 	assert_string_equal(err.aws_code, "Throttling");
 	assert_int_equal(count_of("GetCallerIdentity"), 4);

@@ -150,10 +150,9 @@ static void stores_lost_answer_is_one_version(void **state)
 	struct kw_sm_secret s, p, d;
 
 	OK(kw_sm_create_secret(c, "kw/test/lost", NULL, v1, NULL, 0, &s, E));
-	json_decref(control("DELETE", "counts", NULL));
-	json_decref(control("PUT", "faults", "{\"spec\": \"drop_after=1,actions=PutSecretValue,limit=1\"}"));
+	set_faults("drop_after=1,actions=PutSecretValue,limit=1");
 	OK(kw_sm_put_secret_value(c, "kw/test/lost", v2, &p, E));
-	json_decref(control("DELETE", "faults", NULL));
+	clear_faults();
 	assert_int_equal(count_of("PutSecretValue"), 2); /* the answer was lost once */
 	OK(kw_sm_describe_secret(c, "kw/test/lost", &d, E));
 	assert_int_equal(d.nversions, 2); /* the retry carried the same token: no third version */
@@ -163,10 +162,9 @@ static void stores_lost_answer_is_one_version(void **state)
 	kw_sm_secret_release(&s);
 	kw_sm_secret_release(&p);
 	/* throttling is retried */
-	json_decref(control("DELETE", "counts", NULL));
-	json_decref(control("PUT", "faults", "{\"spec\": \"throttle=1,actions=DescribeSecret,limit=2\"}"));
+	set_faults("throttle=1,actions=DescribeSecret,limit=2");
 	OK(kw_sm_describe_secret(c, "kw/test/lost", &d, E));
-	json_decref(control("DELETE", "faults", NULL));
+	clear_faults();
 	assert_int_equal(count_of("DescribeSecret"), 3);
 	kw_sm_secret_release(&d);
 	OK(kw_sm_delete_secret(c, "kw/test/lost", 7, E));
