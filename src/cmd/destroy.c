@@ -4,6 +4,7 @@
  * managed-by: keywarden (and their groups) are touched; what is already gone is skipped, so
  * a second run changes nothing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,8 @@
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
 #include "cmd/options.h"
+#include "cmd/progress.h"
+#include "engine/live.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/destroy.h"
 #include "lifecycle/teardown.h"
@@ -44,26 +47,37 @@ static const char outro[] =
         "Exit status: 0 destroyed (or, with --missing-ok, nothing left to destroy), 1 an error, a\n"
         "NAME IAM does not know, a user not managed by keywarden, a stop, or not approved.\n";
 
+/* What destroy prints while it runs (stderr): whole lines, prefixed, and the progress line. */
+struct run {
+	struct kw_ctx *ctx;
+	struct kw_progress *out;
+};
+
 /* A step's outcome, as the lifecycle reports it (lifecycle/destroy.h). */
 static void on_event(void *ud, const struct kw_lc_destroy_event *ev)
 {
-	struct kw_ctx *ctx = ud;
-	char line[1024];
+	struct run *r = ud;
+	const char *user = ev->job->acct->user;
+	char step[1024];
 
-	kw_lc_td_describe(ev->step, line, sizeof(line));
+	kw_lc_td_describe(ev->step, step, sizeof(step));
 	switch (ev->kind) {
-	case KW_LC_DESTROY_STEP_DONE: kw_log(KW_LOG_INFO, "%s", line); break;
+	case KW_LC_DESTROY_STEP_DONE:
+		kw_progress_step_done(r->out);
+		kw_progress_linef(r->out, user, "  done    %s", step);
+		break;
 	case KW_LC_DESTROY_STOPPED:
-		fprintf(ctx->err,
-		        "note: %s: stopped before \"%s\" after %zu of %zu steps; run destroy again to "
-		        "finish\n",
-		        ev->job->acct->user, line, ev->done, ev->job->nsteps);
+		kw_progress_linef(
+		        r->out, NULL,
+		        "note: %s: stopped before \"%s\" after %zu of %zu steps; run destroy again to finish",
+		        user, step, ev->done, ev->job->nsteps);
 		break;
 	case KW_LC_DESTROY_FAILED:
-		kw_error_print(ev->err, ctx->err);
-		fprintf(ctx->err,
-		        "note: %s: stopped at \"%s\" after %zu of %zu steps; run destroy again once fixed\n",
-		        ev->job->acct->user, line, ev->done, ev->job->nsteps);
+		kw_progress_error(r->out, ev->err);
+		kw_progress_linef(
+		        r->out, NULL,
+		        "note: %s: stopped at \"%s\" after %zu of %zu steps; run destroy again once fixed",
+		        user, step, ev->done, ev->job->nsteps);
 		break;
 	}
 }
@@ -71,23 +85,53 @@ static void on_event(void *ud, const struct kw_lc_destroy_event *ev)
 /* A delivery target after the user is gone (lifecycle/destroy.h kw_lc_destroy_targets). */
 static void on_target(void *ud, const struct kw_lc_target_event *ev)
 {
-	struct kw_ctx *ctx = ud;
+	struct run *r = ud;
 	const char *user = ev->job->acct->user;
 
 	if (ev->why) {
-		fprintf(ctx->err, "note: %s: %s: %s\n", user, ev->target, ev->why);
+		kw_progress_linef(r->out, NULL, "note: %s: %s: %s", user, ev->target, ev->why);
 	} else if (ev->err) {
-		kw_error_print(ev->err, ctx->err);
-		fprintf(ctx->err, "note: %s: %s was not removed; run destroy again once fixed\n", user,
-		        ev->target);
+		kw_progress_error(r->out, ev->err);
+		kw_progress_linef(r->out, NULL, "note: %s: %s was not removed; run destroy again once fixed",
+		                  user, ev->target);
 	} else if (ev->what == KW_KEY_REMOVED) {
-		fprintf(ctx->err, "%s: removed %s\n", user, ev->target);
+		kw_progress_linef(r->out, NULL, "%s: removed %s", user, ev->target);
 	} else if (ev->what == KW_KEY_REMOVED_FOREIGN) {
-		fprintf(ctx->err, "note: %s: kept %s: not keywarden's key for this account\n", user,
-		        ev->target);
+		kw_progress_linef(r->out, NULL, "note: %s: kept %s: not keywarden's key for this account",
+		                  user, ev->target);
 	} else {
 		kw_log(KW_LOG_INFO, "%s: %s: nothing to remove", user, ev->target);
 	}
+}
+
+/* An account started or ended: the progress line's counts. */
+static void on_account(void *ud, const struct kw_lc_destroy_job *job)
+{
+	struct run *r = ud;
+
+	if (job->end == KW_LC_END_RUNNING)
+		kw_progress_account_started(r->out);
+	else
+		kw_progress_account_done(r->out,
+		                         job->end == KW_LC_END_DESTROYED || job->end == KW_LC_END_NOTHING);
+}
+
+/* The table's word for how an account ended. */
+static const char *end_name(enum kw_lc_destroy_end e)
+{
+	switch (e) {
+	case KW_LC_END_DESTROYED: return "destroyed";
+	case KW_LC_END_NOTHING: return "nothing to do";
+	case KW_LC_END_REFUSED: return "refused (not managed by keywarden)";
+	case KW_LC_END_NOT_FOUND: return "not found";
+	case KW_LC_END_NOT_STARTED: return "not started (stopped)";
+	case KW_LC_END_STOPPED: return "stopped";
+	case KW_LC_END_FAILED: return "failed";
+	case KW_LC_END_TARGETS_LEFT: return "destroyed; targets left";
+	case KW_LC_END_PENDING:
+	case KW_LC_END_RUNNING: break;
+	}
+	return "not run";
 }
 
 static void print_plan(struct kw_ctx *ctx, const struct kw_lc_destroy_job *jobs, size_t n)
@@ -124,7 +168,12 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_table *t = NULL;
 	struct kw_error err = {0};
 	bool auto_approve = false, missing_ok = false, failed = false, stopped = false, unstarted = false;
+	int parallelism = 0;
+	struct run r = {.ctx = ctx};
+	struct kw_lc_destroy_opts do_opts = {
+	        .on_event = on_event, .on_target = on_target, .on_account = on_account, .ud = &r};
 	const struct kw_opt opts[] = {
+	        KW_OPT_PARALLELISM(&parallelism, "destroy up to N accounts at once (default 8)"),
 	        KW_FLAG("auto-approve", &auto_approve, "do not ask (needed without a terminal)"),
 	        KW_FLAG("missing-ok", &missing_ok,
 	                "a NAME IAM has no user for is done, not an error (pipelines that\n"
@@ -176,35 +225,26 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	if (kw_interrupt_check("destroy", &err))
 		goto fail_unchanged;
-	for (size_t i = 0; i < accts.n; i++) {
+	do_opts.aws = &aopt;
+	do_opts.missing_ok = missing_ok;
+	do_opts.parallelism = parallelism ? parallelism : KW_LIVE_PARALLELISM;
+	if (!(r.out = kw_progress_new(ctx->err, d.n, d.total, d.n > 1 && do_opts.parallelism > 1, true))) {
+		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto fail;
+	}
+	if (kw_lc_destroy_accounts(c, &d, &do_opts, &err) < 0)
+		goto fail;
+	kw_progress_free(r.out); /* the progress line goes */
+	r.out = NULL;
+	for (size_t i = 0; i < d.n; i++) {
+		const struct kw_lc_destroy_job *j = &d.jobs[i];
 		char steps[64];
-		size_t done = 0;
-		const char *result;
 
-		if (d.jobs[i].refuse)
-			result = "refused (not managed by keywarden)";
-		else if (d.jobs[i].missing && !missing_ok)
-			result = "not found";
-		else if (d.jobs[i].skip)
-			result = "nothing to do";
-		else if (kw_interrupted()) {
-			result = "not started (stopped)";
-			failed = stopped = unstarted = true;
-		} else if (kw_lc_destroy_run(c, &d.jobs[i], on_event, ctx, &done)) {
-			stopped |= kw_interrupted() && done < d.jobs[i].nsteps;
-			result = stopped ? "stopped" : "failed";
-			failed = true;
-		} else
-			result = "destroyed";
-		/* the user is gone: what keywarden delivered for it goes too (secrets, parameters, files) */
-		if (!d.jobs[i].refuse && !(d.jobs[i].missing && !missing_ok) && !kw_interrupted() &&
-		    (d.jobs[i].skip || !strcmp(result, "destroyed")) &&
-		    kw_lc_destroy_targets(&d.jobs[i], &aopt, on_target, ctx)) {
-			result = "destroyed; targets left";
-			failed = true;
-		}
-		snprintf(steps, sizeof(steps), "%zu/%zu", done, d.jobs[i].nsteps);
-		if (kw_table_add_row(t, (const char *const[]){accts.v[i].user, result, steps}))
+		failed |= j->end != KW_LC_END_DESTROYED && j->end != KW_LC_END_NOTHING;
+		stopped |= j->end == KW_LC_END_STOPPED || j->end == KW_LC_END_NOT_STARTED;
+		unstarted |= j->end == KW_LC_END_NOT_STARTED;
+		snprintf(steps, sizeof(steps), "%zu/%zu", j->done, j->nsteps);
+		if (kw_table_add_row(t, (const char *const[]){accts.v[i].user, end_name(j->end), steps}))
 			failed = true;
 	}
 	kw_table_print(t, kw_cmd_output_format(ctx, ctx->out), ctx->out, kw_cmd_color(ctx));
@@ -228,6 +268,7 @@ fail_unchanged:
 fail:
 	kw_error_print(&err, ctx->err);
 out:
+	kw_progress_free(r.out);
 	kw_lc_destroy_release(&d);
 	kw_table_free(t);
 	kw_aws_client_free(c);

@@ -34,19 +34,18 @@ struct kw_engine_args {
  * The option-table rows (cmd/options.h) of the options plan and apply share, into the
  * struct kw_engine_args *a; prune_help: what --prune-keys does for the command.
  */
-#define KW_ENGINE_OPTIONS(a, prune_help)                                                          \
-	KW_FLAG("adopt", &(a)->adopt,                                                             \
-	        "take over existing users and groups without the tag managed-by: keywarden"),     \
-	        KW_FLAG("prune-keys", &(a)->prune_keys, prune_help),                              \
-	        KW_LONG("parallelism", "N", &(a)->parallelism, 1, KW_LIVE_PARALLELISM_MAX,        \
-	                "read up to N accounts at once (default 8)"),                             \
-	        KW_FLAG("stats", &(a)->stats,                                                     \
-	                "print the AWS calls made per action and the wall time (stderr)"),        \
-	        KW_STRING("owner", "NAME", &(a)->owner,                                           \
-	                  "the owner of this run's accounts (default: owner: in keywarden.yaml\n" \
-	                  "beside the manifests): users get the tag keywarden:owner: NAME, and\n" \
-	                  "the owner's users that no manifest names are listed"),                 \
-	        KW_FLAG("prune-accounts", &(a)->prune_accounts,                                   \
+#define KW_ENGINE_OPTIONS(a, prune_help)                                                            \
+	KW_FLAG("adopt", &(a)->adopt,                                                               \
+	        "take over existing users and groups without the tag managed-by: keywarden"),       \
+	        KW_FLAG("prune-keys", &(a)->prune_keys, prune_help),                                \
+	        KW_OPT_PARALLELISM(&(a)->parallelism, "read up to N accounts at once (default 8)"), \
+	        KW_FLAG("stats", &(a)->stats,                                                       \
+	                "print the AWS calls made per action and the wall time (stderr)"),          \
+	        KW_STRING("owner", "NAME", &(a)->owner,                                             \
+	                  "the owner of this run's accounts (default: owner: in keywarden.yaml\n"   \
+	                  "beside the manifests): users get the tag keywarden:owner: NAME, and\n"   \
+	                  "the owner's users that no manifest names are listed"),                   \
+	        KW_FLAG("prune-accounts", &(a)->prune_accounts,                                     \
 	                "destroy the owner's users that no manifest names (needs an owner)")
 
 /*

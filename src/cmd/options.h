@@ -83,6 +83,8 @@ struct kw_opt {
 	{                          \
 		.kind = KW_OPT_END \
 	}
+/* --parallelism N (accounts at once; default KW_LIVE_PARALLELISM): plan, apply, rotate, destroy */
+#define KW_OPT_PARALLELISM(ptr, h) KW_LONG("parallelism", "N", (ptr), 1, KW_LIVE_PARALLELISM_MAX, (h))
 
 /*
  * A command's interface: what --help prints around its options table (the table itself, which

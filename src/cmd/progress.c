@@ -2,11 +2,14 @@
 #include "cmd/progress.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/error.h"
 
 struct kw_progress {
 	pthread_mutex_t lock;
@@ -54,9 +57,11 @@ static void draw(struct kw_progress *p)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	secs = (double)(t.tv_sec - p->t0.tv_sec) + (double)(t.tv_nsec - p->t0.tv_nsec) / 1e9;
-	fprintf(p->fp, "\r\033[K[%zu/%zu accounts done, %zu running, %zu failed; %zu/%zu steps; %.0f s]",
-	        p->done, p->naccounts, p->started - p->done - p->failed, p->failed, p->steps, p->nsteps,
-	        secs);
+	fprintf(p->fp, "\r\033[K[%zu/%zu accounts done, %zu running, %zu failed; %zu", p->done, p->naccounts,
+	        p->started - p->done - p->failed, p->failed, p->steps);
+	if (p->nsteps) /* 0: not known beforehand (rotate) */
+		fprintf(p->fp, "/%zu", p->nsteps);
+	fprintf(p->fp, " steps; %.0f s]", secs);
 	fflush(p->fp);
 	p->drawn = true;
 }
@@ -85,6 +90,29 @@ void kw_progress_line(struct kw_progress *p, const char *account, const char *te
 		draw(p);
 	}
 	pthread_mutex_unlock(&p->lock);
+	kw_buf_release(&b);
+}
+
+void kw_progress_linef(struct kw_progress *p, const char *account, const char *fmt, ...)
+{
+	char text[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(text, sizeof(text), fmt, ap) >= (int)sizeof(text))
+		memcpy(text + sizeof(text) - 4, "...", 4);
+	va_end(ap);
+	kw_progress_line(p, account, text);
+}
+
+void kw_progress_error(struct kw_progress *p, const struct kw_error *err)
+{
+	struct kw_buf b = KW_BUF_INIT;
+	const char *msg = err->msg[0] ? err->msg : "unknown error";
+
+	if (!(err->where[0] ? kw_buf_appendf(&b, "error: %s: %s", err->where, msg)
+	                    : kw_buf_appendf(&b, "error: %s", msg)))
+		kw_progress_line(p, NULL, b.data);
 	kw_buf_release(&b);
 }
 

@@ -18,7 +18,8 @@
 struct kw_progress;
 
 /*
- * kw_progress_new - output on fp (borrowed) for naccounts accounts and nsteps steps.
+ * kw_progress_new - output on fp (borrowed) for naccounts accounts and nsteps steps (0: the
+ * number is not known beforehand).
  * @prefix:   prefix lines with their account (several accounts run at once).
  * @live:     draw the progress line; only honoured when fp is a terminal.
  * Returns the handle, or NULL when out of memory.
@@ -30,6 +31,14 @@ struct kw_progress *kw_progress_new(FILE *fp, size_t naccounts, size_t nsteps, b
  * hold it while a QR code is shown (kw_progress_hold).
  */
 void kw_progress_line(struct kw_progress *p, const char *account, const char *text);
+
+/* kw_progress_linef - kw_progress_line of printf-formatted text (cut at 1 KiB with "..."). */
+void kw_progress_linef(struct kw_progress *p, const char *account, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* kw_progress_error - kw_progress_line of "error: WHERE: MESSAGE" (util/error.h kw_error_print). */
+struct kw_error;
+void kw_progress_error(struct kw_progress *p, const struct kw_error *err);
 
 /* Counters for the progress line: an account started, a step ended, an account ended. */
 void kw_progress_account_started(struct kw_progress *p);

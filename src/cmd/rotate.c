@@ -3,6 +3,7 @@
  * ... | --all-profiles` (a local profile's key rotates itself): options, one entry point of
  * lifecycle/rotate.h, and the result table. The IAM work is in src/lifecycle.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,8 @@
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
 #include "cmd/options.h"
+#include "cmd/progress.h"
+#include "engine/live.h"
 #include "aws/sns.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/audit.h"
@@ -47,30 +50,57 @@ static const char outro[] =
         "Exit status: 0 every key rotated (with --due: every due one, or none was due), 1 an error,\n"
         "a notification not sent, or a stop (what was left behind is printed).\n";
 
+/* A row of the result table, kept until every account ended (rows in the accounts' order). */
+struct row {
+	size_t index, seq;             /* the account's index, and the order the row came in */
+	char *cells[5];                /* owned */
+	struct kw_notify_rotation rot; /* what --notify reports (strings and result owned) */
+	bool has_row, has_rot;
+};
+
 /* The result table, and the accounts a stop request (Ctrl-C) left unstarted. */
 struct outcome {
 	struct kw_ctx *ctx;
 	struct kw_table *t;
+	struct kw_progress *out; /* step lines (stderr), account prefixes, the progress line */
 	bool any_failed;
 	struct kw_buf skipped; /* "service-a, profile b" */
-	/* what --notify reports: every rotation done or failed (strings and results owned) */
+	struct row *rows;      /* in the order they came; sorted by account once all ended */
+	size_t nrows;
+	/* what --notify reports: every rotation done or failed, in the accounts' order */
 	struct kw_notify_rotation *rot;
 	size_t nrot;
 };
 
-/* Keep a rotation for --notify: copies of what the event borrows. */
-static void remember(struct outcome *oc, const char *account, bool ok, const struct kw_lc_rot_result *res,
-                     const char *delivered, const struct kw_error *err)
+/* A new row for account index (zeroed), or NULL when out of memory (any_failed set). */
+static struct row *new_row(struct outcome *oc, size_t index)
 {
-	struct kw_notify_rotation *v = realloc(oc->rot, (oc->nrot + 1) * sizeof(*v)), *r;
-	char msg[KW_ERR_WHERE_MAX + KW_ERR_MSG_MAX + 4];
+	struct row *v = realloc(oc->rows, (oc->nrows + 1) * sizeof(*v)), *r;
 
 	if (!v) {
 		oc->any_failed = true;
-		return;
+		return NULL;
 	}
-	oc->rot = v;
-	r = &v[oc->nrot++];
+	oc->rows = v;
+	r = &v[oc->nrows];
+	memset(r, 0, sizeof(*r));
+	r->index = index;
+	r->seq = oc->nrows++;
+	return r;
+}
+
+/* Keep a rotation for --notify: copies of what the event borrows. */
+static void remember(struct outcome *oc, size_t index, const char *account, bool ok,
+                     const struct kw_lc_rot_result *res, const char *delivered, const struct kw_error *err)
+{
+	struct row *row = new_row(oc, index);
+	struct kw_notify_rotation *r;
+	char msg[KW_ERR_WHERE_MAX + KW_ERR_MSG_MAX + 4];
+
+	if (!row)
+		return;
+	row->has_rot = true;
+	r = &row->rot;
 	memset(r, 0, sizeof(*r));
 	r->ok = ok;
 	r->account = strdup(account);
@@ -85,13 +115,45 @@ static void remember(struct outcome *oc, const char *account, bool ok, const str
 
 static void forget_rotations(struct outcome *oc)
 {
-	for (size_t i = 0; i < oc->nrot; i++) {
-		free((void *)oc->rot[i].account);
-		free((void *)oc->rot[i].delivered);
-		free((void *)oc->rot[i].res);
-		free((void *)oc->rot[i].error);
+	for (size_t i = 0; i < oc->nrows; i++) {
+		const struct kw_notify_rotation *r = &oc->rows[i].rot;
+
+		for (int c = 0; c < 5; c++)
+			free(oc->rows[i].cells[c]);
+		free((void *)r->account);
+		free((void *)r->delivered);
+		free((void *)r->res);
+		free((void *)r->error);
 	}
+	free(oc->rows);
 	free(oc->rot);
+}
+
+static int row_order(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Once every account ended: the table's rows and --notify's list, in the accounts' order. */
+static void collect(struct outcome *oc)
+{
+	if (!oc->nrows)
+		return;
+	qsort(oc->rows, oc->nrows, sizeof(*oc->rows), row_order);
+	if (!(oc->rot = calloc(oc->nrows, sizeof(*oc->rot)))) {
+		oc->any_failed = true;
+		return;
+	}
+	for (size_t i = 0; i < oc->nrows; i++) {
+		if (oc->rows[i].has_row && kw_table_add_row(oc->t, (const char *const *)oc->rows[i].cells))
+			oc->any_failed = true;
+		if (oc->rows[i].has_rot)
+			oc->rot[oc->nrot++] = oc->rows[i].rot; /* borrowed: freed with the rows */
+	}
 }
 
 /* The summary of the rotations done or failed to every --notify target; none ran: nothing. */
@@ -129,22 +191,22 @@ static void old_state(const struct kw_lc_rot_result *r, char *buf, size_t size)
 		snprintf(buf, size, "inactive");
 }
 
-static void report(struct kw_ctx *ctx, struct outcome *oc, const char *account,
-                   const struct kw_lc_rot_result *r, const char *delivered, int rc,
-                   const struct kw_error *err)
+static void report(struct outcome *oc, size_t index, const char *account, const struct kw_lc_rot_result *r,
+                   const char *delivered, int rc, const struct kw_error *err)
 {
 	char state[KW_GRACE_VALUE_MAX + 32];
 	const char *cells[5];
+	struct row *row;
 
 	if (rc) {
-		kw_error_print(err, ctx->err);
+		kw_progress_error(oc->out, err);
 		if (r->state[0])
-			fprintf(ctx->err, "note: %s: %s\n", account, r->state);
+			kw_progress_linef(oc->out, NULL, "note: %s: %s", account, r->state);
 		oc->any_failed = true;
 	}
 	for (size_t i = 0; i < r->nremoved; i++)
-		fprintf(ctx->err, "%s: deleted inactive key %s to stay under the two-key limit\n", account,
-		        r->removed[i]);
+		kw_progress_linef(oc->out, account,
+		                  "  deleted inactive key %s to stay under the two-key limit", r->removed[i]);
 	if (rc && r->failed <= KW_LC_ROT_CREATE)
 		return;
 	old_state(r, state, sizeof(state));
@@ -153,36 +215,80 @@ static void report(struct kw_ctx *ctx, struct outcome *oc, const char *account,
 	cells[2] = *r->new_id ? r->new_id : "-";
 	cells[3] = state;
 	cells[4] = delivered && *delivered ? delivered : "-";
-	if (kw_table_add_row(oc->t, cells))
-		oc->any_failed = true;
+	if (!(row = new_row(oc, index)))
+		return;
+	row->has_row = true;
+	for (int c = 0; c < 5; c++)
+		if (!(row->cells[c] = strdup(cells[c])))
+			oc->any_failed = true;
 }
 
-/* What the lifecycle reports (lifecycle/rotate.h), rendered. */
+/* The line for a call of the rotation (KW_LC_ROTATE_STEP). */
+static void step_line(struct outcome *oc, const struct kw_lc_rotate_event *ev)
+{
+	const char *id = ev->key_id ? ev->key_id : "";
+
+	switch (ev->action) {
+	case KW_LC_ROTATE_CREATED:
+		kw_progress_linef(oc->out, ev->account, "  done    created access key %s", id);
+		break;
+	case KW_LC_ROTATE_CONFIRMED:
+		kw_progress_linef(oc->out, ev->account,
+		                  "  done    access key %s works (STS GetCallerIdentity)", id);
+		break;
+	case KW_LC_ROTATE_DELIVERED:
+		kw_progress_linef(oc->out, ev->account, "  done    delivered access key %s to %s", id,
+		                  ev->delivered);
+		break;
+	case KW_LC_ROTATE_DEACTIVATED:
+		kw_progress_linef(oc->out, ev->account, "  done    deactivated access key %s", id);
+		break;
+	case KW_LC_ROTATE_DELETED:
+		kw_progress_linef(oc->out, ev->account, "  done    deleted access key %s", id);
+		break;
+	case KW_LC_ROTATE_GRACE_TAGGED:
+		kw_progress_linef(oc->out, ev->account, "  done    tagged the grace period of access key %s",
+		                  id);
+		break;
+	}
+}
+
+/* What the lifecycle reports (lifecycle/rotate.h), rendered; one call at a time. */
 static void on_event(void *ud, const struct kw_lc_rotate_event *ev)
 {
 	struct outcome *oc = ud;
 
 	switch (ev->kind) {
+	case KW_LC_ROTATE_STARTED: kw_progress_account_started(oc->out); break;
+	case KW_LC_ROTATE_STEP:
+		kw_progress_step_done(oc->out);
+		step_line(oc, ev);
+		break;
 	case KW_LC_ROTATE_DONE:
-		report(oc->ctx, oc, ev->account, ev->res, ev->delivered, ev->rc, ev->err);
-		remember(oc, ev->account, ev->rc == 0, ev->res, ev->delivered, ev->err);
+		report(oc, ev->index, ev->account, ev->res, ev->delivered, ev->rc, ev->err);
+		remember(oc, ev->index, ev->account, ev->rc == 0, ev->res, ev->delivered, ev->err);
+		kw_progress_account_done(oc->out, ev->rc == 0);
 		break;
 	case KW_LC_ROTATE_REFUSED:
-		kw_error_print(ev->err, oc->ctx->err);
+		kw_progress_error(oc->out, ev->err);
 		oc->any_failed = true;
-		remember(oc, ev->account, false, NULL, NULL, ev->err);
+		remember(oc, ev->index, ev->account, false, NULL, NULL, ev->err);
+		kw_progress_account_done(oc->out, false);
 		break;
 	case KW_LC_ROTATE_NOT_DUE:
+		/* whole lines, never prefixed: "ACCOUNT: not due: ..." names its account itself */
 		if (ev->key_id)
-			fprintf(oc->ctx->err,
-			        "%s: not due: key %s is %ld day%s old (maxAgeDays %d, due in %ld day%s)\n",
+			kw_progress_linef(
+			        oc->out, NULL,
+			        "%s: not due: key %s is %ld day%s old (maxAgeDays %d, due in %ld day%s)",
 			        ev->account, ev->key_id, ev->age_days, ev->age_days == 1 ? "" : "s",
 			        ev->max_age_days, ev->due_in_days, ev->due_in_days == 1 ? "" : "s");
 		else
-			fprintf(oc->ctx->err, "%s: not due: no active key\n", ev->account);
+			kw_progress_linef(oc->out, NULL, "%s: not due: no active key", ev->account);
+		kw_progress_account_done(oc->out, true);
 		break;
 	case KW_LC_ROTATE_SKIPPED:
-		fprintf(oc->ctx->err, "note: profile %s skipped: %s\n", ev->profile, ev->why);
+		kw_progress_linef(oc->out, NULL, "note: profile %s skipped: %s", ev->profile, ev->why);
 		oc->any_failed |= ev->failure;
 		break;
 	case KW_LC_ROTATE_NOT_STARTED:
@@ -232,6 +338,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_notify_env nenv = {&aopt};
 	bool stdout_used = false, all_profiles = false, within_set = false, max_age_set = false;
 	const struct kw_opt opts[] = {
+	        KW_OPT_PARALLELISM(&o.parallelism, "rotate up to N accounts at once (default 8)"),
 	        KW_FLAG("delete-old", &o.delete_old,
 	                "delete the old key at once instead of keeping it inactive"),
 	        KW_DAYS("grace", "DAYS", &o.grace_days, 0, 3650, &o.grace_set,
@@ -296,6 +403,11 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		goto out;
 	}
 	if (first == argc) {
+		/* profiles rotate one after another: whole lines, no prefix, no progress line */
+		if (!(oc.out = kw_progress_new(ctx->err, 0, 0, false, false))) {
+			fputs("error: out of memory\n", ctx->err);
+			goto out;
+		}
 		if (kw_lc_rotate_profiles(ctx->profiles, ctx->nprofiles, all_profiles, &o, &err) < 0) {
 			kw_error_print(&err, ctx->err);
 			oc.any_failed = true;
@@ -309,11 +421,21 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 				stdout_used |= m->deliver[j].kind == KW_DELIVER_STDOUT;
 			stdout_used |= !m;
 		}
+		if (!o.parallelism)
+			o.parallelism = KW_LIVE_PARALLELISM;
+		if (!(oc.out = kw_progress_new(ctx->err, accts.n, 0, accts.n > 1 && o.parallelism > 1,
+		                               true))) {
+			fputs("error: out of memory\n", ctx->err);
+			goto out;
+		}
 		if (kw_lc_rotate_accounts(&accts, &o, &err) < 0) {
 			kw_error_print(&err, ctx->err);
 			goto out;
 		}
 	}
+	kw_progress_free(oc.out); /* the progress line goes; every line is out */
+	oc.out = NULL;
+	collect(&oc);
 	if (kw_table_rows(oc.t)) {
 		/* a key delivered on stdout keeps stdout for the key alone: the summary goes to stderr */
 		FILE *fp = stdout_used ? ctx->err : ctx->out;
@@ -325,6 +447,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	notify(&oc, &targets, &nenv);
 	rc = oc.any_failed ? KW_EXIT_ERROR : KW_EXIT_OK;
 out:
+	kw_progress_free(oc.out);
 	forget_rotations(&oc);
 	kw_lc_accounts_release(&accts);
 	kw_table_free(oc.t);

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "aws/sts.h"
 #include "engine/live.h"
 #include "engine/render.h"
+#include "engine/runner.h"
 #include "keys/issue.h"
 #include "keys/sink.h"
 #include "mfa/qr.h"
@@ -33,39 +33,18 @@
 #define MFA_LOCAL_TRIES  10
 #define MFA_LOCAL_WINDOW 10
 
-/* What the workers of one kw_exec_run share (sched below). */
+/* What the jobs of one kw_exec_run share (engine/runner.h runs one job per account). */
 struct sched {
-	pthread_mutex_t lock;     /* next, total, err, and every on_event call */
 	pthread_mutex_t mfa_lock; /* interactive MFA enrolments: one QR code at a time */
 	const struct kw_plan *plan;
 	const struct kw_exec_opts *o;
 	struct kw_aws_client *c;
-	char **user_arn;       /* per account: the user's ARN once known (owned strings) */
-	size_t *order;         /* step indices grouped by account, plan order within one */
-	size_t *first, *count; /* per account: its steps are order[first .. first+count) */
-	size_t next;           /* the next account to start */
-	struct kw_exec_result *total;
-	struct kw_error *err; /* the first failure */
+	char **user_arn;              /* per account: the user's ARN once known (owned strings) */
+	size_t *order;                /* step indices grouped by account, plan order within one */
+	size_t *first, *count;        /* per account: its steps are order[first .. first+count) */
+	struct kw_exec_result *total; /* under the runner's lock, as err, failed, on_event */
+	struct kw_error *err;         /* the first failure */
 	bool failed;
-	/*
-	 * Interactive MFA prompts are answered by the thread that called kw_exec_run: the only
-	 * one that takes Ctrl-C (the workers block SIGINT, SIGTERM and SIGHUP), so that a signal
-	 * interrupts the prompt's read. A worker posts ask and waits for answered.
-	 */
-	pthread_mutex_t ask_lock;
-	pthread_cond_t ask_cv;
-	struct ask *ask; /* the pending prompt, or NULL */
-	size_t workers;  /* worker threads still running */
-	bool direct;     /* no worker thread: prompts are answered where they come up */
-};
-
-/* One prompt handed to the calling thread (sched.ask). */
-struct ask {
-	const struct kw_mfa_prompt *p;
-	char *code1, *code2;
-	struct kw_error *err;
-	int rc;
-	bool answered;
 };
 
 /* One account's run (one worker thread at a time). */
@@ -74,6 +53,7 @@ struct run {
 	const struct kw_plan *plan;
 	const struct kw_exec_opts *o;
 	struct sched *sh;
+	struct kw_runner *runner;   /* its lock serialises events; prompts go through it */
 	struct kw_exec_result *res; /* this account's counts, added to the total at its end */
 	char **user_arn;            /* per account: the user's ARN once known (owned strings, sched's) */
 	size_t index;               /* the current step */
@@ -138,9 +118,9 @@ static void emit(struct run *r, enum kw_exec_event_kind kind, const struct kw_st
 
 	if (!r->o->on_event)
 		return;
-	pthread_mutex_lock(&r->sh->lock); /* one event at a time, from whichever worker */
+	kw_runner_lock(r->runner); /* one event at a time, from whichever worker */
 	r->o->on_event(r->o->ud, &ev);
-	pthread_mutex_unlock(&r->sh->lock);
+	kw_runner_unlock(r->runner);
 }
 
 /* Run a write, retrying transient failures with backoff until the confirm timeout. */
@@ -879,45 +859,28 @@ static int typed_codes_refused(const struct kw_secret *seed, const char *c1, con
 	return 1;
 }
 
-/* o->ask_codes, run by the thread that called kw_exec_run (struct sched, ask). */
-static int ask_codes(struct sched *sh, const struct kw_mfa_prompt *p, char code1[KW_TOTP_CODE_MAX],
-                     char code2[KW_TOTP_CODE_MAX], struct kw_error *err)
-{
-	struct ask a = {.p = p, .code1 = code1, .code2 = code2, .err = err, .rc = -1};
+/* One prompt for the thread that called kw_exec_run (engine/runner.h kw_runner_on_caller). */
+struct ask {
+	const struct kw_exec_opts *o;
+	const struct kw_mfa_prompt *p;
+	char *code1, *code2;
+	struct kw_error *err;
+};
 
-	if (sh->direct)
-		return sh->o->ask_codes(sh->o->ud, p, code1, code2, err);
-	pthread_mutex_lock(&sh->ask_lock);
-	while (sh->ask) /* one at a time (mfa_lock already sees to it) */
-		pthread_cond_wait(&sh->ask_cv, &sh->ask_lock);
-	sh->ask = &a;
-	pthread_cond_broadcast(&sh->ask_cv);
-	while (!a.answered)
-		pthread_cond_wait(&sh->ask_cv, &sh->ask_lock);
-	pthread_mutex_unlock(&sh->ask_lock);
-	return a.rc;
+static int answer(void *arg)
+{
+	struct ask *a = arg;
+
+	return a->o->ask_codes(a->o->ud, a->p, a->code1, a->code2, a->err);
 }
 
-/* The calling thread: answer prompts until every worker has ended. */
-static void serve(struct sched *sh)
+/* o->ask_codes, run by the thread that takes Ctrl-C, so that a stop interrupts its read. */
+static int ask_codes(struct run *r, const struct kw_mfa_prompt *p, char code1[KW_TOTP_CODE_MAX],
+                     char code2[KW_TOTP_CODE_MAX], struct kw_error *err)
 {
-	pthread_mutex_lock(&sh->ask_lock);
-	for (;;) {
-		struct ask *a;
+	struct ask a = {.o = r->o, .p = p, .code1 = code1, .code2 = code2, .err = err};
 
-		while (!sh->ask && sh->workers)
-			pthread_cond_wait(&sh->ask_cv, &sh->ask_lock);
-		if (!sh->ask)
-			break;
-		a = sh->ask;
-		pthread_mutex_unlock(&sh->ask_lock);
-		a->rc = sh->o->ask_codes(sh->o->ud, a->p, a->code1, a->code2, a->err);
-		pthread_mutex_lock(&sh->ask_lock);
-		a->answered = true;
-		sh->ask = NULL;
-		pthread_cond_broadcast(&sh->ask_cv);
-	}
-	pthread_mutex_unlock(&sh->ask_lock);
+	return kw_runner_on_caller(r->runner, answer, &a);
 }
 
 static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err)
@@ -981,7 +944,7 @@ static int mfa_step(struct run *r, const struct kw_step *s, struct kw_error *err
 
 		prompt.attempt = attempt;
 		if (computed ? kw_totp_enable_codes(dev.seed_base32, (int64_t)time(NULL), c1, c2, err)
-		             : ask_codes(r->sh, &prompt, c1, c2, err))
+		             : ask_codes(r, &prompt, c1, c2, err))
 			goto cleanup;
 		if (!computed) {
 			int bad = typed_codes_refused(dev.seed_base32, c1, c2, &prompt.refused, err);
@@ -1243,6 +1206,7 @@ static int wave_of(const struct kw_step *s, bool group_step)
 /* Steps of one account that run one after another in one thread. */
 struct lane {
 	struct sched *sh;
+	struct kw_runner *runner;
 	const size_t *steps; /* plan step indices (borrowed) */
 	size_t n;
 	struct kw_exec_result res;
@@ -1266,8 +1230,13 @@ static void *run_lane(void *arg)
 {
 	struct lane *l = arg;
 	struct sched *sh = l->sh;
-	struct run r = {
-	        .c = sh->c, .plan = sh->plan, .o = sh->o, .sh = sh, .res = &l->res, .user_arn = sh->user_arn};
+	struct run r = {.c = sh->c,
+	                .plan = sh->plan,
+	                .o = sh->o,
+	                .sh = sh,
+	                .runner = l->runner,
+	                .res = &l->res,
+	                .user_arn = sh->user_arn};
 
 	kw_error_clear(&l->err);
 	for (size_t j = 0; j < l->n; j++) {
@@ -1315,8 +1284,8 @@ static void add_result(struct kw_exec_result *to, const struct kw_exec_result *f
  * Run one wave: a lane per step (the key wave: one lane), side by side. Adds to res; the first
  * failure goes to err (when none yet). Returns 1 when the account must stop, else 0.
  */
-static int run_wave(struct sched *sh, const size_t *steps, size_t n, bool serial, struct kw_exec_result *res,
-                    struct kw_error *err, bool *failed, bool *stopped)
+static int run_wave(struct sched *sh, struct kw_runner *runner, const size_t *steps, size_t n, bool serial,
+                    struct kw_exec_result *res, struct kw_error *err, bool *failed, bool *stopped)
 {
 	struct lane one, *lanes = NULL;
 	size_t nl = serial || n == 1 ? 1 : n;
@@ -1330,6 +1299,7 @@ static int run_wave(struct sched *sh, const size_t *steps, size_t n, bool serial
 	memset(lanes, 0, nl * sizeof(*lanes));
 	for (size_t i = 0; i < nl; i++) {
 		lanes[i].sh = sh;
+		lanes[i].runner = runner;
 		lanes[i].steps = nl == 1 ? steps : &steps[i];
 		lanes[i].n = nl == 1 ? n : 1;
 	}
@@ -1358,8 +1328,9 @@ static int run_wave(struct sched *sh, const size_t *steps, size_t n, bool serial
  * Run one account: its steps in waves (gates before its key); a failure or a stop request
  * stops this account only. Reports KW_EV_ACCOUNT at the end and adds its counts to the total.
  */
-static void run_account(struct sched *sh, size_t account)
+static void run_account(void *ud, struct kw_runner *runner, size_t account)
 {
+	struct sched *sh = ud;
 	const size_t *mine = &sh->order[sh->first[account]];
 	size_t n = sh->count[account], nw[WAVES] = {0}, *w[WAVES] = {NULL}, *buf;
 	struct kw_exec_result res = {0};
@@ -1373,7 +1344,7 @@ static void run_account(struct sched *sh, size_t account)
 		group_step |= sh->plan->steps[mine[j]].resource == KW_RES_GROUP;
 	buf = calloc(n ? n : 1, sizeof(*buf));
 	if (!buf) { /* no memory for waves: the plan order, one after another */
-		(void)run_wave(sh, mine, n, true, &res, &err, &failed, &stopped);
+		(void)run_wave(sh, runner, mine, n, true, &res, &err, &failed, &stopped);
 	} else {
 		size_t at = 0;
 
@@ -1388,12 +1359,17 @@ static void run_account(struct sched *sh, size_t account)
 			if (!nw[k])
 				continue;
 			if (failed || stopped) { /* an earlier wave stopped the account */
-				struct run r = {.plan = sh->plan, .o = sh->o, .sh = sh, .res = &res};
+				struct run r = {.plan = sh->plan,
+				                .o = sh->o,
+				                .sh = sh,
+				                .runner = runner,
+				                .res = &res};
 
 				not_run_from(&r, w[k], nw[k], 0);
 				continue;
 			}
-			(void)run_wave(sh, w[k], nw[k], k == WAVES - 1, &res, &err, &failed, &stopped);
+			(void)run_wave(sh, runner, w[k], nw[k], k == WAVES - 1, &res, &err, &failed,
+			               &stopped);
 		}
 	}
 	free(buf);
@@ -1404,7 +1380,7 @@ static void run_account(struct sched *sh, size_t account)
 	                            .index = mine[0],
 	                            .status = st,
 	                            .err = st == KW_EXEC_DONE ? NULL : &err};
-	pthread_mutex_lock(&sh->lock);
+	kw_runner_lock(runner);
 	if (sh->o->on_event)
 		sh->o->on_event(sh->o->ud, &ev);
 	add_result(sh->total, &res);
@@ -1415,31 +1391,15 @@ static void run_account(struct sched *sh, size_t account)
 		sh->failed = true;
 		*sh->err = err;
 	}
-	pthread_mutex_unlock(&sh->lock);
+	kw_runner_unlock(runner);
 }
 
-/* A worker: take the next account with steps until none is left. */
-static void *worker(void *arg)
+/* Whether an account has steps: accounts without are not run (engine/runner.h wanted). */
+static bool has_steps(void *ud, size_t account)
 {
-	struct sched *sh = arg;
+	const struct sched *sh = ud;
 
-	for (;;) {
-		size_t a;
-
-		pthread_mutex_lock(&sh->lock);
-		while (sh->next < sh->plan->naccounts && !sh->count[sh->next])
-			sh->next++;
-		a = sh->next < sh->plan->naccounts ? sh->next++ : (size_t)-1;
-		pthread_mutex_unlock(&sh->lock);
-		if (a == (size_t)-1)
-			break;
-		run_account(sh, a);
-	}
-	pthread_mutex_lock(&sh->ask_lock);
-	sh->workers--;
-	pthread_cond_broadcast(&sh->ask_cv);
-	pthread_mutex_unlock(&sh->ask_lock);
-	return NULL;
+	return sh->count[account] > 0;
 }
 
 /* Group the plan's steps by account, keeping plan order inside each (sh->order, first, count). */
@@ -1473,63 +1433,30 @@ int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struc
                 struct kw_exec_result *res, struct kw_error *err)
 {
 	struct sched sh = {.plan = plan, .o = o, .c = c, .total = res, .err = err};
-	pthread_t *th = NULL;
-	size_t busy = 0, nthreads = 0;
+	struct kw_runner_spec rs = {.n = plan->naccounts,
+	                            .parallelism = o->parallelism,
+	                            .wanted = has_steps,
+	                            .run = run_account,
+	                            .ud = &sh};
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	kw_error_clear(err);
-	if (pthread_mutex_init(&sh.lock, NULL))
+	if (pthread_mutex_init(&sh.mfa_lock, NULL))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
-	if (pthread_mutex_init(&sh.mfa_lock, NULL) || pthread_mutex_init(&sh.ask_lock, NULL) ||
-	    pthread_cond_init(&sh.ask_cv, NULL)) {
-		pthread_mutex_destroy(&sh.lock);
-		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
-	}
 	sh.user_arn = calloc(plan->naccounts ? plan->naccounts : 1, sizeof(char *));
 	if (!sh.user_arn || group_steps(&sh)) {
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < plan->naccounts; i++) {
-		busy += sh.count[i] > 0;
 		if (plan->live[i].user.arn && !(sh.user_arn[i] = strdup(plan->live[i].user.arn))) {
 			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 			goto out;
 		}
 	}
-	nthreads = o->parallelism > 1 ? (size_t)o->parallelism : 1;
-	if (nthreads > busy)
-		nthreads = busy;
-	if (nthreads && !(th = calloc(nthreads, sizeof(*th)))) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	if (kw_runner_run(&rs, err))
 		goto out;
-	}
-	if (nthreads) {
-		sigset_t stop, old;
-		size_t started = 0;
-
-		/* the workers (and the lanes they start) leave the stop signals to this thread */
-		sigemptyset(&stop);
-		sigaddset(&stop, SIGINT);
-		sigaddset(&stop, SIGTERM);
-		sigaddset(&stop, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &stop, &old);
-		pthread_mutex_lock(&sh.ask_lock);
-		while (started < nthreads && !pthread_create(&th[started], NULL, worker, &sh))
-			sh.workers = ++started;
-		pthread_mutex_unlock(&sh.ask_lock);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (started) {
-			serve(&sh);
-		} else {
-			sh.direct = true; /* no thread to be had: run them here */
-			sh.workers = 1;
-			(void)worker(&sh);
-		}
-		for (size_t i = 0; i < started; i++)
-			pthread_join(th[i], NULL);
-	}
 	rc = sh.failed ? -1 : 0;
 out:
 	for (size_t i = 0; sh.user_arn && i < plan->naccounts; i++)
@@ -1538,10 +1465,6 @@ out:
 	free(sh.order);
 	free(sh.first);
 	free(sh.count);
-	free(th);
-	pthread_cond_destroy(&sh.ask_cv);
-	pthread_mutex_destroy(&sh.ask_lock);
 	pthread_mutex_destroy(&sh.mfa_lock);
-	pthread_mutex_destroy(&sh.lock);
 	return rc;
 }

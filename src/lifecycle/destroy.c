@@ -10,6 +10,7 @@
 
 #include "aws/iam.h"
 #include "engine/live.h"
+#include "engine/runner.h"
 #include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/interrupt.h"
@@ -154,6 +155,46 @@ static int plan_job(struct kw_aws_client *c, const struct kw_lc_account *a, cons
 	return 0;
 }
 
+/* Planning every account's teardown (its reads), accounts side by side (engine/runner.h). */
+struct planning {
+	struct kw_aws_client *c;
+	const struct kw_lc_accounts *accts;
+	struct kw_lc_destroy *out;
+	struct kw_error *err; /* the first failure (under the runner's lock) */
+	bool failed;
+};
+
+static void plan_one(void *ud, struct kw_runner *r, size_t i)
+{
+	struct planning *p = ud;
+	struct kw_error err;
+
+	kw_error_clear(&err);
+	if (!p->accts->v[i].group)
+		p->out->live[i].group.exists = false;
+	if (!plan_job(p->c, &p->accts->v[i], &p->out->live[i], &p->out->jobs[i], &err))
+		return;
+	kw_runner_lock(r);
+	if (!p->failed)
+		*p->err = err;
+	p->failed = true;
+	kw_runner_unlock(r);
+}
+
+static int plan_jobs(struct kw_aws_client *c, const struct kw_lc_accounts *accts, struct kw_lc_destroy *out,
+                     struct kw_error *err)
+{
+	struct planning p = {c, accts, out, err, false};
+	struct kw_runner_spec rs = {
+	        .n = accts->n, .parallelism = KW_LIVE_PARALLELISM, .run = plan_one, .ud = &p};
+
+	if (kw_runner_run(&rs, err) || p.failed)
+		return -1;
+	for (size_t i = 0; i < accts->n; i++)
+		out->total += out->jobs[i].nsteps;
+	return 0;
+}
+
 int kw_lc_destroy_prepare(struct kw_aws_client *c, const struct kw_lc_accounts *accts,
                           struct kw_lc_destroy *out, struct kw_error *err)
 {
@@ -176,14 +217,7 @@ int kw_lc_destroy_prepare(struct kw_aws_client *c, const struct kw_lc_accounts *
 	}
 	if (kw_live_read(c, out->desired, n, KW_LIVE_PARALLELISM, out->live, err))
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!accts->v[i].group)
-			out->live[i].group.exists = false;
-		if (plan_job(c, &accts->v[i], &out->live[i], &out->jobs[i], err))
-			return -1;
-		out->total += out->jobs[i].nsteps;
-	}
-	return 0;
+	return plan_jobs(c, accts, out, err);
 }
 
 static int run_step(struct kw_aws_client *c, const struct kw_lc_td_step *s, struct kw_error *err)
@@ -404,6 +438,91 @@ int kw_lc_destroy_targets(const struct kw_lc_destroy_job *job, const struct kw_a
                           void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud)
 {
 	return kw_lc_destroy_targets_in(job, aws, NULL, 0, on_event, ud);
+}
+
+/* One destroy run over accounts: what every job shares (engine/runner.h). */
+struct batch {
+	struct kw_aws_client *c;
+	struct kw_lc_destroy *d;
+	const struct kw_lc_destroy_opts *o;
+	struct kw_runner *r; /* in each job's copy: the runner whose lock serialises the callbacks */
+};
+
+/* The caller's callbacks, one call at a time. */
+static void step_event(void *ud, const struct kw_lc_destroy_event *ev)
+{
+	struct batch *b = ud;
+
+	kw_runner_lock(b->r);
+	if (b->o->on_event)
+		b->o->on_event(b->o->ud, ev);
+	kw_runner_unlock(b->r);
+}
+
+static void target_event(void *ud, const struct kw_lc_target_event *ev)
+{
+	struct batch *b = ud;
+
+	kw_runner_lock(b->r);
+	if (b->o->on_target)
+		b->o->on_target(b->o->ud, ev);
+	kw_runner_unlock(b->r);
+}
+
+static void account_event(struct batch *b, struct kw_runner *r, const struct kw_lc_destroy_job *j)
+{
+	kw_runner_lock(r);
+	if (b->o->on_account)
+		b->o->on_account(b->o->ud, j);
+	kw_runner_unlock(r);
+}
+
+/* How job j ends, before any target is removed. */
+static enum kw_lc_destroy_end run_job(struct batch *b, struct kw_lc_destroy_job *j)
+{
+	if (j->refuse)
+		return KW_LC_END_REFUSED;
+	if (j->missing && !b->o->missing_ok)
+		return KW_LC_END_NOT_FOUND;
+	if (j->skip)
+		return KW_LC_END_NOTHING;
+	if (kw_interrupted())
+		return KW_LC_END_NOT_STARTED;
+	if (kw_lc_destroy_run(b->c, j, step_event, b, &j->done))
+		return kw_interrupted() && j->done < j->nsteps ? KW_LC_END_STOPPED : KW_LC_END_FAILED;
+	return KW_LC_END_DESTROYED;
+}
+
+static void destroy_job(void *ud, struct kw_runner *r, size_t i)
+{
+	struct batch *b = ud;
+	struct kw_lc_destroy_job *j = &b->d->jobs[i];
+	struct batch mine = *b;
+
+	mine.r = r;
+	j->end = KW_LC_END_RUNNING;
+	account_event(&mine, r, j);
+	j->end = run_job(&mine, j);
+	/* the user is gone: what keywarden delivered for it goes too (secrets, parameters, files) */
+	if (!j->refuse && !(j->missing && !b->o->missing_ok) && !kw_interrupted() &&
+	    (j->skip || j->end == KW_LC_END_DESTROYED) &&
+	    kw_lc_destroy_targets(j, b->o->aws, target_event, &mine))
+		j->end = KW_LC_END_TARGETS_LEFT;
+	account_event(&mine, r, j);
+}
+
+int kw_lc_destroy_accounts(struct kw_aws_client *c, struct kw_lc_destroy *d,
+                           const struct kw_lc_destroy_opts *o, struct kw_error *err)
+{
+	struct batch b = {c, d, o, NULL};
+	struct kw_runner_spec rs = {.n = d->n, .parallelism = o->parallelism, .run = destroy_job, .ud = &b};
+
+	if (kw_runner_run(&rs, err))
+		return -1;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->jobs[i].end != KW_LC_END_DESTROYED && d->jobs[i].end != KW_LC_END_NOTHING)
+			return 1;
+	return 0;
 }
 
 void kw_lc_destroy_release(struct kw_lc_destroy *d)

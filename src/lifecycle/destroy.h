@@ -27,6 +27,20 @@ struct kw_aws_options;
 /* Seconds a failing call of destroy (or its reads) is retried while the failure is transient. */
 #define KW_LC_RETRY_SECONDS 30.0
 
+/* How one account's destroy ended (kw_lc_destroy_accounts), or that it is under way. */
+enum kw_lc_destroy_end {
+	KW_LC_END_PENDING = 0,  /* not run (yet) */
+	KW_LC_END_RUNNING,      /* started: its steps are under way */
+	KW_LC_END_DESTROYED,    /* every step done, and what was delivered removed */
+	KW_LC_END_NOTHING,      /* nothing left in IAM (skip; a missing user with missing_ok) */
+	KW_LC_END_REFUSED,      /* not keywarden's (refuse) */
+	KW_LC_END_NOT_FOUND,    /* IAM has no such user, without missing_ok */
+	KW_LC_END_NOT_STARTED,  /* a stop request came before its first step */
+	KW_LC_END_STOPPED,      /* a stop request between two steps */
+	KW_LC_END_FAILED,       /* a step failed */
+	KW_LC_END_TARGETS_LEFT, /* destroyed in IAM, but a delivered target was not removed */
+};
+
 /* One account's teardown: the picture (borrowed from live) and its steps. */
 struct kw_lc_destroy_job {
 	const struct kw_lc_account *acct;           /* borrowed from the accounts given */
@@ -43,6 +57,9 @@ struct kw_lc_destroy_job {
 	bool missing;          /* skip because IAM has no such user (an error without --missing-ok) */
 	bool refuse;           /* the user is not keywarden's: error says so */
 	struct kw_error error; /* when refuse */
+	/* set by kw_lc_destroy_accounts */
+	enum kw_lc_destroy_end end;
+	size_t done; /* steps done */
 };
 
 struct kw_lc_destroy {
@@ -128,6 +145,33 @@ int kw_lc_destroy_targets_in(const struct kw_lc_destroy_job *job, const struct k
 /* kw_lc_destroy_targets - kw_lc_destroy_targets_in with no further places. */
 int kw_lc_destroy_targets(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
                           void (*on_event)(void *ud, const struct kw_lc_target_event *ev), void *ud);
+
+/* What kw_lc_destroy_accounts is told, and whom it tells. */
+struct kw_lc_destroy_opts {
+	int parallelism;                  /* accounts at once (<= 1: one at a time) */
+	bool missing_ok;                  /* a user IAM does not have is done (KW_LC_END_NOTHING) */
+	const struct kw_aws_options *aws; /* the operator's options, for the stores (borrowed) */
+	/* each may be NULL; called one at a time, from the account's worker thread */
+	void (*on_event)(void *ud, const struct kw_lc_destroy_event *ev); /* a step (kw_lc_destroy_run) */
+	void (*on_target)(void *ud,
+	                  const struct kw_lc_target_event *ev); /* a target (kw_lc_destroy_targets) */
+	void (*on_account)(void *ud,
+	                   const struct kw_lc_destroy_job *job); /* job->end RUNNING, then how it ended */
+	void *ud;
+};
+
+/*
+ * kw_lc_destroy_accounts - every job of d (prepared by kw_lc_destroy_prepare) up to
+ * o->parallelism at once (engine/runner.h: started in order, a failure stops only its
+ * account, one adaptive token bucket for all): its steps (kw_lc_destroy_run), then, once the
+ * user is gone (or was already), its delivered targets (kw_lc_destroy_targets). A stop request
+ * leaves the accounts not started as they are (KW_LC_END_NOT_STARTED); one under way stops
+ * before its next step. Sets each job's end and done.
+ * Returns 0 when every account was destroyed or had nothing left, 1 when some had not (their
+ * end says why), or -1 with err set when nothing could be run.
+ */
+int kw_lc_destroy_accounts(struct kw_aws_client *c, struct kw_lc_destroy *d,
+                           const struct kw_lc_destroy_opts *o, struct kw_error *err);
 
 /* kw_lc_destroy_release - free what d owns; d becomes all zero. */
 void kw_lc_destroy_release(struct kw_lc_destroy *d);

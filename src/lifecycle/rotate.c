@@ -14,6 +14,7 @@
 #include "aws/credentials.h"
 #include "aws/iam.h"
 #include "aws/ini.h"
+#include "engine/runner.h"
 #include "keys/issue.h"
 #include "keys/sink.h"
 #include "lifecycle/audit.h"
@@ -26,10 +27,14 @@
 #include "util/secret.h"
 #include "util/wait.h"
 
-static void emit(const struct kw_lc_rotate_opts *o, const struct kw_lc_rotate_event *ev)
+/* One event to the caller, one at a time (r: the runner of the accounts, NULL for profiles). */
+static void emit(const struct kw_lc_rotate_opts *o, struct kw_runner *r, const struct kw_lc_rotate_event *ev)
 {
-	if (o->on_event)
-		o->on_event(o->ud, ev);
+	if (!o->on_event)
+		return;
+	kw_runner_lock(r);
+	o->on_event(o->ud, ev);
+	kw_runner_unlock(r);
 }
 
 /* The state machine's safe points (before any change, before CreateAccessKey): Ctrl-C stops there. */
@@ -110,7 +115,26 @@ struct common {
 	struct kw_key_issuer is; /* who issues the keys, for whom */
 	time_t created;          /* the new key's CreateDate */
 	struct kw_buf delivered; /* "profile x, file y" */
+	/* where the events go */
+	const struct kw_lc_rotate_opts *o;
+	struct kw_runner *runner; /* NULL: one account at a time */
+	size_t index;
+	const char *account;
 };
+
+/* A call of the rotation was done (rc 0): the event for it. Returns rc. */
+static int step_done(struct common *k, int rc, enum kw_lc_rotate_action what, const char *id)
+{
+	if (rc == 0)
+		emit(k->o, k->runner,
+		     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_STEP,
+		                                  .index = k->index,
+		                                  .account = k->account,
+		                                  .action = what,
+		                                  .key_id = id,
+		                                  .delivered = k->delivered.data ? k->delivered.data : ""});
+	return rc;
+}
 
 static int op_create(void *ud, char *id, struct kw_secret **secret, time_t *created, struct kw_error *err)
 {
@@ -119,21 +143,22 @@ static int op_create(void *ud, char *id, struct kw_secret **secret, time_t *crea
 	if (create_key(&k->is, id, secret, created, err))
 		return -1;
 	k->created = *created;
-	return 0;
+	return step_done(k, 0, KW_LC_ROTATE_CREATED, id);
 }
 
 static int op_deactivate(void *ud, const char *id, struct kw_error *err)
 {
 	struct common *k = ud;
 
-	return deactivate(&k->is, id, err);
+	return step_done(k, deactivate(&k->is, id, err), KW_LC_ROTATE_DEACTIVATED, id);
 }
 
 static int op_delete(void *ud, const char *id, struct kw_error *err)
 {
 	struct common *k = ud;
 
-	return kw_key_delete(&k->is, id, err); /* the machine's untag removes the tags */
+	/* the machine's untag removes the tags */
+	return step_done(k, kw_key_delete(&k->is, id, err), KW_LC_ROTATE_DELETED, id);
 }
 
 /* Note that target what now holds the new key. Returns 0, or -1 with err set. */
@@ -148,12 +173,14 @@ static int delivered_to(struct common *k, const char *what, struct kw_error *err
 static void emit_done(const struct kw_lc_rotate_opts *o, const char *account, int rc,
                       const struct kw_lc_rot_result *res, const struct common *k, const struct kw_error *err)
 {
-	emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_DONE,
-	                                     .account = account,
-	                                     .rc = rc,
-	                                     .res = res,
-	                                     .delivered = k->delivered.data ? k->delivered.data : "",
-	                                     .err = err});
+	emit(o, k->runner,
+	     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_DONE,
+	                                  .index = k->index,
+	                                  .account = account,
+	                                  .rc = rc,
+	                                  .res = res,
+	                                  .delivered = k->delivered.data ? k->delivered.data : "",
+	                                  .err = err});
 }
 
 /*
@@ -161,9 +188,10 @@ static void emit_done(const struct kw_lc_rotate_opts *o, const char *account, in
  * active key among the only ones that count, those for which only[i] is true, or all keys when
  * only is NULL). Returns true when due (or without --due).
  */
-static bool due_or_report(const struct kw_lc_rotate_opts *o, const char *account, int max_age_days,
-                          const struct kw_iam_access_key_list *list, const char *only)
+static bool due_or_report(const struct common *c, int max_age_days, const struct kw_iam_access_key_list *list,
+                          const char *only)
 {
+	const struct kw_lc_rotate_opts *o = c->o;
 	const struct kw_iam_access_key *oldest = NULL;
 	time_t now = time(NULL);
 	long age = 0;
@@ -187,12 +215,14 @@ static bool due_or_report(const struct kw_lc_rotate_opts *o, const char *account
 	}
 	if (oldest)
 		age = kw_lc_age_days(oldest->create_date, now);
-	emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_DUE,
-	                                     .account = account,
-	                                     .key_id = oldest ? oldest->access_key_id : NULL,
-	                                     .age_days = age,
-	                                     .max_age_days = max_age_days,
-	                                     .due_in_days = max_age_days + 1 - age});
+	emit(o, c->runner,
+	     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_DUE,
+	                                  .index = c->index,
+	                                  .account = c->account,
+	                                  .key_id = oldest ? oldest->access_key_id : NULL,
+	                                  .age_days = age,
+	                                  .max_age_days = max_age_days,
+	                                  .due_in_days = max_age_days + 1 - age});
 	return false;
 }
 
@@ -208,7 +238,8 @@ static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret,
 {
 	struct svc *s = ud;
 
-	return kw_key_prove(&s->k.is, id, secret, NULL, true, NULL, NULL, err);
+	return step_done(&s->k, kw_key_prove(&s->k.is, id, secret, NULL, true, NULL, NULL, err),
+	                 KW_LC_ROTATE_CONFIRMED, id);
 }
 
 /* Before CreateAccessKey: every target can take the key (src/keys/sink.h kw_keys_preflight). */
@@ -228,10 +259,9 @@ static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *cre
 	return op_create(ud, id, secret, created, err);
 }
 
-static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
-                       struct kw_error *err)
+static int svc_deliver_all(struct svc *s, const char *id, const struct kw_secret *secret, size_t *written,
+                           struct kw_error *err)
 {
-	struct svc *s = ud;
 	struct kw_access_key key = {id, secret, s->acct->user, s->k.created};
 	const struct kw_manifest *m = s->acct->manifest;
 	char what[PATH_MAX + 32];
@@ -260,6 +290,14 @@ static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret,
 	return 0;
 }
 
+static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
+                       struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	return step_done(&s->k, svc_deliver_all(s, id, secret, written, err), KW_LC_ROTATE_DELIVERED, id);
+}
+
 static int svc_tag(void *ud, const char *id, const char *value, struct kw_error *err)
 {
 	struct svc *s = ud;
@@ -273,7 +311,7 @@ static int svc_tag(void *ud, const char *id, const char *value, struct kw_error 
 	while (kw_iam_tag_user(s->k.is.c, s->acct->user, &tag, 1, err))
 		if (!kw_wait_retry(&w, err))
 			return -1;
-	return 0;
+	return step_done(&s->k, 0, KW_LC_ROTATE_GRACE_TAGGED, id);
 }
 
 static int svc_untag(void *ud, const char *id, struct kw_error *err)
@@ -325,10 +363,38 @@ static int svc_check(const struct kw_lc_rotate_opts *o, struct kw_aws_client *ad
 	return 0;
 }
 
-static int rotate_account(const struct kw_lc_rotate_opts *o, struct kw_aws_client *admin,
-                          const struct kw_lc_account *a)
+/* An error names its account first ("service-x: exec: ..."): several accounts run at once. */
+static void where_account(struct kw_error *err, const char *account)
 {
-	struct svc s = {.k.is = {admin, a->user, o->aws_opts, o->confirm_timeout, false}, .o = o, .acct = a};
+	char where[sizeof(err->where)];
+
+	if (!strncmp(err->where, account, strlen(account))) /* already */
+		return;
+	if (snprintf(where, sizeof(where), "%s%s%s", account, err->where[0] ? ": " : "", err->where) <
+	    (int)sizeof(where))
+		memcpy(err->where, where, sizeof(where));
+}
+
+/* One rotate run over accounts: what every job shares (engine/runner.h). */
+struct batch {
+	const struct kw_lc_rotate_opts *o;
+	const struct kw_lc_accounts *accts;
+	struct kw_aws_client *admin;
+	int rc; /* 1 once an account did not rotate (under the runner's lock) */
+};
+
+static int rotate_account(struct batch *b, struct kw_runner *runner, size_t index)
+{
+	const struct kw_lc_rotate_opts *o = b->o;
+	const struct kw_lc_account *a = &b->accts->v[index];
+	struct kw_aws_client *admin = b->admin;
+	struct svc s = {.k = {.is = {admin, a->user, o->aws_opts, o->confirm_timeout, false},
+	                      .o = o,
+	                      .runner = runner,
+	                      .index = index,
+	                      .account = a->user},
+	                .o = o,
+	                .acct = a};
 	struct kw_lc_rot_ops ops = {&s,        svc_create, svc_confirm, svc_deliver, op_deactivate,
 	                            op_delete, svc_tag,    svc_untag,   check_stop,  svc_tag_delivered};
 	struct kw_lc_rot_opts ro = rot_opts(o, o->delete_old);
@@ -340,20 +406,22 @@ static int rotate_account(const struct kw_lc_rotate_opts *o, struct kw_aws_clien
 	int rc = -1;
 
 	kw_buf_init(&s.k.delivered);
+	emit(o, runner,
+	     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_STARTED, .index = index, .account = a->user});
 	if (svc_check(o, admin, a, &user, &err) ||
 	    read_keys(admin, a->user, &user.tags, &list, &keys, &err)) {
-		emit(o, &(struct kw_lc_rotate_event){
-		                .kind = KW_LC_ROTATE_REFUSED, .account = a->user, .err = &err});
+		emit(o, runner,
+		     &(struct kw_lc_rotate_event){
+		             .kind = KW_LC_ROTATE_REFUSED, .index = index, .account = a->user, .err = &err});
 		goto out;
 	}
-	if (!due_or_report(o, a->user, a->manifest ? a->manifest->max_age_days : o->max_age_days, &list,
-	                   NULL)) {
+	if (!due_or_report(&s.k, a->manifest ? a->manifest->max_age_days : o->max_age_days, &list, NULL)) {
 		rc = 0;
 		goto out;
 	}
 	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
-	if (rc && err.where[0] == '\0')
-		snprintf(err.where, sizeof(err.where), "%s", a->user);
+	if (rc)
+		where_account(&err, a->user);
 	emit_done(o, a->user, rc, &res, &s.k, &err);
 out:
 	kw_buf_release(&s.k.delivered);
@@ -363,28 +431,39 @@ out:
 	return rc;
 }
 
+/* One account, in a worker of the runner: not started after a stop request. */
+static void rotate_job(void *ud, struct kw_runner *runner, size_t index)
+{
+	struct batch *b = ud;
+	int rc = 1;
+
+	if (kw_interrupted())
+		emit(b->o, runner,
+		     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_STARTED,
+		                                  .index = index,
+		                                  .account = b->accts->v[index].user});
+	else
+		rc = rotate_account(b, runner, index) ? 1 : 0;
+	if (rc) {
+		kw_runner_lock(runner);
+		b->rc = 1;
+		kw_runner_unlock(runner);
+	}
+}
+
 int kw_lc_rotate_accounts(const struct kw_lc_accounts *accts, const struct kw_lc_rotate_opts *o,
                           struct kw_error *err)
 {
-	struct kw_aws_client *admin = NULL;
-	int rc = 0;
+	struct batch b = {.o = o, .accts = accts};
+	struct kw_runner_spec rs = {
+	        .n = accts->n, .parallelism = o->parallelism, .run = rotate_job, .ud = &b};
+	int rc = -1;
 
-	if (kw_aws_client_new(o->aws_opts, &admin, err))
+	if (kw_aws_client_new(o->aws_opts, &b.admin, err))
 		return -1;
-	if (kw_lc_accounts_check(admin, accts, err)) {
-		kw_aws_client_free(admin);
-		return -1;
-	}
-	for (size_t i = 0; i < accts->n; i++) {
-		if (kw_interrupted()) {
-			emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_STARTED,
-			                                     .account = accts->v[i].user});
-			rc = 1;
-		} else if (rotate_account(o, admin, &accts->v[i])) {
-			rc = 1;
-		}
-	}
-	kw_aws_client_free(admin);
+	if (!kw_lc_accounts_check(b.admin, accts, err) && !kw_runner_run(&rs, err))
+		rc = b.rc;
+	kw_aws_client_free(b.admin);
 	return rc;
 }
 
@@ -408,7 +487,7 @@ static int self_confirm(void *ud, const char *id, const struct kw_secret *secret
 	if (kw_key_prove(&is, id, secret, NULL, true, &s->new, NULL, err))
 		return -1;
 	s->k.is.c = s->new;
-	return 0;
+	return step_done(&s->k, 0, KW_LC_ROTATE_CONFIRMED, id);
 }
 
 static int self_deliver(void *ud, const char *id, const struct kw_secret *secret, size_t *written,
@@ -427,7 +506,7 @@ static int self_deliver(void *ud, const char *id, const struct kw_secret *secret
 		if (delivered_to(&s->k, what, err))
 			return -1;
 	}
-	return 0;
+	return step_done(&s->k, 0, KW_LC_ROTATE_DELIVERED, id);
 }
 
 /* Whether section sec of the credentials file holds static long-term keys; why not in *why. */
@@ -474,6 +553,8 @@ static int rotate_profile(const struct kw_lc_rotate_opts *o, const char *const *
 	int rc = -1;
 
 	snprintf(account, sizeof(account), "profile %s", profiles[0]);
+	s.k.o = o;
+	s.k.account = account;
 	kw_buf_init(&s.k.delivered);
 	aopt.profile = profiles[0];
 	if (kw_aws_client_new(&aopt, &s.old, &err))
@@ -485,7 +566,7 @@ static int rotate_profile(const struct kw_lc_rotate_opts *o, const char *const *
 	if (list.n)
 		s.user = list.items[0].user_name;
 	/* a profile is due by its own key's age (the one in the credentials file) */
-	if (!due_or_report(o, account, o->max_age_days, &list, ro.current)) {
+	if (!due_or_report(&s.k, o->max_age_days, &list, ro.current)) {
 		rc = 0;
 		goto out;
 	}
@@ -496,7 +577,8 @@ static int rotate_profile(const struct kw_lc_rotate_opts *o, const char *const *
 	goto out;
 refused:
 	kw_error_prefix(&err, "%s", account);
-	emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_REFUSED, .account = account, .err = &err});
+	emit(o, NULL,
+	     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_REFUSED, .account = account, .err = &err});
 out:
 	kw_buf_release(&s.k.delivered);
 	free(keys);
@@ -536,10 +618,11 @@ int kw_lc_rotate_profiles(const char *const *given, size_t ngiven, bool all,
 
 		names[i] = name;
 		if (!has_static_keys(sec, &why)) {
-			emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_SKIPPED,
-			                                     .profile = name,
-			                                     .why = why,
-			                                     .failure = !all});
+			emit(o, NULL,
+			     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_SKIPPED,
+			                                  .profile = name,
+			                                  .why = why,
+			                                  .failure = !all});
 			done[i] = true;
 			if (!all)
 				rc = 1;
@@ -554,8 +637,9 @@ int kw_lc_rotate_profiles(const char *const *given, size_t ngiven, bool all,
 			continue;
 		done[i] = true;
 		if (kw_interrupted()) {
-			emit(o, &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_STARTED,
-			                                     .profile = names[i]});
+			emit(o, NULL,
+			     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_NOT_STARTED,
+			                                  .profile = names[i]});
 			rc = 1;
 			continue;
 		}

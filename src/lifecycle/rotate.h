@@ -19,6 +19,8 @@ struct kw_aws_options;
 struct kw_error;
 
 enum kw_lc_rotate_event_kind {
+	KW_LC_ROTATE_STARTED,     /* an account's rotation began (its checks and reads) */
+	KW_LC_ROTATE_STEP,        /* a call of the rotation was done: action, key_id (the key it acted on) */
 	KW_LC_ROTATE_DONE,        /* an account's rotation ran: rc, res, delivered, err (rc != 0) */
 	KW_LC_ROTATE_REFUSED,     /* an account refused before any change: err */
 	KW_LC_ROTATE_SKIPPED,     /* a profile without static keys: why (a failure when named) */
@@ -26,17 +28,29 @@ enum kw_lc_rotate_event_kind {
 	KW_LC_ROTATE_NOT_DUE,     /* --due: left alone: key_id (NULL: no active key), age, limits */
 };
 
+/* What a KW_LC_ROTATE_STEP event did to key_id. */
+enum kw_lc_rotate_action {
+	KW_LC_ROTATE_CREATED,      /* CreateAccessKey (reconciled: keys/issue.h) */
+	KW_LC_ROTATE_CONFIRMED,    /* the new key works (STS GetCallerIdentity signed with it) */
+	KW_LC_ROTATE_DELIVERED,    /* to every target (delivered: which) */
+	KW_LC_ROTATE_DEACTIVATED,  /* UpdateAccessKey Status=Inactive */
+	KW_LC_ROTATE_DELETED,      /* DeleteAccessKey */
+	KW_LC_ROTATE_GRACE_TAGGED, /* TagUser keywarden:inactive:<id> */
+};
+
 struct kw_lc_rotate_event {
 	enum kw_lc_rotate_event_kind kind;
+	size_t index;                       /* the account's index in the accounts given (profiles: 0) */
 	const char *account;                /* "service-x" or "profile p" */
+	enum kw_lc_rotate_action action;    /* STEP: what was done */
 	const char *profile;                /* SKIPPED, NOT_STARTED of a profile: its name */
 	int rc;                             /* DONE: kw_lc_rotate's result */
 	const struct kw_lc_rot_result *res; /* DONE */
-	const char *delivered;              /* DONE: "profile x, file y" or "" */
+	const char *delivered;              /* DONE, STEP DELIVERED: "profile x, file y" or "" */
 	const struct kw_error *err;         /* DONE (rc != 0), REFUSED */
 	const char *why;                    /* SKIPPED */
 	bool failure;                       /* SKIPPED: counts as a failure (the profile was named) */
-	const char *key_id;                 /* NOT_DUE: the oldest active key, or NULL for none */
+	const char *key_id;                 /* NOT_DUE: the oldest active key, or NULL for none; STEP */
 	long age_days;                      /* NOT_DUE: its age, whole days */
 	int max_age_days;                   /* NOT_DUE: the limit it was judged by */
 	long due_in_days;                   /* NOT_DUE: days until it is older than the limit */
@@ -49,6 +63,7 @@ struct kw_lc_rotate_opts {
 	double confirm_timeout;                /* seconds: the proof, and each retried call */
 	const struct kw_aws_options *aws_opts; /* region, endpoint, the admin's profile (borrowed) */
 	FILE *stdout_sink;                     /* where a stdout target writes */
+	int parallelism;                       /* service accounts at once (<= 1: one at a time) */
 	/*
 	 * --due: rotate only an account whose active key is older than max_age_days (the manifest's
 	 * maxAgeDays; profiles and bare user names: max_age_days here) at now + within_days
@@ -57,13 +72,16 @@ struct kw_lc_rotate_opts {
 	bool due;
 	int within_days;  /* >= 0 */
 	int max_age_days; /* for accounts without a manifest, and profiles; 0: the default 90 */
+	/* every event, one call at a time (from the account's worker thread, under a lock) */
 	void (*on_event)(void *ud, const struct kw_lc_rotate_event *ev);
 	void *ud;
 };
 
 /*
- * kw_lc_rotate_accounts - rotate the key of every account of accts in order (the admin client
- * from o->aws_opts). A stop request before an account leaves it (and the rest) not started.
+ * kw_lc_rotate_accounts - rotate the key of every account of accts (the admin client from
+ * o->aws_opts), up to o->parallelism at once (engine/runner.h: started in order, a failure
+ * stops only its account, one adaptive token bucket for all). A stop request before an
+ * account leaves it (and the rest) not started; one under way runs to its next safe point.
  * Returns 0 when every account rotated, 1 when some did not (events told which), or -1 with
  * err set when nothing could start (no client).
  */

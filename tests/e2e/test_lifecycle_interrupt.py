@@ -102,12 +102,14 @@ class Interrupted(LifecycleCase):
         self.assertTrue(self.use_key(new, secret).endswith(':user/service-app'))
 
     def test_sigint_stops_before_the_next_account(self):
+        # one account at a time: the second is still queued when the signal comes
         old, m = self.setup_app()
         self.make_user('service-web')
         web_old, web_secret = self.make_key('service-web')
         self.write_profile('service-web', web_old, web_secret)
         web = self.manifest('web')
-        code, out, err = self.sigint_during_delivery('-o', 'json', 'rotate', '--confirm-timeout', '20', m, web)
+        code, out, err = self.sigint_during_delivery('-o', 'json', 'rotate', '--parallelism', '1',
+                                                     '--confirm-timeout', '20', m, web)
         self.assertEqual(code, 1, err)
         new, _ = self.delivered()
         self.assertEqual(self.keys('service-app'), {old: 'Inactive', new: 'Active'})
