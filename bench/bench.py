@@ -150,10 +150,18 @@ def bench_apply(kw, n, latency):
 
 
 # Calls on one bench account's critical path when apply overlaps its steps (engine/exec.c
-# waves): CreateUser+GetUser; CreateGroup+GetGroup; {AddUserToGroup, PutGroupPolicy,
-# AttachGroupPolicy} side by side, each with its read-back; ListAccessKeys, CreateAccessKey,
-# STS GetCallerIdentity with the new key, TagUser (delivered), ListAccessKeys (lost answers).
-CRITICAL_PATH_CALLS = 2 + 2 + 2 + 5
+# waves): CreateUser, then CreateGroup (once CreateUser answered, beside the user's read-back
+# GetUser) and its read-back GetGroup; {AddUserToGroup, PutGroupPolicy, AttachGroupPolicy} side
+# by side, each with its read-back; the key (keys/issue.c): ListAccessKeys, CreateAccessKey,
+# ListAccessKeys (the reconciliation after every attempt), STS GetCallerIdentity with the new
+# key, TagUser (delivered); the last look (ListAccessKeys) only follows an attempt whose answer
+# was lost, which a run without faults does not have.
+CRITICAL_PATH_CALLS = 3 + 2 + 5
+# rotate --delete-old of one bench account, every call after the one before it
+# (lifecycle/rotate.c, rotation.c): GetUser, ListAccessKeys, then the key: ListAccessKeys,
+# CreateAccessKey, ListAccessKeys, GetCallerIdentity, TagUser (delivered), UpdateAccessKey,
+# DeleteAccessKey, UntagUser.
+ROTATE_CRITICAL_PATH_CALLS = 2 + 8
 
 STATS = re.compile(r"retry mode (\w+): (\d+) attempts?, (\d+) throttled, ([\d.]+) s waited")
 
@@ -174,78 +182,101 @@ def requests(ep):
     return sum(v for k, v in ep.counts().items() if k != "-")
 
 
+def load():
+    return "%.1f" % os.getloadavg()[0]
+
+
+def peer(script, *args, env):
+    t0 = time.monotonic()
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", script), *args], env=env, check=True)
+    return time.monotonic() - t0
+
+
 def bench_concurrency(kw, sizes, latency, rate, rate_n, throttle_n, rss_n, log):
-    """Issue 13: apply and rotate across accounts, against the boto3 peer, rate-based and random
+    """Issue 13: apply and rotate across accounts, against the boto3 peers, rate-based and random
     throttling, memory at scale. Returns table lines."""
     out = ["", "### apply and rotate across accounts (issue 13)", "",
-           "Critical-path bound = ceil(N / parallelism) × %d calls × latency." % CRITICAL_PATH_CALLS, "",
-           "| run | N | parallelism | wall s | requests | bound s | × bound | vs p=1 | boto3 8 threads s | × boto3 | peak RSS MiB |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "Critical-path bound = ceil(N / parallelism) × calls on one account's critical path × "
+           "latency: apply %d calls, rotate %d (bench/bench.py says which). Load: the 1-minute load "
+           "average when the row was measured (2 cores, shared)." % (CRITICAL_PATH_CALLS, ROTATE_CRITICAL_PATH_CALLS), "",
+           "| run | N | parallelism | wall s | requests | bound s | × bound | vs p=1 | boto3 8 threads s | × boto3 | peak RSS MiB | load |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def row(what, n, par, wall, reqs, calls, p1, boto, rss, ld):
+        bound = math.ceil(n / par) * calls * latency / 1000.0
+        line = "| %s | %d | %d | %.2f | %d | %.2f | %.2f× | %s | %s | %.1f | %s |" % (
+            what, n, par, wall, reqs, bound, wall / bound,
+            "%.1f× faster" % (p1 / wall) if p1 else "",
+            "%.2f | %.2f×" % (boto, wall / boto) if boto else " | ", rss / 1024.0, ld)
+        out.append(line)
+        log(line)
+
     for n in sizes:
         walls = {}
         for par in (1, PARALLELISM):
             with fresh(n) as (ep, env, folder, accounts):
+                users = ["service-" + a for a in accounts]
                 set_latency(ep, latency)
                 ep.reset_counts()
+                ld = load()
                 x = run_apply(kw, env, folder, "--parallelism", str(par))
                 walls[par] = x["wall"]
                 reqs = requests(ep)
-                bound = math.ceil(n / par) * CRITICAL_PATH_CALLS * latency / 1000.0
-                boto = ""
-                if par == PARALLELISM:
-                    ep.reset_state()
-                    t0 = time.monotonic()
-                    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "boto3_apply.py"), ep.url,
-                                    os.path.join(folder, "policies")] + accounts, env=env, check=True)
-                    b = time.monotonic() - t0
-                    boto = "%.2f | %.2f×" % (b, x["wall"] / b)
-                else:
-                    boto = " | "
-                line = "| apply | %d | %d | %.2f | %d | %.2f | %.2f× | %s | %s | %.1f |" % (
-                    n, par, x["wall"], reqs, bound, x["wall"] / bound,
-                    "%.1f× faster" % (walls[1] / x["wall"]) if par != 1 else "", boto, x["rss"] / 1024.0)
-                out.append(line)
-                log(line)
-                if n == max(sizes) and par == 1:
-                    # rotate the accounts just applied (rotate has no --parallelism yet)
+                rot = None
+                if n == max(sizes):  # rotate the accounts just applied
                     ep.reset_counts()
-                    w, _, rss, p = timed([kw, "rotate", "--delete-old", "--no-color", folder], env)
-                    line = "| rotate | %d | %s | %.2f | %d | %.2f | %.2f× |  |  |  | %.1f |" % (
-                        n, "1 (no --parallelism)",
-                        w, requests(ep), bound, w / bound, rss / 1024.0)
-                    out.append(line)
-                    log(line)
+                    rld = load()
+                    w, _, rrss, _ = timed([kw, "rotate", "--delete-old", "--no-color", "--parallelism", str(par),
+                                           folder], env)
+                    rot = (w, requests(ep), rrss, rld)
+                    walls["rotate", par] = w
+                rboto = boto = None
+                if par == PARALLELISM:
+                    if rot:
+                        rboto = peer("boto3_rotate.py", ep.url, *users, env=env)
+                    ep.reset_state()
+                    boto = peer("boto3_apply.py", ep.url, os.path.join(folder, "policies"), *accounts, env=env)
+                row("apply", n, par, x["wall"], reqs, CRITICAL_PATH_CALLS, walls[1] if par != 1 else None, boto,
+                    x["rss"], ld)
+                if rot:
+                    row("rotate", n, par, rot[0], rot[1], ROTATE_CRITICAL_PATH_CALLS,
+                        walls["rotate", 1] if par != 1 else None, rboto, rot[2], rot[3])
     # rate-based throttling like IAM's own
     with fresh(rate_n) as (ep, env, folder, accounts):
         ep.set_faults("rate=%d,latency=%d" % (rate, latency))
         ep.reset_counts()
+        ld = load()
         x = run_apply(kw, env, folder)
         reqs, limited = requests(ep), ep.faults()["rate_throttled"]
-        out += ["", "| against | N | wall s | requests | throttled | rate bound s (requests ÷ %d) | × rate bound | attempts / throttles / bucket wait (--stats) |" % rate,
-                "|---|---|---|---|---|---|---|---|",
-                "| rate=%d | %d | %.2f | %d | %d (%.1f%%) | %.2f | %.2f× | %d / %d / %.1f s |" % (
+        out += ["", "| against | N | wall s | requests | throttled | rate bound s (requests ÷ %d) | × rate bound | attempts / throttles / bucket wait (--stats) | load |" % rate,
+                "|---|---|---|---|---|---|---|---|---|",
+                "| rate=%d | %d | %.2f | %d | %d (%.1f%%) | %.2f | %.2f× | %d / %d / %.1f s | %s |" % (
                     rate, rate_n, x["wall"], reqs, limited, 100.0 * limited / reqs, reqs / float(rate),
                     x["wall"] / (reqs / float(rate)), x.get("attempts", 0), x.get("throttles", 0),
-                    x.get("waited", 0))]
+                    x.get("waited", 0), ld)]
         log(out[-1])
-    # random throttling, which no client can avoid
+    # random throttling, which no client can avoid (--throttle-n 0: not run)
     with fresh(throttle_n) as (ep, env, folder, accounts):
         ep.set_faults("seed=1,throttle=0.3,latency=%d" % latency)
         ep.reset_counts()
-        x = run_apply(kw, env, folder, expect=(0, 1))
+        ld = load()
+        x = run_apply(kw, env, folder, expect=(0, 1)) if throttle_n else None
         reqs, injected = requests(ep), ep.faults()["injected"]
-        out.append("| throttle=0.3 | %d | %.2f | %d | %d (%.1f%%) | | | %d / %d / %.1f s; exit %d (%s) |" % (
-            throttle_n, x["wall"], reqs, injected, 100.0 * injected / reqs, x.get("attempts", 0),
-            x.get("throttles", 0), x.get("waited", 0), x["rc"], "converged" if x["rc"] == 0 else "not converged"))
-        log(out[-1])
+        if x:
+            out.append("| throttle=0.3 | %d | %.2f | %d | %d (%.1f%%) | | | %d / %d / %.1f s; exit %d (%s) | %s |" % (
+                throttle_n, x["wall"], reqs, injected, 100.0 * injected / reqs, x.get("attempts", 0),
+                x.get("throttles", 0), x.get("waited", 0), x["rc"],
+                "converged" if x["rc"] == 0 else "not converged", ld))
+            log(out[-1])
     # memory at scale
     with fresh(rss_n) as (ep, env, folder, accounts):
         # IAM allows 300 groups an account (the endpoint too): past that, accounts fail
+        ld = load()
         x = run_apply(kw, env, folder, expect=(0, 1))
-        out += ["", "| apply of N fresh accounts, no latency | N | wall s | exit | peak RSS MiB |",
-                "|---|---|---|---|---|",
-                "| parallelism %d | %d | %.2f | %d | %.1f |" % (PARALLELISM, rss_n, x["wall"], x["rc"],
-                                                           x["rss"] / 1024.0)]
+        out += ["", "| apply of N fresh accounts, no latency | N | wall s | exit | peak RSS MiB | load |",
+                "|---|---|---|---|---|---|",
+                "| parallelism %d | %d | %.2f | %d | %.1f | %s |" % (PARALLELISM, rss_n, x["wall"], x["rc"],
+                                                                x["rss"] / 1024.0, ld)]
         log(out[-1])
     return out
 

@@ -36,6 +36,14 @@
 /* What the jobs of one kw_exec_run share (engine/runner.h runs one job per account). */
 struct sched {
 	pthread_mutex_t mfa_lock; /* interactive MFA enrolments: one QR code at a time */
+	/*
+	 * Per account: whether its user exists for sure (made: 0 not yet, 1 CreateUser
+	 * answered, or its read-back confirmed it is ours, -1 the user step ended without), so
+	 * that its group, created beside the user's read-back, never exists without a tagged user.
+	 */
+	pthread_mutex_t made_lock;
+	pthread_cond_t made_cv;
+	signed char *made;
 	const struct kw_plan *plan;
 	const struct kw_exec_opts *o;
 	struct kw_aws_client *c;
@@ -221,6 +229,30 @@ static struct kw_iam_tag *iam_tags(const struct kw_taglist *l)
 	return tags;
 }
 
+/* Record that account's user exists for sure (1) or will not be made (-1); the first word counts. */
+static void user_made(struct sched *sh, size_t account, signed char made)
+{
+	pthread_mutex_lock(&sh->made_lock);
+	if (!sh->made[account]) {
+		sh->made[account] = made;
+		pthread_cond_broadcast(&sh->made_cv);
+	}
+	pthread_mutex_unlock(&sh->made_lock);
+}
+
+/* Wait until account's user exists for sure. Returns 1 when it does, 0 when it will not. */
+static int wait_user_made(struct sched *sh, size_t account)
+{
+	int made;
+
+	pthread_mutex_lock(&sh->made_lock);
+	while (!sh->made[account])
+		pthread_cond_wait(&sh->made_cv, &sh->made_lock);
+	made = sh->made[account] > 0;
+	pthread_mutex_unlock(&sh->made_lock);
+	return made;
+}
+
 static int user_write(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
 	const struct kw_desired *d = want(r, s);
@@ -236,10 +268,11 @@ static int user_write(struct run *r, const struct kw_step *s, struct kw_error *e
 	if (!tags)
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	rc = kw_iam_create_user(r->c, &in, &u, err);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = set_arn(r, s->account, u.arn) ? kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory")
 		                                   : 0;
-	else if (is_code(err, "EntityAlreadyExists"))
+		user_made(r->sh, s->account, 1); /* tagged in the same call: the group may come */
+	} else if (is_code(err, "EntityAlreadyExists"))
 		rc = 0; /* an earlier attempt got through; the read-back checks it is ours */
 	kw_iam_user_release(&u);
 	free(tags);
@@ -1183,22 +1216,21 @@ static int run_step(struct run *r, const struct kw_step *s, struct kw_error *err
 
 /*
  * Overlap inside an account: steps run in waves, the steps of one wave at the same time, a
- * wave only once the one before it is confirmed. 0: the user (everything else acts on it; the
- * group comes after it, so that every group keywarden made has a tagged user, plan.h);
- * 1: the group, and what acts on the user alone (boundary, console, tags, user policies, MFA);
- * 2: what needs the group (membership, group policies), in wave 1 when the group exists;
- * 3: access keys, one after another in plan order, after every other step is confirmed.
+ * wave only once the one before it is confirmed. 0: the user and the group (everything else
+ * acts on them). The group is created once the user exists for sure (CreateUser answered, or
+ * the user's read-back confirmed it is ours), beside the user's read-back: every group
+ * keywarden made has a tagged user (plan.h). 1: what acts on the user or the group
+ * (boundary, console, tags, user policies, MFA, membership, group policies); 2: access keys,
+ * one after another in plan order, after every other step is confirmed.
  */
-#define WAVES 4
+#define WAVES 3
 
-static int wave_of(const struct kw_step *s, bool group_step)
+static int wave_of(const struct kw_step *s)
 {
 	switch (s->resource) {
-	case KW_RES_USER: return 0;
-	case KW_RES_MEMBERSHIP:
-	case KW_RES_GROUP_POLICY:
-	case KW_RES_GROUP_ATTACHMENT: return group_step ? 2 : 1;
-	case KW_RES_ACCESS_KEY: return 3;
+	case KW_RES_USER:
+	case KW_RES_GROUP: return 0;
+	case KW_RES_ACCESS_KEY: return 2;
 	default: return 1;
 	}
 }
@@ -1207,6 +1239,7 @@ static int wave_of(const struct kw_step *s, bool group_step)
 struct lane {
 	struct sched *sh;
 	struct kw_runner *runner;
+	bool user_step;      /* the account's user step runs beside this lane (its group waits for it) */
 	const size_t *steps; /* plan step indices (borrowed) */
 	size_t n;
 	struct kw_exec_result res;
@@ -1246,6 +1279,12 @@ static void *run_lane(void *arg)
 
 		r.index = l->steps[j];
 		r.reads = 0;
+		if (s->resource == KW_RES_GROUP && l->user_step && !wait_user_made(sh, s->account)) {
+			/* the user step ended without a user: the group is not made either */
+			l->stopped = true;
+			not_run_from(&r, l->steps, l->n, j);
+			break;
+		}
 		if (stop_check(&r, "apply", &l->err)) {
 			/* a stop request between steps: what is done stays done, the rest is not run */
 			l->stopped = true;
@@ -1261,11 +1300,16 @@ static void *run_lane(void *arg)
 			break;
 		}
 		l->res.done++;
+		if (s->resource == KW_RES_USER)
+			user_made(sh, s->account, 1); /* confirmed: ours */
 		if (snprintf(detail, sizeof(detail), "confirmed by %d read-back%s", r.reads,
 		             r.reads == 1 ? "" : "s") >= (int)sizeof(detail))
 			detail[0] = '\0';
 		emit(&r, KW_EV_STEP, s, KW_EXEC_DONE, now_s() - t0, detail, NULL, NULL);
 	}
+	for (size_t j = 0; j < l->n; j++) /* a user step that ended otherwise: no user to wait for */
+		if (sh->plan->steps[l->steps[j]].resource == KW_RES_USER)
+			user_made(sh, sh->plan->steps[l->steps[j]].account, -1);
 	free(r.serial);
 	return NULL;
 }
@@ -1285,7 +1329,8 @@ static void add_result(struct kw_exec_result *to, const struct kw_exec_result *f
  * failure goes to err (when none yet). Returns 1 when the account must stop, else 0.
  */
 static int run_wave(struct sched *sh, struct kw_runner *runner, const size_t *steps, size_t n, bool serial,
-                    struct kw_exec_result *res, struct kw_error *err, bool *failed, bool *stopped)
+                    bool user_step, struct kw_exec_result *res, struct kw_error *err, bool *failed,
+                    bool *stopped)
 {
 	struct lane one, *lanes = NULL;
 	size_t nl = serial || n == 1 ? 1 : n;
@@ -1300,6 +1345,7 @@ static int run_wave(struct sched *sh, struct kw_runner *runner, const size_t *st
 	for (size_t i = 0; i < nl; i++) {
 		lanes[i].sh = sh;
 		lanes[i].runner = runner;
+		lanes[i].user_step = user_step;
 		lanes[i].steps = nl == 1 ? steps : &steps[i];
 		lanes[i].n = nl == 1 ? n : 1;
 	}
@@ -1337,21 +1383,21 @@ static void run_account(void *ud, struct kw_runner *runner, size_t account)
 	struct kw_error err;
 	enum kw_exec_status st;
 	struct kw_exec_event ev;
-	bool group_step = false, failed = false, stopped = false;
+	bool user_step = false, failed = false, stopped = false;
 
 	kw_error_clear(&err);
 	for (size_t j = 0; j < n; j++)
-		group_step |= sh->plan->steps[mine[j]].resource == KW_RES_GROUP;
+		user_step |= sh->plan->steps[mine[j]].resource == KW_RES_USER;
 	buf = calloc(n ? n : 1, sizeof(*buf));
 	if (!buf) { /* no memory for waves: the plan order, one after another */
-		(void)run_wave(sh, runner, mine, n, true, &res, &err, &failed, &stopped);
+		(void)run_wave(sh, runner, mine, n, true, false, &res, &err, &failed, &stopped);
 	} else {
 		size_t at = 0;
 
 		for (int k = 0; k < WAVES; k++) {
 			w[k] = buf + at;
 			for (size_t j = 0; j < n; j++)
-				if (wave_of(&sh->plan->steps[mine[j]], group_step) == k)
+				if (wave_of(&sh->plan->steps[mine[j]]) == k)
 					w[k][nw[k]++] = mine[j];
 			at += nw[k];
 		}
@@ -1368,8 +1414,8 @@ static void run_account(void *ud, struct kw_runner *runner, size_t account)
 				not_run_from(&r, w[k], nw[k], 0);
 				continue;
 			}
-			(void)run_wave(sh, runner, w[k], nw[k], k == WAVES - 1, &res, &err, &failed,
-			               &stopped);
+			(void)run_wave(sh, runner, w[k], nw[k], k == WAVES - 1, user_step, &res, &err,
+			               &failed, &stopped);
 		}
 	}
 	free(buf);
@@ -1444,8 +1490,13 @@ int kw_exec_run(struct kw_aws_client *c, const struct kw_plan *plan, const struc
 	kw_error_clear(err);
 	if (pthread_mutex_init(&sh.mfa_lock, NULL))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
+	if (pthread_mutex_init(&sh.made_lock, NULL) || pthread_cond_init(&sh.made_cv, NULL)) {
+		pthread_mutex_destroy(&sh.mfa_lock);
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "cannot create a mutex");
+	}
 	sh.user_arn = calloc(plan->naccounts ? plan->naccounts : 1, sizeof(char *));
-	if (!sh.user_arn || group_steps(&sh)) {
+	sh.made = calloc(plan->naccounts ? plan->naccounts : 1, sizeof(*sh.made));
+	if (!sh.user_arn || !sh.made || group_steps(&sh)) {
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
@@ -1465,6 +1516,9 @@ out:
 	free(sh.order);
 	free(sh.first);
 	free(sh.count);
+	free(sh.made);
+	pthread_cond_destroy(&sh.made_cv);
+	pthread_mutex_destroy(&sh.made_lock);
 	pthread_mutex_destroy(&sh.mfa_lock);
 	return rc;
 }

@@ -138,7 +138,10 @@ int kw_key_create(const struct kw_key_issuer *is, struct kw_new_key *out, struct
 	kw_wait_begin(&w, is->timeout, false);
 	for (;;) {
 		struct kw_iam_access_key k = {0};
-		int made = kw_iam_create_access_key(is->c, is->user, &k, err) == 0, gone;
+		int made, gone;
+
+		out->attempts++;
+		made = kw_iam_create_access_key(is->c, is->user, &k, err) == 0;
 
 		if (made) {
 			snprintf(out->id, sizeof(out->id), "%s", k.access_key_id);
@@ -317,19 +320,22 @@ delete_key:
 		if (undo)
 			undo(ud, res->written);
 	}
-out : {
+out:
 	/*
-		 * A last look, now that IAM had time to show every key: under eventual consistency
-		 * the key of a lost CreateAccessKey answer may not have been listed right after it.
-		 */
-	struct kw_strlist before = {.v = k.before, .n = k.nbefore};
-	int gone = delete_orphans(is, &before, res->deleted ? NULL : k.id, &e2);
+	 * A last look, now that IAM had time to show every key: under eventual consistency the
+	 * key of a lost CreateAccessKey answer may not have been listed right after it. Only
+	 * after an attempt that was not answered: one request answered made one key, ours.
+	 */
+	if (k.attempts > 1 || k.orphans_deleted) {
+		struct kw_strlist before = {.v = k.before, .n = k.nbefore};
+		int gone = delete_orphans(is, &before, res->deleted ? NULL : k.id, &e2);
 
-	if (gone < 0)
-		kw_log(KW_LOG_ERROR, "could not check %s for access keys nobody holds: %s", who(is), e2.msg);
-	else
-		res->orphans_deleted += (size_t)gone;
-}
+		if (gone < 0)
+			kw_log(KW_LOG_ERROR, "could not check %s for access keys nobody holds: %s", who(is),
+			       e2.msg);
+		else
+			res->orphans_deleted += (size_t)gone;
+	}
 	kw_new_key_release(&k);
 	return rc;
 }

@@ -49,8 +49,10 @@ struct kw_new_key {
 	struct kw_secret *secret; /* owned; wiped by kw_new_key_release */
 	time_t created;           /* CreateDate (IAM's clock), or the local time when IAM gave none */
 	size_t orphans_deleted;   /* keys of lost answers this call deleted */
+	int attempts;             /* CreateAccessKey requests sent (1: the first one answered) */
 	char **before;            /* owned: the user's key ids before the first attempt, for a last
-	                           * look once the key is confirmed (kw_key_issue) */
+	                           * look once the key is confirmed (kw_key_issue), made when an
+	                           * attempt went unanswered (attempts > 1 or orphans deleted) */
 	size_t nbefore;
 };
 

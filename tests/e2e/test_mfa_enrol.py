@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.parse
 
-from e2e_fixture import KEYWARDEN, USER, ACCOUNT, EngineCase, kwtest
+from e2e_fixture import KEYWARDEN, USER, ACCOUNT, EngineCase, kwtest, manifest_text
 
 import termshot
 
@@ -222,6 +222,69 @@ class MfaEnrolment(EngineCase):
         self.assertNotIn("end of input", history)
         self.assertEqual(self.cli("iam", "list-virtual-mfa-devices")["VirtualMFADevices"], [])
         self.assert_nothing_left(pane, secret)
+
+    def test_two_enrolments_at_once_one_code_at_a_time_other_lines_held(self):
+        # two accounts enrol MFA, a third does not; all three run side by side (--parallelism)
+        os.unlink(self.manifest)
+        for name, mfa in (("mfa-a", "virtual"), ("mfa-b", "virtual"), ("plain", "none")):
+            with open(os.path.join(self.mdir, "service-%s.yaml" % name), "w") as f:
+                f.write(manifest_text(deliver=["profile: service-" + name], mfa=mfa, name=name,
+                                      tags={"owner": "platform-team", "software": name}))
+        e = dict(self.env, TERM="screen", NO_COLOR="1")
+        e.pop("COLORFGBG", None)
+        pane = Pane(self.tmp, e, ["apply", "--auto-approve", "--confirm-timeout", "5", "--parallelism", "8",
+                                  self.mdir], cols=160, rows=40)
+        self.addCleanup(pane.close)
+        users = []
+        for turn in (1, 2):
+            deadline = time.monotonic() + 60
+            while True:  # a code on the screen, of a device not enrolled yet
+                shown = pane.wait_for("first code:")
+                uri = self.scan(pane, "dark")
+                user = re.match(r"otpauth://totp/AWS:(service-mfa-[ab])@", uri or "")
+                if user and user.group(1) not in users:
+                    break
+                self.assertLess(time.monotonic(), deadline, shown)
+                time.sleep(0.1)
+            users.append(user.group(1))
+            self.assertEqual(shown.count("first code:"), 1, shown)  # one code on the screen
+            if turn == 1:
+                # the other accounts go on meanwhile: the plain account gets its key...
+                deadline = time.monotonic() + 60
+                while not self.ep.counts().get("CreateAccessKey"):
+                    self.assertLess(time.monotonic(), deadline, pane.screen(escapes=False))
+                    time.sleep(0.1)
+                time.sleep(0.5)
+                # ...but its lines wait while the code is on the screen
+                shown = pane.screen(escapes=False)
+                self.assertIn("first code:", shown)
+                self.assertNotIn("service-plain:", shown)
+                self.assertEqual(self.enrolled_of(users[0]), [])
+            else:
+                # the second code came only once the first device was enabled
+                self.assertEqual(len(self.enrolled_of(users[0])), 1)
+            self.complete(pane, secret_of(uri))
+            if turn == 1:  # the first code's screen closes before the second opens
+                deadline = time.monotonic() + 60
+                while not self.enrolled_of(users[0]):
+                    self.assertLess(time.monotonic(), deadline, pane.screen(escapes=False))
+                    time.sleep(0.1)
+        self.assertEqual(pane.exit_status(), 0, pane.history())
+        self.assertEqual(sorted(users), ["service-mfa-a", "service-mfa-b"])
+        for u in users:
+            self.assertEqual(len(self.enrolled_of(u)), 1)
+        history = pane.history()
+        # the held lines were printed when the code closed: whole, prefixed lines
+        held = re.search(r"\nservice-plain: delivered new access key AKIA\w+ to profile service-plain\n", history)
+        self.assertTrue(held, history)
+        # printed when the first code's screen closed: before that device's enrolment line
+        self.assertLess(held.start(), history.index("%s: done    enroll virtual MFA device" % users[0]), history)
+        self.assertIn("accounts: 3 converged, 0 failed, 0 not run", history)
+        for g in GLYPHS:
+            self.assertNotIn(g, history)
+
+    def enrolled_of(self, user):
+        return [d["SerialNumber"] for d in self.cli("iam", "list-mfa-devices", "--user-name", user)["MFADevices"]]
 
 
 if __name__ == "__main__":

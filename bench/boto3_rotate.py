@@ -1,0 +1,40 @@
+"""The peer for rotate: what an automation engineer's boto3 script does to rotate each service
+account's key (ListAccessKeys, CreateAccessKey, UpdateAccessKey Inactive and DeleteAccessKey of
+the old one) from 8 threads, verifying nothing (the new key is not proven to work, not
+delivered: the secret is dropped). Usage: boto3_rotate.py ENDPOINT_URL USER..."""
+import concurrent.futures
+import sys
+import threading
+
+import boto3
+import botocore.config
+
+_local = threading.local()
+
+
+def client(url):
+    if not hasattr(_local, "iam"):  # boto3 clients are not shared between threads
+        _local.iam = boto3.session.Session().client(
+            "iam", endpoint_url=url, region_name="us-east-1",
+            config=botocore.config.Config(retries={"mode": "standard"}))
+    return _local.iam
+
+
+def one(url, user):
+    iam = client(url)
+    old = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]]
+    iam.create_access_key(UserName=user)
+    for key in old:
+        iam.update_access_key(UserName=user, AccessKeyId=key, Status="Inactive")
+        iam.delete_access_key(UserName=user, AccessKeyId=key)
+
+
+def main():
+    url, users = sys.argv[1], sys.argv[2:]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for f in [pool.submit(one, url, u) for u in users]:
+            f.result()
+
+
+if __name__ == "__main__":
+    main()
