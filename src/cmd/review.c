@@ -11,9 +11,10 @@
 #define SARIF_SCHEMA \
 	"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 #define TOOL_URI      "https://github.com/keywarden/keywarden"
-#define POLICY_DOCS   "docs/commands/policy.md"
-#define MANIFEST_DOCS "docs/manifest.md"
-#define PLAN_DOCS     "docs/commands/plan.md"
+/* the installed documentation (man pages made from docs/commands/), not the source tree's */
+#define POLICY_DOCS   "'man keywarden-policy'"
+#define MANIFEST_DOCS "'man keywarden-validate'"
+#define PLAN_DOCS     "'man keywarden-plan'"
 
 static char *dup_or_null(const char *s)
 {
@@ -110,7 +111,7 @@ static void rule_info(const char *id, const char **summary, struct kw_buf *help,
 		*summary = "invalid manifest (schema, IAM names and limits, policy files)";
 		*sev = KW_SEV_ERROR;
 		kw_buf_appendf(help,
-		               "The manifest does not follow the schema of %s (keywarden/v1): an "
+		               "The manifest does not follow the schema (keywarden/v1; see %s): an "
 		               "unknown or missing key, a value out of range, an IAM name or limit, "
 		               "or a policy file that cannot be read.",
 		               MANIFEST_DOCS);

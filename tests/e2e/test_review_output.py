@@ -90,6 +90,9 @@ class ReviewOutput(EngineCase):
         for rule in rules:
             self.assertTrue(rule["shortDescription"]["text"])
             self.assertIn(rule["id"], rule["help"]["text"])
+            # the installed documentation (issue 17, item 6), not a path of keywarden's source tree
+            self.assertIn("'man keywarden-policy'", rule["help"]["text"])
+            self.assertNotIn("docs/", rule["help"]["text"])
             self.assertIn(rule["defaultConfiguration"]["level"], ("error", "warning", "note"))
         self.assertTrue(run["invocations"][0]["executionSuccessful"])
 
