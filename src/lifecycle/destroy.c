@@ -295,6 +295,14 @@ static void told(const struct kw_lc_destroy_job *job, const struct kw_key_sink *
 	struct kw_lc_target_event ev = {job, NULL, what, err, NULL};
 	char name[512];
 
+	/* a profile is keywarden's when it holds one of the user's keys: none known, none provable */
+	if (sink->kind == KW_KEY_SINK_PROFILE && what == KW_KEY_REMOVED_FOREIGN && !job->u.keys.n)
+		ev.why =
+		        job->missing
+		                ? "kept: IAM has no such user any more, so whether the key it holds was this "
+		                  "account's cannot be told; remove it by hand"
+		                : "kept: the user had no access key, so the key it holds is not this "
+		                  "account's";
 	ev.target = kw_keys_sink_describe(sink, name, sizeof(name));
 	if (on_event)
 		on_event(ud, &ev);

@@ -89,7 +89,8 @@ class DestroyByName(LifecycleCase):
         self.assertFalse(os.path.exists(key_file))
         self.assertEqual(self.eu_secrets(), [])
         # the profile holds a key of a user IAM no longer has: not provably keywarden's, kept
-        self.assertIn('note: service-app: kept profile service-app', p.stderr)
+        self.assertIn('note: service-app: profile service-app: kept: IAM has no such user any more, so whether '
+                      "the key it holds was this account's cannot be told; remove it by hand", p.stderr)
         self.assertNotIn(NOT_KNOWN, p.stderr)
 
     def test_an_unknown_name_is_an_error_that_searches_no_store(self):
