@@ -415,11 +415,17 @@ static bool has_prefix_ci(const char *name, const char *prefix, size_t n)
 size_t kw_catalog_expand(const struct kw_catalog *c, const char *pattern, struct kw_actionset *set)
 {
 	const char *colon = strchr(pattern, ':'), *act;
-	size_t count = 0, plen, lit;
+	size_t count = 0, plen, lit, si, send;
+	bool svc_wild;
+	char svc[128];
 
 	if (!strcmp(pattern, "*")) {
-		for (size_t i = 0; set && i < c->nactions; i++)
-			kw_actionset_add(set, i);
+		if (set) { /* every action: whole words, then the bits past the last action cleared */
+			for (size_t w = 0; w < set->nwords; w++)
+				set->bits[w] = ~(uint64_t)0;
+			if (set->nwords && c->nactions % 64)
+				set->bits[set->nwords - 1] &= ((uint64_t)1 << (c->nactions % 64)) - 1;
+		}
 		return c->nactions;
 	}
 	if (!colon)
@@ -427,20 +433,27 @@ size_t kw_catalog_expand(const struct kw_catalog *c, const char *pattern, struct
 	plen = (size_t)(colon - pattern);
 	act = colon + 1;
 	lit = strcspn(act, "*?");
-	for (size_t si = 0; si < c->nservices; si++) {
+	svc_wild = memchr(pattern, '*', plen) || memchr(pattern, '?', plen);
+	if (svc_wild) {
+		if (plen >= sizeof(svc))
+			return 0;
+		memcpy(svc, pattern, plen);
+		svc[plen] = '\0';
+		si = 0;
+		send = c->nservices;
+	} else {
+		/* a literal prefix names at most one service: look it up instead of scanning them */
+		const struct kw_service *one = kw_catalog_service(c, pattern, plen);
+		if (!one)
+			return 0;
+		si = (size_t)(one - c->services);
+		send = si + 1;
+	}
+	for (; si < send; si++) {
 		const struct kw_service *s = &c->services[si];
 		size_t i, last = s->first_action + s->nactions;
-		if (memchr(pattern, '*', plen) || memchr(pattern, '?', plen)) {
-			char svc[128];
-			if (plen >= sizeof(svc))
-				return 0;
-			memcpy(svc, pattern, plen);
-			svc[plen] = '\0';
-			if (!kw_glob_match_ci(svc, s->prefix))
-				continue;
-		} else if (casecmp_n(pattern, plen, s->prefix)) {
+		if (svc_wild && !kw_glob_match_ci(svc, s->prefix))
 			continue;
-		}
 		/* the literal start of the action part narrows the range (names are sorted) */
 		for (i = lower_bound(c, s, act, lit); i < last; i++) {
 			const char *name = c->actions[i].name;
@@ -576,7 +589,7 @@ bool kw_arn_overlap(const char *resource, const char *format)
 	enum { MAXLEN = 512 };
 	int a[MAXLEN], b[MAXLEN];
 	size_t na = 0, nb = 0, n;
-	unsigned char *reach;
+	unsigned char small[16384], *reach;
 	bool ok = false;
 
 	for (const char *p = resource; *p; p++) {
@@ -605,9 +618,12 @@ bool kw_arn_overlap(const char *resource, const char *format)
 			b[nb++] = lower((unsigned char)*p);
 		}
 	}
-	reach = calloc((na + 1) * (nb + 1), 1);
-	if (!reach)
+	if ((na + 1) * (nb + 1) <= sizeof(small)) { /* most ARNs: no allocation */
+		reach = small;
+		memset(reach, 0, (na + 1) * (nb + 1));
+	} else if (!(reach = calloc((na + 1) * (nb + 1), 1))) {
 		return true;
+	}
 #define R(i, j) reach[(i) * (nb + 1) + (j)]
 	R(0, 0) = 1;
 	for (size_t i = 0; i <= na; i++)
@@ -637,7 +653,8 @@ bool kw_arn_overlap(const char *resource, const char *format)
 		}
 out:
 #undef R
-	free(reach);
+	if (reach != small)
+		free(reach);
 	return ok;
 }
 

@@ -454,23 +454,50 @@ static bool policy_grants(const json_t *doc, const char *x, bool self_counts)
 	return false;
 }
 
+/*
+ * Which escalation sets the whole policy completes (every action of the set granted by some
+ * Allow statement), found once per policy: L->esc_complete[k] for kw_escalation_sets[k].
+ * False when out of memory.
+ */
+static bool complete_sets(struct kw_lint *L)
+{
+	if (L->esc_complete)
+		return true;
+	L->esc_complete = calloc(kw_escalation_nsets ? kw_escalation_nsets : 1, 1);
+	if (!L->esc_complete) {
+		L->nomem = true;
+		return false;
+	}
+	for (size_t k = 0; k < kw_escalation_nsets; k++) {
+		const struct kw_risk_set *rs = &kw_escalation_sets[k];
+		bool complete = true;
+		for (size_t i = 0; rs->actions[i] && complete; i++)
+			complete = policy_grants(L->p->doc, rs->actions[i], !rs->self_ok);
+		L->esc_complete[k] = complete;
+	}
+	return true;
+}
+
 /* Escalation sets complete in the policy to which value v contributes, listed into esc. */
 static void escalations(struct kw_lint *L, const json_t *v, bool not_action, bool self_only,
                         struct kw_buf *esc, size_t *nesc)
 {
+	if (!complete_sets(L))
+		return;
 	for (size_t k = 0; k < kw_escalation_nsets; k++) {
 		const struct kw_risk_set *rs = &kw_escalation_sets[k];
-		bool contributes = false, complete = true;
+		bool contributes = false;
 		struct kw_buf name = KW_BUF_INIT;
-		if (rs->self_ok && self_only)
+		if ((rs->self_ok && self_only) || !L->esc_complete[k])
 			continue;
-		for (size_t i = 0; rs->actions[i]; i++) {
-			contributes |= element_grants(v, not_action, rs->actions[i]);
-			complete &= policy_grants(L->p->doc, rs->actions[i], !rs->self_ok);
+		for (size_t i = 0; rs->actions[i] && !contributes; i++)
+			contributes = element_grants(v, not_action, rs->actions[i]);
+		if (!contributes)
+			continue;
+		for (size_t i = 0; rs->actions[i]; i++)
 			if (kw_buf_appendf(&name, "%s%s", i ? "+" : "", rs->actions[i]))
 				L->nomem = true;
-		}
-		if (contributes && complete && name.data)
+		if (name.data)
 			list_append(esc, nesc, name.data, &L->nomem);
 		kw_buf_release(&name);
 	}
@@ -935,6 +962,7 @@ out:
 	if (L.nomem)
 		rc = kw_error_set(err, KW_ERR_NOMEM, p->file, "out of memory");
 	json_decref(L.sids);
+	free(L.esc_complete);
 	kw_buf_release(&L.ptr);
 	return rc;
 }

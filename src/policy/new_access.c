@@ -37,41 +37,56 @@ struct pol {
 	size_t n;
 };
 
-/* Whether every string glob r matches is matched by glob p (IAM's * and ?, case counts). */
+/*
+ * Whether every string glob r matches is matched by glob p (IAM's * and ?, case counts).
+ * Dynamic programming over suffixes, m[i][j]: p[i..] contains r[j..], one row at a time (no
+ * allocation); the literal head and tail of p are compared first, which settles most pairs.
+ */
 static bool contains(const char *p, const char *r)
 {
-	size_t np = strlen(p), nr = strlen(r);
-	unsigned char *m;
-	bool ok;
+	enum { MAXLEN = 2048 };
+	bool row[2][MAXLEN + 1];
+	size_t np, nr, head, tail;
+	bool *next = row[0], *cur = row[1], *swap;
 
 	if (!strcmp(p, "*") || !strcmp(p, r))
 		return true;
-	if (np > 2048 || nr > 2048)
+	np = strlen(p);
+	nr = strlen(r);
+	if (np > MAXLEN || nr > MAXLEN)
 		return false;
-	/* m[i][j]: p[i..] contains r[j..], filled from the ends */
-	m = calloc((np + 1) * (nr + 1), 1);
-	if (!m)
-		return false;
-#define M(i, j) m[(i) * (nr + 1) + (j)]
-	for (size_t i = np + 1; i-- > 0;)
+	/* p's literal head must be r's head, character for character (r's wildcards there fail) */
+	for (head = 0; head < np && p[head] != '*' && p[head] != '?'; head++)
+		if (head >= nr || p[head] != r[head] || r[head] == '*' || r[head] == '?')
+			return false;
+	if (head == np)
+		return head == nr; /* p is literal: it contains only itself */
+	/* and its literal tail r's tail */
+	for (tail = 0; tail < np - head && p[np - 1 - tail] != '*' && p[np - 1 - tail] != '?'; tail++) {
+		char c = tail < nr - head ? r[nr - 1 - tail] : '\0';
+		if (tail >= nr - head || p[np - 1 - tail] != c || c == '*' || c == '?')
+			return false;
+	}
+	for (size_t j = 0; j <= nr; j++) /* i == np */
+		next[j] = j == nr;
+	for (size_t i = np; i-- > 0;) {
 		for (size_t j = nr + 1; j-- > 0;) {
 			bool v;
-			if (i == np)
-				v = j == nr;
-			else if (p[i] == '*')
-				v = M(i + 1, j) || (j < nr && M(i, j + 1));
+			if (p[i] == '*')
+				v = next[j] || (j < nr && cur[j + 1]);
 			else if (j == nr)
 				v = false;
 			else if (p[i] == '?')
-				v = r[j] != '*' && M(i + 1, j + 1);
+				v = r[j] != '*' && next[j + 1];
 			else
-				v = p[i] == r[j] && r[j] != '*' && r[j] != '?' && M(i + 1, j + 1);
-			M(i, j) = v;
+				v = p[i] == r[j] && r[j] != '*' && r[j] != '?' && next[j + 1];
+			cur[j] = v;
 		}
-	ok = M(0, 0);
-#undef M
-	free(m);
-	return ok;
+		swap = next;
+		next = cur;
+		cur = swap;
+	}
+	return next[0];
 }
 
 /* Whether statement t's resources include every ARN resource r stands for. */
