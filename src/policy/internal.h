@@ -67,9 +67,9 @@ struct kw_lint {
 	struct kw_buf ptr;
 	bool nomem;
 	json_t *sids;
-	unsigned col_offset;         /* added to the next finding's column (a placeholder inside a string) */
-	const char *aa;              /* Access Analyzer code of the next finding, when not the code's own */
-	bool *esc_complete; /* per kw_escalation_sets: the policy grants all its actions (owned; lazily) */
+	unsigned col_offset; /* added to the next finding's column (a placeholder inside a string) */
+	const char *aa;      /* Access Analyzer code of the next finding, when not the code's own */
+	bool *esc_complete;  /* per kw_escalation_sets: the policy grants all its actions (owned; lazily) */
 };
 
 /* kw_lint_finding - append a finding at the current pointer (its key with @at_key). */
