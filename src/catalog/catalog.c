@@ -412,7 +412,8 @@ static bool has_prefix_ci(const char *name, const char *prefix, size_t n)
 	return true;
 }
 
-size_t kw_catalog_expand(const struct kw_catalog *c, const char *pattern, struct kw_actionset *set)
+/* kw_catalog_expand and kw_catalog_expand_indices: the matches into @set and/or @idx. */
+static size_t expand(const struct kw_catalog *c, const char *pattern, struct kw_actionset *set, uint32_t *idx)
 {
 	const char *colon = strchr(pattern, ':'), *act;
 	size_t count = 0, plen, lit, si, send;
@@ -426,6 +427,8 @@ size_t kw_catalog_expand(const struct kw_catalog *c, const char *pattern, struct
 			if (set->nwords && c->nactions % 64)
 				set->bits[set->nwords - 1] &= ((uint64_t)1 << (c->nactions % 64)) - 1;
 		}
+		for (size_t i = 0; idx && i < c->nactions; i++)
+			idx[i] = (uint32_t)i;
 		return c->nactions;
 	}
 	if (!colon)
@@ -460,13 +463,25 @@ size_t kw_catalog_expand(const struct kw_catalog *c, const char *pattern, struct
 			if (!has_prefix_ci(name, act, lit))
 				break;
 			if (!act[lit] ? !casecmp_n(act, lit, name) : kw_glob_match_ci(act, name)) {
-				count++;
 				if (set)
 					kw_actionset_add(set, i);
+				if (idx)
+					idx[count] = (uint32_t)i;
+				count++;
 			}
 		}
 	}
 	return count;
+}
+
+size_t kw_catalog_expand(const struct kw_catalog *c, const char *pattern, struct kw_actionset *set)
+{
+	return expand(c, pattern, set, NULL);
+}
+
+size_t kw_catalog_expand_indices(const struct kw_catalog *c, const char *pattern, uint32_t *idx)
+{
+	return expand(c, pattern, NULL, idx);
 }
 
 /*

@@ -149,6 +149,13 @@ size_t kw_actionset_next(const struct kw_actionset *s, size_t from);
  */
 size_t kw_catalog_expand(const struct kw_catalog *c, const char *pattern, struct kw_actionset *set);
 
+/*
+ * kw_catalog_expand_indices - the same matches as catalog->actions indices, ascending, into
+ * @idx (room for as many as kw_catalog_expand(c, pattern, NULL) counts; borrowed, may be NULL
+ * to only count). Returns their number.
+ */
+size_t kw_catalog_expand_indices(const struct kw_catalog *c, const char *pattern, uint32_t *idx);
+
 /* kw_glob_match_ci - IAM wildcard match (* any run, ? one character), ASCII case-insensitive. */
 bool kw_glob_match_ci(const char *pattern, const char *text);
 

@@ -59,6 +59,14 @@ extern const size_t kw_escalation_nsets;
 /* Actions whose answer holds credentials, NULL-terminated (risk.c). */
 extern const char *const kw_credential_exposure[];
 
+/* One Action or NotAction value expanded against the catalog (see kw_lint_expand). */
+struct kw_lint_expansion {
+	char *pattern;     /* the value as written (owned) */
+	uint32_t hash;     /* of pattern, to compare cheaply */
+	uint32_t *actions; /* catalog->actions indices it matches, ascending (owned) */
+	size_t n;
+};
+
 /* Lint state shared by lint.c and lint_catalog.c; the pointer names the element at hand. */
 struct kw_lint {
 	const struct kw_policy *p;
@@ -70,6 +78,9 @@ struct kw_lint {
 	unsigned col_offset; /* added to the next finding's column (a placeholder inside a string) */
 	const char *aa;      /* Access Analyzer code of the next finding, when not the code's own */
 	bool *esc_complete;  /* per kw_escalation_sets: the policy grants all its actions (owned; lazily) */
+	struct kw_lint_expansion **exp; /* every value expanded so far in this policy (owned) */
+	size_t nexp, capexp;
+	uint32_t *scratch; /* room for every catalog action, for kw_lint_expand (owned) */
 };
 
 /* kw_lint_finding - append a finding at the current pointer (its key with @at_key). */
@@ -79,6 +90,13 @@ void kw_lint_finding(struct kw_lint *L, const char *code, bool at_key, const cha
 /* kw_lint_push, kw_lint_push_index - extend the pointer; false (nomem set) when out of memory. */
 bool kw_lint_push(struct kw_lint *L, const char *key);
 bool kw_lint_push_index(struct kw_lint *L, size_t i);
+
+/*
+ * kw_lint_expand - the catalog actions that Action value @pattern matches (kw_catalog_expand),
+ * expanded once per policy however many checks ask. Returns the expansion (owned by L, valid
+ * until the lint ends), or NULL when out of memory (L->nomem set). Needs L->cat.
+ */
+const struct kw_lint_expansion *kw_lint_expand(struct kw_lint *L, const char *pattern);
 
 /* kw_lint_catalog_statement - the catalog's checks of one statement (KWP060-KWP072). */
 void kw_lint_catalog_statement(struct kw_lint *L, const json_t *st);

@@ -203,6 +203,49 @@ void kw_lint_finding(struct kw_lint *L, const char *code, bool at_key, const cha
 	f->n++;
 }
 
+const struct kw_lint_expansion *kw_lint_expand(struct kw_lint *L, const char *pattern)
+{
+	struct kw_lint_expansion *e;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const char *c = pattern; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	for (size_t i = 0; i < L->nexp; i++)
+		if (L->exp[i]->hash == h && !strcmp(L->exp[i]->pattern, pattern))
+			return L->exp[i];
+	if (L->nexp == L->capexp) {
+		size_t cap = L->capexp ? L->capexp * 2 : 16;
+		struct kw_lint_expansion **n = realloc(L->exp, cap * sizeof(*n));
+		if (!n)
+			goto nomem;
+		L->exp = n;
+		L->capexp = cap;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		goto nomem;
+	if (!L->scratch && !(L->scratch = malloc(L->cat->nactions * sizeof(uint32_t)))) {
+		free(e);
+		goto nomem;
+	}
+	e->hash = h;
+	e->n = kw_catalog_expand_indices(L->cat, pattern, L->scratch); /* at most every action */
+	e->pattern = strdup(pattern);
+	e->actions = malloc((e->n ? e->n : 1) * sizeof(uint32_t));
+	if (!e->pattern || !e->actions) {
+		free(e->pattern);
+		free(e->actions);
+		free(e);
+		goto nomem;
+	}
+	memcpy(e->actions, L->scratch, e->n * sizeof(uint32_t));
+	L->exp[L->nexp++] = e;
+	return e;
+nomem:
+	L->nomem = true;
+	return NULL;
+}
+
 static const char *type_of(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -510,20 +553,13 @@ static void escalations(struct kw_lint *L, const json_t *v, bool not_action, boo
  */
 static size_t writes_granted(struct kw_lint *L, const char *v, bool *exact)
 {
-	struct kw_actionset set;
+	const struct kw_lint_expansion *e = L->cat ? kw_lint_expand(L, v) : NULL;
 	size_t n = 0;
 
 	*exact = !strpbrk(v, "*?");
-	if (L->cat && kw_catalog_expand(L->cat, v, NULL) > 0) {
-		if (kw_actionset_init(&set, L->cat)) {
-			L->nomem = true;
-			return 0;
-		}
-		kw_catalog_expand(L->cat, v, &set);
-		for (size_t i = kw_actionset_next(&set, 0); i != (size_t)-1;
-		     i = kw_actionset_next(&set, i + 1))
-			n += L->cat->actions[i].level >= KW_ACCESS_WRITE;
-		kw_actionset_release(&set);
+	if (e && e->n > 0) {
+		for (size_t i = 0; i < e->n; i++)
+			n += L->cat->actions[e->actions[i]].level >= KW_ACCESS_WRITE;
 		return n;
 	}
 	return is_read_action(v) ? 0 : 1;
@@ -963,6 +999,13 @@ out:
 		rc = kw_error_set(err, KW_ERR_NOMEM, p->file, "out of memory");
 	json_decref(L.sids);
 	free(L.esc_complete);
+	for (size_t i = 0; i < L.nexp; i++) {
+		free(L.exp[i]->pattern);
+		free(L.exp[i]->actions);
+		free(L.exp[i]);
+	}
+	free(L.exp);
+	free(L.scratch);
 	kw_buf_release(&L.ptr);
 	return rc;
 }

@@ -77,6 +77,7 @@ static size_t check_action_value(struct kw_lint *L, const char *a)
 	const struct kw_catalog *c = L->cat;
 	const char *colon = strchr(a, ':'), *hint;
 	const struct kw_service *s = NULL;
+	const struct kw_lint_expansion *e;
 	size_t plen = (size_t)(colon - a), n;
 	char prefix[128];
 
@@ -94,7 +95,8 @@ static size_t check_action_value(struct kw_lint *L, const char *a)
 			kw_lint_finding(L, "KWP060", false, "unknown service prefix '%s' in '%s'", prefix, a);
 		return 0;
 	}
-	n = kw_catalog_expand(c, a, NULL);
+	e = kw_lint_expand(L, a);
+	n = e ? e->n : 0;
 	if (n)
 		return n;
 	if (strpbrk(a, "*?")) {
@@ -184,20 +186,15 @@ static bool action_fits(struct kw_lint *L, struct resources *R, const struct kw_
 static void check_value_fits(struct kw_lint *L, struct resources *R, const char *a)
 {
 	const struct kw_catalog *c = L->cat;
-	struct kw_actionset set;
+	const struct kw_lint_expansion *e = kw_lint_expand(L, a);
 	struct kw_buf types = KW_BUF_INIT;
 	size_t count = 0, ntypes = 0;
 	const struct kw_action *one = NULL;
 
-	if (kw_actionset_init(&set, c)) {
-		L->nomem = true;
-		return;
-	}
-	kw_catalog_expand(c, a, &set);
-	for (size_t i = kw_actionset_next(&set, 0); i != (size_t)-1; i = kw_actionset_next(&set, i + 1)) {
-		if (action_fits(L, R, &c->actions[i]))
+	for (size_t i = 0; e && i < e->n; i++) {
+		if (action_fits(L, R, &c->actions[e->actions[i]]))
 			goto out;
-		one = &c->actions[i];
+		one = &c->actions[e->actions[i]];
 		count++;
 	}
 	if (!count)
@@ -228,7 +225,6 @@ static void check_value_fits(struct kw_lint *L, struct resources *R, const char 
 	}
 out:
 	kw_buf_release(&types);
-	kw_actionset_release(&set);
 }
 
 /* KWP064 for resource i: it fits no resource type of any action of the statement (set). */
@@ -534,8 +530,13 @@ void kw_lint_catalog_statement(struct kw_lint *L, const json_t *st)
 		}
 		kw_pointer_pop(&L->ptr, mark);
 	}
-	if (actions && kw_statement_expand(c, actions, false, &set, NULL))
+	if (actions && kw_json_strings(actions, &n))
 		values_ok = false;
+	for (size_t i = 0; actions && values_ok && i < n; i++) {
+		const struct kw_lint_expansion *e = kw_lint_expand(L, kw_json_string_at(actions, i));
+		for (size_t k = 0; e && k < e->n; k++)
+			kw_actionset_add(&set, e->actions[k]);
+	}
 	if (R.v && !kw_json_strings(R.v, &R.n) && kw_lint_push(L, "Resource")) {
 		for (size_t i = 0; i < R.n; i++) {
 			const char *r = kw_json_string_at(R.v, i);

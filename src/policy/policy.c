@@ -15,25 +15,30 @@
 
 int kw_pointer_push(struct kw_buf *ptr, const char *key)
 {
+	size_t run;
+
 	if (kw_buf_putc(ptr, '/'))
 		return -1;
-	for (const char *c = key; *c; c++) {
-		int r;
-		if (*c == '~')
-			r = kw_buf_puts(ptr, "~0");
-		else if (*c == '/')
-			r = kw_buf_puts(ptr, "~1");
-		else
-			r = kw_buf_putc(ptr, *c);
-		if (r)
+	for (const char *c = key; *c; c += run) {
+		run = strcspn(c, "~/"); /* copy the plain run at once, then the escape */
+		if ((run && kw_buf_append(ptr, c, run)) ||
+		    (c[run] && kw_buf_puts(ptr, c[run] == '~' ? "~0" : "~1")))
 			return -1;
+		if (c[run])
+			run++;
 	}
 	return 0;
 }
 
 int kw_pointer_push_index(struct kw_buf *ptr, size_t index)
 {
-	return kw_buf_appendf(ptr, "/%zu", index);
+	char digits[24], *d = digits + sizeof(digits);
+
+	do /* "/%zu", without a printf per array element */
+		*--d = (char)('0' + index % 10);
+	while (index /= 10);
+	*--d = '/';
+	return kw_buf_append(ptr, d, (size_t)(digits + sizeof(digits) - d));
 }
 
 void kw_pointer_pop(struct kw_buf *ptr, size_t len)
@@ -1022,16 +1027,61 @@ char *kw_policy_compact(const json_t *doc)
 	return kw_buf_detach(&b);
 }
 
+/*
+ * Characters of a string as jansson writes it (JSON_COMPACT, no ASCII or slash escapes), not
+ * counting whitespace: '"' and '\\' and \b \f \n \r \t take two, other control characters
+ * six (\u00XX), a raw space none, any other code point one; and the two quotes.
+ */
+static size_t string_size(const char *s, size_t len)
+{
+	size_t n = 2;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+			n += 2;
+		else if (c < 0x20)
+			n += 6;
+		else if (c != ' ' && (c & 0xC0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+/* kw_policy_size of one value: the characters kw_policy_compact() would write for it. */
+static size_t value_size(const json_t *v)
+{
+	size_t n = 2, i = 0; /* the brackets of an object or an array */
+	const char *key;
+	json_t *e;
+	char buf[64];
+	int len;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, key, e)
+		{
+			/* a ',' before every member but the first, the key, ':', the value */
+			n += (i++ ? 1 : 0) + string_size(key, strlen(key)) + 1 + value_size(e);
+		}
+		return n;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, e)
+		{
+			n += (i ? 1 : 0) + value_size(e);
+		}
+		return n;
+	case JSON_STRING: return string_size(json_string_value(v), json_string_length(v));
+	default:
+		/* numbers, true, false, null: as jansson writes them (no whitespace, ASCII) */
+		len = (int)json_dumpb(v, buf, sizeof(buf), JSON_ENCODE_ANY | JSON_COMPACT);
+		return len > 0 && (size_t)len <= sizeof(buf) ? (size_t)len : 0;
+	}
+}
+
 size_t kw_policy_size(const json_t *doc)
 {
-	char *t = kw_policy_compact(doc);
-	size_t n = 0;
-
-	for (const char *c = t; c && *c; c++)
-		if (((unsigned char)*c & 0xC0) != 0x80 && !strchr(" \t\r\n", *c))
-			n++;
-	free(t);
-	return n;
+	return value_size(doc);
 }
 
 const char *kw_severity_name(enum kw_severity sev)
