@@ -103,8 +103,10 @@ static int parse_list(struct loader *L, const char *s, uint32_t limit, const uin
 	*out = L->arena + L->narena;
 	*n = 0;
 	while (*s) {
-		char *end;
-		unsigned long v = strtoul(s, &end, 10);
+		const char *end = s;
+		unsigned long v = 0;
+		while (*end >= '0' && *end <= '9' && v < limit) /* decimal digits: what strtoul reads here */
+			v = v * 10 + (unsigned long)(*end++ - '0');
 		if (end == s || v >= limit || L->narena >= L->cap)
 			return -1;
 		if (*end == '!') {
@@ -140,45 +142,44 @@ static const char *arn_service_of(const char *arn)
 }
 
 /*
- * The newline (or the final NUL) ending the line at p. A plain loop, not strchr: the buffer is
- * one 1 MB string, and a checking strchr (ASan's strict_string_checks) would scan all of it
- * for every line.
+ * The newline (or the final NUL, at end) ending the line at p. memchr, bounded by the end of
+ * the text, not strchr: the buffer is one 1 MB string, and a checking strchr (ASan's
+ * strict_string_checks) would scan all of it for every line.
  */
-static char *line_end(char *p)
+static char *line_end(char *p, char *end)
 {
-	while (*p && *p != '\n')
-		p++;
-	return p;
+	char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl ? nl : end;
 }
 
 static int load(struct loader *L)
 {
 	size_t len = (size_t)(kw_catalog_blob_end - kw_catalog_blob);
-	size_t ns = 0, na = 0, nr = 0, nk = 0, ng = 0, nu = 0, nitems = 0, kcur = 0, rcur = 0;
+	size_t ns = 0, na = 0, nr = 0, nk = 0, ng = 0, nu = 0, nitems, kcur = 0, rcur = 0;
 	struct kw_catalog *c = L->c;
 	struct kw_service *svc = NULL;
-	char *p, *end;
+	char *p, *end, *text_end;
 
 	L->text = malloc(len + 1);
 	if (!L->text)
 		return -1;
 	memcpy(L->text, kw_catalog_blob, len);
 	L->text[len] = '\0';
-	/* pass 1: count records and list items */
-	for (p = L->text; *p;) {
+	text_end = L->text + strlen(L->text); /* the blob holds no NUL, but stop at one if it does */
+	/* pass 1: count records; list items are at most one per two bytes ("1,") */
+	for (p = L->text; p < text_end;) {
 		char kind = *p;
-		char *nl = line_end(p);
+		char *nl = line_end(p, text_end);
 		ns += kind == 'S';
 		na += kind == 'A';
 		nr += kind == 'R';
 		nk += kind == 'K';
 		ng += kind == 'G';
 		nu += kind == 'U';
-		if (kind == 'A' || kind == 'R')
-			for (char *q = p; q < nl; q++)
-				nitems += *q == ',' || *q == '\t';
-		p = *nl ? nl + 1 : nl;
+		p = nl < text_end ? nl + 1 : nl;
 	}
+	nitems = len / 2 + 1;
 	L->services = calloc(ns ? ns : 1, sizeof(*L->services));
 	L->actions = calloc(na ? na : 1, sizeof(*L->actions));
 	L->rtypes = calloc(nr ? nr : 1, sizeof(*L->rtypes));
@@ -188,7 +189,7 @@ static int load(struct loader *L)
 	L->unassoc_name = calloc(nu ? nu : 1, sizeof(char *));
 	L->unassoc_service = calloc(nu ? nu : 1, sizeof(uint32_t));
 	L->arn_services = calloc(nr ? nr : 1, sizeof(char *));
-	L->arena = calloc(nitems + 1, sizeof(uint32_t));
+	L->arena = malloc((nitems + 1) * sizeof(uint32_t)); /* every item used is written */
 	L->cap = nitems + 1;
 	if (!L->services || !L->actions || !L->rtypes || !L->keys || !L->globals || !L->unassoc_prefix ||
 	    !L->unassoc_name || !L->unassoc_service || !L->arn_services || !L->arena)
@@ -200,16 +201,16 @@ static int load(struct loader *L)
 	c->unassoc_service = L->unassoc_service;
 	c->arn_services = L->arn_services;
 	/* pass 2: split each line into fields and fill the tables */
-	for (p = L->text; *p; p = end) {
+	for (p = L->text; p < text_end; p = end) {
 		char *f[6] = {0};
 		size_t nf = 0;
-		char *nl = line_end(p);
-		end = *nl ? nl + 1 : nl;
+		char *nl = line_end(p, text_end);
+		end = nl < text_end ? nl + 1 : nl;
 		*nl = '\0';
 		if (*p == '#' || *p == '\0')
 			continue;
 		for (char *q = p; nf < 6;) {
-			char *tab = strchr(q, '\t');
+			char *tab = memchr(q, '\t', (size_t)(nl - q));
 			f[nf++] = q;
 			if (!tab)
 				break;

@@ -411,8 +411,8 @@ static int concrete_actions(json_t *e, const json_t *os, const json_t *ns)
 		goto out;
 	oa = json_object_get(os, "Action");
 	na = json_object_get(ns, "Action");
-	if (kw_statement_expand(c, oa ? oa : json_object_get(os, "NotAction"), !oa, &a, NULL) ||
-	    kw_statement_expand(c, na ? na : json_object_get(ns, "NotAction"), !na, &b, NULL)) {
+	if (kw_statement_expand(c, NULL, oa ? oa : json_object_get(os, "NotAction"), !oa, &a, NULL) ||
+	    kw_statement_expand(c, NULL, na ? na : json_object_get(ns, "NotAction"), !na, &b, NULL)) {
 		rc = 0; /* not lists of strings: nothing to expand */
 		goto out;
 	}

@@ -60,8 +60,8 @@ static int add_statement(const struct kw_catalog *c, struct side *sd, const json
 
 	if (!conds || !ress || kw_actionset_init(&set, c))
 		goto out;
-	if ((a && kw_statement_expand(c, a, false, &set, NULL)) ||
-	    (!a && na && kw_statement_expand(c, na, true, &set, NULL)))
+	if ((a && kw_statement_expand(c, NULL, a, false, &set, NULL)) ||
+	    (!a && na && kw_statement_expand(c, NULL, na, true, &set, NULL)))
 		goto done; /* not a list of strings: lint says so */
 	if (a && !kw_json_strings(a, &n))
 		for (size_t i = 0; i < n; i++)

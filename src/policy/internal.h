@@ -59,13 +59,33 @@ extern const size_t kw_escalation_nsets;
 /* Actions whose answer holds credentials, NULL-terminated (risk.c). */
 extern const char *const kw_credential_exposure[];
 
-/* One Action or NotAction value expanded against the catalog (see kw_lint_expand). */
-struct kw_lint_expansion {
+/* One Action or NotAction value expanded against the catalog (see kw_expansions_get). */
+struct kw_expansion {
 	char *pattern;     /* the value as written (owned) */
 	uint32_t hash;     /* of pattern, to compare cheaply */
 	uint32_t *actions; /* catalog->actions indices it matches, ascending (owned) */
 	size_t n;
 };
+
+/*
+ * A memo of expanded values, so that a value written many times (in one policy, or in the
+ * two policies of --new-access) is expanded against the catalog once. Zero-initialize with
+ * .cat set; kw_expansions_release frees it.
+ */
+struct kw_expansions {
+	const struct kw_catalog *cat;
+	struct kw_expansion **items; /* owned */
+	size_t n, cap;
+	uint32_t *scratch; /* room for every catalog action (owned) */
+};
+
+/*
+ * kw_expansions_get - the catalog actions that Action value @pattern matches
+ * (kw_catalog_expand), from the memo or expanded now. Returns the expansion (owned by @x,
+ * valid until kw_expansions_release), or NULL when out of memory.
+ */
+const struct kw_expansion *kw_expansions_get(struct kw_expansions *x, const char *pattern);
+void kw_expansions_release(struct kw_expansions *x);
 
 /* Lint state shared by lint.c and lint_catalog.c; the pointer names the element at hand. */
 struct kw_lint {
@@ -78,9 +98,7 @@ struct kw_lint {
 	unsigned col_offset; /* added to the next finding's column (a placeholder inside a string) */
 	const char *aa;      /* Access Analyzer code of the next finding, when not the code's own */
 	bool *esc_complete;  /* per kw_escalation_sets: the policy grants all its actions (owned; lazily) */
-	struct kw_lint_expansion **exp; /* every value expanded so far in this policy (owned) */
-	size_t nexp, capexp;
-	uint32_t *scratch; /* room for every catalog action, for kw_lint_expand (owned) */
+	struct kw_expansions exp; /* every value expanded so far in this policy */
 };
 
 /* kw_lint_finding - append a finding at the current pointer (its key with @at_key). */
@@ -91,12 +109,8 @@ void kw_lint_finding(struct kw_lint *L, const char *code, bool at_key, const cha
 bool kw_lint_push(struct kw_lint *L, const char *key);
 bool kw_lint_push_index(struct kw_lint *L, size_t i);
 
-/*
- * kw_lint_expand - the catalog actions that Action value @pattern matches (kw_catalog_expand),
- * expanded once per policy however many checks ask. Returns the expansion (owned by L, valid
- * until the lint ends), or NULL when out of memory (L->nomem set). Needs L->cat.
- */
-const struct kw_lint_expansion *kw_lint_expand(struct kw_lint *L, const char *pattern);
+/* kw_lint_expand - kw_expansions_get of the lint's memo; NULL with L->nomem set when out of memory. */
+const struct kw_expansion *kw_lint_expand(struct kw_lint *L, const char *pattern);
 
 /* kw_lint_catalog_statement - the catalog's checks of one statement (KWP060-KWP072). */
 void kw_lint_catalog_statement(struct kw_lint *L, const json_t *st);
@@ -104,11 +118,11 @@ void kw_lint_catalog_statement(struct kw_lint *L, const json_t *st);
 /*
  * kw_statement_expand - the actions the Action or NotAction element @v grants (NotAction:
  * every catalog action none of its values matches), added to @set. *unknown (when not NULL)
- * is set when some value matched no catalog action. 0, or -1 when @v is not a string or an
- * array of strings.
+ * is set when some value matched no catalog action. @memo (may be NULL) keeps expansions for
+ * the next call. 0, or -1 when @v is not a string or an array of strings, or out of memory.
  */
-int kw_statement_expand(const struct kw_catalog *c, const json_t *v, bool not_action,
-                        struct kw_actionset *set, bool *unknown);
+int kw_statement_expand(const struct kw_catalog *c, struct kw_expansions *memo, const json_t *v,
+                        bool not_action, struct kw_actionset *set, bool *unknown);
 
 /*
  * kw_levels_json - the actions of service @svc in @set, by access level: a new object

@@ -203,47 +203,13 @@ void kw_lint_finding(struct kw_lint *L, const char *code, bool at_key, const cha
 	f->n++;
 }
 
-const struct kw_lint_expansion *kw_lint_expand(struct kw_lint *L, const char *pattern)
+const struct kw_expansion *kw_lint_expand(struct kw_lint *L, const char *pattern)
 {
-	struct kw_lint_expansion *e;
-	uint32_t h = 2166136261u; /* FNV-1a */
+	const struct kw_expansion *e = kw_expansions_get(&L->exp, pattern);
 
-	for (const char *c = pattern; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	for (size_t i = 0; i < L->nexp; i++)
-		if (L->exp[i]->hash == h && !strcmp(L->exp[i]->pattern, pattern))
-			return L->exp[i];
-	if (L->nexp == L->capexp) {
-		size_t cap = L->capexp ? L->capexp * 2 : 16;
-		struct kw_lint_expansion **n = realloc(L->exp, cap * sizeof(*n));
-		if (!n)
-			goto nomem;
-		L->exp = n;
-		L->capexp = cap;
-	}
-	e = calloc(1, sizeof(*e));
 	if (!e)
-		goto nomem;
-	if (!L->scratch && !(L->scratch = malloc(L->cat->nactions * sizeof(uint32_t)))) {
-		free(e);
-		goto nomem;
-	}
-	e->hash = h;
-	e->n = kw_catalog_expand_indices(L->cat, pattern, L->scratch); /* at most every action */
-	e->pattern = strdup(pattern);
-	e->actions = malloc((e->n ? e->n : 1) * sizeof(uint32_t));
-	if (!e->pattern || !e->actions) {
-		free(e->pattern);
-		free(e->actions);
-		free(e);
-		goto nomem;
-	}
-	memcpy(e->actions, L->scratch, e->n * sizeof(uint32_t));
-	L->exp[L->nexp++] = e;
+		L->nomem = true;
 	return e;
-nomem:
-	L->nomem = true;
-	return NULL;
 }
 
 static const char *type_of(const json_t *v)
@@ -553,7 +519,7 @@ static void escalations(struct kw_lint *L, const json_t *v, bool not_action, boo
  */
 static size_t writes_granted(struct kw_lint *L, const char *v, bool *exact)
 {
-	const struct kw_lint_expansion *e = L->cat ? kw_lint_expand(L, v) : NULL;
+	const struct kw_expansion *e = L->cat ? kw_lint_expand(L, v) : NULL;
 	size_t n = 0;
 
 	*exact = !strpbrk(v, "*?");
@@ -577,7 +543,7 @@ static size_t writes_granted_not(struct kw_lint *L, const json_t *na)
 		L->nomem = true;
 		return 0;
 	}
-	if (!kw_statement_expand(L->cat, na, true, &set, NULL))
+	if (!kw_statement_expand(L->cat, &L->exp, na, true, &set, NULL))
 		for (size_t i = kw_actionset_next(&set, 0); i != (size_t)-1;
 		     i = kw_actionset_next(&set, i + 1))
 			n += L->cat->actions[i].level >= KW_ACCESS_WRITE;
@@ -930,7 +896,7 @@ int kw_policy_lint(const struct kw_policy *p, struct kw_policy_findings *out, st
 int kw_policy_lint_with(const struct kw_policy *p, const struct kw_catalog *c, struct kw_policy_findings *out,
                         struct kw_error *err)
 {
-	struct kw_lint L = {.p = p, .cat = c, .out = out, .sids = json_object()};
+	struct kw_lint L = {.p = p, .cat = c, .out = out, .sids = json_object(), .exp = {.cat = c}};
 	const json_t *doc = p->doc, *v;
 	size_t size;
 	int rc = 0;
@@ -999,13 +965,7 @@ out:
 		rc = kw_error_set(err, KW_ERR_NOMEM, p->file, "out of memory");
 	json_decref(L.sids);
 	free(L.esc_complete);
-	for (size_t i = 0; i < L.nexp; i++) {
-		free(L.exp[i]->pattern);
-		free(L.exp[i]->actions);
-		free(L.exp[i]);
-	}
-	free(L.exp);
-	free(L.scratch);
+	kw_expansions_release(&L.exp);
 	kw_buf_release(&L.ptr);
 	return rc;
 }

@@ -77,7 +77,7 @@ static size_t check_action_value(struct kw_lint *L, const char *a)
 	const struct kw_catalog *c = L->cat;
 	const char *colon = strchr(a, ':'), *hint;
 	const struct kw_service *s = NULL;
-	const struct kw_lint_expansion *e;
+	const struct kw_expansion *e;
 	size_t plen = (size_t)(colon - a), n;
 	char prefix[128];
 
@@ -186,7 +186,7 @@ static bool action_fits(struct kw_lint *L, struct resources *R, const struct kw_
 static void check_value_fits(struct kw_lint *L, struct resources *R, const char *a)
 {
 	const struct kw_catalog *c = L->cat;
-	const struct kw_lint_expansion *e = kw_lint_expand(L, a);
+	const struct kw_expansion *e = kw_lint_expand(L, a);
 	struct kw_buf types = KW_BUF_INIT;
 	size_t count = 0, ntypes = 0;
 	const struct kw_action *one = NULL;
@@ -533,7 +533,7 @@ void kw_lint_catalog_statement(struct kw_lint *L, const json_t *st)
 	if (actions && kw_json_strings(actions, &n))
 		values_ok = false;
 	for (size_t i = 0; actions && values_ok && i < n; i++) {
-		const struct kw_lint_expansion *e = kw_lint_expand(L, kw_json_string_at(actions, i));
+		const struct kw_expansion *e = kw_lint_expand(L, kw_json_string_at(actions, i));
 		for (size_t k = 0; e && k < e->n; k++)
 			kw_actionset_add(&set, e->actions[k]);
 	}

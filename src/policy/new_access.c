@@ -151,7 +151,7 @@ static void pol_release(struct pol *p)
 }
 
 /* The usable statements of a normalized document. 0, or -1 out of memory. */
-static int pol_load(const struct kw_catalog *c, const json_t *norm, struct pol *p)
+static int pol_load(const struct kw_catalog *c, struct kw_expansions *memo, const json_t *norm, struct pol *p)
 {
 	const json_t *sts = json_object_get(norm, "Statement");
 	size_t n = json_array_size(sts);
@@ -184,7 +184,7 @@ static int pol_load(const struct kw_catalog *c, const json_t *norm, struct pol *
 			continue; /* not a statement IAM would take: lint reports it */
 		if (kw_actionset_init(&s->acts, c))
 			return -1;
-		if (kw_statement_expand(c, s->actions, s->not_action, &s->acts, NULL))
+		if (kw_statement_expand(c, memo, s->actions, s->not_action, &s->acts, NULL))
 			return -1;
 		p->n++;
 	}
@@ -351,13 +351,14 @@ json_t *kw_policy_new_access(const json_t *old_doc, const json_t *new_doc, const
 	struct pol old = {0}, nw = {0};
 	struct result R = {0};
 	struct kw_actionset tmp = {0};
+	struct kw_expansions memo = {.cat = c}; /* values repeat within and across OLD and NEW */
 	bool *lost = NULL;
 
 	R.unknown = json_array();
 	R.reasons = json_array();
 	R.res = calloc(c->nservices, sizeof(json_t *));
 	if (!on || !nn || !R.unknown || !R.reasons || !R.res || kw_actionset_init(&R.all, c) ||
-	    kw_actionset_init(&tmp, c) || pol_load(c, on, &old) || pol_load(c, nn, &nw))
+	    kw_actionset_init(&tmp, c) || pol_load(c, &memo, on, &old) || pol_load(c, &memo, nn, &nw))
 		goto out;
 	lost = calloc(old.n ? old.n : 1, sizeof(bool));
 	if (!lost)
@@ -428,6 +429,7 @@ out:
 	kw_actionset_release(&tmp);
 	pol_release(&old);
 	pol_release(&nw);
+	kw_expansions_release(&memo);
 	free(lost);
 	json_decref(on);
 	json_decref(nn);
