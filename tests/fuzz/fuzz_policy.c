@@ -8,7 +8,9 @@
  * policies finds no new access. Expansion against the catalog: every Action/NotAction/Resource
  * string's expansion count equals a plain scan of the catalog's names, a Resource pattern
  * overlaps itself, a policy grants no new access over itself, explain never fails;
- * kw_policy_size counts what kw_policy_compact writes.
+ * kw_catalog_expand_indices lists what kw_catalog_expand sets, and a statement expands the same
+ * through the memo of expansions as without it; kw_policy_size counts what kw_policy_compact
+ * writes.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "policy/internal.h"
 #include "policy/policy.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -75,6 +78,64 @@ static size_t scan_count(const struct kw_catalog *c, const char *pattern)
 	return n;
 }
 
+/* kw_catalog_expand_indices: the same actions as kw_catalog_expand's set, ascending. */
+static void check_indices(const struct kw_catalog *c, const char *s)
+{
+	struct kw_actionset set;
+	size_t n = kw_catalog_expand_indices(c, s, NULL);
+	uint32_t *idx = malloc((n ? n : 1) * sizeof(uint32_t));
+
+	if (!idx || kw_actionset_init(&set, c)) {
+		free(idx);
+		return;
+	}
+	if (kw_catalog_expand_indices(c, s, idx) != n || kw_catalog_expand(c, s, &set) != n ||
+	    kw_actionset_count(&set) != n)
+		abort(); /* the two forms of expansion disagree */
+	for (size_t i = 0; i < n; i++)
+		if (!kw_actionset_has(&set, idx[i]) || (i && idx[i] <= idx[i - 1]))
+			abort();
+	kw_actionset_release(&set);
+	free(idx);
+}
+
+/* Each statement's Action/NotAction expands the same through the memo (shared by all) and without it. */
+static void check_memo(const json_t *doc)
+{
+	const struct kw_catalog *c = kw_catalog_get();
+	struct kw_expansions memo = {.cat = c};
+	const json_t *sts = json_object_get(doc, "Statement");
+	size_t n = json_is_array(sts) ? json_array_size(sts) : 1;
+
+	for (size_t i = 0; c && i < n; i++) {
+		const json_t *st = json_is_array(sts) ? json_array_get(sts, i) : sts;
+		for (int w = 0; w < 2; w++) {
+			const json_t *v = json_object_get(st, w ? "NotAction" : "Action");
+			struct kw_actionset plain, memoized;
+			bool u1 = false, u2 = false;
+			int r1, r2;
+			if (!v || kw_actionset_init(&plain, c))
+				continue;
+			if (kw_actionset_init(&memoized, c)) {
+				kw_actionset_release(&plain);
+				continue;
+			}
+			r1 = kw_statement_expand(c, NULL, v, w, &plain, &u1);
+			r2 = kw_statement_expand(c, &memo, v, w, &memoized, &u2);
+			if (r1 != r2 || u1 != u2)
+				abort();
+			if (!r1 && kw_actionset_count(&plain) != kw_actionset_count(&memoized))
+				abort(); /* the memo changed what a statement grants */
+			kw_actionset_minus(&plain, &memoized);
+			if (!r1 && kw_actionset_count(&plain) != 0)
+				abort();
+			kw_actionset_release(&plain);
+			kw_actionset_release(&memoized);
+		}
+	}
+	kw_expansions_release(&memo);
+}
+
 /* Expansion and ARN matching of every string of the document (the first few, for speed). */
 static void check_expansion(const json_t *v, size_t *budget)
 {
@@ -95,6 +156,7 @@ static void check_expansion(const json_t *v, size_t *budget)
 			abort(); /* expansion disagrees with a scan of the names */
 		if (strlen(s) < 256 && !kw_arn_overlap(s, s))
 			abort(); /* a pattern always overlaps itself */
+		check_indices(c, s);
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, e) check_expansion(e, budget);
 	} else if (json_is_object(v)) {
@@ -136,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t budget = 8;
 		json_t *x;
 		check_expansion(p->doc, &budget);
+		check_memo(p->doc);
 		x = kw_policy_explain(p->doc, kw_catalog_get());
 		json_decref(x);
 		x = kw_policy_new_access(p->doc, p->doc, kw_catalog_get());
