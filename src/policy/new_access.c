@@ -38,9 +38,39 @@ struct pol {
 };
 
 /*
+ * Whether the literal runs of pattern p[0..np) (between its wildcards) occur in r[0..nr) in
+ * order without overlapping: each literal character of p takes one equal character of r,
+ * consecutive ones consecutive characters, so containment needs this (leftmost placement).
+ */
+static bool runs_in_order(const char *p, size_t np, const char *r, size_t nr)
+{
+	size_t pos = 0;
+
+	for (size_t i = 0; i < np;) {
+		size_t len = 0;
+		bool found = false;
+		if (p[i] == '*' || p[i] == '?') {
+			i++;
+			continue;
+		}
+		while (i + len < np && p[i + len] != '*' && p[i + len] != '?')
+			len++;
+		for (; !found && pos + len <= nr; pos++)
+			found = !memcmp(r + pos, p + i, len);
+		if (!found)
+			return false;
+		pos += len - 1; /* past the run (the loop's ++ counted one) */
+		i += len;
+	}
+	return true;
+}
+
+/*
  * Whether every string glob r matches is matched by glob p (IAM's * and ?, case counts).
- * Dynamic programming over suffixes, m[i][j]: p[i..] contains r[j..], one row at a time (no
- * allocation); the literal head and tail of p are compared first, which settles most pairs.
+ * p's literal head and tail must be r's, character for character, which settles most pairs;
+ * then its literal runs must occur in r in order; what is left is decided by dynamic
+ * programming over the middles, m[i][j]: p[i..] contains r[j..], one row at a time (no
+ * allocation).
  */
 static bool contains(const char *p, const char *r)
 {
@@ -49,24 +79,33 @@ static bool contains(const char *p, const char *r)
 	size_t np, nr, head, tail;
 	bool *next = row[0], *cur = row[1], *swap;
 
-	if (!strcmp(p, "*") || !strcmp(p, r))
+	if (!strcmp(p, "*"))
 		return true;
-	np = strlen(p);
-	nr = strlen(r);
+	/* p's literal head must be r's head (r's wildcards there fail) */
+	for (head = 0; p[head] && p[head] != '*' && p[head] != '?'; head++)
+		if (p[head] != r[head] || r[head] == '*' || r[head] == '?')
+			return false;
+	if (!p[head])
+		return !r[head]; /* p is literal: it contains only itself */
+	if (!strcmp(p + head, r + head))
+		return true; /* a pattern contains itself */
+	np = head + strlen(p + head);
+	nr = head + strlen(r + head);
 	if (np > MAXLEN || nr > MAXLEN)
 		return false;
-	/* p's literal head must be r's head, character for character (r's wildcards there fail) */
-	for (head = 0; head < np && p[head] != '*' && p[head] != '?'; head++)
-		if (head >= nr || p[head] != r[head] || r[head] == '*' || r[head] == '?')
-			return false;
-	if (head == np)
-		return head == nr; /* p is literal: it contains only itself */
 	/* and its literal tail r's tail */
 	for (tail = 0; tail < np - head && p[np - 1 - tail] != '*' && p[np - 1 - tail] != '?'; tail++) {
 		char c = tail < nr - head ? r[nr - 1 - tail] : '\0';
 		if (tail >= nr - head || p[np - 1 - tail] != c || c == '*' || c == '?')
 			return false;
 	}
+	/* the middles: p's starts and ends with a wildcard */
+	p += head;
+	r += head;
+	np -= head + tail;
+	nr -= head + tail;
+	if (!runs_in_order(p, np, r, nr))
+		return false;
 	for (size_t j = 0; j <= nr; j++) /* i == np */
 		next[j] = j == nr;
 	for (size_t i = np; i-- > 0;) {
