@@ -444,25 +444,6 @@ static bool element_grants(const json_t *v, bool not_action, const char *x)
 	return not_action ? !any : any;
 }
 
-/* Whether an Allow statement of the policy grants action x (self-only ones not, when !self_counts). */
-static bool policy_grants(const json_t *doc, const char *x, bool self_counts)
-{
-	const json_t *sts = json_object_get(doc, "Statement");
-	size_t n = json_is_array(sts) ? json_array_size(sts) : 1;
-
-	for (size_t i = 0; i < n; i++) {
-		const json_t *st = json_is_array(sts) ? json_array_get(sts, i) : sts;
-		const json_t *e = json_object_get(st, "Effect"), *a = json_object_get(st, "Action"),
-		             *na = json_object_get(st, "NotAction");
-		if (!json_is_string(e) || strcmp(json_string_value(e), "Allow") ||
-		    (!self_counts && stmt_self_only(st)))
-			continue;
-		if ((a && element_grants(a, false, x)) || (!a && na && element_grants(na, true, x)))
-			return true;
-	}
-	return false;
-}
-
 /*
  * Which escalation sets the whole policy completes (every action of the set granted by some
  * Allow statement), found once per policy: L->esc_complete[k] for kw_escalation_sets[k].
@@ -470,20 +451,53 @@ static bool policy_grants(const json_t *doc, const char *x, bool self_counts)
  */
 static bool complete_sets(struct kw_lint *L)
 {
+	const json_t *sts = json_object_get(L->p->doc, "Statement");
+	size_t n = json_is_array(sts) ? json_array_size(sts) : 1, slots = kw_escalation_nsets * 4;
+	bool *any, *others; /* per set and action: an Allow statement grants it; one not self-only does */
+
 	if (L->esc_complete)
 		return true;
 	L->esc_complete = calloc(kw_escalation_nsets ? kw_escalation_nsets : 1, 1);
-	if (!L->esc_complete) {
+	any = calloc(slots ? 2 * slots : 1, sizeof(bool));
+	if (!L->esc_complete || !any) {
+		free(any);
 		L->nomem = true;
 		return false;
+	}
+	others = any + slots;
+	/* each statement read once, not once per action of every set */
+	for (size_t s = 0; s < n; s++) {
+		const json_t *st = json_is_array(sts) ? json_array_get(sts, s) : sts;
+		const json_t *e = json_object_get(st, "Effect"), *a = json_object_get(st, "Action"),
+		             *v = a ? a : json_object_get(st, "NotAction");
+		size_t nv;
+		bool self_only;
+		if (!json_is_string(e) || strcmp(json_string_value(e), "Allow") || !v ||
+		    kw_json_strings(v, &nv))
+			continue;
+		self_only = stmt_self_only(st);
+		for (size_t k = 0; k < kw_escalation_nsets; k++)
+			for (size_t i = 0; kw_escalation_sets[k].actions[i]; i++) {
+				const char *x = kw_escalation_sets[k].actions[i];
+				bool matched = false; /* element_grants, the values taken out once */
+				if (any[k * 4 + i] && (self_only || others[k * 4 + i]))
+					continue;
+				for (size_t j = 0; j < nv && !matched; j++)
+					matched = kw_glob_match_ci(kw_json_string_at(v, j), x);
+				if (matched == !a) /* Action: a value matches; NotAction: none does */
+					continue;
+				any[k * 4 + i] = true;
+				others[k * 4 + i] |= !self_only;
+			}
 	}
 	for (size_t k = 0; k < kw_escalation_nsets; k++) {
 		const struct kw_risk_set *rs = &kw_escalation_sets[k];
 		bool complete = true;
-		for (size_t i = 0; rs->actions[i] && complete; i++)
-			complete = policy_grants(L->p->doc, rs->actions[i], !rs->self_ok);
+		for (size_t i = 0; rs->actions[i]; i++)
+			complete &= rs->self_ok ? others[k * 4 + i] : any[k * 4 + i];
 		L->esc_complete[k] = complete;
 	}
+	free(any);
 	return true;
 }
 
