@@ -8,7 +8,14 @@ against the catalog, checking that each action exists and that some Resource fit
 resource types (lint), and the coverage of each (action, resource) of NEW by OLD (new access).
 parliament and cloudsplaining are not installable here (not in Debian; PyPI is not reachable);
 AWS's own checks run only online. Targets (issue 16): lint of 1,000 policies < 0.5 s CPU,
---new-access of two 100-statement policies < 50 ms. Results are appended to bench/results.md.
+--new-access of two 100-statement policies < 50 ms, catalog load < 20 ms. Results are appended to
+bench/results.md.
+
+A second peer, when given (--previous PATH, or KW_BENCH_PREVIOUS through scripts/bench.sh): an
+older keywarden binary doing exactly the same work in the same run (its output is the same;
+tests/e2e/test_policy_golden.py holds the recorded output). --instructions also counts each
+keywarden run's instructions with valgrind (callgrind), which stay the same on a loaded
+machine when CPU seconds do not.
 """
 import argparse
 import datetime
@@ -19,6 +26,7 @@ import platform
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -213,34 +221,62 @@ def best(runs, fn):
     return min(results, key=lambda r: r[0])
 
 
+def instructions(cmd):
+    """Instructions a command executes (valgrind's callgrind, its 'I refs'), or None."""
+    if not shutil.which("valgrind"):
+        return None
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       env=dict(os.environ, NO_COLOR="1"))
+    m = re.search(r"I\s+refs:\s+([\d,]+)", r.stderr)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
 def machine():
     cpu = "unknown CPU"
     for line in open("/proc/cpuinfo"):
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    return "%s, %d cores, Linux %s, load average %.1f at start" % (
-        cpu, os.cpu_count(), platform.release(), os.getloadavg()[0])
+    return "%s, %d cores, Linux %s" % (cpu, os.cpu_count(), platform.release())
+
+
+def tasks(files, paths):
+    """(name, argv after the binary, accepted exit codes) of each measured run."""
+    return [("help", ["--help"], (0,)),
+            ("version", ["--version"], (0,)),
+            ("lint", ["policy", "lint"] + files, (0, 3)),
+            ("new", ["policy", "diff", "--new-access"] + paths, (2,)),
+            ("noop", ["policy", "diff", "--new-access", paths[0], paths[0]], (0,))]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--keywarden", required=True)
+    ap.add_argument("--previous", default=os.environ.get("KW_BENCH_PREVIOUS") or None,
+                    help="an older keywarden binary, measured beside it as a second peer")
     ap.add_argument("--policies", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=5, help="best of this many runs")
+    ap.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results.md"))
     args = ap.parse_args()
-    kw = args.keywarden
-    rows = {}
+    kw, prev = args.keywarden, args.previous
+    load_start = os.getloadavg()
+    rows, prows, irows, iprev = {}, {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="kw-policy-bench-") as tmp:
         files = lint_inputs(tmp, args.policies)
         paths, old, new = new_access_inputs(tmp)
-        rows["version"] = best(args.runs, lambda: child_cpu([kw, "--version"], (0,)))
-        rows["lint"] = best(args.runs, lambda: child_cpu([kw, "policy", "lint"] + files, (0, 3)))
+        for name, argv, ok in tasks(files, paths):
+            rows[name] = best(args.runs, lambda: child_cpu([kw] + argv, ok))
+            if prev:
+                prows[name] = best(args.runs, lambda: child_cpu([prev] + argv, ok))
+            if args.instructions:
+                irows[name] = instructions([kw] + argv)
+                if prev:
+                    iprev[name] = instructions([prev] + argv)
         nfind = len(json.loads(child_cpu([kw, "-o", "json", "policy", "lint"] + files, (0, 3))[2]))
-        rows["new"] = best(args.runs, lambda: child_cpu([kw, "policy", "diff", "--new-access"] + paths, (2,)))
-        rows["noop"] = best(args.runs, lambda: child_cpu([kw, "policy", "diff", "--new-access", paths[0],
-                                                          paths[0]], (0,)))
+        if prev and child_cpu([prev, "policy", "lint"] + files, (0, 3))[2] != rows["lint"][2]:
+            sys.exit("policy_bench: %s and %s lint differently" % (kw, prev))
         docs = []
         for p in files:
             with open(p, encoding="utf-8") as f:
@@ -250,32 +286,54 @@ def main():
         rows["ref_load"] = cat_t
         rows["ref_lint"] = self_cpu(lambda: [lint_ref(cat, d, {}) for d in docs])
         rows["ref_new"] = self_cpu(lambda: new_access_ref(cat, old, new))
-    lint_cpu, ref_lint_cpu = rows["lint"][0], rows["ref_lint"][0] + rows["ref_load"][0]
-    new_cpu, ref_new_cpu = rows["new"][0], rows["ref_new"][0] + rows["ref_load"][0]
+    load_end = os.getloadavg()
+    ref = {"lint": rows["ref_lint"][0] + rows["ref_load"][0], "new": rows["ref_new"][0] + rows["ref_load"][0],
+           "version": rows["ref_load"][0]}
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+    rev = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], capture_output=True,
                          text=True).stdout.strip()
-    text = """
-## %s — %s (policy review)
 
-Machine: %s. Release build; CPU = user + system of the process, best of %d runs. Peer: the
-Python reference in bench/policy_bench.py over the same data/iam-catalog.tsv (/usr/bin/python3
-%s), its catalog load counted once in each of its totals.
+    def cell(v, digits):
+        return ("%%.%df" % digits) % v if v is not None else ""
 
-| task | keywarden CPU s | wall s | Python reference CPU s | × faster | target |
-|---|---|---|---|---|---|
-| process start + catalog load (`--version`) | %.4f | %.4f | %.4f (catalog load alone) | | load < 0.020 |
-| lint of %d policies (one process; %d findings) | %.3f | %.3f | %.3f | %.0f× | < 0.5 |
-| --new-access, two 100-statement policies (new access) | %.4f | %.4f | %.4f | %.0f× | < 0.050 |
-| --new-access, a 100-statement policy against itself | %.4f | %.4f | | | |
-""" % (now, rev, machine(), args.runs, platform.python_version(),
-       rows["version"][0], rows["version"][1], rows["ref_load"][0],
-       args.policies, nfind, lint_cpu, rows["lint"][1], ref_lint_cpu, ref_lint_cpu / max(lint_cpu, 1e-4),
-       new_cpu, rows["new"][1], ref_new_cpu, ref_new_cpu / max(new_cpu, 1e-4),
-       rows["noop"][0], rows["noop"][1])
-    print(text)
+    def ratio(a, b):
+        return "%.1f×" % (a / max(b, 1e-4)) if a is not None and b is not None else ""
+
+    labels = {"help": "process start, no catalog (`--help`)",
+              "version": "process start + catalog load (`--version`)",
+              "lint": "lint of %d policies (one process; %d findings)" % (args.policies, nfind),
+              "new": "--new-access, two 100-statement policies (new access)",
+              "noop": "--new-access, a 100-statement policy against itself"}
+    targets = {"version": "load < 0.020", "lint": "< 0.5", "new": "< 0.050"}
+    text = ["", "## %s — %s (policy review)" % (now, rev), "",
+            "Machine: %s; load average %.1f at the start, %.1f at the end (2 cores shared with the other"
+            % (machine(), load_start[0], load_end[0]),
+            "engineers' builds and tests). Release build; CPU = user + system of the process, best of %d runs."
+            % args.runs,
+            "Peers in the same run: the Python reference in bench/policy_bench.py over the same",
+            "data/iam-catalog.tsv (/usr/bin/python3 %s; its catalog load counted in each of its totals)%s."
+            % (platform.python_version(), "; the previous keywarden, `%s`" % prev if prev else ""),
+            "parliament and cloudsplaining (PyPI) cannot be installed here, and IAM Access Analyzer's",
+            "ValidatePolicy/CheckNoNewAccess run only online, with credentials.", "",
+            "| task | keywarden CPU s | wall s | previous CPU s | × faster than previous | Python reference CPU s "
+            "| × faster than Python | instructions | previous instructions | target |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for name in ("help", "version", "lint", "new", "noop"):
+        cpu, wall = rows[name][0], rows[name][1]
+        pc = prows[name][0] if name in prows else None
+        text.append("| %s | %.4f | %.4f | %s | %s | %s | %s | %s | %s | %s |" % (
+            labels[name], cpu, wall, cell(pc, 4), ratio(pc, cpu), cell(ref.get(name), 4),
+            ratio(ref.get(name), cpu), "{:,}".format(irows[name]) if irows.get(name) else "",
+            "{:,}".format(iprev[name]) if iprev.get(name) else "", targets.get(name, "")))
+    text.append("")
+    text.append("Catalog load alone: %.4f s CPU (`--version` − `--help` in this run)%s." % (
+        max(rows["version"][0] - rows["help"][0], 0.0),
+        "; %s instructions" % "{:,}".format(irows["version"] - irows["help"])
+        if irows.get("version") and irows.get("help") else ""))
+    out = "\n".join(text) + "\n"
+    print(out)
     with open(args.results, "a", encoding="utf-8") as f:
-        f.write(text)
+        f.write(out)
 
 
 if __name__ == "__main__":
