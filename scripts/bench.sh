@@ -6,9 +6,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$("$root/scripts/build.sh")
-# `scripts/bench.sh policy` runs only the policy-review benchmark (bench/policy_bench.py)
+# `scripts/bench.sh policy [--instructions] [--previous BIN]` runs only the policy-review
+# benchmark (bench/policy_bench.py); KW_BENCH_PREVIOUS=BIN measures an older keywarden beside it.
 if [ "${1:-}" = policy ]; then
-  exec /usr/bin/python3 "$root/bench/policy_bench.py" --keywarden "$bin"
+  shift
+  exec /usr/bin/python3 "$root/bench/policy_bench.py" --keywarden "$bin" "$@"
 fi
 /usr/bin/python3 "$root/bench/bench.py" --keywarden "$bin" "$@"
 exec /usr/bin/python3 "$root/bench/policy_bench.py" --keywarden "$bin"
