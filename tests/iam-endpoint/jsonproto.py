@@ -164,6 +164,20 @@ def encode_result(operation, result):
     return json.dumps(out).encode('utf-8')
 
 
+class RegionalService:
+    """A JSON-protocol service of the endpoint (secretsmanager.py, ssm.py): what it keeps lives
+    per region in the endpoint's state, under data[SERVICE][region]."""
+
+    SERVICE = None
+
+    def __init__(self, state):
+        self.state = state
+
+    def _store(self, region):
+        """The service's state of region (a dict, made on first use)."""
+        return self.state.data.setdefault(self.SERVICE, {}).setdefault(region, {})
+
+
 def error(service_name, code, message):
     """An APIError with the model's HTTP status for code (400 when the model has none)."""
     e = iamproto.error(code, message, service_name)

@@ -17,7 +17,7 @@ import string
 import uuid
 
 import jsonproto
-from jsonproto import error
+from jsonproto import RegionalService, error
 
 SERVICE = 'secretsmanager'
 TARGET_PREFIX = 'secretsmanager'
@@ -28,12 +28,8 @@ def _err(code, message):
     return error(SERVICE, code, message)
 
 
-class SecretsManager:
-    def __init__(self, state):
-        self.state = state
-
-    def _secrets(self, region):
-        return self.state.data.setdefault('secretsmanager', {}).setdefault(region, {})
+class SecretsManager(RegionalService):
+    SERVICE = SERVICE
 
     def _arn(self, region, name):
         suffix = ''.join(secrets.choice(string.ascii_letters + string.digits) for _ in range(6))
@@ -41,7 +37,7 @@ class SecretsManager:
                                                               name, suffix)
 
     def _find(self, region, secret_id, deleted_ok=False):
-        store = self._secrets(region)
+        store = self._store(region)
         s = store.get(secret_id)
         if s is None:
             for cand in store.values():
@@ -100,7 +96,7 @@ class SecretsManager:
 
     # -- operations ------------------------------------------------------------------
     def CreateSecret(self, ctx, req):
-        store = self._secrets(ctx.region)
+        store = self._store(ctx.region)
         name = req['Name']
         value = self._value_of(req)
         s = store.get(name)
@@ -186,7 +182,7 @@ class SecretsManager:
                        'between 7 and 30 days (inclusive).')
         s = self._find(ctx.region, req['SecretId'], deleted_ok=True)
         if force:
-            del self._secrets(ctx.region)[s['Name']]
+            del self._store(ctx.region)[s['Name']]
             when = ctx.now
         else:
             if s.get('DeletedDate'):
@@ -232,7 +228,7 @@ class SecretsManager:
         """Sorted by CreatedDate (SortOrder asc or desc), in pages of MaxResults (default
         100); NextToken is opaque: the position of the next secret in this listing."""
         filters = req.get('Filters', [])
-        listed = [s for s in sorted(self._secrets(ctx.region).values(),
+        listed = [s for s in sorted(self._store(ctx.region).values(),
                                     key=lambda x: (x['CreatedDate'], x['Name']),
                                     reverse=req.get('SortOrder') == 'desc')
                   if (not s.get('DeletedDate') or req.get('IncludePlannedDeletion'))

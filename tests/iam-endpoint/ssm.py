@@ -18,7 +18,7 @@ import hashlib
 import re
 
 import jsonproto
-from jsonproto import error
+from jsonproto import RegionalService, error
 
 SERVICE = 'ssm'
 TARGET_PREFIX = 'AmazonSSM'
@@ -29,12 +29,8 @@ def _err(code, message):
     return error(SERVICE, code, message)
 
 
-class SSM:
-    def __init__(self, state):
-        self.state = state
-
-    def _params(self, region):
-        return self.state.data.setdefault('ssm', {}).setdefault(region, {})
+class SSM(RegionalService):
+    SERVICE = SERVICE
 
     def _arn(self, region, name):
         return 'arn:aws:ssm:%s:%s:parameter%s%s' % (region, self.state.account_id,
@@ -75,7 +71,7 @@ class SSM:
 
     def _get(self, region, raw):
         name, version = self._name_of(region, raw)
-        p = self._params(region).get(name)
+        p = self._store(region).get(name)
         if p is None or (version is not None and not 1 <= version <= len(p['History'])):
             raise _err('ParameterNotFound' if version is None else 'ParameterVersionNotFound',
                        'Parameter %s not found.' % raw if version is None else
@@ -86,7 +82,7 @@ class SSM:
     def PutParameter(self, ctx, req):
         name = req['Name']
         self._check_name(name)
-        params = self._params(ctx.region)
+        params = self._store(ctx.region)
         old = params.get(name)
         if req.get('Tags') and req.get('Overwrite'):
             raise _err('ValidationException', 'Invalid request: tags and overwrite can\'t be used '
@@ -142,7 +138,7 @@ class SSM:
 
     def DeleteParameter(self, ctx, req):
         name, _ = self._name_of(ctx.region, req['Name'])
-        if self._params(ctx.region).pop(name, None) is None:
+        if self._store(ctx.region).pop(name, None) is None:
             raise _err('ParameterNotFound', 'Parameter %s not found.' % req['Name'])
         return {}
 
@@ -151,7 +147,7 @@ class SSM:
             raise _err('InvalidResourceType', 'The resource type is not valid here: the local '
                        'endpoint keeps parameters only.')
         name, _ = self._name_of(ctx.region, req['ResourceId'])
-        p = self._params(ctx.region).get(name)
+        p = self._store(ctx.region).get(name)
         if p is None:
             raise _err('InvalidResourceId', 'The resource ID is not valid. Verify that you '
                        'entered the correct ID and try again.')
@@ -206,7 +202,7 @@ class SSM:
         filters = list(req.get('ParameterFilters', []))
         filters += [{'Key': f['Key'], 'Option': 'Equals', 'Values': f['Values']}
                     for f in req.get('Filters', [])]
-        params = self._params(ctx.region)
+        params = self._store(ctx.region)
         listed = [n for n in sorted(params)
                   if all(self._parameter_filter(n, params[n], f) for f in filters)]
         listed, token = jsonproto.page(listed, req, 10, _err('InvalidNextToken',
