@@ -307,6 +307,15 @@ class EngineCase(E2ECase):
         time.sleep(0.3)
         return p
 
+    def apply_injected(self, spec, injected):
+        """apply under the endpoint's fault spec: asserts that exactly `injected` faults were
+        injected (the endpoint's count) and that apply exited 0 all the same; returns the run."""
+        self.ep.set_faults(spec)
+        r = self.apply()
+        self.assertEqual(self.ep.faults().get("injected"), injected)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
     def plan(self, *extra):
         return self.kw("plan", *extra, self.manifest)
 

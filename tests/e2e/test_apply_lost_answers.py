@@ -11,10 +11,7 @@ from e2e_fixture import USER, EngineCase  # noqa: E402
 
 class LostAnswers(EngineCase):
     def test_lost_enable_mfa_answer_keeps_the_seed(self):
-        self.ep.set_faults("seed=1,drop_after=1,actions=EnableMFADevice,limit=1")
-        r = self.apply()
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertEqual(self.ep.faults().get("injected"), 1)
+        self.apply_injected("seed=1,drop_after=1,actions=EnableMFADevice,limit=1", 1)
         self.assertGreaterEqual(self.ep.counts().get("EnableMFADevice"), 2)  # the answer was lost
         self.assertTrue(os.path.exists(self.seed), "the seed of an enabled device was removed")
         with open(self.seed) as f:
@@ -32,12 +29,9 @@ class LostAnswers(EngineCase):
 
     def test_lost_create_access_key_answers_leave_no_orphan(self):
         # three answers lost: two keys nobody holds (then LimitExceeded) unless cleaned up
-        self.ep.set_faults("seed=1,drop_after=1,actions=CreateAccessKey,limit=3")
-        r = self.apply()
-        self.assertEqual(self.ep.faults().get("injected"), 3)
+        r = self.apply_injected("seed=1,drop_after=1,actions=CreateAccessKey,limit=3", 3)
         self.assertEqual(self.ep.counts().get("CreateAccessKey"), 4, r.stderr)  # the client never re-sends
         self.assertEqual(self.ep.counts().get("DeleteAccessKey"), 3, r.stderr)  # one per lost answer
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assert_only_held_keys()
         active = self.assert_converged(keys=1)
         self.assertEqual(self.profile()["aws_access_key_id"], active[0]["AccessKeyId"])
@@ -47,10 +41,7 @@ class LostAnswers(EngineCase):
 
     def test_a_lost_answer_after_a_successful_retry_is_reconciled_too(self):
         # one lost answer, then success: the keys are listed after EVERY attempt, not only on error
-        self.ep.set_faults("seed=1,drop_after=1,actions=CreateAccessKey,limit=1")
-        r = self.apply()
-        self.assertEqual(self.ep.faults().get("injected"), 1)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.apply_injected("seed=1,drop_after=1,actions=CreateAccessKey,limit=1", 1)
         self.assertEqual(self.ep.counts().get("CreateAccessKey"), 2)
         self.assertGreaterEqual(self.ep.counts().get("ListAccessKeys"), 3)  # before, after each attempt
         self.assert_only_held_keys()

@@ -13,10 +13,7 @@ from e2e_fixture import EngineCase  # noqa: E402
 class HostileAnswers(EngineCase):
     def test_a_200_error_response_is_retried_not_read_as_no_keys(self):
         # two garbled answers to the key list read right before CreateAccessKey
-        self.ep.set_faults("seed=1,error200=1,actions=ListAccessKeys,limit=2")
-        r = self.apply()
-        self.assertEqual(self.ep.faults().get("injected"), 2)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.apply_injected("seed=1,error200=1,actions=ListAccessKeys,limit=2", 2)
         self.assertEqual(self.ep.counts().get("CreateAccessKey"), 1)
         self.assert_converged(keys=1)
 
