@@ -27,6 +27,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/wait.h"
 
 /* Credentials are swapped when temporary ones near their expiry; calls hold a reference. */
 struct cred_ref {
@@ -230,8 +231,12 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 	size_t ns = 0;
 
 	/* adaptive retry mode: a token from the bucket before, its rate adjusted after */
-	if (c->limiter[a->svc])
-		a->bucket_wait += kw_adaptive_before_send(c->limiter[a->svc]);
+	if (c->limiter[a->svc]) {
+		double held = kw_adaptive_before_send(c->limiter[a->svc]);
+
+		a->bucket_wait += held;
+		kw_wait_paced(held); /* keywarden's own pacing: not counted against deadlines */
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr = cred_get(c, err);
 	if (!cr)

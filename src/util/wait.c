@@ -12,7 +12,14 @@
 #include "util/interrupt.h"
 #include "util/log.h"
 
-static _Thread_local double call_deadline;
+static _Thread_local double call_deadline, call_paced0; /* the deadline, paced when it was set */
+static _Thread_local double paced;                      /* seconds held back (kw_wait_paced) */
+
+void kw_wait_paced(double seconds)
+{
+	if (seconds > 0)
+		paced += seconds;
+}
 
 double kw_now_s(void)
 {
@@ -49,6 +56,7 @@ void kw_wait_begin(struct kw_wait *w, double timeout_s, bool interruptible)
 {
 	w->start = kw_now_s();
 	w->deadline = w->start + (timeout_s > 0 ? timeout_s : 0);
+	w->paced0 = paced;
 	w->attempt = 0;
 	w->interruptible = interruptible;
 }
@@ -69,7 +77,11 @@ static double jitter(void)
 
 bool kw_wait_again(struct kw_wait *w)
 {
-	long left = (long)((w->deadline - kw_now_s()) * 1000), d;
+	long left, d;
+
+	w->deadline += paced - w->paced0; /* time held back by the bucket is not the wait's */
+	w->paced0 = paced;
+	left = (long)((w->deadline - kw_now_s()) * 1000);
 
 	w->attempt++;
 	if (left <= 0 || (w->interruptible && kw_interrupted()))
@@ -103,13 +115,14 @@ bool kw_wait_retry(struct kw_wait *w, const struct kw_error *err)
 
 double kw_call_deadline_set(double deadline)
 {
-	double prev = call_deadline;
+	double prev = kw_call_deadline();
 
 	call_deadline = deadline;
+	call_paced0 = paced;
 	return prev;
 }
 
 double kw_call_deadline(void)
 {
-	return call_deadline;
+	return call_deadline > 0 ? call_deadline + (paced - call_paced0) : 0;
 }

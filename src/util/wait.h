@@ -24,7 +24,8 @@ struct kw_error;
 
 struct kw_wait {
 	double start;       /* CLOCK_MONOTONIC seconds at kw_wait_begin */
-	double deadline;    /* start + timeout */
+	double deadline;    /* start + timeout, moved on by the time paced since (kw_wait_paced) */
+	double paced0;      /* this thread's paced seconds at kw_wait_begin */
 	int attempt;        /* attempts made so far (kw_wait_again counts them) */
 	bool interruptible; /* a stop request ends the wait (false inside the key window) */
 };
@@ -78,7 +79,16 @@ bool kw_error_transient(const struct kw_error *err);
  */
 double kw_call_deadline_set(double deadline);
 
-/* kw_call_deadline - this thread's call deadline, 0 when none. */
+/* kw_call_deadline - this thread's call deadline, 0 when none (moved on as kw_wait_paced says). */
 double kw_call_deadline(void);
+
+/*
+ * kw_wait_paced - this thread was held back seconds (>= 0) by keywarden's own pacing, the
+ * adaptive retry mode's token bucket (aws/adaptive.h). A deadline measures how long IAM may
+ * take (a write to show, a key to work), not how long keywarden keeps its own requests back to
+ * stay inside IAM's rate: every deadline of this thread (its kw_wait deadlines, its call
+ * deadline) moves on by the time paced. Each attempt still counts, so waits stay bounded.
+ */
+void kw_wait_paced(double seconds);
 
 #endif

@@ -211,6 +211,26 @@ static void wait_has_a_deadline(void **state)
 	assert_false(kw_wait_again(&w)); /* no budget: no retry */
 }
 
+/* Time held back by keywarden's own pacing (the adaptive bucket) moves every deadline on. */
+static void paced_time_moves_deadlines_on(void **state)
+{
+	struct kw_wait w;
+	double d0, cd;
+
+	kw_wait_begin(&w, 0.2, true);
+	d0 = w.deadline;
+	cd = kw_call_deadline_set(d0);
+	assert_true(kw_call_deadline() == d0);
+	kw_wait_paced(5.0); /* as if a send had waited 5 s on the bucket */
+	assert_true(kw_call_deadline() == d0 + 5.0);
+	kw_sleep_ms(300, false); /* past the wait's own 0.2 s: still inside with the pacing */
+	assert_true(kw_wait_again(&w));
+	assert_true(w.deadline == d0 + 5.0);
+	kw_wait_paced(-1); /* nothing negative */
+	assert_true(kw_call_deadline() == d0 + 5.0);
+	kw_call_deadline_set(cd);
+}
+
 /* The vocabulary: one managed-by rule (key case-insensitive, value exact), ISO 8601 both ways. */
 static void vocabulary_is_defined_once(void **state)
 {
@@ -271,6 +291,7 @@ int main(void)
 	        cmocka_unit_test(retry_stops_at_the_callers_deadline),
 	        cmocka_unit_test(transient_rule_is_shared_with_the_client),
 	        cmocka_unit_test(wait_has_a_deadline),
+	        cmocka_unit_test(paced_time_moves_deadlines_on),
 	        cmocka_unit_test(vocabulary_is_defined_once),
 	};
 
