@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libyaml-dev libjansson-dev libqrencode-dev libxml2-dev
   libpng-dev zbar-tools tmux lowdown man-db dpkg-dev zsh
   libcmocka-dev python3 python3-botocore python3-boto3 awscli time
-  python3-jsonschema python3-yaml
+  python3-jsonschema python3-yaml strace
 )
 missing=()
 for p in "${packages[@]}"; do
