@@ -24,6 +24,9 @@ every request (server.py). Semantics kept:
   X-Amz-Security-Token equal to the session token (else InvalidClientTokenId), and after the
   Expiration are refused with ExpiredToken (403) "The security token included in the request
   is expired". Sessions act with the role's inline and attached policies.
+- Across accounts (accounts.py): a RoleArn in another account of the endpoint is assumed
+  there when its trust policy names the caller (its account id or root ARN, its user or role
+  ARN); the session belongs to the role's account and acts there.
 - GetCallerIdentity of a session: UserId "<RoleId>:<RoleSessionName>", Arn
   "arn:aws:sts::<account>:assumed-role/<RoleName>/<RoleSessionName>".
 """
@@ -300,13 +303,24 @@ class RoleState(iamstate.IAMState):
                            'one time pass code. ', 403)
         return True
 
+    def _role_account(self, arn):
+        """The state of the account a role ARN names: this one, another of the endpoint
+        (accounts.py), or None."""
+        parts = arn.split(':')
+        if len(parts) < 6 or parts[:3] != ['arn', 'aws', 'iam'] or parts[5][:5] != 'role/':
+            return None
+        if parts[4] == self.account_id:
+            return self
+        registry = getattr(self, 'registry', None)
+        return registry.get(parts[4]) if registry else None
+
     def op_AssumeRole(self, ctx, p):
         arn = p['RoleArn']
-        prefix = 'arn:aws:iam::%s:role/' % self.account_id
+        home = self._role_account(arn)   # the role's account: the session lives there
         role = None
-        if arn.startswith(prefix):
-            r = self.roles.get(arn.rsplit('/', 1)[-1].lower())
-            if r is not None and self.role_arn(r) == arn and self._visible(ctx, r['t']):
+        if home is not None:
+            r = home.roles.get(arn.rsplit('/', 1)[-1].lower())
+            if r is not None and home.role_arn(r) == arn and home._visible(ctx, r['t']):
                 role = r
         if p.get('TokenCode') and not p.get('SerialNumber'):
             raise APIError('ValidationError', 'TokenCode requires SerialNumber', 400)
@@ -327,12 +341,13 @@ class RoleState(iamstate.IAMState):
                            'for this role.' % ('1 hour session limit for roles assumed by role '
                                                'chaining' if chained else 'MaxSessionDuration'),
                            400)
-        akid, s = self.issue_session(role['RoleName'], p['RoleSessionName'], duration, ctx.principal)
+        source = ctx.principal if home is self else self.caller_arn(ctx.principal)
+        akid, s = home.issue_session(role['RoleName'], p['RoleSessionName'], duration, source)
         return {'Credentials': {'AccessKeyId': akid, 'SecretAccessKey': s['Secret'],
                                 'SessionToken': s['Token'], 'Expiration': s['Expiration']},
                 'AssumedRoleUser': {'AssumedRoleId': '%s:%s' % (role['RoleId'],
                                                                 p['RoleSessionName']),
-                                    'Arn': self.session_arn(s)}}
+                                    'Arn': home.session_arn(s)}}
 
     def issue_session(self, role_name, session_name, duration, source=None):
         """New temporary credentials of role role_name, valid duration seconds from IAM's

@@ -38,6 +38,7 @@ from botocore.credentials import Credentials             # noqa: E402
 
 import iamproto                                          # noqa: E402
 from iamproto import APIError                            # noqa: E402
+import accounts                                          # noqa: E402
 import credroutes                                        # noqa: E402
 import iamroles                                          # noqa: E402
 import iamusercreds                                      # noqa: E402
@@ -335,6 +336,7 @@ class Endpoint:
         self.secret_access_key = args.secret_access_key
         self.state = iamusercreds.UserCredsState(args.account_id, args.state)
         self.metadata = credroutes.Metadata()
+        self.accounts = accounts.Accounts(self.state, self.access_key_id, self.secret_access_key)
         faults, settings = parse_fault_spec(args.faults)
         self.faults = Faults(faults)
         self.state.settings.update(settings)
@@ -575,20 +577,23 @@ class Handler(BaseHTTPRequestHandler):
         if auth.service == 'iam' and auth.region != IAM_REGION:
             raise APIError('SignatureDoesNotMatch', "Credential should be scoped to a valid "
                            "region, not '%s'. " % auth.region, 403)
-        # Which key: the admin key, or one issued through CreateAccessKey.
+        # Which account and key: a root key, or one issued through CreateAccessKey or
+        # AssumeRole (accounts.py); the request then acts in that account (self.st).
         with ep.state.lock:
-            if auth.akid == ep.access_key_id:
-                secret, principal = ep.secret_access_key, ROOT
+            st, root_secret = ep.accounts.for_key(auth.akid)
+            if root_secret is not None:
+                secret, principal = root_secret, ROOT
             else:
-                k = ep.state.key_for_auth(auth.akid)
+                k = st.key_for_auth(auth.akid) if st is not None else None
                 prop = ep.state.settings['key_propagation_ms'] / 1000.0
                 if k is None or k['Status'] != 'Active' or time.time() < k.get('Issued', 0) + prop:
                     raise APIError('InvalidClientTokenId', 'The security token included in the '
                                    'request is invalid.', 403)
                 secret, principal = k['Secret'], k['User']
+            self.st = st
         with ep.state.lock:   # temporary credentials need their session token, unexpired
-            ep.state.check_session_token(auth.akid, self.headers.get('X-Amz-Security-Token')
-                                         or params.get('X-Amz-Security-Token'))
+            st.check_session_token(auth.akid, self.headers.get('X-Amz-Security-Token')
+                                   or params.get('X-Amz-Security-Token'))
         try:
             signed_at = _amz_time(auth.date[1])
         except ValueError:
@@ -623,8 +628,10 @@ class Handler(BaseHTTPRequestHandler):
             return result, operation
         principal = self._authenticate(auth, SERVICES, params, query_pairs, body)
         entry['principal'] = 'root' if principal == ROOT else principal
+        st = self.st   # the account of the key that signed
+        entry['account'] = st.account_id
         with ep.state.lock:
-            used = ep.state.record_key_use(auth.akid, auth.service, auth.region)
+            used = st.record_key_use(auth.akid, auth.service, auth.region)
         # The operation.
         service = ep.services[auth.service]
         if not action:
@@ -637,26 +644,26 @@ class Handler(BaseHTTPRequestHandler):
                            % (action, params['Version']), 400)
         operation = service.operation_model(action)
         decoded = iamproto.decode_input(operation, params)
-        handler = getattr(ep.backends.get(auth.service, ep.state), 'op_' + action, None)
+        handler = getattr(ep.backends.get(auth.service, st), 'op_' + action, None)
         if handler is None:
             raise APIError('NotImplemented', 'The local IAM endpoint does not implement %s.'
                            % action, 501, sender=False)
         with ep.state.lock:
-            if not ep.state.authorize(principal, '%s:%s' % (auth.service, action)):
-                u = ep.state.users.get(principal)
-                who = ep.state.user_arn(u) if u else auth.akid
+            if not st.authorize(principal, '%s:%s' % (auth.service, action)):
+                u = st.users.get(principal)
+                who = st.user_arn(u) if u else auth.akid
                 code = DENIED_CODE.get(auth.service, 'AccessDenied')
                 raise APIError(code, 'User: %s is not authorized to perform: %s:%s because '
                                'no identity-based policy allows the %s:%s action'
                                % (who, auth.service, action, auth.service, action), 403)
             read = iamstate.is_read_action(action)
-            ctx = iamstate.Ctx(ep.state, principal, read, auth.service, auth.region)
+            ctx = iamstate.Ctx(st, principal, read, auth.service, auth.region)
             ctx.principal_name = entry['principal']
             try:
                 result = handler(ctx, decoded)
             finally:
                 if not read or used:
-                    ep.state.save()
+                    st.save()
         return result, operation
 
     # -- JSON 1.1 requests (Secrets Manager, SSM) ------------------------------------
@@ -688,6 +695,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self._drop()
             principal = self._authenticate(auth, {module.SERVICE}, {}, query_pairs, body)
             entry['principal'] = 'root' if principal == ROOT else principal
+            if self.st is not ep.state:   # accounts.py: the JSON services are the first account's
+                raise APIError('UnrecognizedClientException', 'The security token included in '
+                               'the request is invalid.', 400)
             if action not in model.operation_names:
                 raise APIError('UnknownOperationException', 'The action %s is not valid for this '
                                'web service.' % action, 400)
@@ -758,6 +768,10 @@ class Handler(BaseHTTPRequestHandler):
             if route == 'mfa-hardware' and setting:
                 with ep.state.lock:
                     return self._json(200, ep.state.register_hardware_mfa(data))
+            if route == 'accounts':   # more AWS accounts (accounts.py)
+                if setting:
+                    return self._json(200, ep.accounts.add(data['account_id']))
+                return self._json(200, {'accounts': ep.accounts.ids()})
             if route == 'health':
                 return self._json(200, {'ok': True, 'account_id': ep.state.account_id})
             if route == 'faults':
@@ -817,6 +831,7 @@ class Handler(BaseHTTPRequestHandler):
                 with ep.state.lock:
                     if method == 'DELETE':
                         ep.state.reset()
+                        ep.accounts.reset()
                         ep.sns.reset()
                         ep.state.save()
                     d = ep.state.redacted()

@@ -197,6 +197,12 @@ class Endpoint:
         """Forget every user, group, policy, key and device (and SNS topics and messages)."""
         return self.control('DELETE', 'state')
 
+    def add_account(self, account_id):
+        """Another AWS account on this endpoint (tests/iam-endpoint/accounts.py), empty; returns
+        {'account_id', 'access_key_id', 'secret_access_key'}: its root key. Forgotten by
+        reset_state."""
+        return self.control('PUT', 'accounts', {'account_id': account_id})
+
     def sns_create_topic(self, name, region='us-east-1', attributes=None):
         """Create an SNS topic without a signed call; returns its ARN."""
         body = {'topics': [{'name': name, 'region': region, 'attributes': attributes or {}}]}
