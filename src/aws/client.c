@@ -653,13 +653,15 @@ static int setup(struct kw_aws_client *c, const struct kw_aws_options *opt, cons
 		if (kw_aws_endpoint_resolve((enum kw_aws_service)s, c->region, opt ? opt->endpoint_url : NULL,
 		                            p, &c->ep[s], err))
 			goto out;
-	/* adaptive: one bucket per service endpoint for the whole process (all threads, all
-	 * clients, e.g. those that confirm new keys): IAM throttles per account and API */
+	/* adaptive: one bucket per service endpoint (and AWS account, when a run reaches several)
+	 * for the whole process (all threads, all clients, e.g. those that confirm new keys): IAM
+	 * throttles per account and API */
 	for (int s = 0; s < KW_AWS_NSERVICES && !strcmp(c->retry_mode, "adaptive"); s++) {
 		char key[600];
 
-		if (snprintf(key, sizeof(key), "%s %s", kw_aws_service_info((enum kw_aws_service)s)->name,
-		             c->ep[s].url) >= (int)sizeof(key) ||
+		if (snprintf(key, sizeof(key), "%s %s%s%s", kw_aws_service_info((enum kw_aws_service)s)->name,
+		             c->ep[s].url, opt && opt->account ? " account " : "",
+		             opt && opt->account ? opt->account : "") >= (int)sizeof(key) ||
 		    !(c->limiter[s] = kw_adaptive_shared(key))) {
 			kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 			goto out;
@@ -693,11 +695,14 @@ out:
 	return rc;
 }
 
-/* Static credentials for create(); NULL there means "walk the chain". */
+/* Static credentials for create(); NULL there means "walk the chain". With via, the
+ * credentials are role_arn's, assumed with via's (kw_aws_client_new_role). */
 struct static_creds {
 	const char *access_key_id;
 	const struct kw_secret *secret;
 	const struct kw_secret *session_token;
+	struct kw_aws_client *via;
+	const char *role_arn;
 };
 
 static int copy_static(const struct static_creds *sc, struct kw_aws_credentials *out, struct kw_error *err)
@@ -736,8 +741,9 @@ static int create(const struct kw_aws_options *opt, const struct static_creds *s
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	if (sc ? copy_static(sc, &cr->creds, err)
-	       : kw_aws_credentials_resolve(&p, opt, time(NULL), &cr->creds, err))
+	if (sc && sc->via ? kw_aws_credentials_assume(sc->via, sc->role_arn, time(NULL), &cr->creds, err)
+	    : sc          ? copy_static(sc, &cr->creds, err)
+	                  : kw_aws_credentials_resolve(&p, opt, time(NULL), &cr->creds, err))
 		goto out;
 	if (setup(c, opt, &p, err))
 		goto out;
@@ -769,7 +775,7 @@ int kw_aws_client_new_static(const struct kw_aws_options *opt, const char *acces
                              const struct kw_secret *secret, const struct kw_secret *session_token,
                              struct kw_aws_client **out, struct kw_error *err)
 {
-	const struct static_creds sc = {access_key_id, secret, session_token};
+	const struct static_creds sc = {access_key_id, secret, session_token, NULL, NULL};
 
 	*out = NULL;
 	if (!access_key_id || !*access_key_id || !secret || !secret->len)
@@ -778,10 +784,18 @@ int kw_aws_client_new_static(const struct kw_aws_options *opt, const char *acces
 	return create(opt, &sc, out, err);
 }
 
+int kw_aws_client_new_role(const struct kw_aws_options *opt, struct kw_aws_client *via, const char *role_arn,
+                           struct kw_aws_client **out, struct kw_error *err)
+{
+	const struct static_creds sc = {.via = via, .role_arn = role_arn};
+
+	return create(opt, &sc, out, err);
+}
+
 int kw_aws_client_new_anonymous(const struct kw_aws_options *opt, struct kw_aws_client **out,
                                 struct kw_error *err)
 {
-	const struct static_creds none = {NULL, NULL, NULL};
+	const struct static_creds none = {NULL, NULL, NULL, NULL, NULL};
 
 	return create(opt, &none, out, err);
 }

@@ -84,6 +84,10 @@ struct kw_aws_options {
 	/* retry mode when neither AWS_RETRY_MODE nor the profile's retry_mode names one: true for
 	 * "adaptive" (apply, rotate, destroy), false for "standard" */
 	bool adaptive_default;
+	/* the AWS account the client acts in, when a run reaches several (--role-arn): the
+	 * adaptive bucket is one per service endpoint and account, as IAM throttles per account;
+	 * NULL: the run's one account */
+	const char *account;
 };
 
 /*
@@ -136,6 +140,16 @@ int kw_aws_client_new_static(const struct kw_aws_options *opt, const char *acces
  */
 int kw_aws_client_new_anonymous(const struct kw_aws_options *opt, struct kw_aws_client **out,
                                 struct kw_error *err);
+
+/*
+ * kw_aws_client_new_role - a client whose credentials are role_arn's, assumed with via's
+ * credentials (credentials.h kw_aws_credentials_assume: the AWS CLI's cache, refreshed
+ * through via); region, endpoints and retries resolve from opt as kw_aws_client_new's, and
+ * opt->account scopes its adaptive bucket. For --role-arn: one client per AWS account.
+ * @via: borrowed; must outlive the new client. Returns 0, or -1 with err set.
+ */
+int kw_aws_client_new_role(const struct kw_aws_options *opt, struct kw_aws_client *via, const char *role_arn,
+                           struct kw_aws_client **out, struct kw_error *err);
 
 /* kw_aws_client_free - close connections, wipe credentials and signing keys, free; NULL ok. */
 void kw_aws_client_free(struct kw_aws_client *c);

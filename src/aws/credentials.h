@@ -32,6 +32,7 @@ struct kw_aws_profile;
 struct kw_aws_options;
 struct kw_ini_section;
 struct kw_cred_provider;
+struct kw_aws_client;
 
 /* Refresh temporary credentials this many seconds before they expire. */
 #define KW_CRED_REFRESH_MARGIN 300
@@ -63,6 +64,21 @@ void kw_aws_credentials_release(struct kw_aws_credentials *c);
  */
 int kw_aws_credentials_resolve(const struct kw_aws_profile *p, const struct kw_aws_options *opt, time_t now,
                                struct kw_aws_credentials *out, struct kw_error *err);
+
+/*
+ * kw_aws_credentials_assume - the credentials of role_arn, assumed (STS AssumeRole) with the
+ * credentials of client via, as the assume-role provider does for a profile: from the AWS CLI's
+ * cache when an entry for the role (a session name keywarden generates, no external id, MFA
+ * or duration: botocore's cache key of {"RoleArn"}) has more than 15 minutes left, else
+ * assumed and cached; refreshed through via before they expire. For --role-arn (one role per
+ * AWS account a run reaches).
+ * @via: borrowed; must outlive out (it signs every refresh). @out: zeroed, filled; its chain
+ *       is via's chain (or its source) "→ assume ROLE (assumed|cached until ...)".
+ * Returns 0, or -1 with err set (as kw_sts_assume_role, prefixed "assume ROLE").
+ * Source: botocore credentials.py AssumeRoleCredentialFetcher; AWS STS API: AssumeRole.
+ */
+int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, time_t now,
+                              struct kw_aws_credentials *out, struct kw_error *err);
 
 /*
  * kw_aws_credentials_expiring - whether c are temporary, refreshable and within

@@ -696,7 +696,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	rc = KW_EXIT_OK;
 out:
 	fflush(ctx->out);
-	kw_engine_print_stats(ctx, &a, client);
+	kw_engine_print_stats(ctx, &a, client, &s);
 	if (a.stats)
 		fprintf(ctx->err, "stats: confirmations: %lu read-backs in %.3f s\n", res.confirm_reads,
 		        res.confirm_seconds);

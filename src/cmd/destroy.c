@@ -15,6 +15,7 @@
 #include "cmd/lifecycle.h"
 #include "cmd/options.h"
 #include "cmd/progress.h"
+#include "engine/account.h"
 #include "engine/live.h"
 #include "lifecycle/accounts.h"
 #include "lifecycle/destroy.h"
@@ -162,6 +163,8 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 {
 	static const char *const cols[] = {"Account", "Result", "Steps"};
 	struct kw_lc_accounts accts = {0};
+	struct kw_accounts reach = {0};
+	const char *role_arn = NULL;
 	struct kw_aws_options aopt;
 	struct kw_aws_client *c = NULL;
 	struct kw_lc_destroy d = {0};
@@ -178,6 +181,9 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_FLAG("missing-ok", &missing_ok,
 	                "a NAME IAM has no user for is done, not an error (pipelines that\n"
 	                "rerun a destroy)"),
+	        KW_STRING("role-arn", "ARN", &role_arn,
+	                  "reach each manifest's AWS account (metadata.account) by assuming\n"
+	                  "this role there, {account} replaced (docs/credentials.md)"),
 	        KW_OPTS_END,
 	};
 	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
@@ -197,7 +203,8 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
 	aopt.adaptive_default = true; /* adaptive retry mode (aws/client.h), as apply */
-	if (kw_aws_client_new(&aopt, &c, &err) || kw_lc_accounts_check(c, &accts, &err) ||
+	if (kw_aws_client_new(&aopt, &c, &err) ||
+	    kw_lc_accounts_reach(c, &aopt, role_arn, &accts, &reach, &err) ||
 	    kw_lc_destroy_prepare(c, &accts, &d, &err))
 		goto fail;
 	for (size_t i = 0; i < d.n; i++)
@@ -271,6 +278,7 @@ out:
 	kw_progress_free(r.out);
 	kw_lc_destroy_release(&d);
 	kw_table_free(t);
+	kw_accounts_release(&reach);
 	kw_aws_client_free(c);
 	kw_lc_accounts_release(&accts);
 	return rc;

@@ -6,7 +6,6 @@
 
 #include "aws/client.h"
 #include "cmd/lifecycle.h"
-#include "engine/account.h"
 #include "engine/live.h"
 #include "manifest/folder.h"
 #include "manifest/manifest.h"
@@ -71,6 +70,13 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 	}
 	kw_folder_config_release(&fc);
 	po.owner = s->owner;
+	if (a->prune_accounts && a->role_arn) {
+		kw_error_set(&err, KW_ERR_USAGE, NULL,
+		             "--prune-accounts does not work with --role-arn yet: prune in one job per "
+		             "AWS account");
+		kw_error_print(&err, ctx->err);
+		goto fail;
+	}
 	if (a->prune_accounts && !po.owner) {
 		kw_error_set(
 		        &err, KW_ERR_USAGE, NULL,
@@ -84,8 +90,14 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 	kw_engine_aws_options(ctx, &ao);
 	ao.adaptive_default = a->writes;
 	if (kw_aws_client_new(&ao, client, &err) ||
-	    kw_account_check(*client, (const struct kw_manifest *const *)s->set->items, s->set->n, &err) ||
-	    kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err)) {
+	    kw_accounts_reach(*client, &ao, a->role_arn, (const struct kw_manifest *const *)s->set->items,
+	                      s->set->n, &s->accounts, &err)) {
+		kw_error_print(&err, ctx->err);
+		goto fail;
+	}
+	for (size_t i = 0; i < s->n; i++) /* the manifests of each AWS account through its client */
+		s->desired[i].client = kw_accounts_client(&s->accounts, i);
+	if (kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err)) {
 		kw_error_print(&err, ctx->err);
 		goto fail;
 	}
@@ -97,13 +109,25 @@ fail:
 	return -1;
 }
 
-void kw_engine_print_stats(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_aws_client *c)
+static void print_stats(struct kw_ctx *ctx, struct kw_aws_client *c, const char *account);
+
+void kw_engine_print_stats(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_aws_client *c,
+                           const struct kw_session *s)
+{
+	if (!a->stats || !c)
+		return;
+	print_stats(ctx, c, NULL);
+	for (size_t i = 0; s && i < s->accounts.n; i++)
+		print_stats(ctx, s->accounts.v[i].c, s->accounts.v[i].id);
+}
+
+static void print_stats(struct kw_ctx *ctx, struct kw_aws_client *c, const char *account)
 {
 	struct kw_aws_stats st = {0};
 	struct kw_error err;
 
-	if (!a->stats || !c)
-		return;
+	if (account)
+		fprintf(ctx->err, "stats: account %s (%s):\n", account, kw_aws_client_credential_chain(c));
 	if (kw_aws_client_stats(c, &st, &err)) {
 		kw_error_print(&err, ctx->err);
 		return;

@@ -18,14 +18,15 @@ struct kw_error;
 
 /* Options plan and apply both take. */
 struct kw_engine_args {
-	bool adopt;          /* --adopt */
-	bool prune_keys;     /* --prune-keys */
-	int parallelism;     /* --parallelism N (default 8) */
-	bool stats;          /* --stats */
-	const char *owner;   /* --owner NAME (else keywarden.yaml's owner:), or NULL */
-	bool prune_accounts; /* --prune-accounts (plan only, for now) */
-	bool writes;         /* apply: retry mode adaptive unless the config names one (client.h) */
-	char **paths;        /* PATH... (borrowed from argv) */
+	bool adopt;           /* --adopt */
+	bool prune_keys;      /* --prune-keys */
+	int parallelism;      /* --parallelism N (default 8) */
+	bool stats;           /* --stats */
+	const char *owner;    /* --owner NAME (else keywarden.yaml's owner:), or NULL */
+	bool prune_accounts;  /* --prune-accounts (plan only, for now) */
+	const char *role_arn; /* --role-arn 'arn:aws:iam::{account}:role/NAME', or NULL */
+	bool writes;          /* apply: retry mode adaptive unless the config names one (client.h) */
+	char **paths;         /* PATH... (borrowed from argv) */
 	int npaths;
 	struct kw_error *failure; /* when set, kw_engine_prepare copies its error here (review output) */
 };
@@ -46,7 +47,11 @@ struct kw_engine_args {
 	                  "beside the manifests): users get the tag keywarden:owner: NAME, and\n"   \
 	                  "the owner's users that no manifest names are listed"),                   \
 	        KW_FLAG("prune-accounts", &(a)->prune_accounts,                                     \
-	                "destroy the owner's users that no manifest names (needs an owner)")
+	                "destroy the owner's users that no manifest names (needs an owner)"),       \
+	        KW_STRING("role-arn", "ARN", &(a)->role_arn,                                        \
+	                  "reach each manifest's AWS account (metadata.account) by assuming\n"      \
+	                  "this role there, {account} replaced, e.g.\n"                             \
+	                  "'arn:aws:iam::{account}:role/keywarden' (docs/credentials.md)")
 
 /*
  * kw_engine_prepare - load the manifests (printing diagnostics), create the AWS client from
@@ -57,8 +62,12 @@ struct kw_engine_args {
 int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_session *s,
                       struct kw_aws_client **client);
 
-/* kw_engine_print_stats - with --stats: calls per action and the wall time, on ctx->err. */
-void kw_engine_print_stats(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_aws_client *c);
+/*
+ * kw_engine_print_stats - with --stats: calls per action and the wall time, on ctx->err; with
+ * --role-arn, those of each AWS account's client of s too (s may be NULL).
+ */
+void kw_engine_print_stats(struct kw_ctx *ctx, const struct kw_engine_args *a, struct kw_aws_client *c,
+                           const struct kw_session *s);
 
 /* kw_engine_aws_options - the client options from ctx (borrowed strings). */
 void kw_engine_aws_options(const struct kw_ctx *ctx, struct kw_aws_options *o);

@@ -207,7 +207,7 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	rc = kw_plan_changes(&s.plan) ? KW_EXIT_CHANGES : KW_EXIT_OK;
 out:
 	fflush(ctx->out);
-	kw_engine_print_stats(ctx, &a, client);
+	kw_engine_print_stats(ctx, &a, client, &s);
 	kw_buf_release(&out);
 	kw_session_release(&s);
 	kw_aws_client_free(client);

@@ -360,6 +360,9 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	                "with --due: also keys that will be due within DAYS (default 0)"),
 	        KW_DAYS("max-age", "DAYS", &o.max_age_days, 1, 3650, &max_age_set,
 	                "with --due: the age limit of profiles and of user names (no manifest)"),
+	        KW_STRING("role-arn", "ARN", &o.role_arn,
+	                  "reach each manifest's AWS account (metadata.account) by assuming\n"
+	                  "this role there, {account} replaced (docs/credentials.md)"),
 	        KW_STRINGS("notify", "TARGET", &notify_specs,
 	                   "send a JSON summary of the rotations done or failed (never a secret)\n"
 	                   "to sns:TOPIC_ARN or exec:COMMAND; nothing when none ran; up to 8 times"),
@@ -376,6 +379,8 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		                     "with NAME, --profile names the one admin profile to use: give it once");
 	if (first < argc && all_profiles)
 		return kw_opts_error(ctx, &spec, "--all-profiles rotates local profiles: give no NAME");
+	if (first == argc && o.role_arn)
+		return kw_opts_error(ctx, &spec, "--role-arn goes with NAME... (manifests), not profiles");
 	if (first == argc && !all_profiles && !ctx->nprofiles)
 		return kw_opts_error(ctx, &spec, "rotate what? give NAME..., --profile P or --all-profiles");
 	if ((within_set || max_age_set) && !o.due)

@@ -1259,11 +1259,17 @@ static void not_run_from(struct run *r, const size_t *steps, size_t n, size_t fr
 	}
 }
 
+/* The client the steps of account a run through: its AWS account's (--role-arn), else the run's. */
+static struct kw_aws_client *client_of(const struct sched *sh, size_t a)
+{
+	return sh->plan->desired[a].client ? sh->plan->desired[a].client : sh->c;
+}
+
 static void *run_lane(void *arg)
 {
 	struct lane *l = arg;
 	struct sched *sh = l->sh;
-	struct run r = {.c = sh->c,
+	struct run r = {.c = l->n ? client_of(sh, sh->plan->steps[l->steps[0]].account) : sh->c,
 	                .plan = sh->plan,
 	                .o = sh->o,
 	                .sh = sh,

@@ -142,7 +142,8 @@ int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts 
 bool kw_exec_needs_mfa_input(const struct kw_plan *plan, const struct kw_exec_opts *o);
 
 /*
- * kw_exec_run - run plan on client c: up to o->parallelism accounts at once, each account's
+ * kw_exec_run - run plan on client c (an account whose kw_desired has a client of its own,
+ * --role-arn, runs through that one): up to o->parallelism accounts at once, each account's
  * steps in plan order.
  * @res: counts, filled also on failure.
  * Returns 0 when every step was done and confirmed, or -1 with err set (the first failure;

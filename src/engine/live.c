@@ -290,9 +290,74 @@ int kw_live_read(struct kw_aws_client *c, const struct kw_desired *desired, size
 	return kw_live_read_owned(c, desired, n, parallelism, NULL, out, NULL, err);
 }
 
+static int read_owned(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
+                      const char *owner, struct kw_live_account *out, struct kw_strlist *orphans,
+                      struct kw_error *err);
+
+/* The client desired[i] is read through: its AWS account's, else the run's. */
+static struct kw_aws_client *client_of(struct kw_aws_client *c, const struct kw_desired *d)
+{
+	return d->client ? d->client : c;
+}
+
+/*
+ * Accounts in several AWS accounts (--role-arn): one read per AWS account, each of its own
+ * accounts only (the bulk reads and the orphans are per AWS account), results moved back.
+ */
+static int read_grouped(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
+                        const char *owner, struct kw_live_account *out, struct kw_strlist *orphans,
+                        struct kw_error *err)
+{
+	struct kw_desired *d = calloc(n, sizeof(*d));
+	struct kw_live_account *o = calloc(n, sizeof(*o));
+	size_t *idx = calloc(n, sizeof(*idx));
+	bool *done = calloc(n, sizeof(*done));
+	int rc = 0;
+
+	if (!d || !o || !idx || !done) {
+		rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct kw_aws_client *g = client_of(c, &desired[i]);
+		size_t k = 0;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && client_of(c, &desired[j]) == g) {
+				done[j] = true;
+				idx[k] = j;
+				d[k++] = desired[j]; /* a shallow copy, read only */
+			}
+		rc = read_owned(g, d, k, parallelism, owner, o, orphans, err);
+		for (size_t j = 0; j < k; j++) { /* moved, also on failure (the caller releases) */
+			out[idx[j]] = o[j];
+			memset(&o[j], 0, sizeof(o[j]));
+		}
+	}
+out:
+	free(d);
+	free(o);
+	free(idx);
+	free(done);
+	return rc;
+}
+
 int kw_live_read_owned(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
                        const char *owner, struct kw_live_account *out, struct kw_strlist *orphans,
                        struct kw_error *err)
+{
+	for (size_t i = 1; i < n; i++)
+		if (client_of(c, &desired[i]) != client_of(c, &desired[0]))
+			return read_grouped(c, desired, n, parallelism, owner, out, orphans, err);
+	return read_owned(n ? client_of(c, &desired[0]) : c, desired, n, parallelism, owner, out, orphans,
+	                  err);
+}
+
+static int read_owned(struct kw_aws_client *c, const struct kw_desired *desired, size_t n, int parallelism,
+                      const char *owner, struct kw_live_account *out, struct kw_strlist *orphans,
+                      struct kw_error *err)
 {
 	struct kw_iam_authorization_details det = {0};
 	struct kw_iam_mfa_device_list mfa = {0};

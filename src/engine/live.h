@@ -22,7 +22,8 @@ struct kw_error;
 
 /*
  * kw_live_read - fill out[i] with IAM's state for desired[i] (user and group named as
- * desired[i] says), for i < n.
+ * desired[i] says), for i < n. A desired account with a client of its own (--role-arn) is
+ * read through it: one bulk read per AWS account.
  * @c:           client (borrowed; used from several threads).
  * @desired:     n accounts (borrowed).
  * @parallelism: threads for the per-account reads, 1..KW_LIVE_PARALLELISM_MAX.

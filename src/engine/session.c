@@ -114,6 +114,7 @@ void kw_session_release(struct kw_session *s)
 	free(s->desired);
 	free(s->live);
 	kw_manifest_set_free(s->set);
+	kw_accounts_release(&s->accounts);
 	free(s->owner);
 	free(s->owner_file);
 	memset(s, 0, sizeof(*s));

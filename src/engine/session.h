@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "engine/account.h"
 #include "engine/plan.h"
 #include "engine/state.h"
 
@@ -27,6 +28,8 @@ struct kw_session {
 	struct kw_plan plan;
 	char *owner;      /* the run's owner (--owner or keywarden.yaml), or NULL (owned) */
 	char *owner_file; /* the keywarden.yaml read, or NULL (owned; saved plans digest it) */
+	/* the AWS accounts reached through --role-arn (owned; desired[i].client borrows from it) */
+	struct kw_accounts accounts;
 };
 
 /*

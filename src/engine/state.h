@@ -18,6 +18,8 @@
 #include "keys/sink.h"
 #include "util/vocab.h"
 
+struct kw_aws_client;
+
 /* Tags under this prefix are keywarden's own bookkeeping (rotate's grace periods): never drift. */
 #define KW_INTERNAL_TAG_PREFIX  "keywarden:"
 /* The managed-by tag and keywarden's key tags (delivered, inactive): util/vocab.h. */
@@ -91,6 +93,9 @@ struct kw_desired {
 	size_t ndeliver;                   /* number of delivery targets (0 = no key is issued) */
 	char *deliver_summary;             /* e.g. "profile service-ansible, stdout" (may be NULL) */
 	struct kw_key_sink *sinks; /* ndeliver targets: array owned, strings borrowed from the manifest */
+	/* the client of the AWS account it is for, when a run reaches several (--role-arn;
+	 * engine/account.h): borrowed, never freed here; NULL: the run's client */
+	struct kw_aws_client *client;
 };
 
 /* kw_desired_release - free what d owns (not d itself, not d->manifest). */

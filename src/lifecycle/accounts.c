@@ -26,7 +26,7 @@ static int add(struct kw_lc_accounts *a, const char *user, const char *group, co
 	v = kw_array_grow(&a->v, &a->n, sizeof(*v));
 	if (!v)
 		return kw_error_nomem(err);
-	*v = (struct kw_lc_account){user, group, m};
+	*v = (struct kw_lc_account){user, group, m, NULL};
 	return 0;
 }
 
@@ -75,14 +75,32 @@ void kw_lc_accounts_release(struct kw_lc_accounts *a)
 
 int kw_lc_accounts_check(struct kw_aws_client *c, const struct kw_lc_accounts *a, struct kw_error *err)
 {
+	struct kw_accounts none;
+
+	return kw_lc_accounts_reach(c, NULL, NULL, (struct kw_lc_accounts *)a, &none, err);
+}
+
+int kw_lc_accounts_reach(struct kw_aws_client *c, const struct kw_aws_options *opt, const char *role_arn,
+                         struct kw_lc_accounts *a, struct kw_accounts *out, struct kw_error *err)
+{
 	const struct kw_manifest **m = calloc(a->n ? a->n : 1, sizeof(*m));
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if (!m)
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < a->n; i++) {
 		m[i] = a->v[i].manifest;
-	rc = kw_account_check(c, m, a->n, err);
+		if (role_arn && !m[i]) {
+			free(m);
+			return kw_error_set(err, KW_ERR_USAGE, a->v[i].user,
+			                    "named by its IAM user name, it has no AWS account: with "
+			                    "--role-arn, name its manifest (metadata.account)");
+		}
+	}
+	rc = kw_accounts_reach(c, opt, role_arn, m, a->n, out, err);
+	for (size_t i = 0; !rc && role_arn && i < a->n; i++) /* only with role_arn: a stays const else */
+		a->v[i].client = kw_accounts_client(out, i);
 	free(m);
 	return rc;
 }

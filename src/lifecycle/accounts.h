@@ -13,7 +13,9 @@
 
 #include <stddef.h>
 
+struct kw_accounts;
 struct kw_aws_client;
+struct kw_aws_options;
 struct kw_error;
 struct kw_manifest;
 struct kw_manifest_set;
@@ -22,6 +24,9 @@ struct kw_lc_account {
 	const char *user;                   /* IAM user name */
 	const char *group;                  /* its group (service-<name>), or NULL when unknown */
 	const struct kw_manifest *manifest; /* NULL when named by user name */
+	/* the client of its AWS account (--role-arn, kw_lc_accounts_reach; borrowed), or NULL:
+	 * the run's client */
+	struct kw_aws_client *client;
 };
 
 struct kw_lc_accounts {
@@ -45,6 +50,16 @@ int kw_lc_accounts_resolve(char *const *names, size_t n, struct kw_lc_accounts *
  * have no manifest, hence no pin. Returns 0, or -1 with err set.
  */
 int kw_lc_accounts_check(struct kw_aws_client *c, const struct kw_lc_accounts *a, struct kw_error *err);
+
+/*
+ * kw_lc_accounts_reach - engine/account.h kw_accounts_reach for the manifests among a: without
+ * role_arn as kw_lc_accounts_check; with it, each account's AWS account reached through that
+ * role (a name given as an IAM user name is an error: it has no metadata.account) and
+ * a->v[i].client set to its client, owned by out (release with kw_accounts_release after the
+ * last use of a's clients, also on error). Returns 0, or -1 with err set.
+ */
+int kw_lc_accounts_reach(struct kw_aws_client *c, const struct kw_aws_options *opt, const char *role_arn,
+                         struct kw_lc_accounts *a, struct kw_accounts *out, struct kw_error *err);
 
 /* kw_lc_accounts_release - free what a owns; a becomes all zero. */
 void kw_lc_accounts_release(struct kw_lc_accounts *a);

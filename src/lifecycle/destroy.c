@@ -172,7 +172,9 @@ static void plan_one(void *ud, struct kw_runner *r, size_t i)
 	kw_error_clear(&err);
 	if (!p->accts->v[i].group)
 		p->out->live[i].group.exists = false;
-	if (!plan_job(p->c, &p->accts->v[i], &p->out->live[i], &p->out->jobs[i], &err))
+	/* through its AWS account's client (--role-arn), else the run's */
+	if (!plan_job(p->accts->v[i].client ? p->accts->v[i].client : p->c, &p->accts->v[i], &p->out->live[i],
+	              &p->out->jobs[i], &err))
 		return;
 	kw_runner_lock(r);
 	if (!p->failed)
@@ -214,6 +216,7 @@ int kw_lc_destroy_prepare(struct kw_aws_client *c, const struct kw_lc_accounts *
 		out->desired[i].name = (char *)a->user;
 		out->desired[i].user_name = (char *)a->user;
 		out->desired[i].group_name = (char *)(a->group ? a->group : a->user);
+		out->desired[i].client = a->client; /* its AWS account's (--role-arn), or NULL */
 	}
 	if (kw_live_read(c, out->desired, n, KW_LIVE_PARALLELISM, out->live, err))
 		return -1;
@@ -266,6 +269,8 @@ int kw_lc_destroy_run(struct kw_aws_client *c, const struct kw_lc_destroy_job *j
 {
 	struct kw_error err;
 
+	if (job->acct->client) /* its AWS account's (--role-arn) */
+		c = job->acct->client;
 	*done = 0;
 	for (size_t i = 0; i < job->nsteps; i++) {
 		struct kw_lc_destroy_event ev = {KW_LC_DESTROY_STEP_DONE, job, &job->steps[i], *done, &err};

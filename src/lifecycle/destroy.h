@@ -72,7 +72,7 @@ struct kw_lc_destroy {
 
 /*
  * kw_lc_destroy_prepare - read IAM for every account of accts (borrowed; must outlive out) and
- * plan its steps. A user that is not keywarden's gets refuse and error (not a failure of the
+ * plan its steps, through c or the account's own client (kw_lc_account.client, --role-arn). A user that is not keywarden's gets refuse and error (not a failure of the
  * whole). Reads are retried while transient.
  * @out: zeroed on entry; release with kw_lc_destroy_release in every case.
  * Returns 0, or -1 with err set (IAM could not be read; KW_ERR_NOMEM).
@@ -96,7 +96,8 @@ struct kw_lc_destroy_event {
 };
 
 /*
- * kw_lc_destroy_run - run job's steps in order, each retried while transient for up to
+ * kw_lc_destroy_run - run job's steps in order (through its account's client when it has one,
+ * else c), each retried while transient for up to
  * KW_LC_RETRY_SECONDS (the wait ends on a stop request); NoSuchEntity counts as done.
  * on_event (may be NULL) hears every step.
  * @done: steps done.

@@ -14,6 +14,7 @@
 #include "aws/credentials.h"
 #include "aws/iam.h"
 #include "aws/ini.h"
+#include "engine/account.h"
 #include "engine/runner.h"
 #include "keys/issue.h"
 #include "keys/sink.h"
@@ -387,7 +388,7 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 {
 	const struct kw_lc_rotate_opts *o = b->o;
 	const struct kw_lc_account *a = &b->accts->v[index];
-	struct kw_aws_client *admin = b->admin;
+	struct kw_aws_client *admin = a->client ? a->client : b->admin; /* its AWS account's */
 	struct svc s = {.k = {.is = {admin, a->user, o->aws_opts, o->confirm_timeout, false},
 	                      .o = o,
 	                      .runner = runner,
@@ -454,15 +455,28 @@ static void rotate_job(void *ud, struct kw_runner *runner, size_t index)
 int kw_lc_rotate_accounts(const struct kw_lc_accounts *accts, const struct kw_lc_rotate_opts *o,
                           struct kw_error *err)
 {
-	struct batch b = {.o = o, .accts = accts};
+	struct kw_lc_accounts mine = {0};
+	struct kw_accounts reach = {0};
+	struct batch b = {.o = o, .accts = &mine};
 	struct kw_runner_spec rs = {
 	        .n = accts->n, .parallelism = o->parallelism, .run = rotate_job, .ud = &b};
 	int rc = -1;
 
 	if (kw_aws_client_new(o->aws_opts, &b.admin, err))
 		return -1;
-	if (!kw_lc_accounts_check(b.admin, accts, err) && !kw_runner_run(&rs, err))
+	/* a copy of the list, whose accounts get their AWS account's client (--role-arn) */
+	mine.n = accts->n;
+	mine.v = calloc(accts->n ? accts->n : 1, sizeof(*mine.v));
+	if (!mine.v) {
+		kw_aws_client_free(b.admin);
+		return kw_error_nomem(err);
+	}
+	memcpy(mine.v, accts->v, accts->n * sizeof(*mine.v));
+	if (!kw_lc_accounts_reach(b.admin, o->aws_opts, o->role_arn, &mine, &reach, err) &&
+	    !kw_runner_run(&rs, err))
 		rc = b.rc;
+	kw_accounts_release(&reach);
+	free(mine.v);
 	kw_aws_client_free(b.admin);
 	return rc;
 }

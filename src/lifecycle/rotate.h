@@ -62,8 +62,9 @@ struct kw_lc_rotate_opts {
 	int grace_days;
 	double confirm_timeout;                /* seconds: the proof, and each retried call */
 	const struct kw_aws_options *aws_opts; /* region, endpoint, the admin's profile (borrowed) */
-	FILE *stdout_sink;                     /* where a stdout target writes */
-	int parallelism;                       /* service accounts at once (<= 1: one at a time) */
+	const char *role_arn; /* --role-arn 'arn:aws:iam::{account}:role/NAME' (engine/account.h), or NULL */
+	FILE *stdout_sink;    /* where a stdout target writes */
+	int parallelism;      /* service accounts at once (<= 1: one at a time) */
 	/*
 	 * --due: rotate only an account whose active key is older than max_age_days (the manifest's
 	 * maxAgeDays; profiles and bare user names: max_age_days here) at now + within_days
@@ -79,7 +80,8 @@ struct kw_lc_rotate_opts {
 
 /*
  * kw_lc_rotate_accounts - rotate the key of every account of accts (the admin client from
- * o->aws_opts), up to o->parallelism at once (engine/runner.h: started in order, a failure
+ * o->aws_opts; with o->role_arn each manifest's AWS account reached through that role, every
+ * account before the first rotation), up to o->parallelism at once (engine/runner.h: started in order, a failure
  * stops only its account, one adaptive token bucket for all). A stop request before an
  * account leaves it (and the rest) not started; one under way runs to its next safe point.
  * Returns 0 when every account rotated, 1 when some did not (events told which), or -1 with

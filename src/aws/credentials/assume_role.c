@@ -44,6 +44,10 @@ struct role_state {
 	struct kw_aws_credentials source; /* credentials that assume the role (refreshable);
 	                                     * empty until needed (a cache hit needs none) */
 	char *cache_path;                 /* NULL: no cache */
+	/* kw_aws_credentials_assume: the client whose credentials assume the role (borrowed, it
+	 * outlives these credentials and refreshes its own); NULL for a profile's role */
+	struct kw_aws_client *via;
+	char *via_chain; /* how via's credentials were reached, for the chain */
 };
 
 static void free_state(void *vs)
@@ -62,6 +66,7 @@ static void free_state(void *vs)
 	free(s->opt_region);
 	free(s->opt_endpoint);
 	free(s->source_name);
+	free(s->via_chain);
 	OPENSSL_cleanse(s->mfa_code, sizeof(s->mfa_code));
 	kw_aws_credentials_release(&s->source);
 	free(s->cache_path);
@@ -147,6 +152,14 @@ static int assume(struct role_state *s, time_t now, struct kw_aws_credentials *o
 	int rc = -1;
 
 	*arn = NULL;
+	if (s->via) { /* the run's own client assumes it (and refreshes its own credentials) */
+		kw_log(KW_LOG_INFO, "aws: assuming %s (AssumeRole)", s->role_arn);
+		if (kw_sts_assume_role(s->via, &in, out, &who, err)) {
+			kw_error_prefix(err, "assume %s", s->role_arn);
+			goto out;
+		}
+		goto done;
+	}
 	if (!s->source.access_key_id && load_source(s, now, err))
 		return -1;
 	if (kw_aws_credentials_expiring(&s->source, now)) {
@@ -177,6 +190,7 @@ static int assume(struct role_state *s, time_t now, struct kw_aws_credentials *o
 		kw_error_prefix(err, "profile '%s': assume %s", s->profile, s->role_arn);
 		goto out;
 	}
+done:
 	*arn = who.arn;
 	who.arn = NULL;
 	rc = 0;
@@ -194,7 +208,7 @@ static void describe(struct kw_aws_credentials *out, const struct role_state *s,
 	char until[32];
 
 	kw_iso8601_format(out->expiration, until, sizeof(until));
-	kw_buf_puts(&b, s->source.chain ? s->source.chain : s->source_name);
+	kw_buf_puts(&b, s->via ? s->via_chain : s->source.chain ? s->source.chain : s->source_name);
 	kw_buf_appendf(&b, " → assume %s (%s until %s)", s->role_arn, how, until);
 	free(out->chain);
 	out->chain = kw_buf_detach(&b);
@@ -391,3 +405,55 @@ out:
 }
 
 const struct kw_cred_provider kw_cred_assume_role = {"assume-role", resolve, refresh, free_state};
+
+int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, time_t now,
+                              struct kw_aws_credentials *out, struct kw_error *err)
+{
+	struct role_state *s = calloc(1, sizeof(*s));
+	const struct kw_cred_cache_key key = {role_arn, NULL, NULL, NULL, 0};
+	const char *chain = kw_aws_client_credential_chain(via);
+	struct kw_buf b = KW_BUF_INIT;
+	char name[64], *arn = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return kw_cred_nomem(err);
+	snprintf(name, sizeof(name), "keywarden-session-%lld", (long long)now);
+	if (chain)
+		kw_buf_puts(&b, chain);
+	else
+		kw_buf_appendf(&b, "%s (key %s)", kw_aws_client_credential_source(via),
+		               kw_aws_client_access_key_id(via) ? kw_aws_client_access_key_id(via) : "none");
+	s->via = via;
+	s->via_chain = kw_buf_detach(&b);
+	kw_buf_release(&b);
+	if (!s->via_chain || !(s->role_arn = strdup(role_arn)) || !(s->session_name = strdup(name)) ||
+	    !(s->profile = strdup("--role-arn")) || !(s->where = strdup("--role-arn"))) {
+		kw_cred_nomem(err);
+		goto out;
+	}
+	s->cache_path = kw_cred_cache_path(&key);
+	if (s->cache_path && kw_cred_cache_load(s->cache_path, now, out, &arn)) {
+		kw_log(KW_LOG_INFO, "aws: %s from the credential cache", role_arn);
+		describe(out, s, "cached");
+	} else {
+		struct kw_error cerr;
+
+		if (assume(s, now, out, &arn, err))
+			goto out;
+		if (s->cache_path && kw_cred_cache_store(s->cache_path, out, arn, &cerr))
+			kw_log(KW_LOG_INFO, "aws: credential cache not written: %s: %s", cerr.where,
+			       cerr.msg);
+		describe(out, s, "assumed");
+	}
+	out->source = kw_cred_assume_role.name;
+	out->provider = &kw_cred_assume_role;
+	out->state = s;
+	s = NULL;
+	rc = 0;
+out:
+	free(arn);
+	free_state(s);
+	return rc;
+}
