@@ -35,7 +35,7 @@ static const char usage[] =
         "usage: keywarden apply [--auto-approve] [--confirm-timeout SECONDS] [--mfa-seed-out FILE |\n"
         "                       --mfa-seed-exec CMD] [--qr-png FILE] [--qr-svg FILE] [--adopt]\n"
         "                       [--prune-keys] [--owner NAME [--prune-accounts]] [--parallelism N]\n"
-        "                       [--stats] PATH...\n"
+        "                       [--stats] [--role-arn ARN] PATH...\n"
         "       keywarden apply --plan FILE [--max-plan-age DURATION] [apply's other options]\n";
 
 static const char intro[] =
@@ -384,6 +384,7 @@ static int load_saved(struct kw_ctx *ctx, const char *file, long max_age, json_t
 	a->prune_keys = po.prune_keys;
 	a->owner = po.owner;
 	a->prune_accounts = po.prune_accounts;
+	a->role_arn = po.role_arn;
 	return 0;
 }
 
@@ -396,7 +397,7 @@ static int check_saved(struct kw_ctx *ctx, const char *file, const json_t *saved
 	int rc;
 
 	kw_error_clear(&err);
-	rc = kw_saved_caller_account(client, &account, &err) || kw_saved_plan_check(saved, s, account, &err);
+	rc = kw_saved_run_accounts(client, s, &account, &err) || kw_saved_plan_check(saved, s, account, &err);
 	free(account);
 	if (rc) {
 		saved_error(ctx, file, &err);
@@ -606,10 +607,12 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		return kw_opts_exit(optind_);
 	kw_interrupt_install(); /* Ctrl-C: stop at the next safe point (engine/exec.h) */
 	max_age = (long)max_age_s;
-	if (plan_file && (optind_ < argc || a.adopt || a.prune_keys || a.owner || a.prune_accounts))
-		return kw_opts_error(ctx, &spec,
-		                     "--plan FILE takes its paths, --adopt, --prune-keys, --owner and "
-		                     "--prune-accounts from the saved plan; give none of them");
+	if (plan_file &&
+	    (optind_ < argc || a.adopt || a.prune_keys || a.owner || a.prune_accounts || a.role_arn))
+		return kw_opts_error(
+		        ctx, &spec,
+		        "--plan FILE takes its paths, --adopt, --prune-keys, --owner, "
+		        "--prune-accounts and --role-arn from the saved plan; give none of them");
 	if (!plan_file && max_age_set)
 		return kw_opts_error(ctx, &spec, "--max-plan-age needs --plan FILE");
 	if (!plan_file && optind_ >= argc)

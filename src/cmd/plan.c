@@ -20,7 +20,7 @@
 
 static const char usage[] =
         "usage: keywarden plan [--adopt] [--prune-keys] [--owner NAME [--prune-accounts]] [--parallelism N]\n"
-        "                      [--stats] [--out FILE] PATH...\n";
+        "                      [--stats] [--role-arn ARN] [--out FILE] PATH...\n";
 
 static const char intro[] =
         "Read what IAM holds for the accounts of the manifests at PATH (files or folders) and print\n"
@@ -103,7 +103,8 @@ static int save_plan(struct kw_ctx *ctx, const struct kw_engine_args *a, const s
 	                          .adopt = a->adopt,
 	                          .prune_keys = a->prune_keys,
 	                          .owner = s->owner,
-	                          .prune_accounts = a->prune_accounts};
+	                          .prune_accounts = a->prune_accounts,
+	                          .role_arn = a->role_arn};
 	struct kw_buf text = KW_BUF_INIT, md = KW_BUF_INIT;
 	struct kw_error err;
 	char *account = NULL;
@@ -115,7 +116,7 @@ static int save_plan(struct kw_ctx *ctx, const struct kw_engine_args *a, const s
 		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	if (kw_saved_caller_account(client, &account, &err) ||
+	if (kw_saved_run_accounts(client, s, &account, &err) ||
 	    !(doc = kw_saved_plan_new(s, (const char *const *)a->paths, (size_t)a->npaths, &po, account,
 	                              text.data ? text.data : "", md.data ? md.data : "", &err)) ||
 	    kw_saved_plan_write(path, doc, &err))

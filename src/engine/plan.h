@@ -97,11 +97,12 @@ struct kw_plan {
 };
 
 struct kw_plan_opts {
-	time_t now;          /* for key ages, seconds since the epoch (UTC) */
-	bool adopt;          /* take over existing untagged users and groups */
-	bool prune_keys;     /* delete keys that are not needed */
-	const char *owner;   /* the run's owner: tag keywarden:owner on every user; or NULL */
-	bool prune_accounts; /* destroy the owner's users that no manifest names (needs owner) */
+	time_t now;           /* for key ages, seconds since the epoch (UTC) */
+	bool adopt;           /* take over existing untagged users and groups */
+	bool prune_keys;      /* delete keys that are not needed */
+	const char *owner;    /* the run's owner: tag keywarden:owner on every user; or NULL */
+	bool prune_accounts;  /* destroy the owner's users that no manifest names (needs owner) */
+	const char *role_arn; /* --role-arn of the run (saved plans keep it), or NULL */
 };
 
 /*

@@ -300,12 +300,14 @@ json_t *kw_saved_plan_new(const struct kw_session *s, const char *const *paths, 
 		goto nomem;
 	kw_iso8601_format(opts->now, when, sizeof(when));
 	doc = json_pack(
-	        "{s:s, s:i, s:s, s:s, s:I, s:s, s:O, s:{s:b, s:b, s:o, s:b}, s:O, s:O, s:O, s:{s:s, s:s}}",
+	        "{s:s, s:i, s:s, s:s, s:I, s:s, s:O, s:{s:b, s:b, s:o, s:b, s:o}, s:O, s:O, s:O, s:{s:s, "
+	        "s:s}}",
 	        "format", KW_SAVED_FORMAT, "format_version", KW_SAVED_FORMAT_VERSION, "keywarden_version",
 	        KW_VERSION, "created", when, "created_unix", (json_int_t)opts->now, "account", account,
 	        "paths", jp, "options", "adopt", opts->adopt, "prune_keys", opts->prune_keys, "owner",
 	        opts->owner ? json_string(opts->owner) : json_null(), "prune_accounts", opts->prune_accounts,
-	        "files", files, "live", live, "plan", plan, "rendered", "text", text, "markdown", markdown);
+	        "role_arn", opts->role_arn ? json_string(opts->role_arn) : json_null(), "files", files,
+	        "live", live, "plan", plan, "rendered", "text", text, "markdown", markdown);
 	if (!doc)
 		goto nomem;
 	goto out;
@@ -400,6 +402,7 @@ int kw_saved_plan_args(const json_t *doc, const char ***paths, size_t *npaths, s
 	opts->prune_keys = json_is_true(json_object_get(o, "prune_keys"));
 	opts->owner = json_string_value(json_object_get(o, "owner"));
 	opts->prune_accounts = json_is_true(json_object_get(o, "prune_accounts"));
+	opts->role_arn = json_string_value(json_object_get(o, "role_arn"));
 	*paths = v;
 	*npaths = n;
 	return 0;
@@ -577,4 +580,21 @@ int kw_saved_caller_account(struct kw_aws_client *c, char **account, struct kw_e
 	if (!*account)
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	return 0;
+}
+
+int kw_saved_run_accounts(struct kw_aws_client *c, const struct kw_session *s, char **account,
+                          struct kw_error *err)
+{
+	struct kw_buf b = KW_BUF_INIT;
+
+	if (!s->accounts.n)
+		return kw_saved_caller_account(c, account, err);
+	for (size_t i = 0; i < s->accounts.n; i++)
+		if (kw_buf_appendf(&b, "%s%s", i ? "," : "", s->accounts.v[i].id)) {
+			kw_buf_release(&b);
+			return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		}
+	*account = kw_buf_detach(&b);
+	kw_buf_release(&b);
+	return *account ? 0 : kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 }

@@ -5,7 +5,8 @@
  * A saved plan is one JSON document (format "keywarden-plan", format_version 1) holding what
  * the plan was made from and what it decided:
  *   created / created_unix   when (UTC); apply refuses a plan older than --max-plan-age
- *   account                  the AWS account id the plan read (GetCallerIdentity)
+ *   account                  the AWS account id the plan read (GetCallerIdentity); with
+ *                            --role-arn the ids of every account reached, comma-separated
  *   paths, options           the PATH arguments and --adopt / --prune-keys
  *   files                    [{path, kind: manifest|policy, sha256}] of every file read
  *   live                     per account, a SHA-256 of each part of IAM's state the plan
@@ -99,6 +100,15 @@ int kw_saved_plan_check(const json_t *doc, const struct kw_session *s, const cha
  * Returns 0, or -1 with err set (client.h's errors).
  */
 int kw_saved_caller_account(struct kw_aws_client *c, char **account, struct kw_error *err);
+
+/*
+ * kw_saved_run_accounts - the AWS accounts a session's plan was read from: with --role-arn
+ * (s->accounts) their ids as reached, comma-separated ("222222222222,333333333333"), else
+ * kw_saved_caller_account of c. *account is a new string (caller frees).
+ * Returns 0, or -1 with err set.
+ */
+int kw_saved_run_accounts(struct kw_aws_client *c, const struct kw_session *s, char **account,
+                          struct kw_error *err);
 
 /* --max-plan-age is read by the option table (cmd/options.h, util/num.h durations). */
 

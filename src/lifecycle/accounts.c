@@ -16,7 +16,10 @@ static int add(struct kw_lc_accounts *a, const char *user, const char *group, co
 	struct kw_lc_account *v;
 
 	for (size_t i = 0; i < a->n; i++)
-		if (!strcasecmp(a->v[i].user, user)) {
+		if (!strcasecmp(a->v[i].user, user) &&
+		    /* the same service in two AWS accounts (metadata.account) is two accounts */
+		    !(m && a->v[i].manifest && m->account && a->v[i].manifest->account &&
+		      strcmp(m->account, a->v[i].manifest->account))) {
 			if (m && !a->v[i].manifest) { /* a manifest tells more than a bare name */
 				a->v[i].manifest = m;
 				a->v[i].group = group;

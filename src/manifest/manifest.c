@@ -1530,11 +1530,13 @@ static int finish(struct kw_manifest_set *set, struct kw_error *err)
 {
 	struct kw_diag *first = NULL;
 
-	/* one manifest per account: IAM user names are unique ignoring case */
+	/* one manifest per account: IAM user names are unique ignoring case, in one AWS account
+	 * (two manifests pinned to different metadata.accounts may name the same service) */
 	for (size_t i = 0; i < set->n; i++)
 		for (size_t j = 0; j < i; j++) {
 			struct kw_manifest *a = set->items[j], *b = set->items[i];
-			if (!a || !b || strcasecmp(a->user_name, b->user_name))
+			if (!a || !b || strcasecmp(a->user_name, b->user_name) ||
+			    (a->account && b->account && strcmp(a->account, b->account)))
 				continue;
 			if (kw_diags_add(&set->diags, KW_SEV_ERROR, NULL, b->file, b->line, b->col,
 			                 "service account '%s' is defined twice: here and at %s:%u:%u",

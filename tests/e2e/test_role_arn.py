@@ -133,6 +133,38 @@ class RoleArn(LifecycleCase):
         self.assertEqual(self.users(B), [])
         self.assertEqual(self.users(C), [])
 
+    def test_the_same_service_in_two_accounts(self):
+        one_b = self.pinned('one', B)
+        one_c = os.path.join(self.work, 'one-prod.yaml')
+        with open(one_b) as f:
+            text = f.read()
+        with open(one_c, 'w') as f:
+            f.write(text.replace('"%s"' % B, '"%s"' % C).replace('profile: service-one',
+                                                              'profile: service-one-prod'))
+        self.run_kw('apply', '--auto-approve', '--role-arn', ROLE, one_b, one_c)
+        self.assertEqual(self.users(B), ['service-one'])
+        self.assertEqual(self.users(C), ['service-one'])
+        self.assertEqual(self.use_key(*self.profile('service-one-prod')),
+                         'arn:aws:iam::%s:user/service-one' % C)
+        self.run_kw('destroy', '--auto-approve', '--role-arn', ROLE, one_b, one_c)
+        self.assertEqual((self.users(B), self.users(C)), ([], []))
+
+    def test_a_saved_plan_across_accounts(self):
+        one, two = self.pinned('one', B), self.pinned('two', C)
+        saved = os.path.join(self.work, 'plan.json')
+        self.run_kw('plan', '--role-arn', ROLE, '--out', saved, one, two, code=2)
+        with open(saved) as f:
+            doc = json.load(f)
+        self.assertEqual(doc['account'], '%s,%s' % (B, C))
+        self.assertEqual(doc['options']['role_arn'], ROLE)
+        # apply --plan takes --role-arn from the plan, and reaches the same accounts
+        self.run_kw('apply', '--auto-approve', '--plan', saved)
+        self.assertEqual(self.users(B), ['service-one'])
+        self.assertEqual(self.users(C), ['service-two'])
+        # applied: IAM changed since, so the plan is refused now, naming the account's user
+        p = self.run_kw('apply', '--auto-approve', '--plan', saved, code=1)
+        self.assertIn('changed in IAM since the plan', p.stderr)
+
     def test_an_account_that_cannot_be_reached_stops_the_run_before_any_write(self):
         d = '444444444444'
         self.roots[d] = self.ep.add_account(d)

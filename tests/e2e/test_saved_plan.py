@@ -165,11 +165,12 @@ class SavedPlan(EngineCase):
         self.plan_out()
         for args in (("--plan", self.saved, self.mdir), ("--plan", self.saved, "--adopt"),
                      ("--plan", self.saved, "--prune-keys"), ("--plan", self.saved, "--owner", "x"),
-                     ("--plan", self.saved, "--prune-accounts")):
+                     ("--plan", self.saved, "--prune-accounts"),
+                     ("--plan", self.saved, "--role-arn", "arn:aws:iam::{account}:role/x")):
             u = self.kw("apply", *args)
             self.assertEqual(u.returncode, 1)
-            self.assertIn("takes its paths, --adopt, --prune-keys, --owner and --prune-accounts from the "
-                          "saved plan", u.stderr)
+            self.assertIn("takes its paths, --adopt, --prune-keys, --owner, --prune-accounts and "
+                          "--role-arn from the saved plan", u.stderr)
         u = self.kw("apply", "--max-plan-age", "1h", self.mdir)
         self.assertIn("--max-plan-age needs --plan FILE", u.stderr)
         doc = json.loads(read(self.saved))
