@@ -147,13 +147,14 @@ def check_faults(f):
 
 
 class RateLimit:
-    """IAM-like rate-based throttling: a token bucket per service (IAM throttles per AWS
-    account and API), `rate` tokens a second with a burst of `rate`, shared by every caller. A
-    request that finds the bucket empty is refused and takes no token."""
+    """IAM-like rate-based throttling: a token bucket per service and AWS account (IAM
+    throttles per AWS account and API; accounts.py), `rate` tokens a second with a burst of
+    `rate`, shared by every caller in that account. A request that finds the bucket empty is
+    refused and takes no token."""
 
     def __init__(self, rate, clock=time.monotonic):
         self.rate, self.clock = rate, clock
-        self.buckets = {}     # service -> [tokens, last refill time]
+        self.buckets = {}     # (service, account) -> [tokens, last refill time]
 
     def admit(self, service):
         now = self.clock()
@@ -186,14 +187,14 @@ class Faults:
         with self.lock:
             return dict(self.config, injected=self.injected, rate_throttled=self.rate_throttled)
 
-    def decide(self, action, service='iam'):
+    def decide(self, action, service='iam', account=None):
         """Returns (delay_seconds, fault) with fault None, one of FAULT_KINDS, or 'rate' (over
-        the rate: answered like 'throttle')."""
+        the rate of account's bucket: answered like 'throttle')."""
         with self.lock:
             c = self.config
             if c['actions'] and action not in c['actions']:
                 return 0.0, None
-            if self.rate and not self.rate.admit(service):
+            if self.rate and not self.rate.admit((service, account)):
                 self.rate_throttled += 1
                 return 0.0, 'rate'
             n = self.seq[action] = self.seq.get(action, 0) + 1
@@ -539,7 +540,9 @@ class Handler(BaseHTTPRequestHandler):
         """The fault injected into this request: sleeps its latency, raises its error answer,
         records a dropped request; returns the fault (None, 'drop', 'drop_after')."""
         ep = self.ep
-        delay, fault = ep.faults.decide(action or '-', service)
+        akid = entry.get('access_key_id')
+        st = ep.accounts.for_key(akid)[0] if akid else None   # rate: per AWS account
+        delay, fault = ep.faults.decide(action or '-', service, st.account_id if st else None)
         entry['fault'] = fault
         if delay:
             time.sleep(delay)

@@ -40,7 +40,7 @@ class Accounts(unittest.TestCase):
             service, region_name='us-east-1', endpoint_url=self.ep.url,
             aws_access_key_id=akid or self.ep.access_key_id,
             aws_secret_access_key=secret or self.ep.secret_access_key, aws_session_token=token,
-            config=Config(retries={'max_attempts': 1}))
+            config=Config(retries={'total_max_attempts': 1}))
 
     def other(self, service):
         return self.client(service, self.root2['access_key_id'], self.root2['secret_access_key'])
@@ -97,6 +97,19 @@ class Accounts(unittest.TestCase):
         # without the session token it is refused, as for any temporary key
         bare = self.client('iam', cr['AccessKeyId'], cr['SecretAccessKey'])
         self.assertEqual(self.code(bare.list_users), 'InvalidClientTokenId')
+
+    def test_the_rate_limit_is_per_account(self):
+        # IAM throttles each AWS account on its own: one account's burst used up leaves the
+        # other's whole
+        iam1, iam2 = self.client('iam'), self.other('iam')
+        self.ep.set_faults('rate=1')    # a burst of one request, one more a second
+        try:
+            iam1.list_users()
+            self.assertEqual(self.code(iam1.list_users), 'Throttling')
+            iam2.list_users()
+            self.assertEqual(self.ep.faults()['rate_throttled'], 1)
+        finally:
+            self.ep.clear_faults()
 
     def test_a_trust_policy_that_names_someone_else_refuses(self):
         self.other('iam').create_role(
