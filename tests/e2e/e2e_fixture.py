@@ -485,6 +485,15 @@ class LifecycleCase(E2ECase):
             f.write('\n'.join(lines) + '\n')
         return path
 
+    def pinned(self, name, account):
+        """A manifest for service-<name> (as manifest()) with metadata.account: account."""
+        path = self.manifest(name)
+        with open(path) as f:
+            text = f.read()
+        with open(path, 'w') as f:
+            f.write(text.replace('  name: %s\n' % name, '  name: %s\n  account: "%s"\n' % (name, account)))
+        return path
+
     # -- reading back ----------------------------------------------------------------------
     def keys(self, user):
         """{AccessKeyId: Status} of the user's keys."""

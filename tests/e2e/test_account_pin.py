@@ -13,14 +13,6 @@ WRITES = ('Create', 'Delete', 'Put', 'Attach', 'Detach', 'Add', 'Remove', 'Tag',
 
 
 class AccountPin(LifecycleCase):
-    def pinned(self, name, account):
-        path = self.manifest(name)
-        with open(path) as f:
-            text = f.read()
-        with open(path, 'w') as f:
-            f.write(text.replace('  name: %s\n' % name, '  name: %s\n  account: "%s"\n' % (name, account)))
-        return path
-
     def writes(self):
         return {a: n for a, n in self.ep.counts().items() if a.startswith(WRITES)}
 

@@ -67,14 +67,6 @@ class RoleArn(LifecycleCase):
         finally:
             iam.close()
 
-    def pinned(self, name, account):
-        path = self.manifest(name)
-        with open(path) as f:
-            text = f.read()
-        with open(path, 'w') as f:
-            f.write(text.replace('  name: %s\n' % name, '  name: %s\n  account: "%s"\n' % (name, account)))
-        return path
-
     def run_kw(self, *args, code=0):
         p = self.kw('--profile', 'ci', *args)
         self.assertEqual(p.returncode, code, (args, p.stdout, p.stderr))

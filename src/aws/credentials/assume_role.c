@@ -215,18 +215,51 @@ static void describe(struct kw_aws_credentials *out, const struct role_state *s,
 	kw_buf_release(&b);
 }
 
+/* Credentials just assumed (arn: the assumed-role ARN, may be NULL): cached, described. */
+static void remember(const struct role_state *s, struct kw_aws_credentials *out, const char *arn)
+{
+	struct kw_error cerr;
+
+	if (s->cache_path && kw_cred_cache_store(s->cache_path, out, arn, &cerr))
+		kw_log(KW_LOG_INFO, "aws: credential cache not written: %s: %s", cerr.where, cerr.msg);
+	describe(out, s, "assumed");
+}
+
 static int refresh(void *vs, time_t now, struct kw_aws_credentials *out, struct kw_error *err)
 {
 	struct role_state *s = vs;
 	char *arn = NULL;
-	struct kw_error cerr;
 
 	if (assume(s, now, out, &arn, err))
 		return -1;
-	if (s->cache_path && kw_cred_cache_store(s->cache_path, out, arn, &cerr))
-		kw_log(KW_LOG_INFO, "aws: credential cache not written: %s: %s", cerr.where, cerr.msg);
+	remember(s, out, arn);
 	free(arn);
-	describe(out, s, "assumed");
+	return 0;
+}
+
+/*
+ * The role's credentials into out, refreshable through s (which out then owns): from the CLI
+ * cache, else assumed (with l, its source fetched first) and cached. 0, or -1 with err set.
+ */
+static int cached_or_assumed(const struct kw_cred_lookup *l, struct role_state *s, time_t now,
+                             struct kw_aws_credentials *out, struct kw_error *err)
+{
+	char *arn = NULL;
+
+	if (s->cache_path && kw_cred_cache_load(s->cache_path, now, out, &arn)) {
+		kw_log(KW_LOG_INFO, "aws: %s '%s': %s from the credential cache",
+		       s->via ? "option" : "profile", s->profile, s->role_arn);
+		describe(out, s, "cached");
+	} else if ((l && source_credentials(l, s, true, err)) || assume(s, now, out, &arn, err)) {
+		free(arn);
+		return -1;
+	} else {
+		remember(s, out, arn);
+	}
+	free(arn);
+	out->source = kw_cred_assume_role.name;
+	out->provider = &kw_cred_assume_role;
+	out->state = s;
 	return 0;
 }
 
@@ -341,7 +374,6 @@ static int read_settings(const struct kw_cred_lookup *l, struct role_state *s, s
 static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *out, struct kw_error *err)
 {
 	struct role_state *s;
-	char *arn = NULL;
 	int r, rc = -1;
 
 	s = calloc(1, sizeof(*s));
@@ -378,28 +410,11 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		snprintf(s->mfa_code, sizeof(s->mfa_code), "%s", l->opt->mfa_code);
 	/* the source is checked even on a cache hit, but only fetched when the role is assumed
 	 * (botocore's deferred source credentials): a cached chain makes no call at all */
-	if (source_credentials(l, s, false, err))
+	if (source_credentials(l, s, false, err) || cached_or_assumed(l, s, l->now, out, err))
 		goto out;
-	if (s->cache_path && kw_cred_cache_load(s->cache_path, l->now, out, &arn)) {
-		kw_log(KW_LOG_INFO, "aws: profile '%s': %s from the credential cache", l->profile,
-		       s->role_arn);
-		out->source = kw_cred_assume_role.name;
-		describe(out, s, "cached");
-	} else {
-		struct kw_error cerr;
-		if (source_credentials(l, s, true, err) || assume(s, l->now, out, &arn, err))
-			goto out;
-		if (s->cache_path && kw_cred_cache_store(s->cache_path, out, arn, &cerr))
-			kw_log(KW_LOG_INFO, "aws: credential cache not written: %s: %s", cerr.where,
-			       cerr.msg);
-		describe(out, s, "assumed");
-	}
-	out->provider = &kw_cred_assume_role;
-	out->state = s;
-	s = NULL;
+	s = NULL; /* out owns it */
 	rc = 1;
 out:
-	free(arn);
 	free_state(s);
 	return rc;
 }
@@ -413,7 +428,7 @@ int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, t
 	const struct kw_cred_cache_key key = {role_arn, NULL, NULL, NULL, 0};
 	const char *chain = kw_aws_client_credential_chain(via);
 	struct kw_buf b = KW_BUF_INIT;
-	char name[64], *arn = NULL;
+	char name[64];
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -434,26 +449,11 @@ int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, t
 		goto out;
 	}
 	s->cache_path = kw_cred_cache_path(&key);
-	if (s->cache_path && kw_cred_cache_load(s->cache_path, now, out, &arn)) {
-		kw_log(KW_LOG_INFO, "aws: %s from the credential cache", role_arn);
-		describe(out, s, "cached");
-	} else {
-		struct kw_error cerr;
-
-		if (assume(s, now, out, &arn, err))
-			goto out;
-		if (s->cache_path && kw_cred_cache_store(s->cache_path, out, arn, &cerr))
-			kw_log(KW_LOG_INFO, "aws: credential cache not written: %s: %s", cerr.where,
-			       cerr.msg);
-		describe(out, s, "assumed");
-	}
-	out->source = kw_cred_assume_role.name;
-	out->provider = &kw_cred_assume_role;
-	out->state = s;
-	s = NULL;
+	if (cached_or_assumed(NULL, s, now, out, err))
+		goto out;
+	s = NULL; /* out owns it */
 	rc = 0;
 out:
-	free(arn);
 	free_state(s);
 	return rc;
 }
