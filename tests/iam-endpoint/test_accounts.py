@@ -10,9 +10,6 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
-import botocore.session     # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
 import kwtest               # noqa: E402
 
 OTHER = '222222222222'
@@ -20,35 +17,13 @@ ALLOW_ALL = json.dumps({'Version': '2012-10-17', 'Statement': [
     {'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]})
 
 
-class Accounts(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.ep = kwtest.Endpoint().__enter__()
-        cls.session = botocore.session.get_session()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.__exit__(None, None, None)
-
+class Accounts(kwtest.BotocoreCase):
     def setUp(self):
-        self.ep.reset_state()
-        self.ep.set_clock_offset(0)
+        super().setUp()
         self.root2 = self.ep.add_account(OTHER)
-
-    def client(self, service, akid=None, secret=None, token=None):
-        return self.session.create_client(
-            service, region_name='us-east-1', endpoint_url=self.ep.url,
-            aws_access_key_id=akid or self.ep.access_key_id,
-            aws_secret_access_key=secret or self.ep.secret_access_key, aws_session_token=token,
-            config=Config(retries={'total_max_attempts': 1}))
 
     def other(self, service):
         return self.client(service, self.root2['access_key_id'], self.root2['secret_access_key'])
-
-    def code(self, fn, *a, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(*a, **kw)
-        return cm.exception.response['Error']['Code']
 
     def test_an_added_account_has_its_own_state_and_root_key(self):
         self.assertEqual(self.other('sts').get_caller_identity()['Arn'],

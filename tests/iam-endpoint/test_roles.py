@@ -10,34 +10,14 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
-import botocore.session     # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
 import iamstate             # noqa: E402
 import kwtest               # noqa: E402
 
 
-class Roles(kwtest.EndpointCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.session = botocore.session.get_session()
-
+class Roles(kwtest.BotocoreCase):
     def setUp(self):
         super().setUp()
         self.acct = self.ep.account_id
-
-    def client(self, service, akid=None, secret=None, token=None):
-        return self.session.create_client(
-            service, region_name='us-east-1', endpoint_url=self.ep.url,
-            aws_access_key_id=akid or self.ep.access_key_id,
-            aws_secret_access_key=secret or self.ep.secret_access_key, aws_session_token=token,
-            config=Config(retries={'max_attempts': 1}))
-
-    def code(self, fn, *a, **kw):
-        with self.assertRaises(ClientError) as cm:
-            fn(*a, **kw)
-        return cm.exception.response['Error']['Code']
 
     def make_role(self, name, doc, **kw):
         return self.client('iam').create_role(RoleName=name, AssumeRolePolicyDocument=doc,

@@ -389,6 +389,32 @@ class EndpointCase(unittest.TestCase):
         self.ep.set_clock_offset(0)
 
 
+class BotocoreCase(EndpointCase):
+    """An EndpointCase driving the endpoint with botocore's own clients (Debian's), one
+    attempt per call: self.client(service[, key id, secret, token]) signs with the admin key
+    unless told otherwise; self.code(fn, ...) is the error code fn's call answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        import botocore.session
+        cls.session = botocore.session.get_session()
+
+    def client(self, service, akid=None, secret=None, token=None):
+        from botocore.config import Config
+        return self.session.create_client(
+            service, region_name='us-east-1', endpoint_url=self.ep.url,
+            aws_access_key_id=akid or self.ep.access_key_id,
+            aws_secret_access_key=secret or self.ep.secret_access_key, aws_session_token=token,
+            config=Config(retries={'total_max_attempts': 1}))
+
+    def code(self, fn, *a, **kw):
+        from botocore.exceptions import ClientError
+        with self.assertRaises(ClientError) as cm:
+            fn(*a, **kw)
+        return cm.exception.response['Error']['Code']
+
+
 class SharedEndpointCase(unittest.TestCase):
     """Test cases of one test module that share one local endpoint (self.ep): started before
     the module's first test of such a class, stopped after its last (a module cleanup), and put
