@@ -336,6 +336,15 @@ out:
 	return rc;
 }
 
+/* The session name when none is configured, as botocore's "botocore-session-<time>". */
+static char *session_name(time_t now)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "keywarden-session-%lld", (long long)now);
+	return strdup(name);
+}
+
 /* The role's settings of l into s; -1 with err naming a bad one. */
 static int read_settings(const struct kw_cred_lookup *l, struct role_state *s, struct kw_error *err)
 {
@@ -347,12 +356,8 @@ static int read_settings(const struct kw_cred_lookup *l, struct role_state *s, s
 	    kw_cred_setting_str(l, "mfa_serial", &s->mfa_serial, where, sizeof(where), err) < 0)
 		return -1;
 	s->session_name_set = s->session_name != NULL;
-	if (!s->session_name) {
-		char name[64];
-		snprintf(name, sizeof(name), "keywarden-session-%lld", (long long)l->now);
-		if (!(s->session_name = strdup(name)))
-			return kw_cred_nomem(err);
-	}
+	if (!s->session_name && !(s->session_name = session_name(l->now)))
+		return kw_cred_nomem(err);
 	if ((r = kw_cred_setting_str(l, "duration_seconds", &v, where, sizeof(where), err)) < 0)
 		return -1;
 	if (r) {
@@ -428,13 +433,11 @@ int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, t
 	const struct kw_cred_cache_key key = {role_arn, NULL, NULL, NULL, 0};
 	const char *chain = kw_aws_client_credential_chain(via);
 	struct kw_buf b = KW_BUF_INIT;
-	char name[64];
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return kw_cred_nomem(err);
-	snprintf(name, sizeof(name), "keywarden-session-%lld", (long long)now);
 	if (chain)
 		kw_buf_puts(&b, chain);
 	else
@@ -443,7 +446,7 @@ int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, t
 	s->via = via;
 	s->via_chain = kw_buf_detach(&b);
 	kw_buf_release(&b);
-	if (!s->via_chain || !(s->role_arn = strdup(role_arn)) || !(s->session_name = strdup(name)) ||
+	if (!s->via_chain || !(s->role_arn = strdup(role_arn)) || !(s->session_name = session_name(now)) ||
 	    !(s->profile = strdup("--role-arn")) || !(s->where = strdup("--role-arn"))) {
 		kw_cred_nomem(err);
 		goto out;
