@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.environ.get('KW_SOURCE_DIR', '.'), 'tests', '
 import kwtest  # noqa: E402
 
 KEYWARDEN = os.path.abspath(os.environ.get('KEYWARDEN', 'build/test/keywarden'))
-DELAY = '3s'   # how long strace holds the call; the kill comes while it is held
+DELAY = '6s'   # how long strace holds the call; the kill comes while it is held
 
 
 def ptrace_works():
