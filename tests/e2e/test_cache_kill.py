@@ -117,7 +117,7 @@ class CacheKill(kwtest.EndpointCase):
         with open(log) as f:
             text = f.read()
         # the held call never returned ("= ?"): the process died in it
-        self.assertRegex(text, r'\b%s\([^)]*\) += \?\n\d+ \+\+\+ killed by SIGKILL \+\+\+\n$'
+        self.assertRegex(text, r'\b%s\([^)]*\) += \?\n\d+ +\+\+\+ killed by SIGKILL \+\+\+\n$'
                          % syscall)
         self.assertEqual(len(re.findall(r'\b%s\(' % syscall, text)), when)
         return text
