@@ -768,6 +768,8 @@ out:
 
 int kw_aws_client_new(const struct kw_aws_options *opt, struct kw_aws_client **out, struct kw_error *err)
 {
+	if (opt && opt->role_via) /* an account's options under --role-arn */
+		return kw_aws_client_new_role(opt, opt->role_via, opt->role_arn, out, err);
 	return create(opt, NULL, out, err);
 }
 

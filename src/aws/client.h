@@ -88,6 +88,11 @@ struct kw_aws_options {
 	 * adaptive bucket is one per service endpoint and account, as IAM throttles per account;
 	 * NULL: the run's one account */
 	const char *account;
+	/* with role_via: the client's credentials are role_arn's, assumed with role_via's
+	 * (kw_aws_client_new_role); what --role-arn gives each account's options, so that every
+	 * client made from them (secret stores, key proofs) acts in that account. Borrowed. */
+	struct kw_aws_client *role_via;
+	const char *role_arn;
 };
 
 /*

@@ -96,7 +96,10 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 		goto fail;
 	}
 	for (size_t i = 0; i < s->n; i++) /* the manifests of each AWS account through its client */
+	{
 		s->desired[i].client = kw_accounts_client(&s->accounts, i);
+		s->desired[i].aws_opts = kw_accounts_options(&s->accounts, i);
+	}
 	if (kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err)) {
 		kw_error_print(&err, ctx->err);
 		goto fail;

@@ -90,15 +90,16 @@ static char *role_for(const char *tmpl, const char *id)
 static int reach_one(struct kw_aws_client *c, const struct kw_aws_options *opt, const struct kw_manifest *m,
                      struct kw_account_reach *r, struct kw_error *err)
 {
-	struct kw_aws_options o = *opt;
 	struct kw_sts_identity id = {0};
 	char where[KW_ERR_WHERE_MAX];
 	int rc = -1;
 
 	snprintf(where, sizeof(where), "%s:%u", m->file, m->line);
-	o.account = r->id;
-	if (kw_aws_client_new_role(&o, c, r->role_arn, &r->c, err) ||
-	    kw_sts_get_caller_identity(r->c, &id, err)) {
+	r->opt = *opt;
+	r->opt.account = r->id;
+	r->opt.role_via = c;
+	r->opt.role_arn = r->role_arn;
+	if (kw_aws_client_new(&r->opt, &r->c, err) || kw_sts_get_caller_identity(r->c, &id, err)) {
 		snprintf(err->where, sizeof(err->where), "%s", where); /* the manifest, not the action */
 		kw_error_prefix(err, "account %s (metadata.account) cannot be reached", r->id);
 		goto out;
@@ -168,6 +169,11 @@ int kw_accounts_reach(struct kw_aws_client *c, const struct kw_aws_options *opt,
 struct kw_aws_client *kw_accounts_client(const struct kw_accounts *a, size_t i)
 {
 	return a && a->of && i < a->nm ? a->v[a->of[i]].c : NULL;
+}
+
+const struct kw_aws_options *kw_accounts_options(const struct kw_accounts *a, size_t i)
+{
+	return a && a->of && i < a->nm ? &a->v[a->of[i]].opt : NULL;
 }
 
 void kw_accounts_release(struct kw_accounts *a)

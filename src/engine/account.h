@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "aws/client.h" /* struct kw_aws_options */
+
 struct kw_aws_client;
 struct kw_aws_options;
 struct kw_error;
@@ -36,6 +38,9 @@ struct kw_account_reach {
 	char *role_arn;          /* the role assumed there (owned) */
 	char *arn;               /* its GetCallerIdentity ARN, the assumed-role session (owned) */
 	struct kw_aws_client *c; /* owned: acts in that account */
+	/* the run's options for that account: its adaptive bucket, and role_via/role_arn so that
+	 * every client made from them acts there (strings borrowed from the run's options) */
+	struct kw_aws_options opt;
 };
 
 /* The AWS accounts of one run: without --role-arn none (every manifest uses the run's client). */
@@ -77,6 +82,12 @@ int kw_accounts_reach(struct kw_aws_client *c, const struct kw_aws_options *opt,
 
 /* kw_accounts_client - the client manifest i acts through, or NULL for the run's client. */
 struct kw_aws_client *kw_accounts_client(const struct kw_accounts *a, size_t i);
+
+/*
+ * kw_accounts_options - the client options of manifest i's account (secret stores and key
+ * proofs there), or NULL for the run's options. Borrowed from a.
+ */
+const struct kw_aws_options *kw_accounts_options(const struct kw_accounts *a, size_t i);
 
 /* kw_accounts_release - free the clients and what a owns; a becomes all zero. */
 void kw_accounts_release(struct kw_accounts *a);

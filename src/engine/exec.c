@@ -816,7 +816,7 @@ static int preflight_targets(const struct kw_plan *plan, const struct kw_exec_op
 		for (size_t j = 0; d->sinks && j < d->ndeliver; j++) {
 			struct kw_key_sink sink = d->sinks[j];
 
-			sink.aws = o->aws_opts;
+			sink.aws = d->aws_opts ? d->aws_opts : o->aws_opts; /* its AWS account's */
 			if (kw_keys_preflight(&sink, d->user_name, false, err))
 				return kw_error_prefix(err, "%s", d->origin ? d->origin : d->user_name);
 		}
@@ -1061,12 +1061,20 @@ out:
 
 /* --- 8. access keys ------------------------------------------------------------------------ */
 
+/* The client options of step s's account: its AWS account's (--role-arn), else the run's. */
+static const struct kw_aws_options *opts_of(const struct run *r, const struct kw_step *s)
+{
+	const struct kw_desired *d = want(r, s);
+
+	return d->aws_opts ? d->aws_opts : r->o->aws_opts;
+}
+
 /* The issuer of step s's keys: the run's client, the account's user, --confirm-timeout. */
 static struct kw_key_issuer issuer_of(const struct run *r, const struct kw_step *s)
 {
 	return (struct kw_key_issuer){.c = r->c,
 	                              .user = want(r, s)->user_name,
-	                              .aws_opts = r->o->aws_opts,
+	                              .aws_opts = opts_of(r, s),
 	                              .timeout = timeout_of(r),
 	                              .tags = true};
 }
@@ -1089,7 +1097,7 @@ static int key_deliver(void *ud, const struct kw_access_key *ak, size_t *written
 
 		if (sink.kind == KW_KEY_SINK_STDOUT)
 			sink.fp = kd->r->o->stdout_sink ? kd->r->o->stdout_sink : stdout;
-		sink.aws = kd->r->o->aws_opts;
+		sink.aws = opts_of(kd->r, kd->s);
 		kw_keys_sink_describe(&sink, name, sizeof(name));
 		if (kw_keys_deliver(&sink, ak, err))
 			return kw_error_prefix(err, "delivering the new key to %s", name);

@@ -19,6 +19,7 @@
 #include "util/vocab.h"
 
 struct kw_aws_client;
+struct kw_aws_options;
 
 /* Tags under this prefix are keywarden's own bookkeeping (rotate's grace periods): never drift. */
 #define KW_INTERNAL_TAG_PREFIX  "keywarden:"
@@ -96,6 +97,7 @@ struct kw_desired {
 	/* the client of the AWS account it is for, when a run reaches several (--role-arn;
 	 * engine/account.h): borrowed, never freed here; NULL: the run's client */
 	struct kw_aws_client *client;
+	const struct kw_aws_options *aws_opts; /* that account's client options, or NULL: the run's */
 };
 
 /* kw_desired_release - free what d owns (not d itself, not d->manifest). */

@@ -29,7 +29,7 @@ static int add(struct kw_lc_accounts *a, const char *user, const char *group, co
 	v = kw_array_grow(&a->v, &a->n, sizeof(*v));
 	if (!v)
 		return kw_error_nomem(err);
-	*v = (struct kw_lc_account){user, group, m, NULL};
+	*v = (struct kw_lc_account){user, group, m, NULL, NULL};
 	return 0;
 }
 
@@ -103,7 +103,10 @@ int kw_lc_accounts_reach(struct kw_aws_client *c, const struct kw_aws_options *o
 	}
 	rc = kw_accounts_reach(c, opt, role_arn, m, a->n, out, err);
 	for (size_t i = 0; !rc && role_arn && i < a->n; i++) /* only with role_arn: a stays const else */
+	{
 		a->v[i].client = kw_accounts_client(out, i);
+		a->v[i].aws_opts = kw_accounts_options(out, i);
+	}
 	free(m);
 	return rc;
 }

@@ -27,6 +27,7 @@ struct kw_lc_account {
 	/* the client of its AWS account (--role-arn, kw_lc_accounts_reach; borrowed), or NULL:
 	 * the run's client */
 	struct kw_aws_client *client;
+	const struct kw_aws_options *aws_opts; /* that account's client options, or NULL: the run's */
 };
 
 struct kw_lc_accounts {

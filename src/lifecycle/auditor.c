@@ -236,7 +236,8 @@ static int discover_managed(struct kw_lc_auditor *A, struct kw_error *err)
 		v = kw_array_grow(&A->accts.v, &A->accts.n, sizeof(*v));
 		if (!v)
 			return kw_error_nomem(err);
-		*v = (struct kw_lc_account){u->user_name, kw_lc_group_for_user(u->user_name), NULL, NULL};
+		*v = (struct kw_lc_account){u->user_name, kw_lc_group_for_user(u->user_name), NULL, NULL,
+		                            NULL};
 	}
 	return 0;
 }

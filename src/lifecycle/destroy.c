@@ -519,7 +519,8 @@ static void destroy_job(void *ud, struct kw_runner *r, size_t i)
 	/* the user is gone: what keywarden delivered for it goes too (secrets, parameters, files) */
 	if (!j->refuse && !(j->missing && !b->o->missing_ok) && !kw_interrupted() &&
 	    (j->skip || j->end == KW_LC_END_DESTROYED) &&
-	    kw_lc_destroy_targets(j, b->o->aws, target_event, &mine))
+	    kw_lc_destroy_targets(j, j->acct->aws_opts ? j->acct->aws_opts : b->o->aws, /* its account's */
+	                          target_event, &mine))
 		j->end = KW_LC_END_TARGETS_LEFT;
 	account_event(&mine, r, j);
 }

@@ -253,7 +253,7 @@ static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *cre
 		struct kw_key_sink sink;
 
 		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
-		sink.aws = s->o->aws_opts;
+		sink.aws = s->acct->aws_opts ? s->acct->aws_opts : s->o->aws_opts;
 		if (kw_keys_preflight(&sink, s->acct->user, true, err))
 			return -1;
 	}
@@ -278,7 +278,7 @@ static int svc_deliver_all(struct svc *s, const char *id, const struct kw_secret
 		struct kw_key_sink sink;
 
 		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
-		sink.aws = s->o->aws_opts;
+		sink.aws = s->acct->aws_opts ? s->acct->aws_opts : s->o->aws_opts;
 		kw_keys_sink_describe(&sink, what, sizeof(what));
 		/* a file target holds the old key: replaced, where apply would refuse to overwrite */
 		if (kw_keys_replace(&sink, &key, err))
@@ -389,7 +389,8 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	const struct kw_lc_rotate_opts *o = b->o;
 	const struct kw_lc_account *a = &b->accts->v[index];
 	struct kw_aws_client *admin = a->client ? a->client : b->admin; /* its AWS account's */
-	struct svc s = {.k = {.is = {admin, a->user, o->aws_opts, o->confirm_timeout, false},
+	struct svc s = {.k = {.is = {admin, a->user, a->aws_opts ? a->aws_opts : o->aws_opts,
+	                             o->confirm_timeout, false},
 	                      .o = o,
 	                      .runner = runner,
 	                      .index = index,

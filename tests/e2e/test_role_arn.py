@@ -141,6 +141,26 @@ class RoleArn(LifecycleCase):
         self.run_kw('destroy', '--auto-approve', '--role-arn', ROLE, one_b, one_c)
         self.assertEqual((self.users(B), self.users(C)), ([], []))
 
+    def test_a_secret_store_target_is_the_accounts_own(self):
+        path = self.manifest('one', deliver=({'secretsManager': {'name': 'svc/one', 'region': 'us-east-1'}},))
+        with open(path) as f:
+            text = f.read()
+        with open(path, 'w') as f:
+            f.write(text.replace('  name: one\n', '  name: one\n  account: "%s"\n' % B))
+        self.run_kw('apply', '--auto-approve', '--role-arn', ROLE, path)
+        sm = self.client(B, 'secretsmanager')
+        names = [x['Name'] for x in sm.list_secrets()['SecretList']]
+        self.assertEqual(names, ['svc/one'])
+        # the secret holds the key of the account's own user, and the first account has none
+        key = json.loads(sm.get_secret_value(SecretId='svc/one')['SecretString'])
+        self.secrets.add(key['SecretAccessKey'])
+        self.assertEqual(self.use_key(key['AccessKeyId'], key['SecretAccessKey']),
+                         'arn:aws:iam::%s:user/service-one' % B)
+        self.assertEqual(self.aws('secretsmanager', 'list-secrets')['SecretList'], [])
+        self.run_kw('destroy', '--auto-approve', '--role-arn', ROLE, path)
+        self.assertEqual(sm.list_secrets()['SecretList'], [])
+        sm.close()
+
     def test_a_saved_plan_across_accounts(self):
         one, two = self.pinned('one', B), self.pinned('two', C)
         saved = os.path.join(self.work, 'plan.json')

@@ -9,7 +9,8 @@ account whose key (root, a user's key, or a role session's ASIA key) signed them
 AssumeRole reaches a role in any account of the endpoint: the role's trust policy decides,
 naming the caller as AWS does across accounts (its account id, `arn:aws:iam::ACCOUNT:root`,
 its user or role ARN), and the session lives in the role's account. All accounts share one
-lock, one clock and the consistency settings. Secrets Manager, SSM, SNS, instance metadata,
+lock, one clock and the consistency settings. Secrets Manager and SSM keep each account's
+secrets and parameters apart (their state lives in the account's); SNS, instance metadata,
 container credentials, SSO and web identity stay the first account's. Added accounts are kept
 in memory only (--state saves the first account).
 """
