@@ -84,6 +84,25 @@ class DestroyProfile(LifecycleCase):
         self.assertIn('service-app: removed profile service-app', err)
         self.assertEqual((self.read(self.creds), self.read(self.config)), (creds, config))
 
+    def test_accounts_destroyed_at_once_lose_their_profiles_and_no_other(self):
+        # eight accounts delivered into one credentials file, destroyed side by side: each edit
+        # takes the file's lock, so none is lost and none undone
+        self.append(self.creds, BEFORE_CREDS)
+        creds0, config0 = self.read(self.creds), self.read(self.config)
+        names = ['app%d' % i for i in range(8)]
+        manifests = [self.profile_manifest(n) for n in names]
+        p = self.kw('apply', '--auto-approve', '--confirm-timeout', '10', *manifests)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        for n in names:
+            self.profile('service-' + n)
+        p = self.kw('destroy', '--auto-approve', '--parallelism', '8', *manifests)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        for n in names:
+            self.assertIn('service-%s: removed profile service-%s' % (n, n), p.stderr)
+        self.assertEqual(self.read(self.creds), creds0)
+        self.assertEqual(self.read(self.config), config0)
+        self.assertEqual(self.ep.counts().get('DeleteUser'), 8)
+
     def test_a_profile_holding_another_key_is_kept(self):
         m, _, _ = self.applied('app')
         key_id, _ = self.profile('service-app')
