@@ -12,8 +12,11 @@
 
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
+#include "manifest/folder.h" /* KW_NO_PROGRESS_MAX_S */
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/secret.h"
 
 struct command {
@@ -155,6 +158,21 @@ static int parse_common(int argc, char **argv, struct kw_ctx *ctx)
 			if (r < 0)
 				goto missing;
 			ctx->mfa_code = v;
+		} else if ((r = take_value(argc, argv, &i, "--no-progress-timeout", &v)) != 0) {
+			double t;
+
+			if (r < 0)
+				goto missing;
+			if (kw_parse_duration(v, 1, 0, KW_NO_PROGRESS_MAX_S, &t)) {
+				fprintf(ctx->err,
+				        "error: --no-progress-timeout '%s': expected a duration from 0 "
+				        "(none) to "
+				        "%d s, such as 90s or 2m\n%s",
+				        v, KW_NO_PROGRESS_MAX_S, usage_short);
+				return -1;
+			}
+			kw_deadline_set_timeout(t);
+			ctx->no_progress_set = true;
 		} else if ((r = take_value(argc, argv, &i, "--output", &v)) != 0 ||
 		           (r = take_value(argc, argv, &i, "-o", &v)) != 0) {
 			if (r < 0)

@@ -24,6 +24,7 @@
 #include "aws/sigv4.h"
 #include "aws/wipe.h"
 #include "aws/xml.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -228,6 +229,7 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 	struct cred_ref *cr;
 	struct timespec t0;
 	enum kw_retry_class cls = KW_RETRY_NEVER;
+	bool aws_answer = false; /* an error answer of AWS's own */
 	size_t ns = 0;
 
 	/* adaptive retry mode: a token from the bucket before, its rate adjusted after */
@@ -298,7 +300,11 @@ post:
 		snprintf(aerr.request_id, sizeof(aerr.request_id), "%s", resp.request_id);
 	kw_aws_error_set(err, &aerr, a->label);
 	cls = kw_retry_classify((int)resp.status, aerr.code, false);
+	aws_answer = aerr.code[0] != '\0';
 out:
+	/* an answer accepted, or a final AWS error (NoSuchEntity, AccessDenied): progress */
+	if (cls == KW_RETRY_SUCCESS || (aws_answer && cls == KW_RETRY_NEVER))
+		kw_deadline_note();
 	if (c->limiter[a->svc])
 		kw_adaptive_after_response(c->limiter[a->svc], cls == KW_RETRY_THROTTLE);
 	a->throttles += cls == KW_RETRY_THROTTLE;

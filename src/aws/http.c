@@ -14,9 +14,14 @@
 
 #include "aws/sigv4.h"
 #include "aws/xml.h"
+#include "util/deadline.h"
 #include "util/error.h"
 
-#define POOL_MAX 16
+#define POOL_MAX        16
+/* The low-speed limit: an attempt that moves fewer than LOW_SPEED_BYTES a second for
+ * LOW_SPEED_S seconds (a silent peer, a stalled connection) ends as a timeout. */
+#define LOW_SPEED_BYTES 1L
+#define LOW_SPEED_S     20L
 
 struct kw_http {
 	CURLSH *share;
@@ -284,9 +289,15 @@ int kw_http_request(struct kw_http *h, const char *method, const char *url,
 	bool loopback = false;
 	CURL *c = NULL;
 	CURLcode cc;
+	long timeout_ms = h->timeout_ms, left_ms = kw_deadline_remaining_ms();
 	int rc = -1;
 
 	memset(resp, 0, sizeof(*resp));
+	/* the per-attempt timeout never reaches past the no-progress deadline (util/deadline.h) */
+	if (left_ms == 0)
+		return kw_deadline_check(url, err);
+	if (left_ms > 0 && left_ms < timeout_ms)
+		timeout_ms = left_ms;
 	if ((flags & KW_HTTP_METADATA) && metadata_host(url))
 		loopback = true; /* plain http, never proxied: these services live on the host itself */
 	else if (kw_http_url_check(url, &loopback, err))
@@ -329,8 +340,11 @@ int kw_http_request(struct kw_http *h, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, (flags & KW_HTTP_FRESH) ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                 h->connect_timeout_ms < timeout_ms ? h->connect_timeout_ms : timeout_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_S);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (h->ca_bundle)

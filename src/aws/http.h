@@ -64,9 +64,13 @@ int kw_http_url_check(const char *url, bool *is_loopback, struct kw_error *err);
  * @body:    request body (borrowed), len bytes.
  * @resp:    filled with status, body and request id (release with kw_http_response_release,
  *           also on error).
+ * Bounds: the attempt ends as a timeout after timeout_ms (kw_http_options), when it moves
+ * less than 1 byte a second for 20 s (CURLOPT_LOW_SPEED_LIMIT/TIME: a silent peer), and never
+ * later than the no-progress deadline (util/deadline.h) outside the key window.
  * Returns 0 when an HTTP answer arrived (any status), or -1 with err set: KW_ERR_NETWORK for
  * connection/DNS/TLS/timeout failures (retryable), KW_ERR_INVALID for a refused URL,
- * KW_ERR_AWS when the answer exceeds the size limit, KW_ERR_NOMEM.
+ * KW_ERR_AWS when the answer exceeds the size limit, KW_ERR_TIMEOUT when the no-progress
+ * deadline has passed (not retryable), KW_ERR_NOMEM.
  */
 int kw_http_post(struct kw_http *h, const char *url, const struct kw_http_header *headers, size_t nheaders,
                  const char *body, size_t len, struct kw_http_response *resp, struct kw_error *err);

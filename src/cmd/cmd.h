@@ -36,6 +36,7 @@ struct kw_ctx {
 	const char *region;           /* --region, or NULL */
 	const char *endpoint_url;     /* --endpoint-url, or NULL */
 	const char *mfa_code;         /* --mfa-code, or NULL (an assume-role profile's mfa_serial) */
+	bool no_progress_set;         /* --no-progress-timeout given (util/deadline.h has its value) */
 	enum kw_output_format output; /* -o/--output; see output_set */
 	bool output_set;              /* true when -o was given; commands pick their own default */
 	bool color_allowed;           /* false with --no-color (NO_COLOR is checked at print time) */

@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "policy/internal.h" /* kw_closest_word */
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -18,6 +19,10 @@ const char kw_common_options_help[] =
         "  --region REGION      AWS region (IAM is global; selects the partition and STS endpoint)\n"
         "  --endpoint-url URL   send IAM and STS requests to URL (http:// only for loopback)\n"
         "  --mfa-code CODE      MFA code for a role profile's mfa_serial (else asked on the terminal)\n"
+        "  --no-progress-timeout DURATION\n"
+        "                       stop at the next safe point when no AWS request completed for\n"
+        "                       so long (default 90s; 0: never; prompts do not count; also\n"
+        "                       noProgressTimeout: in keywarden.yaml)\n"
         "  -o, --output FORMAT  text, table, json (and others where the command writes them);\n"
         "                       default: AWS_DEFAULT_OUTPUT or the profile's output, where the\n"
         "                       command takes it (see output.md in the documentation)\n"
@@ -42,7 +47,19 @@ bool kw_cmd_color(const struct kw_ctx *ctx)
 	return kw_color_enabled(ctx->out, ctx->color_allowed);
 }
 
+static int read_line(char *buf, size_t size, const char *where, struct kw_error *err);
+
 int kw_cmd_read_line(char *buf, size_t size, const char *where, struct kw_error *err)
+{
+	int rc;
+
+	kw_deadline_pause(); /* time at a prompt is not time without progress */
+	rc = read_line(buf, size, where, err);
+	kw_deadline_resume();
+	return rc;
+}
+
+static int read_line(char *buf, size_t size, const char *where, struct kw_error *err)
 {
 	/*
 	 * Wait for a line while polling for a signal: one that lands between the prompt and the

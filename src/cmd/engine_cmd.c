@@ -9,6 +9,7 @@
 #include "engine/live.h"
 #include "manifest/folder.h"
 #include "manifest/manifest.h"
+#include "util/deadline.h"
 #include "util/error.h"
 
 void kw_engine_aws_options(const struct kw_ctx *ctx, struct kw_aws_options *o)
@@ -68,6 +69,8 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 		kw_error_print(&err, ctx->err);
 		goto fail;
 	}
+	if (fc.no_progress_set && !ctx->no_progress_set) /* the command line wins */
+		kw_deadline_set_timeout(fc.no_progress_timeout);
 	kw_folder_config_release(&fc);
 	po.owner = s->owner;
 	if (a->prune_accounts && a->role_arn) {

@@ -21,6 +21,7 @@
 #include "mfa/qr.h"
 #include "mfa/seed.h"
 #include "util/buf.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -1204,10 +1205,13 @@ static int run_step(struct run *r, const struct kw_step *s, struct kw_error *err
 		return gate(r, s, mfa_check, err);
 	case KW_RES_ACCESS_KEY:
 		if (s->action == KW_ACT_CREATE) {
+			bool held;
 			int rc;
 
 			r->hold = true; /* from CreateAccessKey to delivered and confirmed, or deleted */
+			held = kw_deadline_hold(true); /* nor does the no-progress deadline stop it */
 			rc = key_step(r, s, err);
+			kw_deadline_hold(held);
 			r->hold = false;
 			return rc;
 		}

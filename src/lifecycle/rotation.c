@@ -7,6 +7,7 @@
 
 #include "engine/state.h"
 #include "lifecycle/audit.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -162,6 +163,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 	time_t created = 0;
 	long old;
 	int rc = -1;
+	bool held = false, holding = false; /* the key window: the no-progress deadline waits */
 
 	memset(res, 0, sizeof(*res));
 	res->failed = KW_LC_ROT_PREPARE;
@@ -184,6 +186,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 		         *res->old_id ? "; old key " : "", res->old_id, *res->old_id ? " is unchanged" : "");
 		goto out;
 	}
+	held = kw_deadline_hold(true), holding = true;
 	if (ops->create(ops->ctx, res->new_id, &secret, &created, err)) {
 		res->new_id[0] = '\0';
 		snprintf(res->state, sizeof(res->state), "no new key%s%s%s", *res->old_id ? "; old key " : "",
@@ -212,6 +215,7 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 		}
 		goto out;
 	}
+	kw_deadline_hold(held), holding = false;
 	if (ops->tag_delivered) {
 		struct kw_error werr;
 
@@ -279,6 +283,8 @@ out:
 	if (rc && err->kind != KW_ERR_NONE && !res->stopped && res->failed != KW_LC_ROT_PREPARE &&
 	    res->failed != KW_LC_ROT_DELETE_INACTIVE && res->failed != KW_LC_ROT_DELETE_EXPIRED)
 		kw_error_prefix(err, "%s", kw_lc_rot_step_name(res->failed));
+	if (holding)
+		kw_deadline_hold(held);
 	kw_secret_free(secret);
 	return rc;
 }

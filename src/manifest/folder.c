@@ -10,6 +10,7 @@
 #include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/num.h"
 
 #define CONFIG_MAX (64u << 10)
 
@@ -44,8 +45,10 @@ static int config_path(const char *path, struct kw_buf *b)
 	return kw_buf_appendf(b, "%.*s/%s", (int)(slash - path), path, KW_FOLDER_CONFIG_NAME);
 }
 
-/* Parse one keywarden.yaml; *owner receives owner: (new string) or stays NULL. */
-static int parse(const char *file, const char *text, size_t len, char **owner, struct kw_error *err)
+/* Parse one keywarden.yaml; *owner receives owner: (new string) or stays NULL; noProgressTimeout
+ * goes into out (the smallest of several files wins). */
+static int parse(const char *file, const char *text, size_t len, char **owner, struct kw_folder_config *out,
+                 struct kw_error *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -78,11 +81,31 @@ static int parse(const char *file, const char *text, size_t len, char **owner, s
 		const char *key = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "";
 		struct kw_buf where = KW_BUF_INIT;
 
-		if (strcmp(key, "owner")) {
+		if (strcmp(key, "owner") && strcmp(key, "noProgressTimeout")) {
 			kw_error_set(err, KW_ERR_INVALID, NULL,
-			             "%s:%zu:%zu: unknown key '%s' (expected owner)", file,
-			             k ? k->start_mark.line + 1 : 0, k ? k->start_mark.column + 1 : 0, key);
+			             "%s:%zu:%zu: unknown key '%s' (expected owner or noProgressTimeout)",
+			             file, k ? k->start_mark.line + 1 : 0, k ? k->start_mark.column + 1 : 0,
+			             key);
 			goto out;
+		}
+		if (!strcmp(key, "noProgressTimeout")) {
+			double t;
+
+			if (!v || v->type != YAML_SCALAR_NODE ||
+			    kw_parse_duration((const char *)v->data.scalar.value, 1, 0, KW_NO_PROGRESS_MAX_S,
+			                      &t)) {
+				kw_error_set(
+				        err, KW_ERR_INVALID, NULL,
+				        "%s:%zu:%zu: noProgressTimeout must be a duration from 0 (none) to "
+				        "%d s, such as 90s or 2m",
+				        file, v ? v->start_mark.line + 1 : 0,
+				        v ? v->start_mark.column + 1 : 0, KW_NO_PROGRESS_MAX_S);
+				goto out;
+			}
+			if (!out->no_progress_set || t < out->no_progress_timeout)
+				out->no_progress_timeout = t;
+			out->no_progress_set = true;
+			continue;
 		}
 		if (!v || v->type != YAML_SCALAR_NODE) {
 			kw_error_set(err, KW_ERR_INVALID, NULL, "%s:%zu:%zu: owner must be a string", file,
@@ -123,11 +146,11 @@ int kw_folder_config_read(const char *const *paths, size_t n, struct kw_folder_c
 
 		if (config_path(paths[i], &path))
 			return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		if (kw_read_file(path.data, CONFIG_MAX, &text, &len, err)) {
+		if (kw_read_regular_file(path.data, CONFIG_MAX, &text, &len, err)) {
 			rc = err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
 			if (!rc)
 				kw_error_clear(err);
-		} else if (!(rc = parse(path.data, text, len, &owner, err)) && owner) {
+		} else if (!(rc = parse(path.data, text, len, &owner, out, err)) && owner) {
 			if (out->owner && strcmp(out->owner, owner))
 				rc = kw_error_set(err, KW_ERR_INVALID, NULL,
 				                  "%s says owner '%s', %s says '%s': one run has one owner",

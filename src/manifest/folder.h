@@ -3,6 +3,7 @@
  * as a manifest itself):
  *
  *     owner: platform-team     # tag keywarden:owner on what apply manages; see docs/gitops.md
+ *     noProgressTimeout: 90s   # stop when no AWS request completed for so long (0: never)
  *
  * For each PATH of a run, the file is PATH/keywarden.yaml when PATH is a folder, else the one
  * in the manifest file's folder. Paths whose folders name different owners are an error.
@@ -11,17 +12,22 @@
 #ifndef KW_MANIFEST_FOLDER_H
 #define KW_MANIFEST_FOLDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct kw_error;
 
 #define KW_FOLDER_CONFIG_NAME "keywarden.yaml"
+/* Longest noProgressTimeout (and --no-progress-timeout), seconds: a day. */
+#define KW_NO_PROGRESS_MAX_S  86400
 /* Longest owner: IAM's limit for a tag value. */
 #define KW_OWNER_MAX          256
 
 struct kw_folder_config {
 	char *owner; /* owner:, or NULL */
 	char *file;  /* the keywarden.yaml that gave it (first one), or NULL when none was found */
+	double no_progress_timeout; /* noProgressTimeout: seconds (0: none), when no_progress_set */
+	bool no_progress_set;
 };
 
 /*

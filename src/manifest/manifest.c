@@ -504,7 +504,7 @@ static void load_inline(struct ld *L, struct kw_inline_policy *ip, yaml_node_t *
 			nvars++;
 		}
 	}
-	if (kw_read_file(ip->file, 1024 * 1024, &text, &len, &err)) {
+	if (kw_read_regular_file(ip->file, 1024 * 1024, &text, &len, &err)) {
 		if (err.kind == KW_ERR_NOMEM)
 			L->nomem = true;
 		else
@@ -1454,7 +1454,7 @@ static int load_file(struct kw_manifest_set *set, const char *file, struct kw_er
 	size_t len = 0;
 	int rc = -1;
 
-	if (kw_read_file(file, MAX_FILE_BYTES, &text, &len, err))
+	if (kw_read_regular_file(file, MAX_FILE_BYTES, &text, &len, err))
 		return -1;
 	if (!(dir = kw_path_dirname(file))) {
 		kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");

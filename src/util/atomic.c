@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,4 +186,37 @@ out:
 	free(data);
 	fclose(fp);
 	return rc;
+}
+
+/* What a file that is not a regular one is, for the error. */
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISDIR(m)  ? "a folder"
+	                     : "not a plain file";
+}
+
+int kw_read_regular_file(const char *path, size_t max, char **out, size_t *len, struct kw_error *err)
+{
+	struct stat st;
+	int fd;
+
+	*out = NULL;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return kw_error_set(err, KW_ERR_INVALID, path, "not a regular file (%s): refused unread",
+		                    file_kind(st.st_mode));
+	/* swapped for a FIFO since: O_NONBLOCK keeps open from waiting for a writer */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+
+		close(fd);
+		if (!regular)
+			return kw_error_set(err, KW_ERR_INVALID, path,
+			                    "not a regular file (%s): refused unread", file_kind(st.st_mode));
+	}
+	return kw_read_file(path, max, out, len, err);
 }

@@ -38,4 +38,13 @@ int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
  */
 int kw_read_file(const char *path, size_t max, char **out, size_t *len, struct kw_error *err);
 
+/*
+ * kw_read_regular_file - kw_read_file for files found in folders that anyone may have put there
+ * (manifests, the policies they name, keywarden.yaml): a FIFO, device or socket is refused
+ * without being opened for reading (a FIFO would block, a device never end).
+ * Returns 0, or -1 with err set: KW_ERR_INVALID "not a regular file (a FIFO): refused unread",
+ * else as kw_read_file.
+ */
+int kw_read_regular_file(const char *path, size_t max, char **out, size_t *len, struct kw_error *err);
+
 #endif

@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import random
+import select
 import signal
 import socket
 import struct
@@ -71,17 +72,20 @@ SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 
 FAULT_DEFAULTS = {'seed': 0, 'latency_ms': [0, 0], 'throttle': 0.0, 'error500': 0.0,
                   'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'conflict': 0.0, 'error200': 0.0,
-                  'endless': 0.0, 'actions': [],
+                  'endless': 0.0, 'silent': 0.0, 'drip': 0.0, 'actions': [],
                   'limit': None, 'rate': None}
 FAULT_KINDS = ('drop', 'drop_after', 'throttle', 'error500', 'error503', 'conflict', 'error200',
-               'endless')
+               'endless', 'silent', 'drip')
+# How long a silent or drip-fed answer holds its connection at most (the client hangs up first)
+STALL_MAX_S = 600
+DRIP_INTERVAL_S = 0.5
 
 
 def parse_fault_spec(spec):
     """'seed=7,latency=50-200,throttle=0.2,actions=CreateUser|GetUser' -> (faults, settings).
 
     Keys: seed, latency (MS or MIN-MAX), throttle, error500, error503, drop, drop_after,
-    conflict, error200, endless (fractions 0..1), actions (|-separated), limit (at most N
+    conflict, error200, endless, silent, drip (fractions 0..1), actions (|-separated), limit (at most N
     faults), rate (requests a
     second per service, burst as many, beyond it Throttling), lag (ms of
     eventual-consistency lag), propagation (ms before a new key is accepted), report_delay (ms).
@@ -489,6 +493,8 @@ class Handler(BaseHTTPRequestHandler):
             fault = self._fault(action, service_name, entry, 'Throttling', 'InternalFailure')
             if fault == 'drop':
                 return self._drop()
+            if fault in ('silent', 'drip'):
+                return self._stall(fault, 'text/xml')
             marker = params.get('Marker') if fault == 'endless' else None
             if marker is not None:   # endless: every page is the first one again
                 params = {k: v for k, v in params.items() if k != 'Marker'}
@@ -536,6 +542,32 @@ class Handler(BaseHTTPRequestHandler):
             'service': 'metadata', 'status': status, 'params': {}})
         self._send(status, body, ctype)
 
+    def _stall(self, fault, ctype):
+        """A request never answered: 'silent' sends nothing, 'drip' sends the status line and
+        headers of a large answer, then its body one byte every DRIP_INTERVAL_S (fast enough to
+        pass a 1 byte/s low-speed limit). Either holds the connection until the client hangs
+        up, or STALL_MAX_S; nothing changes."""
+        self.close_connection = True
+        end = time.monotonic() + STALL_MAX_S
+        try:
+            if fault == 'drip':
+                self.send_response(200)
+                self.send_header('Content-Type', ctype)
+                self.send_header('Content-Length', str(1 << 20))
+                self.end_headers()
+                self.wfile.flush()
+            while time.monotonic() < end:
+                ready, _, _ = select.select([self.connection], [], [], DRIP_INTERVAL_S)
+                if ready and not self.connection.recv(4096, socket.MSG_PEEK):
+                    return          # the client hung up
+                if ready:           # a pipelined request: not read, the peer is still there
+                    time.sleep(DRIP_INTERVAL_S)
+                if fault == 'drip':
+                    self.wfile.write(b' ')
+                    self.wfile.flush()
+        except OSError:
+            pass
+
     def _fault(self, action, service, entry, throttle_code, internal_code):
         """The fault injected into this request: sleeps its latency, raises its error answer,
         records a dropped request; returns the fault (None, 'drop', 'drop_after')."""
@@ -546,7 +578,7 @@ class Handler(BaseHTTPRequestHandler):
         entry['fault'] = fault
         if delay:
             time.sleep(delay)
-        if fault == 'drop':
+        if fault in ('drop', 'silent', 'drip'):
             entry['status'] = 0
             ep.record(entry)
         if fault in ('throttle', 'rate'):
@@ -696,6 +728,8 @@ class Handler(BaseHTTPRequestHandler):
                                 'InternalServiceError')
             if fault == 'drop':
                 return self._drop()
+            if fault in ('silent', 'drip'):
+                return self._stall(fault, 'application/x-amz-json-1.1')
             principal = self._authenticate(auth, {module.SERVICE}, {}, query_pairs, body)
             entry['principal'] = 'root' if principal == ROOT else principal
             st = self.st   # the signing key's account (accounts.py): its own secrets, parameters

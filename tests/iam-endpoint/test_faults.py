@@ -103,6 +103,43 @@ class Faults(Base):
         self.ep.clear_faults()
         self.assertEqual(call(self.ep, 'CreateUser', {'UserName': 'u'}).code, 'EntityAlreadyExists')
 
+    def _stalled(self, action, timeout):
+        """Send action with a raw connection; returns (connection, response or the timeout)."""
+        conn = http.client.HTTPConnection(self.ep.url.split('://', 1)[1].split(':')[0],
+                                          int(self.ep.url.rsplit(':', 1)[1]), timeout=timeout)
+        body = 'Action=%s&Version=2010-05-08&UserName=u' % action
+        conn.request('POST', '/', body, {'Content-Type': 'application/x-www-form-urlencoded'})
+        try:
+            return conn, conn.getresponse()
+        except (TimeoutError, OSError) as e:
+            return conn, e
+
+    def test_silent_answers_nothing_and_changes_nothing(self):
+        self.ep.set_faults('silent=1,actions=CreateUser')
+        t0 = time.monotonic()
+        conn, r = self._stalled('CreateUser', 1.5)
+        self.assertIsInstance(r, (TimeoutError, OSError))     # nothing came back
+        self.assertGreaterEqual(time.monotonic() - t0, 1.4)
+        conn.close()
+        self.assertEqual(self.ep.faults().get('injected'), 1)
+        self.assertEqual(self.ep.counts().get('CreateUser'), 1)
+        self.ep.clear_faults()
+        self.assertEqual(call(self.ep, 'GetUser', {'UserName': 'u'}).code, 'NoSuchEntity')
+
+    def test_drip_feeds_an_answer_that_never_ends(self):
+        self.ep.set_faults('drip=1,actions=CreateUser')
+        conn, r = self._stalled('CreateUser', 5)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader('Content-Length'), str(1 << 20))
+        t0 = time.monotonic()
+        got = r.read(3)                                        # a byte every 0.5 s
+        self.assertEqual(len(got), 3)
+        self.assertLess(time.monotonic() - t0, 4.0)
+        conn.close()
+        self.assertEqual(self.ep.faults().get('injected'), 1)
+        self.ep.clear_faults()
+        self.assertEqual(call(self.ep, 'GetUser', {'UserName': 'u'}).code, 'NoSuchEntity')
+
     def test_limit_caps_the_number_of_faults(self):
         self.ep.set_faults(throttle=1.0, limit=2)
         fates = [fate(try_call(self.ep, 'ListUsers')) for _ in range(4)]

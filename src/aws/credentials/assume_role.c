@@ -26,6 +26,7 @@
 #include "aws/profile.h"
 #include "aws/sts.h"
 #include "util/buf.h"
+#include "util/deadline.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -78,7 +79,7 @@ static int prompt_code(const char *serial, char *code, size_t size)
 {
 	struct termios old, quiet;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY), rc = -1;
-	bool restore = false;
+	bool restore = false, paused = false;
 	size_t n = 0;
 	char prompt[600];
 
@@ -90,6 +91,8 @@ static int prompt_code(const char *serial, char *code, size_t size)
 		restore = !tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
 	snprintf(prompt, sizeof(prompt), "Enter MFA code for %s: ", serial);
+	kw_deadline_pause(); /* time at a prompt is not time without progress */
+	paused = true;
 	if (write(fd, prompt, strlen(prompt)) < 0)
 		goto out;
 	while (n + 1 < size) {
@@ -106,6 +109,8 @@ static int prompt_code(const char *serial, char *code, size_t size)
 	if (write(fd, "\n", 1) < 0)
 		rc = -1;
 out:
+	if (paused)
+		kw_deadline_resume();
 	if (restore)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	close(fd);
