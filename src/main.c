@@ -15,6 +15,7 @@
 #include "manifest/folder.h" /* KW_NO_PROGRESS_MAX_S */
 #include "util/deadline.h"
 #include "util/error.h"
+#include "util/exec.h"
 #include "util/log.h"
 #include "util/num.h"
 #include "util/secret.h"
@@ -158,6 +159,13 @@ static int parse_common(int argc, char **argv, struct kw_ctx *ctx)
 			if (r < 0)
 				goto missing;
 			ctx->mfa_code = v;
+		} else if ((r = take_value(argc, argv, &i, "--exec-env", &v)) != 0) {
+			if (r < 0)
+				goto missing;
+			if (kw_exec_env_allow(v, &err)) {
+				kw_error_print(&err, ctx->err);
+				return -1;
+			}
 		} else if ((r = take_value(argc, argv, &i, "--no-progress-timeout", &v)) != 0) {
 			double t;
 

@@ -278,13 +278,14 @@ static void exec_env_is_scrubbed_of_aws_credentials(void **state)
 	                                   "AWS_SESSION_TOKEN",
 	                                   "AWS_SECURITY_TOKEN",
 	                                   "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-	                                   "AWS_CREDENTIAL_EXPIRATION"};
-	static const char *const kept[] = {"AWS_PROFILE",
-	                                   "AWS_REGION",
-	                                   "AWS_CONFIG_FILE",
-	                                   "AWS_SHARED_CREDENTIALS_FILE",
+	                                   "AWS_CREDENTIAL_EXPIRATION",
+	                                   "AWS_ROLE_ARN",
 	                                   "AWS_WEB_IDENTITY_TOKEN_FILE",
-	                                   "KW_UNRELATED"};
+	                                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	                                   "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	                                   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"};
+	static const char *const kept[] = {"AWS_PROFILE", "AWS_REGION", "AWS_CONFIG_FILE",
+	                                   "AWS_SHARED_CREDENTIALS_FILE", "KW_UNRELATED"};
 
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
 		setenv(gone[i], "scrub-me-" SECRET, 1);
@@ -304,6 +305,18 @@ static void exec_env_is_scrubbed_of_aws_credentials(void **state)
 	assert_true(kw_exec_env_scrubbed("AWS_SESSION_TOKEN"));
 	assert_false(kw_exec_env_scrubbed("AWS_PROFILE=ops"));
 	assert_false(kw_exec_env_scrubbed("MY_SECRET_TOKEN=x")); /* not AWS's: not ours to judge */
+	/* --exec-env lets named variables through, and only names */
+	assert_int_equal(kw_exec_env_allow("AWS_SESSION_TOKEN,AWS_ROLE_ARN", &err), 0);
+	assert_false(kw_exec_env_scrubbed("AWS_SESSION_TOKEN=x"));
+	assert_false(kw_exec_env_scrubbed("AWS_ROLE_ARN=x"));
+	assert_true(kw_exec_env_scrubbed("AWS_SECRET_ACCESS_KEY=x"));
+	assert_int_equal(kw_exec_env_allow("", &err), -1);
+	assert_int_equal(kw_exec_env_allow("AWS_X_TOKEN,9BAD", &err), -1);
+	assert_non_null(strstr(err.msg, "'9BAD' is not an environment variable name"));
+	assert_int_equal(kw_exec_env_allow("A B", &err), -1);
+	assert_true(kw_exec_env_scrubbed("AWS_X_TOKEN=x")); /* a refused list takes no name */
+	assert_int_equal(kw_exec_env_allow(NULL, &err), 0);
+	assert_true(kw_exec_env_scrubbed("AWS_SESSION_TOKEN=x"));
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
 		unsetenv(gone[i]);
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
