@@ -825,6 +825,13 @@ static int preflight_targets(const struct kw_plan *plan, const struct kw_exec_op
 	return 0;
 }
 
+void kw_exec_sweep_targets(const struct kw_plan *plan)
+{
+	for (size_t i = 0; i < plan->naccounts; i++)
+		for (size_t j = 0; plan->desired[i].sinks && j < plan->desired[i].ndeliver; j++)
+			kw_keys_sweep(&plan->desired[i].sinks[j]);
+}
+
 int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
 {
 	size_t nmfa = 0;

@@ -125,6 +125,13 @@ int kw_exec_user_path(const char *spec, const char *user, const char *ext, struc
                       struct kw_error *err);
 
 /*
+ * kw_exec_sweep_targets - for every account of plan, wipe and remove the temporary files that a
+ * run killed mid-write left beside its file and profile targets (src/keys/sink.h kw_keys_sweep;
+ * only files no live process holds). apply calls it whether or not the plan has changes.
+ */
+void kw_exec_sweep_targets(const struct kw_plan *plan);
+
+/*
  * kw_exec_check_outputs - before anything changes: every delivery target of every key the
  * plan issues passes kw_keys_preflight (src/keys/sink.h: files, folders, links, owners, the
  * command of exec, a read-only probe of each secret store; the error names the manifest and

@@ -9,6 +9,7 @@
  * a key's home. The message says how to point keywarden at the real file instead.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,51 @@
 #include <unistd.h>
 
 #include "keys/targets.h"
+#include "util/atomic.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/path.h"
 #include "util/secret.h"
+
+/*
+ * Warn, as ssh does for keys, when others can replace what path holds: the file is group- or
+ * world-writable, or a folder on the way to it is writable by others (without the sticky bit)
+ * or belongs to a user who is neither root nor us. Warnings only: the key still goes there.
+ */
+static void warn_exposed(const char *path, const struct stat *st)
+{
+	char *dir = kw_path_dirname(path), *abs = dir ? realpath(dir, NULL) : NULL;
+
+	if (st && (st->st_mode & (S_IWGRP | S_IWOTH)))
+		kw_log(KW_LOG_WARN,
+		       "%s is writable by %s: whoever can write it can replace the key keywarden "
+		       "delivers (chmod go-w %s)",
+		       path, (st->st_mode & S_IWOTH) ? "every user" : "its group", path);
+	while (abs) { /* every folder from path's own up to / */
+		struct stat ds;
+		char *slash;
+
+		if (!stat(abs, &ds)) {
+			if ((ds.st_mode & (S_IWGRP | S_IWOTH)) && !(ds.st_mode & S_ISVTX))
+				kw_log(KW_LOG_WARN,
+				       "%s is reached through folder %s, which %s can write: they can "
+				       "replace the file and the key in it (chmod go-w %s)",
+				       path, abs, (ds.st_mode & S_IWOTH) ? "every user" : "its group", abs);
+			else if (ds.st_uid != 0 && ds.st_uid != geteuid())
+				kw_log(KW_LOG_WARN,
+				       "%s is reached through folder %s, which belongs to another user "
+				       "(uid %u): they can replace the file and the key in it",
+				       path, abs, (unsigned)ds.st_uid);
+		}
+		slash = strrchr(abs, '/');
+		if (!slash || !strcmp(abs, "/"))
+			break;
+		slash[slash == abs] = '\0'; /* "/home" becomes "/" */
+	}
+	free(abs);
+	free(dir);
+}
 
 /*
  * path as a key file: refused when it is a symbolic link, not a regular file, another user's
@@ -54,6 +96,8 @@ static int check_file(const char *path, bool must_be_new, bool mkdir_ok, const c
 			return kw_error_set(err, KW_ERR_CONFLICT, path,
 			                    "exists already; apply never overwrites a key file (remove it, "
 			                    "or use rotate to replace the key it holds)");
+		warn_exposed(path, &st);
+		kw_atomic_sweep_for(path); /* what a killed write left beside it */
 		return 0;
 	}
 	if (errno != ENOENT)
@@ -78,6 +122,9 @@ static int check_file(const char *path, bool must_be_new, bool mkdir_ok, const c
 	} else if (access(dir, W_OK | X_OK)) {
 		rc = kw_error_set(err, KW_ERR_USAGE, path, "cannot be created: its folder %s is not writable",
 		                  dir);
+	} else {
+		warn_exposed(path, NULL);
+		kw_atomic_sweep(dir);
 	}
 	free(dir);
 	return rc;
@@ -199,4 +246,21 @@ int kw_keys_file_remove(const struct kw_key_sink *s, const char *user, enum kw_k
 		return kw_error_set(err, KW_ERR_IO, s->target, "cannot remove it: %s", strerror(errno));
 	*what = KW_KEY_REMOVED;
 	return 0;
+}
+
+void kw_keys_sweep(const struct kw_key_sink *s)
+{
+	struct kw_buf path = KW_BUF_INIT;
+	struct kw_error err;
+
+	if (s->kind == KW_KEY_SINK_FILE)
+		kw_atomic_sweep_for(s->target);
+	if (s->kind != KW_KEY_SINK_PROFILE)
+		return;
+	if (!kw_keys_credentials_path(&path, &err))
+		kw_atomic_sweep_for(path.data);
+	kw_buf_reset(&path);
+	if (!kw_keys_config_path(&path, &err))
+		kw_atomic_sweep_for(path.data);
+	kw_buf_release(&path);
 }

@@ -129,6 +129,13 @@ int kw_keys_replace(const struct kw_key_sink *sink, const struct kw_access_key *
 int kw_keys_preflight(const struct kw_key_sink *sink, const char *user_name, bool replace,
                       struct kw_error *err);
 
+/*
+ * kw_keys_sweep - for a file or profile sink: wipe and remove what a write killed between its
+ * temporary file and the rename left in the target's folder (util/atomic.h kw_atomic_sweep;
+ * only files no live process holds). Other kinds have nothing local. Errors are ignored.
+ */
+void kw_keys_sweep(const struct kw_key_sink *sink);
+
 /* What kw_keys_remove did. */
 enum kw_key_removed {
 	KW_KEY_REMOVED_NOTHING, /* the kind keeps nothing keywarden can remove (stdout, exec) */

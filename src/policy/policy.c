@@ -3,9 +3,12 @@
  */
 #include "policy/policy.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy/internal.h"
 #include "util/atomic.h"
@@ -342,6 +345,36 @@ static void error_position(const char *text, size_t len, const json_error_t *jer
 	}
 }
 
+/*
+ * Whether a parse error may quote the text near it: only in what looks like a policy (a JSON
+ * object) and not like a secret (a credentials file, a key file keywarden wrote, an MFA seed
+ * or otpauth URI, a long base32/base64 run). An `inline:` path that names the wrong file must
+ * not put its first characters into an error, a log or CI output.
+ */
+static bool may_quote(const char *text, size_t len)
+{
+	static const char *const marks[] = {"aws_secret_access_key", "secretaccesskey",  "aws_session_token",
+	                                    "sessiontoken",          "base32stringseed", "otpauth:"};
+	size_t i = 0, run = 0;
+
+	while (i < len && strchr(" \t\r\n", text[i]))
+		i++;
+	if (i == len || text[i] != '{')
+		return false;
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++)
+			if (tolower(c) == marks[m][0] && len - i >= strlen(marks[m]) &&
+			    !strncasecmp(text + i, marks[m], strlen(marks[m])))
+				return false;
+		run = isalnum(c) || c == '+' || c == '=' ? run + 1 : 0;
+		if (run >= 32)
+			return false; /* a secret access key, a seed, a token */
+	}
+	return true;
+}
+
 int kw_policy_parse(const char *text, size_t len, const char *file, struct kw_policy **out,
                     struct kw_error *err)
 {
@@ -365,7 +398,16 @@ int kw_policy_parse(const char *text, size_t len, const char *file, struct kw_po
 		unsigned line = 1, col = 1;
 		error_position(text, len, &jerr, &line, &col);
 		snprintf(where, sizeof(where), "%s:%u:%u", file, line, col);
-		kw_error_set(err, KW_ERR_INVALID, where, "invalid JSON: %s", jerr.text);
+		if (may_quote(text, len)) {
+			kw_error_set(err, KW_ERR_INVALID, where, "invalid JSON: %s", jerr.text);
+		} else { /* the position, never the text: this may be a secret */
+			const char *near = strstr(jerr.text, " near ");
+
+			kw_error_set(err, KW_ERR_INVALID, where,
+			             "invalid JSON: %.*s (text not shown: this does not look like a policy "
+			             "document)",
+			             near ? (int)(near - jerr.text) : (int)strlen(jerr.text), jerr.text);
+		}
 		goto out;
 	}
 	sc = (struct scan){.s = text, .len = len, .line = 1, .col = 1, .p = p};

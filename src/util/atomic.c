@@ -1,5 +1,6 @@
 #include "util/atomic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -7,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/log.h"
 #include "util/path.h"
 
 static int write_all(int fd, const unsigned char *p, size_t len)
@@ -42,6 +45,90 @@ static int split_path(const char *path, char **dir, char **base)
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether name is a temporary file of kw_atomic_write: ".BASE.kw-" 12 hex digits ".tmp". */
+static bool temp_name(const char *name)
+{
+	size_t n = strlen(name), tail = sizeof(KW_ATOMIC_TEMP_MARK) - 1 + 12 + 4;
+
+	if (name[0] != '.' || n < 1 + tail + 1 || strcmp(name + n - 4, ".tmp") ||
+	    strncmp(name + n - tail, KW_ATOMIC_TEMP_MARK, sizeof(KW_ATOMIC_TEMP_MARK) - 1))
+		return false;
+	for (size_t i = n - 16; i < n - 4; i++)
+		if (!strchr("0123456789abcdef", name[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Wipe and remove the temporary file name in dfd when no live process holds it: its writer
+ * keeps an exclusive flock from creating it to renaming it, and the kernel drops the lock of a
+ * killed process. Only regular files of ours. Returns true when it was removed.
+ */
+static bool sweep_one(int dfd, const char *name)
+{
+	static const unsigned char zeros[4096];
+	struct stat st;
+	bool gone = false;
+	int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink == 0 ||
+	    flock(fd, LOCK_EX | LOCK_NB))
+		goto out;                          /* not ours, or a live writer holds it */
+	for (off_t done = 0; done < st.st_size;) { /* the secrets go, not only the name */
+		size_t n = st.st_size - done < (off_t)sizeof(zeros) ? (size_t)(st.st_size - done)
+		                                                    : sizeof(zeros);
+		ssize_t w = pwrite(fd, zeros, n, done);
+
+		if (w <= 0)
+			break;
+		done += w;
+	}
+	(void)fsync(fd);
+	gone = unlinkat(dfd, name, 0) == 0;
+out:
+	close(fd);
+	return gone;
+}
+
+int kw_atomic_sweep(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), removed = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (dfd < 0)
+		return 0;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (temp_name(e->d_name) && sweep_one(dirfd(d), e->d_name)) {
+			kw_log(KW_LOG_WARN,
+			       "removed %s/%s, a temporary file an interrupted write left behind", dir,
+			       e->d_name);
+			removed++;
+		}
+	closedir(d);
+	return removed;
+}
+
+int kw_atomic_sweep_for(const char *path)
+{
+	char *dir = NULL, *base = NULL;
+	int n;
+
+	if (split_path(path, &dir, &base))
+		return 0;
+	n = kw_atomic_sweep(dir);
+	free(dir);
+	free(base);
+	return n;
 }
 
 int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
@@ -85,27 +172,31 @@ int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
 		kw_error_set(err, KW_ERR_INTERNAL, path, "no random bytes for a temporary name");
 		goto out;
 	}
-	if (snprintf(tmp, sizeof(tmp), ".%s.kw-%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0], rnd[1], rnd[2],
-	             rnd[3], rnd[4], rnd[5]) >= (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), ".%s" KW_ATOMIC_TEMP_MARK "%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0],
+	             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)sizeof(tmp)) {
 		kw_error_set(err, KW_ERR_IO, path, "path too long");
 		goto out;
 	}
+	/* what a killed run left here goes first (kw_atomic_sweep) */
+	(void)kw_atomic_sweep(dir);
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
 	if (fd < 0) {
 		kw_error_set(err, KW_ERR_IO, path, "cannot create temporary file: %s", strerror(errno));
 		goto out;
 	}
 	created = 1;
+	/* held until the rename: a sweeper tells a live write from a dead one by this lock; one
+	 * that swept the file between its creation and the lock leaves it unlinked */
+	if (flock(fd, LOCK_EX) || fstat(fd, &st) || st.st_nlink == 0) {
+		kw_error_set(err, KW_ERR_IO, path, "cannot hold the temporary file: %s",
+		             errno ? strerror(errno) : "removed by another process");
+		goto out;
+	}
 	if (fchmod(fd, mode & 07777) || write_all(fd, data, len) || fsync(fd)) {
 		kw_error_set(err, KW_ERR_IO, path, "cannot write: %s", strerror(errno));
 		goto out;
 	}
-	if (close(fd)) {
-		fd = -1;
-		kw_error_set(err, KW_ERR_IO, path, "cannot write: %s", strerror(errno));
-		goto out;
-	}
-	fd = -1;
+	/* fd stays open (and locked) until the new file is in place */
 	if (flags & KW_ATOMIC_NO_CLOBBER) {
 		/* link(2) fails with EEXIST instead of replacing: no race with another writer. */
 		if (linkat(dfd, tmp, dfd, base, 0)) {

@@ -3,6 +3,12 @@
  * a temporary file in the same folder (O_CREAT|O_EXCL|O_NOFOLLOW, the final mode from the
  * start), written, fsync'd, then renamed over the target (or linked, when clobbering is
  * refused), then the folder fsync'd. Used for credentials files, key files and MFA seeds.
+ *
+ * Temporary files are named ".BASE.kw-" + 12 hex digits + ".tmp" and held with an exclusive
+ * flock(2) from their creation until the new file is in place. A run killed in between (SIGKILL,
+ * power loss) leaves one behind, holding every secret of the file: the next write in that
+ * folder, and kw_atomic_sweep, wipe (zeros, fsync) and remove each one that no live process
+ * holds - the kernel drops a dead process's lock, so the lock tells a live write from a dead one.
  */
 #ifndef KW_UTIL_ATOMIC_H
 #define KW_UTIL_ATOMIC_H
@@ -11,6 +17,9 @@
 #include <sys/types.h>
 
 struct kw_error;
+
+/* What every temporary file name carries between ".BASE" and the random hex digits. */
+#define KW_ATOMIC_TEMP_MARK ".kw-"
 
 enum {
 	KW_ATOMIC_NO_CLOBBER = 1 << 0, /* fail with KW_ERR_CONFLICT when path exists */
@@ -29,6 +38,16 @@ enum {
  */
 int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
                     struct kw_error *err);
+
+/*
+ * kw_atomic_sweep - wipe and remove the temporary files of kw_atomic_write in folder dir that no
+ * live process holds (regular files of this user only; each is logged as a warning). Errors are
+ * ignored: a folder that cannot be read has nothing swept. Returns how many were removed.
+ */
+int kw_atomic_sweep(const char *dir);
+
+/* kw_atomic_sweep_for - kw_atomic_sweep of the folder of path (borrowed). */
+int kw_atomic_sweep_for(const char *path);
 
 /*
  * kw_read_file - read a whole regular file into *out (NUL-terminated, caller frees with free())

@@ -138,13 +138,26 @@ static bool is_word(unsigned char c)
 	return isalnum(c) || c == '_';
 }
 
+/* Whether s (n bytes) starts with a position right after a name: LINE: or LINE:COL, no space
+ * ("x.seed:3:14: ..."); a value ("secret: 123456", "secret:123456") is not one. */
+static bool line_col(const char *s, size_t n)
+{
+	size_t j = 0;
+
+	while (j < n && isdigit((unsigned char)s[j]))
+		j++;
+	return j > 0 && j < n && s[j] == ':';
+}
+
 /*
  * If a secret key starts at in[i], return the index just past the separator and the value's
  * end in *vend; 0 otherwise.
  */
 static size_t match_key(const char *in, size_t i, size_t n, size_t *vstart, size_t *vend)
 {
-	if (i > 0 && (is_word((unsigned char)in[i - 1]) || in[i - 1] == '/' || in[i - 1] == '-'))
+	/* part of a longer name: a word, a path (".../x.seed", "mfa-seed"), an ARN (":secret:") */
+	if (i > 0 && (is_word((unsigned char)in[i - 1]) || in[i - 1] == '/' || in[i - 1] == '-' ||
+	              in[i - 1] == '.' || in[i - 1] == ':'))
 		return 0;
 	for (size_t k = 0; k < sizeof(secret_keys) / sizeof(secret_keys[0]); k++) {
 		size_t kl = strlen(secret_keys[k]), j;
@@ -162,6 +175,8 @@ static size_t match_key(const char *in, size_t i, size_t n, size_t *vstart, size
 		if (j >= n || (in[j] != ':' && in[j] != '=' && in[j] != '>'))
 			return 0;
 		sep = in[j++];
+		if (sep == ':' && line_col(in + j, n - j))
+			return 0; /* "secret:3:14: ..." is a file name and a position, not a value */
 		if (sep != '>')
 			while (j < n && (in[j] == ' ' || in[j] == '\t'))
 				j++;

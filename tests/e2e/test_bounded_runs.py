@@ -51,26 +51,41 @@ class BoundedRuns(EngineCase):
         self.assertRegex(p.stderr, r"keywarden.yaml:1:20: noProgressTimeout must be a duration")
 
     def test_a_healthy_slow_run_is_not_cut(self):
-        # every answer 300-500 ms late: far from silent; a 2 s deadline never fires
-        self.ep.set_faults("seed=4,latency=300-500")
-        r = self.apply("--no-progress-timeout", "2s")
+        # every answer 100-300 ms late: the run takes many times the 1 s deadline, yet each
+        # answer is progress, so the deadline never fires
+        self.ep.set_faults("seed=4,latency=100-300")
+        t0 = time.monotonic()
+        r = self.apply("--no-progress-timeout", "1s")
+        took = time.monotonic() - t0
         self.ep.clear_faults()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertGreater(took, 3)
         self.assert_converged(keys=1)
 
     def test_the_deadline_waits_inside_the_key_window(self):
-        # the key proof (GetCallerIdentity signed with the new key, apply's only one) is not
-        # answered: the low-speed limit ends that attempt after 20 s, far past the 2 s
-        # deadline, and the key is still proved and delivered, not left behind
-        self.ep.set_faults("seed=5,silent=1,actions=GetCallerIdentity,limit=1")
-        r = self.apply("--no-progress-timeout", "2s", timeout_s="40")
-        injected = self.ep.faults().get("injected", 0)
+        # the key proof (GetCallerIdentity signed with the new key, apply's only one) answers
+        # after 3 s, past the 1 s deadline: outside the key window that attempt would be cut at
+        # the deadline; inside it the key is still proved and delivered, not left behind
+        self.ep.set_faults("seed=5,latency=3000,actions=GetCallerIdentity")
+        r = self.apply("--no-progress-timeout", "1s", timeout_s="20")
+        proofs = self.ep.counts().get("GetCallerIdentity")
         self.ep.clear_faults()
-        self.assertEqual(injected, 1)
+        self.assertEqual(proofs, 1)  # one slow answer, not cut and retried
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(self.ep.counts().get("CreateAccessKey"), 1)
         held = self.profile()["aws_access_key_id"]
         self.assertEqual([k["AccessKeyId"] for k in self.assert_converged(keys=1)], [held])
+
+    def test_outside_the_key_window_a_slow_answer_is_cut_at_the_deadline(self):
+        # the same 3 s answer to a read before any key exists: cut at the 1 s deadline
+        self.ep.set_faults("seed=6,latency=3000,actions=GetAccountAuthorizationDetails")
+        t0 = time.monotonic()
+        p = self.plan("--no-progress-timeout", "1s")
+        took = time.monotonic() - t0
+        self.ep.clear_faults()
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("no AWS request completed for 1 s", p.stderr)
+        self.assertLess(took, 2.9)
 
     def test_a_fifo_among_the_manifests_does_not_hang_validate(self):
         fifo = os.path.join(self.mdir, "trap.yaml")

@@ -129,6 +129,25 @@ static void redaction_removes_secrets_passed_by_mistake(void **state)
 	/* ordinary text stays as it is */
 	kw_redact("created user service-ansible (AIDAEXAMPLE123) in 12 ms", out, sizeof(out));
 	assert_string_equal(out, "created user service-ansible (AIDAEXAMPLE123) in 12 ms");
+	/* file:line:col stays readable after a name ending in seed or secret, and so do ARNs */
+	static const char *const kept[] = {
+	        "error: /tmp/k/mfa.seed:3:14: not a base32 seed",
+	        "error: secret:2:5: invalid JSON: '[' or '{' expected",
+	        "error: seed:7: line too long",
+	        "error: inline policy ./secret:1:1: not a regular file",
+	        "arn:aws:secretsmanager:us-east-1:123456789012:secret:service-x-AbCdEf",
+	};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		kw_redact(kept[i], out, sizeof(out));
+		assert_string_equal(out, kept[i]);
+	}
+	/* while a value after the key is still masked */
+	kw_redact("secret: hunter2hunter2 and seed=abc123xyz, password: 123456", out, sizeof(out));
+	assert_null(strstr(out, "hunter2hunter2"));
+	assert_null(strstr(out, "abc123xyz"));
+	assert_null(strstr(out, "123456"));
+	kw_redact("secret:123456", out, sizeof(out));
+	assert_null(strstr(out, "123456"));
 }
 
 static void redaction_masks_live_secret_values(void **state)
