@@ -232,6 +232,9 @@ static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 	bool aws_answer = false; /* an error answer of AWS's own */
 	size_t ns = 0;
 
+	/* past the no-progress deadline (outside the key window): no new attempt */
+	if (kw_deadline_check(a->label, err))
+		return KW_RETRY_NEVER;
 	/* adaptive retry mode: a token from the bucket before, its rate adjusted after */
 	if (c->limiter[a->svc]) {
 		double held = kw_adaptive_before_send(c->limiter[a->svc]);
