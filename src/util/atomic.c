@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* O_TMPFILE, AT_EMPTY_PATH */
 #include "util/atomic.h"
 
 #include <dirent.h>
@@ -69,15 +70,23 @@ static bool temp_name(const char *name)
 static bool sweep_one(int dfd, const char *name)
 {
 	static const unsigned char zeros[4096];
-	struct stat st;
+	struct stat st, now;
 	bool gone = false;
 	int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		goto out; /* a live writer holds it */
+	/*
+	 * Under the lock: a regular file of ours, still under its temporary name. A writer that
+	 * finished between our open and our lock renamed this very file into place: that is no
+	 * leftover (and a writer never renames a file it does not hold locked).
+	 */
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink == 0 ||
-	    flock(fd, LOCK_EX | LOCK_NB))
-		goto out;                          /* not ours, or a live writer holds it */
+	    fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) || now.st_ino != st.st_ino ||
+	    now.st_dev != st.st_dev)
+		goto out;
 	for (off_t done = 0; done < st.st_size;) { /* the secrets go, not only the name */
 		size_t n = st.st_size - done < (off_t)sizeof(zeros) ? (size_t)(st.st_size - done)
 		                                                    : sizeof(zeros);
@@ -131,12 +140,87 @@ int kw_atomic_sweep_for(const char *path)
 	return n;
 }
 
+/* A temporary name for base into tmp: ".BASE.kw-" 12 random hex digits ".tmp". */
+static int temp_name_make(const char *path, const char *base, char *tmp, size_t size, struct kw_error *err)
+{
+	unsigned char rnd[6];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return kw_error_set(err, KW_ERR_INTERNAL, path, "no random bytes for a temporary name");
+	if (snprintf(tmp, size, ".%s" KW_ATOMIC_TEMP_MARK "%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0],
+	             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)size)
+		return kw_error_set(err, KW_ERR_IO, path, "path too long");
+	return 0;
+}
+
+/*
+ * Write data into a new temporary file in dfd, named tmp, locked (flock, exclusive) before
+ * anyone can see it and held until the caller closes the descriptor, which it returns; -1
+ * with err set, or -2 when the unnamed way (anon) cannot give the file a name (retry without).
+ * anon: an O_TMPFILE is written, fsync'd and only then linked as tmp, so a kill never leaves
+ * a half-written file and a sweeper never sees one unlocked. Otherwise tmp is created and
+ * locked at once; one a sweeper took in between (no links left) is given up for another name.
+ */
+static int write_temp(int dfd, const char *path, const char *base, const void *data, size_t len, mode_t mode,
+                      bool anon, char *tmp, size_t tmpsize, struct kw_error *err)
+{
+	struct stat st;
+	int fd = -1;
+
+	for (int tries = 0; fd < 0; tries++) {
+		if (tries == 4)
+			return kw_error_set(err, KW_ERR_IO, path,
+			                    "cannot hold a temporary file: removed each time");
+		if (temp_name_make(path, base, tmp, tmpsize, err))
+			return -1;
+		if (anon) {
+			fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode & 07777);
+			if (fd < 0)
+				return -2; /* no O_TMPFILE here: the named way */
+			(void)flock(fd, LOCK_EX);
+			break;
+		}
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+		if (fd < 0)
+			return kw_error_set(err, KW_ERR_IO, path, "cannot create temporary file: %s",
+			                    strerror(errno));
+		if (flock(fd, LOCK_EX) || fstat(fd, &st)) {
+			kw_error_set(err, KW_ERR_IO, path, "cannot lock the temporary file: %s",
+			             strerror(errno));
+			(void)unlinkat(dfd, tmp, 0);
+			close(fd);
+			return -1;
+		}
+		if (st.st_nlink == 0) { /* swept before the lock: its name is gone, try another */
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fchmod(fd, mode & 07777) || write_all(fd, data, len) || fsync(fd)) {
+		kw_error_set(err, KW_ERR_IO, path, "cannot write: %s", strerror(errno));
+		if (!anon)
+			(void)unlinkat(dfd, tmp, 0);
+		close(fd);
+		return -1;
+	}
+	if (anon) {
+		char proc[64];
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) &&
+		    linkat(fd, "", dfd, tmp, AT_EMPTY_PATH)) {
+			close(fd);
+			return -2;
+		}
+	}
+	return fd;
+}
+
 int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
                     struct kw_error *err)
 {
 	char *dir = NULL, *base = NULL, tmp[4096];
 	int dfd = -1, fd = -1, rc = -1, created = 0;
-	unsigned char rnd[6];
 	struct stat st;
 
 	if (split_path(path, &dir, &base))
@@ -168,34 +252,14 @@ int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
 			goto out;
 		}
 	}
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		kw_error_set(err, KW_ERR_INTERNAL, path, "no random bytes for a temporary name");
-		goto out;
-	}
-	if (snprintf(tmp, sizeof(tmp), ".%s" KW_ATOMIC_TEMP_MARK "%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0],
-	             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)sizeof(tmp)) {
-		kw_error_set(err, KW_ERR_IO, path, "path too long");
-		goto out;
-	}
 	/* what a killed run left here goes first (kw_atomic_sweep) */
 	(void)kw_atomic_sweep(dir);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
-	if (fd < 0) {
-		kw_error_set(err, KW_ERR_IO, path, "cannot create temporary file: %s", strerror(errno));
+	fd = write_temp(dfd, path, base, data, len, mode, true, tmp, sizeof(tmp), err);
+	if (fd == -2)
+		fd = write_temp(dfd, path, base, data, len, mode, false, tmp, sizeof(tmp), err);
+	if (fd < 0)
 		goto out;
-	}
 	created = 1;
-	/* held until the rename: a sweeper tells a live write from a dead one by this lock; one
-	 * that swept the file between its creation and the lock leaves it unlinked */
-	if (flock(fd, LOCK_EX) || fstat(fd, &st) || st.st_nlink == 0) {
-		kw_error_set(err, KW_ERR_IO, path, "cannot hold the temporary file: %s",
-		             errno ? strerror(errno) : "removed by another process");
-		goto out;
-	}
-	if (fchmod(fd, mode & 07777) || write_all(fd, data, len) || fsync(fd)) {
-		kw_error_set(err, KW_ERR_IO, path, "cannot write: %s", strerror(errno));
-		goto out;
-	}
 	/* fd stays open (and locked) until the new file is in place */
 	if (flags & KW_ATOMIC_NO_CLOBBER) {
 		/* link(2) fails with EEXIST instead of replacing: no race with another writer. */
