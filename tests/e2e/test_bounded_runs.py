@@ -59,7 +59,7 @@ class BoundedRuns(EngineCase):
         took = time.monotonic() - t0
         self.ep.clear_faults()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertGreater(took, 3)
+        self.assertGreater(took, 2)  # more than twice the deadline
         self.assert_converged(keys=1)
 
     def test_the_deadline_waits_inside_the_key_window(self):
