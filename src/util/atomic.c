@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* O_TMPFILE, AT_EMPTY_PATH */
 #include "util/atomic.h"
 
 #include <dirent.h>
@@ -154,15 +153,13 @@ static int temp_name_make(const char *path, const char *base, char *tmp, size_t 
 }
 
 /*
- * Write data into a new temporary file in dfd, named tmp, locked (flock, exclusive) before
- * anyone can see it and held until the caller closes the descriptor, which it returns; -1
- * with err set, or -2 when the unnamed way (anon) cannot give the file a name (retry without).
- * anon: an O_TMPFILE is written, fsync'd and only then linked as tmp, so a kill never leaves
- * a half-written file and a sweeper never sees one unlocked. Otherwise tmp is created and
- * locked at once; one a sweeper took in between (no links left) is given up for another name.
+ * Write data into a new temporary file in dfd, named tmp, created and locked (flock,
+ * exclusive) at once and held until the caller closes the descriptor, which it returns; -1
+ * with err set. A sweeper that took the file between its creation and the lock (no links
+ * left) makes it give that name up for another.
  */
 static int write_temp(int dfd, const char *path, const char *base, const void *data, size_t len, mode_t mode,
-                      bool anon, char *tmp, size_t tmpsize, struct kw_error *err)
+                      char *tmp, size_t tmpsize, struct kw_error *err)
 {
 	struct stat st;
 	int fd = -1;
@@ -173,13 +170,6 @@ static int write_temp(int dfd, const char *path, const char *base, const void *d
 			                    "cannot hold a temporary file: removed each time");
 		if (temp_name_make(path, base, tmp, tmpsize, err))
 			return -1;
-		if (anon) {
-			fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode & 07777);
-			if (fd < 0)
-				return -2; /* no O_TMPFILE here: the named way */
-			(void)flock(fd, LOCK_EX);
-			break;
-		}
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
 		if (fd < 0)
 			return kw_error_set(err, KW_ERR_IO, path, "cannot create temporary file: %s",
@@ -198,20 +188,9 @@ static int write_temp(int dfd, const char *path, const char *base, const void *d
 	}
 	if (fchmod(fd, mode & 07777) || write_all(fd, data, len) || fsync(fd)) {
 		kw_error_set(err, KW_ERR_IO, path, "cannot write: %s", strerror(errno));
-		if (!anon)
-			(void)unlinkat(dfd, tmp, 0);
+		(void)unlinkat(dfd, tmp, 0);
 		close(fd);
 		return -1;
-	}
-	if (anon) {
-		char proc[64];
-
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) &&
-		    linkat(fd, "", dfd, tmp, AT_EMPTY_PATH)) {
-			close(fd);
-			return -2;
-		}
 	}
 	return fd;
 }
@@ -254,9 +233,7 @@ int kw_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
 	}
 	/* what a killed run left here goes first (kw_atomic_sweep) */
 	(void)kw_atomic_sweep(dir);
-	fd = write_temp(dfd, path, base, data, len, mode, true, tmp, sizeof(tmp), err);
-	if (fd == -2)
-		fd = write_temp(dfd, path, base, data, len, mode, false, tmp, sizeof(tmp), err);
+	fd = write_temp(dfd, path, base, data, len, mode, tmp, sizeof(tmp), err);
 	if (fd < 0)
 		goto out;
 	created = 1;
