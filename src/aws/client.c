@@ -215,6 +215,14 @@ static int parse_answer(struct attempt *a, const struct kw_http_response *resp, 
 	return 0;
 }
 
+/* The Date of the last answer this thread received (kw_aws_answer_date). */
+static _Thread_local time_t answer_date;
+
+time_t kw_aws_answer_date(void)
+{
+	return answer_date;
+}
+
 static enum kw_retry_class one_attempt(void *vctx, int n, struct kw_error *err)
 {
 	struct attempt *a = vctx;
@@ -287,6 +295,8 @@ post:
 	}
 	kw_log(KW_LOG_DEBUG, "%s: attempt %d: HTTP %ld, %zu bytes (%.0f ms)", a->label, n, resp.status,
 	       resp.len, seconds_since(&t0) * 1000);
+	if (resp.date)
+		answer_date = resp.date;
 	if (resp.status >= 200 && resp.status < 300) {
 		{
 			int pr = parse_answer(a, &resp, err);

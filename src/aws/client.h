@@ -186,6 +186,14 @@ const char *kw_aws_client_credential_source(const struct kw_aws_client *c);
  */
 const char *kw_aws_client_credential_chain(const struct kw_aws_client *c);
 
+/*
+ * kw_aws_answer_date - the Date header of the last answer this thread received from AWS: the
+ * service's clock (IAM's for IAM calls, on which its CreateDate values are), whole seconds since
+ * the epoch, UTC; 0 when no answer carried one. Thread-local: a thread sees its own calls only.
+ * Source: RFC 9110 section 6.6.1 (Date).
+ */
+time_t kw_aws_answer_date(void);
+
 /* Calls of one action (e.g. "iam:ListUsers") for --stats. */
 struct kw_aws_action_stats {
 	char *action;            /* "service:Action", owned */

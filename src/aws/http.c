@@ -223,8 +223,18 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct sink *s = userdata;
 	size_t n = size * nmemb;
-	static const char name[] = "x-amzn-requestid:";
+	static const char name[] = "x-amzn-requestid:", date[] = "date:";
 
+	/* the server's clock (IAM's, for comparing with the CreateDate it reports): keys/issue.h */
+	if (n > sizeof(date) - 1 && n < 128 && !strncasecmp(ptr, date, sizeof(date) - 1)) {
+		char v[128];
+		time_t t;
+
+		memcpy(v, ptr + sizeof(date) - 1, n - (sizeof(date) - 1));
+		v[n - (sizeof(date) - 1)] = '\0';
+		if ((t = curl_getdate(v, NULL)) > 0)
+			s->resp->date = t;
+	}
 	if (n > sizeof(name) - 1 && !strncasecmp(ptr, name, sizeof(name) - 1)) {
 		const char *v = ptr + sizeof(name) - 1;
 		size_t vl = n - (sizeof(name) - 1);

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct kw_error;
 struct kw_http_header;
@@ -33,6 +34,7 @@ struct kw_http_response {
 	size_t len;
 	size_t cap;
 	char request_id[80]; /* x-amzn-RequestId header, "" when absent */
+	time_t date;         /* Date header (RFC 9110 IMF-fixdate, the server's clock), 0 when absent */
 	bool retryable;      /* after a KW_ERR_NETWORK failure: worth another attempt (connection
 	                      * refused/reset, DNS, timeout), false for TLS verification failures,
 	                      * a missing CA bundle or a malformed URL */

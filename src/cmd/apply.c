@@ -626,6 +626,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	if (plan_file && load_saved(ctx, plan_file, max_age, &saved, &saved_paths, &a))
 		goto out;
 
+	a.confirm_timeout = eo.confirm_timeout;
 	if (kw_engine_prepare(ctx, &a, &s, &client))
 		goto out;
 	if (saved && check_saved(ctx, plan_file, saved, &s, client))

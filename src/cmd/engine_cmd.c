@@ -92,6 +92,8 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 	}
 	kw_engine_aws_options(ctx, &ao);
 	ao.adaptive_default = a->writes;
+	po.aws = &ao;
+	po.held_timeout = a->confirm_timeout > 0 ? a->confirm_timeout : 30.0;
 	if (kw_aws_client_new(&ao, client, &err) ||
 	    kw_accounts_reach(*client, &ao, a->role_arn, (const struct kw_manifest *const *)s->set->items,
 	                      s->set->n, &s->accounts, &err)) {

@@ -18,15 +18,16 @@ struct kw_error;
 
 /* Options plan and apply both take. */
 struct kw_engine_args {
-	bool adopt;           /* --adopt */
-	bool prune_keys;      /* --prune-keys */
-	int parallelism;      /* --parallelism N (default 8) */
-	bool stats;           /* --stats */
-	const char *owner;    /* --owner NAME (else keywarden.yaml's owner:), or NULL */
-	bool prune_accounts;  /* --prune-accounts (plan only, for now) */
-	const char *role_arn; /* --role-arn 'arn:aws:iam::{account}:role/NAME', or NULL */
-	bool writes;          /* apply: retry mode adaptive unless the config names one (client.h) */
-	char **paths;         /* PATH... (borrowed from argv) */
+	bool adopt;             /* --adopt */
+	bool prune_keys;        /* --prune-keys */
+	int parallelism;        /* --parallelism N (default 8) */
+	bool stats;             /* --stats */
+	const char *owner;      /* --owner NAME (else keywarden.yaml's owner:), or NULL */
+	bool prune_accounts;    /* --prune-accounts (plan only, for now) */
+	const char *role_arn;   /* --role-arn 'arn:aws:iam::{account}:role/NAME', or NULL */
+	bool writes;            /* apply: retry mode adaptive unless the config names one (client.h) */
+	double confirm_timeout; /* --confirm-timeout: waits for held keys IAM does not list yet (0: 30 s) */
+	char **paths;           /* PATH... (borrowed from argv) */
 	int npaths;
 	struct kw_error *failure; /* when set, kw_engine_prepare copies its error here (review output) */
 };

@@ -149,6 +149,9 @@ int cmd_plan(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_ENGINE_OPTIONS(&a,
 	                          "also plan the deletion of access keys that are not needed (an inactive\n"
 	                          "key in its rotation grace period is kept until it ends)"),
+	        KW_SECONDS("confirm-timeout", "SECS", &a.confirm_timeout, 0.001, 3600,
+	                   "how long to wait for a key a target holds that IAM does not list\n"
+	                   "yet (eventual consistency; default 30; 90s, 2m)"),
 	        KW_STRING("out", "FILE", &out_path,
 	                  "also save the plan to FILE (JSON, 0600, no secrets) with digests of\n"
 	                  "every file read and of the IAM state it depends on, for\n"

@@ -805,6 +805,18 @@ static int check_output(const struct kw_plan *plan, size_t nmfa, const char *opt
 	return rc;
 }
 
+/*
+ * Whether target j of account i holds an access key (engine/held.h): then the new key replaces
+ * it (a key file holding a key IAM no longer has, or one of this user's keys, is replaced
+ * atomically, where a file of any other content is refused).
+ */
+static bool holds_key(const struct kw_plan *plan, size_t i, size_t j)
+{
+	const struct kw_live_account *l = &plan->live[i];
+
+	return j < l->ntargets && l->targets[j].held == KW_KEY_HELD_KEY;
+}
+
 /* Every delivery target of every key the plan issues can take it (src/keys/sink.h). */
 static int preflight_targets(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
 {
@@ -818,7 +830,7 @@ static int preflight_targets(const struct kw_plan *plan, const struct kw_exec_op
 			struct kw_key_sink sink = d->sinks[j];
 
 			sink.aws = d->aws_opts ? d->aws_opts : o->aws_opts; /* its AWS account's */
-			if (kw_keys_preflight(&sink, d->user_name, false, err))
+			if (kw_keys_preflight(&sink, d->user_name, holds_key(plan, s->account, j), err))
 				return kw_error_prefix(err, "%s", d->origin ? d->origin : d->user_name);
 		}
 	}
@@ -1107,7 +1119,8 @@ static int key_deliver(void *ud, const struct kw_access_key *ak, size_t *written
 			sink.fp = kd->r->o->stdout_sink ? kd->r->o->stdout_sink : stdout;
 		sink.aws = opts_of(kd->r, kd->s);
 		kw_keys_sink_describe(&sink, name, sizeof(name));
-		if (kw_keys_deliver(&sink, ak, err))
+		if ((holds_key(kd->r->plan, kd->s->account, i) ? kw_keys_replace : kw_keys_deliver)(&sink, ak,
+		                                                                                    err))
 			return kw_error_prefix(err, "delivering the new key to %s", name);
 		*written = i + 1;
 		emit(kd->r, KW_EV_DELIVERED, kd->s, KW_EXEC_RUNNING, 0, name, ak->access_key_id, NULL);
@@ -1133,13 +1146,25 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	const struct kw_desired *d = want(r, s);
 	struct kw_key_issuer is = issuer_of(r, s);
 	struct key_delivery kd = {r, s};
+	const struct kw_live_account *l = &r->plan->live[s->account];
+	const char **held = calloc(l->ntargets ? l->ntargets : 1, sizeof(*held));
 	struct kw_key_issue_result res;
 	int rc;
 
-	if (!d->ndeliver || !d->sinks)
+	if (!held)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	if (!d->ndeliver || !d->sinks) {
+		free(held);
 		return kw_error_set(err, KW_ERR_INTERNAL, d->user_name,
 		                    "an access key without delivery targets");
+	}
+	/* the keys the targets hold are never taken for a lost answer's (keys/issue.h) */
+	for (size_t j = 0; j < l->ntargets; j++)
+		if (l->targets[j].held == KW_KEY_HELD_KEY)
+			held[is.nheld++] = l->targets[j].id;
+	is.held = held;
 	rc = kw_key_issue(&is, r->user_arn[s->account], key_deliver, key_undeliver, &kd, &res, err);
+	free(held);
 	if (res.created && !res.deleted)
 		r->res->keys_created++;
 	r->reads += (int)res.proofs;

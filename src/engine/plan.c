@@ -345,20 +345,143 @@ static bool in_grace(const struct kw_live_user *u, const struct kw_live_key *key
 	return true;
 }
 
-static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opts, struct kw_error *err)
+/* What an account's delivery targets hold (engine/held.h), as the key rules read it. */
+struct held_view {
+	bool unknown;  /* a target is write-only or could not be read: the delivered tag tells for it */
+	bool lacking;  /* a readable target holds no usable key (none, another content, a key IAM does
+	                * not list or an inactive one): it needs a new key */
+	bool any_held; /* a readable target holds an active key IAM lists */
+};
+
+static const struct kw_live_key *find_key(const struct kw_live_user *u, const char *id)
 {
-	const struct kw_desired *d = &p->desired[i];
-	const struct kw_live_user *u = &p->live[i].user;
-	const struct kw_live_key *fresh = NULL;
-	size_t kept = u->nkeys, ngrace = 0;
-	bool need;
-	char age[64], until[32];
+	for (size_t k = 0; u->exists && k < u->nkeys; k++)
+		if (!strcmp(u->keys[k].id, id))
+			return &u->keys[k];
+	return NULL;
+}
+
+static void held_view(const struct kw_desired *d, const struct kw_live_account *l, struct held_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (l->ntargets != d->ndeliver) { /* targets not read (a state built by hand) */
+		v->unknown = d->ndeliver > 0;
+		return;
+	}
+	for (size_t t = 0; t < l->ntargets; t++) {
+		const struct kw_live_target *tg = &l->targets[t];
+		const struct kw_live_key *key;
+
+		switch (tg->held) {
+		case KW_KEY_HELD_UNKNOWN: v->unknown = true; break;
+		case KW_KEY_HELD_NONE:
+		case KW_KEY_HELD_OTHER: v->lacking = true; break;
+		case KW_KEY_HELD_KEY:
+			key = tg->listed ? find_key(&l->user, tg->id) : NULL;
+			if (key && key->active)
+				v->any_held = true;
+			else
+				v->lacking = true;
+			break;
+		}
+	}
+}
+
+/* When the user's delivered tag of key says it was delivered (0: no tag, or unreadable). */
+static time_t delivered_at(const struct kw_live_user *u, const struct kw_live_key *key)
+{
+	const struct kw_tagkv *tag;
+	char name[256];
+	time_t t = 0;
+
+	if (kw_delivered_tag_key(key->id, name, sizeof(name)) || !(tag = kw_taglist_find(&u->tags, name)) ||
+	    kw_iso8601_parse(tag->value, &t))
+		return 0;
+	return t;
+}
+
+/* -1, 0, 1: which of a and b was delivered later (tag time, then CreateDate); 0 is a tie. */
+static int later(const struct kw_live_user *u, const struct kw_live_key *a, const struct kw_live_key *b)
+{
+	time_t da = delivered_at(u, a), db = delivered_at(u, b);
+
+	if (da != db)
+		return da > db ? 1 : -1;
+	if (a->created != b->created)
+		return a->created > b->created ? 1 : -1;
+	return 0;
+}
+
+static bool undelivered(const struct kw_live_key *key)
+{
+	return key->undelivered && !key->held; /* a key a target holds is delivered, tag or not */
+}
+
+/*
+ * The keys kept (keep[k]): every active key a readable target holds; when none is and some
+ * target cannot be read, the active delivered key within maxAgeDays delivered last (tag time,
+ * then CreateDate; a tie keeps all tied: it never decides). Returns whether a kept key is
+ * within maxAgeDays (fresh), so that no new key is needed for it.
+ */
+static bool choose_kept(const struct kw_desired *d, const struct kw_live_user *u, const struct held_view *v,
+                        time_t now, bool *keep)
+{
+	bool fresh = false;
 
 	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 		const struct kw_live_key *key = &u->keys[k];
+		bool young = !(d->max_age_days > 0 && now - key->created > (time_t)d->max_age_days * DAY);
 
-		kept -= key->undelivered;
-		if (!key->active || key->undelivered)
+		keep[k] = key->active && key->held;
+		fresh |= keep[k] && young;
+	}
+	if (v->any_held || !v->unknown)
+		return fresh;
+	/* the fallback: the delivered tag, for targets that cannot be read */
+	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
+		const struct kw_live_key *key = &u->keys[k];
+		bool best = key->active && !undelivered(key) &&
+		            !(d->max_age_days > 0 && now - key->created > (time_t)d->max_age_days * DAY);
+
+		for (size_t j = 0; best && j < u->nkeys; j++) {
+			const struct kw_live_key *o = &u->keys[j];
+
+			if (j != k && o->active && !undelivered(o) &&
+			    !(d->max_age_days > 0 && now - o->created > (time_t)d->max_age_days * DAY) &&
+			    later(u, o, key) > 0)
+				best = false;
+		}
+		keep[k] = best;
+		fresh |= best;
+	}
+	return fresh;
+}
+
+static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opts, struct kw_error *err)
+{
+	const struct kw_desired *d = &p->desired[i];
+	const struct kw_live_account *l = &p->live[i];
+	const struct kw_live_user *u = &l->user;
+	struct held_view v;
+	size_t kept = u->nkeys, ngrace = 0, nkept = 0, movable = 0;
+	bool need, *keep = calloc(u->nkeys ? u->nkeys : 1, sizeof(*keep));
+	char age[64], until[32];
+	int rc = -1;
+
+	if (!keep)
+		goto nomem;
+	held_view(d, l, &v);
+	need = !choose_kept(d, u, &v, opts->now, keep) || v.lacking;
+	need = need && d->ndeliver > 0;
+	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
+		const struct kw_live_key *key = &u->keys[k];
+
+		kept -= undelivered(key);
+		nkept += keep[k];
+		/* before the new key is delivered, a key a target holds is never deleted */
+		movable += !undelivered(key) && !keep[k] && !key->held;
+		/* due: a key a target holds, or (targets unreadable) any delivered one */
+		if (!key->active || undelivered(key) || !(key->held || (!v.any_held && v.unknown)))
 			continue;
 		if (d->max_age_days > 0 &&
 		    kw_lc_key_due(&(struct kw_lc_key){.active = true, .created = key->created},
@@ -369,39 +492,50 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 		             key->id, d->user_name, age_text(age, sizeof(age), opts->now, key->created),
 		             d->max_age_days))
 			goto nomem;
-		if (d->max_age_days > 0 && opts->now - key->created > (time_t)d->max_age_days * DAY)
-			continue;
-		if (!fresh || key->created > fresh->created)
-			fresh = key;
 	}
-	need = d->ndeliver > 0 && !fresh;
-	if (need && u->exists && kept >= 2 && !opts->prune_keys)
-		return kw_error_set(
-		        err, KW_ERR_CONFLICT, d->origin,
-		        "account %s: user %s already holds %zu access keys (IAM's limit is 2) and none is "
-		        "active within maxAgeDays; use --prune-keys or 'keywarden rotate'",
-		        d->name, d->user_name, kept);
+	if (nkept > 1 && !v.any_held &&
+	    add_note(p, i,
+	             "the delivered tags of %s's keys cannot tell which key the targets hold (same "
+	             "delivery time and CreateDate): none of them is deleted",
+	             d->user_name))
+		goto nomem;
+	if (need && u->exists && kept >= 2 && !opts->prune_keys) {
+		kw_error_set(err, KW_ERR_CONFLICT, d->origin,
+		             "account %s: user %s already holds %zu access keys (IAM's limit is 2) and none "
+		             "is active within maxAgeDays and held by every target; use --prune-keys or "
+		             "'keywarden rotate'",
+		             d->name, d->user_name, kept);
+		goto out;
+	}
+	if (need && u->exists && kept >= 2 && kept - movable >= 2) {
+		kw_error_set(err, KW_ERR_CONFLICT, d->origin,
+		             "account %s: user %s holds two access keys that its delivery targets hold (or "
+		             "that are kept) and a target needs a new one; run 'keywarden rotate %s' to "
+		             "replace them safely",
+		             d->name, d->user_name, d->name);
+		goto out;
+	}
 	/* keys kept in their grace period still count against IAM's limit of two */
 	for (size_t k = 0; need && opts->prune_keys && u->exists && k < u->nkeys; k++)
-		ngrace +=
-		        !u->keys[k].undelivered && in_grace(u, &u->keys[k], opts->now, until, sizeof(until));
-	if (ngrace >= 2)
-		return kw_error_set(
-		        err, KW_ERR_CONFLICT, d->origin,
-		        "account %s: user %s holds two inactive access keys in their rotation grace "
-		        "periods (one until %s) and needs a new key; wait until a grace period ends, "
-		        "or delete one by hand",
-		        d->name, d->user_name, until);
-	/* keys issued but never confirmed delivered (a run killed in between): nobody holds them */
+		ngrace += !undelivered(&u->keys[k]) && in_grace(u, &u->keys[k], opts->now, until, sizeof(until));
+	if (ngrace >= 2) {
+		kw_error_set(err, KW_ERR_CONFLICT, d->origin,
+		             "account %s: user %s holds two inactive access keys in their rotation grace "
+		             "periods (one until %s) and needs a new key; wait until a grace period ends, "
+		             "or delete one by hand",
+		             d->name, d->user_name, until);
+		goto out;
+	}
+	/* keys issued but never delivered (a run killed in between): nobody holds them */
 	for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 		const struct kw_live_key *key = &u->keys[k];
 
-		if (!key->undelivered)
+		if (!undelivered(key))
 			continue;
 		STEP(KW_ACT_DELETE, KW_RES_ACCESS_KEY, i, key->id, NULL, NULL);
 		if (add_note(p, i,
-		             "access key %s of %s was issued but never confirmed delivered (no %s tag, "
-		             "never used): nobody holds it, so it is deleted",
+		             "access key %s of %s was issued but never confirmed delivered (no delivery "
+		             "target holds it, no %s tag, never used): nobody holds it, so it is deleted",
 		             key->id, d->user_name, KW_DELIVERED_TAG_PREFIX "<id>"))
 			goto nomem;
 	}
@@ -416,8 +550,18 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 		for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 			const struct kw_live_key *key = &u->keys[k];
 
-			if (key == fresh || key->undelivered)
+			if (keep[k] && !need)
+				continue; /* held (or kept by its tag) and nothing replaces it */
+			if (undelivered(key) || (pass == 0 && (key->held || keep[k])))
 				continue;
+			if (pass == 1 && (key->held || keep[k]) && !opts->prune_keys) {
+				if (add_note(p, i,
+				             "access key %s of %s is replaced by the new key in its targets; "
+				             "--prune-keys (or 'keywarden rotate') removes it afterwards",
+				             key->id, d->user_name))
+					goto nomem;
+				continue;
+			}
 			if (opts->prune_keys && in_grace(u, key, opts->now, until, sizeof(until))) {
 				if (add_note(p, i,
 				             "access key %s of %s is inactive in its rotation grace period "
@@ -430,16 +574,25 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 			if (opts->prune_keys)
 				STEP(KW_ACT_DELETE, KW_RES_ACCESS_KEY, i, key->id, NULL, NULL);
 			else if (add_note(p, i,
-			                  "access key %s of %s (%s, %s) is not needed; --prune-keys removes "
-			                  "it",
+			                  "access key %s of %s (%s, %s) is not needed%s; --prune-keys removes "
+			                  "it%s",
 			                  key->id, d->user_name, key->active ? "active" : "inactive",
-			                  age_text(age, sizeof(age), opts->now, key->created)))
+			                  age_text(age, sizeof(age), opts->now, key->created),
+			                  !v.unknown ? " (no delivery target holds it)" : "",
+			                  key->active && v.any_held
+			                          ? " ('keywarden rotate' finishes a rotation that stopped "
+			                            "before deactivating it)"
+			                          : ""))
 				goto nomem;
 		}
 	}
-	return 0;
+	rc = 0;
+	goto out;
 nomem:
-	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+out:
+	free(keep);
+	return rc;
 }
 
 int kw_plan_compute(struct kw_plan *plan, const struct kw_desired *desired,

@@ -26,6 +26,7 @@
 
 #include "engine/state.h"
 
+struct kw_aws_options;
 struct kw_error;
 
 enum kw_step_action {
@@ -103,6 +104,9 @@ struct kw_plan_opts {
 	const char *owner;    /* the run's owner: tag keywarden:owner on every user; or NULL */
 	bool prune_accounts;  /* destroy the owner's users that no manifest names (needs owner) */
 	const char *role_arn; /* --role-arn of the run (saved plans keep it), or NULL */
+	/* kw_session_plan: reading what the targets hold (engine/held.h) */
+	const struct kw_aws_options *aws; /* the operator's client options (borrowed), or NULL */
+	double held_timeout;              /* seconds to wait for held keys IAM does not list yet */
 };
 
 /*

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/held.h"
 #include "engine/live.h"
 #include "manifest/manifest.h"
 #include "util/buf.h"
@@ -95,7 +96,10 @@ int kw_session_plan(struct kw_session *s, struct kw_aws_client *c, int paralleli
 {
 	struct kw_strlist orphans = {0};
 
+	struct kw_held_opts ho = {opts->aws, opts->held_timeout, parallelism};
+
 	if (kw_live_read_owned(c, s->desired, s->n, parallelism, opts->owner, s->live, &orphans, err) ||
+	    kw_held_read(c, s->desired, s->n, &ho, s->live, err) ||
 	    kw_plan_compute(&s->plan, s->desired, s->live, s->n, opts, err)) {
 		kw_strlist_release(&orphans);
 		return -1;

@@ -47,7 +47,9 @@ int kw_desired_from_manifest(const struct kw_manifest *m, struct kw_desired *d, 
 int kw_session_load(struct kw_session *s, const char *const *paths, size_t npaths, struct kw_error *err);
 
 /*
- * kw_session_plan - read live state (kw_live_read, parallelism threads) and compute the plan.
+ * kw_session_plan - read live state (kw_live_read, parallelism threads) and what the delivery
+ * targets hold (engine/held.h: waiting up to opts->held_timeout for held keys IAM does not
+ * list yet), and compute the plan.
  * Returns 0, or -1 with err set (AWS errors, KW_ERR_CONFLICT from the plan).
  */
 int kw_session_plan(struct kw_session *s, struct kw_aws_client *c, int parallelism,

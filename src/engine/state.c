@@ -139,6 +139,7 @@ int kw_live_add_key(struct kw_live_user *u, const char *id, bool active, time_t 
 	u->keys[u->nkeys].active = active;
 	u->keys[u->nkeys].created = created;
 	u->keys[u->nkeys].undelivered = false; /* set by the live reader (live.c) */
+	u->keys[u->nkeys].held = false;        /* set from the targets (held.c) */
 	u->nkeys++;
 	return 0;
 }
@@ -161,6 +162,7 @@ void kw_live_release(struct kw_live_account *a)
 		free(u->keys[i].id);
 	free(u->keys);
 	kw_strlist_release(&u->mfa);
+	free(a->targets);
 	free(g->name);
 	free(g->path);
 	free(g->arn);

@@ -112,6 +112,7 @@ struct kw_live_key {
 	 * (KW_DELIVERED_TAG_PREFIX) and never used (GetAccessKeyLastUsed). Nobody holds it.
 	 */
 	bool undelivered;
+	bool held; /* a delivery target of the account holds it, read from the target (held.h) */
 };
 
 struct kw_live_user {
@@ -136,11 +137,22 @@ struct kw_live_group {
 	struct kw_strlist managed_arns;
 };
 
+/* What one delivery target holds, read from the target itself (engine/held.h). */
+struct kw_live_target {
+	enum kw_key_held held;   /* keys/sink.h kw_keys_held */
+	char id[KW_KEYS_ID_MAX]; /* the key it holds ("" unless KW_KEY_HELD_KEY) */
+	bool listed;             /* KW_KEY_HELD_KEY: IAM lists that key for the user */
+};
+
 /* What IAM holds for one account (user and group named as its kw_desired says). */
 struct kw_live_account {
 	struct kw_live_user user;
 	struct kw_live_group group;
 	char *orphan_mfa; /* serial of an unassigned virtual MFA device named like the user, or NULL */
+	/* its delivery targets, in the kw_desired's sinks order (ntargets = ndeliver once read;
+	 * 0 when they were not read: every target then counts as KW_KEY_HELD_UNKNOWN) */
+	struct kw_live_target *targets;
+	size_t ntargets;
 };
 
 /* kw_live_add_key - append a key. Returns 0, or -1 when out of memory. */

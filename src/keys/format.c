@@ -3,8 +3,10 @@
  */
 #include "keys/format.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "keys/sink.h"
@@ -146,5 +148,62 @@ int kw_keys_render(enum kw_key_format f, const char *tmpl, bool compact, const s
 		return kw_error_set(err, KW_ERR_NOMEM, "access key", "out of memory");
 	expand(tmpl, key, date, s);
 	*out = s;
+	return 0;
+}
+
+/* A key id at p: [A-Z0-9]{16,128} not followed by another word character. Returns its length, 0 if none. */
+static size_t key_id_at(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p + n < end && ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9')))
+		n++;
+	if (n < 16 || n >= KW_KEYS_ID_MAX)
+		return 0;
+	if (p + n < end && (isalnum((unsigned char)p[n]) || p[n] == '/' || p[n] == '+' || p[n] == '_'))
+		return 0;
+	return n;
+}
+
+/* The key id after the first label in text that has one (a few separators between): its length. */
+static size_t labelled(const char *text, const char *end, const char *label, const char **at)
+{
+	size_t ll = strlen(label), n;
+
+	for (const char *p = text; p + ll <= end; p++) {
+		const char *v = p + ll;
+
+		if (strncasecmp(p, label, ll))
+			continue;
+		while (v < end && v - (p + ll) < 8 && *v && strchr(" \t\"':=", *v))
+			v++;
+		if ((n = key_id_at(v, end))) {
+			*at = v;
+			return n;
+		}
+	}
+	return 0;
+}
+
+int kw_keys_key_id_in(const char *text, size_t len, char *id, size_t size)
+{
+	const char *end = text + len, *p = text;
+	size_t n;
+
+	/* a labelled field first (json, env, credentials), then any AKIA/ASIA word (templates) */
+	n = labelled(text, end, "\"AccessKeyId\"", &p);
+	if (!n)
+		n = labelled(text, end, "aws_access_key_id", &p);
+	for (p = n ? p : text; !n && p + 4 <= end; p++) {
+		if ((strncmp(p, "AKIA", 4) && strncmp(p, "ASIA", 4)) ||
+		    (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '/' || p[-1] == '+')))
+			continue;
+		if ((n = key_id_at(p, end)))
+			break;
+	}
+	if (!n || n >= size)
+		return -1;
+	memcpy(id, p, n);
+	id[n] = '\0';
 	return 0;
 }

@@ -55,4 +55,18 @@ int kw_keys_template_check(const char *tmpl, char *bad, size_t size);
 int kw_keys_render(enum kw_key_format f, const char *tmpl, bool compact, const struct kw_access_key *key,
                    struct kw_secret **out, struct kw_error *err);
 
+/* AccessKeyIds are 16 to 128 characters (IAM API reference, AccessKeyMetadata), + NUL. */
+#define KW_KEYS_ID_MAX 129
+
+/*
+ * kw_keys_key_id_in - the access key id in text (len bytes; a rendering of any format, or a
+ * file or secret value written otherwise): the value of a field labelled AccessKeyId (json) or
+ * aws_access_key_id / AWS_ACCESS_KEY_ID (credentials, env), else the first word that starts
+ * with AKIA or ASIA; a key id is 16 to 128 of A-Z and 0-9. Never reads it as anything else:
+ * text may hold a secret, which is neither copied nor kept.
+ * @id: receives the id (size bytes, NUL-terminated).
+ * Returns 0, or -1 when text holds no key id (or it does not fit).
+ */
+int kw_keys_key_id_in(const char *text, size_t len, char *id, size_t size);
+
 #endif

@@ -34,22 +34,49 @@ static const char *who(const struct kw_key_issuer *is)
 	return is->user ? is->user : "the caller";
 }
 
-/* The ids of the user's keys now (retried while transient), into ids. Returns 0 or -1. */
+/* The user's keys now (retried while transient), into l (release it). Returns 0 or -1. */
+static int list_keys(const struct kw_key_issuer *is, struct kw_iam_access_key_list *l, struct kw_error *err)
+{
+	struct kw_wait w;
+
+	kw_wait_begin(&w, is->timeout, false);
+	while (kw_iam_list_access_keys(is->c, is->user, l, err))
+		if (!kw_wait_retry(&w, err))
+			return -1;
+	return 0;
+}
+
+/* The ids of the user's keys now, into ids. Returns 0 or -1. */
 static int list_ids(const struct kw_key_issuer *is, struct kw_strlist *ids, struct kw_error *err)
 {
 	struct kw_iam_access_key_list l = {0};
-	struct kw_wait w;
-	int rc = 0;
+	int rc = list_keys(is, &l, err);
 
-	kw_wait_begin(&w, is->timeout, false);
-	while (kw_iam_list_access_keys(is->c, is->user, &l, err))
-		if (!kw_wait_retry(&w, err))
-			return -1;
 	for (size_t i = 0; i < l.n && rc == 0; i++)
 		if (l.items[i].access_key_id && kw_strlist_add(ids, l.items[i].access_key_id))
 			rc = kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	kw_iam_access_key_list_release(&l);
 	return rc;
+}
+
+/* SigV4 refuses a request signed more than 5 minutes off AWS's clock (no Date header: local). */
+#define SKEW_MAX 300
+
+/* IAM's clock now: the Date of the last answer this thread received, else the local clock. */
+static time_t iam_now(bool *local)
+{
+	time_t t = kw_aws_answer_date();
+
+	*local = !t;
+	return t ? t : time(NULL);
+}
+
+static bool held(const struct kw_key_issuer *is, const char *id)
+{
+	for (size_t i = 0; i < is->nheld; i++)
+		if (is->held[i] && !strcmp(is->held[i], id))
+			return true;
+	return false;
 }
 
 int kw_key_untag(const struct kw_key_issuer *is, const char *id, struct kw_error *err)
@@ -95,28 +122,51 @@ int kw_key_delete(const struct kw_key_issuer *is, const char *id, struct kw_erro
 }
 
 /*
- * After a CreateAccessKey attempt: delete every key of the user that is neither in before
- * (listed before the first attempt) nor mine (the key this run delivers; NULL: none).
- * Returns the number deleted, or -1 with err set.
+ * After a CreateAccessKey attempt: delete every key of the user that this run's attempts can
+ * have made (issue.h): not in before (listed before the first attempt), not mine (the key this
+ * run delivers; NULL: none), not held by a target, created within window (IAM's clock; the end
+ * is moved to the Date of this listing when grow). Returns the number deleted, or -1 with err set.
  */
 static int delete_orphans(const struct kw_key_issuer *is, const struct kw_strlist *before, const char *mine,
-                          struct kw_error *err)
+                          time_t window[2], bool grow, struct kw_error *err)
 {
-	struct kw_strlist now = {0};
+	struct kw_iam_access_key_list now = {0};
+	bool local;
 	int n = 0;
 
-	if (list_ids(is, &now, err))
+	if (list_keys(is, &now, err))
 		n = -1;
+	if (n == 0 && grow) {
+		window[1] = iam_now(&local);
+		if (local)
+			window[1] += SKEW_MAX;
+	}
 	for (size_t i = 0; i < now.n && n >= 0; i++) {
-		if (kw_strlist_find(before, now.v[i], false) >= 0 || (mine && !strcmp(now.v[i], mine)))
+		const struct kw_iam_access_key *k = &now.items[i];
+
+		if (!k->access_key_id || kw_strlist_find(before, k->access_key_id, false) >= 0 ||
+		    (mine && !strcmp(k->access_key_id, mine)))
 			continue;
+		if (held(is, k->access_key_id)) {
+			kw_log(KW_LOG_INFO, "%s: access key %s is held by a target: not a lost answer's",
+			       who(is), k->access_key_id);
+			continue;
+		}
+		/* a second of rounding either side: CreateDate and Date are whole seconds */
+		if (k->create_date && (k->create_date < window[0] - 1 || k->create_date > window[1] + 1)) {
+			kw_log(KW_LOG_INFO,
+			       "%s: access key %s was created outside this run's CreateAccessKey attempts "
+			       "(IAM listed it late): kept",
+			       who(is), k->access_key_id);
+			continue;
+		}
 		kw_log(KW_LOG_WARN,
 		       "deleting access key %s of %s: created by this run's CreateAccessKey whose answer "
 		       "was lost, so nobody holds it",
-		       now.v[i], who(is));
-		n = delete_key(is, now.v[i], false, err) ? -1 : n + 1;
+		       k->access_key_id, who(is));
+		n = delete_key(is, k->access_key_id, false, err) ? -1 : n + 1;
 	}
-	kw_strlist_release(&now);
+	kw_iam_access_key_list_release(&now);
 	return n;
 }
 
@@ -135,6 +185,14 @@ int kw_key_create(const struct kw_key_issuer *is, struct kw_new_key *out, struct
 	memset(out, 0, sizeof(*out));
 	if (list_ids(is, &before, err))
 		return kw_error_prefix(err, "listing the access keys of %s", who(is));
+	/* the attempts' window opens with the Date of that listing (IAM's clock), issue.h */
+	{
+		bool local;
+
+		out->window[0] = out->window[1] = iam_now(&local);
+		if (local)
+			out->window[0] -= SKEW_MAX, out->window[1] += SKEW_MAX;
+	}
 	kw_wait_begin(&w, is->timeout, false);
 	for (;;) {
 		struct kw_iam_access_key k = {0};
@@ -152,7 +210,7 @@ int kw_key_create(const struct kw_key_issuer *is, struct kw_new_key *out, struct
 		}
 		kw_iam_access_key_release(&k);
 		/* whatever the answer: the keys now, against those before and the one delivered */
-		gone = delete_orphans(is, &before, made ? out->id : NULL, &e2);
+		gone = delete_orphans(is, &before, made ? out->id : NULL, out->window, true, &e2);
 		if (gone < 0) {
 			kw_log(KW_LOG_ERROR,
 			       "could not check %s for access keys nobody holds: %s; check with aws iam "
@@ -328,7 +386,7 @@ out:
 	 */
 	if (k.attempts > 1 || k.orphans_deleted) {
 		struct kw_strlist before = {.v = k.before, .n = k.nbefore};
-		int gone = delete_orphans(is, &before, res->deleted ? NULL : k.id, &e2);
+		int gone = delete_orphans(is, &before, res->deleted ? NULL : k.id, k.window, false, &e2);
 
 		if (gone < 0)
 			kw_log(KW_LOG_ERROR, "could not check %s for access keys nobody holds: %s", who(is),

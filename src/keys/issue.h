@@ -5,9 +5,16 @@
  *
  * The invariant it keeps: when it returns, every key in IAM is held by a target or existed
  * before the run. After EVERY CreateAccessKey attempt, whatever it answered, the user's keys
- * are listed again and each key that is neither one listed before the first attempt nor the
- * one being delivered is deleted (it came from an attempt whose answer was lost, so nobody
- * holds its secret). The client sends CreateAccessKey once (aws/client.h): this module decides
+ * are listed again and each key that this run's own CreateAccessKey can have made is deleted
+ * (it came from an attempt whose answer was lost, so nobody holds its secret): a key that is
+ * not one listed before the first attempt, not the one being delivered, not one a target holds
+ * (issuer->held), and whose CreateDate lies within the attempts' window on IAM's clock. The
+ * window runs from the Date header of the answer listing the keys before the first attempt to
+ * that of the listing after the last one (aws/client.h kw_aws_answer_date), a second of
+ * rounding either side; without Date headers, the local clock within SigV4's 5 minutes of
+ * skew. Under eventual consistency the listing before may miss a key an earlier run created
+ * and delivered seconds ago: its CreateDate is before the window, so it is never taken for a
+ * lost answer's. The client sends CreateAccessKey once (aws/client.h): this module decides
  * whether to try again. From the first CreateAccessKey until the key is delivered and proven,
  * or deleted, no stop request (Ctrl-C) is honoured; waits outside that window are.
  *
@@ -41,6 +48,8 @@ struct kw_key_issuer {
 	const struct kw_aws_options *aws_opts; /* region/endpoint for the client of the new key */
 	double timeout;                        /* seconds for each retried call and for the proof (> 0) */
 	bool tags;                             /* may tag/untag the user (false for self-rotation) */
+	const char *const *held;               /* ids of keys the targets hold: never deleted here */
+	size_t nheld;
 };
 
 /* A key CreateAccessKey returned. */
@@ -54,6 +63,7 @@ struct kw_new_key {
 	                           * look once the key is confirmed (kw_key_issue), made when an
 	                           * attempt went unanswered (attempts > 1 or orphans deleted) */
 	size_t nbefore;
+	time_t window[2];         /* IAM's clock: the attempts ran within [0] .. [1] (kw_key_create) */
 };
 
 /* kw_new_key_release - wipe and free the secret, zero the rest. */

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,32 +216,76 @@ int kw_keys_exec_preflight(const struct kw_key_sink *s, const char *user, bool r
 	return kw_error_set(err, KW_ERR_USAGE, "exec", "command '%s' is not found on PATH", word);
 }
 
+/*
+ * The content of key file path (a regular file of ours, at most 64 KiB, never through a link):
+ * 1 with *text set (new, wiped when freed), 0 when there is no such file, 2 when it is not a
+ * file keywarden could have written (a link, not regular, another user's, too big), -1 with err.
+ */
+static int read_key_file(const char *path, struct kw_secret **text, struct kw_error *err)
+{
+	struct stat st;
+	int fd, rc = -1;
+	ssize_t n;
+
+	*text = NULL;
+	if (!path || !*path)
+		return kw_error_set(err, KW_ERR_USAGE, "file", "empty path");
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ELOOP)
+			return 2;
+		return kw_error_set(err, KW_ERR_IO, path, "cannot read it: %s", strerror(errno));
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size > 65536) {
+		rc = 2;
+		goto out;
+	}
+	if (!(*text = kw_secret_new((size_t)st.st_size + 1))) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	while ((*text)->len < (size_t)st.st_size &&
+	       (n = read(fd, (*text)->data + (*text)->len, (size_t)st.st_size - (*text)->len)) > 0)
+		(*text)->len += (size_t)n;
+	(*text)->data[(*text)->len] = '\0';
+	rc = 1;
+out:
+	close(fd);
+	return rc;
+}
+
+int kw_keys_file_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
+                      struct kw_error *err)
+{
+	struct kw_secret *text = NULL;
+	int r = read_key_file(s->target, &text, err);
+
+	if (r < 0)
+		return -1;
+	*held = r == 0 ? KW_KEY_HELD_NONE : KW_KEY_HELD_OTHER;
+	if (r == 1 && !kw_keys_key_id_in((const char *)text->data, text->len, id, KW_KEYS_ID_MAX))
+		*held = KW_KEY_HELD_KEY;
+	kw_secret_free(text);
+	return 0;
+}
+
 int kw_keys_file_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
                         struct kw_error *err)
 {
 	struct kw_secret *text = NULL;
-	struct stat st;
-	FILE *fp;
-	bool key = false;
+	char id[KW_KEYS_ID_MAX];
+	bool key;
+	int r;
 
 	*what = KW_KEY_REMOVED_ABSENT;
-	if (lstat(s->target, &st))
-		return errno == ENOENT ? 0 : kw_error_set(err, KW_ERR_IO, s->target, "%s", strerror(errno));
-	*what = KW_KEY_REMOVED_FOREIGN;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size > 65536)
-		return 0;
+	if ((r = read_key_file(s->target, &text, err)) <= 0)
+		return r;
 	/* a key file keywarden wrote names the user (json) or at least holds an access key id */
-	if (!(fp = fopen(s->target, "r")))
-		return kw_error_set(err, KW_ERR_IO, s->target, "cannot read it: %s", strerror(errno));
-	text = kw_secret_new((size_t)st.st_size);
-	if (text) {
-		text->len = fread(text->data, 1, (size_t)st.st_size, fp);
-		text->data[text->len] = '\0';
-		key = (strstr(kw_secret_str(text), "AKIA") || strstr(kw_secret_str(text), "ASIA")) &&
-		      (s->format != KW_KEY_FORMAT_JSON || strstr(kw_secret_str(text), user));
-	}
-	fclose(fp);
+	key = r == 1 && !kw_keys_key_id_in((const char *)text->data, text->len, id, sizeof(id)) &&
+	      (s->format != KW_KEY_FORMAT_JSON || strstr(kw_secret_str(text), user));
 	kw_secret_free(text);
+	*what = KW_KEY_REMOVED_FOREIGN;
 	if (!key)
 		return 0;
 	if (unlink(s->target))

@@ -241,3 +241,37 @@ out:
 	kw_buf_release(&path);
 	return rc;
 }
+
+int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
+                         struct kw_error *err)
+{
+	struct kw_buf path = KW_BUF_INIT;
+	const struct kw_ini_section *sec;
+	const struct kw_ini_entry *e;
+	struct kw_ini *ini = NULL;
+	int rc = -1;
+
+	if (kw_keys_credentials_path(&path, err))
+		goto out;
+	if (kw_ini_load(path.data, &ini, err)) {
+		if (err->kind != KW_ERR_NOT_FOUND)
+			goto out;
+		*held = KW_KEY_HELD_NONE;
+		rc = 0;
+		goto out;
+	}
+	sec = kw_ini_profile(ini, KW_INI_CREDENTIALS, s->target);
+	e = sec ? kw_ini_get(sec, "aws_access_key_id", NULL) : NULL;
+	*held = KW_KEY_HELD_NONE;
+	if (e && e->value.len) {
+		*held = KW_KEY_HELD_OTHER;
+		/* ASIA...: temporary credentials, never an IAM user's access key */
+		if (!kw_keys_key_id_in(e->value.ptr, e->value.len, id, KW_KEYS_ID_MAX) && strncmp(id, "ASIA", 4))
+			*held = KW_KEY_HELD_KEY;
+	}
+	rc = 0;
+out:
+	kw_ini_free(ini);
+	kw_buf_release(&path);
+	return rc;
+}

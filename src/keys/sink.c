@@ -217,15 +217,15 @@ static int exec_deliver(const struct kw_key_sink *s, const struct kw_access_key 
 
 static const struct kw_key_sink_type types[KW_KEY_SINK_NKINDS] = {
         [KW_KEY_SINK_PROFILE] = {"profile", profile_deliver, NULL, kw_keys_profile_preflight,
-                                 kw_keys_profile_remove},
+                                 kw_keys_profile_remove, kw_keys_profile_held},
         [KW_KEY_SINK_FILE] = {"file", file_deliver, file_replace, kw_keys_file_preflight,
-                              kw_keys_file_remove},
-        [KW_KEY_SINK_STDOUT] = {"stdout", stdout_deliver, NULL, NULL, NULL},
-        [KW_KEY_SINK_EXEC] = {"exec", exec_deliver, NULL, kw_keys_exec_preflight, NULL},
+                              kw_keys_file_remove, kw_keys_file_held},
+        [KW_KEY_SINK_STDOUT] = {"stdout", stdout_deliver, NULL, NULL, NULL, NULL},
+        [KW_KEY_SINK_EXEC] = {"exec", exec_deliver, NULL, kw_keys_exec_preflight, NULL, NULL},
         [KW_KEY_SINK_SECRETS_MANAGER] = {"secretsManager", kw_keys_sm_deliver, NULL, kw_keys_sm_preflight,
-                                         kw_keys_sm_remove},
+                                         kw_keys_sm_remove, kw_keys_sm_held},
         [KW_KEY_SINK_SSM_PARAMETER] = {"ssmParameter", kw_keys_ssm_deliver, NULL, kw_keys_ssm_preflight,
-                                       kw_keys_ssm_remove},
+                                       kw_keys_ssm_remove, kw_keys_ssm_held},
 };
 
 static const struct kw_key_sink_type *type_of(const struct kw_key_sink *sink, struct kw_error *err)
@@ -274,6 +274,23 @@ int kw_keys_remove(const struct kw_key_sink *sink, const char *user_name, enum k
 	if (!t)
 		return -1;
 	return t->remove ? t->remove(sink, user_name, what, err) : 0;
+}
+
+enum kw_key_held kw_keys_held(const struct kw_key_sink *sink, char id[KW_KEYS_ID_MAX], struct kw_error *why)
+{
+	const struct kw_key_sink_type *t = type_of(sink, why);
+	enum kw_key_held held = KW_KEY_HELD_UNKNOWN;
+	struct kw_error e;
+
+	id[0] = '\0';
+	kw_error_clear(&e);
+	if (t && t->held && t->held(sink, id, &held, &e))
+		held = KW_KEY_HELD_UNKNOWN;
+	if (held != KW_KEY_HELD_KEY)
+		id[0] = '\0';
+	if (why)
+		*why = e;
+	return held;
 }
 
 void kw_keys_sink_from_manifest(const struct kw_manifest *m, const struct kw_deliver *d, FILE *out,

@@ -136,6 +136,28 @@ int kw_keys_preflight(const struct kw_key_sink *sink, const char *user_name, boo
  */
 void kw_keys_sweep(const struct kw_key_sink *sink);
 
+/* What a delivery target holds (kw_keys_held). */
+enum kw_key_held {
+	KW_KEY_HELD_UNKNOWN, /* cannot tell: write-only (stdout, exec), or this run cannot read it */
+	KW_KEY_HELD_NONE,    /* no key: the file, profile, secret or parameter does not exist (yet) */
+	KW_KEY_HELD_KEY,     /* an access key, whose id kw_keys_held returns */
+	KW_KEY_HELD_OTHER,   /* something that is not an access key (a file of other content) */
+};
+
+/*
+ * kw_keys_held - which access key sink holds now, read from the target itself: a profile's
+ * aws_access_key_id in the shared credentials file, the key id in a key file (kw_keys_key_id_in,
+ * any format), the key id in a secret's AWSCURRENT version (AWSPREVIOUS is a fallback for
+ * readers, not a holder) or in a parameter's value. The secret is never kept: what is read is
+ * wiped. A write-only target (stdout, exec) is KW_KEY_HELD_UNKNOWN, and so is one this run cannot
+ * read (no permission to read a secret's value, an unreadable file): callers then fall back on
+ * the user's delivered tags.
+ * @id:  receives the key id (KW_KEYS_ID_MAX bytes) for KW_KEY_HELD_KEY, else "".
+ * @why: when not NULL, for KW_KEY_HELD_UNKNOWN: why (kind KW_ERR_NONE for a write-only kind).
+ * Returns what the target holds.
+ */
+enum kw_key_held kw_keys_held(const struct kw_key_sink *sink, char id[KW_KEYS_ID_MAX], struct kw_error *why);
+
 /* What kw_keys_remove did. */
 enum kw_key_removed {
 	KW_KEY_REMOVED_NOTHING, /* the kind keeps nothing keywarden can remove (stdout, exec) */

@@ -119,3 +119,29 @@ int kw_keys_ssm_remove(const struct kw_key_sink *s, const char *user, enum kw_ke
 	kw_aws_client_free(c);
 	return rc;
 }
+
+int kw_keys_ssm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
+                     struct kw_error *err)
+{
+	struct kw_aws_client *c = NULL;
+	struct kw_ssm_parameter p = {0};
+	int rc = -1;
+
+	if (kw_keys_store_client(s, &c, err))
+		return -1;
+	if (kw_ssm_get_parameter(c, s->target, true, &p, err)) {
+		if (err->kind == KW_ERR_NOT_FOUND) {
+			*held = KW_KEY_HELD_NONE;
+			rc = 0;
+		}
+		goto out;
+	}
+	*held = p.value && !kw_keys_key_id_in((const char *)p.value->data, p.value->len, id, KW_KEYS_ID_MAX)
+	                ? KW_KEY_HELD_KEY
+	                : KW_KEY_HELD_OTHER;
+	rc = 0;
+out:
+	kw_ssm_parameter_release(&p);
+	kw_aws_client_free(c);
+	return rc;
+}

@@ -452,7 +452,7 @@ int kw_lc_auditor_prune_one(struct kw_lc_auditor *A, struct kw_lc_prune_item *p,
 {
 	struct kw_iam_access_key_last_used lu = {0};
 	struct kw_lc_key fresh = *p->k;
-	struct kw_key_issuer is = {A->c, p->e->s.user, NULL, KW_LC_RETRY_SECONDS, true};
+	struct kw_key_issuer is = {A->c, p->e->s.user, NULL, KW_LC_RETRY_SECONDS, true, NULL, 0};
 	struct kw_wait w;
 
 	p->result = "failed";

@@ -390,7 +390,7 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	const struct kw_lc_account *a = &b->accts->v[index];
 	struct kw_aws_client *admin = a->client ? a->client : b->admin; /* its AWS account's */
 	struct svc s = {.k = {.is = {admin, a->user, a->aws_opts ? a->aws_opts : o->aws_opts,
-	                             o->confirm_timeout, false},
+	                             o->confirm_timeout, false, NULL, 0},
 	                      .o = o,
 	                      .runner = runner,
 	                      .index = index,
@@ -575,7 +575,7 @@ static int rotate_profile(const struct kw_lc_rotate_opts *o, const char *const *
 	if (kw_aws_client_new(&aopt, &s.old, &err))
 		goto refused;
 	ro.current = kw_aws_client_access_key_id(s.old);
-	s.k.is = (struct kw_key_issuer){s.old, NULL, &aopt, o->confirm_timeout, false};
+	s.k.is = (struct kw_key_issuer){s.old, NULL, &aopt, o->confirm_timeout, false, NULL, 0};
 	if (read_keys(s.old, NULL, NULL, &list, &keys, &err))
 		goto refused;
 	if (list.n)

@@ -399,6 +399,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):   # the request log replaces http.server's
         pass
 
+    def date_time_string(self, timestamp=None):
+        """The Date header on IAM's clock (the test clock offset too), as the CreateDate values
+        it reports: a client may compare the two (RFC 9110 Date, IMF-fixdate)."""
+        if timestamp is None:
+            timestamp = self.ep.state.iam_now()
+        return email.utils.formatdate(timestamp, usegmt=True)
+
     @property
     def ep(self):
         return self.server.endpoint
