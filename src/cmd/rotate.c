@@ -206,7 +206,11 @@ static void report(struct outcome *oc, size_t index, const char *account, const 
 	}
 	for (size_t i = 0; i < r->nremoved; i++)
 		kw_progress_linef(oc->out, account,
-		                  "  deleted inactive key %s to stay under the two-key limit", r->removed[i]);
+		                  "  deleted key %s (inactive and in the way of the two-key limit, or never "
+		                  "delivered: no target held it)",
+		                  r->removed[i]);
+	if (!rc && r->resumed)
+		kw_progress_linef(oc->out, account, "  %s", r->state);
 	if (rc && r->failed <= KW_LC_ROT_CREATE)
 		return;
 	old_state(r, state, sizeof(state));

@@ -329,6 +329,79 @@ static int svc_tag_delivered(void *ud, const char *id, struct kw_error *err)
 	return kw_key_tag_delivered(&s->k.is, id, err);
 }
 
+/* What the manifest's delivery targets hold (keys/sink.h kw_keys_held), one per target. */
+struct held {
+	enum kw_key_held *what;
+	char (*id)[KW_KEYS_ID_MAX];
+	size_t n;
+	bool unknown; /* a target is write-only or cannot be read (or there is no manifest) */
+};
+
+static void held_release(struct held *h)
+{
+	free(h->what);
+	free(h->id);
+	memset(h, 0, sizeof(*h));
+}
+
+static int read_held(const struct svc *s, struct held *h, struct kw_error *err)
+{
+	const struct kw_manifest *m = s->acct->manifest;
+
+	h->unknown = !m;
+	if (!m)
+		return 0;
+	h->what = calloc(m->ndeliver ? m->ndeliver : 1, sizeof(*h->what));
+	h->id = calloc(m->ndeliver ? m->ndeliver : 1, sizeof(*h->id));
+	if (!h->what || !h->id)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < m->ndeliver; i++) {
+		struct kw_key_sink sink;
+
+		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
+		sink.aws = s->o->aws_opts;
+		h->what[i] = kw_keys_held(&sink, h->id[i], NULL);
+		h->unknown |= h->what[i] == KW_KEY_HELD_UNKNOWN;
+	}
+	h->n = m->ndeliver;
+	return 0;
+}
+
+/* Targets holding a key that list does not have (not visible yet, or no longer in IAM). */
+static size_t held_unlisted(const struct held *h, const struct kw_iam_access_key_list *list)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		bool found = false;
+
+		for (size_t k = 0; h->what[i] == KW_KEY_HELD_KEY && k < list->n && !found; k++)
+			found = list->items[k].access_key_id &&
+			        !strcmp(list->items[k].access_key_id, h->id[i]);
+		n += h->what[i] == KW_KEY_HELD_KEY && !found;
+	}
+	return n;
+}
+
+/* keys[i].held from h, keys[i].delivered_at from the user's delivered tags. */
+static void mark_held(const struct held *h, const struct kw_iam_tag_list *tags, struct kw_lc_rot_key *keys,
+                      size_t nkeys)
+{
+	for (size_t k = 0; k < nkeys; k++) {
+		char name[160];
+
+		for (size_t i = 0; i < h->n && !keys[k].held; i++)
+			keys[k].held = h->what[i] == KW_KEY_HELD_KEY && !strcmp(h->id[i], keys[k].id);
+		if (kw_delivered_tag_key(keys[k].id, name, sizeof(name)))
+			continue;
+		for (size_t j = 0; j < tags->n; j++)
+			if (!strcasecmp(tags->items[j].key, name) &&
+			    kw_iso8601_parse(tags->items[j].value, &keys[k].delivered_at))
+				keys[k].delivered_at =
+				        1; /* tagged, time unreadable: delivered all the same */
+	}
+}
+
 static bool user_managed(const struct kw_iam_user *u)
 {
 	for (size_t i = 0; i < u->tags.n; i++)
@@ -405,18 +478,32 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	struct kw_lc_rot_key *keys = NULL;
 	struct kw_lc_rot_result res = {0};
 	struct kw_error err = {0};
+	struct held held = {0};
+	struct kw_wait w;
 	int rc = -1;
 
 	kw_buf_init(&s.k.delivered);
 	emit(o, runner,
 	     &(struct kw_lc_rotate_event){.kind = KW_LC_ROTATE_STARTED, .index = index, .account = a->user});
-	if (svc_check(o, admin, a, &user, &err) ||
-	    read_keys(admin, a->user, &user.tags, &list, &keys, &err)) {
-		emit(o, runner,
-		     &(struct kw_lc_rotate_event){
-		             .kind = KW_LC_ROTATE_REFUSED, .index = index, .account = a->user, .err = &err});
-		goto out;
+	if (svc_check(o, admin, a, &user, &err) || read_held(&s, &held, &err) ||
+	    read_keys(admin, a->user, &user.tags, &list, &keys, &err))
+		goto refused;
+	/* a key a target holds that IAM does not list yet: wait for it (eventual consistency) */
+	kw_wait_begin(&w, o->confirm_timeout, true);
+	while (held_unlisted(&held, &list) && kw_wait_again(&w)) {
+		kw_log(KW_LOG_INFO,
+		       "%s: a delivery target holds an access key IAM does not list yet: waiting", a->user);
+		free(keys);
+		keys = NULL;
+		kw_iam_access_key_list_release(&list);
+		if (read_keys(admin, a->user, &user.tags, &list, &keys, &err))
+			goto refused;
 	}
+	if (kw_interrupt_check(NULL, &err))
+		goto refused;
+	mark_held(&held, &user.tags, keys, list.n);
+	ro.targets_unknown = held.unknown;
+	ro.resume = true;
 	if (!due_or_report(&s.k, a->manifest ? a->manifest->max_age_days : o->max_age_days, &list, NULL)) {
 		rc = 0;
 		goto out;
@@ -425,7 +512,13 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	if (rc)
 		where_account(&err, a->user);
 	emit_done(o, a->user, rc, &res, &s.k, &err);
+	goto out;
+refused:
+	emit(o, runner,
+	     &(struct kw_lc_rotate_event){
+	             .kind = KW_LC_ROTATE_REFUSED, .index = index, .account = a->user, .err = &err});
 out:
+	held_release(&held);
 	kw_buf_release(&s.k.delivered);
 	free(keys);
 	kw_iam_access_key_list_release(&list);

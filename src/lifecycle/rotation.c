@@ -28,6 +28,9 @@ const char *kw_lc_rot_step_name(enum kw_lc_rot_step step)
 	return "?";
 }
 
+/* At most this many keys are rotated (IAM allows 2; more is a broken answer). */
+#define KW_LC_ROT_KEYS_MAX 8
+
 static void copy_id(char *dst, const char *id)
 {
 	snprintf(dst, KW_LC_KEY_ID_MAX, "%s", id ? id : "");
@@ -155,11 +158,178 @@ static void drop_new_key(const struct kw_lc_rot_ops *ops, struct kw_lc_rot_resul
 	res->new_id[0] = '\0';
 }
 
-int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw_lc_rot_opts *o,
+/*
+ * Step 7 for key k (res->old_id): delete it (--delete-old), or tag its grace period as begun at
+ * since (unless it has one already). Returns 0, or -1 with err set and res->state told.
+ */
+static int retire(const struct kw_lc_rot_key *k, time_t since, const struct kw_lc_rot_opts *o,
+                  const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err)
+{
+	char value[KW_GRACE_VALUE_MAX];
+
+	res->failed = KW_LC_ROT_RETIRE;
+	if (o->delete_old) {
+		if (ops->delete_key(ops->ctx, res->old_id, err)) {
+			snprintf(res->state, sizeof(res->state),
+			         "new key %s is delivered and works; old key %s is inactive but not deleted",
+			         res->new_id, res->old_id);
+			return -1;
+		}
+		res->old_deleted = true;
+		untag(ops, res->old_id);
+		return 0;
+	}
+	if (!ops->tag_grace)
+		return 0;
+	if (!k->active && k->inactive_since)
+		since = k->inactive_since;
+	if (kw_grace_format(since, o->grace_days, value, sizeof(value)))
+		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "grace tag value does not fit");
+	if (ops->tag_grace(ops->ctx, res->old_id, value, err)) {
+		snprintf(res->state, sizeof(res->state),
+		         "new key %s is delivered and works; old key %s is inactive, but its grace "
+		         "tag was not "
+		         "written: audit --prune-unused treats it by its last use",
+		         res->new_id, res->old_id);
+		return -1;
+	}
+	res->old_tagged = true;
+	kw_iso8601_format(since + (time_t)o->grace_days * KW_LC_DAY, res->grace_until, sizeof(res->grace_until));
+	return 0;
+}
+
+/* Whether key a was delivered later than b (delivered tag times); a tie is not. */
+static bool delivered_later(const struct kw_lc_rot_key *a, const struct kw_lc_rot_key *b)
+{
+	return a->delivered_at > b->delivered_at;
+}
+
+/*
+ * A rotation stopped earlier (rotation.h "Resume"): finish it. Returns 1 when it was finished
+ * (no new rotation), 0 to rotate as asked (a key nobody holds may have been deleted), -1 with
+ * err set (a refusal, KW_ERR_CONFLICT, or a failed call).
+ */
+static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw_lc_rot_opts *o,
+                  const struct kw_lc_rot_ops *ops, bool *gone, struct kw_lc_rot_result *res,
+                  struct kw_error *err)
+{
+	long h = -1, other = -1;
+	size_t nheld = 0, nactive = 0;
+	bool finished = false;
+
+	if (!o->resume || o->current)
+		return 0;
+	for (size_t i = 0; i < nkeys; i++) {
+		nactive += keys[i].active;
+		if (keys[i].active && keys[i].held)
+			h = (long)i, nheld++;
+	}
+	if (nheld > 1) {
+		res->failed = KW_LC_ROT_PREPARE;
+		return kw_error_set(err, KW_ERR_CONFLICT, NULL,
+		                    "some delivery targets hold key %s and others key %s (a rotation "
+		                    "stopped part way through delivery): run 'keywarden apply' to give "
+		                    "every target one new key, or rewrite the targets that hold the "
+		                    "older key, then rotate again",
+		                    keys[0].id, keys[1].id);
+	}
+	/* no readable target holds an active key: the delivered tag tells for the others */
+	for (size_t i = 0; h < 0 && o->targets_unknown && i < nkeys; i++) {
+		bool best = keys[i].active && keys[i].delivered_at;
+
+		for (size_t j = 0; best && j < nkeys; j++)
+			if (j != i && keys[j].active && !delivered_later(&keys[i], &keys[j]))
+				best = false;
+		if (best)
+			h = (long)i;
+	}
+	if (h < 0) {
+		if (nactive < 2)
+			return 0;
+		for (size_t i = 0; i < nkeys && other < 0; i++)
+			for (size_t j = 0; j < nkeys && other < 0; j++)
+				if (i != j && keys[i].active && keys[j].active && delivered_later(&keys[j], &keys[i]))
+					other = (long)i; /* delivered earlier, or never */
+		res->failed = KW_LC_ROT_PREPARE;
+		if (other >= 0)
+			return kw_error_set(err, KW_ERR_CONFLICT, NULL,
+			                    "two active keys (%s, %s) and neither is held by a delivery target "
+			                    "keywarden manages: delete %s (%s), then rotate again",
+			                    keys[0].id, keys[1].id, keys[other].id,
+			                    keys[other].delivered_at ? "delivered earlier" : "never tagged delivered");
+		return kw_error_set(err, KW_ERR_CONFLICT, NULL,
+		                    "two active keys (%s, %s) and neither is held by a delivery target "
+		                    "keywarden manages, nor tells its delivered tag which is newer: "
+		                    "delete the one not in use ('keywarden audit' shows their last use), "
+		                    "then rotate again",
+		                    keys[0].id, keys[1].id);
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		const struct kw_lc_rot_key *k = &keys[i];
+
+		if ((long)i == h || k->held)
+			continue;
+		if (k->active && !k->delivered_at && !o->targets_unknown) {
+			/* stopped before delivery: nobody holds it; then rotate as asked */
+			kw_log(KW_LOG_INFO, "access key %s: no delivery target holds it and it was never "
+			       "delivered (a rotation stopped before delivery): deleting it", k->id);
+			res->failed = KW_LC_ROT_DELETE_INACTIVE;
+			if (ops->delete_key(ops->ctx, k->id, err))
+				return kw_error_prefix(err, "delete undelivered key %s", k->id);
+			if (res->nremoved < 2)
+				copy_id(res->removed[res->nremoved++], k->id);
+			untag(ops, k->id);
+			gone[i] = true;
+			continue;
+		}
+		if (!k->active && (k->inactive_since || !ops->tag_grace) && !o->delete_old)
+			continue; /* retired already */
+		if (k->active && !k->delivered_at) {
+			/* a target that cannot be read may hold it (a delivery stopped part way) */
+			res->failed = KW_LC_ROT_PREPARE;
+			return kw_error_set(err, KW_ERR_CONFLICT, NULL,
+			                    "two active keys (%s, %s): the targets hold %s, and %s was never "
+			                    "tagged delivered but may have reached a target keywarden cannot "
+			                    "read (%s): if it did not, delete %s, then rotate again",
+			                    keys[h].id, k->id, keys[h].id, k->id, "stdout or exec", k->id);
+		}
+		/* stopped before deactivation, or before retiring: finish it */
+		copy_id(res->new_id, keys[h].id);
+		copy_id(res->old_id, k->id);
+		res->old_active = k->active;
+		if (k->active) {
+			res->failed = KW_LC_ROT_DEACTIVATE;
+			if (ops->deactivate(ops->ctx, k->id, err)) {
+				snprintf(res->state, sizeof(res->state),
+				         "key %s is held by the targets; old key %s is still active: rerun rotate "
+				         "once IAM answers",
+				         keys[h].id, k->id);
+				return -1;
+			}
+			res->old_active = false;
+		}
+		if (retire(k, o->now, o, ops, res, err))
+			return -1;
+		finished = true;
+	}
+	if (!finished)
+		return 0;
+	res->resumed = true;
+	res->written = 0;
+	snprintf(res->state, sizeof(res->state),
+	         "finished a rotation stopped earlier: key %s is held by the targets, old key %s %s",
+	         res->new_id, res->old_id, res->old_deleted ? "deleted" : "inactive");
+	return 1;
+}
+
+int kw_lc_rotate(const struct kw_lc_rot_key *all, size_t nkeys, const struct kw_lc_rot_opts *o,
                  const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err)
 {
+	struct kw_lc_rot_key left[KW_LC_ROT_KEYS_MAX];
+	const struct kw_lc_rot_key *keys = all;
+	bool gone[KW_LC_ROT_KEYS_MAX] = {false};
+	size_t nleft = 0;
 	struct kw_secret *secret = NULL;
-	char value[KW_GRACE_VALUE_MAX];
 	time_t created = 0;
 	long old;
 	int rc = -1;
@@ -173,6 +343,24 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 		         nkeys ? "; the keys are unchanged" : "");
 		goto out;
 	}
+	if (nkeys > KW_LC_ROT_KEYS_MAX) {
+		kw_error_set(err, KW_ERR_INVALID, NULL, "%zu access keys listed (IAM allows 2)", nkeys);
+		goto out;
+	}
+	switch (resume(all, nkeys, o, ops, gone, res, err)) {
+	case 1: goto done;
+	case -1:
+		if (!res->state[0])
+			snprintf(res->state, sizeof(res->state), "nothing created%s%s%s",
+			         *res->old_id ? "; old key " : "", res->old_id,
+			         *res->old_id ? " is unchanged" : "");
+		goto out;
+	}
+	for (size_t i = 0; i < nkeys; i++) /* without the keys resume deleted */
+		if (!gone[i])
+			left[nleft++] = all[i];
+	keys = left;
+	nkeys = nleft;
 	if (make_room(keys, nkeys, o, ops, &old, res, err)) {
 		snprintf(res->state, sizeof(res->state), "nothing created%s%s%s",
 		         *res->old_id ? "; old key " : "", res->old_id, *res->old_id ? " is unchanged" : "");
@@ -244,38 +432,8 @@ int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw
 		res->old_active = false;
 	}
 
-	res->failed = KW_LC_ROT_RETIRE;
-	if (o->delete_old) {
-		if (ops->delete_key(ops->ctx, res->old_id, err)) {
-			snprintf(res->state, sizeof(res->state),
-			         "new key %s is delivered and works; old key %s is inactive but not deleted",
-			         res->new_id, res->old_id);
-			goto out;
-		}
-		res->old_deleted = true;
-		untag(ops, res->old_id);
-	} else if (ops->tag_grace) {
-		time_t since = created ? created : o->now;
-
-		if (!keys[old].active && keys[old].inactive_since)
-			since = keys[old].inactive_since;
-
-		if (kw_grace_format(since, o->grace_days, value, sizeof(value))) {
-			kw_error_set(err, KW_ERR_INTERNAL, NULL, "grace tag value does not fit");
-			goto out;
-		}
-		if (ops->tag_grace(ops->ctx, res->old_id, value, err)) {
-			snprintf(res->state, sizeof(res->state),
-			         "new key %s is delivered and works; old key %s is inactive, but its grace "
-			         "tag was not "
-			         "written: audit --prune-unused treats it by its last use",
-			         res->new_id, res->old_id);
-			goto out;
-		}
-		res->old_tagged = true;
-		kw_iso8601_format(since + (time_t)o->grace_days * KW_LC_DAY, res->grace_until,
-		                  sizeof(res->grace_until));
-	}
+	if (retire(&keys[old], created ? created : o->now, o, ops, res, err))
+		goto out;
 done:
 	res->failed = KW_LC_ROT_DONE;
 	rc = 0;

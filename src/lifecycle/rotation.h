@@ -20,6 +20,18 @@
  * after some targets were written keeps both keys active (both are held by someone) and
  * says which targets have which key; failures from step 6 on leave the new key in place
  * (delivered and confirmed) and say what remains to be done.
+ * Resume (opts->resume, service accounts): a rotation stopped at any point is finished first,
+ * judged by which key the targets hold (kw_lc_rot_key.held; when no readable target holds one
+ * and some target cannot be read, the active key delivered last by its delivered tag):
+ *  - an active key no target holds and never tagged delivered (stopped before or during
+ *    delivery, nobody holds it): deleted, then the rotation runs as asked;
+ *  - an active key no target holds but delivered earlier, beside the held key (stopped before
+ *    deactivation): deactivated and retired (step 7) — the rotation is then finished;
+ *  - an inactive key without a grace tag beside the held key (stopped before retiring):
+ *    retired — finished;
+ *  - two active keys, neither held: refused, the message naming the one to delete (not
+ *    delivered, or delivered earlier), as is a key held by some targets beside one held by
+ *    others (a delivery stopped part way).
  * Stopping on request (ops->check_stop, e.g. Ctrl-C) happens only before step 1 and before
  * step 3: once a key is created the machine runs to the end (or to a failure's undo), so a
  * stop never leaves an active key that nobody holds.
@@ -48,6 +60,8 @@ struct kw_lc_rot_key {
 	bool active;
 	time_t inactive_since; /* from the grace tag, 0 = none */
 	int grace_days;        /* from the grace tag */
+	bool held;             /* a delivery target holds it, read from the target (keys/sink.h) */
+	time_t delivered_at;   /* the user's keywarden:delivered:<id> tag, 0 = none */
 };
 
 enum kw_lc_rot_step {
@@ -103,6 +117,10 @@ struct kw_lc_rot_opts {
 	bool delete_old;      /* delete the old key at once instead of keeping it inactive */
 	int grace_days;       /* grace period for the old key (>= 0) */
 	time_t now;
+	/* what the targets told (service accounts): some target could not be read (write-only,
+	 * no access), so the delivered tag tells for it; false: every target was read */
+	bool targets_unknown;
+	bool resume; /* finish a rotation stopped earlier first (see "Resume" above) */
 };
 
 struct kw_lc_rot_result {
@@ -118,6 +136,7 @@ struct kw_lc_rot_result {
 	bool old_tagged;                      /* the old key's grace tag was written */
 	bool stopped;                         /* ops->check_stop asked to stop: nothing created */
 	bool delivered_tagged;                /* the new key's delivered tag was written */
+	bool resumed;                         /* a stopped rotation was finished (no new key made) */
 	char grace_until[KW_GRACE_VALUE_MAX]; /* end of the grace period, ISO 8601, or "" */
 	char state[512];                      /* one line for the user: what the failure left behind, or "" */
 };

@@ -2,7 +2,9 @@
 and a key a target holds that IAM does not list yet is waited for, never replaced by another.
 Every test asserts from the endpoint that the lag (or fault) it depends on was really there."""
 import datetime
+import json
 import os
+import stat
 import sys
 import unittest
 
@@ -63,6 +65,59 @@ class HeldKeys(EngineCase):
         self.assertIn("No changes", p.stdout)
         self.assertIn("does not list yet", p.stderr)
         self.assertGreaterEqual(self.ep.counts().get("ListAccessKeys", 0), 2)  # listed again: the lag was seen
+
+
+class KeyFiles(EngineCase):
+    def write_file_manifest(self, path):
+        self.write_manifest(deliver=["file: %s" % path])
+
+    def test_a_key_file_holding_a_deleted_key_is_replaced(self):
+        path = os.path.join(self.tmp, "key.json")
+        self.write_file_manifest(path)
+        self.assertEqual(self.apply().returncode, 0)
+        with open(path) as f:
+            old = json.load(f)
+        self.secrets.add(old["SecretAccessKey"])
+        # the key is deleted in IAM behind keywarden's back: the file holds a dead key
+        self.cli("iam", "delete-access-key", "--user-name", USER, "--access-key-id", old["AccessKeyId"])
+        self.assertEqual(self.keys(), [])
+        self.ep.reset_counts()
+        r = self.apply(timeout_s="2")  # 2 s to tell "not visible yet" from "no longer in IAM"
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        counts = self.ep.counts()
+        self.assertEqual(counts.get("CreateAccessKey"), 1)
+        self.assertGreaterEqual(counts.get("ListAccessKeys", 0), 2)  # it waited for the dead key
+        with open(path) as f:
+            new = json.load(f)
+        self.secrets.add(new["SecretAccessKey"])
+        self.assertNotEqual(new["AccessKeyId"], old["AccessKeyId"])
+        self.assertEqual([k["AccessKeyId"] for k in self.keys()], [new["AccessKeyId"]])
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        self.assertEqual(self.plan().returncode, 0)
+
+    def test_read_only_or_foreign_key_files_are_refused_before_any_iam_write(self):
+        path = os.path.join(self.tmp, "key.json")
+        self.write_file_manifest(path)
+        self.assertEqual(self.apply().returncode, 0)
+        with open(path) as f:
+            self.secrets.add(json.load(f)["SecretAccessKey"])
+        self.cli("iam", "delete-access-key", "--user-name", USER,
+                 "--access-key-id", self.keys()[0]["AccessKeyId"])
+        os.chmod(path, 0o400)
+        self.ep.reset_counts()
+        r = self.apply(timeout_s="1")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("read-only", r.stderr)
+        self.assertEqual(self.writes(), {})
+        os.chmod(path, 0o600)
+        with open(path, "w") as f:
+            f.write("not a key: someone else's notes\n")
+        r = self.apply(timeout_s="1")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("exists already", r.stderr)
+        self.assertEqual(self.writes(), {})
+        with open(path) as f:
+            self.assertEqual(f.read(), "not a key: someone else's notes\n")
 
 
 if __name__ == "__main__":

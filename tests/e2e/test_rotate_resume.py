@@ -1,0 +1,111 @@
+"""Rotation resumes (issue 18): a rotate stopped after the new key reached its targets is
+finished by the next rotate, and plan/apply keep the key a target holds, not the newest. Each
+test asserts from the endpoint that the fault or stop it depends on really happened."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_fixture import KEYWARDEN, LifecycleCase  # noqa: E402
+
+USER = "service-app"
+
+
+class Case(LifecycleCase):
+    def rotate(self, *args, code=0):
+        p = self.kw("rotate", "--confirm-timeout", "3", *args)
+        self.assertEqual(p.returncode, code, p.stdout + p.stderr)
+        return p
+
+    def delivered(self, user, key_id):
+        self.iam("tag-user", "--user-name", user, "--tags",
+                 "Key=keywarden:delivered:%s,Value=2026-01-01T00:00:00Z" % key_id)
+
+
+class RotateResume(Case):
+    def test_rotation_stopped_between_delivery_and_deactivation_is_finished_by_the_next_rotate(self):
+        self.make_user(USER)
+        old, old_secret = self.make_key(USER)
+        self.write_profile(USER, old, old_secret)
+        self.delivered(USER, old)
+        m = self.manifest("app")
+        self.ep.set_faults("error500=1,actions=UpdateAccessKey")  # the deactivation fails
+        p = self.rotate(m, code=1)
+        self.assertGreater(self.ep.faults().get("injected", 0), 0, "no fault was injected")
+        self.ep.clear_faults()
+        new, secret = self.profile(USER)
+        self.assertNotEqual(new, old)
+        self.assertEqual(self.keys(USER), {old: "Active", new: "Active"})  # stopped there
+        self.assertIn("still active", p.stdout + p.stderr)
+        # the next rotate finishes it: the old key deactivated with its grace tag, no new key
+        self.ep.reset_counts()
+        p = self.rotate(m)
+        counts = self.ep.counts()
+        self.assertNotIn("CreateAccessKey", counts)
+        self.assertEqual(counts.get("UpdateAccessKey"), 1)
+        self.assertEqual(self.keys(USER), {old: "Inactive", new: "Active"})
+        self.assertRegex(self.tags(USER)["keywarden:inactive:" + old], r" grace=7d$")
+        self.assertEqual(self.profile(USER)[0], new)
+        self.assertIn("finished a rotation stopped earlier", p.stdout + p.stderr)
+        self.use_key(new, secret)
+        # and a rotate after that is an ordinary rotation again (the grace key kept)
+        self.assertEqual(self.rotate("--delete-inactive", m).returncode, 0)
+        newer, _ = self.profile(USER)
+        self.assertEqual(self.keys(USER), {new: "Inactive", newer: "Active"})
+
+    def test_two_active_keys_neither_held_is_refused_naming_the_one_to_delete(self):
+        self.make_user(USER)
+        a, _ = self.make_key(USER)
+        b, _ = self.make_key(USER)
+        self.delivered(USER, b)
+        self.ep.reset_counts()
+        p = self.rotate(self.manifest("app"), code=1)  # the profile holds neither
+        self.assertIn("neither is held by a delivery target", p.stdout + p.stderr)
+        self.assertIn("delete %s" % a, p.stdout + p.stderr)
+        self.assertFalse([k for k in self.ep.counts() if k.startswith(("Create", "Delete", "Update"))])
+
+
+class ApplyKeepsTheHeldKey(Case):
+    def manifest_with_slow_exec(self):
+        # the exec target comes first and takes 5 s: a kill during it stops the rotation after
+        # the new key was confirmed and before the profile got it
+        return self.manifest("app", deliver=({"exec": "sleep 5; cat >/dev/null"}, "profile"))
+
+    def test_prune_keys_after_a_stopped_rotation_keeps_the_held_key(self):
+        self.make_user(USER)
+        old, old_secret = self.make_key(USER)
+        self.write_profile(USER, old, old_secret)
+        self.delivered(USER, old)
+        m = self.manifest_with_slow_exec()
+        p = subprocess.Popen([KEYWARDEN, "rotate", "--confirm-timeout", "10", m], env=self.env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not self.ep.counts().get("GetCallerIdentity"):
+            self.assertIsNone(p.poll(), "rotate ended before confirming the new key")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        time.sleep(0.5)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        keys = self.keys(USER)
+        self.assertEqual(len(keys), 2, "the kill did not stop the rotation after the new key")
+        new = next(k for k in keys if k != old)
+        self.assertEqual(self.profile(USER)[0], old)  # the profile still holds the old key
+        # the new key is the newest, but the profile holds the old one: that one is kept
+        m2 = self.manifest("app")
+        self.ep.reset_counts()
+        a = self.kw("apply", "--auto-approve", "--confirm-timeout", "3", "--prune-keys", m2)
+        self.assertEqual(a.returncode, 0, a.stdout + a.stderr)
+        self.assertEqual(self.keys(USER), {old: "Active"})
+        self.assertEqual(self.ep.counts().get("DeleteAccessKey"), 1)
+        self.assertNotIn("CreateAccessKey", self.ep.counts())
+        self.assertEqual(self.profile(USER)[0], old)
+        self.assertNotEqual(new, old)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
