@@ -55,7 +55,8 @@ static int read_targets(const struct kw_desired *d, const struct kw_aws_options 
 		t->held = kw_keys_held(&sink, t->id, &why);
 		kw_keys_sink_describe(&sink, name, sizeof(name));
 		if (t->held == KW_KEY_HELD_UNKNOWN && why.kind != KW_ERR_NONE)
-			kw_log(KW_LOG_INFO, "%s: %s cannot be read (%s): its key is told by the delivered tag",
+			kw_log(KW_LOG_INFO,
+			       "%s: %s cannot be read (%s): its key is told by the delivered tag",
 			       d->user_name, name, why.msg);
 		else if (t->held == KW_KEY_HELD_KEY)
 			kw_log(KW_LOG_DEBUG, "%s: %s holds access key %s", d->user_name, name, t->id);

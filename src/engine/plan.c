@@ -517,7 +517,8 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 	}
 	/* keys kept in their grace period still count against IAM's limit of two */
 	for (size_t k = 0; need && opts->prune_keys && u->exists && k < u->nkeys; k++)
-		ngrace += !undelivered(&u->keys[k]) && in_grace(u, &u->keys[k], opts->now, until, sizeof(until));
+		ngrace += !undelivered(&u->keys[k]) &&
+		          in_grace(u, &u->keys[k], opts->now, until, sizeof(until));
 	if (ngrace >= 2) {
 		kw_error_set(err, KW_ERR_CONFLICT, d->origin,
 		             "account %s: user %s holds two inactive access keys in their rotation grace "
@@ -573,16 +574,17 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 			}
 			if (opts->prune_keys)
 				STEP(KW_ACT_DELETE, KW_RES_ACCESS_KEY, i, key->id, NULL, NULL);
-			else if (add_note(p, i,
-			                  "access key %s of %s (%s, %s) is not needed%s; --prune-keys removes "
-			                  "it%s",
-			                  key->id, d->user_name, key->active ? "active" : "inactive",
-			                  age_text(age, sizeof(age), opts->now, key->created),
-			                  !v.unknown ? " (no delivery target holds it)" : "",
-			                  key->active && v.any_held
-			                          ? " ('keywarden rotate' finishes a rotation that stopped "
-			                            "before deactivating it)"
-			                          : ""))
+			else if (add_note(
+			                 p, i,
+			                 "access key %s of %s (%s, %s) is not needed%s; --prune-keys removes "
+			                 "it%s",
+			                 key->id, d->user_name, key->active ? "active" : "inactive",
+			                 age_text(age, sizeof(age), opts->now, key->created),
+			                 !v.unknown ? " (no delivery target holds it)" : "",
+			                 key->active && v.any_held
+			                         ? " ('keywarden rotate' finishes a rotation that stopped "
+			                           "before deactivating it)"
+			                         : ""))
 				goto nomem;
 		}
 	}

@@ -63,7 +63,7 @@ struct kw_new_key {
 	                           * look once the key is confirmed (kw_key_issue), made when an
 	                           * attempt went unanswered (attempts > 1 or orphans deleted) */
 	size_t nbefore;
-	time_t window[2];         /* IAM's clock: the attempts ran within [0] .. [1] (kw_key_create) */
+	time_t window[2]; /* IAM's clock: the attempts ran within [0] .. [1] (kw_key_create) */
 };
 
 /* kw_new_key_release - wipe and free the secret, zero the rest. */

@@ -266,7 +266,8 @@ int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], e
 	if (e && e->value.len) {
 		*held = KW_KEY_HELD_OTHER;
 		/* ASIA...: temporary credentials, never an IAM user's access key */
-		if (!kw_keys_key_id_in(e->value.ptr, e->value.len, id, KW_KEYS_ID_MAX) && strncmp(id, "ASIA", 4))
+		if (!kw_keys_key_id_in(e->value.ptr, e->value.len, id, KW_KEYS_ID_MAX) &&
+		    strncmp(id, "ASIA", 4))
 			*held = KW_KEY_HELD_KEY;
 	}
 	rc = 0;

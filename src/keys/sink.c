@@ -218,8 +218,8 @@ static int exec_deliver(const struct kw_key_sink *s, const struct kw_access_key 
 static const struct kw_key_sink_type types[KW_KEY_SINK_NKINDS] = {
         [KW_KEY_SINK_PROFILE] = {"profile", profile_deliver, NULL, kw_keys_profile_preflight,
                                  kw_keys_profile_remove, kw_keys_profile_held},
-        [KW_KEY_SINK_FILE] = {"file", file_deliver, file_replace, kw_keys_file_preflight,
-                              kw_keys_file_remove, kw_keys_file_held},
+        [KW_KEY_SINK_FILE] = {"file", file_deliver, file_replace, kw_keys_file_preflight, kw_keys_file_remove,
+                              kw_keys_file_held},
         [KW_KEY_SINK_STDOUT] = {"stdout", stdout_deliver, NULL, NULL, NULL, NULL},
         [KW_KEY_SINK_EXEC] = {"exec", exec_deliver, NULL, kw_keys_exec_preflight, NULL, NULL},
         [KW_KEY_SINK_SECRETS_MANAGER] = {"secretsManager", kw_keys_sm_deliver, NULL, kw_keys_sm_preflight,

@@ -194,7 +194,8 @@ static int retire(const struct kw_lc_rot_key *k, time_t since, const struct kw_l
 		return -1;
 	}
 	res->old_tagged = true;
-	kw_iso8601_format(since + (time_t)o->grace_days * KW_LC_DAY, res->grace_until, sizeof(res->grace_until));
+	kw_iso8601_format(since + (time_t)o->grace_days * KW_LC_DAY, res->grace_until,
+	                  sizeof(res->grace_until));
 	return 0;
 }
 
@@ -248,15 +249,17 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 			return 0;
 		for (size_t i = 0; i < nkeys && other < 0; i++)
 			for (size_t j = 0; j < nkeys && other < 0; j++)
-				if (i != j && keys[i].active && keys[j].active && delivered_later(&keys[j], &keys[i]))
+				if (i != j && keys[i].active && keys[j].active &&
+				    delivered_later(&keys[j], &keys[i]))
 					other = (long)i; /* delivered earlier, or never */
 		res->failed = KW_LC_ROT_PREPARE;
 		if (other >= 0)
-			return kw_error_set(err, KW_ERR_CONFLICT, NULL,
-			                    "two active keys (%s, %s) and neither is held by a delivery target "
-			                    "keywarden manages: delete %s (%s), then rotate again",
-			                    keys[0].id, keys[1].id, keys[other].id,
-			                    keys[other].delivered_at ? "delivered earlier" : "never tagged delivered");
+			return kw_error_set(
+			        err, KW_ERR_CONFLICT, NULL,
+			        "two active keys (%s, %s) and neither is held by a delivery target "
+			        "keywarden manages: delete %s (%s), then rotate again",
+			        keys[0].id, keys[1].id, keys[other].id,
+			        keys[other].delivered_at ? "delivered earlier" : "never tagged delivered");
 		return kw_error_set(err, KW_ERR_CONFLICT, NULL,
 		                    "two active keys (%s, %s) and neither is held by a delivery target "
 		                    "keywarden manages, nor tells its delivered tag which is newer: "
@@ -271,8 +274,10 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 			continue;
 		if (k->active && !k->delivered_at && !o->targets_unknown) {
 			/* stopped before delivery: nobody holds it; then rotate as asked */
-			kw_log(KW_LOG_INFO, "access key %s: no delivery target holds it and it was never "
-			       "delivered (a rotation stopped before delivery): deleting it", k->id);
+			kw_log(KW_LOG_INFO,
+			       "access key %s: no delivery target holds it and it was never "
+			       "delivered (a rotation stopped before delivery): deleting it",
+			       k->id);
 			res->failed = KW_LC_ROT_DELETE_INACTIVE;
 			if (ops->delete_key(ops->ctx, k->id, err))
 				return kw_error_prefix(err, "delete undelivered key %s", k->id);
@@ -301,7 +306,8 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 			res->failed = KW_LC_ROT_DEACTIVATE;
 			if (ops->deactivate(ops->ctx, k->id, err)) {
 				snprintf(res->state, sizeof(res->state),
-				         "key %s is held by the targets; old key %s is still active: rerun rotate "
+				         "key %s is held by the targets; old key %s is still active: rerun "
+				         "rotate "
 				         "once IAM answers",
 				         keys[h].id, k->id);
 				return -1;
