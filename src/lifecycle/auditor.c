@@ -13,6 +13,7 @@
 #include "aws/iam.h"
 #include "engine/live.h"
 #include "keys/issue.h"
+#include "keys/sink.h"
 #include "lifecycle/destroy.h"
 #include "lifecycle/names.h"
 #include "lifecycle/rotation.h"
@@ -415,6 +416,7 @@ int kw_lc_auditor_read(struct kw_lc_auditor *A, const struct kw_aws_options *aws
 {
 	if (kw_aws_client_new(aws_opts, &A->c, err))
 		return -1;
+	A->aws_opts = aws_opts;
 	A->now = time(NULL);
 	if (A->all_users)
 		return read_report(A, err);
@@ -424,6 +426,26 @@ int kw_lc_auditor_read(struct kw_lc_auditor *A, const struct kw_aws_options *aws
 }
 
 /* --- pruning ------------------------------------------------------------------------------- */
+
+/* Whether a delivery target of account i's manifest holds key id (read from the target). */
+static bool held_by_target(const struct kw_lc_auditor *A, size_t i, const char *id)
+{
+	const struct kw_manifest *m = !A->all_users && i < A->accts.n ? A->accts.v[i].manifest : NULL;
+
+	for (size_t j = 0; m && j < m->ndeliver; j++) {
+		struct kw_key_sink sink;
+		char held[KW_KEYS_ID_MAX];
+
+		kw_keys_sink_from_manifest(m, &m->deliver[j], NULL, &sink);
+		sink.aws = A->aws_opts;
+		if (kw_keys_held(&sink, held, NULL) == KW_KEY_HELD_KEY && !strcmp(held, id)) {
+			kw_log(KW_LOG_INFO, "%s: key %s is held by a delivery target: not pruned",
+			       A->accts.v[i].user, id);
+			return true;
+		}
+	}
+	return false;
+}
 
 size_t kw_lc_auditor_prune_list(struct kw_lc_auditor *A, struct kw_lc_prune_item **out)
 {
@@ -436,7 +458,7 @@ size_t kw_lc_auditor_prune_list(struct kw_lc_auditor *A, struct kw_lc_prune_item
 			enum kw_lc_prune why = kw_lc_prune_reason(&A->e[i].s, key, A->older_than, A->now);
 			struct kw_lc_prune_item *p;
 
-			if (why == KW_LC_PRUNE_KEEP || !key->id)
+			if (why == KW_LC_PRUNE_KEEP || !key->id || held_by_target(A, i, key->id))
 				continue;
 			p = realloc(v, (n + 1) * sizeof(*v));
 			if (!p)

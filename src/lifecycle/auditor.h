@@ -41,6 +41,7 @@ struct kw_lc_auditor {
 	struct kw_lc_accounts accts; /* NAME... resolved (owned from here on); empty: every managed user */
 	/* results */
 	struct kw_aws_client *c;
+	const struct kw_aws_options *aws_opts; /* kw_lc_auditor_read's (borrowed): secret-store targets */
 	struct kw_lc_audit_entry *e;
 	size_t n;
 	time_t now;
@@ -67,7 +68,11 @@ struct kw_lc_prune_item {
 	const char *result; /* "would delete", "deleted", "kept: used meanwhile", "failed" */
 };
 
-/* kw_lc_auditor_prune_list - the keys --prune-unused would delete (*out: free()). Returns how many. */
+/*
+ * kw_lc_auditor_prune_list - the keys --prune-unused would delete (*out: free()), never one a
+ * delivery target of the account's manifest holds (read from the target, keys/sink.h
+ * kw_keys_held), whatever its last use says. Returns how many.
+ */
 size_t kw_lc_auditor_prune_list(struct kw_lc_auditor *A, struct kw_lc_prune_item **out);
 
 /*

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -65,6 +66,29 @@ class HeldKeys(EngineCase):
         self.assertIn("No changes", p.stdout)
         self.assertIn("does not list yet", p.stderr)
         self.assertGreaterEqual(self.ep.counts().get("ListAccessKeys", 0), 2)  # listed again: the lag was seen
+
+    def test_lost_answer_clean_up_keeps_a_key_iam_lists_late_that_this_run_did_not_make(self):
+        self.assertEqual(self.apply().returncode, 0)
+        self.cli("iam", "delete-access-key", "--user-name", USER, "--access-key-id", self.keys()[0]["AccessKeyId"])
+        with open(self.creds, "w") as f:
+            f.write(self.creds_base)  # the profile is gone too: apply issues a new key
+        # another run's key, made 2.5 s before this apply: IAM lists it only 4 s after, so the
+        # listing before CreateAccessKey misses it, and the last look after the new key is
+        # proven (3 s of propagation) sees it
+        self.ep.set_consistency(lag_ms=4000, key_propagation_ms=3000)
+        other = self.cli("iam", "create-access-key", "--user-name", USER)["AccessKey"]
+        self.secrets.add(other["SecretAccessKey"])
+        time.sleep(2.5)
+        self.ep.reset_counts()
+        r = self.kw("-v", "apply", "--auto-approve", "--confirm-timeout", "20", self.manifest)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertGreaterEqual(self.ep.counts().get("GetCallerIdentity", 0), 2)  # propagation was waited out
+        self.assertIn("%s was created outside this run's CreateAccessKey attempts" % other["AccessKeyId"], r.stderr)
+        self.assertNotIn("DeleteAccessKey", self.ep.counts())
+        self.ep.set_consistency(lag_ms=0, key_propagation_ms=0)
+        self.ep.settle()
+        ids = {k["AccessKeyId"] for k in self.keys()}
+        self.assertEqual(ids, {other["AccessKeyId"], self.profile()["aws_access_key_id"]})
 
 
 class KeyFiles(EngineCase):

@@ -107,5 +107,19 @@ class ApplyKeepsTheHeldKey(Case):
         self.assertNotEqual(new, old)
 
 
+class AuditKeepsTheHeldKey(Case):
+    def test_prune_unused_never_deletes_a_key_a_target_holds(self):
+        self.make_user(USER)
+        held, held_secret = self.make_key(USER, age_days=300, used_days_ago=100)  # unused for 100 days
+        other, _ = self.make_key(USER, age_days=200, used_days_ago=90)
+        self.write_profile(USER, held, held_secret)
+        m = self.manifest("app")
+        self.ep.reset_counts()
+        data, p = self.kw_json("audit", "--prune-unused", "--older-than", "30", "--yes", m, code=3)
+        self.assertEqual([(x["access_key_id"], x["result"]) for x in data["prune"]], [(other, "deleted")])
+        self.assertEqual(self.keys(USER), {held: "Active"})  # the profile's key stays, however unused
+        self.assertEqual(self.ep.counts().get("DeleteAccessKey"), 1)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

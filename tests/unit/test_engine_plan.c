@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/held.h"
 #include "engine/plan.h"
 #include "engine/render.h"
 #include "util/error.h"
@@ -358,6 +359,85 @@ static void plan_boundary_changes(void **state)
 	kw_desired_release(&d);
 }
 
+/* The one target of l holds id (held.h), read from the target; marks the keys. */
+static void target_holds(struct kw_live_account *l, enum kw_key_held held, const char *id)
+{
+	free(l->targets);
+	l->targets = calloc(1, sizeof(*l->targets));
+	assert_non_null(l->targets);
+	l->ntargets = 1;
+	l->targets[0].held = held;
+	snprintf(l->targets[0].id, sizeof(l->targets[0].id), "%s", id ? id : "");
+	kw_held_mark(l);
+}
+
+static void plan_keeps_the_key_the_target_holds_not_the_newest(void **state)
+{
+	struct kw_desired d;
+	struct kw_live_account l;
+	struct kw_plan p = {0};
+	struct kw_error err;
+	struct kw_plan_opts prune = {.now = NOW, .prune_keys = true};
+
+	(void)state;
+	desired_init(&d, "x");
+	live_converged(&l, &d);
+	/* a newer key (a rotation stopped after confirming it), used, never delivered */
+	assert_int_equal(kw_live_add_key(&l.user, "AKIANEWERNOTHELD", true, NOW - DAY), 0);
+	target_holds(&l, KW_KEY_HELD_KEY, "AKIAFRESH");
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &prune, &err), 0);
+	assert_int_equal(p.nsteps, 1);
+	expect_step(&p, 0, KW_ACT_DELETE, KW_RES_ACCESS_KEY, "AKIANEWERNOTHELD");
+	kw_plan_release(&p);
+	/* the same CreateDate (a tie) does not matter either: the held key is kept */
+	l.user.keys[1].created = l.user.keys[0].created;
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &prune, &err), 0);
+	assert_int_equal(p.nsteps, 1);
+	expect_step(&p, 0, KW_ACT_DELETE, KW_RES_ACCESS_KEY, "AKIANEWERNOTHELD");
+	kw_plan_release(&p);
+	/* no target could be read and the tie leaves nothing to tell: neither is deleted */
+	free(l.targets);
+	l.targets = NULL;
+	l.ntargets = 0;
+	kw_held_mark(&l);
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &prune, &err), 0);
+	assert_int_equal(p.nsteps, 0);
+	kw_plan_release(&p);
+	kw_live_release(&l);
+	kw_desired_release(&d);
+}
+
+static void plan_replaces_a_key_no_longer_in_iam(void **state)
+{
+	struct kw_desired d;
+	struct kw_live_account l;
+	struct kw_plan p = {0};
+	struct kw_error err;
+
+	(void)state;
+	desired_init(&d, "x");
+	live_converged(&l, &d);
+	/* the target holds a key IAM does not list (after the wait): a new key for it */
+	target_holds(&l, KW_KEY_HELD_KEY, "AKIADELETEDINIAM0");
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
+	assert_int_equal(p.nsteps, 1);
+	expect_step(&p, 0, KW_ACT_CREATE, KW_RES_ACCESS_KEY, "service-x");
+	kw_plan_release(&p);
+	/* a target holding the key IAM lists: nothing to do */
+	target_holds(&l, KW_KEY_HELD_KEY, "AKIAFRESH");
+	assert_true(l.user.keys[0].held);
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
+	assert_int_equal(p.nsteps, 0);
+	kw_plan_release(&p);
+	/* an undelivered-looking key (no tag, never used) that the target holds is kept */
+	l.user.keys[0].undelivered = true;
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
+	assert_int_equal(p.nsteps, 0);
+	kw_plan_release(&p);
+	kw_live_release(&l);
+	kw_desired_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +447,8 @@ int main(void)
 	        cmocka_unit_test(plan_refuses_unmanaged_user_unless_adopt),
 	        cmocka_unit_test(plan_refuses_group_without_managed_user),
 	        cmocka_unit_test(plan_keys_respect_age_and_prune),
+	        cmocka_unit_test(plan_keeps_the_key_the_target_holds_not_the_newest),
+	        cmocka_unit_test(plan_replaces_a_key_no_longer_in_iam),
 	        cmocka_unit_test(plan_issues_keys_after_every_account),
 	        cmocka_unit_test(plan_boundary_changes),
 	};

@@ -720,10 +720,66 @@ static void keys_profile_waits_for_another_process(void **state)
 	}
 }
 
+static void keys_key_id_is_found_in_every_format(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	        {"{\n  \"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\",\n  \"SecretAccessKey\": "
+	         "\"AKIAxx/AKIAZZZZZZZZZZZZZZZZ\"\n}",
+	         "AKIAIOSFODNN7EXAMPLE"},
+	        {"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPL2\nAWS_SECRET_ACCESS_KEY=x\n", "AKIAIOSFODNN7EXAMPL2"},
+	        {"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPL3\n", "AKIAIOSFODNN7EXAMPL3"},
+	        {"export KEY=AKIAIOSFODNN7EXAMPL4 # template\n", "AKIAIOSFODNN7EXAMPL4"},
+	        {"notes: nothing here, AKIA alone\n", NULL},
+	        {"AKIAIOSFODNN7EXAMPLEandmore\n", NULL}, /* not a word of its own */
+	};
+	char id[KW_KEYS_ID_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = kw_keys_key_id_in(cases[i].text, strlen(cases[i].text), id, sizeof(id));
+
+		if (cases[i].want) {
+			assert_int_equal(rc, 0);
+			assert_string_equal(id, cases[i].want);
+		} else {
+			assert_int_equal(rc, -1);
+		}
+	}
+}
+
+static void keys_held_reads_a_file_target(void **state)
+{
+	struct fixture *f = *state;
+	struct kw_key_sink sink = {.kind = KW_KEY_SINK_FILE, .target = kw_scratch_path(&f->tmp, "held.json")};
+	char id[KW_KEYS_ID_MAX];
+	FILE *fp;
+
+	assert_int_equal(kw_keys_held(&sink, id, NULL), KW_KEY_HELD_NONE);
+	fp = fopen(sink.target, "w");
+	assert_non_null(fp);
+	fputs("someone's notes\n", fp);
+	fclose(fp);
+	assert_int_equal(kw_keys_held(&sink, id, NULL), KW_KEY_HELD_OTHER);
+	fp = fopen(sink.target, "w");
+	assert_non_null(fp);
+	fputs("{\"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\"}\n", fp);
+	fclose(fp);
+	assert_int_equal(kw_keys_held(&sink, id, NULL), KW_KEY_HELD_KEY);
+	assert_string_equal(id, "AKIAIOSFODNN7EXAMPLE");
+	unlink(sink.target);
+	sink.kind = KW_KEY_SINK_EXEC; /* write-only */
+	sink.target = "cat";
+	assert_int_equal(kw_keys_held(&sink, id, NULL), KW_KEY_HELD_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(keys_json_shape, setup, teardown),
+	        cmocka_unit_test(keys_key_id_is_found_in_every_format),
+	        cmocka_unit_test_setup_teardown(keys_held_reads_a_file_target, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_file_is_0600_and_never_overwritten, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_file_refuses_symlink, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_stream_writes_json, setup, teardown),

@@ -516,6 +516,67 @@ static void rotate_with_one_key_keeps_it_inactive_with_grace_tag(void **state)
 	assert_true(res.old_deleted);
 }
 
+static void rotate_resumes_a_rotation_stopped_earlier(void **state)
+{
+	struct kw_lc_rot_opts o = {.grace_days = 7, .resume = true};
+	struct kw_lc_rot_result res;
+	struct kw_error err;
+	struct fake f = {.fail_at = KW_LC_ROT_DONE};
+
+	(void)state;
+	/* stopped between delivery and deactivation: the target holds the new key */
+	{
+		struct kw_lc_rot_key k[2] = {
+		        {.id = "AKIAOLD", .active = true, .delivered_at = NOW - DAYS(30)},
+		        {.id = "AKIAHELD", .active = true, .held = true}};
+
+		assert_int_equal(rotate(&f, k, 2, o, &res, &err), 0);
+		assert_string_equal(f.log, "deactivate AKIAOLD;tag AKIAOLD;");
+		assert_true(res.resumed);
+		assert_string_equal(res.new_id, "AKIAHELD");
+		assert_string_equal(res.old_id, "AKIAOLD");
+	}
+	/* stopped before retiring: an inactive key without its grace tag */
+	memset(&f, 0, sizeof(f));
+	f.fail_at = KW_LC_ROT_DONE;
+	{
+		struct kw_lc_rot_key k[2] = {{.id = "AKIAOLD", .active = false},
+		                             {.id = "AKIAHELD", .active = true, .held = true}};
+
+		assert_int_equal(rotate(&f, k, 2, o, &res, &err), 0);
+		assert_string_equal(f.log, "tag AKIAOLD;");
+		assert_true(res.resumed);
+	}
+	/* stopped before delivery: the new key nobody holds is deleted, then a rotation as asked */
+	memset(&f, 0, sizeof(f));
+	f.fail_at = KW_LC_ROT_DONE;
+	{
+		struct kw_lc_rot_key k[2] = {{.id = "AKIAHELD", .active = true, .held = true},
+		                             {.id = "AKIAUNDELIVERED", .active = true}};
+
+		assert_int_equal(rotate(&f, k, 2, o, &res, &err), 0);
+		assert_string_equal(f.log, "delete AKIAUNDELIVERED;untag AKIAUNDELIVERED;create;confirm "
+		                           "AKIANEW1;deliver AKIANEW1;deactivate AKIAHELD;tag AKIAHELD;");
+		assert_false(res.resumed);
+	}
+	/* two active keys, neither held: refused, naming the one delivered earlier */
+	memset(&f, 0, sizeof(f));
+	f.fail_at = KW_LC_ROT_DONE;
+	{
+		struct kw_lc_rot_key k[2] = {{.id = "AKIAA", .active = true, .delivered_at = NOW - DAYS(9)},
+		                             {.id = "AKIAB", .active = true, .delivered_at = NOW - DAYS(1)}};
+
+		assert_int_equal(rotate(&f, k, 2, o, &res, &err), -1);
+		assert_int_equal(err.kind, KW_ERR_CONFLICT);
+		assert_non_null(strstr(err.msg, "delete AKIAA"));
+		assert_string_equal(f.log, "");
+		/* targets that cannot be read: the delivered tag tells, and the rotation is finished */
+		o.targets_unknown = true;
+		assert_int_equal(rotate(&f, k, 2, o, &res, &err), 0);
+		assert_string_equal(f.log, "deactivate AKIAA;tag AKIAA;");
+	}
+}
+
 static void rotate_with_two_keys_respects_the_limit(void **state)
 {
 	struct kw_lc_rot_key k[2] = {{.id = "AKIAOLD", .active = true}, {.id = "AKIAIDLE", .active = false}};
@@ -841,6 +902,7 @@ int main(void)
 	        cmocka_unit_test(grace_tag_round_trip),
 	        cmocka_unit_test(rotate_with_zero_keys_creates_and_delivers),
 	        cmocka_unit_test(rotate_with_one_key_keeps_it_inactive_with_grace_tag),
+	        cmocka_unit_test(rotate_resumes_a_rotation_stopped_earlier),
 	        cmocka_unit_test(rotate_with_two_keys_respects_the_limit),
 	        cmocka_unit_test(rotate_failure_at_each_step_leaves_a_working_key),
 	        cmocka_unit_test(rotate_undo_that_fails_says_so),
