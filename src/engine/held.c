@@ -115,8 +115,10 @@ int kw_held_read(struct kw_aws_client *c, const struct kw_desired *desired, size
 	kw_wait_begin(&w, o->timeout, true);
 	for (;;) {
 		np = 0;
+		/* a user IAM does not list at all has no key to wait for: the targets hold a key of
+		 * a user that is gone (or one this run's CreateUser will meet as EntityAlreadyExists) */
 		for (size_t i = 0; i < n; i++)
-			if (kw_held_mark(&live[i]))
+			if (kw_held_mark(&live[i]) && live[i].user.exists)
 				idx[np++] = i;
 		if (!np)
 			break;

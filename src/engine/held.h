@@ -4,7 +4,9 @@
  * holds, not what a tag or a CreateDate says. A key a target holds that IAM does not list yet
  * is "not visible yet" (eventual consistency: an earlier run created and delivered it seconds
  * ago): the account is read from IAM again, with the backoff of util/wait.h, until IAM lists it
- * or the timeout (--confirm-timeout) passes; only then is it "no longer in IAM".
+ * or the timeout (--confirm-timeout) passes; only then is it "no longer in IAM". Only users IAM
+ * lists are waited for: a user it does not list has no key (its keys appear with it, and a
+ * user created within the lag meets EntityAlreadyExists at its CreateUser).
  *
  * Invariants: live[i].targets is owned by live[i] (freed by kw_live_release) and has
  * desired[i].ndeliver entries once read. Nothing here reads or keeps a secret: kw_keys_held

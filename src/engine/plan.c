@@ -400,16 +400,10 @@ static time_t delivered_at(const struct kw_live_user *u, const struct kw_live_ke
 	return t;
 }
 
-/* -1, 0, 1: which of a and b was delivered later (tag time, then CreateDate); 0 is a tie. */
+/* -1, 0, 1: which of a and b was delivered later (lifecycle/rotation.h); 0 is a tie. */
 static int later(const struct kw_live_user *u, const struct kw_live_key *a, const struct kw_live_key *b)
 {
-	time_t da = delivered_at(u, a), db = delivered_at(u, b);
-
-	if (da != db)
-		return da > db ? 1 : -1;
-	if (a->created != b->created)
-		return a->created > b->created ? 1 : -1;
-	return 0;
+	return kw_lc_delivered_later(delivered_at(u, a), a->created, delivered_at(u, b), b->created);
 }
 
 static bool undelivered(const struct kw_live_key *key)

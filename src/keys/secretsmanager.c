@@ -147,23 +147,13 @@ int kw_keys_sm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum k
 	struct kw_aws_client *c = NULL;
 	struct kw_secret *value = NULL;
 	struct kw_sm_secret g = {0};
-	int rc = -1;
+	int rc;
 
 	if (kw_keys_store_client(s, &c, err))
 		return -1;
 	/* AWSCURRENT is what readers get: the holder; AWSPREVIOUS is only their fallback */
-	if (kw_sm_get_secret_value(c, s->target, "AWSCURRENT", &value, &g, err)) {
-		if (err->kind == KW_ERR_NOT_FOUND) {
-			*held = KW_KEY_HELD_NONE;
-			rc = 0;
-		}
-		goto out;
-	}
-	*held = value && !kw_keys_key_id_in((const char *)value->data, value->len, id, KW_KEYS_ID_MAX)
-	                ? KW_KEY_HELD_KEY
-	                : KW_KEY_HELD_OTHER;
-	rc = 0;
-out:
+	rc = kw_keys_store_held(kw_sm_get_secret_value(c, s->target, "AWSCURRENT", &value, &g, err), value,
+	                        id, held, err);
 	kw_secret_free(value);
 	kw_sm_secret_release(&g);
 	kw_aws_client_free(c);

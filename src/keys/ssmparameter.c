@@ -125,22 +125,11 @@ int kw_keys_ssm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum 
 {
 	struct kw_aws_client *c = NULL;
 	struct kw_ssm_parameter p = {0};
-	int rc = -1;
+	int rc;
 
 	if (kw_keys_store_client(s, &c, err))
 		return -1;
-	if (kw_ssm_get_parameter(c, s->target, true, &p, err)) {
-		if (err->kind == KW_ERR_NOT_FOUND) {
-			*held = KW_KEY_HELD_NONE;
-			rc = 0;
-		}
-		goto out;
-	}
-	*held = p.value && !kw_keys_key_id_in((const char *)p.value->data, p.value->len, id, KW_KEYS_ID_MAX)
-	                ? KW_KEY_HELD_KEY
-	                : KW_KEY_HELD_OTHER;
-	rc = 0;
-out:
+	rc = kw_keys_store_held(kw_ssm_get_parameter(c, s->target, true, &p, err), p.value, id, held, err);
 	kw_ssm_parameter_release(&p);
 	kw_aws_client_free(c);
 	return rc;

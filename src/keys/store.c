@@ -140,3 +140,18 @@ void kw_keys_stores_found_release(struct kw_key_stores_found *f)
 	free(f->region);
 	memset(f, 0, sizeof(*f));
 }
+
+int kw_keys_store_held(int rc, const struct kw_secret *value, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
+                       struct kw_error *err)
+{
+	if (rc) {
+		if (err->kind != KW_ERR_NOT_FOUND)
+			return -1;
+		*held = KW_KEY_HELD_NONE;
+		return 0;
+	}
+	*held = value && !kw_keys_key_id_in((const char *)value->data, value->len, id, KW_KEYS_ID_MAX)
+	                ? KW_KEY_HELD_KEY
+	                : KW_KEY_HELD_OTHER;
+	return 0;
+}

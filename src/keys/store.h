@@ -29,6 +29,14 @@ int kw_keys_store_owned(const char *what, const char *managed_by, const char *us
 /* kw_keys_store_denied - err is an AccessDenied answer (any service's spelling). */
 bool kw_keys_store_denied(const struct kw_error *err);
 
+/*
+ * kw_keys_store_held - what a store holds (sink.h kw_keys_held) after the read of its value:
+ * rc the read's result (0, or -1 with err set: a missing entry is KW_KEY_HELD_NONE, any other
+ * failure is returned), value what it held. Returns 0 with *held set, or -1.
+ */
+int kw_keys_store_held(int rc, const struct kw_secret *value, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
+                       struct kw_error *err);
+
 /* kw_keys_store_same - a and b hold the same bytes. */
 bool kw_keys_store_same(const struct kw_secret *a, const struct kw_secret *b);
 

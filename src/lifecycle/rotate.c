@@ -92,6 +92,7 @@ static int read_keys(struct kw_aws_client *c, const char *user, const struct kw_
 
 		k->id = list->items[i].access_key_id;
 		k->active = list->items[i].status == KW_IAM_KEY_ACTIVE;
+		k->created = list->items[i].create_date;
 		if (!tags || kw_grace_tag_key(k->id, tagkey, sizeof(tagkey)))
 			continue;
 		for (size_t j = 0; j < tags->n; j++)

@@ -199,10 +199,20 @@ static int retire(const struct kw_lc_rot_key *k, time_t since, const struct kw_l
 	return 0;
 }
 
-/* Whether key a was delivered later than b (delivered tag times); a tie is not. */
+int kw_lc_delivered_later(time_t delivered_a, time_t created_a, time_t delivered_b, time_t created_b)
+{
+	if (delivered_a != delivered_b)
+		return delivered_a > delivered_b ? 1 : -1;
+	if (created_a != created_b)
+		return created_a > created_b ? 1 : -1;
+	return 0;
+}
+
+/* Whether key a was delivered later than b (kw_lc_delivered_later); a tie is not. */
 static bool delivered_later(const struct kw_lc_rot_key *a, const struct kw_lc_rot_key *b)
 {
-	return a->delivered_at > b->delivered_at;
+	return a->delivered_at &&
+	       kw_lc_delivered_later(a->delivered_at, a->created, b->delivered_at, b->created) > 0;
 }
 
 /*

@@ -62,7 +62,15 @@ struct kw_lc_rot_key {
 	int grace_days;        /* from the grace tag */
 	bool held;             /* a delivery target holds it, read from the target (keys/sink.h) */
 	time_t delivered_at;   /* the user's keywarden:delivered:<id> tag, 0 = none */
+	time_t created;        /* CreateDate, 0 = unknown */
 };
+
+/*
+ * kw_lc_delivered_later - THE rule for targets that cannot be read (docs/key-state.md): which
+ * of keys a and b was delivered later, by their delivered tags' times, then their CreateDates
+ * (0: none). Returns 1 for a, -1 for b, 0 for a tie, which never decides anything.
+ */
+int kw_lc_delivered_later(time_t delivered_a, time_t created_a, time_t delivered_b, time_t created_b);
 
 enum kw_lc_rot_step {
 	KW_LC_ROT_PREPARE,
