@@ -207,3 +207,39 @@ int kw_keys_key_id_in(const char *text, size_t len, char *id, size_t size)
 	id[n] = '\0';
 	return 0;
 }
+
+/* The length of a secret access key's characters at p (A-Z a-z 0-9 / + =), 0 unless 16..128. */
+static size_t secret_at(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p + n < end && (isalnum((unsigned char)p[n]) || p[n] == '/' || p[n] == '+' || p[n] == '='))
+		n++;
+	return n >= 16 && n <= 128 ? n : 0;
+}
+
+int kw_keys_secret_in(const char *text, size_t len, struct kw_secret **out, struct kw_error *err)
+{
+	static const char *const labels[] = {"\"SecretAccessKey\"", "aws_secret_access_key"};
+	const char *end = text + len;
+
+	*out = NULL;
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		size_t ll = strlen(labels[i]), n;
+
+		for (const char *p = text; p + ll <= end; p++) {
+			const char *v = p + ll;
+
+			if (strncasecmp(p, labels[i], ll))
+				continue;
+			while (v < end && v - (p + ll) < 8 && *v && strchr(" \t\"':=", *v))
+				v++;
+			if (!(n = secret_at(v, end)))
+				continue;
+			if (!(*out = kw_secret_from(v, n)))
+				return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+			return 0;
+		}
+	}
+	return kw_error_set(err, KW_ERR_NOT_FOUND, NULL, "no SecretAccessKey field in it");
+}

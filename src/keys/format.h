@@ -69,4 +69,13 @@ int kw_keys_render(enum kw_key_format f, const char *tmpl, bool compact, const s
  */
 int kw_keys_key_id_in(const char *text, size_t len, char *id, size_t size);
 
+/*
+ * kw_keys_secret_in - the secret access key in text, as kw_keys_key_id_in finds the id: the
+ * value of a field labelled SecretAccessKey (json) or aws_secret_access_key /
+ * AWS_SECRET_ACCESS_KEY (credentials, env): 16 to 128 of A-Z a-z 0-9 / + =.
+ * @out: receives it (new; kw_secret_free wipes it).
+ * Returns 0, or -1 with err set (KW_ERR_NOT_FOUND: no such field, a template; KW_ERR_NOMEM).
+ */
+int kw_keys_secret_in(const char *text, size_t len, struct kw_secret **out, struct kw_error *err);
+
 #endif

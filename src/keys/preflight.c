@@ -255,8 +255,8 @@ out:
 	return rc;
 }
 
-int kw_keys_file_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                      struct kw_error *err)
+int kw_keys_file_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                      enum kw_key_held *held, struct kw_error *err)
 {
 	struct kw_secret *text = NULL;
 	int r = read_key_file(s->target, &text, err);
@@ -266,8 +266,10 @@ int kw_keys_file_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum
 	*held = r == 0 ? KW_KEY_HELD_NONE : KW_KEY_HELD_OTHER;
 	if (r == 1 && !kw_keys_key_id_in((const char *)text->data, text->len, id, KW_KEYS_ID_MAX))
 		*held = KW_KEY_HELD_KEY;
+	if (secret && *held == KW_KEY_HELD_KEY)
+		r = kw_keys_secret_in((const char *)text->data, text->len, secret, err);
 	kw_secret_free(text);
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 int kw_keys_file_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,

@@ -242,8 +242,8 @@ out:
 	return rc;
 }
 
-int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                         struct kw_error *err)
+int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                         enum kw_key_held *held, struct kw_error *err)
 {
 	struct kw_buf path = KW_BUF_INIT;
 	const struct kw_ini_section *sec;
@@ -271,6 +271,9 @@ int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], e
 			*held = KW_KEY_HELD_KEY;
 	}
 	rc = 0;
+	if (secret && *held == KW_KEY_HELD_KEY &&
+	    kw_ini_get_secret(sec, "aws_secret_access_key", NULL, secret, err) != 1)
+		rc = *secret ? 0 : kw_error_set(err, KW_ERR_NOT_FOUND, path.data, "no aws_secret_access_key");
 out:
 	kw_ini_free(ini);
 	kw_buf_release(&path);

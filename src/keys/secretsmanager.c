@@ -141,8 +141,8 @@ int kw_keys_sm_remove(const struct kw_key_sink *s, const char *user, enum kw_key
 	return rc;
 }
 
-int kw_keys_sm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                    struct kw_error *err)
+int kw_keys_sm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                    enum kw_key_held *held, struct kw_error *err)
 {
 	struct kw_aws_client *c = NULL;
 	struct kw_secret *value = NULL;
@@ -153,7 +153,7 @@ int kw_keys_sm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum k
 		return -1;
 	/* AWSCURRENT is what readers get: the holder; AWSPREVIOUS is only their fallback */
 	rc = kw_keys_store_held(kw_sm_get_secret_value(c, s->target, "AWSCURRENT", &value, &g, err), value,
-	                        id, held, err);
+	                        id, secret, held, err);
 	kw_secret_free(value);
 	kw_sm_secret_release(&g);
 	kw_aws_client_free(c);

@@ -284,13 +284,34 @@ enum kw_key_held kw_keys_held(const struct kw_key_sink *sink, char id[KW_KEYS_ID
 
 	id[0] = '\0';
 	kw_error_clear(&e);
-	if (t && t->held && t->held(sink, id, &held, &e))
+	if (t && t->held && t->held(sink, id, NULL, &held, &e))
 		held = KW_KEY_HELD_UNKNOWN;
 	if (held != KW_KEY_HELD_KEY)
 		id[0] = '\0';
 	if (why)
 		*why = e;
 	return held;
+}
+
+int kw_keys_held_secret(const struct kw_key_sink *sink, const char *id, struct kw_secret **secret,
+                        struct kw_error *err)
+{
+	const struct kw_key_sink_type *t = type_of(sink, err);
+	enum kw_key_held held = KW_KEY_HELD_UNKNOWN;
+	char got[KW_KEYS_ID_MAX] = "";
+
+	*secret = NULL;
+	if (!t || !t->held)
+		return t ? kw_error_set(err, KW_ERR_USAGE, NULL, "a write-only target: nothing to read") : -1;
+	if (t->held(sink, got, secret, &held, err))
+		goto fail;
+	if (held == KW_KEY_HELD_KEY && !strcmp(got, id) && *secret)
+		return 0;
+	kw_error_set(err, KW_ERR_CONFLICT, NULL, "it no longer holds key %s", id);
+fail:
+	kw_secret_free(*secret);
+	*secret = NULL;
+	return -1;
 }
 
 void kw_keys_sink_from_manifest(const struct kw_manifest *m, const struct kw_deliver *d, FILE *out,

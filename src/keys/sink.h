@@ -158,6 +158,16 @@ enum kw_key_held {
  */
 enum kw_key_held kw_keys_held(const struct kw_key_sink *sink, char id[KW_KEYS_ID_MAX], struct kw_error *why);
 
+/*
+ * kw_keys_held_secret - the secret of key id that sink holds, read as kw_keys_held reads: for
+ * finishing a delivery that stopped part way (rotate gives the key the other targets lack),
+ * its only use. The secret goes into a new kw_secret (wiped when freed), nowhere else.
+ * Returns 0 with *secret set, or -1 with err set (the target no longer holds id, cannot be
+ * read, or does not say which part is the secret, as a template).
+ */
+int kw_keys_held_secret(const struct kw_key_sink *sink, const char *id, struct kw_secret **secret,
+                        struct kw_error *err);
+
 /* What kw_keys_remove did. */
 enum kw_key_removed {
 	KW_KEY_REMOVED_NOTHING, /* the kind keeps nothing keywarden can remove (stdout, exec) */

@@ -120,8 +120,8 @@ int kw_keys_ssm_remove(const struct kw_key_sink *s, const char *user, enum kw_ke
 	return rc;
 }
 
-int kw_keys_ssm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                     struct kw_error *err)
+int kw_keys_ssm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                     enum kw_key_held *held, struct kw_error *err)
 {
 	struct kw_aws_client *c = NULL;
 	struct kw_ssm_parameter p = {0};
@@ -129,7 +129,8 @@ int kw_keys_ssm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum 
 
 	if (kw_keys_store_client(s, &c, err))
 		return -1;
-	rc = kw_keys_store_held(kw_ssm_get_parameter(c, s->target, true, &p, err), p.value, id, held, err);
+	rc = kw_keys_store_held(kw_ssm_get_parameter(c, s->target, true, &p, err), p.value, id, secret, held,
+	                        err);
 	kw_ssm_parameter_release(&p);
 	kw_aws_client_free(c);
 	return rc;

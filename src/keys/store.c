@@ -141,8 +141,8 @@ void kw_keys_stores_found_release(struct kw_key_stores_found *f)
 	memset(f, 0, sizeof(*f));
 }
 
-int kw_keys_store_held(int rc, const struct kw_secret *value, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                       struct kw_error *err)
+int kw_keys_store_held(int rc, const struct kw_secret *value, char id[KW_KEYS_ID_MAX],
+                       struct kw_secret **secret, enum kw_key_held *held, struct kw_error *err)
 {
 	if (rc) {
 		if (err->kind != KW_ERR_NOT_FOUND)
@@ -153,5 +153,7 @@ int kw_keys_store_held(int rc, const struct kw_secret *value, char id[KW_KEYS_ID
 	*held = value && !kw_keys_key_id_in((const char *)value->data, value->len, id, KW_KEYS_ID_MAX)
 	                ? KW_KEY_HELD_KEY
 	                : KW_KEY_HELD_OTHER;
+	if (secret && *held == KW_KEY_HELD_KEY)
+		return kw_keys_secret_in((const char *)value->data, value->len, secret, err);
 	return 0;
 }

@@ -32,10 +32,11 @@ bool kw_keys_store_denied(const struct kw_error *err);
 /*
  * kw_keys_store_held - what a store holds (sink.h kw_keys_held) after the read of its value:
  * rc the read's result (0, or -1 with err set: a missing entry is KW_KEY_HELD_NONE, any other
- * failure is returned), value what it held. Returns 0 with *held set, or -1.
+ * failure is returned), value what it held; with secret, the key's secret too (kw_keys_secret_in).
+ * Returns 0 with *held set, or -1.
  */
-int kw_keys_store_held(int rc, const struct kw_secret *value, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                       struct kw_error *err);
+int kw_keys_store_held(int rc, const struct kw_secret *value, char id[KW_KEYS_ID_MAX],
+                       struct kw_secret **secret, enum kw_key_held *held, struct kw_error *err);
 
 /* kw_keys_store_same - a and b hold the same bytes. */
 bool kw_keys_store_same(const struct kw_secret *a, const struct kw_secret *b);

@@ -19,10 +19,11 @@ struct kw_key_sink_type {
 	int (*preflight)(const struct kw_key_sink *s, const char *user, bool replace, struct kw_error *err);
 	int (*remove)(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
 	              struct kw_error *err);
-	/* What the target holds (sink.h kw_keys_held): 0 with *held set (and id for a key), or -1
-	 * with err set when it cannot be read. NULL: a write-only kind. */
-	int (*held)(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-	            struct kw_error *err);
+	/* What the target holds (sink.h kw_keys_held): 0 with *held set (and id for a key; with
+	 * secret not NULL, its secret too, new, or -1 when the target does not say which part it
+	 * is), or -1 with err set when it cannot be read. NULL: a write-only kind. */
+	int (*held)(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+	            enum kw_key_held *held, struct kw_error *err);
 };
 
 /* preflight.c */
@@ -30,10 +31,10 @@ int kw_keys_file_preflight(const struct kw_key_sink *s, const char *user, bool r
 int kw_keys_profile_preflight(const struct kw_key_sink *s, const char *user, bool replace,
                               struct kw_error *err);
 int kw_keys_exec_preflight(const struct kw_key_sink *s, const char *user, bool replace, struct kw_error *err);
-int kw_keys_file_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                      struct kw_error *err);
-int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                         struct kw_error *err);
+int kw_keys_file_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                      enum kw_key_held *held, struct kw_error *err);
+int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                         enum kw_key_held *held, struct kw_error *err);
 int kw_keys_file_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
                         struct kw_error *err);
 
@@ -42,16 +43,16 @@ int kw_keys_profile_remove(const struct kw_key_sink *s, const char *user, enum k
                            struct kw_error *err);
 
 /* secretsmanager.c */
-int kw_keys_sm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                    struct kw_error *err);
+int kw_keys_sm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                    enum kw_key_held *held, struct kw_error *err);
 int kw_keys_sm_deliver(const struct kw_key_sink *s, const struct kw_access_key *k, struct kw_error *err);
 int kw_keys_sm_preflight(const struct kw_key_sink *s, const char *user, bool replace, struct kw_error *err);
 int kw_keys_sm_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
                       struct kw_error *err);
 
 /* ssmparameter.c */
-int kw_keys_ssm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], enum kw_key_held *held,
-                     struct kw_error *err);
+int kw_keys_ssm_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], struct kw_secret **secret,
+                     enum kw_key_held *held, struct kw_error *err);
 int kw_keys_ssm_deliver(const struct kw_key_sink *s, const struct kw_access_key *k, struct kw_error *err);
 int kw_keys_ssm_preflight(const struct kw_key_sink *s, const char *user, bool replace, struct kw_error *err);
 int kw_keys_ssm_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,

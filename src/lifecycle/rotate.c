@@ -234,6 +234,11 @@ struct svc {
 	struct common k; /* is: the admin's client, the account's user */
 	const struct kw_lc_rotate_opts *o;
 	const struct kw_lc_account *acct;
+	/* finishing a delivery that stopped part way: the key some targets hold already, taken
+	 * for the new key instead of a CreateAccessKey (svc_create) */
+	const struct kw_lc_rot_key *adopt;
+	struct kw_lc_rot_key adopt_key; /* what adopt points to */
+	struct kw_secret *adopt_secret; /* owned until the machine takes it */
 };
 
 static int svc_confirm(void *ud, const char *id, const struct kw_secret *secret, struct kw_error *err)
@@ -258,7 +263,25 @@ static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *cre
 		if (kw_keys_preflight(&sink, s->acct->user, true, err))
 			return -1;
 	}
+	if (s->adopt) { /* the key some targets hold: the others get it too */
+		snprintf(id, KW_LC_KEY_ID_MAX, "%s", s->adopt->id);
+		*secret = s->adopt_secret;
+		s->adopt_secret = NULL;
+		*created = s->k.created = s->adopt->created;
+		return 0;
+	}
 	return op_create(ud, id, secret, created, err);
+}
+
+/* DeleteAccessKey, never of the key some targets hold (the undo of a finished delivery). */
+static int svc_delete(void *ud, const char *id, struct kw_error *err)
+{
+	struct svc *s = ud;
+
+	if (s->adopt && !strcmp(id, s->adopt->id))
+		return kw_error_set(err, KW_ERR_CONFLICT, NULL, "key %s is held by a delivery target: kept",
+		                    id);
+	return op_delete(ud, id, err);
 }
 
 static int svc_deliver_all(struct svc *s, const char *id, const struct kw_secret *secret, size_t *written,
@@ -334,6 +357,7 @@ static int svc_tag_delivered(void *ud, const char *id, struct kw_error *err)
 struct held {
 	enum kw_key_held *what;
 	char (*id)[KW_KEYS_ID_MAX];
+	const char **ids; /* the ids of the keys held, for the issuer (keys/issue.h) */
 	size_t n;
 	bool unknown; /* a target is write-only or cannot be read (or there is no manifest) */
 };
@@ -342,6 +366,7 @@ static void held_release(struct held *h)
 {
 	free(h->what);
 	free(h->id);
+	free(h->ids);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -354,7 +379,8 @@ static int read_held(const struct svc *s, struct held *h, struct kw_error *err)
 		return 0;
 	h->what = calloc(m->ndeliver ? m->ndeliver : 1, sizeof(*h->what));
 	h->id = calloc(m->ndeliver ? m->ndeliver : 1, sizeof(*h->id));
-	if (!h->what || !h->id)
+	h->ids = calloc(m->ndeliver ? m->ndeliver : 1, sizeof(*h->ids));
+	if (!h->what || !h->id || !h->ids)
 		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	for (size_t i = 0; i < m->ndeliver; i++) {
 		struct kw_key_sink sink;
@@ -401,6 +427,68 @@ static void mark_held(const struct held *h, const struct kw_iam_tag_list *tags, 
 				keys[k].delivered_at =
 				        1; /* tagged, time unreadable: delivered all the same */
 	}
+}
+
+/*
+ * A delivery stopped part way (docs/key-state.md): readable targets hold two different active
+ * keys. The newer one (never tagged delivered while the other is, else delivered later) is read
+ * from a target holding it and becomes the rotation's new key (s->adopt): the machine proves it,
+ * delivers it to every target, deactivates and retires the other, which keys[0] becomes alone
+ * (*nkeys 1). A tie is left to the machine, which refuses it. Returns 0, or -1 with err set.
+ */
+static int finish_delivery(struct svc *s, const struct held *h, struct kw_lc_rot_key *keys, size_t *nkeys,
+                           struct kw_error *err)
+{
+	const struct kw_manifest *m = s->acct->manifest;
+	long a = -1, b = -1, newer;
+	struct kw_lc_rot_key old;
+	int later;
+
+	for (size_t k = 0; k < *nkeys; k++)
+		if (keys[k].active && keys[k].held) {
+			if (a < 0)
+				a = (long)k;
+			else
+				b = (long)k;
+		}
+	if (a < 0 || b < 0 || !m)
+		return 0;
+	if (keys[a].delivered_at && !keys[b].delivered_at)
+		newer = b;
+	else if (keys[b].delivered_at && !keys[a].delivered_at)
+		newer = a;
+	else if ((later = kw_lc_delivered_later(keys[a].delivered_at, keys[a].created, keys[b].delivered_at,
+	                                        keys[b].created)))
+		newer = later > 0 ? a : b;
+	else
+		return 0;
+	for (size_t i = 0; i < h->n && !s->adopt_secret; i++) {
+		struct kw_key_sink sink;
+		struct kw_error e2;
+
+		if (h->what[i] != KW_KEY_HELD_KEY || strcmp(h->id[i], keys[newer].id))
+			continue;
+		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
+		sink.aws = s->o->aws_opts;
+		if (kw_keys_held_secret(&sink, keys[newer].id, &s->adopt_secret, &e2))
+			kw_log(KW_LOG_INFO, "%s: cannot take key %s from target %zu: %s", s->acct->user,
+			       keys[newer].id, i + 1, e2.msg);
+	}
+	if (!s->adopt_secret)
+		return kw_error_set(err, KW_ERR_CONFLICT, s->acct->user,
+		                    "some delivery targets hold key %s and others key %s (a rotation stopped "
+		                    "part way through delivery), and no target that holds %s can be read "
+		                    "for it: rewrite the targets that hold %s by hand, then rotate again",
+		                    keys[newer].id, keys[newer == a ? b : a].id, keys[newer].id,
+		                    keys[newer == a ? b : a].id);
+	kw_log(KW_LOG_INFO, "%s: finishing a delivery that stopped part way: key %s goes to every target",
+	       s->acct->user, keys[newer].id);
+	old = keys[newer == a ? b : a];
+	s->adopt_key = keys[newer];
+	s->adopt = &s->adopt_key;
+	keys[0] = old;
+	*nkeys = 1;
+	return 0;
 }
 
 static bool user_managed(const struct kw_iam_user *u)
@@ -471,8 +559,8 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	                      .account = a->user},
 	                .o = o,
 	                .acct = a};
-	struct kw_lc_rot_ops ops = {&s,        svc_create, svc_confirm, svc_deliver, op_deactivate,
-	                            op_delete, svc_tag,    svc_untag,   check_stop,  svc_tag_delivered};
+	struct kw_lc_rot_ops ops = {&s,         svc_create, svc_confirm, svc_deliver, op_deactivate,
+	                            svc_delete, svc_tag,    svc_untag,   check_stop,  svc_tag_delivered};
 	struct kw_lc_rot_opts ro = rot_opts(o, o->delete_old);
 	struct kw_iam_user user = {0};
 	struct kw_iam_access_key_list list = {0};
@@ -481,6 +569,7 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	struct kw_error err = {0};
 	struct held held = {0};
 	struct kw_wait w;
+	size_t nkeys;
 	int rc = -1;
 
 	kw_buf_init(&s.k.delivered);
@@ -505,11 +594,21 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	mark_held(&held, &user.tags, keys, list.n);
 	ro.targets_unknown = held.unknown;
 	ro.resume = true;
+	/* the keys the targets hold are never taken for a lost answer's (keys/issue.h) */
+	for (size_t i = 0; i < held.n; i++)
+		if (held.what[i] == KW_KEY_HELD_KEY)
+			held.ids[s.k.is.nheld++] = held.id[i];
+	s.k.is.held = held.ids;
+	nkeys = list.n;
+	if (finish_delivery(&s, &held, keys, &nkeys, &err))
+		goto refused;
+	if (s.adopt)
+		ro.resume = false; /* the rotation that stopped part way is what runs now */
 	if (!due_or_report(&s.k, a->manifest ? a->manifest->max_age_days : o->max_age_days, &list, NULL)) {
 		rc = 0;
 		goto out;
 	}
-	rc = kw_lc_rotate(keys, list.n, &ro, &ops, &res, &err);
+	rc = kw_lc_rotate(keys, nkeys, &ro, &ops, &res, &err);
 	if (rc)
 		where_account(&err, a->user);
 	emit_done(o, a->user, rc, &res, &s.k, &err);
@@ -519,6 +618,7 @@ refused:
 	     &(struct kw_lc_rotate_event){
 	             .kind = KW_LC_ROTATE_REFUSED, .index = index, .account = a->user, .err = &err});
 out:
+	kw_secret_free(s.adopt_secret);
 	held_release(&held);
 	kw_buf_release(&s.k.delivered);
 	free(keys);

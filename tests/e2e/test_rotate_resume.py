@@ -1,6 +1,7 @@
 """Rotation resumes (issue 18): a rotate stopped after the new key reached its targets is
 finished by the next rotate, and plan/apply keep the key a target holds, not the newest. Each
 test asserts from the endpoint that the fault or stop it depends on really happened."""
+import json
 import os
 import signal
 import subprocess
@@ -55,6 +56,29 @@ class RotateResume(Case):
         self.assertEqual(self.rotate("--delete-inactive", m).returncode, 0)
         newer, _ = self.profile(USER)
         self.assertEqual(self.keys(USER), {new: "Inactive", newer: "Active"})
+
+    def test_a_delivery_stopped_part_way_is_finished_with_the_key_the_first_targets_hold(self):
+        self.make_user(USER)
+        old, old_secret = self.make_key(USER)
+        self.delivered(USER, old)
+        path = os.path.join(self.work, "app-key.json")
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            json.dump({"AccessKeyId": old, "SecretAccessKey": old_secret, "UserName": USER}, f)
+        # the stopped rotation's new key reached the profile (the first target), not the file
+        new, new_secret = self.make_key(USER)
+        self.write_profile(USER, new, new_secret)
+        m = self.manifest("app", deliver=("profile", {"file": path}))
+        self.ep.reset_counts()
+        p = self.rotate(m)
+        counts = self.ep.counts()
+        self.assertNotIn("CreateAccessKey", counts)  # finished with the key the profile holds
+        self.assertEqual(counts.get("UpdateAccessKey"), 1)
+        with open(path) as f:
+            self.assertEqual(json.load(f)["AccessKeyId"], new)
+        self.assertEqual(self.profile(USER)[0], new)
+        self.assertEqual(self.keys(USER), {old: "Inactive", new: "Active"})
+        self.assertIn("keywarden:delivered:" + new, self.tags(USER))
+        self.assertIn(new, p.stdout)
 
     def test_two_active_keys_neither_held_is_refused_naming_the_one_to_delete(self):
         self.make_user(USER)

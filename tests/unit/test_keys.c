@@ -749,6 +749,28 @@ static void keys_key_id_is_found_in_every_format(void **state)
 	}
 }
 
+static void keys_secret_is_found_by_its_label(void **state)
+{
+	static const char *const texts[] = {
+	        "{\"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\", \"SecretAccessKey\": \"" SECRET "\"}",
+	        "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=" SECRET "\n",
+	        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = " SECRET "\n",
+	};
+	struct kw_secret *got = NULL;
+	struct kw_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(kw_keys_secret_in(texts[i], strlen(texts[i]), &got, &err), 0);
+		assert_string_equal(kw_secret_str(got), SECRET);
+		kw_secret_free(got);
+	}
+	/* a template says nothing about which part is the secret */
+	assert_int_equal(kw_keys_secret_in("key=" SECRET "\n", strlen("key=" SECRET "\n"), &got, &err), -1);
+	assert_int_equal(err.kind, KW_ERR_NOT_FOUND);
+	assert_null(got);
+}
+
 static void keys_held_reads_a_file_target(void **state)
 {
 	struct fixture *f = *state;
@@ -779,6 +801,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(keys_json_shape, setup, teardown),
 	        cmocka_unit_test(keys_key_id_is_found_in_every_format),
+	        cmocka_unit_test(keys_secret_is_found_by_its_label),
 	        cmocka_unit_test_setup_teardown(keys_held_reads_a_file_target, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_file_is_0600_and_never_overwritten, setup, teardown),
 	        cmocka_unit_test_setup_teardown(keys_file_refuses_symlink, setup, teardown),
