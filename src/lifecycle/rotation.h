@@ -31,7 +31,8 @@
  *    retired — finished;
  *  - two active keys, neither held: refused, the message naming the one to delete (not
  *    delivered, or delivered earlier), as is a key held by some targets beside one held by
- *    others (a delivery stopped part way).
+ *    others (a delivery stopped part way) — which the caller finishes instead where it can
+ *    (lifecycle/rotate.c: the new key read from a target that holds it, given to the others).
  * Stopping on request (ops->check_stop, e.g. Ctrl-C) happens only before step 1 and before
  * step 3: once a key is created the machine runs to the end (or to a failure's undo), so a
  * stop never leaves an active key that nobody holds.
