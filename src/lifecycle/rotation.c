@@ -297,8 +297,11 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 			gone[i] = true;
 			continue;
 		}
-		if (!k->active && (k->inactive_since || !ops->tag_grace) && !o->delete_old)
-			continue; /* retired already */
+		/* inactive: retired already (grace tag), or never keywarden's delivery (no delivered
+		 * tag: deactivated by hand, which make_room's rules judge) */
+		if (!k->active &&
+		    (k->inactive_since || !k->delivered_at || (!ops->tag_grace && !o->delete_old)))
+			continue;
 		if (k->active && !k->delivered_at) {
 			/* a target that cannot be read may hold it (a delivery stopped part way) */
 			res->failed = KW_LC_ROT_PREPARE;

@@ -27,8 +27,8 @@
  *    delivery, nobody holds it): deleted, then the rotation runs as asked;
  *  - an active key no target holds but delivered earlier, beside the held key (stopped before
  *    deactivation): deactivated and retired (step 7) — the rotation is then finished;
- *  - an inactive key without a grace tag beside the held key (stopped before retiring):
- *    retired — finished;
+ *  - an inactive key keywarden delivered (delivered tag) without a grace tag beside the held
+ *    key (stopped before retiring): retired — finished;
  *  - two active keys, neither held: refused, the message naming the one to delete (not
  *    delivered, or delivered earlier), as is a key held by some targets beside one held by
  *    others (a delivery stopped part way) — which the caller finishes instead where it can

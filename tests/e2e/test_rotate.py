@@ -122,11 +122,22 @@ class RotateServiceAccount(LifecycleCase):
         self.make_user('service-app')
         a, a_secret = self.make_key('service-app')
         b, _ = self.make_key('service-app')
-        self.write_profile('service-app', a, a_secret)
+        # neither held by the target (the profile holds another key): refused, naming one
+        self.write_profile('service-app', 'AKIAOTHEROTHEROTHER2', 'x' * 40)
         p = self.rotate('--delete-inactive', self.manifest('app'), code=1)
         self.assertIn('two active keys', p.stderr)
+        self.assertIn('neither is held', p.stderr)
         self.assertEqual(self.keys('service-app'), {a: 'Active', b: 'Active'})
-        self.assertEqual(self.profile('service-app')[0], a)
+        # the profile holds a: b, never delivered and held by no target, is a stopped rotation's
+        # new key (issue 18): deleted, and the rotation runs; never a third key at once
+        with open(self.creds) as f:
+            text = f.read()
+        with open(self.creds, 'w') as f:
+            f.write(text.replace('AKIAOTHEROTHEROTHER2', a).replace('x' * 40, a_secret))
+        p = self.rotate('--delete-inactive', self.manifest('app'))
+        new, _ = self.profile('service-app')
+        self.assertEqual(self.keys('service-app'), {a: 'Inactive', new: 'Active'})
+        self.assertNotIn(b, self.keys('service-app'))
 
     def test_unmanaged_user_is_left_alone(self):
         self.make_user('service-app', managed=False)

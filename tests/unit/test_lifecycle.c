@@ -540,12 +540,20 @@ static void rotate_resumes_a_rotation_stopped_earlier(void **state)
 	memset(&f, 0, sizeof(f));
 	f.fail_at = KW_LC_ROT_DONE;
 	{
-		struct kw_lc_rot_key k[2] = {{.id = "AKIAOLD", .active = false},
-		                             {.id = "AKIAHELD", .active = true, .held = true}};
+		struct kw_lc_rot_key k[2] = {
+		        {.id = "AKIAOLD", .active = false, .delivered_at = NOW - DAYS(30)},
+		        {.id = "AKIAHELD", .active = true, .held = true}};
 
 		assert_int_equal(rotate(&f, k, 2, o, &res, &err), 0);
 		assert_string_equal(f.log, "tag AKIAOLD;");
 		assert_true(res.resumed);
+		/* one deactivated by hand (never delivered by keywarden) is not a rotation's */
+		memset(&f, 0, sizeof(f));
+		f.fail_at = KW_LC_ROT_DONE;
+		k[0].delivered_at = 0;
+		assert_int_equal(rotate(&f, k, 2, o, &res, &err), -1);
+		assert_non_null(strstr(err.msg, "--delete-inactive"));
+		assert_false(res.resumed);
 	}
 	/* stopped before delivery: the new key nobody holds is deleted, then a rotation as asked */
 	memset(&f, 0, sizeof(f));
