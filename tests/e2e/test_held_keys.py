@@ -24,19 +24,27 @@ def list_keys_answers(log, user=USER):
 
 class HeldKeys(EngineCase):
     def test_two_applies_within_a_3s_read_lag_leave_one_key_the_held_one(self):
-        self.ep.set_consistency(lag_ms=3000)
-        r1 = self.apply(timeout_s="20")
-        self.assertEqual(r1.returncode, 0, r1.stdout + r1.stderr)
-        created = [e for e in self.ep.log() if e.get("action") == "CreateAccessKey" and e.get("status") == 200]
-        self.assertEqual(len(created), 1)
-        seq = self.ep.log()[-1]["seq"]
-        r2 = self.apply(timeout_s="20")  # at once: IAM does not list the first key for 3 s
-        self.assertEqual(r2.returncode, 0, r2.stdout + r2.stderr)
-        second = self.ep.log(since=seq)
-        lists = list_keys_answers(second)
-        # the lag was there: the second apply's first listing came within 3 s of the key's
-        # creation, and it listed again while it waited for the key its profile holds
-        self.assertLess(at(lists[0]) - at(created[0]), 3.0, "the lag had passed already")
+        # the second apply must start within the 3 s in which IAM does not list the first
+        # one's key; on a machine too loaded for that the scenario is tried again (3 times)
+        for attempt in range(3):
+            self.ep.reset_state()
+            with open(self.creds, "w") as f:
+                f.write(self.creds_base)
+            self.ep.set_consistency(lag_ms=3000)
+            r1 = self.apply(timeout_s="20")
+            self.assertEqual(r1.returncode, 0, r1.stdout + r1.stderr)
+            created = [e for e in self.ep.log() if e.get("action") == "CreateAccessKey" and e.get("status") == 200]
+            self.assertEqual(len(created), 1)
+            seq = self.ep.log()[-1]["seq"]
+            r2 = self.apply(timeout_s="20")  # at once: IAM does not list the first key for 3 s
+            self.assertEqual(r2.returncode, 0, r2.stdout + r2.stderr)
+            second = self.ep.log(since=seq)
+            lists = list_keys_answers(second)
+            if at(lists[0]) - at(created[0]) < 3.0:
+                break  # the lag was there: the first listing came within 3 s of the key's creation
+        else:
+            self.fail("the second apply never started within the 3 s lag")
+        # it listed again while it waited for the key its profile holds
         self.assertGreaterEqual(len(lists), 2, "the second apply never waited for the held key")
         actions = [e["action"] for e in second]
         self.assertNotIn("CreateAccessKey", actions)
@@ -72,16 +80,21 @@ class HeldKeys(EngineCase):
         self.cli("iam", "delete-access-key", "--user-name", USER, "--access-key-id", self.keys()[0]["AccessKeyId"])
         with open(self.creds, "w") as f:
             f.write(self.creds_base)  # the profile is gone too: apply issues a new key
-        # another run's key, made 2.5 s before this apply: IAM lists it only 4 s after, so the
+        # another run's key, made 2.5 s before this apply: IAM lists it only 8 s after, so the
         # listing before CreateAccessKey misses it, and the last look after the new key is
-        # proven (3 s of propagation) sees it
-        self.ep.set_consistency(lag_ms=4000, key_propagation_ms=3000)
+        # proven (6 s of propagation) sees it
+        self.ep.set_consistency(lag_ms=8000, key_propagation_ms=6000)
         other = self.cli("iam", "create-access-key", "--user-name", USER)["AccessKey"]
         self.secrets.add(other["SecretAccessKey"])
+        made = self.ep.log()[-1]
+        self.assertEqual(made["action"], "CreateAccessKey")
         time.sleep(2.5)
         self.ep.reset_counts()
-        r = self.kw("-v", "apply", "--auto-approve", "--confirm-timeout", "20", self.manifest)
+        r = self.kw("-v", "apply", "--auto-approve", "--confirm-timeout", "30", self.manifest)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lists = list_keys_answers(self.ep.log())
+        self.assertLess(at(lists[0]) - at(made), 8.0, "the first listing came after the lag")
+        self.assertGreater(at(lists[-1]) - at(made), 8.0, "the last look came before the lag ended")
         self.assertGreaterEqual(self.ep.counts().get("GetCallerIdentity", 0), 2)  # propagation was waited out
         self.assertIn("%s was created outside this run's CreateAccessKey attempts" % other["AccessKeyId"], r.stderr)
         self.assertNotIn("DeleteAccessKey", self.ep.counts())
