@@ -98,6 +98,26 @@ class ApplyKeepsTheHeldKey(Case):
         # the new key was confirmed and before the profile got it
         return self.manifest("app", deliver=({"exec": "sleep 5; cat >/dev/null"}, "profile"))
 
+    def test_prune_keys_after_a_rotation_stopped_before_deactivation_keeps_the_held_key(self):
+        self.make_user(USER)
+        old, old_secret = self.make_key(USER)
+        self.write_profile(USER, old, old_secret)
+        self.delivered(USER, old)
+        m = self.manifest("app")
+        self.ep.set_faults("error500=1,actions=UpdateAccessKey")  # the deactivation fails
+        self.rotate(m, code=1)
+        self.assertGreater(self.ep.faults().get("injected", 0), 0, "no fault was injected")
+        self.ep.clear_faults()
+        new, _ = self.profile(USER)
+        self.assertEqual(self.keys(USER), {old: "Active", new: "Active"})
+        self.ep.reset_counts()
+        a = self.kw("apply", "--auto-approve", "--confirm-timeout", "3", "--prune-keys", m)
+        self.assertEqual(a.returncode, 0, a.stdout + a.stderr)
+        self.assertEqual(self.keys(USER), {new: "Active"})  # the held key stays, the other goes
+        self.assertEqual(self.ep.counts().get("DeleteAccessKey"), 1)
+        self.assertNotIn("CreateAccessKey", self.ep.counts())
+        self.assertEqual(self.profile(USER)[0], new)
+
     def test_prune_keys_after_a_stopped_rotation_keeps_the_held_key(self):
         self.make_user(USER)
         old, old_secret = self.make_key(USER)
