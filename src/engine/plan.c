@@ -474,8 +474,8 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 		nkept += keep[k];
 		/* before the new key is delivered, a key a target holds is never deleted */
 		movable += !undelivered(key) && !keep[k] && !key->held;
-		/* due: a key a target holds, or (targets unreadable) any delivered one */
-		if (!key->active || undelivered(key) || !(key->held || (!v.any_held && v.unknown)))
+		/* due: a key a target holds, or (no target holds one) any delivered one */
+		if (!key->active || undelivered(key) || !(key->held || !v.any_held))
 			continue;
 		if (d->max_age_days > 0 &&
 		    kw_lc_key_due(&(struct kw_lc_key){.active = true, .created = key->created},
