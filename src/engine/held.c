@@ -51,7 +51,7 @@ static int read_targets(const struct kw_desired *d, const struct kw_aws_options 
 		struct kw_error why;
 		char name[512];
 
-		sink.aws = aws;
+		sink.aws = d->aws_opts ? d->aws_opts : aws; /* its AWS account's (--role-arn) */
 		t->held = kw_keys_held(&sink, t->id, &why);
 		kw_keys_sink_describe(&sink, name, sizeof(name));
 		if (t->held == KW_KEY_HELD_UNKNOWN && why.kind != KW_ERR_NONE)
