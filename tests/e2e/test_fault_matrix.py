@@ -32,13 +32,6 @@ FAULTS = {  # name: (fault spec, consistency settings)
     "all combined": ("throttle=0.1,error503=0.05,drop=0.03,drop_after=0.03,error200=0.04,conflict=0.04,limit=10",
                      {"lag_ms": 1000, "key_propagation_ms": 2000}),
 }
-# Cases that cannot converge yet: case-name prefix -> (what is missing, the one failure text
-# tolerated). Any other failure of such a case still fails the test; a pass is reported.
-EXPECTED_TO_FAIL = {
-    "rotate killed at": ("issue 18 item 3, rotation resumes (lane state18): a rotate killed after "
-                         "CreateAccessKey leaves two active keys, and the rerun refuses them",
-                         "two active keys"),
-}
 # Where apply and rotate are killed: the n-th request of an action, picked by the seed.
 APPLY_KILLS = [("CreateUser", 2), ("PutGroupPolicy", 1), ("CreateAccessKey", 1), ("CreateAccessKey", 2),
                ("GetCallerIdentity", 1), ("TagUser", 2)]
@@ -142,19 +135,6 @@ class FaultMatrix(EngineCase):
             self.assertEqual(r.returncode, 0, "%s: apply after rotate\n%s" % (what, r.stdout + r.stderr))
         self.assert_invariants(what)
 
-    def expect(self, what, case):
-        known = next((v for k, v in EXPECTED_TO_FAIL.items() if what.startswith(k)), None)
-        if not known:
-            return case()
-        try:
-            case()
-        except AssertionError as e:
-            if known[1] not in str(e):
-                raise
-            print("expected to fail: %s: %s" % (what, known[0]), file=sys.stderr)
-            return
-        print("passed, though marked expected to fail: %s" % what, file=sys.stderr)
-
     # -- the cases ---------------------------------------------------------------------------
     def test_each_fault_alone_and_all_combined(self):
         for i, (name, (spec, consistency)) in enumerate(sorted(FAULTS.items())):
@@ -179,7 +159,7 @@ class FaultMatrix(EngineCase):
                         self.assertTrue(any(e.get("error") == "InvalidClientTokenId" for e in log),
                                         "%s: no key propagation wait" % name)
                     self.converge("apply", name)
-                self.expect(name, case)
+                case()
 
     def test_sigkill_at_random_points_of_apply(self):
         self.rng = random.Random(SEED)
@@ -196,7 +176,7 @@ class FaultMatrix(EngineCase):
                     else:
                         self.fail("%s: apply ended before the kill, three times" % what)
                     self.converge("apply", what)
-                self.expect(what, case)
+                case()
 
     def test_sigkill_at_random_points_of_rotate(self):
         self.rng = random.Random(SEED + 1)
@@ -210,7 +190,7 @@ class FaultMatrix(EngineCase):
                 def case():
                     self.assertTrue(self.killed("rotate", action, nth), "%s: rotate ended before the kill" % what)
                     self.converge("rotate", what)
-                self.expect(what, case)
+                case()
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
