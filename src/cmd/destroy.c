@@ -15,6 +15,7 @@
 #include "cmd/lifecycle.h"
 #include "cmd/options.h"
 #include "cmd/progress.h"
+#include "cmd/rows.h"
 #include "engine/account.h"
 #include "engine/live.h"
 #include "lifecycle/accounts.h"
@@ -168,10 +169,10 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_aws_options aopt;
 	struct kw_aws_client *c = NULL;
 	struct kw_lc_destroy d = {0};
-	struct kw_table *t = NULL;
+	struct kw_cmd_rows t = KW_CMD_ROWS("Destroyed", cols, 3);
 	struct kw_error err = {0};
 	bool auto_approve = false, missing_ok = false, failed = false, stopped = false, unstarted = false;
-	int parallelism = 0;
+	int parallelism = KW_LIVE_PARALLELISM;
 	struct run r = {.ctx = ctx};
 	struct kw_lc_destroy_opts do_opts = {
 	        .on_event = on_event, .on_target = on_target, .on_account = on_account, .ud = &r};
@@ -181,9 +182,7 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_FLAG("missing-ok", &missing_ok,
 	                "a NAME IAM has no user for is done, not an error (pipelines that\n"
 	                "rerun a destroy)"),
-	        KW_STRING("role-arn", "ARN", &role_arn,
-	                  "reach each manifest's AWS account (metadata.account) by assuming\n"
-	                  "this role there, {account} replaced (docs/credentials.md)"),
+	        KW_OPT_ROLE_ARN(&role_arn),
 	        KW_OPTS_END,
 	};
 	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
@@ -196,11 +195,6 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 	kw_interrupt_install();
 	if (kw_cmd_resolve_accounts(ctx, argv + first, (size_t)(argc - first), &accts))
 		goto out;
-	t = kw_table_new("Destroyed", 3, cols);
-	if (!t) {
-		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
-		goto fail;
-	}
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
 	aopt.adaptive_default = true; /* adaptive retry mode (aws/client.h), as apply */
 	if (kw_aws_client_new(&aopt, &c, &err) ||
@@ -234,7 +228,7 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 		goto fail_unchanged;
 	do_opts.aws = &aopt;
 	do_opts.missing_ok = missing_ok;
-	do_opts.parallelism = parallelism ? parallelism : KW_LIVE_PARALLELISM;
+	do_opts.parallelism = parallelism;
 	if (!(r.out = kw_progress_new(ctx->err, d.n, d.total, d.n > 1 && do_opts.parallelism > 1, true))) {
 		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto fail;
@@ -251,10 +245,11 @@ int cmd_destroy(int argc, char **argv, struct kw_ctx *ctx)
 		stopped |= j->end == KW_LC_END_STOPPED || j->end == KW_LC_END_NOT_STARTED;
 		unstarted |= j->end == KW_LC_END_NOT_STARTED;
 		snprintf(steps, sizeof(steps), "%zu/%zu", j->done, j->nsteps);
-		if (kw_table_add_row(t, (const char *const[]){accts.v[i].user, end_name(j->end), steps}))
+		if (kw_cmd_rows_add(&t, i, (const char *const[]){accts.v[i].user, end_name(j->end), steps}))
 			failed = true;
 	}
-	kw_table_print(t, kw_cmd_output_format(ctx, ctx->out), ctx->out, kw_cmd_color(ctx));
+	if (kw_cmd_rows_print(&t, ctx, ctx->out, kw_cmd_color(ctx)))
+		failed = true;
 	if (kw_interrupt_check("destroy", &err) && stopped) {
 		kw_error_print(&err, ctx->err);
 		if (unstarted)
@@ -277,7 +272,7 @@ fail:
 out:
 	kw_progress_free(r.out);
 	kw_lc_destroy_release(&d);
-	kw_table_free(t);
+	kw_cmd_rows_release(&t);
 	kw_accounts_release(&reach);
 	kw_aws_client_free(c);
 	kw_lc_accounts_release(&accts);

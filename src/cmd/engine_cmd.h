@@ -49,10 +49,7 @@ struct kw_engine_args {
 	                  "the owner's users that no manifest names are listed"),                   \
 	        KW_FLAG("prune-accounts", &(a)->prune_accounts,                                     \
 	                "destroy the owner's users that no manifest names (needs an owner)"),       \
-	        KW_STRING("role-arn", "ARN", &(a)->role_arn,                                        \
-	                  "reach each manifest's AWS account (metadata.account) by assuming\n"      \
-	                  "this role there, {account} replaced, e.g.\n"                             \
-	                  "'arn:aws:iam::{account}:role/keywarden' (docs/credentials.md)")
+	        KW_OPT_ROLE_ARN(&(a)->role_arn)
 
 /*
  * kw_engine_prepare - load the manifests (printing diagnostics), create the AWS client from

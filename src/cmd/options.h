@@ -85,6 +85,13 @@ struct kw_opt {
 	}
 /* --parallelism N (accounts at once; default KW_LIVE_PARALLELISM): plan, apply, rotate, destroy */
 #define KW_OPT_PARALLELISM(ptr, h) KW_LONG("parallelism", "N", (ptr), 1, KW_LIVE_PARALLELISM_MAX, (h))
+/* --role-arn ARN (each manifest's AWS account through that role, engine/account.h): plan, apply, rotate,
+ * destroy; ptr: const char ** */
+#define KW_OPT_ROLE_ARN(ptr)                                                           \
+	KW_STRING("role-arn", "ARN", (ptr),                                            \
+	          "reach each manifest's AWS account (metadata.account) by assuming\n" \
+	          "this role there, {account} replaced, e.g.\n"                        \
+	          "'arn:aws:iam::{account}:role/keywarden' (docs/credentials.md)")
 
 /*
  * A command's interface: what --help prints around its options table (the table itself, which

@@ -1,7 +1,8 @@
 /*
  * rotate.c - `keywarden rotate NAME...` (service accounts) and `keywarden rotate --profile P
  * ... | --all-profiles` (a local profile's key rotates itself): options, one entry point of
- * lifecycle/rotate.h, and the result table. The IAM work is in src/lifecycle.
+ * lifecycle/rotate.h, and the result table (cmd/rows.h) and --notify summary (notify/summary.h).
+ * The IAM work is in src/lifecycle.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,11 @@
 #include "cmd/lifecycle.h"
 #include "cmd/options.h"
 #include "cmd/progress.h"
+#include "cmd/rows.h"
 #include "engine/live.h"
-#include "aws/sns.h"
 #include "lifecycle/accounts.h"
-#include "lifecycle/audit.h"
 #include "lifecycle/rotate.h"
 #include "lifecycle/rotation.h"
-#include "manifest/manifest.h"
 #include "notify/notify.h"
 #include "notify/summary.h"
 #include "util/buf.h"
@@ -50,129 +49,15 @@ static const char outro[] =
         "Exit status: 0 every key rotated (with --due: every due one, or none was due), 1 an error,\n"
         "a notification not sent, or a stop (what was left behind is printed).\n";
 
-/* A row of the result table, kept until every account ended (rows in the accounts' order). */
-struct row {
-	size_t index, seq;             /* the account's index, and the order the row came in */
-	char *cells[5];                /* owned */
-	struct kw_notify_rotation rot; /* what --notify reports (strings and result owned) */
-	bool has_row, has_rot;
-};
-
-/* The result table, and the accounts a stop request (Ctrl-C) left unstarted. */
+/* What the run reports: the result table, --notify's list, and what a stop left unstarted. */
 struct outcome {
 	struct kw_ctx *ctx;
-	struct kw_table *t;
-	struct kw_progress *out; /* step lines (stderr), account prefixes, the progress line */
+	struct kw_cmd_rows rows;        /* the result table, in the accounts' order */
+	struct kw_notify_rotations rot; /* every rotation done or failed, for --notify */
+	struct kw_progress *out;        /* step lines (stderr), account prefixes, the progress line */
 	bool any_failed;
 	struct kw_buf skipped; /* "service-a, profile b" */
-	struct row *rows;      /* in the order they came; sorted by account once all ended */
-	size_t nrows;
-	/* what --notify reports: every rotation done or failed, in the accounts' order */
-	struct kw_notify_rotation *rot;
-	size_t nrot;
 };
-
-/* A new row for account index (zeroed), or NULL when out of memory (any_failed set). */
-static struct row *new_row(struct outcome *oc, size_t index)
-{
-	struct row *v = realloc(oc->rows, (oc->nrows + 1) * sizeof(*v)), *r;
-
-	if (!v) {
-		oc->any_failed = true;
-		return NULL;
-	}
-	oc->rows = v;
-	r = &v[oc->nrows];
-	memset(r, 0, sizeof(*r));
-	r->index = index;
-	r->seq = oc->nrows++;
-	return r;
-}
-
-/* Keep a rotation for --notify: copies of what the event borrows. */
-static void remember(struct outcome *oc, size_t index, const char *account, bool ok,
-                     const struct kw_lc_rot_result *res, const char *delivered, const struct kw_error *err)
-{
-	struct row *row = new_row(oc, index);
-	struct kw_notify_rotation *r;
-	char msg[KW_ERR_WHERE_MAX + KW_ERR_MSG_MAX + 4];
-
-	if (!row)
-		return;
-	row->has_rot = true;
-	r = &row->rot;
-	memset(r, 0, sizeof(*r));
-	r->ok = ok;
-	r->account = strdup(account);
-	r->delivered = delivered && *delivered ? strdup(delivered) : NULL;
-	if (res && (r->res = malloc(sizeof(*res))))
-		memcpy((void *)r->res, res, sizeof(*res));
-	if (!ok && err) {
-		snprintf(msg, sizeof(msg), "%s%s%s", err->where, err->where[0] ? ": " : "", err->msg);
-		r->error = strdup(msg);
-	}
-}
-
-static void forget_rotations(struct outcome *oc)
-{
-	for (size_t i = 0; i < oc->nrows; i++) {
-		const struct kw_notify_rotation *r = &oc->rows[i].rot;
-
-		for (int c = 0; c < 5; c++)
-			free(oc->rows[i].cells[c]);
-		free((void *)r->account);
-		free((void *)r->delivered);
-		free((void *)r->res);
-		free((void *)r->error);
-	}
-	free(oc->rows);
-	free(oc->rot);
-}
-
-static int row_order(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	if (x->index != y->index)
-		return x->index < y->index ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Once every account ended: the table's rows and --notify's list, in the accounts' order. */
-static void collect(struct outcome *oc)
-{
-	if (!oc->nrows)
-		return;
-	qsort(oc->rows, oc->nrows, sizeof(*oc->rows), row_order);
-	if (!(oc->rot = calloc(oc->nrows, sizeof(*oc->rot)))) {
-		oc->any_failed = true;
-		return;
-	}
-	for (size_t i = 0; i < oc->nrows; i++) {
-		if (oc->rows[i].has_row && kw_table_add_row(oc->t, (const char *const *)oc->rows[i].cells))
-			oc->any_failed = true;
-		if (oc->rows[i].has_rot)
-			oc->rot[oc->nrot++] = oc->rows[i].rot; /* borrowed: freed with the rows */
-	}
-}
-
-/* The summary of the rotations done or failed to every --notify target; none ran: nothing. */
-static void notify(struct outcome *oc, const struct kw_notify_list *l, const struct kw_notify_env *env)
-{
-	char subject[KW_SNS_SUBJECT_MAX + 1], *message;
-	struct kw_error err;
-
-	if (!l->n || !oc->nrot)
-		return;
-	message = kw_notify_rotate_message(oc->rot, oc->nrot, time(NULL), subject, sizeof(subject));
-	if (!message)
-		kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
-	if (!message || kw_notify_list_send(l, env, subject, message, &err)) {
-		kw_error_print(&err, oc->ctx->err);
-		oc->any_failed = true;
-	}
-	free(message);
-}
 
 static const char *const result_cols[] = {"Account", "OldKey", "NewKey", "OldKeyState", "DeliveredTo"};
 
@@ -191,15 +76,17 @@ static void old_state(const struct kw_lc_rot_result *r, char *buf, size_t size)
 		snprintf(buf, size, "inactive");
 }
 
-static void report(struct outcome *oc, size_t index, const char *account, const struct kw_lc_rot_result *r,
-                   const char *delivered, int rc, const struct kw_error *err)
+/* An account's rotation ran (KW_LC_ROTATE_DONE): its notes and its row of the table. */
+static void report(struct outcome *oc, const struct kw_lc_rotate_event *ev)
 {
+	const struct kw_lc_rot_result *r = ev->res;
+	const char *account = ev->account, *delivered = ev->delivered;
 	char state[KW_GRACE_VALUE_MAX + 32];
 	const char *cells[5];
-	struct row *row;
+	int rc = ev->rc;
 
 	if (rc) {
-		kw_progress_error(oc->out, err);
+		kw_progress_error(oc->out, ev->err);
 		if (r->state[0])
 			kw_progress_linef(oc->out, NULL, "note: %s: %s", account, r->state);
 		oc->any_failed = true;
@@ -219,42 +106,26 @@ static void report(struct outcome *oc, size_t index, const char *account, const 
 	cells[2] = *r->new_id ? r->new_id : "-";
 	cells[3] = state;
 	cells[4] = delivered && *delivered ? delivered : "-";
-	if (!(row = new_row(oc, index)))
-		return;
-	row->has_row = true;
-	for (int c = 0; c < 5; c++)
-		if (!(row->cells[c] = strdup(cells[c])))
-			oc->any_failed = true;
+	if (kw_cmd_rows_add(&oc->rows, ev->index, cells))
+		oc->any_failed = true;
 }
 
-/* The line for a call of the rotation (KW_LC_ROTATE_STEP). */
-static void step_line(struct outcome *oc, const struct kw_lc_rotate_event *ev)
-{
-	const char *id = ev->key_id ? ev->key_id : "";
+/* The line of each call of the rotation (KW_LC_ROTATE_STEP): the text before and after the key id. */
+static const char *const step_text[][2] = {
+        [KW_LC_ROTATE_CREATED] = {"created access key ", ""},
+        [KW_LC_ROTATE_CONFIRMED] = {"access key ", " works (STS GetCallerIdentity)"},
+        [KW_LC_ROTATE_DELIVERED] = {"delivered access key ", " to "},
+        [KW_LC_ROTATE_DEACTIVATED] = {"deactivated access key ", ""},
+        [KW_LC_ROTATE_DELETED] = {"deleted access key ", ""},
+        [KW_LC_ROTATE_GRACE_TAGGED] = {"tagged the grace period of access key ", ""},
+};
 
-	switch (ev->action) {
-	case KW_LC_ROTATE_CREATED:
-		kw_progress_linef(oc->out, ev->account, "  done    created access key %s", id);
-		break;
-	case KW_LC_ROTATE_CONFIRMED:
-		kw_progress_linef(oc->out, ev->account,
-		                  "  done    access key %s works (STS GetCallerIdentity)", id);
-		break;
-	case KW_LC_ROTATE_DELIVERED:
-		kw_progress_linef(oc->out, ev->account, "  done    delivered access key %s to %s", id,
-		                  ev->delivered);
-		break;
-	case KW_LC_ROTATE_DEACTIVATED:
-		kw_progress_linef(oc->out, ev->account, "  done    deactivated access key %s", id);
-		break;
-	case KW_LC_ROTATE_DELETED:
-		kw_progress_linef(oc->out, ev->account, "  done    deleted access key %s", id);
-		break;
-	case KW_LC_ROTATE_GRACE_TAGGED:
-		kw_progress_linef(oc->out, ev->account, "  done    tagged the grace period of access key %s",
-		                  id);
-		break;
-	}
+/* Keep a rotation for --notify. */
+static void remember(struct outcome *oc, const struct kw_lc_rotate_event *ev, bool ok,
+                     const struct kw_lc_rot_result *res)
+{
+	if (kw_notify_rotations_add(&oc->rot, ev->index, ev->account, ok, res, ev->delivered, ev->err))
+		oc->any_failed = true;
 }
 
 /* What the lifecycle reports (lifecycle/rotate.h), rendered; one call at a time. */
@@ -266,17 +137,19 @@ static void on_event(void *ud, const struct kw_lc_rotate_event *ev)
 	case KW_LC_ROTATE_STARTED: kw_progress_account_started(oc->out); break;
 	case KW_LC_ROTATE_STEP:
 		kw_progress_step_done(oc->out);
-		step_line(oc, ev);
+		kw_progress_linef(oc->out, ev->account, "  done    %s%s%s%s", step_text[ev->action][0],
+		                  ev->key_id ? ev->key_id : "", step_text[ev->action][1],
+		                  ev->action == KW_LC_ROTATE_DELIVERED ? ev->delivered : "");
 		break;
 	case KW_LC_ROTATE_DONE:
-		report(oc, ev->index, ev->account, ev->res, ev->delivered, ev->rc, ev->err);
-		remember(oc, ev->index, ev->account, ev->rc == 0, ev->res, ev->delivered, ev->err);
+		report(oc, ev);
+		remember(oc, ev, ev->rc == 0, ev->res);
 		kw_progress_account_done(oc->out, ev->rc == 0);
 		break;
 	case KW_LC_ROTATE_REFUSED:
 		kw_progress_error(oc->out, ev->err);
 		oc->any_failed = true;
-		remember(oc, ev->index, ev->account, false, NULL, NULL, ev->err);
+		remember(oc, ev, false, NULL);
 		kw_progress_account_done(oc->out, false);
 		break;
 	case KW_LC_ROTATE_NOT_DUE:
@@ -327,10 +200,11 @@ static const struct kw_cmd_spec spec = {.name = "rotate", .usage = usage, .intro
 
 int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 {
-	struct outcome oc = {.ctx = ctx};
+	struct outcome oc = {.ctx = ctx, .rows = KW_CMD_ROWS("Rotated keys", result_cols, 5)};
 	struct kw_aws_options aopt;
 	struct kw_lc_rotate_opts o = {.grace_days = KW_DEFAULT_GRACE_DAYS,
 	                              .confirm_timeout = 60,
+	                              .parallelism = KW_LIVE_PARALLELISM,
 	                              .aws_opts = &aopt,
 	                              .stdout_sink = ctx->out,
 	                              .on_event = on_event,
@@ -341,6 +215,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	struct kw_notify_list targets = {0};
 	struct kw_notify_env nenv = {&aopt};
 	bool stdout_used = false, all_profiles = false, within_set = false, max_age_set = false;
+	FILE *fp;
 	const struct kw_opt opts[] = {
 	        KW_OPT_PARALLELISM(&o.parallelism, "rotate up to N accounts at once (default 8)"),
 	        KW_FLAG("delete-old", &o.delete_old,
@@ -364,9 +239,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	                "with --due: also keys that will be due within DAYS (default 0)"),
 	        KW_DAYS("max-age", "DAYS", &o.max_age_days, 1, 3650, &max_age_set,
 	                "with --due: the age limit of profiles and of user names (no manifest)"),
-	        KW_STRING("role-arn", "ARN", &o.role_arn,
-	                  "reach each manifest's AWS account (metadata.account) by assuming\n"
-	                  "this role there, {account} replaced (docs/credentials.md)"),
+	        KW_OPT_ROLE_ARN(&o.role_arn),
 	        KW_STRINGS("notify", "TARGET", &notify_specs,
 	                   "send a JSON summary of the rotations done or failed (never a secret)\n"
 	                   "to sns:TOPIC_ARN or exec:COMMAND; nothing when none ran; up to 8 times"),
@@ -400,11 +273,6 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	/* Ctrl-C from here on is a request to stop at a safe point (util/interrupt.h) */
 	kw_interrupt_install();
 	kw_buf_init(&oc.skipped);
-	oc.t = kw_table_new("Rotated keys", 5, result_cols);
-	if (!oc.t) {
-		fputs("error: out of memory\n", ctx->err);
-		goto out;
-	}
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
 	aopt.adaptive_default = true;                      /* adaptive retry mode (aws/client.h), as apply */
 	if (kw_notify_list_check(&targets, &nenv, &err)) { /* before the first change */
@@ -424,14 +292,7 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	} else {
 		if (kw_cmd_resolve_accounts(ctx, argv + first, (size_t)(argc - first), &accts))
 			goto out;
-		for (size_t i = 0; i < accts.n; i++) {
-			const struct kw_manifest *m = accts.v[i].manifest;
-			for (size_t j = 0; m && j < m->ndeliver; j++)
-				stdout_used |= m->deliver[j].kind == KW_DELIVER_STDOUT;
-			stdout_used |= !m;
-		}
-		if (!o.parallelism)
-			o.parallelism = KW_LIVE_PARALLELISM;
+		stdout_used = kw_lc_accounts_stdout(&accts);
 		if (!(oc.out = kw_progress_new(ctx->err, accts.n, 0, accts.n > 1 && o.parallelism > 1,
 		                               true))) {
 			fputs("error: out of memory\n", ctx->err);
@@ -444,22 +305,21 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	}
 	kw_progress_free(oc.out); /* the progress line goes; every line is out */
 	oc.out = NULL;
-	collect(&oc);
-	if (kw_table_rows(oc.t)) {
-		/* a key delivered on stdout keeps stdout for the key alone: the summary goes to stderr */
-		FILE *fp = stdout_used ? ctx->err : ctx->out;
-		enum kw_output_format fmt = kw_cmd_output_format(ctx, fp);
-
-		kw_table_print(oc.t, fmt, fp, !stdout_used && kw_cmd_color(ctx));
-	}
+	/* a key delivered on stdout keeps stdout for the key alone: the summary goes to stderr */
+	fp = stdout_used ? ctx->err : ctx->out;
+	if (oc.rows.n && kw_cmd_rows_print(&oc.rows, ctx, fp, !stdout_used && kw_cmd_color(ctx)))
+		oc.any_failed = true;
 	report_stop(ctx, &oc);
-	notify(&oc, &targets, &nenv);
+	if (kw_notify_rotations_send(&oc.rot, &targets, &nenv, time(NULL), &err)) {
+		kw_error_print(&err, ctx->err);
+		oc.any_failed = true;
+	}
 	rc = oc.any_failed ? KW_EXIT_ERROR : KW_EXIT_OK;
 out:
 	kw_progress_free(oc.out);
-	forget_rotations(&oc);
+	kw_cmd_rows_release(&oc.rows);
+	kw_notify_rotations_release(&oc.rot);
 	kw_lc_accounts_release(&accts);
-	kw_table_free(oc.t);
 	kw_buf_release(&oc.skipped);
 	return rc;
 }

@@ -69,6 +69,20 @@ out:
 	return rc;
 }
 
+bool kw_lc_accounts_stdout(const struct kw_lc_accounts *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct kw_manifest *m = a->v[i].manifest;
+
+		if (!m)
+			return true;
+		for (size_t j = 0; j < m->ndeliver; j++)
+			if (m->deliver[j].kind == KW_DELIVER_STDOUT)
+				return true;
+	}
+	return false;
+}
+
 void kw_lc_accounts_release(struct kw_lc_accounts *a)
 {
 	free(a->v);

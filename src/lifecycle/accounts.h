@@ -11,6 +11,7 @@
 #ifndef KW_LIFECYCLE_ACCOUNTS_H
 #define KW_LIFECYCLE_ACCOUNTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct kw_accounts;
@@ -61,6 +62,12 @@ int kw_lc_accounts_check(struct kw_aws_client *c, const struct kw_lc_accounts *a
  */
 int kw_lc_accounts_reach(struct kw_aws_client *c, const struct kw_aws_options *opt, const char *role_arn,
                          struct kw_lc_accounts *a, struct kw_accounts *out, struct kw_error *err);
+
+/*
+ * kw_lc_accounts_stdout - whether a rotation of a may write a key on standard output: an
+ * account named by IAM user name (rotate --stdout) or a manifest with a stdout target.
+ */
+bool kw_lc_accounts_stdout(const struct kw_lc_accounts *a);
 
 /* kw_lc_accounts_release - free what a owns; a becomes all zero. */
 void kw_lc_accounts_release(struct kw_lc_accounts *a);

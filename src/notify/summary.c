@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/sns.h"
 #include "lifecycle/keyjson.h"
+#include "notify/notify.h"
+#include "util/array.h"
 #include "util/vocab.h"
 
 static json_t *envelope(const char *kind, const char *subject, time_t now)
@@ -122,4 +125,67 @@ char *kw_notify_rotate_message(const struct kw_notify_rotation *r, size_t n, tim
 	json_object_set(root, "rotations", list);
 	json_decref(list);
 	return dump(root);
+}
+
+static void rotation_release(struct kw_notify_rotation *r)
+{
+	free((void *)r->account);
+	free((void *)r->delivered);
+	free((void *)r->res);
+	free((void *)r->error);
+}
+
+int kw_notify_rotations_add(struct kw_notify_rotations *l, size_t index, const char *account, bool ok,
+                            const struct kw_lc_rot_result *res, const char *delivered,
+                            const struct kw_error *err)
+{
+	struct kw_notify_rotation r = {.ok = ok, .index = index};
+	char msg[KW_ERR_WHERE_MAX + KW_ERR_MSG_MAX + 4];
+	size_t at;
+	bool nomem;
+
+	r.account = strdup(account);
+	nomem = !r.account;
+	if (delivered && *delivered)
+		nomem |= !(r.delivered = strdup(delivered));
+	if (res && (r.res = malloc(sizeof(*res))))
+		memcpy((void *)r.res, res, sizeof(*res));
+	nomem |= res && !r.res;
+	if (!ok && err) {
+		snprintf(msg, sizeof(msg), "%s%s%s", err->where, err->where[0] ? ": " : "", err->msg);
+		nomem |= !(r.error = strdup(msg));
+	}
+	if (nomem || !kw_array_grow(&l->v, &l->n, sizeof(*l->v))) {
+		rotation_release(&r);
+		return -1;
+	}
+	for (at = l->n - 1; at > 0 && l->v[at - 1].index > index; at--) /* after index's rotations */
+		l->v[at] = l->v[at - 1];
+	l->v[at] = r;
+	return 0;
+}
+
+int kw_notify_rotations_send(const struct kw_notify_rotations *l, const struct kw_notify_list *targets,
+                             const struct kw_notify_env *env, time_t now, struct kw_error *err)
+{
+	char subject[KW_SNS_SUBJECT_MAX + 1], *message;
+	int rc;
+
+	if (!targets->n || !l->n)
+		return 0;
+	message = kw_notify_rotate_message(l->v, l->n, now, subject, sizeof(subject));
+	if (!message)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	rc = kw_notify_list_send(targets, env, subject, message, err);
+	free(message);
+	return rc;
+}
+
+void kw_notify_rotations_release(struct kw_notify_rotations *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		rotation_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }

@@ -44,10 +44,44 @@ struct kw_notify_rotation {
 	const struct kw_lc_rot_result *res; /* what happened (borrowed), or NULL (refused before) */
 	const char *delivered;              /* "profile x, file y", or NULL */
 	const char *error;                  /* the error message when !ok (borrowed), or NULL */
+	size_t index;                       /* the account's place in the run (kw_notify_rotations) */
 };
 
 /* kw_notify_rotate_message - the rotate summary as JSON text (new, free()) and its subject. */
 char *kw_notify_rotate_message(const struct kw_notify_rotation *r, size_t n, time_t now, char *subject,
                                size_t size);
+
+/*
+ * The rotations of a run as they end (several accounts at once: in any order), kept in the
+ * accounts' order: by index, and in the order they came for one index (the profiles of one
+ * rotate). Every string and result in v is owned (copies of what the events lend).
+ */
+struct kw_notify_rotations {
+	struct kw_notify_rotation *v;
+	size_t n;
+};
+
+/*
+ * kw_notify_rotations_add - keep a copy of one rotation of the account of index: ok, res (may
+ * be NULL: refused before any change), delivered (may be NULL), and when !ok err's "where: msg".
+ * Returns 0, or -1 when out of memory (nothing kept).
+ */
+int kw_notify_rotations_add(struct kw_notify_rotations *l, size_t index, const char *account, bool ok,
+                            const struct kw_lc_rot_result *res, const char *delivered,
+                            const struct kw_error *err);
+
+struct kw_notify_list;
+struct kw_notify_env;
+
+/*
+ * kw_notify_rotations_send - the summary of l (kw_notify_rotate_message, now) to every target
+ * (notify.h kw_notify_list_send); nothing when there is no target or no rotation.
+ * Returns 0, or -1 with err set.
+ */
+int kw_notify_rotations_send(const struct kw_notify_rotations *l, const struct kw_notify_list *targets,
+                             const struct kw_notify_env *env, time_t now, struct kw_error *err);
+
+/* kw_notify_rotations_release - free every copy; l becomes empty. */
+void kw_notify_rotations_release(struct kw_notify_rotations *l);
 
 #endif

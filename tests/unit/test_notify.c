@@ -142,9 +142,9 @@ static void rotate_summary_counts_and_subject(void **state)
 {
 	struct kw_lc_rot_result ok = {.failed = KW_LC_ROT_DONE}, bad = {.failed = KW_LC_ROT_CONFIRM};
 	struct kw_notify_rotation r[] = {
-	        {"service-a", true, &ok, "profile service-a", NULL},
-	        {"service-b", false, &bad, NULL, "iam:CreateAccessKey: LimitExceeded"},
-	        {"service-c", false, NULL, NULL, "refused: not managed by keywarden"},
+	        {"service-a", true, &ok, "profile service-a", NULL, 0},
+	        {"service-b", false, &bad, NULL, "iam:CreateAccessKey: LimitExceeded", 1},
+	        {"service-c", false, NULL, NULL, "refused: not managed by keywarden", 2},
 	};
 	char subject[100], *text;
 	json_t *root, *b;
@@ -170,6 +170,41 @@ static void rotate_summary_counts_and_subject(void **state)
 	free(text);
 }
 
+/* Rotations ending in any order are kept in the accounts' order, as copies. */
+static void rotations_kept_in_account_order(void **state)
+{
+	struct kw_notify_rotations l = {0};
+	struct kw_lc_rot_result res = {.failed = KW_LC_ROT_CONFIRM};
+	struct kw_error err;
+	char account[32];
+	static const char *const want[] = {"profile a", "profile b", "service-x", "service-y"};
+
+	(void)state;
+	kw_error_set(&err, KW_ERR_AWS, "iam:CreateAccessKey", "LimitExceeded");
+	strcpy(res.old_id, "AKIAOLD");
+	strcpy(account, "service-y");
+	assert_int_equal(kw_notify_rotations_add(&l, 2, account, false, &res, "", &err), 0);
+	strcpy(account, "profile a");
+	assert_int_equal(kw_notify_rotations_add(&l, 0, account, true, NULL, "profile a", &err), 0);
+	strcpy(account, "service-x");
+	assert_int_equal(kw_notify_rotations_add(&l, 1, account, false, NULL, NULL, &err), 0);
+	strcpy(account, "profile b");
+	assert_int_equal(kw_notify_rotations_add(&l, 0, account, true, NULL, NULL, NULL), 0);
+	memset(account, 0, sizeof(account));
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(l.n, 4);
+	for (size_t i = 0; i < l.n; i++)
+		assert_string_equal(l.v[i].account, want[i]);
+	assert_string_equal(l.v[0].delivered, "profile a");
+	assert_null(l.v[0].error);     /* ok: no error kept */
+	assert_null(l.v[3].delivered); /* "" is none */
+	assert_string_equal(l.v[3].error, "iam:CreateAccessKey: LimitExceeded");
+	assert_string_equal(l.v[3].res->old_id, "AKIAOLD");
+	assert_int_equal(l.v[3].res->failed, KW_LC_ROT_CONFIRM);
+	kw_notify_rotations_release(&l);
+	assert_int_equal(l.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +213,7 @@ int main(void)
 	        cmocka_unit_test(keyjson_carries_config_view),
 	        cmocka_unit_test(audit_summary_lists_accounts_with_findings),
 	        cmocka_unit_test(rotate_summary_counts_and_subject),
+	        cmocka_unit_test(rotations_kept_in_account_order),
 	};
 	return cmocka_run_group_tests_name("notify", tests, NULL, NULL);
 }
