@@ -2,23 +2,10 @@
 account (CreateUser with tags, CreateGroup, AddUserToGroup, PutGroupPolicy, AttachGroupPolicy,
 CreateAccessKey) from 8 threads, verifying nothing (no read-back, no key check, the secret
 dropped). Usage: boto3_apply.py ENDPOINT_URL POLICY_DIR NAME..."""
-import concurrent.futures
 import os
 import sys
-import threading
 
-import boto3
-import botocore.config
-
-_local = threading.local()
-
-
-def client(url):
-    if not hasattr(_local, "iam"):  # boto3 clients are not shared between threads
-        _local.iam = boto3.session.Session().client(
-            "iam", endpoint_url=url, region_name="us-east-1",
-            config=botocore.config.Config(retries={"mode": "standard"}))
-    return _local.iam
+from boto3_peer import client, run
 
 
 def one(url, policies, name):
@@ -36,9 +23,7 @@ def one(url, policies, name):
 
 def main():
     url, policies, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        for f in [pool.submit(one, url, policies, n) for n in names]:
-            f.result()
+    run(one, names, url, policies)
 
 
 if __name__ == "__main__":

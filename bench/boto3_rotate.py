@@ -2,22 +2,9 @@
 account's key (ListAccessKeys, CreateAccessKey, UpdateAccessKey Inactive and DeleteAccessKey of
 the old one) from 8 threads, verifying nothing (the new key is not proven to work, not
 delivered: the secret is dropped). Usage: boto3_rotate.py ENDPOINT_URL USER..."""
-import concurrent.futures
 import sys
-import threading
 
-import boto3
-import botocore.config
-
-_local = threading.local()
-
-
-def client(url):
-    if not hasattr(_local, "iam"):  # boto3 clients are not shared between threads
-        _local.iam = boto3.session.Session().client(
-            "iam", endpoint_url=url, region_name="us-east-1",
-            config=botocore.config.Config(retries={"mode": "standard"}))
-    return _local.iam
+from boto3_peer import client, run
 
 
 def one(url, user):
@@ -31,9 +18,7 @@ def one(url, user):
 
 def main():
     url, users = sys.argv[1], sys.argv[2:]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        for f in [pool.submit(one, url, u) for u in users]:
-            f.result()
+    run(one, users, url)
 
 
 if __name__ == "__main__":
