@@ -12,6 +12,7 @@
 
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
+#include "keys/record.h"
 #include "manifest/folder.h" /* KW_NO_PROGRESS_MAX_S */
 #include "util/deadline.h"
 #include "util/error.h"
@@ -181,6 +182,10 @@ static int parse_common(int argc, char **argv, struct kw_ctx *ctx)
 			}
 			kw_deadline_set_timeout(t);
 			ctx->no_progress_set = true;
+		} else if ((r = take_value(argc, argv, &i, "--state-dir", &v)) != 0) {
+			if (r < 0 || !*v)
+				goto missing;
+			kw_key_record_set_dir(v); /* where the target records are (keys/record.h) */
 		} else if ((r = take_value(argc, argv, &i, "--output", &v)) != 0 ||
 		           (r = take_value(argc, argv, &i, "-o", &v)) != 0) {
 			if (r < 0)

@@ -27,6 +27,8 @@ const char kw_common_options_help[] =
         "                       stop at the next safe point when no AWS request completed for\n"
         "                       so long (default 90s; 0: never; prompts do not count; also\n"
         "                       noProgressTimeout: in keywarden.yaml)\n"
+        "  --state-dir DIR      where keywarden records the key files and profiles it wrote\n"
+        "                       (default $XDG_STATE_HOME/keywarden, else ~/.local/state/keywarden)\n"
         "  -o, --output FORMAT  text, table, json (and others where the command writes them);\n"
         "                       default: AWS_DEFAULT_OUTPUT or the profile's output, where the\n"
         "                       command takes it (see output.md in the documentation)\n"

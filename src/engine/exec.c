@@ -17,6 +17,7 @@
 #include "engine/render.h"
 #include "engine/runner.h"
 #include "keys/issue.h"
+#include "keys/record.h"
 #include "keys/sink.h"
 #include "mfa/qr.h"
 #include "mfa/seed.h"
@@ -1165,6 +1166,8 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	is.held = held;
 	rc = kw_key_issue(&is, r->user_arn[s->account], key_deliver, key_undeliver, &kd, &res, err);
 	free(held);
+	if (!rc && res.id[0]) /* where it went, for pruning without the manifest (keys/record.h) */
+		kw_key_record_note(r->user_arn[s->account], d->user_name, res.id, d->sinks, d->ndeliver);
 	if (res.created && !res.deleted)
 		r->res->keys_created++;
 	r->reads += (int)res.proofs;

@@ -644,5 +644,6 @@ void kw_plan_release(struct kw_plan *plan)
 		free(plan->notes[i].text);
 	free(plan->notes);
 	kw_strlist_release(&plan->orphans);
+	kw_strlist_release(&plan->orphan_targets);
 	memset(plan, 0, sizeof(*plan));
 }

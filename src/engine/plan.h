@@ -87,6 +87,9 @@ struct kw_plan {
 	 * of the run names (owned): destroy candidates, destroyed by apply only with prune_accounts.
 	 */
 	struct kw_strlist orphans;
+	/* per orphan: its key files and profiles in the local target record (keys/record.h), as
+	 * "file /x, profile y", or "" when none is recorded here (owned, kw_session_plan) */
+	struct kw_strlist orphan_targets;
 	const char *owner;                  /* the run's owner (borrowed), or NULL */
 	bool prune_accounts;                /* orphans are steps (destroy), not notes */
 	const struct kw_live_account *live; /* borrowed, naccounts */

@@ -214,18 +214,22 @@ static bool account_has_output(const struct kw_plan *plan, size_t a)
 int kw_orphan_text(const struct kw_plan *plan, size_t i, struct kw_buf *out)
 {
 	const char *u = plan->orphans.v[i];
+	const char *t = i < plan->orphan_targets.n ? plan->orphan_targets.v[i] : "";
 
-	if (plan->prune_accounts)
-		return kw_buf_appendf(
-		        out,
-		        "destroy account %s (tagged %s: %s and %s: %s; no manifest of this run names it)", u,
-		        KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_OWNER_TAG_KEY,
-		        plan->owner ? plan->owner : "");
-	return kw_buf_appendf(out,
-	                      "user %s (%s: %s, %s: %s) has no manifest in this run: a destroy candidate; "
-	                      "--prune-accounts destroys it",
-	                      u, KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_OWNER_TAG_KEY,
-	                      plan->owner ? plan->owner : "");
+	if (plan->prune_accounts
+	            ? kw_buf_appendf(out,
+	                             "destroy account %s (tagged %s: %s and %s: %s; no manifest of this run "
+	                             "names it)",
+	                             u, KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_OWNER_TAG_KEY,
+	                             plan->owner ? plan->owner : "")
+	            : kw_buf_appendf(out,
+	                             "user %s (%s: %s, %s: %s) has no manifest in this run: a destroy "
+	                             "candidate; --prune-accounts destroys it",
+	                             u, KW_MANAGED_TAG_KEY, KW_MANAGED_TAG_VALUE, KW_OWNER_TAG_KEY,
+	                             plan->owner ? plan->owner : ""))
+		return -1;
+	/* what pruning also removes on this machine (keys/record.h) */
+	return *t ? kw_buf_appendf(out, "; its key files and profiles recorded here: %s", t) : 0;
 }
 
 /* The accounts without a manifest: "- destroy account ..." lines, or notes. */

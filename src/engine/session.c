@@ -5,9 +5,11 @@
 
 #include "engine/held.h"
 #include "engine/live.h"
+#include "keys/record.h"
 #include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #define DUP(dst, src)                                \
 	do {                                         \
@@ -91,6 +93,37 @@ int kw_session_set_owner(struct kw_session *s, const char *owner, const char *fi
 	return 0;
 }
 
+/*
+ * The recorded key files and profiles of each account without a manifest (keys/record.h), in
+ * the run's AWS account (that of a user it read), else in whichever has a record of the name.
+ * A record that cannot be read is warned and shown as none.
+ */
+static int orphan_targets(struct kw_session *s, struct kw_error *err)
+{
+	char account[16] = "";
+
+	for (size_t i = 0; !account[0] && i < s->n; i++)
+		if (s->live[i].user.arn && kw_live_account_id(s->live[i].user.arn, account, sizeof(account)))
+			account[0] = '\0';
+	for (size_t i = 0; i < s->plan.orphans.n; i++) {
+		struct kw_key_record rec;
+		struct kw_buf text = KW_BUF_INIT;
+		struct kw_error e;
+		int rc;
+
+		kw_error_clear(&e);
+		if (kw_key_record_load(account[0] ? account : NULL, s->plan.orphans.v[i], &rec, &e))
+			kw_log(KW_LOG_WARN, "%s: %s", e.where, e.msg);
+		rc = kw_key_record_describe(&rec, &text) ||
+		     kw_strlist_add(&s->plan.orphan_targets, text.data ? text.data : "");
+		kw_key_record_release(&rec);
+		kw_buf_release(&text);
+		if (rc)
+			return kw_error_nomem(err);
+	}
+	return 0;
+}
+
 int kw_session_plan(struct kw_session *s, struct kw_aws_client *c, int parallelism,
                     const struct kw_plan_opts *opts, struct kw_error *err)
 {
@@ -105,7 +138,7 @@ int kw_session_plan(struct kw_session *s, struct kw_aws_client *c, int paralleli
 		return -1;
 	}
 	s->plan.orphans = orphans;
-	return 0;
+	return orphan_targets(s, err);
 }
 
 void kw_session_release(struct kw_session *s)

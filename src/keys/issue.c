@@ -73,10 +73,7 @@ static time_t iam_now(bool *local)
 
 static bool held(const struct kw_key_issuer *is, const char *id)
 {
-	for (size_t i = 0; i < is->nheld; i++)
-		if (is->held[i] && !strcmp(is->held[i], id))
-			return true;
-	return false;
+	return kw_keys_id_among(id, is->held, is->nheld);
 }
 
 int kw_key_untag(const struct kw_key_issuer *is, const char *id, struct kw_error *err)

@@ -283,9 +283,11 @@ int kw_keys_file_remove(const struct kw_key_sink *s, const char *user, enum kw_k
 	*what = KW_KEY_REMOVED_ABSENT;
 	if ((r = read_key_file(s->target, &text, err)) <= 0)
 		return r;
-	/* a key file keywarden wrote names the user (json) or at least holds an access key id */
+	/* a key file keywarden wrote holds one of the user's keys (s->held, when known), else it
+	 * names the user (json) or at least holds an access key id */
 	key = r == 1 && !kw_keys_key_id_in((const char *)text->data, text->len, id, sizeof(id)) &&
-	      (s->format != KW_KEY_FORMAT_JSON || strstr(kw_secret_str(text), user));
+	      (s->nheld ? kw_keys_id_among(id, s->held, s->nheld)
+	                : s->format != KW_KEY_FORMAT_JSON || strstr(kw_secret_str(text), user));
 	kw_secret_free(text);
 	*what = KW_KEY_REMOVED_FOREIGN;
 	if (!key)

@@ -191,8 +191,7 @@ static int strip_keys(void *ud, const struct kw_ini *ini, struct kw_secret **tex
 
 		if (kw_ini_get_str(sec, "aws_access_key_id", NULL, &id, err) < 0)
 			return -1;
-		for (size_t i = 0; id && i < sp->nheld; i++)
-			mine |= !strcmp(id, sp->held[i]);
+		mine = id && kw_keys_id_among(id, sp->held, sp->nheld);
 		free(id);
 		if (!mine) {
 			*sp->what = KW_KEY_REMOVED_FOREIGN;
@@ -207,6 +206,17 @@ static int strip_keys(void *ud, const struct kw_ini *ini, struct kw_secret **tex
 	kw_log(KW_LOG_WARN, "%s: [%s] stays: it holds %s, which keywarden did not write", ini->path,
 	       sec->name, other);
 	return kw_ini_edit(ini, sec->name, sets, n, text, err);
+}
+
+/* The shared file of kind for profile sink s: the one it names (keys/record.h), else the chain's. */
+static int shared_path(const struct kw_key_sink *s, enum kw_ini_kind kind, struct kw_buf *out,
+                       struct kw_error *err)
+{
+	const char *named = kind == KW_INI_CONFIG ? s->config_file : s->credentials_file;
+
+	if (named)
+		return kw_buf_puts(out, named) ? kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory") : 0;
+	return kind == KW_INI_CONFIG ? kw_keys_config_path(out, err) : kw_keys_credentials_path(out, err);
 }
 
 int kw_keys_profile_remove(const struct kw_key_sink *s, const char *user, enum kw_key_removed *what,
@@ -227,11 +237,12 @@ int kw_keys_profile_remove(const struct kw_key_sink *s, const char *user, enum k
 		return kw_error_set(err, KW_ERR_INVALID, "profile", "invalid profile name '%s'",
 		                    s->target ? s->target : "");
 	/* the credentials first: only a profile holding one of the user's keys is keywarden's */
-	if (kw_keys_credentials_path(&path, err) || rewrite(path.data, false, strip_keys, &cr, err))
+	if (shared_path(s, KW_INI_CREDENTIALS, &path, err) || rewrite(path.data, false, strip_keys, &cr, err))
 		goto out;
 	if (*what == KW_KEY_REMOVED) {
 		kw_buf_reset(&path);
-		if (kw_keys_config_path(&path, err) || rewrite(path.data, false, strip_keys, &cf, err))
+		if (shared_path(s, KW_INI_CONFIG, &path, err) ||
+		    rewrite(path.data, false, strip_keys, &cf, err))
 			goto out;
 	}
 	rc = 0;
@@ -251,7 +262,7 @@ int kw_keys_profile_held(const struct kw_key_sink *s, char id[KW_KEYS_ID_MAX], s
 	struct kw_ini *ini = NULL;
 	int rc = -1;
 
-	if (kw_keys_credentials_path(&path, err))
+	if (shared_path(s, KW_INI_CREDENTIALS, &path, err))
 		goto out;
 	if (kw_ini_load(path.data, &ini, err)) {
 		if (err->kind != KW_ERR_NOT_FOUND)

@@ -388,3 +388,11 @@ int kw_keys_config_path(struct kw_buf *out, struct kw_error *err)
 {
 	return shared_path(KW_INI_CONFIG, out, err);
 }
+
+bool kw_keys_id_among(const char *id, const char *const *ids, size_t n)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (ids[i] && !strcmp(ids[i], id))
+			return true;
+	return false;
+}

@@ -78,6 +78,8 @@ struct kw_key_sink {
 	                                   * had (read from IAM before the destroy); a profile holding
 	                                   * none of them is kept */
 	size_t nheld;
+	const char *credentials_file; /* profile: the shared credentials file and the config file */
+	const char *config_file;      /* to use (keys/record.h); NULL: found as the chain finds them */
 };
 
 /*
@@ -167,6 +169,9 @@ enum kw_key_held kw_keys_held(const struct kw_key_sink *sink, char id[KW_KEYS_ID
  */
 int kw_keys_held_secret(const struct kw_key_sink *sink, const char *id, struct kw_secret **secret,
                         struct kw_error *err);
+
+/* kw_keys_id_among - whether access key id is one of ids[0..n) (NULL entries skipped). */
+bool kw_keys_id_among(const char *id, const char *const *ids, size_t n);
 
 /* What kw_keys_remove did. */
 enum kw_key_removed {

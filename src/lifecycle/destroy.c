@@ -11,6 +11,7 @@
 #include "aws/iam.h"
 #include "engine/live.h"
 #include "engine/runner.h"
+#include "keys/record.h"
 #include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/interrupt.h"
@@ -102,6 +103,8 @@ static int plan_job(struct kw_aws_client *c, const struct kw_lc_account *a, cons
 	const char *orphan[1] = {l->orphan_mfa};
 
 	j->acct = a;
+	if (lu->arn && kw_live_account_id(lu->arn, j->account_id, sizeof(j->account_id)))
+		j->account_id[0] = '\0';
 	if (!lu->exists) {
 		j->missing = true;
 		j->skip = lg->exists && a->group
@@ -292,16 +295,16 @@ int kw_lc_destroy_run(struct kw_aws_client *c, const struct kw_lc_destroy_job *j
 	return 0;
 }
 
-/* One target dealt with: tell on_event (what it did, or why it failed). */
+/* One target dealt with: tell on_event (what it did, or why it failed; why: a note or NULL). */
 static void told(const struct kw_lc_destroy_job *job, const struct kw_key_sink *sink,
-                 enum kw_key_removed what, const struct kw_error *err,
+                 enum kw_key_removed what, const struct kw_error *err, const char *why,
                  void (*on_event)(void *, const struct kw_lc_target_event *), void *ud)
 {
-	struct kw_lc_target_event ev = {job, NULL, what, err, NULL};
+	struct kw_lc_target_event ev = {job, NULL, what, err, why};
 	char name[512];
 
 	/* a profile is keywarden's when it holds one of the user's keys: none known, none provable */
-	if (sink->kind == KW_KEY_SINK_PROFILE && what == KW_KEY_REMOVED_FOREIGN && !job->u.keys.n)
+	if (sink->kind == KW_KEY_SINK_PROFILE && what == KW_KEY_REMOVED_FOREIGN && !sink->nheld)
 		ev.why =
 		        job->missing
 		                ? "kept: IAM has no such user any more, so whether the key it holds was this "
@@ -313,22 +316,29 @@ static void told(const struct kw_lc_destroy_job *job, const struct kw_key_sink *
 		on_event(ud, &ev);
 }
 
-/* Remove what sink holds for job's user; 0, or -1 (told why). */
+/* The keys a target may hold to be this account's: IAM's, and those the record delivered. */
+struct held_keys {
+	const char **v; /* owned array of borrowed ids */
+	size_t n;
+};
+
+/* Remove what sink holds for job's user; kept: the note when it is kept. 0, or -1 (told why). */
 static int remove_target(const struct kw_lc_destroy_job *job, struct kw_key_sink *sink,
+                         const struct held_keys *hk, const char *kept,
                          void (*on_event)(void *, const struct kw_lc_target_event *), void *ud)
 {
 	enum kw_key_removed what = KW_KEY_REMOVED_NOTHING;
 	struct kw_error err;
 
 	kw_error_clear(&err);
-	sink->held = job->keys;
-	sink->nheld = job->u.keys.n;
+	sink->held = hk->v;
+	sink->nheld = hk->n;
 	if (kw_keys_remove(sink, job->acct->user, &what, &err)) {
-		told(job, sink, what, &err, on_event, ud);
+		told(job, sink, what, &err, NULL, on_event, ud);
 		return -1;
 	}
 	if (what != KW_KEY_REMOVED_NOTHING)
-		told(job, sink, what, NULL, on_event, ud);
+		told(job, sink, what, NULL, what == KW_KEY_REMOVED_FOREIGN ? kept : NULL, on_event, ud);
 	return 0;
 }
 
@@ -352,7 +362,7 @@ static bool place_seen(const struct kw_lc_store_place *v, size_t n, const struct
  * keywarden:user (REGION)". The region searched is appended to regions (", " between).
  */
 static int sweep(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
-                 const struct kw_lc_store_place *place, struct kw_buf *regions,
+                 const struct kw_lc_store_place *place, const struct held_keys *hk, struct kw_buf *regions,
                  void (*on_event)(void *, const struct kw_lc_target_event *), void *ud)
 {
 	static const enum kw_key_sink_kind kinds[] = {KW_KEY_SINK_SECRETS_MANAGER, KW_KEY_SINK_SSM_PARAMETER};
@@ -374,7 +384,7 @@ static int sweep(const struct kw_lc_destroy_job *job, const struct kw_aws_option
 			         job->acct->user);
 			shown.target = label;
 			shown.region = found.region ? found.region : where.region;
-			told(job, &shown, KW_KEY_REMOVED_NOTHING, &err, on_event, ud);
+			told(job, &shown, KW_KEY_REMOVED_NOTHING, &err, NULL, on_event, ud);
 			rc = -1;
 		}
 		if (k == 0 && found.region && !strstr(regions->data ? regions->data : "", found.region))
@@ -384,12 +394,80 @@ static int sweep(const struct kw_lc_destroy_job *job, const struct kw_aws_option
 
 			s.target = found.names[i];
 			s.region = found.region;
-			if (remove_target(job, &s, on_event, ud))
+			if (remove_target(job, &s, hk, NULL, on_event, ud))
 				rc = -1;
 		}
 		kw_keys_stores_found_release(&found);
 	}
 	return rc;
+}
+
+/* Whether recorded target t is one of m's own targets (dealt with already). */
+static bool manifest_names(const struct kw_manifest *m, const struct kw_key_record_target *t)
+{
+	for (size_t i = 0; m && i < m->ndeliver; i++) {
+		struct kw_key_sink sink;
+
+		kw_keys_sink_from_manifest(m, &m->deliver[i], NULL, &sink);
+		if (kw_key_record_names(t, &sink))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The file and profile targets of the user's record (keys/record.h) that its manifest does not
+ * name: each removed while it holds one of hk's keys, else kept with a note; then the record
+ * goes, unless a removal failed (a rerun finishes). Returns 0, or -1 (told why).
+ */
+static int recorded(const struct kw_lc_destroy_job *job, const struct kw_key_record *rec,
+                    const struct held_keys *hk, void (*on_event)(void *, const struct kw_lc_target_event *),
+                    void *ud)
+{
+	static const char kept[] = "kept: it no longer holds this account's key (it changed after "
+	                           "keywarden delivered there)";
+	struct kw_error err;
+	int rc = 0;
+
+	for (size_t i = 0; i < rec->n; i++) {
+		struct kw_key_sink sink;
+
+		if (manifest_names(job->acct->manifest, &rec->v[i]))
+			continue;
+		kw_key_record_sink(&rec->v[i], &sink);
+		if (remove_target(job, &sink, hk, kept, on_event, ud))
+			rc = -1;
+	}
+	kw_error_clear(&err);
+	if (!rc && kw_key_record_forget(rec, &err)) {
+		struct kw_key_sink shown = {.kind = KW_KEY_SINK_FILE, .target = rec->path};
+
+		told(job, &shown, KW_KEY_REMOVED_NOTHING, &err, NULL, on_event, ud);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* The record of job's user (into rec) and the keys its targets may hold (into hk). */
+static int load_record(const struct kw_lc_destroy_job *job, struct kw_key_record *rec, struct held_keys *hk,
+                       void (*on_event)(void *, const struct kw_lc_target_event *), void *ud)
+{
+	struct kw_error err;
+
+	kw_error_clear(&err);
+	if (kw_key_record_load(job->account_id[0] ? job->account_id : NULL, job->acct->user, rec, &err)) {
+		struct kw_key_sink shown = {.kind = KW_KEY_SINK_FILE, .target = "the target record"};
+
+		told(job, &shown, KW_KEY_REMOVED_NOTHING, &err, NULL, on_event, ud);
+		return -1;
+	}
+	if (!(hk->v = calloc(job->u.keys.n + rec->n + 1, sizeof(*hk->v))))
+		return -1;
+	for (size_t i = 0; i < job->u.keys.n; i++)
+		hk->v[hk->n++] = job->u.keys.v[i];
+	for (size_t i = 0; i < rec->n; i++)
+		hk->v[hk->n++] = rec->v[i].key_id;
+	return 0;
 }
 
 int kw_lc_destroy_targets_in(const struct kw_lc_destroy_job *job, const struct kw_aws_options *aws,
@@ -400,19 +478,27 @@ int kw_lc_destroy_targets_in(const struct kw_lc_destroy_job *job, const struct k
 	size_t nm = m ? m->ndeliver : 0, n = 0;
 	struct kw_lc_store_place *all = calloc(1 + nm + nplaces, sizeof(*all));
 	struct kw_buf regions = KW_BUF_INIT;
+	struct kw_key_record rec = {0};
+	struct held_keys hk = {0};
 	int rc = 0;
 
-	if (!all)
+	if (!all || load_record(job, &rec, &hk, on_event, ud)) {
+		free(all);
+		kw_key_record_release(&rec);
 		return -1;
+	}
 	/* the manifest's own targets */
 	for (size_t i = 0; i < nm; i++) {
 		struct kw_key_sink sink;
 
 		kw_keys_sink_from_manifest(m, &m->deliver[i], NULL, &sink);
 		sink.aws = aws;
-		if (remove_target(job, &sink, on_event, ud))
+		if (remove_target(job, &sink, &hk, NULL, on_event, ud))
 			rc = -1;
 	}
+	/* the files and profiles recorded where keywarden delivered, that the manifest no longer names */
+	if (recorded(job, &rec, &hk, on_event, ud))
+		rc = -1;
 	/* then every secret and parameter tagged for the user: in the operator's region, in the
 	 * regions (and with the profiles) of the manifest's stores, and in the places given */
 	all[n++] = (struct kw_lc_store_place){NULL, NULL};
@@ -428,21 +514,28 @@ int kw_lc_destroy_targets_in(const struct kw_lc_destroy_job *job, const struct k
 		if (!place_seen(all, n, &places[i]))
 			all[n++] = places[i];
 	for (size_t i = 0; i < n; i++)
-		if (sweep(job, aws, &all[i], &regions, on_event, ud))
+		if (sweep(job, aws, &all[i], &hk, &regions, on_event, ud))
 			rc = -1;
-	if (!m && on_event) {
-		/* key files and profiles are named only by the manifest: say so, do not guess */
-		char why[512];
+	if (!m && !rec.path && on_event) {
+		/* no manifest and no record here: its key files and profiles are not known; say so */
+		struct kw_buf dir = KW_BUF_INIT;
+		char why[1024];
 		struct kw_lc_target_event ev = {job, "key files and profiles", KW_KEY_REMOVED_NOTHING, NULL,
 		                                why};
 
+		(void)kw_key_record_dir(&dir, NULL);
 		snprintf(why, sizeof(why),
-		         "not removed: only its manifest names them (destroy the manifest to remove them); "
-		         "secrets and parameters tagged for it were looked for in %s",
+		         "not removed: no record of them in %s/targets (each machine records where it "
+		         "delivered; destroy there, or destroy the manifest); secrets and parameters tagged "
+		         "for it were looked for in %s",
+		         dir.data ? dir.data : "the state folder",
 		         regions.len ? regions.data : "the operator's region");
 		on_event(ud, &ev);
+		kw_buf_release(&dir);
 	}
 	kw_buf_release(&regions);
+	kw_key_record_release(&rec);
+	free(hk.v);
 	free(all);
 	return rc;
 }

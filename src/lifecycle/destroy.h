@@ -53,6 +53,7 @@ struct kw_lc_destroy_job {
 	struct kw_lc_td_group g;
 	struct kw_lc_td_step *steps; /* owned */
 	size_t nsteps;
+	char account_id[16];   /* the user's AWS account (its ARN), "" when IAM has no such user */
 	const char *skip;      /* why nothing is done (static text), or NULL */
 	bool missing;          /* skip because IAM has no such user (an error without --missing-ok) */
 	bool refuse;           /* the user is not keywarden's: error says so */
@@ -133,8 +134,12 @@ struct kw_lc_store_place {
  *    looked for in the operator's region, in the regions (with the profiles) of the manifest's
  *    stores, and at places (n of them, may be NULL/0): so that an account without a manifest
  *    (destroy by user name, apply --prune-accounts) loses its stores too;
- *  - an account without a manifest: its key files and profiles are not known (only the
- *    manifest names them), and an event with why says so, naming the regions searched.
+ *  - the key files and profiles the local target record (keys/record.h) lists for the
+ *    user, each removed only while it holds one of the user's keys (those IAM listed before
+ *    the teardown, or the one the record says was delivered there); one that holds anything
+ *    else now is kept, with an event whose why says so. Once every one is dealt with, the
+ *    record goes. Without a manifest and without a record, an event with why says that its
+ *    key files and profiles are not known here, naming the regions searched for stores.
  * The stores are written with aws (the operator's options, borrowed). on_event (may be NULL)
  * hears every target removed, kept or failed (absent ones too, as KW_KEY_REMOVED_ABSENT).
  * Returns 0, or -1 when a removal or a search failed (the event told why).

@@ -17,6 +17,7 @@
 #include "engine/account.h"
 #include "engine/runner.h"
 #include "keys/issue.h"
+#include "keys/record.h"
 #include "keys/sink.h"
 #include "lifecycle/audit.h"
 #include "lifecycle/destroy.h"
@@ -234,6 +235,7 @@ struct svc {
 	struct common k; /* is: the admin's client, the account's user */
 	const struct kw_lc_rotate_opts *o;
 	const struct kw_lc_account *acct;
+	const char *arn; /* the user's ARN (GetUser), for the target record (keys/record.h) */
 	/* finishing a delivery that stopped part way: the key some targets hold already, taken
 	 * for the new key instead of a CreateAccessKey (svc_create) */
 	const struct kw_lc_rot_key *adopt;
@@ -346,10 +348,24 @@ static int svc_untag(void *ud, const char *id, struct kw_error *err)
 	return kw_key_untag(&s->k.is, id, err);
 }
 
+/* The manifest's file and profile targets now hold key id: recorded (keys/record.h). */
+static void svc_record(const struct svc *s, const char *id)
+{
+	const struct kw_manifest *m = s->acct->manifest;
+	struct kw_key_sink *sinks = m ? calloc(m->ndeliver + 1, sizeof(*sinks)) : NULL;
+
+	for (size_t i = 0; sinks && i < m->ndeliver; i++)
+		kw_keys_sink_from_manifest(m, &m->deliver[i], NULL, &sinks[i]);
+	if (sinks)
+		kw_key_record_note(s->arn, s->acct->user, id, sinks, m->ndeliver);
+	free(sinks);
+}
+
 static int svc_tag_delivered(void *ud, const char *id, struct kw_error *err)
 {
 	struct svc *s = ud;
 
+	svc_record(s, id);
 	return kw_key_tag_delivered(&s->k.is, id, err);
 }
 
@@ -578,6 +594,7 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	if (svc_check(o, admin, a, &user, &err) || read_held(&s, &held, &err) ||
 	    read_keys(admin, a->user, &user.tags, &list, &keys, &err))
 		goto refused;
+	s.arn = user.arn;
 	/* a key a target holds that IAM does not list yet: wait for it (eventual consistency) */
 	kw_wait_begin(&w, o->confirm_timeout, true);
 	while (held_unlisted(&held, &list) && kw_wait_again(&w)) {

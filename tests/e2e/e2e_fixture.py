@@ -137,6 +137,8 @@ class E2ECase(unittest.TestCase):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(text)
+        # keywarden's target records (src/keys/record.h) live in the shared HOME: none from other cases
+        shutil.rmtree(os.path.join(self.env["HOME"], ".local", "state", "keywarden"), ignore_errors=True)
         self.tmp = tempfile.mkdtemp(prefix="case-", dir=self.root)
         self.work = self.tmp
         self.secrets = {self.ep.secret_access_key}

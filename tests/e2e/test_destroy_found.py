@@ -1,9 +1,10 @@
 """destroy by bare user name and apply --prune-accounts remove the secrets and parameters
 keywarden tagged for the account (managed-by: keywarden and keywarden:user), found with
 ListSecrets and DescribeParameters (every page) in the operator's region and in the regions the
-run's manifests name; they keep what is not keywarden's for that user, and say, rather than
-guess, that key files and profiles are not known without the manifest. Read back with the AWS
-CLI; the endpoint's counts show the searches and removals."""
+run's manifests name; they keep what is not keywarden's for that user. Its key files and profiles
+come from the local target record (keys/record.h; test_target_record.py): without one, they say,
+rather than guess, that those are not known here. Read back with the AWS CLI; the endpoint's
+counts show the searches and removals."""
 import json
 import os
 import sys
@@ -15,8 +16,9 @@ from e2e_fixture import SOURCE, EngineCase, LifecycleCase, _botocore, manifest_t
 import kwtest  # noqa: E402
 
 OURS = ['Key=managed-by,Value=keywarden', 'Key=keywarden:user,Value=service-app']
-NOT_KNOWN = ('key files and profiles: not removed: only its manifest names them (destroy the manifest to '
-             'remove them); secrets and parameters tagged for it were looked for in ')
+NOT_KNOWN = ('key files and profiles: not removed: no record of them in %s/targets (each machine records '
+             'where it delivered; destroy there, or destroy the manifest); secrets and parameters tagged for '
+             'it were looked for in ')
 
 
 def in_region(case, service, region):
@@ -65,7 +67,10 @@ class DestroyByName(LifecycleCase):
         for i in range(51):
             self.assertIn('service-app: removed ssmParameter /service/app/extra-%02d (us-east-1)' % i, p.stderr)
         self.assertIn('note: service-app: kept ssmParameter /service/handmade (us-east-1): not keywarden', p.stderr)
-        self.assertIn('note: service-app: ' + NOT_KNOWN + 'us-east-1\n', p.stderr)
+        # its key file and profile: from the target record of the apply
+        self.assertIn('service-app: removed file ' + key_file, p.stderr)
+        self.assertIn('service-app: removed profile service-app', p.stderr)
+        self.assertNotIn('not removed', p.stderr)
         self.assertNotIn('apple', p.stderr)
         self.assertNotIn('handmade/app', p.stderr)
         counts = self.ep.counts()
@@ -75,23 +80,33 @@ class DestroyByName(LifecycleCase):
         self.assert_gone('get-user', '--user-name', 'service-app')
         self.assertEqual(self.names('secretsmanager', 'list-secrets'), ['handmade/app', 'service/apple/aws'])
         self.assertEqual(self.names('ssm', 'describe-parameters', key='Parameters'), ['/service/handmade'])
-        # not known without the manifest, so left: the key file, the profile, the other region's secret
-        self.assertTrue(os.path.exists(key_file))
+        self.assertFalse(os.path.exists(key_file))
         with open(self.creds) as f:
-            self.assertIn('[service-app]', f.read())
+            self.assertNotIn('[service-app]', f.read())
+        # a region no manifest of the run names is not searched: the other region's secret stays
         self.assertEqual(self.eu_secrets(), ['service/app/eu'])
 
-        # the manifest knows them: its destroy finishes the job (the user is gone: --missing-ok)
+        # the manifest names it: its destroy finishes the job (the user is gone: --missing-ok)
         p = self.kw('destroy', '--auto-approve', '--missing-ok', m)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn('service-app: removed secretsManager service/app/eu (eu-west-1)', p.stderr)
-        self.assertIn('service-app: removed file ' + key_file, p.stderr)
-        self.assertFalse(os.path.exists(key_file))
         self.assertEqual(self.eu_secrets(), [])
-        # the profile holds a key of a user IAM no longer has: not provably keywarden's, kept
-        self.assertIn('note: service-app: profile service-app: kept: IAM has no such user any more, so whether '
-                      "the key it holds was this account's cannot be told; remove it by hand", p.stderr)
-        self.assertNotIn(NOT_KNOWN, p.stderr)
+        self.assertNotIn('removed file', p.stderr)  # gone already
+        self.assertNotIn('not removed', p.stderr)
+
+    def test_without_a_record_key_files_and_profiles_are_said_not_known(self):
+        key_file = os.path.join(self.work, 'app.json')
+        m = self.manifest('app', deliver=({'file': key_file}, 'profile'))
+        p = self.kw('apply', '--auto-approve', '--confirm-timeout', '10', m)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # another machine prunes: its state folder holds no record of this account
+        elsewhere = os.path.join(self.work, 'other-machine')
+        p = self.kw('destroy', '--auto-approve', '--state-dir', elsewhere, 'service-app')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('note: service-app: ' + NOT_KNOWN % elsewhere + 'us-east-1\n', p.stderr)
+        self.assertTrue(os.path.exists(key_file))
+        with open(self.creds) as f:
+            self.assertIn('[service-app]', f.read())
 
     def test_an_unknown_name_is_an_error_that_searches_no_store(self):
         p = self.kw('destroy', '--auto-approve', 'service-nobody')
@@ -180,7 +195,8 @@ class PruneStores(EngineCase):
         self.assertIn('destroy account service-old (no manifest names it)', r.stdout)
         self.assertIn('service-old: removed secretsManager service/old/aws (us-east-1)', r.stdout)
         self.assertIn('service-old: removed ssmParameter /service/old/aws-key (eu-west-1)', r.stdout)
-        self.assertIn('note: service-old: ' + NOT_KNOWN + 'us-east-1, eu-west-1\n', r.stderr)
+        self.assertIn('service-old: removed file %s/old-key.json' % self.mdir, r.stdout)  # its record's
+        self.assertNotIn('not removed', r.stdout + r.stderr)
         counts = self.ep.counts()
         self.assertEqual((counts.get('ListSecrets'), counts.get('DescribeParameters')), (2, 2), counts)
         self.assertEqual((counts.get('DeleteSecret'), counts.get('DeleteParameter')), (1, 1), counts)
@@ -192,8 +208,7 @@ class PruneStores(EngineCase):
         left = c.describe_parameters()['Parameters']
         c.close()
         self.assertEqual([p['Name'] for p in left], ['/service/e2e/aws-key'])  # the other account's stays
-        # its key file is not known without the manifest: left, and said so
-        self.assertTrue(os.path.exists(os.path.join(self.mdir, 'old-key.json')))
+        self.assertFalse(os.path.exists(os.path.join(self.mdir, 'old-key.json')))
 
     def test_prune_accounts_json_events(self):
         self.assertEqual(self.run_apply(self.mdir).returncode, 0)
@@ -202,12 +217,10 @@ class PruneStores(EngineCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         events = [json.loads(line) for line in r.stdout.splitlines()]
         removed = [(e['user'], e['target'], e['status']) for e in events if e['event'] == 'target-removed']
-        self.assertEqual(removed, [('service-old', 'secretsManager service/old/aws (us-east-1)', 'removed'),
-                                   ('service-old', 'ssmParameter /service/old/aws-key (eu-west-1)', 'removed'),
-                                   ('service-old', 'key files and profiles', 'not removed')])
-        why = [e['why'] for e in events if e.get('why')]
-        self.assertEqual(len(why), 1, events)
-        self.assertIn('only its manifest names them', why[0])
+        self.assertEqual(removed, [('service-old', 'file %s/old-key.json' % self.mdir, 'removed'),
+                                   ('service-old', 'secretsManager service/old/aws (us-east-1)', 'removed'),
+                                   ('service-old', 'ssmParameter /service/old/aws-key (eu-west-1)', 'removed')])
+        self.assertEqual([e for e in events if e.get('why')], [])
 
 
 if __name__ == '__main__':

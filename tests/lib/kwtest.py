@@ -222,14 +222,14 @@ def aws_env(endpoint, tmpdir, base=None):
 
     HOME=<tmpdir>/home holding .aws/credentials ([default] = the admin key) and .aws/config
     (region us-east-1), also named by AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE;
-    AWS_ENDPOINT_URL=endpoint.url; every other AWS_* variable removed; pyenv shims removed
-    from PATH. Note: aws-cli 2.9 ignores AWS_ENDPOINT_URL, so use aws() below (which passes
+    AWS_ENDPOINT_URL=endpoint.url; every other AWS_* variable and XDG_STATE_HOME removed; pyenv
+    shims removed from PATH. Note: aws-cli 2.9 ignores AWS_ENDPOINT_URL, so use aws() below (which passes
     --endpoint-url) or give --endpoint-url yourself.
     """
     env = dict(os.environ if base is None else base)
     for k in list(env):
-        if k.startswith('AWS_') or k.startswith('PYENV'):
-            del env[k]
+        if k.startswith('AWS_') or k.startswith('PYENV') or k == 'XDG_STATE_HOME':
+            del env[k]  # (keywarden's target records go under HOME/.local/state)
     home = os.path.join(tmpdir, 'home')
     awsdir = os.path.join(home, '.aws')
     os.makedirs(awsdir, exist_ok=True)
