@@ -60,7 +60,6 @@ static int split_url(const char *url, struct kw_aws_endpoint *out, struct kw_err
 {
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL, *path = NULL, *scheme = NULL;
-	struct kw_buf h = KW_BUF_INIT;
 	bool explicit_port;
 	int rc = -1;
 
@@ -76,12 +75,10 @@ static int split_url(const char *url, struct kw_aws_endpoint *out, struct kw_err
 	(void)curl_url_get(u, CURLUPART_PORT, &port, 0); /* absent unless explicit */
 	explicit_port = port && !((!strcasecmp(scheme, "https") && !strcmp(port, "443")) ||
 	                          (!strcasecmp(scheme, "http") && !strcmp(port, "80")));
-	if (!kw_buf_puts(&h, host) && !(explicit_port && kw_buf_appendf(&h, ":%s", port)))
-		out->host = kw_buf_detach(&h);
+	out->host = explicit_port ? kw_strdup_printf("%s:%s", host, port) : strdup(host);
 	out->path = strdup(path && *path ? path : "/");
 	rc = out->host && out->path ? 0 : kw_error_nomem(err);
 out:
-	kw_buf_release(&h);
 	curl_free(host);
 	curl_free(port);
 	curl_free(path);
@@ -185,8 +182,7 @@ static char *partition_url(const struct kw_aws_service_info *si, const char *reg
 {
 	const struct partition *pt = partition_of(region);
 	const bool sts = !strcmp(si->name, "sts");
-	struct kw_buf b = KW_BUF_INIT;
-	int f;
+	char *url;
 
 	if (si->global) {
 		*signing = pt->global_region;
@@ -196,8 +192,8 @@ static char *partition_url(const struct kw_aws_service_info *si, const char *reg
 			             pt->name, region);
 			return NULL;
 		}
-		f = kw_buf_appendf(&b, "https://%s%s/", si->endpoint_prefix,
-		                   fips ? pt->global_fips_host : pt->global_host);
+		url = kw_strdup_printf("https://%s%s/", si->endpoint_prefix,
+		                       fips ? pt->global_fips_host : pt->global_host);
 	} else if (!strcmp(region, "aws-global") && sts) {
 		*signing = "us-east-1";
 		if (fips) {
@@ -205,21 +201,18 @@ static char *partition_url(const struct kw_aws_service_info *si, const char *reg
 			             "sts has no FIPS endpoint for aws-global: name a region (us-east-1)");
 			return NULL;
 		}
-		f = kw_buf_appendf(&b, "https://%s.amazonaws.com/", si->endpoint_prefix);
+		url = kw_strdup_printf("https://%s.amazonaws.com/", si->endpoint_prefix);
 	} else {
 		if (!strcmp(region, "aws-global"))
 			region = "us-east-1"; /* the regional services have no global endpoint */
 		*signing = region;
-		f = kw_buf_appendf(&b, "https://%s%s.%s.%s/", si->endpoint_prefix,
-		                   fips && !(sts && pt->sts_fips_same_host) ? "-fips" : "", region,
-		                   pt->dns_suffix);
+		url = kw_strdup_printf("https://%s%s.%s.%s/", si->endpoint_prefix,
+		                       fips && !(sts && pt->sts_fips_same_host) ? "-fips" : "", region,
+		                       pt->dns_suffix);
 	}
-	if (f) {
-		kw_buf_release(&b);
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		return NULL;
-	}
-	return kw_buf_detach(&b);
+	if (!url)
+		kw_error_nomem(err);
+	return url;
 }
 
 int kw_aws_endpoint_resolve(enum kw_aws_service svc, const char *region, const char *cli_url,
@@ -277,28 +270,23 @@ int kw_aws_endpoint_sso(const char *sso_region, const struct kw_aws_profile *p, 
                         struct kw_error *err)
 {
 	const char *source = NULL;
-	struct kw_buf b = KW_BUF_INIT;
 	char *url = NULL;
 	int r;
 
 	*out = NULL;
 	if ((r = configured_url("AWS_ENDPOINT_URL_SSO", "sso", p, &url, &source, err)) < 0)
 		return -1;
-	if (r == 0 &&
-	    kw_buf_appendf(&b, "https://portal.sso.%s.%s/", sso_region, partition_of(sso_region)->dns_suffix))
-		goto nomem;
-	if (r == 1 && kw_buf_appendf(&b, "%s%s", url, url[strlen(url) - 1] == '/' ? "" : "/"))
-		goto nomem;
+	*out = r ? kw_strdup_printf("%s%s", url, url[strlen(url) - 1] == '/' ? "" : "/")
+	         : kw_strdup_printf("https://portal.sso.%s.%s/", sso_region,
+	                            partition_of(sso_region)->dns_suffix);
 	free(url);
-	if (kw_http_url_check(b.data, NULL, err)) {
+	if (!*out)
+		return kw_error_nomem(err);
+	if (kw_http_url_check(*out, NULL, err)) {
 		kw_error_prefix(err, "%s", source ? source : "sso endpoint");
-		kw_buf_release(&b);
+		free(*out);
+		*out = NULL;
 		return -1;
 	}
-	*out = kw_buf_detach(&b);
 	return 0;
-nomem:
-	free(url);
-	kw_buf_release(&b);
-	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 }

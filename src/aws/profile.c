@@ -26,15 +26,8 @@ static const char *home_dir(void)
 
 char *kw_aws_expand_home(const char *path)
 {
-	struct kw_buf b = KW_BUF_INIT;
-
-	if (!strcmp(path, "~") || !strncmp(path, "~/", 2)) {
-		if (kw_buf_puts(&b, home_dir()) || kw_buf_puts(&b, path + 1)) {
-			kw_buf_release(&b);
-			return NULL;
-		}
-		return kw_buf_detach(&b);
-	}
+	if (!strcmp(path, "~") || !strncmp(path, "~/", 2))
+		return kw_strdup_printf("%s%s", home_dir(), path + 1);
 	return strdup(path);
 }
 

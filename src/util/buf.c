@@ -126,3 +126,19 @@ char *kw_strdup_span(struct kw_span s)
 	p[s.len] = '\0';
 	return p;
 }
+
+char *kw_strdup_printf(const char *fmt, ...)
+{
+	struct kw_buf b = KW_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = kw_buf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	if (rc) {
+		kw_buf_release(&b);
+		return NULL;
+	}
+	return kw_buf_detach(&b);
+}

@@ -64,4 +64,10 @@ int kw_span_eq(struct kw_span a, const char *s);
 /* kw_strdup_span - new NUL-terminated copy of a span (caller frees), NULL when out of memory. */
 char *kw_strdup_span(struct kw_span s);
 
+/*
+ * kw_strdup_printf - a new string formatted as printf does (caller frees), NULL when out of
+ * memory: what a kw_buf, one kw_buf_appendf and kw_buf_detach would make.
+ */
+char *kw_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -74,6 +74,12 @@ static void buf_appends_and_detaches(void **state)
 	free(s);
 	assert_true(kw_span_eq(kw_span_from("abc"), "abc"));
 	assert_false(kw_span_eq(kw_span_from("abc"), "ab"));
+	s = kw_strdup_printf("profile %s (%d)", "ci", 7);
+	assert_string_equal(s, "profile ci (7)");
+	free(s);
+	s = kw_strdup_printf("%s", "");
+	assert_string_equal(s, ""); /* an empty result is a string, not NULL */
+	free(s);
 }
 
 static void secret_holds_and_wipes(void **state)

@@ -37,9 +37,9 @@ struct role_state {
 	char *profile; /* the profile with role_arn */
 	char *role_arn, *session_name, *external_id, *mfa_serial, *where;
 	int duration;
-	bool session_name_set;                         /* configured (part of the cache key) */
-	char *opt_profile, *opt_region, *opt_endpoint; /* the client options, copied */
-	bool env_disabled;                             /* --profile given */
+	bool session_name_set;            /* configured (part of the cache key) */
+	struct kw_cred_options opt;       /* the client options, copied */
+	bool env_disabled;                /* --profile given */
 	char mfa_code[16];                /* --mfa-code, used once (then asked on the terminal) */
 	char *source_name;                /* "profile NAME" or "environment", for the chain */
 	struct kw_aws_credentials source; /* credentials that assume the role (refreshable);
@@ -63,9 +63,7 @@ static void free_state(void *vs)
 	free(s->external_id);
 	free(s->mfa_serial);
 	free(s->where);
-	free(s->opt_profile);
-	free(s->opt_region);
-	free(s->opt_endpoint);
+	kw_cred_options_release(&s->opt);
 	free(s->source_name);
 	free(s->via_chain);
 	OPENSSL_cleanse(s->mfa_code, sizeof(s->mfa_code));
@@ -123,13 +121,12 @@ static int source_credentials(const struct kw_cred_lookup *l, struct role_state 
 /* Resolve the source credentials later (a cache hit needed none): the files read again. */
 static int load_source(struct role_state *s, time_t now, struct kw_error *err)
 {
-	const struct kw_aws_options opt = {
-	        .profile = s->opt_profile, .region = s->opt_region, .endpoint_url = s->opt_endpoint};
+	const struct kw_aws_options opt = kw_cred_options_view(&s->opt);
 	struct kw_aws_profile p;
 	struct kw_cred_lookup l = {0};
 	int rc;
 
-	if (kw_aws_profile_load(s->opt_profile, &p, err))
+	if (kw_aws_profile_load(s->opt.profile, &p, err))
 		return -1;
 	l.files = &p;
 	l.profile = s->profile;
@@ -147,8 +144,7 @@ static int load_source(struct role_state *s, time_t now, struct kw_error *err)
 static int assume(struct role_state *s, time_t now, struct kw_aws_credentials *out, char **arn,
                   struct kw_error *err)
 {
-	const struct kw_aws_options opt = {
-	        .profile = s->opt_profile, .region = s->opt_region, .endpoint_url = s->opt_endpoint};
+	const struct kw_aws_options opt = kw_cred_options_view(&s->opt);
 	struct kw_sts_assume_role_input in = {s->role_arn, s->session_name, s->external_id, NULL,
 	                                      NULL,        s->duration};
 	struct kw_sts_assumed_role who = {0};
@@ -209,15 +205,12 @@ out:
 /* "SRC → assume ROLE (assumed|cached until 2026-12-01T10:42:00Z)" into out->chain. */
 static void describe(struct kw_aws_credentials *out, const struct role_state *s, const char *how)
 {
-	struct kw_buf b = KW_BUF_INIT;
+	const char *src = s->via ? s->via_chain : s->source.chain ? s->source.chain : s->source_name;
 	char until[32];
 
 	kw_iso8601_format(out->expiration, until, sizeof(until));
-	kw_buf_puts(&b, s->via ? s->via_chain : s->source.chain ? s->source.chain : s->source_name);
-	kw_buf_appendf(&b, " → assume %s (%s until %s)", s->role_arn, how, until);
 	free(out->chain);
-	out->chain = kw_buf_detach(&b);
-	kw_buf_release(&b);
+	out->chain = kw_strdup_printf("%s → assume %s (%s until %s)", src, s->role_arn, how, until);
 }
 
 /* Credentials just assumed (arn: the assumed-role ARN, may be NULL): cached, described. */
@@ -268,12 +261,6 @@ static int cached_or_assumed(const struct kw_cred_lookup *l, struct role_state *
 	return 0;
 }
 
-static int copy_opt(const char *v, char **out)
-{
-	*out = v ? strdup(v) : NULL;
-	return v && !*out ? -1 : 0;
-}
-
 /*
  * The source of the role: source_profile, or credential_source, checked; with fetch, its
  * credentials into s->source (a source_profile's role assumed in turn).
@@ -291,17 +278,11 @@ static int source_credentials(const struct kw_cred_lookup *l, struct role_state 
 		kw_error_set(err, KW_ERR_INVALID, where_c,
 		             "profile '%s' has both source_profile and credential_source", l->profile);
 	} else if (src && !fetch) {
-		struct kw_buf b = KW_BUF_INIT;
-		kw_buf_appendf(&b, "profile %s", src);
-		rc = (s->source_name = kw_buf_detach(&b)) ? 0 : kw_cred_nomem(err);
-		kw_buf_release(&b);
+		rc = (s->source_name = kw_strdup_printf("profile %s", src)) ? 0 : kw_error_nomem(err);
 	} else if (src) {
 		rc = kw_cred_resolve_profile(l, src, where_p, &s->source, err);
-		if (!rc && !s->source.chain) {
-			struct kw_buf b = KW_BUF_INIT;
-			kw_buf_appendf(&b, "profile %s (%s)", src, s->source.source);
-			s->source.chain = kw_buf_detach(&b);
-		}
+		if (!rc && !s->source.chain)
+			s->source.chain = kw_strdup_printf("profile %s (%s)", src, s->source.source);
 	} else if (cs && !strcmp(cs, "Environment")) {
 		int r = fetch ? kw_cred_env.resolve(l, &s->source, err) : 1;
 		if (r == 0)
@@ -311,7 +292,7 @@ static int source_credentials(const struct kw_cred_lookup *l, struct role_state 
 			        "are not set");
 		rc = r > 0 ? 0 : -1;
 		if (!rc && !s->source_name && !(s->source_name = strdup("environment")))
-			rc = kw_cred_nomem(err);
+			rc = kw_error_nomem(err);
 	} else if (cs && (!strcmp(cs, "Ec2InstanceMetadata") || !strcmp(cs, "EcsContainer"))) {
 		const struct kw_cred_provider *pr =
 		        !strcmp(cs, "EcsContainer") ? &kw_cred_container : &kw_cred_imds;
@@ -324,7 +305,7 @@ static int source_credentials(const struct kw_cred_lookup *l, struct role_state 
 			                     : "no instance metadata service answered");
 		rc = r > 0 ? 0 : -1;
 		if (!rc && !s->source_name && !(s->source_name = strdup(pr->name)))
-			rc = kw_cred_nomem(err);
+			rc = kw_error_nomem(err);
 	} else if (cs) {
 		kw_error_set(
 		        err, KW_ERR_INVALID, where_c,
@@ -341,15 +322,6 @@ out:
 	return rc;
 }
 
-/* The session name when none is configured, as botocore's "botocore-session-<time>". */
-static char *session_name(time_t now)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "keywarden-session-%lld", (long long)now);
-	return strdup(name);
-}
-
 /* The role's settings of l into s; -1 with err naming a bad one. */
 static int read_settings(const struct kw_cred_lookup *l, struct role_state *s, struct kw_error *err)
 {
@@ -361,8 +333,8 @@ static int read_settings(const struct kw_cred_lookup *l, struct role_state *s, s
 	    kw_cred_setting_str(l, "mfa_serial", &s->mfa_serial, where, sizeof(where), err) < 0)
 		return -1;
 	s->session_name_set = s->session_name != NULL;
-	if (!s->session_name && !(s->session_name = session_name(l->now)))
-		return kw_cred_nomem(err);
+	if (!s->session_name && !(s->session_name = kw_cred_session_name(l->now)))
+		return kw_error_nomem(err);
 	if ((r = kw_cred_setting_str(l, "duration_seconds", &v, where, sizeof(where), err)) < 0)
 		return -1;
 	if (r) {
@@ -388,7 +360,7 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	{
 		char where[KW_ERR_WHERE_MAX];
 		r = kw_cred_setting_str(l, "role_arn", &s->role_arn, where, sizeof(where), err);
@@ -400,14 +372,11 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		}
 		s->where = strdup(where);
 	}
-	if (!s->where || !(s->profile = strdup(l->profile)) ||
-	    copy_opt(l->opt ? l->opt->profile : NULL, &s->opt_profile) ||
-	    copy_opt(l->opt ? l->opt->region : NULL, &s->opt_region) ||
-	    copy_opt(l->opt ? l->opt->endpoint_url : NULL, &s->opt_endpoint)) {
-		kw_cred_nomem(err);
+	if (!s->where || !(s->profile = strdup(l->profile))) {
+		kw_error_nomem(err);
 		goto out;
 	}
-	if (read_settings(l, s, err))
+	if (kw_cred_options_copy(l->opt, &s->opt, err) || read_settings(l, s, err))
 		goto out;
 	{
 		const struct kw_cred_cache_key key = {s->role_arn,
@@ -437,23 +406,21 @@ int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, t
 	struct role_state *s = calloc(1, sizeof(*s));
 	const struct kw_cred_cache_key key = {role_arn, NULL, NULL, NULL, 0};
 	const char *chain = kw_aws_client_credential_chain(via);
-	struct kw_buf b = KW_BUF_INIT;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
-		return kw_cred_nomem(err);
-	if (chain)
-		kw_buf_puts(&b, chain);
-	else
-		kw_buf_appendf(&b, "%s (key %s)", kw_aws_client_credential_source(via),
-		               kw_aws_client_access_key_id(via) ? kw_aws_client_access_key_id(via) : "none");
+		return kw_error_nomem(err);
 	s->via = via;
-	s->via_chain = kw_buf_detach(&b);
-	kw_buf_release(&b);
-	if (!s->via_chain || !(s->role_arn = strdup(role_arn)) || !(s->session_name = session_name(now)) ||
-	    !(s->profile = strdup("--role-arn")) || !(s->where = strdup("--role-arn"))) {
-		kw_cred_nomem(err);
+	s->via_chain =
+	        chain ? strdup(chain)
+	              : kw_strdup_printf("%s (key %s)", kw_aws_client_credential_source(via),
+	                                 kw_aws_client_access_key_id(via) ? kw_aws_client_access_key_id(via)
+	                                                                  : "none");
+	if (!s->via_chain || !(s->role_arn = strdup(role_arn)) ||
+	    !(s->session_name = kw_cred_session_name(now)) || !(s->profile = strdup("--role-arn")) ||
+	    !(s->where = strdup("--role-arn"))) {
+		kw_error_nomem(err);
 		goto out;
 	}
 	s->cache_path = kw_cred_cache_path(&key);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws/client.h"
 #include "aws/credentials.h"
 #include "aws/credentials/provider.h"
 #include "aws/ini.h"
@@ -41,11 +42,6 @@ static const struct {
         {"login_session", "an `aws login` session"},
 };
 
-int kw_cred_nomem(struct kw_error *err)
-{
-	return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-}
-
 int kw_cred_read_secret_file(const char *path, size_t max, struct kw_secret **out, struct kw_error *err)
 {
 	struct stat st;
@@ -60,7 +56,7 @@ int kw_cred_read_secret_file(const char *path, size_t max, struct kw_secret **ou
 		goto out;
 	}
 	if (!(*out = kw_secret_new((size_t)st.st_size + 1))) {
-		kw_cred_nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	while ((*out)->len < (*out)->cap - 1) {
@@ -82,6 +78,37 @@ int kw_cred_read_secret_file(const char *path, size_t max, struct kw_secret **ou
 out:
 	close(fd);
 	return rc;
+}
+
+int kw_cred_options_copy(const struct kw_aws_options *opt, struct kw_cred_options *out, struct kw_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (opt && ((opt->profile && !(out->profile = strdup(opt->profile))) ||
+	            (opt->region && !(out->region = strdup(opt->region))) ||
+	            (opt->endpoint_url && !(out->endpoint_url = strdup(opt->endpoint_url))))) {
+		kw_cred_options_release(out);
+		return kw_error_nomem(err);
+	}
+	return 0;
+}
+
+struct kw_aws_options kw_cred_options_view(const struct kw_cred_options *o)
+{
+	return (struct kw_aws_options){
+	        .profile = o->profile, .region = o->region, .endpoint_url = o->endpoint_url};
+}
+
+void kw_cred_options_release(struct kw_cred_options *o)
+{
+	free(o->profile);
+	free(o->region);
+	free(o->endpoint_url);
+	memset(o, 0, sizeof(*o));
+}
+
+char *kw_cred_session_name(time_t now)
+{
+	return kw_strdup_printf("keywarden-session-%lld", (long long)now);
 }
 
 void kw_aws_credentials_release(struct kw_aws_credentials *c)
@@ -126,7 +153,7 @@ int kw_cred_setting_str(const struct kw_cred_lookup *l, const char *key, char **
 	if (where)
 		kw_ini_where(ini, e->line, where, size);
 	*out = kw_strdup_span(e->value);
-	return *out ? 1 : kw_cred_nomem(err);
+	return *out ? 1 : kw_error_nomem(err);
 }
 
 bool kw_aws_section_has_session_token(const struct kw_ini_section *sec)
@@ -163,7 +190,7 @@ int kw_cred_static_keys(const struct kw_ini *ini, const struct kw_ini_section *s
 	if (tok && tok->value.len)
 		out->session_token = kw_secret_from(tok->value.ptr, tok->value.len);
 	if (!out->access_key_id || !out->secret || (tok && tok->value.len && !out->session_token))
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	out->source = source;
 	return 1;
 }

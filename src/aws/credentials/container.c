@@ -69,7 +69,7 @@ static int auth_token(struct kw_secret **out, struct kw_error *err)
 	} else if (tok) {
 		*out = kw_secret_from(tok, strlen(tok));
 		if (!*out)
-			return kw_cred_nomem(err);
+			return kw_error_nomem(err);
 	}
 	if (*out && (memchr((*out)->data, '\n', (*out)->len) || memchr((*out)->data, '\r', (*out)->len))) {
 		kw_secret_free(*out);
@@ -92,7 +92,7 @@ static int check_full_uri(const char *url, struct kw_error *err)
 	bool ok = false;
 
 	if (!u)
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
@@ -158,7 +158,6 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	const char *rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	struct container_state *s;
-	struct kw_buf b = KW_BUF_INIT;
 
 	if (!rel && !full)
 		return 0;
@@ -166,29 +165,19 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		return -1;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return kw_cred_nomem(err);
-	if (rel)
-		kw_buf_appendf(&b, "%s%s%s", ECS_HOST, rel[0] == '/' ? "" : "/", rel);
-	else
-		kw_buf_puts(&b, full);
-	s->url = kw_buf_detach(&b);
+		return kw_error_nomem(err);
+	s->url = rel ? kw_strdup_printf("%s%s%s", ECS_HOST, rel[0] == '/' ? "" : "/", rel) : strdup(full);
 	s->where =
 	        strdup(rel ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" : "AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	kw_buf_release(&b);
 	if (!s->url || !s->where) {
 		free_state(s);
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	}
 	if (fetch(s, l->now, out, err)) {
 		free_state(s);
 		return -1;
 	}
-	{
-		struct kw_buf c = KW_BUF_INIT;
-		kw_buf_appendf(&c, "container credentials %s", s->url);
-		out->chain = kw_buf_detach(&c);
-		kw_buf_release(&c);
-	}
+	out->chain = kw_strdup_printf("container credentials %s", s->url);
 	out->provider = &kw_cred_container;
 	out->state = s;
 	return 1;

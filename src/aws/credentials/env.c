@@ -34,7 +34,7 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	if (tok)
 		out->session_token = kw_secret_from(tok, strlen(tok));
 	if (!out->access_key_id || !out->secret || (tok && !out->session_token))
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	out->source = kw_cred_env.name;
 	return 1;
 }

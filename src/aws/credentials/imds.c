@@ -54,7 +54,7 @@ static int setting(const struct kw_cred_lookup *l, const char *env, const char *
 	if (v && *v) {
 		snprintf(where, size, "environment %s", env);
 		*out = strdup(v);
-		return *out ? 1 : kw_cred_nomem(err);
+		return *out ? 1 : kw_error_nomem(err);
 	}
 	return kw_cred_setting_str(l, key, out, where, size, err);
 }
@@ -82,7 +82,6 @@ static int number(const struct kw_cred_lookup *l, const char *env, const char *k
 static int base_url(const struct kw_cred_lookup *l, char **out, struct kw_error *err)
 {
 	char where[KW_ERR_WHERE_MAX], *v = NULL;
-	struct kw_buf b = KW_BUF_INIT;
 	int r;
 
 	if ((r = setting(l, "AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint", &v, where,
@@ -98,15 +97,13 @@ static int base_url(const struct kw_cred_lookup *l, char **out, struct kw_error 
 			free(v);
 			return -1;
 		}
-		kw_buf_puts(&b, r && !strcasecmp(v, "IPv6") ? "http://[fd00:ec2::254]/"
-		                                            : "http://169.254.169.254/");
+		*out = strdup(r && !strcasecmp(v, "IPv6") ? "http://[fd00:ec2::254]/"
+		                                          : "http://169.254.169.254/");
 	} else {
-		kw_buf_appendf(&b, "%s%s", v, v[strlen(v) - 1] == '/' ? "" : "/");
+		*out = kw_strdup_printf("%s%s", v, v[strlen(v) - 1] == '/' ? "" : "/");
 	}
 	free(v);
-	*out = kw_buf_detach(&b);
-	kw_buf_release(&b);
-	return *out ? 0 : kw_cred_nomem(err);
+	return *out ? 0 : kw_error_nomem(err);
 }
 
 /* GET base+path with the token (may be NULL); 1 with *resp on 200, 0 when not found/no answer. */
@@ -118,7 +115,7 @@ static int get(const struct imds_state *s, const char *path, const char *token, 
 	int rc = 0;
 
 	if (kw_buf_appendf(&url, "%s%s", s->base, path))
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	if (kw_cred_metadata_request("GET", url.data, &h, token ? 1 : 0, s->timeout_ms, s->attempts, resp,
 	                             err)) {
 		kw_log(KW_LOG_DEBUG, "aws: instance metadata: %s: %s", url.data, err->msg);
@@ -146,7 +143,7 @@ static int fetch(const struct imds_state *s, time_t now, struct kw_aws_credentia
 
 	*role = NULL;
 	if (kw_buf_appendf(&url, "%s%s", s->base, TOKEN_PATH))
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	if (kw_cred_metadata_request("PUT", url.data, &ttl, 1, s->timeout_ms, s->attempts, &resp, err)) {
 		kw_log(KW_LOG_DEBUG, "aws: instance metadata: %s: %s", url.data, err->msg);
 		rc = 0; /* not on EC2 */
@@ -155,7 +152,7 @@ static int fetch(const struct imds_state *s, time_t now, struct kw_aws_credentia
 	if (resp.status == 200) {
 		token = kw_secret_from(resp.body, resp.len);
 		if (!token) {
-			kw_cred_nomem(err);
+			kw_error_nomem(err);
 			goto out;
 		}
 	} else if (resp.status == 403 || resp.status == 404 || resp.status == 405) {
@@ -175,7 +172,7 @@ static int fetch(const struct imds_state *s, time_t now, struct kw_aws_credentia
 	name = strndup(resp.body, strcspn(resp.body, "\r\n"));
 	kw_http_response_release(&resp);
 	if (!name) {
-		kw_cred_nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	if (!*name || strchr(name, '/')) {
@@ -183,13 +180,13 @@ static int fetch(const struct imds_state *s, time_t now, struct kw_aws_credentia
 		goto out;
 	}
 	{
-		struct kw_buf p = KW_BUF_INIT;
-		if (kw_buf_appendf(&p, "%s%s", ROLE_PATH, name)) {
-			kw_cred_nomem(err);
+		char *path = kw_strdup_printf("%s%s", ROLE_PATH, name);
+		if (!path) {
+			kw_error_nomem(err);
 			goto out;
 		}
-		r = get(s, p.data, token ? kw_secret_str(token) : NULL, &resp, err);
-		kw_buf_release(&p);
+		r = get(s, path, token ? kw_secret_str(token) : NULL, &resp, err);
+		free(path);
 	}
 	if (r <= 0) {
 		if (r == 0)
@@ -243,7 +240,7 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		return 0;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	if (number(l, "AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout", 1, 60, &secs, err) ||
 	    number(l, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", "metadata_service_num_attempts", 1, 10, &attempts,
 	           err) ||
@@ -258,12 +255,7 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		free_state(s);
 		return r;
 	}
-	{
-		struct kw_buf c = KW_BUF_INIT;
-		kw_buf_appendf(&c, "instance metadata %s role %s", s->base, role);
-		out->chain = kw_buf_detach(&c);
-		kw_buf_release(&c);
-	}
+	out->chain = kw_strdup_printf("instance metadata %s role %s", s->base, role);
 	free(role);
 	out->provider = &kw_cred_imds;
 	out->state = s;

@@ -81,6 +81,6 @@ int kw_cred_from_json(const json_t *root, const char *token_key, const char *wha
 	if (tok && *tok)
 		out->session_token = kw_secret_from(tok, strlen(tok));
 	if (!out->access_key_id || !out->secret || (tok && *tok && !out->session_token))
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	return 0;
 }

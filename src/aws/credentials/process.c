@@ -146,7 +146,7 @@ int kw_aws_credential_process_run(const char *command, const char *where, time_t
 		                    "credential_process is empty or badly quoted");
 	buf = kw_secret_new(PROCESS_OUTPUT_MAX);
 	if (!buf) {
-		kw_cred_nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	if (pipe2(pipefd, O_CLOEXEC)) {
@@ -250,7 +250,7 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	if (!s || !(s->where = strdup(where))) {
 		free(s);
 		free(cmd);
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	}
 	s->command = cmd;
 	out->provider = &kw_cred_process;

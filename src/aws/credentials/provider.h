@@ -100,8 +100,31 @@ int kw_cred_static_keys(const struct kw_ini *ini, const struct kw_ini_section *s
 int kw_cred_resolve_profile(const struct kw_cred_lookup *l, const char *name, const char *where,
                             struct kw_aws_credentials *out, struct kw_error *err);
 
-/* kw_cred_nomem - set KW_ERR_NOMEM and return -1. */
-int kw_cred_nomem(struct kw_error *err);
+/*
+ * struct kw_cred_options - the client options a provider of refreshable credentials keeps, to
+ * make its STS client again at refresh: profile, region and endpoint URL, copies it owns.
+ */
+struct kw_cred_options {
+	char *profile, *region, *endpoint_url;
+};
+
+/*
+ * kw_cred_options_copy - copy opt's profile, region and endpoint_url (opt may be NULL: all
+ * NULL) into out. Returns 0, or -1 with err set (KW_ERR_NOMEM; out released).
+ */
+int kw_cred_options_copy(const struct kw_aws_options *opt, struct kw_cred_options *out, struct kw_error *err);
+
+/* kw_cred_options_view - client options that borrow o's copies (the rest defaulted). */
+struct kw_aws_options kw_cred_options_view(const struct kw_cred_options *o);
+
+/* kw_cred_options_release - free o's copies and make it empty. */
+void kw_cred_options_release(struct kw_cred_options *o);
+
+/*
+ * kw_cred_session_name - the role session name when none is configured, as botocore's
+ * "botocore-session-<time>": "keywarden-session-<now>", new (caller frees), NULL out of memory.
+ */
+char *kw_cred_session_name(time_t now);
 
 /*
  * kw_cred_read_secret_file - the whole regular file at path (not a symbolic link, at most max

@@ -121,7 +121,7 @@ static int fetch(const struct sso_state *s, time_t now, struct kw_aws_credential
 	if (!(token = kw_secret_from(tok, strlen(tok))) || !(acct = curl_easy_escape(NULL, s->account, 0)) ||
 	    !(role = curl_easy_escape(NULL, s->role, 0)) ||
 	    kw_buf_appendf(&url, "%sfederation/credentials?role_name=%s&account_id=%s", s->url, role, acct)) {
-		kw_cred_nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	{
@@ -156,7 +156,7 @@ static int fetch(const struct sso_state *s, time_t now, struct kw_aws_credential
 		out->session_token = kw_secret_from(st, strlen(st));
 		out->expiration = (time_t)(json_integer_value(e) / 1000); /* milliseconds */
 		if (!out->access_key_id || !out->secret || !out->session_token) {
-			kw_cred_nomem(err);
+			kw_error_nomem(err);
 			goto out;
 		}
 	}
@@ -205,7 +205,7 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	    !kw_cred_setting(l, "sso_account_id", NULL) && !kw_cred_setting(l, "sso_role_name", NULL))
 		return 0;
 	if (!(s = calloc(1, sizeof(*s))) || !(s->profile = strdup(l->profile))) {
-		kw_cred_nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	if (session) {
@@ -246,19 +246,14 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	if (kw_aws_endpoint_sso(region, l->files, &s->url, err))
 		goto out;
 	if (!s->cache_path) {
-		kw_cred_nomem(err);
+		kw_error_nomem(err);
 		goto out;
 	}
 	if (fetch(s, l->now, out, err))
 		goto out;
-	{
-		struct kw_buf b = KW_BUF_INIT;
-		kw_buf_appendf(&b, "IAM Identity Center %s (%s) account %s role %s",
-		               session ? session : start, session ? "sso-session" : "legacy", s->account,
-		               s->role);
-		out->chain = kw_buf_detach(&b);
-		kw_buf_release(&b);
-	}
+	out->chain =
+	        kw_strdup_printf("IAM Identity Center %s (%s) account %s role %s", session ? session : start,
+	                         session ? "sso-session" : "legacy", s->account, s->role);
 	out->provider = &kw_cred_sso;
 	out->state = s;
 	s = NULL;

@@ -26,7 +26,7 @@
 
 struct web_state {
 	char *token_file, *role_arn, *session_name, *where;
-	char *opt_profile, *opt_region, *opt_endpoint;
+	struct kw_cred_options opt; /* the client options, copied */
 };
 
 static void free_state(void *vs)
@@ -39,9 +39,7 @@ static void free_state(void *vs)
 	free(s->role_arn);
 	free(s->session_name);
 	free(s->where);
-	free(s->opt_profile);
-	free(s->opt_region);
-	free(s->opt_endpoint);
+	kw_cred_options_release(&s->opt);
 	free(s);
 }
 
@@ -55,18 +53,18 @@ static int setting(const struct kw_cred_lookup *l, const char *env, const char *
 	if (v && *v) {
 		snprintf(where, size, "environment %s", env);
 		*out = strdup(v);
-		return *out ? 1 : kw_cred_nomem(err);
+		return *out ? 1 : kw_error_nomem(err);
 	}
 	return kw_cred_setting_str(l, key, out, where, size, err);
 }
 
 static int fetch(const struct web_state *s, struct kw_aws_credentials *out, struct kw_error *err)
 {
-	const struct kw_aws_options opt = {
-	        .profile = s->opt_profile, .region = s->opt_region, .endpoint_url = s->opt_endpoint};
+	const struct kw_aws_options opt = kw_cred_options_view(&s->opt);
 	struct kw_sts_assumed_role who = {0};
 	struct kw_aws_client *c = NULL;
 	struct kw_secret *token = NULL;
+	char until[32];
 	int rc = -1;
 
 	if (kw_cred_read_secret_file(s->token_file, TOKEN_MAX, &token, err)) {
@@ -88,15 +86,9 @@ static int fetch(const struct web_state *s, struct kw_aws_credentials *out, stru
 		goto out;
 	}
 	out->source = kw_cred_web_identity.name;
-	{
-		struct kw_buf b = KW_BUF_INIT;
-		char until[32];
-		kw_iso8601_format(out->expiration, until, sizeof(until));
-		kw_buf_appendf(&b, "web identity token %s → assume %s (assumed until %s)", s->token_file,
-		               s->role_arn, until);
-		out->chain = kw_buf_detach(&b);
-		kw_buf_release(&b);
-	}
+	kw_iso8601_format(out->expiration, until, sizeof(until));
+	out->chain = kw_strdup_printf("web identity token %s → assume %s (assumed until %s)", s->token_file,
+	                              s->role_arn, until);
 	rc = 0;
 out:
 	kw_sts_assumed_role_release(&who);
@@ -111,12 +103,6 @@ static int refresh(void *vs, time_t now, struct kw_aws_credentials *out, struct 
 	return fetch(vs, out, err);
 }
 
-static int copy(const char *v, char **out)
-{
-	*out = v ? strdup(v) : NULL;
-	return v && !*out ? -1 : 0;
-}
-
 static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *out, struct kw_error *err)
 {
 	char where[KW_ERR_WHERE_MAX], w2[KW_ERR_WHERE_MAX], w3[KW_ERR_WHERE_MAX];
@@ -124,7 +110,7 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	int r;
 
 	if (!s)
-		return kw_cred_nomem(err);
+		return kw_error_nomem(err);
 	r = setting(l, "AWS_WEB_IDENTITY_TOKEN_FILE", "web_identity_token_file", &s->token_file, where,
 	            sizeof(where), err);
 	if (r <= 0)
@@ -139,21 +125,12 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		             "web_identity_token_file needs role_arn (or AWS_ROLE_ARN)");
 		goto done;
 	}
-	if (!s->session_name) {
-		char name[64];
-		snprintf(name, sizeof(name), "keywarden-session-%lld", (long long)l->now);
-		if (!(s->session_name = strdup(name))) {
-			kw_cred_nomem(err);
-			goto done;
-		}
-	}
-	if (!(s->where = strdup(where)) || copy(l->opt ? l->opt->profile : NULL, &s->opt_profile) ||
-	    copy(l->opt ? l->opt->region : NULL, &s->opt_region) ||
-	    copy(l->opt ? l->opt->endpoint_url : NULL, &s->opt_endpoint)) {
-		kw_cred_nomem(err);
+	if ((!s->session_name && !(s->session_name = kw_cred_session_name(l->now))) ||
+	    !(s->where = strdup(where))) {
+		kw_error_nomem(err);
 		goto done;
 	}
-	if (fetch(s, out, err))
+	if (kw_cred_options_copy(l->opt, &s->opt, err) || fetch(s, out, err))
 		goto done;
 	out->provider = &kw_cred_web_identity;
 	out->state = s;
