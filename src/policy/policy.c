@@ -831,20 +831,24 @@ fail:
 	return NULL;
 }
 
-static json_t *norm_principal(const json_t *p)
+/*
+ * A copy of object o with each member's value normalized by norm(key, value); o when it is not
+ * an object is deep-copied. NULL when out of memory.
+ */
+static json_t *norm_members(const json_t *o, json_t *(*norm)(const char *key, const json_t *v))
 {
 	json_t *out;
 	const char *key;
 	json_t *v;
 
-	if (!json_is_object(p))
-		return json_deep_copy(p);
+	if (!json_is_object(o))
+		return json_deep_copy(o);
 	out = json_object();
 	if (!out)
 		return NULL;
-	json_object_foreach((json_t *)p, key, v)
+	json_object_foreach((json_t *)o, key, v)
 	{
-		if (json_object_set_new(out, key, norm_set(v, false))) {
+		if (json_object_set_new(out, key, norm(key, v))) { /* NULL (out of memory) too */
 			json_decref(out);
 			return NULL;
 		}
@@ -852,72 +856,48 @@ static json_t *norm_principal(const json_t *p)
 	return out;
 }
 
-static json_t *norm_statement(const json_t *st)
+/* A member of a Principal ("AWS", "Service", ...): a set of names. */
+static json_t *principal_member(const char *key, const json_t *v)
 {
-	json_t *out;
-	const char *key;
-	json_t *v;
+	(void)key;
+	return norm_set(v, false);
+}
 
-	if (!json_is_object(st))
-		return json_deep_copy(st);
-	out = json_object();
-	if (!out)
-		return NULL;
-	json_object_foreach((json_t *)st, key, v)
-	{
-		json_t *nv;
-		if (!strcmp(key, "Action") || !strcmp(key, "NotAction"))
-			nv = norm_set(v, true);
-		else if (!strcmp(key, "Resource") || !strcmp(key, "NotResource"))
-			nv = norm_set(v, false);
-		else if (!strcmp(key, "Principal") || !strcmp(key, "NotPrincipal"))
-			nv = norm_principal(v);
-		else if (!strcmp(key, "Condition"))
-			nv = norm_condition(v);
-		else
-			nv = json_deep_copy(v);
-		if (json_object_set_new(out, key, nv)) {
-			json_decref(out);
-			return NULL;
+static json_t *statement_member(const char *key, const json_t *v)
+{
+	if (!strcmp(key, "Action") || !strcmp(key, "NotAction"))
+		return norm_set(v, true);
+	if (!strcmp(key, "Resource") || !strcmp(key, "NotResource"))
+		return norm_set(v, false);
+	if (!strcmp(key, "Principal") || !strcmp(key, "NotPrincipal"))
+		return norm_members(v, principal_member);
+	if (!strcmp(key, "Condition"))
+		return norm_condition(v);
+	return json_deep_copy(v);
+}
+
+/* A member of the document: Statement (one or a list) becomes a sorted set of statements. */
+static json_t *document_member(const char *key, const json_t *v)
+{
+	size_t n = json_is_array(v) ? json_array_size(v) : 1;
+	json_t *sts;
+
+	if (strcmp(key, "Statement"))
+		return json_deep_copy(v);
+	sts = json_array();
+	for (size_t i = 0; sts && i < n; i++) {
+		if (json_array_append_new(sts, norm_members(json_is_array(v) ? json_array_get(v, i) : v,
+		                                            statement_member))) {
+			json_decref(sts);
+			sts = NULL;
 		}
 	}
-	return out;
+	return sts ? sorted_set(sts) : NULL;
 }
 
 json_t *kw_policy_normalize(const json_t *doc)
 {
-	json_t *out, *sts = NULL;
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(doc))
-		return json_deep_copy(doc);
-	out = json_object();
-	if (!out)
-		return NULL;
-	json_object_foreach((json_t *)doc, key, v)
-	{
-		json_t *nv;
-		if (!strcmp(key, "Statement")) {
-			size_t n = json_is_array(v) ? json_array_size(v) : 1;
-			sts = json_array();
-			for (size_t i = 0; sts && i < n; i++)
-				if (json_array_append_new(
-				            sts,
-				            norm_statement(json_is_array(v) ? json_array_get(v, i) : v))) {
-					json_decref(sts);
-					sts = NULL;
-				}
-			nv = sts ? sorted_set(sts) : NULL;
-		} else {
-			nv = json_deep_copy(v);
-		}
-		if (json_object_set_new(out, key, nv)) {
-			json_decref(out);
-			return NULL;
-		}
-	}
-	return out;
+	return norm_members(doc, document_member);
 }
 
 int kw_policy_equal(const json_t *a, const json_t *b)
