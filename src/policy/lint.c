@@ -681,10 +681,90 @@ static bool sid_ok(const char *s)
 	return true;
 }
 
-static void lint_statement(struct kw_lint *L, const json_t *st)
+static void check_action(struct kw_lint *L, const char *name, const char *a)
+{
+	(void)name;
+	if (!kw_action_well_formed(a))
+		kw_lint_finding(
+		        L, "KWP040", false,
+		        "action '%s' is malformed (expected \"*\" or service:Action, letters, digits, "
+		        "* and ?)",
+		        a);
+}
+
+static void check_resource(struct kw_lint *L, const char *name, const char *s)
+{
+	size_t colons = 0, pp = 0, ps, pn;
+
+	for (const char *c = s; *c; c++)
+		colons += *c == ':';
+	if (strcmp(s, "*") && !kw_placeholder_next(s, &pp, &ps, &pn) && (strncmp(s, "arn:", 4) || colons < 5))
+		kw_lint_finding(
+		        L, "KWP001", false,
+		        "%s '%s' is neither \"*\" nor an ARN (arn:partition:service:region:account:resource)",
+		        name, s);
+}
+
+/* A statement element with its Not form, and how its values are checked. */
+struct element {
+	const char *name, *not_name;
+	const char *neither; /* the finding when a statement has neither */
+	void (*check)(struct kw_lint *L, const char *name, const char *value); /* one value */
+	const char *allow_not_code, *allow_not_msg; /* the finding for Allow with the Not form */
+};
+
+static const struct element elements[] = {
+        {"Action", "NotAction", "statement has neither Action nor NotAction", check_action, "KWP012",
+         "Allow with NotAction grants every action not listed, including future ones"},
+        {"Resource", "NotResource",
+         "statement has neither Resource nor NotResource (required in identity policies)", check_resource,
+         "KWP013", "Allow with NotResource grants every resource not listed"},
+};
+
+/* A statement needs e's element or its Not form, not both. */
+static void lint_presence(struct kw_lint *L, const json_t *st, const struct element *e)
+{
+	const bool plain = json_object_get(st, e->name), not = json_object_get(st, e->not_name);
+	size_t mark = L->ptr.len;
+
+	if (!plain && !not )
+		kw_lint_finding(L, "KWP001", false, "%s", e->neither);
+	if (plain && not &&kw_lint_push(L, e->not_name)) {
+		kw_lint_finding(L, "KWP001", true, "statement has both %s and %s", e->name, e->not_name);
+		kw_pointer_pop(&L->ptr, mark);
+	}
+}
+
+/* Each value of e's element and of its Not form (a string or a list of strings), checked. */
+static void lint_values(struct kw_lint *L, const json_t *st, const struct element *e, bool allow)
 {
 	size_t mark = L->ptr.len, n;
-	const json_t *v, *actions, *notactions, *resources, *notresources, *effect;
+
+	for (int which = 0; which < 2; which++) {
+		const char *name = which ? e->not_name : e->name;
+		const json_t *a = json_object_get(st, name);
+		if (!a || !kw_lint_push(L, name))
+			continue;
+		if (string_or_array(L, a, name)) {
+			kw_json_strings(a, &n);
+			for (size_t i = 0; i < n; i++) {
+				size_t m2 = L->ptr.len;
+				if (json_is_array(a) && !kw_lint_push_index(L, i))
+					break;
+				e->check(L, name, kw_json_string_at(a, i));
+				kw_pointer_pop(&L->ptr, m2);
+			}
+		}
+		if (which && allow)
+			kw_lint_finding(L, e->allow_not_code, true, "%s", e->allow_not_msg);
+		kw_pointer_pop(&L->ptr, mark);
+	}
+}
+
+static void lint_statement(struct kw_lint *L, const json_t *st)
+{
+	size_t mark = L->ptr.len;
+	const json_t *v, *effect;
 	bool allow;
 
 	if (!json_is_object(st)) {
@@ -725,79 +805,10 @@ static void lint_statement(struct kw_lint *L, const json_t *st)
 			                "%s is not allowed in a policy attached to a group or user", *k);
 			kw_pointer_pop(&L->ptr, mark);
 		}
-	actions = json_object_get(st, "Action");
-	notactions = json_object_get(st, "NotAction");
-	resources = json_object_get(st, "Resource");
-	notresources = json_object_get(st, "NotResource");
-	if (!actions && !notactions)
-		kw_lint_finding(L, "KWP001", false, "statement has neither Action nor NotAction");
-	if (actions && notactions && kw_lint_push(L, "NotAction")) {
-		kw_lint_finding(L, "KWP001", true, "statement has both Action and NotAction");
-		kw_pointer_pop(&L->ptr, mark);
-	}
-	if (!resources && !notresources)
-		kw_lint_finding(
-		        L, "KWP001", false,
-		        "statement has neither Resource nor NotResource (required in identity policies)");
-	if (resources && notresources && kw_lint_push(L, "NotResource")) {
-		kw_lint_finding(L, "KWP001", true, "statement has both Resource and NotResource");
-		kw_pointer_pop(&L->ptr, mark);
-	}
-	for (int which = 0; which < 2; which++) {
-		const char *name = which ? "NotAction" : "Action";
-		const json_t *a = which ? notactions : actions;
-		if (!a || !kw_lint_push(L, name))
-			continue;
-		if (string_or_array(L, a, name)) {
-			kw_json_strings(a, &n);
-			for (size_t i = 0; i < n; i++) {
-				size_t m2 = L->ptr.len;
-				if (json_is_array(a) && !kw_lint_push_index(L, i))
-					break;
-				if (!kw_action_well_formed(kw_json_string_at(a, i)))
-					kw_lint_finding(
-					        L, "KWP040", false,
-					        "action '%s' is malformed (expected \"*\" or service:Action, "
-					        "letters, digits, * and ?)",
-					        kw_json_string_at(a, i));
-				kw_pointer_pop(&L->ptr, m2);
-			}
-		}
-		if (which && allow)
-			kw_lint_finding(
-			        L, "KWP012", true,
-			        "Allow with NotAction grants every action not listed, including future ones");
-		kw_pointer_pop(&L->ptr, mark);
-	}
-	for (int which = 0; which < 2; which++) {
-		const char *name = which ? "NotResource" : "Resource";
-		const json_t *r = which ? notresources : resources;
-		if (!r || !kw_lint_push(L, name))
-			continue;
-		if (string_or_array(L, r, name)) {
-			kw_json_strings(r, &n);
-			for (size_t i = 0; i < n; i++) {
-				const char *s = kw_json_string_at(r, i);
-				size_t m2 = L->ptr.len, colons = 0;
-				for (const char *c = s; *c; c++)
-					colons += *c == ':';
-				if (json_is_array(r) && !kw_lint_push_index(L, i))
-					break;
-				size_t pp = 0, ps, pn;
-				bool templated = kw_placeholder_next(s, &pp, &ps, &pn) != NULL;
-				if (strcmp(s, "*") && !templated && (strncmp(s, "arn:", 4) || colons < 5))
-					kw_lint_finding(L, "KWP001", false,
-					                "%s '%s' is neither \"*\" nor an ARN "
-					                "(arn:partition:service:region:account:resource)",
-					                name, s);
-				kw_pointer_pop(&L->ptr, m2);
-			}
-		}
-		if (which && allow)
-			kw_lint_finding(L, "KWP013", true,
-			                "Allow with NotResource grants every resource not listed");
-		kw_pointer_pop(&L->ptr, mark);
-	}
+	for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++)
+		lint_presence(L, st, &elements[i]);
+	for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++)
+		lint_values(L, st, &elements[i], allow);
 	if ((v = json_object_get(st, "Condition")) && kw_lint_push(L, "Condition")) {
 		lint_condition(L, v);
 		kw_pointer_pop(&L->ptr, mark);
