@@ -128,19 +128,25 @@ static bool contains(const char *p, const char *r)
 	return next[0];
 }
 
+/*
+ * Whether statement s's resources reach r: with Resource, when one of them matches it by in;
+ * with NotResource, when none of them matches it by out.
+ */
+static bool reaches(const struct stmt *s, const char *r, bool (*in)(const char *p, const char *r),
+                    bool (*out)(const char *p, const char *r))
+{
+	for (size_t i = 0; i < json_array_size(s->res); i++) {
+		const char *p = json_string_value(json_array_get(s->res, i));
+		if (s->not_res ? out(p, r) : in(p, r))
+			return !s->not_res;
+	}
+	return s->not_res;
+}
+
 /* Whether statement t's resources include every ARN resource r stands for. */
 static bool covers_res(const struct stmt *t, const char *r)
 {
-	size_t n = json_array_size(t->res);
-
-	for (size_t i = 0; i < n; i++) {
-		const char *p = json_string_value(json_array_get(t->res, i));
-		if (!t->not_res && contains(p, r))
-			return true;
-		if (t->not_res && kw_arn_overlap(p, r))
-			return false;
-	}
-	return t->not_res;
+	return reaches(t, r, contains, kw_arn_overlap);
 }
 
 /* Whether t's resources include all that s's (a NotResource statement) stand for. */
@@ -255,14 +261,7 @@ static bool deny_kept(const struct kw_catalog *c, const struct stmt *d, const st
 /* Whether deny d may apply to resource r (any overlap). */
 static bool deny_touches(const struct stmt *d, const char *r)
 {
-	for (size_t i = 0; i < json_array_size(d->res); i++) {
-		const char *p = json_string_value(json_array_get(d->res, i));
-		if (!d->not_res && kw_arn_overlap(p, r))
-			return true;
-		if (d->not_res && contains(p, r))
-			return false;
-	}
-	return d->not_res;
+	return reaches(d, r, kw_arn_overlap, contains);
 }
 
 static json_t *stmt_name(const struct stmt *s, const char *which)
