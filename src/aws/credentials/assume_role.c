@@ -236,8 +236,9 @@ static int refresh(void *vs, time_t now, struct kw_aws_credentials *out, struct 
 }
 
 /*
- * The role's credentials into out, refreshable through s (which out then owns): from the CLI
- * cache, else assumed (with l, its source fetched first) and cached. 0, or -1 with err set.
+ * The role's credentials into out, refreshable through s: from the CLI cache, else assumed
+ * (with l, its source fetched first) and cached. s is consumed: out owns it after 0, it is
+ * freed after -1 (err set).
  */
 static int cached_or_assumed(const struct kw_cred_lookup *l, struct role_state *s, time_t now,
                              struct kw_aws_credentials *out, struct kw_error *err)
@@ -250,6 +251,7 @@ static int cached_or_assumed(const struct kw_cred_lookup *l, struct role_state *
 		describe(out, s, "cached");
 	} else if ((l && source_credentials(l, s, true, err)) || assume(s, now, out, &arn, err)) {
 		free(arn);
+		free_state(s);
 		return -1;
 	} else {
 		remember(s, out, arn);
@@ -356,7 +358,7 @@ static int read_settings(const struct kw_cred_lookup *l, struct role_state *s, s
 static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *out, struct kw_error *err)
 {
 	struct role_state *s;
-	int r, rc = -1;
+	int r;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -374,10 +376,10 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 	}
 	if (!s->where || !(s->profile = strdup(l->profile))) {
 		kw_error_nomem(err);
-		goto out;
+		goto fail;
 	}
 	if (kw_cred_options_copy(l->opt, &s->opt, err) || read_settings(l, s, err))
-		goto out;
+		goto fail;
 	{
 		const struct kw_cred_cache_key key = {s->role_arn,
 		                                      s->session_name_set ? s->session_name : NULL,
@@ -389,13 +391,12 @@ static int resolve(const struct kw_cred_lookup *l, struct kw_aws_credentials *ou
 		snprintf(s->mfa_code, sizeof(s->mfa_code), "%s", l->opt->mfa_code);
 	/* the source is checked even on a cache hit, but only fetched when the role is assumed
 	 * (botocore's deferred source credentials): a cached chain makes no call at all */
-	if (source_credentials(l, s, false, err) || cached_or_assumed(l, s, l->now, out, err))
-		goto out;
-	s = NULL; /* out owns it */
-	rc = 1;
-out:
+	if (source_credentials(l, s, false, err))
+		goto fail;
+	return cached_or_assumed(l, s, l->now, out, err) ? -1 : 1;
+fail:
 	free_state(s);
-	return rc;
+	return -1;
 }
 
 const struct kw_cred_provider kw_cred_assume_role = {"assume-role", resolve, refresh, free_state};
@@ -406,7 +407,6 @@ int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, t
 	struct role_state *s = calloc(1, sizeof(*s));
 	const struct kw_cred_cache_key key = {role_arn, NULL, NULL, NULL, 0};
 	const char *chain = kw_aws_client_credential_chain(via);
-	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
@@ -420,15 +420,9 @@ int kw_aws_credentials_assume(struct kw_aws_client *via, const char *role_arn, t
 	if (!s->via_chain || !(s->role_arn = strdup(role_arn)) ||
 	    !(s->session_name = kw_cred_session_name(now)) || !(s->profile = strdup("--role-arn")) ||
 	    !(s->where = strdup("--role-arn"))) {
-		kw_error_nomem(err);
-		goto out;
+		free_state(s);
+		return kw_error_nomem(err);
 	}
 	s->cache_path = kw_cred_cache_path(&key);
-	if (cached_or_assumed(NULL, s, now, out, err))
-		goto out;
-	s = NULL; /* out owns it */
-	rc = 0;
-out:
-	free_state(s);
-	return rc;
+	return cached_or_assumed(NULL, s, now, out, err);
 }
