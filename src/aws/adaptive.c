@@ -238,12 +238,12 @@ void kw_adaptive_after_response(struct kw_adaptive *a, bool throttled)
 void kw_adaptive_snapshot(struct kw_adaptive *a, struct kw_adaptive_stats *out)
 {
 	pthread_mutex_lock(&a->lock);
-	out->enabled = a->enabled;
-	out->rate = a->fill_rate;
-	out->capacity = a->capacity;
-	out->measured_rate = a->measured;
-	out->acquired = a->acquired;
-	out->throttles = a->throttles;
-	out->waited = a->waited;
+	*out = (struct kw_adaptive_stats){.enabled = a->enabled,
+	                                  .rate = a->fill_rate,
+	                                  .capacity = a->capacity,
+	                                  .measured_rate = a->measured,
+	                                  .acquired = a->acquired,
+	                                  .throttles = a->throttles,
+	                                  .waited = a->waited};
 	pthread_mutex_unlock(&a->lock);
 }

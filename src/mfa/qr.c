@@ -44,7 +44,6 @@ int kw_otpauth_uri(const char *name, const char *account, const struct kw_secret
 {
 	struct kw_secret *uri = NULL, *decoded = NULL;
 	size_t cap, n = seed_b32->len;
-	int rc = -1;
 
 	*out = NULL;
 	if (!name || !*name || !account || !*account)
@@ -68,15 +67,11 @@ int kw_otpauth_uri(const char *name, const char *account, const struct kw_secret
 	    append_str(uri, ":") || append_pct(uri, name) || append_str(uri, "@") ||
 	    append_pct(uri, account) || append_str(uri, "?secret=") ||
 	    kw_secret_append(uri, seed_b32->data, n)) {
-		kw_error_set(err, KW_ERR_INTERNAL, "otpauth", "URI does not fit");
-		goto out;
+		kw_secret_free(uri);
+		return kw_error_set(err, KW_ERR_INTERNAL, "otpauth", "URI does not fit");
 	}
 	*out = uri;
-	uri = NULL;
-	rc = 0;
-out:
-	kw_secret_free(uri);
-	return rc;
+	return 0;
 }
 
 int kw_qr_quiet(enum kw_qr_use use)

@@ -127,18 +127,24 @@ char *kw_strdup_span(struct kw_span s)
 	return p;
 }
 
-char *kw_strdup_printf(const char *fmt, ...)
+char *kw_strdup_vprintf(const char *fmt, va_list ap)
 {
 	struct kw_buf b = KW_BUF_INIT;
-	va_list ap;
-	int rc;
 
-	va_start(ap, fmt);
-	rc = kw_buf_vappendf(&b, fmt, ap);
-	va_end(ap);
-	if (rc) {
+	if (kw_buf_vappendf(&b, fmt, ap)) {
 		kw_buf_release(&b);
 		return NULL;
 	}
 	return kw_buf_detach(&b);
+}
+
+char *kw_strdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = kw_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
 }

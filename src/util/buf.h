@@ -69,5 +69,6 @@ char *kw_strdup_span(struct kw_span s);
  * memory: what a kw_buf, one kw_buf_appendf and kw_buf_detach would make.
  */
 char *kw_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *kw_strdup_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif
