@@ -19,6 +19,7 @@
 #include "keys/issue.h"
 #include "keys/record.h"
 #include "keys/sink.h"
+#include "lifecycle/rotate.h"
 #include "mfa/qr.h"
 #include "mfa/seed.h"
 #include "util/buf.h"
@@ -1176,29 +1177,35 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	return rc;
 }
 
-/* After step s deleted a key: remove its delivered tag, if the user has one (best effort). */
-static void untag_delivered(struct run *r, const struct kw_step *s)
+/* After step s deleted a key: remove its keywarden tags (delivered, grace) that the user has
+ * (best effort). */
+static void untag_deleted(struct run *r, const struct kw_step *s)
 {
 	const char *user = want(r, s)->user_name;
-	char key[128];
-	const char *keys[1] = {key};
+	char names[2][160];
+	const char *keys[2];
+	size_t n = 0;
 	struct kw_error e2;
 
-	if (snprintf(key, sizeof(key), "%s%s", KW_DELIVERED_TAG_PREFIX, s->subject) >= (int)sizeof(key) ||
-	    !kw_taglist_find(&r->plan->live[s->account].user.tags, key))
-		return;
-	if (kw_iam_untag_user(r->c, user, keys, 1, &e2))
-		kw_log(KW_LOG_WARN, "could not remove the tag %s of %s: %s", key, user, e2.msg);
+	if (!kw_delivered_tag_key(s->subject, names[0], sizeof(names[0])) &&
+	    kw_taglist_find(&r->plan->live[s->account].user.tags, names[0]))
+		keys[n++] = names[0];
+	if (!kw_grace_tag_key(s->subject, names[1], sizeof(names[1])) &&
+	    kw_taglist_find(&r->plan->live[s->account].user.tags, names[1]))
+		keys[n++] = names[1];
+	if (n && kw_iam_untag_user(r->c, user, keys, n, &e2))
+		kw_log(KW_LOG_WARN, "could not remove the keywarden tags of deleted key %s of %s: %s",
+		       s->subject, user, e2.msg);
 }
 
 static int key_gone_write(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
 	struct kw_key_issuer is = issuer_of(r, s);
 
-	is.tags = false; /* only the tag the user has: untag_delivered */
+	is.tags = false; /* only the tags the user has: untag_deleted */
 	if (kw_key_delete(&is, s->subject, err))
 		return -1;
-	untag_delivered(r, s);
+	untag_deleted(r, s);
 	return 0;
 }
 
@@ -1214,6 +1221,60 @@ static int key_gone_check(struct run *r, const struct kw_step *s, struct kw_erro
 			there = true;
 	kw_iam_access_key_list_release(&l);
 	return !there;
+}
+
+/*
+ * The key the new key replaced, or a rotation's leftover (plan.h: update access-key): read the
+ * targets again first — never a key a target holds, nor while a target cannot be read, and
+ * only once a target holds another key — then deactivated and kept for rotate's grace period,
+ * by rotate's own code (lifecycle/rotate.h kw_lc_rotate_retire).
+ */
+static int key_retire_write(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	const struct kw_desired *d = want(r, s);
+	struct kw_key_issuer is = issuer_of(r, s);
+	struct kw_lc_rot_result res;
+	char holds[KW_KEYS_ID_MAX] = "";
+
+	for (size_t i = 0; i < d->ndeliver; i++) {
+		struct kw_key_sink sink = d->sinks[i];
+		char id[KW_KEYS_ID_MAX], name[512];
+		enum kw_key_held h;
+
+		sink.aws = opts_of(r, s);
+		h = kw_keys_held(&sink, id, NULL);
+		kw_keys_sink_describe(&sink, name, sizeof(name));
+		if (h == KW_KEY_HELD_UNKNOWN || (h == KW_KEY_HELD_KEY && !strcmp(id, s->subject)))
+			return kw_error_set(err, KW_ERR_CONFLICT, d->user_name,
+			                    "access key %s is left active: %s %s", s->subject, name,
+			                    h == KW_KEY_HELD_KEY ? "holds it" : "cannot be read");
+		if (h == KW_KEY_HELD_KEY && !holds[0])
+			snprintf(holds, sizeof(holds), "%s", id);
+	}
+	if (!holds[0])
+		return kw_error_set(err, KW_ERR_CONFLICT, d->user_name,
+		                    "access key %s is left active: no delivery target holds another key",
+		                    s->subject);
+	if (kw_lc_rotate_retire(&is, s->subject, holds, KW_DEFAULT_GRACE_DAYS, &res, err))
+		return -1;
+	kw_log(KW_LOG_INFO, "%s: access key %s deactivated, inactive until %s (the targets hold %s)",
+	       d->user_name, s->subject, res.grace_until, holds);
+	return 0;
+}
+
+/* Read-back of a deactivation: IAM lists the key as Inactive (or no longer). */
+static int key_inactive_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	struct kw_iam_access_key_list l = {0};
+	bool active = false;
+
+	if (kw_iam_list_access_keys(r->c, want(r, s)->user_name, &l, err))
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.items[i].access_key_id && !strcmp(l.items[i].access_key_id, s->subject))
+			active = l.items[i].status == KW_IAM_KEY_ACTIVE;
+	kw_iam_access_key_list_release(&l);
+	return !active;
 }
 
 /* --- the run ------------------------------------------------------------------------------- */
@@ -1250,7 +1311,10 @@ static int run_step(struct run *r, const struct kw_step *s, struct kw_error *err
 			r->hold = false;
 			return rc;
 		}
-		w = key_gone_write, chk = key_gone_check;
+		if (s->action == KW_ACT_UPDATE)
+			w = key_retire_write, chk = key_inactive_check;
+		else
+			w = key_gone_write, chk = key_gone_check;
 		break;
 	}
 	if (!w || !chk)

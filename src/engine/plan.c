@@ -146,6 +146,23 @@ __attribute__((format(printf, 3, 4))) static int add_note(struct kw_plan *p, siz
 	return 0;
 }
 
+/* Why step s is planned (shown under it, and as "reason" in JSON). Returns 0, or -1 (memory). */
+__attribute__((format(printf, 2, 3))) static int set_reason(struct kw_step *s, const char *fmt, ...)
+{
+	struct kw_buf b = KW_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = kw_buf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	if (rc || !(s->reason = kw_buf_detach(&b))) {
+		kw_buf_release(&b);
+		return -1;
+	}
+	return 0;
+}
+
 #define STEP(...)                              \
 	do {                                   \
 		if (!add_step(p, __VA_ARGS__)) \
@@ -361,6 +378,19 @@ static const struct kw_live_key *find_key(const struct kw_live_user *u, const ch
 	return NULL;
 }
 
+/* The id of an active key IAM lists that a target of l holds ("" when none does). */
+static const char *held_id(const struct kw_live_account *l)
+{
+	for (size_t t = 0; t < l->ntargets; t++) {
+		const struct kw_live_key *key;
+
+		if (l->targets[t].held == KW_KEY_HELD_KEY && l->targets[t].listed &&
+		    (key = find_key(&l->user, l->targets[t].id)) && key->active)
+			return key->id;
+	}
+	return "";
+}
+
 static void held_view(const struct kw_desired *d, const struct kw_live_account *l, struct held_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -398,6 +428,25 @@ static time_t delivered_at(const struct kw_live_user *u, const struct kw_live_ke
 	    kw_iso8601_parse(tag->value, &t))
 		return 0;
 	return t;
+}
+
+/*
+ * Whether apply deactivates key and keeps it inactive for rotate's grace period (as rotate
+ * finishes a rotation: lifecycle/rotate.h kw_lc_rotate_retire) instead of leaving it active:
+ * only when every target was read (none write-only or unreadable, which only the delivered tag
+ * could speak for), for an active key that either the new key replaces (need: it is kept or
+ * was delivered, and the new key goes to every target) or that no target holds, while a
+ * target holds another active key IAM lists, and that was delivered (a rotation stopped
+ * before deactivating it). kept: a target holds key or it is kept by its tag.
+ */
+static bool retired(const struct kw_live_user *u, const struct held_view *v, const struct kw_live_key *key,
+                    bool kept, bool need)
+{
+	if (!key->active || v->unknown)
+		return false;
+	if (need)
+		return kept || delivered_at(u, key);
+	return !kept && v->any_held && delivered_at(u, key);
 }
 
 /* -1, 0, 1: which of a and b was delivered later (lifecycle/rotation.h); 0 is a tie. */
@@ -449,6 +498,23 @@ static bool choose_kept(const struct kw_desired *d, const struct kw_live_user *u
 		fresh |= best;
 	}
 	return fresh;
+}
+
+/* The step deactivating key (retired), saying why. Returns 0, or -1 when out of memory. */
+static int deactivate_step(struct kw_plan *p, size_t i, const struct kw_live_account *l,
+                           const struct kw_live_key *key, bool need)
+{
+	struct kw_step *st = add_step(p, KW_ACT_UPDATE, KW_RES_ACCESS_KEY, i, key->id, "Active", "Inactive");
+
+	if (!st)
+		return -1;
+	if (need)
+		return set_reason(st, "the new key replaces it in every delivery target; deactivated once "
+		                      "the new key is delivered and confirmed");
+	return set_reason(st,
+	                  "no delivery target holds it and they hold %s; it was delivered (tag %s%s): a "
+	                  "rotation stopped before deactivating it",
+	                  held_id(l), KW_DELIVERED_TAG_PREFIX, key->id);
 }
 
 static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opts, struct kw_error *err)
@@ -534,22 +600,31 @@ static int plan_keys(struct kw_plan *p, size_t i, const struct kw_plan_opts *opt
 		             key->id, d->user_name, KW_DELIVERED_TAG_PREFIX "<id>"))
 			goto nomem;
 	}
-	/* extra keys: removed first when IAM's limit of two would stop the new one, else after */
+	/*
+	 * extra keys: removed first when IAM's limit of two would stop the new one, else after;
+	 * the keys the new key replaces in the targets (kept) always after it
+	 */
 	for (int pass = 0; pass < 2; pass++) {
 		bool first = need && u->exists && kept >= 2;
 
 		if (pass == 1 && need)
 			STEP(KW_ACT_CREATE, KW_RES_ACCESS_KEY, i, d->user_name, NULL, NULL);
-		if ((pass == 0) != first)
+		if (pass == 0 && !first)
 			continue;
 		for (size_t k = 0; u->exists && k < u->nkeys; k++) {
 			const struct kw_live_key *key = &u->keys[k];
+			bool mine = key->held || keep[k];
 
 			if (keep[k] && !need)
 				continue; /* held (or kept by its tag) and nothing replaces it */
-			if (undelivered(key) || (pass == 0 && (key->held || keep[k])))
+			if (undelivered(key) || (pass == 0 && mine) || (pass == 1 && first && !mine))
+				continue; /* first: the others were removed before the new key */
+			if (pass == 1 && retired(u, &v, key, mine, need)) {
+				if (deactivate_step(p, i, l, key, need))
+					goto nomem;
 				continue;
-			if (pass == 1 && (key->held || keep[k]) && !opts->prune_keys) {
+			}
+			if (pass == 1 && mine && !opts->prune_keys) {
 				if (add_note(p, i,
 				             "access key %s of %s is replaced by the new key in its targets; "
 				             "--prune-keys (or 'keywarden rotate') removes it afterwards",
@@ -636,6 +711,7 @@ void kw_plan_release(struct kw_plan *plan)
 		free(s->before);
 		free(s->after);
 		free(s->replaces);
+		free(s->reason);
 		kw_taglist_release(&s->set);
 		kw_strlist_release(&s->unset);
 	}

@@ -48,7 +48,9 @@ enum kw_step_resource {
 	KW_RES_LOGIN_PROFILE,    /* DeleteLoginProfile → GetLoginProfile gives NoSuchEntity */
 	KW_RES_TAGS,             /* TagUser / UntagUser → ListUserTags */
 	KW_RES_MFA,              /* CreateVirtualMFADevice, two codes, EnableMFADevice → ListMFADevices */
-	KW_RES_ACCESS_KEY,       /* CreateAccessKey, deliver, GetCallerIdentity; or DeleteAccessKey */
+	KW_RES_ACCESS_KEY,       /* CreateAccessKey, deliver, GetCallerIdentity; or DeleteAccessKey;
+	                          * update: UpdateAccessKey Status=Inactive and rotate's grace tag
+	                          * (before "Active", after "Inactive") */
 };
 
 /* The phase number (1-8) of DESIGN.md for a resource. */
@@ -71,6 +73,7 @@ struct kw_step {
 	char *before;            /* IAM's current value: policy document, boundary ARN; or NULL */
 	char *after;             /* the desired value: policy document, boundary ARN; or NULL */
 	char *replaces;          /* MFA: serial of an unassigned device deleted first; or NULL */
+	char *reason;            /* why the step is planned, one line (access-key deactivation); or NULL */
 	struct kw_taglist set;   /* tags: keys to add or change with their new values */
 	struct kw_strlist unset; /* tags: keys to remove */
 };

@@ -64,6 +64,11 @@ int kw_step_title(const struct kw_plan *plan, const struct kw_step *s, struct kw
 		if (s->action == KW_ACT_DELETE)
 			return kw_buf_appendf(out, "delete access key %s of user %s", s->subject,
 			                      d->user_name);
+		if (s->action == KW_ACT_UPDATE)
+			return kw_buf_appendf(out,
+			                      "deactivate access key %s of user %s (kept inactive for its "
+			                      "%d-day rotation grace period)",
+			                      s->subject, d->user_name, KW_DEFAULT_GRACE_DAYS);
 		return kw_buf_appendf(out, "create access key for user %s", s->subject);
 	}
 	return 0;
@@ -187,6 +192,8 @@ int kw_step_details(const struct kw_plan *plan, const struct kw_step *s, bool co
 		if (s->action == KW_ACT_CREATE)
 			return kw_buf_appendf(out, "      deliver to: %s\n",
 			                      d->deliver_summary ? d->deliver_summary : "(no target)");
+		if (s->reason)
+			return kw_buf_appendf(out, "      why: %s\n", s->reason);
 		return 0;
 	default: return 0;
 	}
@@ -331,6 +338,8 @@ json_t *kw_step_json(const struct kw_plan *plan, const struct kw_step *s)
 	if (s->after && set_new(o, "after", docs ? doc_json(s->after) : json_string(s->after)))
 		goto fail;
 	if (s->replaces && set_new(o, "replaces", json_string(s->replaces)))
+		goto fail;
+	if (s->reason && set_new(o, "reason", json_string(s->reason)))
 		goto fail;
 	if (s->resource == KW_RES_TAGS) {
 		if (set_new(o, "set_tags", t = json_object()))

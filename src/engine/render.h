@@ -64,7 +64,8 @@ int kw_plan_summary(const struct kw_plan *plan, struct kw_buf *out);
 /*
  * kw_step_json - one step as a JSON object (new reference): phase, action, resource,
  * account, subject, and where they apply before/after (policy documents parsed as JSON,
- * boundary ARNs as strings), set_tags, unset_tags, replaces, diff (semantic policy diff).
+ * boundary ARNs as strings, a key's Status), set_tags, unset_tags, replaces, reason (why a
+ * key is deactivated), diff (semantic policy diff).
  * Returns the object, or NULL when out of memory.
  */
 json_t *kw_step_json(const struct kw_plan *plan, const struct kw_step *step);

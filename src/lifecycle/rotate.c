@@ -32,7 +32,7 @@
 /* One event to the caller, one at a time (r: the runner of the accounts, NULL for profiles). */
 static void emit(const struct kw_lc_rotate_opts *o, struct kw_runner *r, const struct kw_lc_rotate_event *ev)
 {
-	if (!o->on_event)
+	if (!o || !o->on_event)
 		return;
 	kw_runner_lock(r);
 	o->on_event(o->ud, ev);
@@ -325,27 +325,28 @@ static int svc_deliver(void *ud, const char *id, const struct kw_secret *secret,
 	return step_done(&s->k, svc_deliver_all(s, id, secret, written, err), KW_LC_ROTATE_DELIVERED, id);
 }
 
-static int svc_tag(void *ud, const char *id, const char *value, struct kw_error *err)
+/* TagUser keywarden:inactive:<id> = value on the issuer's user, retried while transient. */
+static int op_tag_grace(void *ud, const char *id, const char *value, struct kw_error *err)
 {
-	struct svc *s = ud;
+	struct common *k = ud;
 	char key[160];
 	struct kw_iam_tag tag = {key, (char *)value};
 	struct kw_wait w;
 
 	if (kw_grace_tag_key(id, key, sizeof(key)))
 		return kw_error_set(err, KW_ERR_INTERNAL, NULL, "tag key too long");
-	kw_wait_begin(&w, s->k.is.timeout, false);
-	while (kw_iam_tag_user(s->k.is.c, s->acct->user, &tag, 1, err))
+	kw_wait_begin(&w, k->is.timeout, false);
+	while (kw_iam_tag_user(k->is.c, k->is.user, &tag, 1, err))
 		if (!kw_wait_retry(&w, err))
 			return -1;
-	return step_done(&s->k, 0, KW_LC_ROTATE_GRACE_TAGGED, id);
+	return step_done(k, 0, KW_LC_ROTATE_GRACE_TAGGED, id);
 }
 
-static int svc_untag(void *ud, const char *id, struct kw_error *err)
+static int op_untag(void *ud, const char *id, struct kw_error *err)
 {
-	struct svc *s = ud;
+	struct common *k = ud;
 
-	return kw_key_untag(&s->k.is, id, err);
+	return kw_key_untag(&k->is, id, err);
 }
 
 /* The manifest's file and profile targets now hold key id: recorded (keys/record.h). */
@@ -575,8 +576,8 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	                      .account = a->user},
 	                .o = o,
 	                .acct = a};
-	struct kw_lc_rot_ops ops = {&s,         svc_create, svc_confirm, svc_deliver, op_deactivate,
-	                            svc_delete, svc_tag,    svc_untag,   check_stop,  svc_tag_delivered};
+	struct kw_lc_rot_ops ops = {&s,         svc_create,   svc_confirm, svc_deliver, op_deactivate,
+	                            svc_delete, op_tag_grace, op_untag,    check_stop,  svc_tag_delivered};
 	struct kw_lc_rot_opts ro = rot_opts(o, o->delete_old);
 	struct kw_iam_user user = {0};
 	struct kw_iam_access_key_list list = {0};
@@ -691,6 +692,22 @@ int kw_lc_rotate_accounts(const struct kw_lc_accounts *accts, const struct kw_lc
 	free(mine.v);
 	kw_aws_client_free(b.admin);
 	return rc;
+}
+
+int kw_lc_rotate_retire(const struct kw_key_issuer *is, const char *old_id, const char *held_id,
+                        int grace_days, struct kw_lc_rot_result *res, struct kw_error *err)
+{
+	struct common k = {.is = *is, .account = is->user};
+	struct kw_lc_rot_ops ops = {.ctx = &k,
+	                            .deactivate = op_deactivate,
+	                            .delete_key = op_delete,
+	                            .tag_grace = op_tag_grace,
+	                            .untag = op_untag};
+	struct kw_lc_rot_opts ro = {.grace_days = grace_days, .now = time(NULL)};
+	struct kw_lc_rot_key old = {.id = old_id, .active = true};
+
+	memset(res, 0, sizeof(*res));
+	return kw_lc_retire_old(&old, held_id, &ro, &ops, res, err);
 }
 
 /* --- local profiles: the key rotates itself -------------------------------------------------- */

@@ -98,4 +98,19 @@ int kw_lc_rotate_accounts(const struct kw_lc_accounts *accts, const struct kw_lc
 int kw_lc_rotate_profiles(const char *const *names, size_t n, bool all, const struct kw_lc_rotate_opts *o,
                           struct kw_error *err);
 
+struct kw_key_issuer;
+
+/*
+ * kw_lc_rotate_retire - finish a key replacement of a service account the way rotate finishes
+ * a rotation stopped before deactivation (rotation.h kw_lc_retire_old, with rotate's
+ * operations): UpdateAccessKey Status=Inactive of old_id, then TagUser keywarden:inactive:
+ * <old_id> = "<now> grace=<grace_days>d" (util/vocab.h), each retried while transient for
+ * is->timeout. For apply (engine/exec.c), once the targets hold held_id and none holds old_id.
+ * @is:  the admin's client and the account's user (borrowed).
+ * @res: filled in every case (old_tagged, grace_until; state on failure).
+ * Returns 0, or -1 with err set (the AWS error of the call that failed).
+ */
+int kw_lc_rotate_retire(const struct kw_key_issuer *is, const char *old_id, const char *held_id,
+                        int grace_days, struct kw_lc_rot_result *res, struct kw_error *err);
+
 #endif

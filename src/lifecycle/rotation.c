@@ -199,6 +199,26 @@ static int retire(const struct kw_lc_rot_key *k, time_t since, const struct kw_l
 	return 0;
 }
 
+int kw_lc_retire_old(const struct kw_lc_rot_key *k, const char *held_id, const struct kw_lc_rot_opts *o,
+                     const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err)
+{
+	copy_id(res->new_id, held_id);
+	copy_id(res->old_id, k->id);
+	res->old_active = k->active;
+	if (k->active) {
+		res->failed = KW_LC_ROT_DEACTIVATE;
+		if (ops->deactivate(ops->ctx, k->id, err)) {
+			snprintf(res->state, sizeof(res->state),
+			         "key %s is held by the targets; old key %s is still active: rerun once IAM "
+			         "answers",
+			         res->new_id, k->id);
+			return -1;
+		}
+		res->old_active = false;
+	}
+	return retire(k, o->now, o, ops, res, err);
+}
+
 int kw_lc_delivered_later(time_t delivered_a, time_t created_a, time_t delivered_b, time_t created_b)
 {
 	if (delivered_a != delivered_b)
@@ -312,22 +332,7 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 			                    keys[h].id, k->id, keys[h].id, k->id, "stdout or exec", k->id);
 		}
 		/* stopped before deactivation, or before retiring: finish it */
-		copy_id(res->new_id, keys[h].id);
-		copy_id(res->old_id, k->id);
-		res->old_active = k->active;
-		if (k->active) {
-			res->failed = KW_LC_ROT_DEACTIVATE;
-			if (ops->deactivate(ops->ctx, k->id, err)) {
-				snprintf(res->state, sizeof(res->state),
-				         "key %s is held by the targets; old key %s is still active: rerun "
-				         "rotate "
-				         "once IAM answers",
-				         keys[h].id, k->id);
-				return -1;
-			}
-			res->old_active = false;
-		}
-		if (retire(k, o->now, o, ops, res, err))
+		if (kw_lc_retire_old(k, keys[h].id, o, ops, res, err))
 			return -1;
 		finished = true;
 	}

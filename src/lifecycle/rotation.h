@@ -162,6 +162,19 @@ const char *kw_lc_rot_step_name(enum kw_lc_rot_step step);
 int kw_lc_rotate(const struct kw_lc_rot_key *keys, size_t nkeys, const struct kw_lc_rot_opts *o,
                  const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err);
 
+/*
+ * kw_lc_retire_old - steps 6 and 7 for old key k once the targets hold another key, held_id
+ * (a rotation stopped before deactivating or retiring it, or apply's replacement of a key past
+ * maxAgeDays): deactivate k when it is active (ops->deactivate), then delete it (o->delete_old)
+ * or tag its grace period as begun at o->now (ops->tag_grace; an inactive key with a grace
+ * tag keeps its start). Only deactivate, delete_key, tag_grace and untag of ops are called.
+ * Fills res->new_id (= held_id), old_id, old_active, old_deleted, old_tagged, grace_until, and
+ * on failure failed and state. Returns 0, or -1 with err set (the call's error, unprefixed).
+ * The one implementation of finishing a rotation: kw_lc_rotate's resume and apply use it.
+ */
+int kw_lc_retire_old(const struct kw_lc_rot_key *k, const char *held_id, const struct kw_lc_rot_opts *o,
+                     const struct kw_lc_rot_ops *ops, struct kw_lc_rot_result *res, struct kw_error *err);
+
 /* Tag names, grace values, ISO 8601: util/vocab.h. */
 
 #endif

@@ -1,8 +1,10 @@
 """Drift made behind keywarden's back is planned and repaired; no new key when the old one is fresh;
-unmanaged users are refused unless --adopt; extra keys are removed only with --prune-keys."""
+unmanaged users are refused unless --adopt; extra keys are removed only with --prune-keys; a key
+past maxAgeDays is replaced and then deactivated for its grace period, as rotate does."""
 import json
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -107,24 +109,56 @@ class Drift(EngineCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assert_converged(keys=1)
 
-    def test_old_keys_pruned_only_with_prune_keys(self):
+    def user_tags(self):
+        return {t["Key"]: t["Value"] for t in self.cli("iam", "list-user-tags", "--user-name", USER)["Tags"]}
+
+    def test_a_key_past_max_age_is_replaced_then_deactivated_and_pruned_after_its_grace(self):
         self.ep.set_clock_offset(-100 * 86400)  # IAM's clock 100 days back: the key is born old
         self.assertEqual(self.apply().returncode, 0)
         self.ep.set_clock_offset(0)  # now it is 100 days old (maxAgeDays 90)
         old = self.keys()[0]["AccessKeyId"]
         p = self.plan()
-        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         self.assertIn("+ create access key for user service-e2e", p.stdout)
-        self.assertIn("note: access key %s" % old, p.stdout)
-        self.assertEqual(self.apply().returncode, 0)
-        ids = {k["AccessKeyId"] for k in self.keys()}
-        self.assertEqual(len(ids), 2)
-        self.assertIn(old, ids)
-        self.assertNotEqual(self.profile()["aws_access_key_id"], old)
-        self.assertEqual(self.plan().returncode, 0)  # the new key is fresh; the old one only noted
+        self.assertIn("~ deactivate access key %s of user service-e2e (kept inactive for its 7-day "
+                      "rotation grace period)" % old, p.stdout)
+        self.assertIn("why: the new key replaces it in every delivery target", p.stdout)
+        doc = json.loads(self.kw("plan", "-o", "json", self.manifest).stdout)
+        keysteps = [(s["action"], s["subject"]) for s in doc["steps"] if s["resource"] == "access-key"]
+        self.assertEqual(keysteps, [("create", USER), ("update", old)])  # the new key first
+        step = [s for s in doc["steps"] if s["resource"] == "access-key"][1]
+        self.assertEqual((step["before"], step["after"]), ("Active", "Inactive"))
+        self.assertIn("replaces it", step["reason"])
+
+        # apply replaces it the way rotate does: the new key delivered and confirmed, then the
+        # old one deactivated with rotate's grace tag; nobody is left holding an active old key
+        self.ep.reset_counts()
+        r = self.apply()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        counts = self.ep.counts()
+        self.assertEqual(counts.get("CreateAccessKey"), 1)
+        self.assertEqual(counts.get("UpdateAccessKey"), 1)
+        self.assertNotIn("DeleteAccessKey", counts)
+        new = self.profile()["aws_access_key_id"]
+        self.assertNotEqual(new, old)
+        self.assertEqual({k["AccessKeyId"]: k["Status"] for k in self.keys()}, {old: "Inactive", new: "Active"})
+        self.assertRegex(self.user_tags()["keywarden:inactive:" + old], r"^\d{4}-\d\d-\d\dT.*Z grace=7d$")
+        p = self.plan()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)  # the new key is fresh; the old one only noted
+
+        # --prune-keys keeps it during its grace period, and deletes it once that is over
+        self.ep.reset_counts()
         r = self.apply("--prune-keys")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertEqual([k["AccessKeyId"] for k in self.keys()], [self.profile()["aws_access_key_id"]])
+        self.assertIn("inactive in its rotation grace period", r.stdout)
+        self.assertNotIn("DeleteAccessKey", self.ep.counts())
+        past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 8 * 86400))
+        self.cli("iam", "tag-user", "--user-name", USER, "--tags",
+                 "Key=keywarden:inactive:%s,Value=%s grace=7d" % (old, past))
+        r = self.apply("--prune-keys")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual([k["AccessKeyId"] for k in self.keys()], [new])
+        self.assertNotIn("keywarden:inactive:" + old, self.user_tags())
 
 
 if __name__ == "__main__":

@@ -98,25 +98,92 @@ class ApplyKeepsTheHeldKey(Case):
         # the new key was confirmed and before the profile got it
         return self.manifest("app", deliver=({"exec": "sleep 5; cat >/dev/null"}, "profile"))
 
-    def test_prune_keys_after_a_rotation_stopped_before_deactivation_keeps_the_held_key(self):
+    def stopped_before_deactivation(self, m):
+        """service-app's key delivered to m's targets, then a rotate whose deactivation fails
+        (error500 on UpdateAccessKey, asserted injected): (old, new), both active, the
+        targets holding new. The keys' counts are reset."""
         self.make_user(USER)
         old, old_secret = self.make_key(USER)
         self.write_profile(USER, old, old_secret)
         self.delivered(USER, old)
-        m = self.manifest("app")
         self.ep.set_faults("error500=1,actions=UpdateAccessKey")  # the deactivation fails
         self.rotate(m, code=1)
         self.assertGreater(self.ep.faults().get("injected", 0), 0, "no fault was injected")
         self.ep.clear_faults()
         new, _ = self.profile(USER)
         self.assertEqual(self.keys(USER), {old: "Active", new: "Active"})
+        self.assertIn("keywarden:delivered:" + new, self.tags(USER))
         self.ep.reset_counts()
-        a = self.kw("apply", "--auto-approve", "--confirm-timeout", "3", "--prune-keys", m)
+        return old, new
+
+    def apply(self, *args):
+        a = self.kw("apply", "--auto-approve", "--confirm-timeout", "3", *args)
         self.assertEqual(a.returncode, 0, a.stdout + a.stderr)
-        self.assertEqual(self.keys(USER), {new: "Active"})  # the held key stays, the other goes
-        self.assertEqual(self.ep.counts().get("DeleteAccessKey"), 1)
-        self.assertNotIn("CreateAccessKey", self.ep.counts())
+        return a
+
+    def assert_finished(self, old, new):
+        """apply finished the rotation as rotate does: old deactivated with its grace tag."""
+        counts = self.ep.counts()
+        self.assertEqual(counts.get("UpdateAccessKey"), 1)
+        self.assertNotIn("CreateAccessKey", counts)
+        self.assertNotIn("DeleteAccessKey", counts)
+        self.assertEqual(self.keys(USER), {old: "Inactive", new: "Active"})
+        self.assertRegex(self.tags(USER)["keywarden:inactive:" + old], r"Z grace=7d$")
         self.assertEqual(self.profile(USER)[0], new)
+
+    def test_plain_apply_finishes_a_rotation_killed_before_deactivation(self):
+        self.make_user(USER)
+        old, old_secret = self.make_key(USER)
+        self.write_profile(USER, old, old_secret)
+        self.delivered(USER, old)
+        m = self.manifest("app")
+        # UpdateAccessKey is never answered: rotate is killed while it waits, after delivery
+        self.ep.set_faults("silent=1,actions=UpdateAccessKey")
+        p = subprocess.Popen([KEYWARDEN, "rotate", "--confirm-timeout", "10", m], env=self.env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not self.ep.faults().get("injected"):
+            self.assertIsNone(p.poll(), "rotate ended before its UpdateAccessKey")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        self.ep.clear_faults()
+        new, _ = self.profile(USER)
+        self.assertNotEqual(new, old)
+        self.assertEqual(self.keys(USER), {old: "Active", new: "Active"})  # killed there
+        # plan shows the deactivation, saying why; plain apply (no --prune-keys) does it
+        pl = self.kw("plan", m)
+        self.assertEqual(pl.returncode, 2, pl.stdout + pl.stderr)
+        self.assertIn("~ deactivate access key %s of user %s" % (old, USER), pl.stdout)
+        self.assertIn("why: no delivery target holds it and they hold %s" % new, pl.stdout)
+        self.assertIn("a rotation stopped before deactivating it", pl.stdout)
+        self.ep.reset_counts()
+        self.apply(m)
+        self.assert_finished(old, new)
+        pl = self.kw("plan", m)
+        self.assertEqual(pl.returncode, 0, pl.stdout + pl.stderr)
+
+    def test_prune_keys_after_a_rotation_stopped_before_deactivation_keeps_the_held_key(self):
+        m = self.manifest("app")
+        old, new = self.stopped_before_deactivation(m)
+        self.apply("--prune-keys", m)
+        # the held key stays; the other is deactivated, and deleted only after its grace period
+        self.assert_finished(old, new)
+
+    def test_with_a_write_only_target_apply_only_notes_a_rotation_stopped_before_deactivation(self):
+        m = self.manifest("app", deliver=("profile", {"exec": "cat >/dev/null"}))
+        old, new = self.stopped_before_deactivation(m)
+        # the exec target cannot be read: what it holds is not known, so nothing is deactivated
+        pl = self.kw("plan", m)
+        self.assertEqual(pl.returncode, 0, pl.stdout + pl.stderr)
+        self.assertNotIn("deactivate access key", pl.stdout)
+        self.assertIn("note: access key %s of %s (active" % (old, USER), pl.stdout)
+        self.ep.reset_counts()
+        self.apply(m)
+        self.assertFalse([k for k in self.ep.counts() if k.startswith(("Create", "Delete", "Update"))])
+        self.assertEqual(self.keys(USER), {old: "Active", new: "Active"})
 
     def test_prune_keys_after_a_stopped_rotation_keeps_the_held_key(self):
         self.make_user(USER)
@@ -142,8 +209,7 @@ class ApplyKeepsTheHeldKey(Case):
         # the new key is the newest, but the profile holds the old one: that one is kept
         m2 = self.manifest("app")
         self.ep.reset_counts()
-        a = self.kw("apply", "--auto-approve", "--confirm-timeout", "3", "--prune-keys", m2)
-        self.assertEqual(a.returncode, 0, a.stdout + a.stderr)
+        self.apply("--prune-keys", m2)
         self.assertEqual(self.keys(USER), {old: "Active"})
         self.assertEqual(self.ep.counts().get("DeleteAccessKey"), 1)
         self.assertNotIn("CreateAccessKey", self.ep.counts())

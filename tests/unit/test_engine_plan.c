@@ -438,6 +438,79 @@ static void plan_replaces_a_key_no_longer_in_iam(void **state)
 	kw_desired_release(&d);
 }
 
+/* Whether the plan deactivates key id (an update access-key step, Active -> Inactive). */
+static bool deactivates(const struct kw_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i].resource == KW_RES_ACCESS_KEY && p->steps[i].action == KW_ACT_UPDATE &&
+		    !strcmp(p->steps[i].subject, id)) {
+			assert_string_equal(p->steps[i].before, "Active");
+			assert_string_equal(p->steps[i].after, "Inactive");
+			assert_non_null(p->steps[i].reason);
+			return true;
+		}
+	return false;
+}
+
+static void plan_deactivates_a_rotations_leftover_and_a_replaced_key(void **state)
+{
+	struct kw_desired d;
+	struct kw_live_account l;
+	struct kw_plan p = {0};
+	struct kw_error err;
+	struct kw_plan_opts prune = {.now = NOW, .prune_keys = true};
+
+	(void)state;
+	desired_init(&d, "x");
+	live_converged(&l, &d);
+	/* a rotation stopped before deactivation: the old key delivered, the target holds the new */
+	assert_int_equal(kw_live_add_key(&l.user, "AKIAOLDDELIVERED", true, NOW - 20 * DAY), 0);
+	assert_int_equal(
+	        kw_taglist_add(&l.user.tags, "keywarden:delivered:AKIAOLDDELIVERED", "2026-01-01T00:00:00Z"),
+	        0);
+	target_holds(&l, KW_KEY_HELD_KEY, "AKIAFRESH");
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
+	assert_int_equal(p.nsteps, 1);
+	assert_true(deactivates(&p, "AKIAOLDDELIVERED"));
+	assert_non_null(strstr(p.steps[0].reason, "they hold AKIAFRESH"));
+	kw_plan_release(&p);
+	/* --prune-keys too deactivates it: deleted only after its grace period */
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &prune, &err), 0);
+	assert_int_equal(p.nsteps, 1);
+	assert_true(deactivates(&p, "AKIAOLDDELIVERED"));
+	kw_plan_release(&p);
+	/* a target that cannot be read (write-only, unreadable): a note, no step */
+	l.targets[0].held = KW_KEY_HELD_UNKNOWN;
+	kw_held_mark(&l);
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
+	assert_int_equal(p.nsteps, 0);
+	kw_plan_release(&p);
+	/* never tagged delivered: not a rotation's leftover (--prune-keys deletes it) */
+	target_holds(&l, KW_KEY_HELD_KEY, "AKIAFRESH");
+	kw_taglist_release(&l.user.tags);
+	for (size_t i = 0; i < d.tags.n; i++)
+		assert_int_equal(kw_taglist_add(&l.user.tags, d.tags.v[i].key, d.tags.v[i].value), 0);
+	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
+	assert_int_equal(p.nsteps, 0);
+	kw_plan_release(&p);
+	kw_live_release(&l);
+
+	/* the held key past maxAgeDays: the new key first, then the old one deactivated */
+	live_converged(&l, &d);
+	l.user.keys[0].created = NOW - 91 * DAY;
+	target_holds(&l, KW_KEY_HELD_KEY, "AKIAFRESH");
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(kw_plan_compute(&p, &d, &l, 1, k ? &prune : &OPTS, &err), 0);
+		assert_int_equal(p.nsteps, 2);
+		expect_step(&p, 0, KW_ACT_CREATE, KW_RES_ACCESS_KEY, "service-x");
+		expect_step(&p, 1, KW_ACT_UPDATE, KW_RES_ACCESS_KEY, "AKIAFRESH");
+		assert_true(deactivates(&p, "AKIAFRESH"));
+		kw_plan_release(&p);
+	}
+	kw_live_release(&l);
+	kw_desired_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +522,7 @@ int main(void)
 	        cmocka_unit_test(plan_keys_respect_age_and_prune),
 	        cmocka_unit_test(plan_keeps_the_key_the_target_holds_not_the_newest),
 	        cmocka_unit_test(plan_replaces_a_key_no_longer_in_iam),
+	        cmocka_unit_test(plan_deactivates_a_rotations_leftover_and_a_replaced_key),
 	        cmocka_unit_test(plan_issues_keys_after_every_account),
 	        cmocka_unit_test(plan_boundary_changes),
 	};
