@@ -1209,18 +1209,28 @@ static int key_gone_write(struct run *r, const struct kw_step *s, struct kw_erro
 	return 0;
 }
 
-static int key_gone_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+/* Whether IAM lists the key step s names (*there) and as active (*active). Returns 0 or -1. */
+static int key_listed(struct run *r, const struct kw_step *s, bool *there, bool *active, struct kw_error *err)
 {
 	struct kw_iam_access_key_list l = {0};
-	bool there = false;
 
+	*there = *active = false;
 	if (kw_iam_list_access_keys(r->c, want(r, s)->user_name, &l, err))
 		return -1;
 	for (size_t i = 0; i < l.n; i++)
-		if (l.items[i].access_key_id && !strcmp(l.items[i].access_key_id, s->subject))
-			there = true;
+		if (l.items[i].access_key_id && !strcmp(l.items[i].access_key_id, s->subject)) {
+			*there = true;
+			*active = l.items[i].status == KW_IAM_KEY_ACTIVE;
+		}
 	kw_iam_access_key_list_release(&l);
-	return !there;
+	return 0;
+}
+
+static int key_gone_check(struct run *r, const struct kw_step *s, struct kw_error *err)
+{
+	bool there, active;
+
+	return key_listed(r, s, &there, &active, err) ? -1 : !there;
 }
 
 /*
@@ -1265,16 +1275,9 @@ static int key_retire_write(struct run *r, const struct kw_step *s, struct kw_er
 /* Read-back of a deactivation: IAM lists the key as Inactive (or no longer). */
 static int key_inactive_check(struct run *r, const struct kw_step *s, struct kw_error *err)
 {
-	struct kw_iam_access_key_list l = {0};
-	bool active = false;
+	bool there, active;
 
-	if (kw_iam_list_access_keys(r->c, want(r, s)->user_name, &l, err))
-		return -1;
-	for (size_t i = 0; i < l.n; i++)
-		if (l.items[i].access_key_id && !strcmp(l.items[i].access_key_id, s->subject))
-			active = l.items[i].status == KW_IAM_KEY_ACTIVE;
-	kw_iam_access_key_list_release(&l);
-	return !active;
+	return key_listed(r, s, &there, &active, err) ? -1 : !active;
 }
 
 /* --- the run ------------------------------------------------------------------------------- */

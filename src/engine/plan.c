@@ -120,28 +120,33 @@ static struct kw_step *add_step(struct kw_plan *p, enum kw_step_action act, enum
 	return s;
 }
 
+/* The text fmt formats (owned by the caller), or NULL when out of memory. */
+__attribute__((format(printf, 1, 0))) static char *vtext(const char *fmt, va_list ap)
+{
+	struct kw_buf b = KW_BUF_INIT;
+
+	if (kw_buf_vappendf(&b, fmt, ap)) {
+		kw_buf_release(&b);
+		return NULL;
+	}
+	return kw_buf_detach(&b);
+}
+
 __attribute__((format(printf, 3, 4))) static int add_note(struct kw_plan *p, size_t account, const char *fmt,
                                                           ...)
 {
 	struct kw_plan_note *v = realloc(p->notes, (p->nnotes + 1) * sizeof(*v));
-	struct kw_buf b = KW_BUF_INIT;
 	va_list ap;
-	int rc;
 
 	if (!v)
 		return -1;
 	p->notes = v;
 	va_start(ap, fmt);
-	rc = kw_buf_vappendf(&b, fmt, ap);
+	v[p->nnotes].text = vtext(fmt, ap);
 	va_end(ap);
-	if (rc) {
-		kw_buf_release(&b);
-		return -1;
-	}
-	v[p->nnotes].account = account;
-	v[p->nnotes].text = kw_buf_detach(&b);
 	if (!v[p->nnotes].text)
 		return -1;
+	v[p->nnotes].account = account;
 	p->nnotes++;
 	return 0;
 }
@@ -149,18 +154,12 @@ __attribute__((format(printf, 3, 4))) static int add_note(struct kw_plan *p, siz
 /* Why step s is planned (shown under it, and as "reason" in JSON). Returns 0, or -1 (memory). */
 __attribute__((format(printf, 2, 3))) static int set_reason(struct kw_step *s, const char *fmt, ...)
 {
-	struct kw_buf b = KW_BUF_INIT;
 	va_list ap;
-	int rc;
 
 	va_start(ap, fmt);
-	rc = kw_buf_vappendf(&b, fmt, ap);
+	s->reason = vtext(fmt, ap);
 	va_end(ap);
-	if (rc || !(s->reason = kw_buf_detach(&b))) {
-		kw_buf_release(&b);
-		return -1;
-	}
-	return 0;
+	return s->reason ? 0 : -1;
 }
 
 #define STEP(...)                              \

@@ -21,6 +21,27 @@ class Case(LifecycleCase):
         self.assertEqual(p.returncode, code, p.stdout + p.stderr)
         return p
 
+    def kill_rotate(self, m, until, what, after_s=0):
+        """Start rotate of manifest m and SIGKILL it (its process group) once until() is true,
+        plus after_s seconds; what names the point for the failure message."""
+        p = subprocess.Popen([KEYWARDEN, "rotate", "--confirm-timeout", "10", m], env=self.env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not until():
+            self.assertIsNone(p.poll(), "rotate ended before " + what)
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        time.sleep(after_s)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+
+    def held_delivered_key(self):
+        """service-app with one key, in its profile and tagged delivered: its id."""
+        old, _ = self.delivered_key("app")
+        self.delivered(USER, old)
+        return old
+
     def delivered(self, user, key_id):
         self.iam("tag-user", "--user-name", user, "--tags",
                  "Key=keywarden:delivered:%s,Value=2026-01-01T00:00:00Z" % key_id)
@@ -28,10 +49,7 @@ class Case(LifecycleCase):
 
 class RotateResume(Case):
     def test_rotation_stopped_between_delivery_and_deactivation_is_finished_by_the_next_rotate(self):
-        self.make_user(USER)
-        old, old_secret = self.make_key(USER)
-        self.write_profile(USER, old, old_secret)
-        self.delivered(USER, old)
+        old = self.held_delivered_key()
         m = self.manifest("app")
         self.ep.set_faults("error500=1,actions=UpdateAccessKey")  # the deactivation fails
         p = self.rotate(m, code=1)
@@ -102,10 +120,7 @@ class ApplyKeepsTheHeldKey(Case):
         """service-app's key delivered to m's targets, then a rotate whose deactivation fails
         (error500 on UpdateAccessKey, asserted injected): (old, new), both active, the
         targets holding new. The keys' counts are reset."""
-        self.make_user(USER)
-        old, old_secret = self.make_key(USER)
-        self.write_profile(USER, old, old_secret)
-        self.delivered(USER, old)
+        old = self.held_delivered_key()
         self.ep.set_faults("error500=1,actions=UpdateAccessKey")  # the deactivation fails
         self.rotate(m, code=1)
         self.assertGreater(self.ep.faults().get("injected", 0), 0, "no fault was injected")
@@ -132,23 +147,11 @@ class ApplyKeepsTheHeldKey(Case):
         self.assertEqual(self.profile(USER)[0], new)
 
     def test_plain_apply_finishes_a_rotation_killed_before_deactivation(self):
-        self.make_user(USER)
-        old, old_secret = self.make_key(USER)
-        self.write_profile(USER, old, old_secret)
-        self.delivered(USER, old)
+        old = self.held_delivered_key()
         m = self.manifest("app")
         # UpdateAccessKey is never answered: rotate is killed while it waits, after delivery
         self.ep.set_faults("silent=1,actions=UpdateAccessKey")
-        p = subprocess.Popen([KEYWARDEN, "rotate", "--confirm-timeout", "10", m], env=self.env,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not self.ep.faults().get("injected"):
-            self.assertIsNone(p.poll(), "rotate ended before its UpdateAccessKey")
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
-        os.killpg(p.pid, signal.SIGKILL)
-        p.communicate()
+        self.kill_rotate(m, lambda: self.ep.faults().get("injected"), "its UpdateAccessKey")
         self.ep.clear_faults()
         new, _ = self.profile(USER)
         self.assertNotEqual(new, old)
@@ -186,22 +189,10 @@ class ApplyKeepsTheHeldKey(Case):
         self.assertEqual(self.keys(USER), {old: "Active", new: "Active"})
 
     def test_prune_keys_after_a_stopped_rotation_keeps_the_held_key(self):
-        self.make_user(USER)
-        old, old_secret = self.make_key(USER)
-        self.write_profile(USER, old, old_secret)
-        self.delivered(USER, old)
+        old = self.held_delivered_key()
         m = self.manifest_with_slow_exec()
-        p = subprocess.Popen([KEYWARDEN, "rotate", "--confirm-timeout", "10", m], env=self.env,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not self.ep.counts().get("GetCallerIdentity"):
-            self.assertIsNone(p.poll(), "rotate ended before confirming the new key")
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
-        time.sleep(0.5)
-        os.killpg(p.pid, signal.SIGKILL)
-        p.communicate()
+        self.kill_rotate(m, lambda: self.ep.counts().get("GetCallerIdentity"), "confirming the new key",
+                         after_s=0.5)
         keys = self.keys(USER)
         self.assertEqual(len(keys), 2, "the kill did not stop the rotation after the new key")
         new = next(k for k in keys if k != old)

@@ -371,6 +371,15 @@ static void target_holds(struct kw_live_account *l, enum kw_key_held held, const
 	kw_held_mark(l);
 }
 
+/* A converged account x whose target holds AKIAFRESH, and another active key id created at created. */
+static void held_and_another(struct kw_desired *d, struct kw_live_account *l, const char *id, time_t created)
+{
+	desired_init(d, "x");
+	live_converged(l, d);
+	assert_int_equal(kw_live_add_key(&l->user, id, true, created), 0);
+	target_holds(l, KW_KEY_HELD_KEY, "AKIAFRESH");
+}
+
 static void plan_keeps_the_key_the_target_holds_not_the_newest(void **state)
 {
 	struct kw_desired d;
@@ -380,11 +389,8 @@ static void plan_keeps_the_key_the_target_holds_not_the_newest(void **state)
 	struct kw_plan_opts prune = {.now = NOW, .prune_keys = true};
 
 	(void)state;
-	desired_init(&d, "x");
-	live_converged(&l, &d);
 	/* a newer key (a rotation stopped after confirming it), used, never delivered */
-	assert_int_equal(kw_live_add_key(&l.user, "AKIANEWERNOTHELD", true, NOW - DAY), 0);
-	target_holds(&l, KW_KEY_HELD_KEY, "AKIAFRESH");
+	held_and_another(&d, &l, "AKIANEWERNOTHELD", NOW - DAY);
 	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &prune, &err), 0);
 	assert_int_equal(p.nsteps, 1);
 	expect_step(&p, 0, KW_ACT_DELETE, KW_RES_ACCESS_KEY, "AKIANEWERNOTHELD");
@@ -461,14 +467,11 @@ static void plan_deactivates_a_rotations_leftover_and_a_replaced_key(void **stat
 	struct kw_plan_opts prune = {.now = NOW, .prune_keys = true};
 
 	(void)state;
-	desired_init(&d, "x");
-	live_converged(&l, &d);
 	/* a rotation stopped before deactivation: the old key delivered, the target holds the new */
-	assert_int_equal(kw_live_add_key(&l.user, "AKIAOLDDELIVERED", true, NOW - 20 * DAY), 0);
+	held_and_another(&d, &l, "AKIAOLDDELIVERED", NOW - 20 * DAY);
 	assert_int_equal(
 	        kw_taglist_add(&l.user.tags, "keywarden:delivered:AKIAOLDDELIVERED", "2026-01-01T00:00:00Z"),
 	        0);
-	target_holds(&l, KW_KEY_HELD_KEY, "AKIAFRESH");
 	assert_int_equal(kw_plan_compute(&p, &d, &l, 1, &OPTS, &err), 0);
 	assert_int_equal(p.nsteps, 1);
 	assert_true(deactivates(&p, "AKIAOLDDELIVERED"));
