@@ -120,18 +120,6 @@ static struct kw_step *add_step(struct kw_plan *p, enum kw_step_action act, enum
 	return s;
 }
 
-/* The text fmt formats (owned by the caller), or NULL when out of memory. */
-__attribute__((format(printf, 1, 0))) static char *vtext(const char *fmt, va_list ap)
-{
-	struct kw_buf b = KW_BUF_INIT;
-
-	if (kw_buf_vappendf(&b, fmt, ap)) {
-		kw_buf_release(&b);
-		return NULL;
-	}
-	return kw_buf_detach(&b);
-}
-
 __attribute__((format(printf, 3, 4))) static int add_note(struct kw_plan *p, size_t account, const char *fmt,
                                                           ...)
 {
@@ -142,7 +130,7 @@ __attribute__((format(printf, 3, 4))) static int add_note(struct kw_plan *p, siz
 		return -1;
 	p->notes = v;
 	va_start(ap, fmt);
-	v[p->nnotes].text = vtext(fmt, ap);
+	v[p->nnotes].text = kw_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	if (!v[p->nnotes].text)
 		return -1;
@@ -157,7 +145,7 @@ __attribute__((format(printf, 2, 3))) static int set_reason(struct kw_step *s, c
 	va_list ap;
 
 	va_start(ap, fmt);
-	s->reason = vtext(fmt, ap);
+	s->reason = kw_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	return s->reason ? 0 : -1;
 }
