@@ -632,7 +632,8 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 	if (saved && check_saved(ctx, plan_file, saved, &s, client))
 		goto out;
 	ap.plan = &s.plan;
-	kw_exec_sweep_targets(&s.plan); /* what a killed run left beside the key files goes */
+	kw_exec_sweep_targets(&s.plan);  /* what a killed run left beside the key files goes */
+	kw_exec_record_targets(&s.plan); /* targets holding the user's key: in the target record */
 	/* a key delivered on stdout keeps stdout for the keys alone (one JSON line each) */
 	ap.fp = has_stdout_target(&s) ? ctx->err : ctx->out;
 	ap.color = !ap.json && kw_color_enabled(ap.fp, ctx->color_allowed);

@@ -846,6 +846,19 @@ void kw_exec_sweep_targets(const struct kw_plan *plan)
 			kw_keys_sweep(&plan->desired[i].sinks[j]);
 }
 
+void kw_exec_record_targets(const struct kw_plan *plan)
+{
+	for (size_t i = 0; i < plan->naccounts; i++) {
+		const struct kw_live_account *l = &plan->live[i];
+		const struct kw_desired *d = &plan->desired[i];
+
+		for (size_t j = 0; l->user.exists && l->user.arn && j < l->ntargets && j < d->ndeliver; j++)
+			if (l->targets[j].held == KW_KEY_HELD_KEY && l->targets[j].listed)
+				kw_key_record_note(l->user.arn, d->user_name, l->targets[j].id, &d->sinks[j],
+				                   1);
+	}
+}
+
 int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
 {
 	size_t nmfa = 0;

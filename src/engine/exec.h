@@ -132,6 +132,15 @@ int kw_exec_user_path(const char *spec, const char *user, const char *ext, struc
 void kw_exec_sweep_targets(const struct kw_plan *plan);
 
 /*
+ * kw_exec_record_targets - for every account of plan whose user IAM has: each file and profile
+ * target that holds a key IAM lists for the user (read by plan, engine/held.h) goes into the
+ * local target record (keys/record.h; written only when it changes), so that accounts
+ * delivered before records existed, or whose record was lost, can still be pruned without
+ * their manifest. apply calls it whether or not the plan has changes; failures are warned.
+ */
+void kw_exec_record_targets(const struct kw_plan *plan);
+
+/*
  * kw_exec_check_outputs - before anything changes: every delivery target of every key the
  * plan issues passes kw_keys_preflight (src/keys/sink.h: files, folders, links, owners, the
  * command of exec, a read-only probe of each secret store; the error names the manifest and

@@ -21,6 +21,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "util/vocab.h"
 
 /* A record is small: a few targets per account. */
@@ -310,9 +311,15 @@ static char *absolute(const char *path)
 	return kw_buf_detach(&b);
 }
 
-/* Set (add or update) the entry of sink s in r: key_id written at now. */
+/* Whether a and b are the same string (both NULL too). */
+static bool same(const char *a, const char *b)
+{
+	return a ? b && !strcmp(a, b) : !b;
+}
+
+/* Set (add or update) the entry of sink s in r: key_id written at now; *changed when it did. */
 static int note(struct kw_key_record *r, const struct kw_key_sink *s, const char *key_id, const char *now,
-                struct kw_error *err)
+                bool *changed, struct kw_error *err)
 {
 	struct kw_buf cred = KW_BUF_INIT, conf = KW_BUF_INIT;
 	struct kw_key_record_target *t, *v;
@@ -324,7 +331,15 @@ static int note(struct kw_key_record *r, const struct kw_key_sink *s, const char
 	if (s->kind == KW_KEY_SINK_PROFILE &&
 	    (kw_keys_credentials_path(&cred, err) || kw_keys_config_path(&conf, err)))
 		goto out;
-	if (!(t = entry_for(r, s->kind, target, cred.data))) {
+	t = entry_for(r, s->kind, target, cred.data);
+	if (t && same(t->key_id, key_id) && same(t->target, target) &&
+	    (s->kind != KW_KEY_SINK_PROFILE ||
+	     (same(t->credentials_file, cred.data) && same(t->config_file, conf.data)))) {
+		rc = 0; /* recorded already */
+		goto out;
+	}
+	*changed = true;
+	if (!t) {
 		if (!(v = realloc(r->v, (r->n + 1) * sizeof(*v))))
 			goto nomem;
 		r->v = v;
@@ -392,6 +407,7 @@ int kw_key_record_delivered(const char *account, const char *user, const char *k
 	struct kw_key_record r = {0};
 	char now[KW_ISO8601_MAX + 8], *text = NULL;
 	size_t local = 0;
+	bool changed = false;
 	int lock = -1, rc = -1;
 
 	for (size_t i = 0; i < n; i++)
@@ -402,7 +418,7 @@ int kw_key_record_delivered(const char *account, const char *user, const char *k
 	if (!account || !*account)
 		return kw_error_set(err, KW_ERR_INVALID, user, "the AWS account is unknown");
 	if (path_of(account, user, &path, err) || folder_of(account, &folder, err) ||
-	    make_folders(folder.data, err) || (lock = kw_keys_lock(path.data, false, err)) < 0 ||
+	    make_folders(folder.data, err) || (lock = kw_keys_lock(folder.data, false, err)) < 0 ||
 	    read_record(path.data, &r, err) < 0)
 		goto out;
 	if (!r.account && (!(r.account = strdup(account)) || !(r.user = strdup(user)))) {
@@ -412,8 +428,12 @@ int kw_key_record_delivered(const char *account, const char *user, const char *k
 	kw_iso8601_format(time(NULL), now, sizeof(now));
 	for (size_t i = 0; i < n; i++)
 		if ((sinks[i].kind == KW_KEY_SINK_FILE || sinks[i].kind == KW_KEY_SINK_PROFILE) &&
-		    sinks[i].target && note(&r, &sinks[i], key_id, now, err))
+		    sinks[i].target && note(&r, &sinks[i], key_id, now, &changed, err))
 			goto out;
+	if (!changed) { /* what the record says already: not written again */
+		rc = 0;
+		goto out;
+	}
 	if (!(text = dump(&r))) {
 		kw_error_nomem(err);
 		goto out;
@@ -453,19 +473,22 @@ void kw_key_record_note(const char *user_arn, const char *user, const char *key_
 
 int kw_key_record_forget(const struct kw_key_record *r, struct kw_error *err)
 {
-	int lock;
+	char *folder;
+	int lock, rc = 0;
 
 	if (!r->path)
 		return 0;
-	if ((lock = kw_keys_lock(r->path, false, err)) < 0)
+	if (!(folder = kw_path_dirname(r->path)))
+		return kw_error_nomem(err);
+	if ((lock = kw_keys_lock(folder, false, err)) < 0) {
+		free(folder);
 		return err->kind == KW_ERR_NOT_FOUND ? 0 : -1;
-	if (unlink(r->path) && errno != ENOENT) {
-		kw_error_set(err, KW_ERR_IO, r->path, "cannot remove it: %s", strerror(errno));
-		kw_keys_unlock(lock);
-		return -1;
 	}
+	if (unlink(r->path) && errno != ENOENT)
+		rc = kw_error_set(err, KW_ERR_IO, r->path, "cannot remove it: %s", strerror(errno));
 	kw_keys_unlock(lock);
-	return 0;
+	free(folder);
+	return rc;
 }
 
 void kw_key_record_sink(const struct kw_key_record_target *t, struct kw_key_sink *sink)

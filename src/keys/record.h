@@ -11,7 +11,8 @@
  *   - ~/.local/state/keywarden.
  * USER is the IAM user name in lower case (IAM names ignore case); folders are made 0700.
  *
- * What (version 1, JSON, mode 0600, written atomically under the file's lock, keys/lock.h):
+ * What (version 1, JSON, mode 0600, written atomically - and only when it changes - under the
+ * lock of its account's folder, STATE/targets/ACCOUNT.lock, keys/lock.h):
  *   {"version": 1, "account": "123456789012", "user": "service-app",
  *    "targets": [{"kind": "file", "path": "/abs/key.json", "keyId": "AKIA...",
  *                 "written": "2026-12-01T15:00:00Z"},

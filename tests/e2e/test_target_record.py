@@ -6,6 +6,7 @@ targets - only while they still hold the user's key - and the record with the ac
 prune candidates list them. A file rewritten by hand is kept, and said so."""
 import json
 import os
+import shutil
 import stat
 import sys
 import unittest
@@ -173,6 +174,46 @@ class TargetRecord(EngineCase):
         self.assertTrue(os.path.exists(self.key_file))
         self.assertNotIn("[service-old]", self.creds_text())
         self.assertFalse(os.path.exists(self.record_path()))
+
+    def test_apply_records_targets_delivered_before_records_existed(self):
+        self.assertEqual(self.run_apply(self.mdir).returncode, 0)
+        key = self.active_key()
+        shutil.rmtree(self.state)  # delivered by a keywarden without records, or the record lost
+        self.ep.reset_counts()
+        r = self.run_apply(self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("No changes.", r.stdout)
+        self.assertEqual(self.writes(), {})
+        self.assert_recorded(key)  # what plan read from the targets: they hold the user's key
+        before = os.stat(self.record_path()).st_mtime_ns
+        self.assertEqual(self.run_apply(self.mdir).returncode, 0)
+        self.assertEqual(os.stat(self.record_path()).st_mtime_ns, before)  # unchanged: not rewritten
+        os.unlink(self.old)
+        r = self.run_apply("--prune-accounts", self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("service-old: removed file " + self.key_file, r.stdout)
+        self.assert_targets_gone()
+
+    def test_a_file_an_older_manifest_named_is_removed_too(self):
+        self.assertEqual(self.run_apply(self.mdir).returncode, 0)
+        first = self.active_key()
+        moved = os.path.join(self.keys_dir, "moved.json")
+        with open(self.old, "w") as f:  # the key file moves: a new key goes to the new one
+            f.write(manifest_text(name="old", mfa="none", deliver=["file: " + moved, "profile: service-old"]))
+        r = self.run_apply(self.mdir)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(os.path.exists(moved))
+        targets = {t.get("path") or t["name"]: t["keyId"] for t in self.record()["targets"]}
+        self.assertEqual(targets[self.key_file], first)  # the old file: the key it was given
+        self.assertNotEqual(targets[moved], first)
+        self.assertEqual(targets[moved], targets["service-old"])
+        os.unlink(self.old)
+        d = self.kw("destroy", "--auto-approve", "service-old")
+        self.assertEqual(d.returncode, 0, d.stdout + d.stderr)
+        self.assertIn("service-old: removed file " + self.key_file, d.stderr)
+        self.assertIn("service-old: removed file " + moved, d.stderr)
+        self.assertFalse(os.path.exists(moved))
+        self.assert_targets_gone()
 
     def test_state_dir_moves_the_record(self):
         elsewhere = os.path.join(self.tmp, "state")

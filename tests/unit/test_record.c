@@ -119,6 +119,14 @@ static void record_keeps_targets_updates_keys_and_never_stores(void **state)
 	}
 	assert_int_equal(kw_key_record_forget(&r, &err), 0);
 	assert_int_not_equal(access(r.path, F_OK), 0);
+	{ /* the lock is the account folder's: nothing of the user is left */
+		char lock[700];
+
+		snprintf(lock, sizeof(lock), "%s.lock", r.path);
+		assert_int_not_equal(access(lock, F_OK), 0);
+		snprintf(lock, sizeof(lock), "%s/targets/123456789012.lock", dir);
+		assert_int_equal(access(lock, F_OK), 0);
+	}
 	kw_key_record_release(&r);
 	assert_int_equal(kw_key_record_load("123456789012", "service-app", &r, &err), 0);
 	assert_int_equal(r.n, 0);
