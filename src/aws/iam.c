@@ -604,6 +604,26 @@ int kw_iam_get_group_policy(struct kw_aws_client *c, const char *group_name, con
 	return get_policy(c, "GetGroupPolicy", "GroupName", group_name, policy_name, out, err);
 }
 
+int kw_iam_get_policy(struct kw_aws_client *c, const char *policy_arn, bool *attachable, struct kw_error *err)
+{
+	struct kw_query q;
+	xmlDoc *doc = NULL;
+	xmlNode *res, *pol;
+
+	*attachable = false;
+	kw_query_init(&q, "GetPolicy", KW_IAM_API_VERSION);
+	kw_query_add(&q, "PolicyArn", policy_arn);
+	if (call(c, &q, &doc, &res, err))
+		return -1;
+	if (!(pol = kw_xml_child(res, "Policy"))) {
+		xmlFreeDoc(doc);
+		return kw_error_set(err, KW_ERR_NETWORK, "GetPolicy", "answer without a Policy");
+	}
+	*attachable = kw_xml_bool(kw_xml_child(pol, "IsAttachable"));
+	xmlFreeDoc(doc);
+	return 0;
+}
+
 int kw_iam_delete_group_policy(struct kw_aws_client *c, const char *group_name, const char *policy_name,
                                struct kw_error *err)
 {

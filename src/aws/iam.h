@@ -303,6 +303,15 @@ int kw_iam_put_group_policy(struct kw_aws_client *c, const char *group_name, con
 int kw_iam_get_group_policy(struct kw_aws_client *c, const char *group_name, const char *policy_name,
                             struct kw_iam_inline_policy *out, struct kw_error *err);
 
+/*
+ * kw_iam_get_policy - whether the managed policy policy_arn exists (AWS's or the account's) and
+ * can be attached (IsAttachable: false for AWS's service-role policies).
+ * Returns 0 with *attachable set, or -1 with err set (KW_ERR_NOT_FOUND: no such policy).
+ * Source: AWS IAM API: GetPolicy.
+ */
+int kw_iam_get_policy(struct kw_aws_client *c, const char *policy_arn, bool *attachable,
+                      struct kw_error *err);
+
 /* Source: AWS IAM API: DeleteGroupPolicy. */
 int kw_iam_delete_group_policy(struct kw_aws_client *c, const char *group_name, const char *policy_name,
                                struct kw_error *err);

@@ -672,7 +672,7 @@ int cmd_apply(int argc, char **argv, struct kw_ctx *ctx)
 		goto out;
 	}
 	kw_error_clear(&err);
-	if (kw_exec_check_outputs(&s.plan, &eo, &err)) { /* seed/QR files: before any write */
+	if (kw_exec_check_outputs(client, &s.plan, &eo, &err)) { /* seed/QR files: before any write */
 		kw_error_print(&err, ctx->err);
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include "aws/client.h"
 #include "aws/iam.h"
 #include "aws/sts.h"
+#include "engine/checks.h"
 #include "engine/live.h"
 #include "engine/render.h"
 #include "engine/runner.h"
@@ -807,38 +808,6 @@ static int check_output(const struct kw_plan *plan, size_t nmfa, const char *opt
 	return rc;
 }
 
-/*
- * Whether target j of account i holds an access key (engine/held.h): then the new key replaces
- * it (a key file holding a key IAM no longer has, or one of this user's keys, is replaced
- * atomically, where a file of any other content is refused).
- */
-static bool holds_key(const struct kw_plan *plan, size_t i, size_t j)
-{
-	const struct kw_live_account *l = &plan->live[i];
-
-	return j < l->ntargets && l->targets[j].held == KW_KEY_HELD_KEY;
-}
-
-/* Every delivery target of every key the plan issues can take it (src/keys/sink.h). */
-static int preflight_targets(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
-{
-	for (size_t i = 0; i < plan->nsteps; i++) {
-		const struct kw_step *s = &plan->steps[i];
-		const struct kw_desired *d = &plan->desired[s->account];
-
-		if (s->resource != KW_RES_ACCESS_KEY || s->action != KW_ACT_CREATE)
-			continue;
-		for (size_t j = 0; d->sinks && j < d->ndeliver; j++) {
-			struct kw_key_sink sink = d->sinks[j];
-
-			sink.aws = d->aws_opts ? d->aws_opts : o->aws_opts; /* its AWS account's */
-			if (kw_keys_preflight(&sink, d->user_name, holds_key(plan, s->account, j), err))
-				return kw_error_prefix(err, "%s", d->origin ? d->origin : d->user_name);
-		}
-	}
-	return 0;
-}
-
 void kw_exec_sweep_targets(const struct kw_plan *plan)
 {
 	for (size_t i = 0; i < plan->naccounts; i++)
@@ -859,11 +828,12 @@ void kw_exec_record_targets(const struct kw_plan *plan)
 	}
 }
 
-int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err)
+int kw_exec_check_outputs(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
+                          struct kw_error *err)
 {
 	size_t nmfa = 0;
 
-	if (preflight_targets(plan, o, err))
+	if (kw_checks_before_writes(c, plan, o->aws_opts, err))
 		return -1;
 
 	for (size_t i = 0; i < plan->nsteps; i++)
@@ -1134,8 +1104,8 @@ static int key_deliver(void *ud, const struct kw_access_key *ak, size_t *written
 			sink.fp = kd->r->o->stdout_sink ? kd->r->o->stdout_sink : stdout;
 		sink.aws = opts_of(kd->r, kd->s);
 		kw_keys_sink_describe(&sink, name, sizeof(name));
-		if ((holds_key(kd->r->plan, kd->s->account, i) ? kw_keys_replace : kw_keys_deliver)(&sink, ak,
-		                                                                                    err))
+		if ((kw_checks_holds_key(kd->r->plan, kd->s->account, i) ? kw_keys_replace
+		                                                         : kw_keys_deliver)(&sink, ak, err))
 			return kw_error_prefix(err, "delivering the new key to %s", name);
 		*written = i + 1;
 		emit(kd->r, KW_EV_DELIVERED, kd->s, KW_EXEC_RUNNING, 0, name, ak->access_key_id, NULL);

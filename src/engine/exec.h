@@ -149,7 +149,8 @@ void kw_exec_record_targets(const struct kw_plan *plan);
  * may exist yet (KW_ERR_CONFLICT, never overwritten); every file's folder must exist, or for
  * DIR/ its parent (KW_ERR_IO). Returns 0, or -1 with err set.
  */
-int kw_exec_check_outputs(const struct kw_plan *plan, const struct kw_exec_opts *o, struct kw_error *err);
+int kw_exec_check_outputs(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_exec_opts *o,
+                          struct kw_error *err);
 
 /*
  * kw_exec_needs_mfa_input - whether running plan needs a way to enroll MFA that o lacks

@@ -36,6 +36,7 @@ int kw_desired_from_manifest(const struct kw_manifest *m, struct kw_desired *d, 
 {
 	DUP(d->name, m->name);
 	DUP(d->origin, m->file);
+	d->manifest = m;
 	DUP(d->user_name, m->user_name);
 	DUP(d->group_name, m->group_name);
 	DUP(d->path, m->path ? m->path : "/");

@@ -20,6 +20,7 @@
 
 struct kw_aws_client;
 struct kw_aws_options;
+struct kw_manifest;
 
 /* Tags under this prefix are keywarden's own bookkeeping (rotate's grace periods): never drift. */
 #define KW_INTERNAL_TAG_PREFIX  "keywarden:"
@@ -98,6 +99,9 @@ struct kw_desired {
 	 * engine/account.h): borrowed, never freed here; NULL: the run's client */
 	struct kw_aws_client *client;
 	const struct kw_aws_options *aws_opts; /* that account's client options, or NULL: the run's */
+	/* the manifest it was read from (borrowed, owned by the session): the file:line:col of its
+	 * entries for errors found before the first write; NULL when not made from one */
+	const struct kw_manifest *manifest;
 };
 
 /* kw_desired_release - free what d owns (not d itself, not d->manifest). */

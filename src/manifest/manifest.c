@@ -738,9 +738,11 @@ static void read_store(struct ld *L, struct kw_deliver *d, yaml_node_t *n, bool 
 		if (!ssm && !strncmp(s, "arn:", 4)) {
 			/* arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX */
 			char region[64] = "";
-			if (sscanf(s, "arn:%*[^:]:secretsmanager:%63[^:]:%*12[0-9]:secret:%*s", region) !=
-			            1 ||
-			    !kw_names_region_ok(region))
+			char acct[16] = "";
+			if (sscanf(s, "arn:%*[^:]:secretsmanager:%63[^:]:%15[^:]:secret:%*s", region, acct) !=
+			            2 ||
+			    !kw_names_region_ok(region) || strlen(acct) != 12 ||
+			    strspn(acct, "0123456789") != 12)
 				diag_node(L, mm[0].value,
 				          "'%s' is not a secret ARN "
 				          "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX)",
@@ -767,8 +769,14 @@ static void read_store(struct ld *L, struct kw_deliver *d, yaml_node_t *n, bool 
 		d->region = xstrdup(L, s);
 	}
 	if (mm[2].value && (s = want_string(L, mm[2].value, "kmsKeyId"))) {
-		if (!*s || strlen(s) > 2048)
-			diag_node(L, mm[2].value, "kmsKeyId must be a key id, key ARN or alias/NAME");
+		char kms_region[64];
+		if ((why = kw_names_kms_key_problem(s, kms_region)))
+			diag_node(L, mm[2].value, "kmsKeyId '%s' %s", s, why);
+		else if (*kms_region && d->region && strcmp(kms_region, d->region))
+			diag_node(L, mm[2].value,
+			          "kmsKeyId '%s' is a key of region %s, but the %s is in %s (a KMS key "
+			          "serves its own region only)",
+			          s, kms_region, ssm ? "parameter" : "secret", d->region);
 		d->kms_key_id = xstrdup(L, s);
 	}
 	read_format(L, d, mm[3].value, mm[4].value);
@@ -803,7 +811,7 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 		struct member mm[10];
 		struct kw_deliver *d;
 		int kinds = 0;
-		const char *s;
+		const char *s, *why;
 
 		if (!e)
 			return;
@@ -875,12 +883,24 @@ static void read_deliver(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 				continue;
 			}
 			d->path = resolve(L, s);
+			if (d->path && (why = kw_names_file_path_problem(d->path)))
+				diag_node(L, mm[1].value, "file '%s' %s", s, why);
 		} else if (mm[2].value) {
 			d->kind = KW_DELIVER_STDOUT;
 			read_format(L, d, mm[8].value, mm[9].value);
+			/* a boolean is a plain true: 'true' in quotes is a string (as for numbers) */
 			if (mm[2].value->type != YAML_SCALAR_NODE ||
-			    strcmp((char *)mm[2].value->data.scalar.value, "true")) {
-				diag_node(L, mm[2].value, "stdout must be true");
+			    strcmp((char *)mm[2].value->data.scalar.value, "true") ||
+			    mm[2].value->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+				diag_node(L, mm[2].value, "stdout must be true (a boolean), found %s",
+				          mm[2].value->type == YAML_SCALAR_NODE &&
+				                          mm[2].value->data.scalar.style !=
+				                                  YAML_PLAIN_SCALAR_STYLE
+				                  ? "a string"
+				          : is_null(mm[2].value) ? "null"
+				          : mm[2].value->type == YAML_SCALAR_NODE
+				                  ? (const char *)mm[2].value->data.scalar.value
+				                  : type_name(mm[2].value));
 				continue;
 			}
 		} else if (mm[3].value) {
@@ -915,7 +935,11 @@ static void read_access_keys(struct ld *L, struct kw_manifest *m, yaml_node_t *n
 		bool plain = v->type == YAML_SCALAR_NODE && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 
 		/* numbers are read by util/num.h: -1 is out of range, 7x is malformed, "7" a string */
-		if (!plain || kw_parse_long(s, -999999999L, 999999999L, &days)) {
+		if (plain && kw_parse_long(s, -999999999L, 999999999L, &days) && s[strspn(s, "-")] &&
+		    strspn(s + (*s == '-'), "0123456789") == strlen(s + (*s == '-'))) {
+			/* whole digits too large for a number are out of range, not malformed */
+			diag_node(L, v, "accessKeys.maxAgeDays must be between 1 and 3650, found %s", s);
+		} else if (!plain || kw_parse_long(s, -999999999L, 999999999L, &days)) {
 			diag_node(L, v, "accessKeys.maxAgeDays must be a whole number of days, found %s",
 			          !plain && v->type == YAML_SCALAR_NODE ? "a string"
 			          : plain                               ? "a malformed number"
@@ -974,8 +998,11 @@ static void read_spec(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 			          "permissionsBoundary '%s' is not a policy ARN "
 			          "(arn:PARTITION:iam::ACCOUNT|aws:policy/[PATH/]NAME)",
 			          s);
-		else
+		else {
 			m->permissions_boundary = xstrdup(L, s);
+			m->boundary_line = (unsigned)mm[3].value->start_mark.line + 1;
+			m->boundary_col = (unsigned)mm[3].value->start_mark.column + 1;
+		}
 	}
 	if (mm[4].value && (s = want_string(L, mm[4].value, "spec.console")) && strcmp(s, "disabled"))
 		diag_node(L, mm[4].value,
@@ -1526,8 +1553,114 @@ static int collect(const char *dirpath, struct names *out, int depth, struct kw_
 	return rc;
 }
 
+/*
+ * Delivery targets named twice: one target holds one key, so a second delivery to it replaces
+ * the first's key, which nobody holds then (and a second new file is refused after the key was
+ * issued). Within a manifest every kind counts; across manifests the targets that are places
+ * (profiles, files, secrets, parameters), not stdout and exec commands.
+ */
+struct target_ref {
+	char *key; /* kind, account, region and target: equal keys are the same target */
+	const struct kw_manifest *m;
+	const struct kw_deliver *d;
+	size_t seq;
+};
+
+static int cmp_target(const void *a, const void *b)
+{
+	const struct target_ref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static bool target_is_place(const struct kw_deliver *d)
+{
+	return d->kind != KW_DELIVER_STDOUT && d->kind != KW_DELIVER_EXEC;
+}
+
+static const char *target_words(const struct kw_deliver *d, char *buf, size_t size)
+{
+	switch (d->kind) {
+	case KW_DELIVER_PROFILE: snprintf(buf, size, "profile '%s'", d->profile); break;
+	case KW_DELIVER_FILE: snprintf(buf, size, "file %s", d->path); break;
+	case KW_DELIVER_STDOUT: snprintf(buf, size, "stdout"); break;
+	case KW_DELIVER_EXEC: snprintf(buf, size, "exec '%s'", d->command); break;
+	case KW_DELIVER_SECRETS_MANAGER: snprintf(buf, size, "secretsManager '%s'", d->store_name); break;
+	case KW_DELIVER_SSM_PARAMETER: snprintf(buf, size, "ssmParameter '%s'", d->store_name); break;
+	}
+	return buf;
+}
+
+static int check_targets(struct kw_manifest_set *set)
+{
+	struct target_ref *v;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		cap += set->items[i]->ndeliver;
+	if (!cap)
+		return 0;
+	if (!(v = calloc(cap, sizeof(*v))))
+		return -1;
+	for (size_t i = 0; i < set->n && !rc; i++)
+		for (size_t j = 0; j < set->items[i]->ndeliver && !rc; j++) {
+			const struct kw_manifest *m = set->items[i];
+			const struct kw_deliver *d = &m->deliver[j];
+			bool store =
+			        d->kind == KW_DELIVER_SECRETS_MANAGER || d->kind == KW_DELIVER_SSM_PARAMETER;
+			struct kw_buf k = KW_BUF_INIT;
+			const char *t = d->kind == KW_DELIVER_PROFILE ? d->profile
+			                : d->kind == KW_DELIVER_FILE  ? d->path
+			                : d->kind == KW_DELIVER_EXEC  ? d->command
+			                                              : d->store_name;
+
+			if (kw_buf_appendf(&k, "%d\n%s\n%s\n%s", (int)d->kind,
+			                   store && m->account ? m->account : "",
+			                   store && d->region ? d->region : "", t ? t : "")) {
+				kw_buf_release(&k);
+				rc = -1;
+				break;
+			}
+			v[n] = (struct target_ref){kw_buf_detach(&k), m, d, n};
+			n++;
+		}
+	if (!rc)
+		qsort(v, n, sizeof(*v), cmp_target);
+	for (size_t i = 1; i < n && !rc; i++)
+		for (size_t j = i; j-- > 0 && !strcmp(v[j].key, v[i].key);) {
+			const struct target_ref *a = &v[j], *b = &v[i];
+			char what[600];
+
+			if (a->m != b->m && !target_is_place(b->d))
+				continue;
+			target_words(b->d, what, sizeof(what));
+			if (a->m == b->m)
+				rc = kw_diags_add(
+				        &set->diags, KW_SEV_ERROR, NULL, b->m->file, b->d->line, b->d->col,
+				        "%s is a delivery target twice in this manifest (first at line "
+				        "%u, column %u)",
+				        what, a->d->line, a->d->col);
+			else
+				rc = kw_diags_add(
+				        &set->diags, KW_SEV_ERROR, NULL, b->m->file, b->d->line, b->d->col,
+				        "%s is also the delivery target of service account '%s' at "
+				        "%s:%u:%u: a target holds one key, so one account's delivery "
+				        "would replace the other's",
+				        what, a->m->name, a->m->file, a->d->line, a->d->col);
+			break;
+		}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+	return rc;
+}
+
 static int finish(struct kw_manifest_set *set, struct kw_error *err)
 {
+	if (check_targets(set))
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 	struct kw_diag *first = NULL;
 
 	/* one manifest per account: IAM user names are unique ignoring case, in one AWS account

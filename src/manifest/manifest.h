@@ -123,10 +123,11 @@ struct kw_manifest {
 	struct kw_managed_policy *managed_policies;
 	size_t nmanaged;
 
-	char *permissions_boundary; /* ARN, or NULL */
-	bool console;               /* always false: "disabled" is the only value accepted */
-	enum kw_mfa_mode mfa;       /* default KW_MFA_VIRTUAL */
-	int max_age_days;           /* accessKeys.maxAgeDays, default 90, 1..3650 */
+	char *permissions_boundary;           /* ARN, or NULL */
+	unsigned boundary_line, boundary_col; /* where it is written */
+	bool console;                         /* always false: "disabled" is the only value accepted */
+	enum kw_mfa_mode mfa;                 /* default KW_MFA_VIRTUAL */
+	int max_age_days;                     /* accessKeys.maxAgeDays, default 90, 1..3650 */
 	struct kw_deliver *deliver;
 	size_t ndeliver;
 };

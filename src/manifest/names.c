@@ -261,3 +261,68 @@ size_t kw_names_text_size(const char *s)
 			n++;
 	return n;
 }
+
+/* A KMS key id: a UUID (1234abcd-12ab-34cd-56ef-1234567890ab) or a multi-Region mrk-<32 hex>. */
+static bool kms_key_id_ok(const char *s)
+{
+	static const char uuid[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t n = strlen(s);
+
+	if (!strncmp(s, "mrk-", 4))
+		return n == 36 && strspn(s + 4, "0123456789abcdef") == 32;
+	if (n != sizeof(uuid) - 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (uuid[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* alias/NAME: KMS AliasName, 1-256 of [A-Za-z0-9:/_-] (no ':' in the name itself). */
+static bool kms_alias_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 6 && n <= 256 && !strncmp(s, "alias/", 6) &&
+	       strspn(s + 6, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-") == n - 6;
+}
+
+const char *kw_names_kms_key_problem(const char *s, char region[64])
+{
+	char part[32], acct[16], rest[2048];
+	int used = 0;
+
+	region[0] = '\0';
+	if (strncmp(s, "arn:", 4))
+		return kms_key_id_ok(s) || kms_alias_ok(s) ? NULL
+		                                           : "must be a KMS key id (a UUID or mrk-...), a "
+		                                             "key ARN, alias/NAME or an alias ARN";
+	if (strlen(s) > 2048 ||
+	    sscanf(s, "arn:%31[^:]:kms:%63[^:]:%15[^:]:%2047s%n", part, region, acct, rest, &used) != 4 ||
+	    (size_t)used != strlen(s) || !kw_names_region_ok(region) || strlen(acct) != 12 ||
+	    strspn(acct, "0123456789") != 12 ||
+	    !(strncmp(rest, "key/", 4) ? kms_alias_ok(rest) : kms_key_id_ok(rest + 4))) {
+		region[0] = '\0';
+		return "is not a KMS ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID or ...:alias/NAME)";
+	}
+	return NULL;
+}
+
+const char *kw_names_file_path_problem(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	if (strlen(path) >= 4096)
+		return "is longer than the system allows (4095 bytes)";
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n > 255)
+			return "has a folder or file name longer than 255 bytes";
+		p += n + (p[n] == '/');
+	}
+	/* the atomic write's temporary file beside it: ".BASE.kw-<12 hex>.tmp" (util/atomic.h) */
+	if (strlen(base ? base + 1 : path) > 255 - 21)
+		return "has a file name longer than 234 bytes (its temporary file while it is written "
+		       "needs 21 more)";
+	return NULL;
+}

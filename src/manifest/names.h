@@ -52,6 +52,21 @@ bool kw_names_profile_ok(const char *name);
 /* kw_names_region_ok - looks like a region name: xx-word-N (e.g. eu-west-1, us-gov-west-1). */
 bool kw_names_region_ok(const char *region);
 
+/*
+ * kw_names_kms_key_problem - whether s names a KMS key as Secrets Manager (KmsKeyId) and SSM
+ * (KeyId) take it: a key id (UUID, or mrk- and 32 hex digits for a multi-Region key), a key ARN,
+ * alias/NAME or an alias ARN (AWS KMS API Reference: KeyId, AliasName). Returns NULL when it
+ * does, else the reason ("must ...", static). region receives an ARN's region ("" otherwise).
+ */
+const char *kw_names_kms_key_problem(const char *s, char region[64]);
+
+/*
+ * kw_names_file_path_problem - whether a key file path fits the file system's limits: at most
+ * 4095 bytes, every name at most 255 (NAME_MAX), the file's own name at most 234 so that its
+ * temporary file (util/atomic.h) fits too. NULL when it does, else the reason (static).
+ */
+const char *kw_names_file_path_problem(const char *path);
+
 /* kw_names_var_ok - a template variable name: 1-64 of [A-Za-z0-9_.-]. */
 bool kw_names_var_ok(const char *name);
 
