@@ -6,6 +6,7 @@
 
 #include "aws/client.h"
 #include "cmd/lifecycle.h"
+#include "engine/checks.h"
 #include "engine/live.h"
 #include "manifest/folder.h"
 #include "manifest/manifest.h"
@@ -105,7 +106,8 @@ int kw_engine_prepare(struct kw_ctx *ctx, const struct kw_engine_args *a, struct
 		s->desired[i].client = kw_accounts_client(&s->accounts, i);
 		s->desired[i].aws_opts = kw_accounts_options(&s->accounts, i);
 	}
-	if (kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err)) {
+	if (kw_session_plan(s, *client, a->parallelism ? a->parallelism : KW_LIVE_PARALLELISM, &po, &err) ||
+	    kw_checks_policies(*client, &s->plan, &err)) { /* what the plan attaches is in IAM */
 		kw_error_print(&err, ctx->err);
 		goto fail;
 	}

@@ -14,19 +14,12 @@
 #include "util/error.h"
 #include "util/log.h"
 
-/*
- * err, found about what an entry of d's manifest asks for, is placed at that entry
- * (file:line:col, as a manifest error is); its old place, unless the message names it already,
- * starts the message. Without a position the manifest's file (or the user) starts it. Returns -1.
- */
+/* err, found about the entry at line:col of d's manifest, placed there (manifest.h). */
 static int at_entry(struct kw_error *err, const struct kw_desired *d, unsigned line, unsigned col)
 {
-	if (!d->manifest || !line)
+	if (!d->manifest)
 		return kw_error_prefix(err, "%s", d->origin ? d->origin : d->user_name);
-	if (err->where[0] && !strstr(err->msg, err->where))
-		kw_error_prefix(err, "%s", err->where);
-	snprintf(err->where, sizeof(err->where), "%s:%u:%u", d->manifest->file, line, col);
-	return -1;
+	return kw_manifest_error_at(err, d->manifest, line, col);
 }
 
 static int at_target(struct kw_error *err, const struct kw_desired *d, size_t j)
@@ -61,9 +54,8 @@ static struct kw_aws_client *client_of(struct kw_aws_client *c, const struct kw_
 	return d->client ? d->client : c;
 }
 
-/* Every delivery target of every key the plan issues can take it (src/keys/sink.h). */
-static int check_targets(struct kw_aws_client *c, const struct kw_plan *plan,
-                         const struct kw_aws_options *aws, struct kw_error *err)
+int kw_checks_targets(struct kw_aws_client *c, const struct kw_plan *plan, const struct kw_aws_options *aws,
+                      struct kw_error *err)
 {
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		const struct kw_step *s = &plan->steps[i];
@@ -100,7 +92,10 @@ struct seen {
 	const char *arn;
 };
 
-/* arn (a managed policy the plan attaches, or a boundary it sets) exists and can be attached. */
+/*
+ * arn (a managed policy the plan attaches, or a boundary it sets) exists and can be attached: 0;
+ * 1 when the run may not ask (GetPolicy denied: one warning, and no more asking); -1 with err set.
+ */
 static int check_policy(struct kw_aws_client *c, const struct kw_desired *d, const char *arn, bool boundary,
                         unsigned line, unsigned col, struct seen *seen, size_t *nseen, size_t cap,
                         struct kw_error *err)
@@ -120,14 +115,17 @@ static int check_policy(struct kw_aws_client *c, const struct kw_desired *d, con
 			             what, arn);
 			return at_entry(err, d, line, col);
 		}
-		if (strcmp(err->aws_code, "AccessDenied"))
-			return at_entry(err, d, line, col);
+		if (strcmp(err->aws_code, "AccessDenied")) /* the read failed: the ARN may be fine */
+			return kw_error_prefix(err, "reading %s %s before the first write", what, arn);
 		kw_log(KW_LOG_WARN,
-		       "cannot check that %s %s exists (iam:GetPolicy is not allowed): IAM judges it when "
-		       "it is attached",
-		       what, arn);
+		       "cannot check before the first write that the managed policies and boundaries "
+		       "exist (iam:GetPolicy is not allowed, e.g. for %s): IAM judges each when it is "
+		       "attached",
+		       arn);
 		kw_error_clear(err);
-	} else if (!attachable) {
+		return 1;
+	}
+	if (!attachable) {
 		kw_error_set(err, KW_ERR_INVALID, NULL,
 		             "%s %s cannot be attached (IsAttachable is false: an AWS service-role "
 		             "policy?); nothing was changed",
@@ -147,40 +145,33 @@ static const struct kw_managed_policy *managed_entry(const struct kw_desired *d,
 	return NULL;
 }
 
-/* Every managed policy the plan attaches and every boundary it sets is there in IAM. */
-static int check_policies(struct kw_aws_client *c, const struct kw_plan *plan, struct kw_error *err)
+int kw_checks_policies(struct kw_aws_client *c, const struct kw_plan *plan, struct kw_error *err)
 {
 	enum { CAP = 64 }; /* distinct ARNs remembered; more are asked again, never skipped */
 	struct seen seen[CAP];
 	size_t nseen = 0;
 
-	for (size_t i = 0; i < plan->nsteps; i++) {
+	for (size_t i = 0; c && i < plan->nsteps; i++) {
 		const struct kw_step *s = &plan->steps[i];
 		const struct kw_desired *d = &plan->desired[s->account];
 		const struct kw_manifest *m = d->manifest;
-		unsigned bl = m ? m->boundary_line : 0, bc = m ? m->boundary_col : 0;
+		const struct kw_managed_policy *e;
+		int r = 0;
 
 		if (s->action == KW_ACT_DELETE)
 			continue;
 		if (s->resource == KW_RES_GROUP_ATTACHMENT && s->subject) {
-			const struct kw_managed_policy *e = managed_entry(d, s->subject);
-			if (check_policy(c, d, s->subject, false, e ? e->line : 0, e ? e->col : 0, seen,
-			                 &nseen, CAP, err))
-				return -1;
+			e = managed_entry(d, s->subject);
+			r = check_policy(c, d, s->subject, false, e ? e->line : 0, e ? e->col : 0, seen,
+			                 &nseen, CAP, err);
 		} else if ((s->resource == KW_RES_BOUNDARY && s->after) ||
 		           (s->resource == KW_RES_USER && s->action == KW_ACT_CREATE && d->boundary)) {
-			if (check_policy(c, d, s->after ? s->after : d->boundary, true, bl, bc, seen, &nseen,
-			                 CAP, err))
-				return -1;
+			r = check_policy(c, d, s->after ? s->after : d->boundary, true,
+			                 m ? m->boundary_line : 0, m ? m->boundary_col : 0, seen, &nseen, CAP,
+			                 err);
 		}
+		if (r)
+			return r < 0 ? -1 : 0;
 	}
 	return 0;
-}
-
-int kw_checks_before_writes(struct kw_aws_client *c, const struct kw_plan *plan,
-                            const struct kw_aws_options *aws, struct kw_error *err)
-{
-	if (check_targets(c, plan, aws, err))
-		return -1;
-	return c ? check_policies(c, plan, err) : 0;
 }

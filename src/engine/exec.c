@@ -833,7 +833,7 @@ int kw_exec_check_outputs(struct kw_aws_client *c, const struct kw_plan *plan, c
 {
 	size_t nmfa = 0;
 
-	if (kw_checks_before_writes(c, plan, o->aws_opts, err))
+	if (kw_checks_targets(c, plan, o->aws_opts, err))
 		return -1;
 
 	for (size_t i = 0; i < plan->nsteps; i++)

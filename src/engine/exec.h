@@ -142,9 +142,9 @@ void kw_exec_record_targets(const struct kw_plan *plan);
 
 /*
  * kw_exec_check_outputs - before anything changes: every delivery target of every key the
- * plan issues passes kw_keys_preflight (src/keys/sink.h: files, folders, links, owners, the
- * command of exec, a read-only probe of each secret store; the error names the manifest and
- * the target), and the MFA output options of o fit plan. With
+ * plan issues can take it (engine/checks.h kw_checks_targets, with c's credentials; the error
+ * names the manifest entry, file:line:col, and the target), and the MFA output options of o fit
+ * plan. With
  * 2+ MFA steps each option must be a folder or contain "{user}" (KW_ERR_USAGE); no seed file
  * may exist yet (KW_ERR_CONFLICT, never overwritten); every file's folder must exist, or for
  * DIR/ its parent (KW_ERR_IO). Returns 0, or -1 with err set.

@@ -49,8 +49,8 @@ static int describe(struct kw_aws_client *c, const struct kw_key_sink *s, struct
 		return -1;
 	if (!strncmp(s->target, "arn:", 4))
 		return kw_error_set(err, KW_ERR_NOT_FOUND, NULL,
-		                    "no such secret: a secret named by its ARN must exist (name it by its "
-		                    "name to have keywarden create it)");
+		                    "there is no secret of that ARN, and a secret named by its ARN must "
+		                    "exist (name it by its name to have keywarden create it)");
 	kw_error_clear(err);
 	return 0;
 }

@@ -263,7 +263,7 @@ static int svc_create(void *ud, char *id, struct kw_secret **secret, time_t *cre
 		kw_keys_sink_from_manifest(m, &m->deliver[i], s->o->stdout_sink, &sink);
 		sink.aws = s->acct->aws_opts ? s->acct->aws_opts : s->o->aws_opts;
 		if (kw_keys_preflight(&sink, s->acct->user, true, err))
-			return -1;
+			return kw_manifest_error_at(err, m, m->deliver[i].line, m->deliver[i].col);
 	}
 	if (s->adopt) { /* the key some targets hold: the others get it too */
 		snprintf(id, KW_LC_KEY_ID_MAX, "%s", s->adopt->id);

@@ -1820,6 +1820,16 @@ const struct kw_manifest *kw_manifest_find_user(const struct kw_manifest_set *se
 	return NULL;
 }
 
+int kw_manifest_error_at(struct kw_error *err, const struct kw_manifest *m, unsigned line, unsigned col)
+{
+	if (!m || !line)
+		return kw_error_prefix(err, "%s", m ? m->file : "manifest");
+	if (err->where[0] && !strstr(err->msg, err->where))
+		kw_error_prefix(err, "%s", err->where);
+	snprintf(err->where, sizeof(err->where), "%s:%u:%u", m->file, line, col);
+	return -1;
+}
+
 const struct kw_manifest *kw_manifest_find_name(const struct kw_manifest_set *set, const char *name)
 {
 	for (size_t i = 0; i < set->n; i++)

@@ -193,6 +193,15 @@ const struct kw_manifest *kw_manifest_find_user(const struct kw_manifest_set *se
 const struct kw_manifest *kw_manifest_find_name(const struct kw_manifest_set *set, const char *name);
 
 /*
+ * kw_manifest_error_at - place err, found before any write about what the entry of m at
+ * line:col asks for (a delivery target, a policy ARN), at that entry: err->where becomes
+ * "file:line:col", as manifest errors are, and its old where, unless the message names it
+ * already, starts the message. Without a position (m NULL, line 0) the manifest's file (or
+ * "manifest") starts the message instead. Returns -1.
+ */
+int kw_manifest_error_at(struct kw_error *err, const struct kw_manifest *m, unsigned line, unsigned col);
+
+/*
  * kw_diag_format - "error: file:line:col: message" (severity word first; for lint findings
  * "warning: file:line:col: KWP020 message"; accepted findings end with " (accepted: reason)").
  * New string, caller frees; NULL when out of memory.

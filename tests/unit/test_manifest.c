@@ -262,7 +262,7 @@ static const struct error_case error_cases[] = {
         {"deliver file is a folder", BASE "  accessKeys:\n    deliver:\n      - file: keys/\n", NULL,
          "8:15: file 'keys/' is not a file path"},
         {"deliver stdout false", BASE "  accessKeys:\n    deliver:\n      - stdout: false\n", NULL,
-         "8:17: stdout must be true"},
+         "8:17: stdout must be true (a boolean), found false"},
         {"deliver exec empty", BASE "  accessKeys:\n    deliver:\n      - exec: \"  \"\n", NULL,
          "8:15: exec must name a command"},
         {"policy file missing", BASE "  policies:\n    - inline: missing.json\n", NULL,
@@ -635,6 +635,84 @@ static void names_and_limits(void **state)
 	assert_int_equal(kw_names_text_size("{ \"a\" :\n 1 }"), 7);
 }
 
+/* KMS key names as Secrets Manager and SSM take them; file paths within the system's limits. */
+static void kms_keys_and_file_paths(void **state)
+{
+	char region[64], path[300];
+
+	(void)state;
+	assert_null(kw_names_kms_key_problem("1234abcd-12ab-34cd-56ef-1234567890ab", region));
+	assert_string_equal(region, "");
+	assert_null(kw_names_kms_key_problem("mrk-1234abcd12ab34cd56ef1234567890ab", region));
+	assert_null(kw_names_kms_key_problem("alias/aws/secretsmanager", region));
+	assert_null(kw_names_kms_key_problem("alias/keys_2-x", region));
+	assert_null(kw_names_kms_key_problem(
+	        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", region));
+	assert_string_equal(region, "eu-west-1");
+	assert_null(
+	        kw_names_kms_key_problem("arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/k", region));
+	assert_string_equal(region, "us-gov-west-1");
+	assert_non_null(kw_names_kms_key_problem("", region));
+	assert_non_null(kw_names_kms_key_problem("not a key", region));
+	assert_non_null(kw_names_kms_key_problem("alias/", region));
+	assert_non_null(kw_names_kms_key_problem("alias/a b", region));
+	assert_non_null(kw_names_kms_key_problem("1234abcd-12ab-34cd-56ef-1234567890a", region));
+	assert_non_null(kw_names_kms_key_problem("mrk-123", region));
+	assert_non_null(kw_names_kms_key_problem("arn:aws:kms:eu-west-1:1111:key/x", region));
+	assert_string_equal(region, "");
+	assert_non_null(kw_names_kms_key_problem("arn:aws:kms:eu-west-1:111122223333:secret/x", region));
+	assert_non_null(kw_names_kms_key_problem("arn:aws:s3:eu-west-1:111122223333:alias/k", region));
+
+	assert_null(kw_names_file_path_problem("/srv/keys/velero.env"));
+	memset(path, 'k', 234);
+	path[234] = '\0';
+	assert_null(kw_names_file_path_problem(path));
+	path[234] = 'k';
+	path[235] = '\0';
+	assert_non_null(kw_names_file_path_problem(path)); /* its temporary file would not fit */
+	memset(path, 'd', 256);
+	snprintf(path + 256, sizeof(path) - 256, "/k.json");
+	assert_non_null(kw_names_file_path_problem(path));
+}
+
+/* A target named twice: in one manifest (every kind), or a place in two manifests. */
+static void a_target_named_twice_is_an_error(void **state)
+{
+	static const char one[] = "apiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata: {name: a}\n"
+	                          "spec:\n  mfa: none\n  accessKeys:\n    deliver:\n"
+	                          "      - stdout: true\n      - stdout: true\n";
+	static const char two[] = "apiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata: {name: a}\n"
+	                          "spec:\n  mfa: none\n  accessKeys:\n    deliver:\n"
+	                          "      - profile: p\n      - stdout: true\n"
+	                          "---\napiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata: {name: b}\n"
+	                          "spec:\n  mfa: none\n  accessKeys:\n    deliver:\n"
+	                          "      - stdout: true\n      - profile: p\n";
+	static const char shared[] =
+	        "apiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata: {name: a}\n"
+	        "spec:\n  mfa: none\n  accessKeys:\n    deliver:\n      - stdout: true\n"
+	        "      - exec: cat\n"
+	        "---\napiVersion: keywarden/v1\nkind: ServiceAccount\nmetadata: {name: b}\n"
+	        "spec:\n  mfa: none\n  accessKeys:\n    deliver:\n      - stdout: true\n"
+	        "      - exec: cat\n";
+	struct kw_manifest_set *set = NULL;
+	struct kw_error err;
+
+	(void)state;
+	assert_int_equal(kw_manifest_load_buffer(one, strlen(one), "m/one.yaml", &set, &err), -1);
+	assert_string_equal(err.where, "m/one.yaml:9:9");
+	assert_non_null(
+	        strstr(err.msg, "stdout is a delivery target twice in this manifest (first at line 8"));
+	kw_manifest_set_free(set);
+	assert_int_equal(kw_manifest_load_buffer(two, strlen(two), "m/two.yaml", &set, &err), -1);
+	assert_string_equal(err.where, "m/two.yaml:19:9");
+	assert_non_null(strstr(err.msg, "profile 'p' is also the delivery target of service account 'a' at "
+	                                "m/two.yaml:8:9"));
+	kw_manifest_set_free(set);
+	assert_int_equal(kw_manifest_load_buffer(shared, strlen(shared), "m/s.yaml", &set, &err), 0);
+	assert_int_equal(set->n, 2);
+	kw_manifest_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +723,8 @@ int main(void)
 	        cmocka_unit_test(several_documents_and_an_empty_one),
 	        cmocka_unit_test(a_folder_is_read_recursively_in_sorted_order),
 	        cmocka_unit_test(names_and_limits),
+	        cmocka_unit_test(kms_keys_and_file_paths),
+	        cmocka_unit_test(a_target_named_twice_is_an_error),
 	        cmocka_unit_test(tag_budget_leaves_room_for_keywardens_tags),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
