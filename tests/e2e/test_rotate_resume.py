@@ -175,6 +175,32 @@ class ApplyKeepsTheHeldKey(Case):
         # the held key stays; the other is deactivated, and deleted only after its grace period
         self.assert_finished(old, new)
 
+    def test_a_saved_plan_carries_the_deactivation(self):
+        m = self.manifest("app")
+        old, new = self.stopped_before_deactivation(m)
+        saved = os.path.join(self.work, "plan.json")
+        pl = self.kw("plan", "--out", saved, m)
+        self.assertEqual(pl.returncode, 2, pl.stdout + pl.stderr)
+        with open(saved) as f:
+            steps = json.load(f)["plan"]["steps"]
+        self.assertEqual([(s["action"], s["resource"], s["subject"], s["before"], s["after"]) for s in steps],
+                         [("update", "access-key", old, "Active", "Inactive")])
+        self.assertIn("rotation stopped before deactivating it", steps[0]["reason"])
+        # the profile holds the old key again (restored by hand): the saved step is refused
+        with open(self.creds) as f:
+            text = f.read()
+        with open(self.creds, "w") as f:
+            f.write(text.replace(new, old))
+        self.ep.reset_counts()
+        a = self.kw("apply", "--auto-approve", "--plan", saved)
+        self.assertEqual(a.returncode, 1, a.stdout + a.stderr)
+        self.assertIn("refused", a.stderr)
+        self.assertNotIn("UpdateAccessKey", self.ep.counts())
+        with open(self.creds, "w") as f:
+            f.write(text)
+        self.apply("--plan", saved)  # the state reviewed: the step runs
+        self.assert_finished(old, new)
+
     def test_with_a_write_only_target_apply_only_notes_a_rotation_stopped_before_deactivation(self):
         m = self.manifest("app", deliver=("profile", {"exec": "cat >/dev/null"}))
         old, new = self.stopped_before_deactivation(m)
