@@ -380,50 +380,46 @@ out:
 	return rc;
 }
 
-static struct kw_ini *ini_new(const char *path)
+/*
+ * The file of path (NULL: "<memory>") holding text, which it takes (freed on failure), parsed:
+ * 0 with *out, or -1 with err set.
+ */
+static int ini_from(const char *path, struct kw_secret *text, struct kw_ini **out, struct kw_error *err)
 {
 	struct kw_ini *ini = calloc(1, sizeof(*ini));
 
-	if (!ini)
-		return NULL;
-	ini->path = strdup(path ? path : "<memory>");
-	if (!ini->path) {
+	if (!ini || !(ini->path = strdup(path ? path : "<memory>"))) {
 		free(ini);
-		return NULL;
+		kw_secret_free(text);
+		return kw_error_nomem(err);
 	}
-	return ini;
+	ini->text = text;
+	if (parse_text(ini, err)) {
+		kw_ini_free(ini);
+		return -1;
+	}
+	*out = ini;
+	return 0;
 }
 
 int kw_ini_parse(const char *path, const void *text, size_t len, struct kw_ini **out, struct kw_error *err)
 {
-	struct kw_ini *ini = NULL;
-	int rc = -1;
+	struct kw_secret *copy;
 
 	*out = NULL;
 	if (len > KW_INI_MAX_SIZE)
 		return kw_error_set(err, KW_ERR_INVALID, path ? path : "<memory>",
 		                    "file larger than %d bytes", KW_INI_MAX_SIZE);
-	ini = ini_new(path);
-	if (!ini || !(ini->text = kw_secret_from(text, len))) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	if (parse_text(ini, err))
-		goto out;
-	*out = ini;
-	ini = NULL;
-	rc = 0;
-out:
-	kw_ini_free(ini);
-	return rc;
+	if (!(copy = kw_secret_from(text, len)))
+		return kw_error_nomem(err);
+	return ini_from(path, copy, out, err);
 }
 
 int kw_ini_load(const char *path, struct kw_ini **out, struct kw_error *err)
 {
-	struct kw_ini *ini = NULL;
+	struct kw_secret *text;
 	struct stat st;
 	int fd, rc = -1;
-	size_t got = 0;
 
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -444,40 +440,10 @@ int kw_ini_load(const char *path, struct kw_ini **out, struct kw_error *err)
 		kw_error_set(err, KW_ERR_INVALID, path, "file larger than %d bytes", KW_INI_MAX_SIZE);
 		goto out;
 	}
-	ini = ini_new(path);
-	if (!ini || !(ini->text = kw_secret_new(KW_INI_MAX_SIZE < st.st_size + 1 ? KW_INI_MAX_SIZE
-	                                                                         : (size_t)st.st_size + 1))) {
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, ini->text->data + got, ini->text->cap - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			kw_error_set(err, KW_ERR_IO, path, "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got == ini->text->cap) {
-			/* the file grew while being read: refuse rather than read a torn copy */
-			kw_error_set(err, KW_ERR_IO, path, "file changed while being read");
-			goto out;
-		}
-	}
-	ini->text->len = got;
-	ini->text->data[got] = '\0';
-	if (parse_text(ini, err))
-		goto out;
-	*out = ini;
-	ini = NULL;
-	rc = 0;
+	if (!kw_secret_read_fd(fd, path, (size_t)st.st_size, &text, err))
+		rc = ini_from(path, text, out, err);
 out:
 	close(fd);
-	kw_ini_free(ini);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 #include "util/secret.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -7,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "util/error.h"
 #include "util/log.h"
 
 /*
@@ -103,6 +105,35 @@ void kw_secret_free(struct kw_secret *s)
 	OPENSSL_cleanse(m, map_len);
 	(void)munlock(m, map_len);
 	(void)munmap(m, map_len);
+}
+
+int kw_secret_read_fd(int fd, const char *path, size_t size, struct kw_secret **out, struct kw_error *err)
+{
+	struct kw_secret *s = kw_secret_new(size + 1);
+
+	*out = NULL;
+	if (!s)
+		return kw_error_nomem(err);
+	for (;;) {
+		ssize_t n = read(fd, s->data + s->len, s->cap - s->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kw_secret_free(s);
+			return kw_error_set(err, KW_ERR_IO, path, "cannot read: %s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		s->len += (size_t)n;
+		if (s->len == s->cap) { /* one byte more than it had */
+			kw_secret_free(s);
+			return kw_error_set(err, KW_ERR_IO, path, "file changed while being read");
+		}
+	}
+	s->data[s->len] = '\0';
+	*out = s;
+	return 0;
 }
 
 int kw_secret_process_harden(void)

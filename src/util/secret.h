@@ -51,6 +51,16 @@ const char *kw_secret_str(const struct kw_secret *s);
 void kw_secret_free(struct kw_secret *s);
 
 /*
+ * kw_secret_read_fd - the rest of open file fd, which held size bytes when it was opened (its
+ * fstat; at most 1 GiB), into a new secret (NUL-terminated; free with kw_secret_free). A file that grew while
+ * being read is refused rather than read torn. @path names the file in errors.
+ * Returns 0, or -1 with err set (KW_ERR_IO "cannot read: ..." or "file changed while being
+ * read", KW_ERR_NOMEM); never the content in an error.
+ */
+struct kw_error;
+int kw_secret_read_fd(int fd, const char *path, size_t size, struct kw_secret **out, struct kw_error *err);
+
+/*
  * kw_secret_process_harden - make this process's memory unreachable from core dumps and
  * ptrace by other users: RLIMIT_CORE 0 and PR_SET_DUMPABLE 0. Called once by main.
  * Returns 0, or -1 when the system refused (keywarden goes on; secrets are still wiped).

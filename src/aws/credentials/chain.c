@@ -51,31 +51,10 @@ int kw_cred_read_secret_file(const char *path, size_t max, struct kw_secret **ou
 	if (fd < 0)
 		return kw_error_set(err, errno == ENOENT ? KW_ERR_NOT_FOUND : KW_ERR_IO, path,
 		                    "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max)
 		kw_error_set(err, KW_ERR_IO, path, "not a regular file of at most %zu bytes", max);
-		goto out;
-	}
-	if (!(*out = kw_secret_new((size_t)st.st_size + 1))) {
-		kw_error_nomem(err);
-		goto out;
-	}
-	while ((*out)->len < (*out)->cap - 1) {
-		ssize_t r = read(fd, (*out)->data + (*out)->len, (*out)->cap - 1 - (*out)->len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			kw_error_set(err, KW_ERR_IO, path, "cannot read: %s", strerror(errno));
-			kw_secret_free(*out);
-			*out = NULL;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		(*out)->len += (size_t)r;
-	}
-	(*out)->data[(*out)->len] = '\0';
-	rc = 0;
-out:
+	else
+		rc = kw_secret_read_fd(fd, path, (size_t)st.st_size, out, err);
 	close(fd);
 	return rc;
 }
