@@ -45,7 +45,6 @@ from iamstate import ROOT, _norm_path, _unique_id, paginate, totp
 
 UNSIGNED_ACTIONS = {'AssumeRoleWithWebIdentity'}   # STS calls made without AWS credentials
 SESSION = 'session:'               # principal prefix of a role session: 'session:ASIA...'
-ROLE_POLICY_SIZE = 10240           # IAM quota: inline role policies, all together
 ROLES_LIMIT = 1000
 ROLE_CHAINING_MAX = 3600
 
@@ -204,39 +203,6 @@ class RoleState(iamstate.IAMState):
         self._check_trust(p['PolicyDocument'])
         r['Trust'] = p['PolicyDocument']
         return {}
-
-    def op_PutRolePolicy(self, ctx, p):
-        r = self._role(ctx, p['RoleName'])
-        self._check_policy_document(p['PolicyDocument'])
-        name = p['PolicyName']
-        size = sum(iamstate._doc_size(x['doc']) for n, x in r['Inline'].items() if n != name)
-        if size + iamstate._doc_size(p['PolicyDocument']) > ROLE_POLICY_SIZE:
-            raise error('LimitExceeded', 'Maximum policy size of %d bytes exceeded for role %s'
-                        % (ROLE_POLICY_SIZE, r['RoleName']))
-        r['Inline'][name] = {'doc': p['PolicyDocument'], 't': ctx.visible_at, 'prev': None}
-        return {}
-
-    def op_GetRolePolicy(self, ctx, p):
-        r = self._role(ctx, p['RoleName'])
-        return {'RoleName': r['RoleName'], 'PolicyName': p['PolicyName'],
-                'PolicyDocument': self._get_inline(ctx, r, 'role', p['PolicyName'])}
-
-    def op_DeleteRolePolicy(self, ctx, p):
-        return self._delete_inline(ctx, self._role(ctx, p['RoleName']), 'role', p['PolicyName'])
-
-    def op_ListRolePolicies(self, ctx, p):
-        r = self._role(ctx, p['RoleName'])
-        page, extra = paginate(list(self._inline(ctx, r)), p, lambda n: n)
-        return dict(PolicyNames=page, **extra)
-
-    def op_AttachRolePolicy(self, ctx, p):
-        return self._attach(ctx, self._role(ctx, p['RoleName']), 'PoliciesPerGroup', p['PolicyArn'])
-
-    def op_DetachRolePolicy(self, ctx, p):
-        return self._detach(ctx, self._role(ctx, p['RoleName']), p['PolicyArn'])
-
-    def op_ListAttachedRolePolicies(self, ctx, p):
-        return self._list_attached(ctx, self._role(ctx, p['RoleName']), p)
 
     # =======================================================================
     # STS
@@ -454,6 +420,9 @@ class RoleState(iamstate.IAMState):
             s['Secret'] = '<redacted>'
             s['Token'] = '<redacted>'
         return d
+
+
+iamstate.add_identity_policy_ops(RoleState, 'Role')
 
 
 def _listify_statements(d):

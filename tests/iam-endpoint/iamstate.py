@@ -36,6 +36,7 @@ LIMITS = {
     'PoliciesPerUser': 10, 'AccessKeysPerUser': 2, 'TagsPerUser': 50,
     'MFADevicesPerUser': 8, 'CustomerManagedPolicies': 1500, 'VersionsPerPolicy': 5,
     'UserPolicySize': 2048, 'GroupPolicySize': 5120, 'PolicySize': 6144,
+    'PoliciesPerRole': 10, 'RolePolicySize': 10240,   # roles: iamroles.py
 }
 MFA_ISSUER = 'Amazon%20Web%20Services'
 REPORT_TTL = 4 * 3600          # a credential report is fresh for four hours
@@ -681,111 +682,77 @@ class IAMState:
         return dict(Groups=[self.group_out(g) for g in page], **extra)
 
     # =======================================================================
-    # Inline policies
-    def _put_inline(self, ctx, entity, kind, p):
+    # Inline and attached managed policies: the same operations on users and groups (and
+    # roles, iamroles.py), given to the class by add_identity_policy_ops below.
+    def _identity(self, ctx, kind, p):
+        """The user, group or role that p names (UserName, GroupName or RoleName)."""
+        return getattr(self, '_' + kind.lower())(ctx, p[kind + 'Name'])
+
+    def _put_inline(self, ctx, kind, p):
+        entity = self._identity(ctx, kind, p)
         self._check_policy_document(p['PolicyDocument'])
         name = p['PolicyName']
         sizes = {n: _doc_size(r['doc']) for n, r in entity['Inline'].items() if n != name}
-        limit = LIMITS['UserPolicySize' if kind == 'user' else 'GroupPolicySize']
+        limit = LIMITS[kind + 'PolicySize']
         if sum(sizes.values()) + _doc_size(p['PolicyDocument']) > limit:
             raise error('LimitExceeded', 'Maximum policy size of %d bytes exceeded for %s %s'
-                        % (limit, kind, entity['UserName' if kind == 'user' else 'GroupName']))
+                        % (limit, kind.lower(), entity[kind + 'Name']))
         # Inline policy names are case-sensitive: keep the existing record's key if any.
         old = entity['Inline'].get(name)
         prev = old['doc'] if old and self._visible(ctx, old['t']) else (old or {}).get('prev')
         entity['Inline'][name] = {'doc': p['PolicyDocument'], 't': ctx.visible_at, 'prev': prev}
         return {}
 
-    def _get_inline(self, ctx, entity, kind, name):
-        docs = self._inline(ctx, entity)
-        if name not in docs:
-            raise error('NoSuchEntity', 'The %s policy with name %s cannot be found.'
-                        % (kind, name))
-        return docs[name]
+    @staticmethod
+    def _no_inline(kind, name):
+        return error('NoSuchEntity', 'The %s policy with name %s cannot be found.'
+                     % (kind.lower(), name))
 
-    def _delete_inline(self, ctx, entity, kind, name):
-        if name not in entity['Inline']:
-            raise error('NoSuchEntity', 'The %s policy with name %s cannot be found.'
-                        % (kind, name))
-        del entity['Inline'][name]
+    def _get_inline(self, ctx, kind, p):
+        entity = self._identity(ctx, kind, p)
+        docs = self._inline(ctx, entity)
+        if p['PolicyName'] not in docs:
+            raise self._no_inline(kind, p['PolicyName'])
+        return {kind + 'Name': entity[kind + 'Name'], 'PolicyName': p['PolicyName'],
+                'PolicyDocument': docs[p['PolicyName']]}
+
+    def _delete_inline(self, ctx, kind, p):
+        entity = self._identity(ctx, kind, p)
+        if p['PolicyName'] not in entity['Inline']:
+            raise self._no_inline(kind, p['PolicyName'])
+        del entity['Inline'][p['PolicyName']]
         return {}
 
-    def op_PutGroupPolicy(self, ctx, p):
-        return self._put_inline(ctx, self._group(ctx, p['GroupName']), 'group', p)
-
-    def op_GetGroupPolicy(self, ctx, p):
-        g = self._group(ctx, p['GroupName'])
-        return {'GroupName': g['GroupName'], 'PolicyName': p['PolicyName'],
-                'PolicyDocument': self._get_inline(ctx, g, 'group', p['PolicyName'])}
-
-    def op_DeleteGroupPolicy(self, ctx, p):
-        return self._delete_inline(ctx, self._group(ctx, p['GroupName']), 'group', p['PolicyName'])
-
-    def op_ListGroupPolicies(self, ctx, p):
-        g = self._group(ctx, p['GroupName'])
-        page, extra = paginate(list(self._inline(ctx, g)), p, lambda n: n)
+    def _list_inline(self, ctx, kind, p):
+        page, extra = paginate(list(self._inline(ctx, self._identity(ctx, kind, p))), p,
+                               lambda n: n)
         return dict(PolicyNames=page, **extra)
 
-    def op_PutUserPolicy(self, ctx, p):
-        return self._put_inline(ctx, self._user(ctx, p['UserName']), 'user', p)
-
-    def op_GetUserPolicy(self, ctx, p):
-        u = self._user(ctx, p['UserName'])
-        return {'UserName': u['UserName'], 'PolicyName': p['PolicyName'],
-                'PolicyDocument': self._get_inline(ctx, u, 'user', p['PolicyName'])}
-
-    def op_DeleteUserPolicy(self, ctx, p):
-        return self._delete_inline(ctx, self._user(ctx, p['UserName']), 'user', p['PolicyName'])
-
-    def op_ListUserPolicies(self, ctx, p):
-        u = self._user(ctx, p['UserName'])
-        page, extra = paginate(list(self._inline(ctx, u)), p, lambda n: n)
-        return dict(PolicyNames=page, **extra)
-
-    # =======================================================================
-    # Managed policy attachments
-    def _attach(self, ctx, entity, quota, arn):
-        pol = self._policy(ctx, arn, attachable=True)
+    def _attach(self, ctx, kind, p):
+        entity = self._identity(ctx, kind, p)
+        pol = self._policy(ctx, p['PolicyArn'], attachable=True)
         if any(a.lower() == pol['Arn'].lower() for a, _ in entity['Attached']):
             return {}
+        quota = 'PoliciesPer' + kind
         if len(entity['Attached']) >= LIMITS[quota]:
             raise error('LimitExceeded', 'Cannot exceed quota for %s: %d' % (quota, LIMITS[quota]))
         entity['Attached'].append([pol['Arn'], ctx.visible_at])
         return {}
 
-    def _detach(self, ctx, entity, arn):
+    def _detach(self, ctx, kind, p):
+        entity, arn = self._identity(ctx, kind, p), p['PolicyArn']
         if not any(a.lower() == arn.lower() for a, _ in entity['Attached']):
             raise error('NoSuchEntity', 'Policy %s was not found.' % arn)
         entity['Attached'] = [[a, t] for a, t in entity['Attached'] if a.lower() != arn.lower()]
         return {}
 
-    def _list_attached(self, ctx, entity, p):
+    def _list_attached(self, ctx, kind, p):
         prefix = p.get('PathPrefix', '/')
-        pols = [self._policy(ctx, a) for a in self._attached(ctx, entity)]
+        pols = [self._policy(ctx, a) for a in self._attached(ctx, self._identity(ctx, kind, p))]
         pols = [x for x in pols if x['Path'].startswith(prefix)]
         page, extra = paginate(pols, p, lambda x: x['PolicyName'].lower())
         return dict(AttachedPolicies=[{'PolicyName': x['PolicyName'], 'PolicyArn': x['Arn']}
                                       for x in page], **extra)
-
-    def op_AttachGroupPolicy(self, ctx, p):
-        return self._attach(ctx, self._group(ctx, p['GroupName']), 'PoliciesPerGroup',
-                            p['PolicyArn'])
-
-    def op_DetachGroupPolicy(self, ctx, p):
-        return self._detach(ctx, self._group(ctx, p['GroupName']), p['PolicyArn'])
-
-    def op_ListAttachedGroupPolicies(self, ctx, p):
-        return self._list_attached(ctx, self._group(ctx, p['GroupName']), p)
-
-    def op_AttachUserPolicy(self, ctx, p):
-        return self._attach(ctx, self._user(ctx, p['UserName']), 'PoliciesPerUser',
-                            p['PolicyArn'])
-
-    def op_DetachUserPolicy(self, ctx, p):
-        return self._detach(ctx, self._user(ctx, p['UserName']), p['PolicyArn'])
-
-    def op_ListAttachedUserPolicies(self, ctx, p):
-        return self._list_attached(ctx, self._user(ctx, p['UserName']), p)
 
     # =======================================================================
     # Managed policies
@@ -1311,6 +1278,26 @@ class IAMState:
         if d.get('report'):
             d['report'].pop('Content', None)
         return d
+
+
+# The operations on an identity's inline and attached managed policies, the same for users,
+# groups and roles (%s: User, Group or Role), and the IAMState method that serves each.
+IDENTITY_POLICY_OPS = (('Put%sPolicy', '_put_inline'), ('Get%sPolicy', '_get_inline'),
+                       ('Delete%sPolicy', '_delete_inline'), ('List%sPolicies', '_list_inline'),
+                       ('Attach%sPolicy', '_attach'), ('Detach%sPolicy', '_detach'),
+                       ('ListAttached%sPolicies', '_list_attached'))
+
+
+def add_identity_policy_ops(cls, kind):
+    """Give cls an op_ method for each of IDENTITY_POLICY_OPS for kind: op_PutUserPolicy calls
+    self._put_inline(ctx, 'User', p), and so on."""
+    for action, method in IDENTITY_POLICY_OPS:
+        setattr(cls, 'op_' + action % kind,
+                lambda self, ctx, p, method=method: getattr(self, method)(ctx, kind, p))
+
+
+add_identity_policy_ops(IAMState, 'User')
+add_identity_policy_ops(IAMState, 'Group')
 
 
 def is_read_action(action):

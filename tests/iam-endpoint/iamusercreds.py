@@ -80,6 +80,15 @@ class UserCredsState(iamroles.RoleState):
     def _owned(self, table, lname):
         return [c for c in self.data[table].values() if c['User'] == lname]
 
+    def _delete_owned(self, u, table, cid, missing):
+        """Delete user u's credential cid of table; NoSuchEntity (missing % cid) when u has
+        no such credential."""
+        c = self.data[table].get(cid)
+        if c is None or c['User'] != u['UserName'].lower():
+            raise error('NoSuchEntity', missing % cid)
+        del self.data[table][cid]
+        return {}
+
     # -- DeleteUser needs all of them gone --------------------------------------------------
     def op_DeleteUser(self, ctx, p):
         lname = self._user(ctx, p['UserName'])['UserName'].lower()
@@ -122,13 +131,8 @@ class UserCredsState(iamroles.RoleState):
                                    for k in page], **extra)
 
     def op_DeleteSSHPublicKey(self, ctx, p):
-        u = self._user(ctx, p['UserName'])
-        k = self.data['ssh'].get(p['SSHPublicKeyId'])
-        if k is None or k['User'] != u['UserName'].lower():
-            raise error('NoSuchEntity', 'The Public Key with id %s cannot be found.'
-                        % p['SSHPublicKeyId'])
-        del self.data['ssh'][p['SSHPublicKeyId']]
-        return {}
+        return self._delete_owned(self._user(ctx, p['UserName']), 'ssh', p['SSHPublicKeyId'],
+                                  'The Public Key with id %s cannot be found.')
 
     # -- signing certificates ---------------------------------------------------------------
     def op_UploadSigningCertificate(self, ctx, p):
@@ -159,13 +163,8 @@ class UserCredsState(iamroles.RoleState):
         return dict(Certificates=[self._cert_out(u, c) for c in page], **extra)
 
     def op_DeleteSigningCertificate(self, ctx, p):
-        u = self._target_user(ctx, p)
-        c = self.data['certs'].get(p['CertificateId'])
-        if c is None or c['User'] != u['UserName'].lower():
-            raise error('NoSuchEntity', 'The Certificate with id %s cannot be found.'
-                        % p['CertificateId'])
-        del self.data['certs'][p['CertificateId']]
-        return {}
+        return self._delete_owned(self._target_user(ctx, p), 'certs', p['CertificateId'],
+                                  'The Certificate with id %s cannot be found.')
 
     # -- service-specific credentials -------------------------------------------------------
     def op_CreateServiceSpecificCredential(self, ctx, p):
@@ -204,12 +203,8 @@ class UserCredsState(iamroles.RoleState):
         return {'ServiceSpecificCredentials': [self._ssc_out(c) for c in creds]}
 
     def op_DeleteServiceSpecificCredential(self, ctx, p):
-        u = self._target_user(ctx, p)
-        c = self.data['ssc'].get(p['ServiceSpecificCredentialId'])
-        if c is None or c['User'] != u['UserName'].lower():
-            raise error('NoSuchEntity', 'No such credential %s.' % p['ServiceSpecificCredentialId'])
-        del self.data['ssc'][p['ServiceSpecificCredentialId']]
-        return {}
+        return self._delete_owned(self._target_user(ctx, p), 'ssc',
+                                  p['ServiceSpecificCredentialId'], 'No such credential %s.')
 
     # -- hardware MFA -----------------------------------------------------------------------
     def register_hardware_mfa(self, data):

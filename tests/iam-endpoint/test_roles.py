@@ -46,6 +46,33 @@ class Roles(kwtest.BotocoreCase):
                                          'Resource': '*'}]})
         self.assertEqual(self.code(self.make_role, 'x', bad), 'MalformedPolicyDocument')
 
+    def test_role_policies_read_back_within_the_role_quotas(self):
+        self.make_role('ops', kwtest.trust_policy(self.acct))
+        iam = self.client('iam')
+
+        def doc(n):   # a policy document of about n characters
+            return json.dumps({'Version': '2012-10-17', 'Statement': [
+                {'Sid': 'S' + 'x' * n, 'Effect': 'Allow', 'Action': 'iam:List*', 'Resource': '*'}]})
+        iam.put_role_policy(RoleName='ops', PolicyName='big', PolicyDocument=doc(8000))
+        got = iam.get_role_policy(RoleName='ops', PolicyName='big')
+        self.assertEqual((got['RoleName'], got['PolicyName']), ('ops', 'big'))
+        self.assertEqual(self.code(iam.get_role_policy, RoleName='ops', PolicyName='none'),
+                         'NoSuchEntity')
+        self.assertEqual(self.code(iam.put_role_policy, RoleName='ops', PolicyName='more',
+                                   PolicyDocument=doc(3000)), 'LimitExceeded')   # 10240 in all
+        for i in range(10):
+            arn = iam.create_policy(PolicyName='p%d' % i, PolicyDocument=doc(10))['Policy']['Arn']
+            iam.attach_role_policy(RoleName='ops', PolicyArn=arn)
+        self.assertEqual(len(iam.list_attached_role_policies(RoleName='ops')['AttachedPolicies']),
+                         10)
+        with self.assertRaises(Exception) as cm:
+            iam.attach_role_policy(RoleName='ops',
+                                   PolicyArn='arn:aws:iam::aws:policy/ReadOnlyAccess')
+        self.assertIn('PoliciesPerRole: 10', str(cm.exception))
+        iam.detach_role_policy(RoleName='ops', PolicyArn=arn)
+        self.assertEqual(self.code(iam.detach_role_policy, RoleName='ops', PolicyArn=arn),
+                         'NoSuchEntity')
+
     def assume(self, arn, client=None, **kw):
         return (client or self.client('sts')).assume_role(RoleArn=arn, RoleSessionName='s1', **kw)
 
