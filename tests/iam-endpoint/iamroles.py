@@ -41,7 +41,7 @@ import tempfile
 
 import iamstate
 from iamproto import APIError, error
-from iamstate import ROOT, _norm_path, _unique_id, paginate, totp
+from iamstate import ROOT, _norm_path, _unique_id, totp
 
 UNSIGNED_ACTIONS = {'AssumeRoleWithWebIdentity'}   # STS calls made without AWS credentials
 SESSION = 'session:'               # principal prefix of a role session: 'session:ASIA...'
@@ -185,10 +185,7 @@ class RoleState(iamstate.IAMState):
         return {'Role': self.role_out(self._role(ctx, p['RoleName']))}
 
     def op_ListRoles(self, ctx, p):
-        prefix = p.get('PathPrefix', '/')
-        roles = [r for r in self.roles.values()
-                 if self._visible(ctx, r['t']) and r['Path'].startswith(prefix)]
-        page, extra = paginate(roles, p, lambda r: r['RoleName'].lower())
+        page, extra = self._page_under_path(ctx, self.roles.values(), p, 'RoleName')
         return dict(Roles=[self.role_out(r) for r in page], **extra)
 
     def op_DeleteRole(self, ctx, p):

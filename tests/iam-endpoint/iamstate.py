@@ -236,6 +236,11 @@ class Ctx:
         self.region = region
 
 
+def _table(name):
+    """A read-only attribute for the table self.data[name]."""
+    return property(lambda self: self.data[name], doc='self.data[%r]' % name)
+
+
 class IAMState:
     def __init__(self, account_id, state_file=None):
         self.lock = threading.RLock()
@@ -292,24 +297,18 @@ class IAMState:
         return time.time() + self.settings['clock_offset']
 
     # -- helpers -------------------------------------------------------------
-    @property
-    def users(self):
-        return self.data['users']
-
-    @property
-    def groups(self):
-        return self.data['groups']
-
-    @property
-    def keys(self):
-        return self.data['keys']
-
-    @property
-    def mfa(self):
-        return self.data['mfa']
+    users, groups, keys, mfa = (_table(t) for t in ('users', 'groups', 'keys', 'mfa'))
 
     def _visible(self, ctx, t):
         return not ctx.read or ctx.real >= t
+
+    def _page_under_path(self, ctx, entities, p, name_key):
+        """A page of the visible users, groups or roles under p's PathPrefix, in the order of
+        their names (entity[name_key]) regardless of case, and the page's Marker/IsTruncated."""
+        prefix = p.get('PathPrefix', '/')
+        return paginate([e for e in entities
+                         if self._visible(ctx, e['t']) and e['Path'].startswith(prefix)], p,
+                        lambda e: e[name_key].lower())
 
     def user_arn(self, u):
         return 'arn:aws:iam::%s:user%s%s' % (self.account_id, u['Path'], u['UserName'])
@@ -559,10 +558,7 @@ class IAMState:
         return {'User': self.user_out(self._target_user(ctx, p))}
 
     def op_ListUsers(self, ctx, p):
-        prefix = p.get('PathPrefix', '/')
-        users = [u for u in self.users.values()
-                 if self._visible(ctx, u['t']) and u['Path'].startswith(prefix)]
-        page, extra = paginate(users, p, lambda u: u['UserName'].lower())
+        page, extra = self._page_under_path(ctx, self.users.values(), p, 'UserName')
         return dict(Users=[self.user_out(u, full=False) for u in page], **extra)
 
     def op_DeleteUser(self, ctx, p):
@@ -636,10 +632,7 @@ class IAMState:
                     **extra)
 
     def op_ListGroups(self, ctx, p):
-        prefix = p.get('PathPrefix', '/')
-        groups = [g for g in self.groups.values()
-                  if self._visible(ctx, g['t']) and g['Path'].startswith(prefix)]
-        page, extra = paginate(groups, p, lambda g: g['GroupName'].lower())
+        page, extra = self._page_under_path(ctx, self.groups.values(), p, 'GroupName')
         return dict(Groups=[self.group_out(g) for g in page], **extra)
 
     def op_DeleteGroup(self, ctx, p):
