@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* strptime */
 #include "lifecycle/rotation.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,23 @@ static bool expired(const struct kw_lc_rot_key *k, time_t now)
 	        .active = k->active, .inactive_since = k->inactive_since, .grace_days = k->grace_days};
 
 	return kw_lc_grace_expired(&a, now);
+}
+
+/* A refusal before any change: res->failed is the preparation, err of kind says why. Returns -1. */
+static int refuse(struct kw_lc_rot_result *res, struct kw_error *err, enum kw_err_kind kind, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+
+static int refuse(struct kw_lc_rot_result *res, struct kw_error *err, enum kw_err_kind kind, const char *fmt,
+                  ...)
+{
+	char msg[KW_ERR_MSG_MAX];
+	va_list ap;
+
+	res->failed = KW_LC_ROT_PREPARE;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return kw_error_set(err, kind, NULL, "%s", msg);
 }
 
 /* After key id was deleted: remove its keywarden tags (best effort). */
@@ -86,19 +104,14 @@ static int make_room(const struct kw_lc_rot_key *keys, size_t nkeys, const struc
 		if (o->current ? !strcmp(keys[i].id, o->current) : keys[i].active)
 			*old = (long)i;
 	}
-	if (o->current && *old < 0) {
-		res->failed = KW_LC_ROT_PREPARE;
-		return kw_error_set(err, KW_ERR_NOT_FOUND, NULL,
-		                    "key %s is not one of the user's access keys", o->current);
-	}
-	if (!o->current && nactive > 1) {
-		res->failed = KW_LC_ROT_PREPARE;
-		return kw_error_set(
-		        err, KW_ERR_CONFLICT, NULL,
-		        "two active keys (%s, %s) and IAM allows no third: deactivate or delete the "
-		        "one not in use, then rotate again",
-		        keys[0].id, keys[1].id);
-	}
+	if (o->current && *old < 0)
+		return refuse(res, err, KW_ERR_NOT_FOUND, "key %s is not one of the user's access keys",
+		              o->current);
+	if (!o->current && nactive > 1)
+		return refuse(res, err, KW_ERR_CONFLICT,
+		              "two active keys (%s, %s) and IAM allows no third: deactivate or delete the "
+		              "one not in use, then rotate again",
+		              keys[0].id, keys[1].id);
 	copy_id(res->old_id, *old >= 0 ? keys[*old].id : "");
 	res->old_active = *old >= 0 && keys[*old].active;
 
@@ -255,15 +268,13 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 		if (keys[i].active && keys[i].held)
 			h = (long)i, nheld++;
 	}
-	if (nheld > 1) {
-		res->failed = KW_LC_ROT_PREPARE;
-		return kw_error_set(err, KW_ERR_CONFLICT, NULL,
-		                    "some delivery targets hold key %s and others key %s (a rotation "
-		                    "stopped part way through delivery): run 'keywarden apply' to give "
-		                    "every target one new key, or rewrite the targets that hold the "
-		                    "older key, then rotate again",
-		                    keys[0].id, keys[1].id);
-	}
+	if (nheld > 1)
+		return refuse(res, err, KW_ERR_CONFLICT,
+		              "some delivery targets hold key %s and others key %s (a rotation stopped "
+		              "part way through delivery): run 'keywarden apply' to give every target "
+		              "one new key, or rewrite the targets that hold the older key, then rotate "
+		              "again",
+		              keys[0].id, keys[1].id);
 	/* no readable target holds an active key: the delivered tag tells for the others */
 	for (size_t i = 0; h < 0 && o->targets_unknown && i < nkeys; i++) {
 		bool best = keys[i].active && keys[i].delivered_at;
@@ -282,20 +293,18 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 				if (i != j && keys[i].active && keys[j].active &&
 				    delivered_later(&keys[j], &keys[i]))
 					other = (long)i; /* delivered earlier, or never */
-		res->failed = KW_LC_ROT_PREPARE;
 		if (other >= 0)
-			return kw_error_set(
-			        err, KW_ERR_CONFLICT, NULL,
-			        "two active keys (%s, %s) and neither is held by a delivery target "
-			        "keywarden manages: delete %s (%s), then rotate again",
-			        keys[0].id, keys[1].id, keys[other].id,
-			        keys[other].delivered_at ? "delivered earlier" : "never tagged delivered");
-		return kw_error_set(err, KW_ERR_CONFLICT, NULL,
-		                    "two active keys (%s, %s) and neither is held by a delivery target "
-		                    "keywarden manages, nor tells its delivered tag which is newer: "
-		                    "delete the one not in use ('keywarden audit' shows their last use), "
-		                    "then rotate again",
-		                    keys[0].id, keys[1].id);
+			return refuse(res, err, KW_ERR_CONFLICT,
+			              "two active keys (%s, %s) and neither is held by a delivery target "
+			              "keywarden manages: delete %s (%s), then rotate again",
+			              keys[0].id, keys[1].id, keys[other].id,
+			              keys[other].delivered_at ? "delivered earlier"
+			                                       : "never tagged delivered");
+		return refuse(res, err, KW_ERR_CONFLICT,
+		              "two active keys (%s, %s) and neither is held by a delivery target keywarden "
+		              "manages, nor tells its delivered tag which is newer: delete the one not in "
+		              "use ('keywarden audit' shows their last use), then rotate again",
+		              keys[0].id, keys[1].id);
 	}
 	for (size_t i = 0; i < nkeys; i++) {
 		const struct kw_lc_rot_key *k = &keys[i];
@@ -322,15 +331,12 @@ static int resume(const struct kw_lc_rot_key *keys, size_t nkeys, const struct k
 		if (!k->active &&
 		    (k->inactive_since || !k->delivered_at || (!ops->tag_grace && !o->delete_old)))
 			continue;
-		if (k->active && !k->delivered_at) {
-			/* a target that cannot be read may hold it (a delivery stopped part way) */
-			res->failed = KW_LC_ROT_PREPARE;
-			return kw_error_set(err, KW_ERR_CONFLICT, NULL,
-			                    "two active keys (%s, %s): the targets hold %s, and %s was never "
-			                    "tagged delivered but may have reached a target keywarden cannot "
-			                    "read (%s): if it did not, delete %s, then rotate again",
-			                    keys[h].id, k->id, keys[h].id, k->id, "stdout or exec", k->id);
-		}
+		if (k->active && !k->delivered_at) /* a target that cannot be read may hold it */
+			return refuse(res, err, KW_ERR_CONFLICT,
+			              "two active keys (%s, %s): the targets hold %s, and %s was never "
+			              "tagged delivered but may have reached a target keywarden cannot read "
+			              "(%s): if it did not, delete %s, then rotate again",
+			              keys[h].id, k->id, keys[h].id, k->id, "stdout or exec", k->id);
 		/* stopped before deactivation, or before retiring: finish it */
 		if (kw_lc_retire_old(k, keys[h].id, o, ops, res, err))
 			return -1;
