@@ -3,28 +3,20 @@
  * its age and last use, findings under stable codes (lifecycle/audit.h), and the removal of
  * keys nobody uses: options, the reading and pruning of lifecycle/auditor.h, rendering.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "aws/client.h"
-#include "aws/sns.h"
 #include "cmd/cmd.h"
 #include "cmd/lifecycle.h"
 #include "cmd/options.h"
-#include "lifecycle/accounts.h"
 #include "lifecycle/audit.h"
 #include "lifecycle/auditor.h"
 #include "lifecycle/keyjson.h"
-#include "lifecycle/rotation.h"
-#include "manifest/manifest.h"
 #include "notify/notify.h"
 #include "notify/summary.h"
 #include "util/error.h"
-#include "util/log.h"
 #include "util/output.h"
 
 static const char usage[] = "usage: keywarden audit [OPTIONS] [NAME...]\n"
@@ -41,17 +33,12 @@ static const char intro[] =
 static const char outro[] =
         "Exit status: 0 clean, 3 findings, 1 an error (also a notification that failed).\n";
 
-struct opts {
-	bool all_users, prune, yes;
-	int unused_days, older_than;
-	int max_access_key_age; /* AWS Config access-keys-rotated maxAccessKeyAge, days */
-	struct kw_notify_list notify;
-};
-
 struct audit {
 	struct kw_ctx *ctx;
-	struct opts o;
-	struct kw_lc_auditor L; /* the reading and pruning (lifecycle/auditor.h) */
+	struct kw_lc_auditor L; /* the options it takes, the reading and pruning (lifecycle/auditor.h) */
+	bool yes;               /* --yes */
+	int max_access_key_age; /* AWS Config access-keys-rotated maxAccessKeyAge, days */
+	struct kw_notify_list notify;
 	bool failed;
 };
 
@@ -78,20 +65,62 @@ static const char *or_dash(const char *s)
 	return s && *s && strcmp(s, "N/A") ? s : "-";
 }
 
-/* AWS Config's view of every audited user: access-keys-rotated with maxAccessKeyAge. */
-static json_t *config_json(const struct audit *A)
+/* The document of -o json: keys, findings, AWS Config's view, what was pruned, the report's age. */
+static void print_json(const struct audit *A, const struct kw_lc_prune_item *p, size_t np)
 {
-	json_t *users = json_array();
+	json_t *root = json_object(), *keys = json_array(), *fs = json_array();
+	char slot[32];
 
 	for (size_t i = 0; i < A->L.n; i++)
-		if (!A->L.e[i].missing)
+		for (size_t k = 0; k < A->L.e[i].nkeys; k++)
+			json_array_append_new(keys, kw_lc_key_json(A->L.e[i].s.user, &A->L.e[i].keys[k],
+			                                           A->L.now, A->max_access_key_age));
+	for (size_t i = 0; i < A->L.findings.n; i++) {
+		const struct kw_lc_finding *f = &A->L.findings.v[i];
+		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:s}", "code", kw_lc_code_name(f->code),
+		                                    "user", f->user, "resource", f->resource, "message",
+		                                    f->message));
+	}
+	json_object_set_new(root, "keys", keys);
+	json_object_set_new(root, "findings", fs);
+	json_object_set_new(root, "aws_config", kw_lc_auditor_config_json(&A->L, A->max_access_key_age));
+	if (A->L.prune) {
+		json_t *pr = json_array();
+		for (size_t i = 0; i < np; i++)
 			json_array_append_new(
-			        users, json_pack("{s:s, s:s, s:s}", "user", A->L.e[i].s.user, "resource_type",
-			                         "AWS::IAM::User", "compliance_type",
-			                         kw_lc_compliance_name(kw_lc_user_access_keys_rotated(
-			                                 &A->L.e[i].s, A->o.max_access_key_age, A->L.now))));
-	return json_pack("{s:s, s:i, s:o}", "rule", "access-keys-rotated", "max_access_key_age",
-	                 A->o.max_access_key_age, "users", users);
+			        pr, json_pack("{s:s, s:s, s:s, s:s}", "user", p[i].e->s.user, "access_key_id",
+			                      key_label(p[i].k, slot, sizeof(slot)), "reason",
+			                      kw_lc_prune_name(p[i].reason), "result", p[i].result));
+		json_object_set_new(root, "prune", pr);
+	}
+	if (A->L.report_time) {
+		char gen[32];
+		kw_iso8601_format(A->L.report_time, gen, sizeof(gen));
+		json_object_set_new(
+		        root, "credential_report",
+		        json_pack(
+		                "{s:s, s:I}", "generated", gen, "age_seconds",
+		                (json_int_t)(A->L.now > A->L.report_time ? A->L.now - A->L.report_time : 0)));
+	}
+	kw_json_print(root, A->ctx->out);
+	json_decref(root);
+}
+
+/*
+ * A row of t, or in the text format (text not NULL; the AWS CLI's text output: one line per
+ * row, tab-separated, led by the record kind) a line on text without the column skip (-1: none).
+ */
+static void put(FILE *text, const char *kind, struct kw_table *t, const char *const *cells, int n, int skip)
+{
+	if (!text) {
+		kw_table_add_row(t, cells);
+		return;
+	}
+	fputs(kind, text);
+	for (int c = 0; c < n; c++)
+		if (c != skip)
+			fprintf(text, "\t%s", cells[c]);
+	fputc('\n', text);
 }
 
 static void print_results(struct audit *A, const struct kw_lc_prune_item *p, size_t np)
@@ -103,46 +132,12 @@ static void print_results(struct audit *A, const struct kw_lc_prune_item *p, siz
 	static const char *const fcols[] = {"Code", "User", "Resource", "Message"};
 	static const char *const pcols[] = {"User", "AccessKeyId", "Reason", "LastUsed", "Result"};
 	struct kw_table *kt = NULL, *ft = NULL, *pt = NULL;
+	FILE *text = fmt == KW_OUTPUT_TEXT ? ctx->out : NULL;
 	bool color = kw_cmd_color(ctx);
 	char slot[32], age[32], used[32];
 
 	if (fmt == KW_OUTPUT_JSON) {
-		json_t *root = json_object(), *keys = json_array(), *fs = json_array(), *pr = json_array();
-
-		for (size_t i = 0; i < A->L.n; i++)
-			for (size_t k = 0; k < A->L.e[i].nkeys; k++)
-				json_array_append_new(keys,
-				                      kw_lc_key_json(A->L.e[i].s.user, &A->L.e[i].keys[k],
-				                                     A->L.now, A->o.max_access_key_age));
-		for (size_t i = 0; i < A->L.findings.n; i++) {
-			const struct kw_lc_finding *f = &A->L.findings.v[i];
-			json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:s}", "code",
-			                                    kw_lc_code_name(f->code), "user", f->user,
-			                                    "resource", f->resource, "message", f->message));
-		}
-		for (size_t i = 0; i < np; i++)
-			json_array_append_new(
-			        pr, json_pack("{s:s, s:s, s:s, s:s}", "user", p[i].e->s.user, "access_key_id",
-			                      key_label(p[i].k, slot, sizeof(slot)), "reason",
-			                      kw_lc_prune_name(p[i].reason), "result", p[i].result));
-		json_object_set_new(root, "keys", keys);
-		json_object_set_new(root, "findings", fs);
-		json_object_set_new(root, "aws_config", config_json(A));
-		if (A->o.prune)
-			json_object_set_new(root, "prune", pr);
-		else
-			json_decref(pr);
-		if (A->L.report_time) {
-			char gen[32];
-			kw_iso8601_format(A->L.report_time, gen, sizeof(gen));
-			json_object_set_new(root, "credential_report",
-			                    json_pack("{s:s, s:I}", "generated", gen, "age_seconds",
-			                              (json_int_t)(A->L.now > A->L.report_time
-			                                                   ? A->L.now - A->L.report_time
-			                                                   : 0)));
-		}
-		kw_json_print(root, ctx->out);
-		json_decref(root);
+		print_json(A, p, np);
 		return;
 	}
 	kt = kw_table_new("Access keys", 7, kcols);
@@ -155,46 +150,27 @@ static void print_results(struct audit *A, const struct kw_lc_prune_item *p, siz
 			const struct kw_lc_key *key = &A->L.e[i].keys[k];
 			snprintf(age, sizeof(age), "%ld", kw_lc_age_days(key->created, A->L.now));
 			day(key->last_used, used, sizeof(used));
-			kw_table_add_row(kt, (const char *const[]){
-			                             A->L.e[i].s.user, key_label(key, slot, sizeof(slot)),
-			                             key->active ? "Active" : "Inactive", age, used,
-			                             key->last_used ? or_dash(key->last_service) : "-",
-			                             key->last_used ? or_dash(key->last_region) : "-"});
+			put(text, "KEY", kt,
+			    (const char *const[]){A->L.e[i].s.user, key_label(key, slot, sizeof(slot)),
+			                          key->active ? "Active" : "Inactive", age, used,
+			                          key->last_used ? or_dash(key->last_service) : "-",
+			                          key->last_used ? or_dash(key->last_region) : "-"},
+			    7, -1);
 		}
 	for (size_t i = 0; i < A->L.findings.n; i++) {
 		const struct kw_lc_finding *f = &A->L.findings.v[i];
-		kw_table_add_row(ft, (const char *const[]){kw_lc_code_name(f->code), f->user, f->resource,
-		                                           f->message});
+		put(text, "FINDING", ft,
+		    (const char *const[]){kw_lc_code_name(f->code), f->user, f->resource, f->message}, 4, -1);
 	}
 	for (size_t i = 0; i < np; i++) {
 		day(p[i].k->last_used, used, sizeof(used));
-		kw_table_add_row(pt,
-		                 (const char *const[]){p[i].e->s.user, key_label(p[i].k, slot, sizeof(slot)),
-		                                       kw_lc_prune_name(p[i].reason), used, p[i].result});
+		put(text, "PRUNE", pt,
+		    (const char *const[]){p[i].e->s.user, key_label(p[i].k, slot, sizeof(slot)),
+		                          kw_lc_prune_name(p[i].reason), used, p[i].result},
+		    5, 3); /* the text line has no LastUsed */
 	}
-	if (fmt == KW_OUTPUT_TEXT) {
-		/* the AWS CLI's text output: one line per row, tab-separated, led by the record kind */
-		for (size_t i = 0; i < A->L.n; i++)
-			for (size_t k = 0; k < A->L.e[i].nkeys; k++) {
-				const struct kw_lc_key *key = &A->L.e[i].keys[k];
-				day(key->last_used, used, sizeof(used));
-				fprintf(ctx->out, "KEY\t%s\t%s\t%s\t%ld\t%s\t%s\t%s\n", A->L.e[i].s.user,
-				        key_label(key, slot, sizeof(slot)),
-				        key->active ? "Active" : "Inactive",
-				        kw_lc_age_days(key->created, A->L.now), used,
-				        key->last_used ? or_dash(key->last_service) : "-",
-				        key->last_used ? or_dash(key->last_region) : "-");
-			}
-		for (size_t i = 0; i < A->L.findings.n; i++)
-			fprintf(ctx->out, "FINDING\t%s\t%s\t%s\t%s\n",
-			        kw_lc_code_name(A->L.findings.v[i].code), A->L.findings.v[i].user,
-			        A->L.findings.v[i].resource, A->L.findings.v[i].message);
-		for (size_t i = 0; i < np; i++)
-			fprintf(ctx->out, "PRUNE\t%s\t%s\t%s\t%s\n", p[i].e->s.user,
-			        key_label(p[i].k, slot, sizeof(slot)), kw_lc_prune_name(p[i].reason),
-			        p[i].result);
+	if (text)
 		goto out;
-	}
 	kw_table_print(kt, KW_OUTPUT_TABLE, ctx->out, color);
 	if (kw_table_rows(ft))
 		kw_table_print(ft, KW_OUTPUT_TABLE, ctx->out, color);
@@ -213,7 +189,7 @@ static void prune(struct audit *A, struct kw_lc_prune_item *p, size_t np)
 
 	if (!np)
 		return;
-	if (!A->o.yes) {
+	if (!A->yes) {
 		fprintf(A->ctx->err, "Unused keys:\n");
 		for (size_t i = 0; i < np; i++)
 			fprintf(A->ctx->err, "  - %s %s (%s)\n", p[i].e->s.user,
@@ -236,39 +212,6 @@ static void prune(struct audit *A, struct kw_lc_prune_item *p, size_t np)
 	}
 }
 
-/* --- notifications ------------------------------------------------------------------------- */
-
-/* With findings, the summary to every --notify target; a clean audit sends nothing. */
-static int notify(struct audit *A, const struct kw_notify_env *env, struct kw_error *err)
-{
-	const struct kw_lc_subject **subjects;
-	char subject[KW_SNS_SUBJECT_MAX + 1], *message = NULL;
-	size_t n = 0;
-	int rc = -1;
-
-	if (!A->o.notify.n)
-		return 0;
-	if (!A->L.findings.n) {
-		kw_log(KW_LOG_INFO, "audit clean: no notification sent");
-		return 0;
-	}
-	subjects = calloc(A->L.n ? A->L.n : 1, sizeof(*subjects));
-	if (!subjects)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	for (size_t i = 0; i < A->L.n; i++)
-		if (!A->L.e[i].missing)
-			subjects[n++] = &A->L.e[i].s;
-	message = kw_notify_audit_message(subjects, n, &A->L.findings, A->L.now, A->o.max_access_key_age,
-	                                  subject, sizeof(subject));
-	if (!message)
-		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	else if (!kw_notify_list_send(&A->o.notify, env, subject, message, err))
-		rc = 0;
-	free(message);
-	free(subjects);
-	return rc;
-}
-
 /* --- command ---------------------------------------------------------------------------- */
 
 static const struct kw_cmd_spec spec = {.name = "audit", .usage = usage, .intro = intro, .outro = outro};
@@ -276,32 +219,31 @@ static const struct kw_cmd_spec spec = {.name = "audit", .usage = usage, .intro 
 int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 {
 	struct audit A = {.ctx = ctx,
-	                  .o = {.unused_days = KW_LC_DEFAULT_UNUSED_DAYS,
-	                        .max_access_key_age = KW_LC_DEFAULT_MAX_AGE_DAYS}};
+	                  .L = {.unused_days = KW_LC_DEFAULT_UNUSED_DAYS},
+	                  .max_access_key_age = KW_LC_DEFAULT_MAX_AGE_DAYS};
 	struct kw_opt_strings notify_specs = {0};
 	struct kw_aws_options aopt;
 	struct kw_notify_env nenv = {&aopt};
-	struct kw_lc_audit_opts ao;
 	struct kw_lc_prune_item *p = NULL;
 	struct kw_error err = {0};
 	size_t np = 0;
 	const struct kw_opt opts[] = {
-	        KW_FLAG("all-users", &A.o.all_users,
+	        KW_FLAG("all-users", &A.L.all_users,
 	                "every IAM user, from the credential report (one report, not calls per user)"),
-	        KW_DAYS("unused-days", "DAYS", &A.o.unused_days, 1, 36500, NULL,
+	        KW_DAYS("unused-days", "DAYS", &A.L.unused_days, 1, 36500, NULL,
 	                "a key unused (or never used) this long is a finding (default 90)"),
-	        KW_FLAG("prune-unused", &A.o.prune,
+	        KW_FLAG("prune-unused", &A.L.prune,
 	                "delete keys never used or unused beyond --older-than, and inactive keys\n"
 	                "past their grace period; asks first (lists only, without a terminal)"),
-	        KW_DAYS("older-than", "DAYS", &A.o.older_than, 1, 36500, NULL,
+	        KW_DAYS("older-than", "DAYS", &A.L.older_than, 1, 36500, NULL,
 	                "threshold for --prune-unused (default: --unused-days)"),
-	        KW_FLAG("yes", &A.o.yes, "delete without asking"),
+	        KW_FLAG("yes", &A.yes, "delete without asking"),
 	        KW_STRINGS("notify", "TARGET", &notify_specs,
 	                   "when there are findings, send a JSON summary (per account: keys with\n"
 	                   "age and last use, finding codes; never a secret) to TARGET:\n"
 	                   "sns:TOPIC_ARN (SNS Publish) or exec:COMMAND (JSON on its stdin);\n"
 	                   "nothing is sent for a clean audit; up to 8 times"),
-	        KW_DAYS("max-access-key-age", "DAYS", &A.o.max_access_key_age, 1, 36500, NULL,
+	        KW_DAYS("max-access-key-age", "DAYS", &A.max_access_key_age, 1, 36500, NULL,
 	                "maxAccessKeyAge of AWS Config's access-keys-rotated rule, for the\n"
 	                "access_keys_rotated verdicts in -o json (default 90)"),
 	        KW_OPTS_END,
@@ -311,23 +253,19 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 	if (first < 0)
 		return kw_opts_exit(first);
 	for (size_t i = 0; i < notify_specs.n; i++)
-		if (kw_notify_list_add(&A.o.notify, notify_specs.v[i], &err))
+		if (kw_notify_list_add(&A.notify, notify_specs.v[i], &err))
 			return kw_opts_error(ctx, &spec, "--notify: %s", err.msg);
-	if (A.o.all_users && first < argc)
+	if (A.L.all_users && first < argc)
 		return kw_opts_error(ctx, &spec, "--all-users reads every user: give no NAME");
-	if (!A.o.prune && (A.o.older_than || A.o.yes))
+	if (!A.L.prune && (A.L.older_than || A.yes))
 		return kw_opts_error(ctx, &spec, "--older-than and --yes go with --prune-unused");
-	if (!A.o.older_than)
-		A.o.older_than = A.o.unused_days;
+	if (!A.L.older_than)
+		A.L.older_than = A.L.unused_days;
 
 	if (first < argc && kw_cmd_resolve_accounts(ctx, argv + first, (size_t)(argc - first), &A.L.accts))
 		goto out;
 	kw_cmd_aws_options(ctx, ctx->profile, &aopt);
-	A.L.all_users = A.o.all_users;
-	A.L.prune = A.o.prune;
-	A.L.older_than = A.o.older_than;
-	A.L.unused_days = A.o.unused_days;
-	if (kw_notify_list_check(&A.o.notify, &nenv, &err) || kw_lc_auditor_read(&A.L, &aopt, &err))
+	if (kw_notify_list_check(&A.notify, &nenv, &err) || kw_lc_auditor_read(&A.L, &aopt, &err))
 		goto fail;
 	if (A.L.report_time) {
 		char gen[32];
@@ -336,29 +274,23 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 		fprintf(ctx->err, "credential report generated %s (%ld minute%s ago)\n", gen, age / 60,
 		        age / 60 == 1 ? "" : "s");
 	}
-	ao = (struct kw_lc_audit_opts){.now = A.L.now, .unused_days = A.o.unused_days};
 	for (size_t i = 0; i < A.L.n; i++) {
 		if (A.L.e[i].missing && A.L.e[i].s.origin) {
 			fprintf(ctx->err, "note: %s: no such user yet (apply creates it)\n", A.L.e[i].s.user);
-			continue;
-		}
-		if (A.L.e[i].missing) { /* a bare NAME that names nobody: a bad NAME (exit 1) */
+		} else if (A.L.e[i].missing) { /* a bare NAME that names nobody: a bad NAME (exit 1) */
 			kw_error_set(&err, KW_ERR_NOT_FOUND, A.L.e[i].s.user, "no such IAM user");
 			kw_error_print(&err, ctx->err);
 			A.failed = true;
-			continue;
-		}
-		if (kw_lc_audit(&A.L.e[i].s, &ao, &A.L.findings)) {
-			kw_error_set(&err, KW_ERR_NOMEM, NULL, "out of memory");
-			goto fail;
 		}
 	}
-	if (A.o.prune) {
+	if (kw_lc_auditor_judge(&A.L, &err))
+		goto fail;
+	if (A.L.prune) {
 		np = kw_lc_auditor_prune_list(&A.L, &p);
 		prune(&A, p, np);
 	}
 	print_results(&A, p, np);
-	if (notify(&A, &nenv, &err)) {
+	if (kw_notify_audit_send(&A.L, A.max_access_key_age, &A.notify, &nenv, &err)) {
 		kw_error_print(&err, ctx->err);
 		A.failed = true;
 	}

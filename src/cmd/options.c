@@ -81,6 +81,15 @@ int kw_opts_error(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const char
 }
 
 /* Store the value of option o from arg. Returns 0, or -1 after printing the error. */
+/* "--NAME: expected WHAT from MIN to MAX[HINT], got 'ARG'" and the usage. Returns -1. */
+static int bad_number(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct kw_opt *o,
+                      const char *arg, const char *what, const char *hint)
+{
+	kw_opts_error(ctx, spec, "--%s: expected %s from %.10g to %.10g%s, got '%s'", o->name, what, o->min,
+	              o->max, hint, arg);
+	return -1;
+}
+
 static int take(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct kw_opt *o, const char *arg)
 {
 	long l;
@@ -110,35 +119,19 @@ static int take(struct kw_ctx *ctx, const struct kw_cmd_spec *spec, const struct
 		break;
 	}
 	case KW_OPT_LONG:
-		if (kw_parse_long(arg, (long)o->min, (long)o->max, &l)) {
-			kw_opts_error(ctx, spec,
-			              "--%s: expected a whole number from %.10g to %.10g, got '%s'", o->name,
-			              o->min, o->max, arg);
-			return -1;
-		}
+		if (kw_parse_long(arg, (long)o->min, (long)o->max, &l))
+			return bad_number(ctx, spec, o, arg, "a whole number", "");
 		*(int *)o->value = (int)l;
 		break;
 	case KW_OPT_SECONDS:
-		if (kw_parse_duration(arg, 1, o->min, o->max, &d)) {
-			kw_opts_error(
-			        ctx, spec,
-			        "--%s: expected a duration in seconds from %.10g to %.10g (a number, or "
-			        "with a unit: 500ms, 30s, 2m, 24h, 7d), got '%s'",
-			        o->name, o->min, o->max, arg);
-			return -1;
-		}
+		if (kw_parse_duration(arg, 1, o->min, o->max, &d))
+			return bad_number(ctx, spec, o, arg, "a duration in seconds",
+			                  " (a number, or with a unit: 500ms, 30s, 2m, 24h, 7d)");
 		*(double *)o->value = d;
 		break;
 	case KW_OPT_DAYS:
-		if (kw_parse_duration(arg, 86400, o->min * 86400, o->max * 86400, &d) ||
-		    fmod(d, 86400) != 0) {
-			kw_opts_error(ctx, spec,
-			              "--%s: expected a duration in whole days from %.10g to %.10g (7, 7d, "
-			              "2w, 48h), "
-			              "got '%s'",
-			              o->name, o->min, o->max, arg);
-			return -1;
-		}
+		if (kw_parse_duration(arg, 86400, o->min * 86400, o->max * 86400, &d) || fmod(d, 86400) != 0)
+			return bad_number(ctx, spec, o, arg, "a duration in whole days", " (7, 7d, 2w, 48h)");
 		*(int *)o->value = (int)(d / 86400);
 		break;
 	case KW_OPT_TEXT:

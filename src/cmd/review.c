@@ -21,6 +21,14 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+static void result_release(struct kw_review_result *it)
+{
+	free(it->rule);
+	free(it->message);
+	free(it->file);
+	free(it->suppressed);
+}
+
 int kw_review_add(struct kw_review *r, const char *rule, enum kw_severity level, const char *file,
                   unsigned line, unsigned col, const char *message, const char *suppressed)
 {
@@ -39,10 +47,7 @@ int kw_review_add(struct kw_review *r, const char *rule, enum kw_severity level,
 	it->file = dup_or_null(file && *file ? file : NULL);
 	it->suppressed = dup_or_null(suppressed);
 	if (!it->rule || !it->message || (file && *file && !it->file) || (suppressed && !it->suppressed)) {
-		free(it->rule);
-		free(it->message);
-		free(it->file);
-		free(it->suppressed);
+		result_release(it);
 		return -1;
 	}
 	r->n++;
@@ -72,12 +77,8 @@ int kw_review_fail(struct kw_review *r, const char *message)
 
 void kw_review_release(struct kw_review *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].rule);
-		free(r->v[i].message);
-		free(r->v[i].file);
-		free(r->v[i].suppressed);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		result_release(&r->v[i]);
 	free(r->v);
 	free(r->failure);
 	memset(r, 0, sizeof(*r));

@@ -425,6 +425,33 @@ int kw_lc_auditor_read(struct kw_lc_auditor *A, const struct kw_aws_options *aws
 	return read_accounts(A, err);
 }
 
+/* --- judging ------------------------------------------------------------------------------- */
+
+int kw_lc_auditor_judge(struct kw_lc_auditor *A, struct kw_error *err)
+{
+	struct kw_lc_audit_opts o = {.now = A->now, .unused_days = A->unused_days};
+
+	for (size_t i = 0; i < A->n; i++)
+		if (!A->e[i].missing && kw_lc_audit(&A->e[i].s, &o, &A->findings))
+			return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	return 0;
+}
+
+json_t *kw_lc_auditor_config_json(const struct kw_lc_auditor *A, int max_access_key_age)
+{
+	json_t *users = json_array();
+
+	for (size_t i = 0; i < A->n; i++)
+		if (!A->e[i].missing)
+			json_array_append_new(users,
+			                      json_pack("{s:s, s:s, s:s}", "user", A->e[i].s.user,
+			                                "resource_type", "AWS::IAM::User", "compliance_type",
+			                                kw_lc_compliance_name(kw_lc_user_access_keys_rotated(
+			                                        &A->e[i].s, max_access_key_age, A->now))));
+	return json_pack("{s:s, s:i, s:o}", "rule", "access-keys-rotated", "max_access_key_age",
+	                 max_access_key_age, "users", users);
+}
+
 /* --- pruning ------------------------------------------------------------------------------- */
 
 /* Whether a delivery target of account i's manifest holds key id (read from the target). */

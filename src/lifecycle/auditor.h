@@ -7,6 +7,7 @@
 #ifndef KW_LIFECYCLE_AUDITOR_H
 #define KW_LIFECYCLE_AUDITOR_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -59,6 +60,21 @@ struct kw_lc_auditor {
  * Returns 0, or -1 with err set.
  */
 int kw_lc_auditor_read(struct kw_lc_auditor *A, const struct kw_aws_options *aws_opts, struct kw_error *err);
+
+/*
+ * kw_lc_auditor_judge - the findings (audit.h kw_lc_audit, A->unused_days, A->now) about every
+ * user read, appended to A->findings; a user IAM does not have is skipped (the caller says so).
+ * Returns 0, or -1 with err set (KW_ERR_NOMEM).
+ */
+int kw_lc_auditor_judge(struct kw_lc_auditor *A, struct kw_error *err);
+
+/*
+ * kw_lc_auditor_config_json - AWS Config's view of every audited user (the missing left out):
+ * {"rule": "access-keys-rotated", "max_access_key_age", "users": [{"user", "resource_type":
+ * "AWS::IAM::User", "compliance_type"}]} with maxAccessKeyAge max_access_key_age (days, > 0).
+ * Returns a new object (the caller owns the reference), or NULL when out of memory.
+ */
+json_t *kw_lc_auditor_config_json(const struct kw_lc_auditor *A, int max_access_key_age);
 
 /* A key --prune-unused would delete (and what happened to it). */
 struct kw_lc_prune_item {

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "aws/sns.h"
+#include "lifecycle/auditor.h"
 #include "lifecycle/keyjson.h"
 #include "notify/notify.h"
 #include "util/array.h"
+#include "util/log.h"
 #include "util/vocab.h"
 
 static json_t *envelope(const char *kind, const char *subject, time_t now)
@@ -88,6 +90,38 @@ char *kw_notify_audit_message(const struct kw_lc_subject *const *subjects, size_
 	json_decref(codes);
 	json_decref(accounts);
 	return dump(root);
+}
+
+int kw_notify_audit_send(const struct kw_lc_auditor *A, int max_access_key_age,
+                         const struct kw_notify_list *targets, const struct kw_notify_env *env,
+                         struct kw_error *err)
+{
+	const struct kw_lc_subject **subjects;
+	char subject[KW_SNS_SUBJECT_MAX + 1], *message = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (!targets->n)
+		return 0;
+	if (!A->findings.n) {
+		kw_log(KW_LOG_INFO, "audit clean: no notification sent");
+		return 0;
+	}
+	subjects = calloc(A->n ? A->n : 1, sizeof(*subjects));
+	if (!subjects)
+		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < A->n; i++)
+		if (!A->e[i].missing)
+			subjects[n++] = &A->e[i].s;
+	message = kw_notify_audit_message(subjects, n, &A->findings, A->now, max_access_key_age, subject,
+	                                  sizeof(subject));
+	if (!message)
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	else if (!kw_notify_list_send(targets, env, subject, message, err))
+		rc = 0;
+	free(message);
+	free(subjects);
+	return rc;
 }
 
 char *kw_notify_rotate_message(const struct kw_notify_rotation *r, size_t n, time_t now, char *subject,

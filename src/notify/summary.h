@@ -37,6 +37,20 @@ char *kw_notify_audit_message(const struct kw_lc_subject *const *subjects, size_
                               const struct kw_lc_findings *f, time_t now, int max_access_key_age,
                               char *subject, size_t size);
 
+struct kw_lc_auditor;
+struct kw_notify_list;
+struct kw_notify_env;
+
+/*
+ * kw_notify_audit_send - with findings, the audit summary of A's users (the missing left out;
+ * kw_notify_audit_message at A->now) to every target (notify.h kw_notify_list_send); a clean
+ * audit, or no target, sends nothing (a clean one logs that).
+ * Returns 0, or -1 with err set.
+ */
+int kw_notify_audit_send(const struct kw_lc_auditor *A, int max_access_key_age,
+                         const struct kw_notify_list *targets, const struct kw_notify_env *env,
+                         struct kw_error *err);
+
 /* One rotation that ran (or was refused) for the rotate summary. */
 struct kw_notify_rotation {
 	const char *account;                /* "service-x" or "profile p" (borrowed) */
@@ -69,9 +83,6 @@ struct kw_notify_rotations {
 int kw_notify_rotations_add(struct kw_notify_rotations *l, size_t index, const char *account, bool ok,
                             const struct kw_lc_rot_result *res, const char *delivered,
                             const struct kw_error *err);
-
-struct kw_notify_list;
-struct kw_notify_env;
 
 /*
  * kw_notify_rotations_send - the summary of l (kw_notify_rotate_message, now) to every target

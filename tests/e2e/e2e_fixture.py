@@ -155,6 +155,37 @@ class E2ECase(unittest.TestCase):
             self.assertNotIn(s, p.stderr, "a secret on stderr of keywarden %s" % " ".join(args))
         return p
 
+    def spawn(self, *args, stderr=subprocess.PIPE):
+        """Start keywarden in its own session (so a group signal reaches only it and its
+        children), stdin empty, stdout and (unless given) stderr piped as text; killed at cleanup
+        if it still runs."""
+        p = subprocess.Popen([KEYWARDEN, *args], env=self.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def wait_for_request(self, p, action, timeout=60):
+        """Wait until the endpoint has received a request for action; fail if p ends first."""
+        deadline = time.monotonic() + timeout
+        while not self.ep.counts().get(action):
+            self.assertIsNone(p.poll(), "keywarden ended before %s" % action)
+            self.assertLess(time.monotonic(), deadline, "no %s after %d s" % (action, timeout))
+            time.sleep(0.02)
+
+    def credentials(self):
+        """{profile: {key: value}} of the shared credentials file, read line by line (a profile
+        written twice: its keys merged, the later winning)."""
+        out, section = {}, None
+        with open(self.creds) as f:
+            for line in f:
+                s = line.strip()
+                if s.startswith("["):
+                    section = out.setdefault(s[1:-1], {})
+                elif section is not None and "=" in s:
+                    k, v = (x.strip() for x in s.split("=", 1))
+                    section[k] = v
+        return out
+
     def kw_json(self, *args, code=None):
         p = self.kw("-o", "json", *args)
         if code is not None:
@@ -297,15 +328,9 @@ class EngineCase(E2ECase):
     def start_apply(self, wait_for):
         """Start apply (its own process group, output piped as text) and return the Popen once
         the endpoint has received a request for the action wait_for, plus 0.3 s."""
-        args = [KEYWARDEN, "apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
-                self.manifest]
-        p = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not self.ep.counts().get(wait_for):
-            self.assertIsNone(p.poll(), "apply ended before %s" % wait_for)
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
+        p = self.spawn("apply", "--auto-approve", "--confirm-timeout", "5", "--mfa-seed-out", self.seed,
+                       self.manifest)
+        self.wait_for_request(p, wait_for)
         time.sleep(0.3)
         return p
 
@@ -364,16 +389,7 @@ class EngineCase(E2ECase):
 
     def profile(self, name="service-e2e"):
         """The [name] section of the credentials file as a dict."""
-        out, on = {}, False
-        with open(self.creds) as f:
-            for line in f:
-                s = line.strip()
-                if s.startswith("["):
-                    on = s == "[%s]" % name
-                elif on and "=" in s:
-                    k, v = s.split("=", 1)
-                    out[k.strip()] = v.strip()
-        return out
+        return self.credentials().get(name, {})
 
     def converge_or_stop_then_converge(self, spec=None, lag_ms=None, timeout_s="5"):
         """Apply under faults: it converges, or it stops (exit 1) without any access key; then

@@ -163,6 +163,15 @@ class Prune(LifecycleCase):
                          sorted([(stale, 'unused', 'would delete'), (never, 'never-used', 'would delete')]))
         self.assertIn('no terminal', p.stderr)
         self.assertEqual(len(self.keys('service-a')) + len(self.keys('service-b')), 4)
+        # the text format: a PRUNE line per key (user, key, reason, result: no LastUsed column)
+        p = self.kw('-o', 'text', 'audit', '--prune-unused', '--older-than', '30')
+        self.assertEqual(p.returncode, 3, p.stderr)
+        lines = [line.split('\t') for line in p.stdout.splitlines()]
+        self.assertEqual(sorted(f for f in lines if f[0] == 'PRUNE'),
+                         sorted([['PRUNE', 'service-a', stale, 'unused', 'would delete'],
+                                 ['PRUNE', 'service-b', never, 'never-used', 'would delete']]))
+        # KEY: user, key, status, age in days, last used, service, region
+        self.assertIn(['KEY', 'service-b', never, 'Active', '60', 'never', '-', '-'], lines)
 
         data, _ = self.kw_json('audit', '--prune-unused', '--older-than', '30', '--yes', code=3)
         self.assertEqual(sorted(x['result'] for x in data['prune']), ['deleted', 'deleted'])

@@ -13,13 +13,19 @@ from e2e_fixture import EngineCase  # noqa: E402
 
 
 class BoundedRuns(EngineCase):
-    def stalled_plan(self, spec, *extra):
+    def timed(self, spec, run, *args, **kw):
+        """run(*args, **kw) under the endpoint's fault spec: (its result, the seconds it took, the
+        faults injected); the faults are cleared."""
         self.ep.set_faults(spec)
         t0 = time.monotonic()
-        p = self.plan(*extra)
+        r = run(*args, **kw)
         took = time.monotonic() - t0
         injected = self.ep.faults().get("injected", 0)
         self.ep.clear_faults()
+        return r, took, injected
+
+    def stalled_plan(self, spec, *extra):
+        p, took, injected = self.timed(spec, self.plan, *extra)
         self.assertGreater(injected, 0, "no fault was injected")
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         return p, took
@@ -53,11 +59,7 @@ class BoundedRuns(EngineCase):
     def test_a_healthy_slow_run_is_not_cut(self):
         # every answer 100-300 ms late: the run takes many times the 1 s deadline, yet each
         # answer is progress, so the deadline never fires
-        self.ep.set_faults("seed=4,latency=100-300")
-        t0 = time.monotonic()
-        r = self.apply("--no-progress-timeout", "1s")
-        took = time.monotonic() - t0
-        self.ep.clear_faults()
+        r, took, _ = self.timed("seed=4,latency=100-300", self.apply, "--no-progress-timeout", "1s")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertGreater(took, 2)  # more than twice the deadline
         self.assert_converged(keys=1)
@@ -78,11 +80,8 @@ class BoundedRuns(EngineCase):
 
     def test_outside_the_key_window_a_slow_answer_is_cut_at_the_deadline(self):
         # the same 3 s answer to a read before any key exists: cut at the 1 s deadline
-        self.ep.set_faults("seed=6,latency=3000,actions=GetAccountAuthorizationDetails")
-        t0 = time.monotonic()
-        p = self.plan("--no-progress-timeout", "1s")
-        took = time.monotonic() - t0
-        self.ep.clear_faults()
+        p, took, _ = self.timed("seed=6,latency=3000,actions=GetAccountAuthorizationDetails", self.plan,
+                                "--no-progress-timeout", "1s")
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("no AWS request completed for 1 s", p.stderr)
         self.assertLess(took, 2.9)

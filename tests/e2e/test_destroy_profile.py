@@ -5,13 +5,12 @@ comments, blank lines); the edit waits for the files' lock that deliveries hold;
 holds another key is kept, and a config section with settings keywarden never writes keeps them."""
 import fcntl
 import os
-import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_fixture import KEYWARDEN, LifecycleCase  # noqa: E402
+from e2e_fixture import LifecycleCase  # noqa: E402
 
 BEFORE_CREDS = ('# kept by hand: this comment stays\n[before]\naws_access_key_id = AKIABEFOREBEFOREBEF1\n'
                 'aws_secret_access_key = beforeSecretBeforeSecretBeforeSecret1234\n')
@@ -71,11 +70,8 @@ class DestroyProfile(LifecycleCase):
         m, creds, config = self.applied('app')
         with open(self.creds + '.lock', 'a') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # a delivery into the same file, in progress
-            d = subprocess.Popen([KEYWARDEN, 'destroy', '--auto-approve', m], env=self.env, text=True,
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            deadline = time.monotonic() + 60
-            while not self.ep.counts().get('DeleteUser') and time.monotonic() < deadline:
-                time.sleep(0.05)
+            d = self.spawn('destroy', '--auto-approve', m)
+            self.wait_for_request(d, 'DeleteUser')
             time.sleep(1.0)
             self.assertIsNone(d.poll(), 'destroy did not wait for the lock')
             self.assertIn('[service-app]', self.read(self.creds))

@@ -81,16 +81,8 @@ class FaultMatrix(EngineCase):
     # -- the invariants ----------------------------------------------------------------------
     def held(self):
         """{profile: (access key id, secret)} of the credentials file."""
-        out, section = {}, None
-        with open(self.creds) as f:
-            for line in f:
-                s = line.strip()
-                if s.startswith("["):
-                    section = out.setdefault(s[1:-1], {})
-                elif section is not None and "=" in s:
-                    k, v = (x.strip() for x in s.split("=", 1))
-                    section[k] = v
-        return {p: (d.get("aws_access_key_id"), d.get("aws_secret_access_key")) for p, d in out.items()}
+        return {p: (d.get("aws_access_key_id"), d.get("aws_secret_access_key"))
+                for p, d in self.credentials().items()}
 
     def assert_invariants(self, what):
         held = self.held()

@@ -13,11 +13,10 @@ asserts timings.
 import json
 import os
 import signal
-import subprocess
 import time
 import unittest
 
-from e2e_fixture import KEYWARDEN, LifecycleCase
+from e2e_fixture import LifecycleCase
 
 SLOW_EXEC = 'touch started && sleep 2 && cat > key.json'
 
@@ -30,9 +29,7 @@ class Interrupted(LifecycleCase):
         errpath = os.path.join(self.work, 'stderr-%d' % len(os.listdir(self.work)))
         errfile = open(errpath, 'w+')
         self.addCleanup(errfile.close)
-        p = subprocess.Popen([KEYWARDEN, *args], env=self.env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=errfile, text=True, start_new_session=True)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
+        p = super().spawn(*args, stderr=errfile)
         p.errpath = errpath
         return p
 

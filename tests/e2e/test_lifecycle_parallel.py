@@ -7,11 +7,9 @@ import json
 import os
 import re
 import signal
-import subprocess
-import time
 import unittest
 
-from e2e_fixture import KEYWARDEN, LifecycleCase
+from e2e_fixture import LifecycleCase
 
 STEP_LINE = re.compile(r"^service-p\d\d: done    (created|deactivated|deleted) access key AKIA\w+$"
                        r"|^service-p\d\d: done    access key AKIA\w+ works \(STS GetCallerIdentity\)$"
@@ -91,15 +89,8 @@ class LifecycleParallel(LifecycleCase):
         ms = self.accounts(n)
         self.ep.reset_counts()
         self.ep.set_faults('latency=150')
-        p = subprocess.Popen([KEYWARDEN, 'rotate', '--delete-old', '--parallelism', '3', '--confirm-timeout', '20', *ms],
-                             env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
-        deadline = time.monotonic() + 60
-        while not self.ep.counts().get('CreateAccessKey'):
-            self.assertIsNone(p.poll(), 'rotate ended before CreateAccessKey')
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.02)
+        p = self.spawn('rotate', '--delete-old', '--parallelism', '3', '--confirm-timeout', '20', *ms)
+        self.wait_for_request(p, 'CreateAccessKey')
         os.kill(p.pid, signal.SIGINT)
         out, err = p.communicate(timeout=120)
         self.ep.clear_faults()
