@@ -238,11 +238,11 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_DAYS("older-than", "DAYS", &A.L.older_than, 1, 36500, NULL,
 	                "threshold for --prune-unused (default: --unused-days)"),
 	        KW_FLAG("yes", &A.yes, "delete without asking"),
-	        KW_STRINGS("notify", "TARGET", &notify_specs,
-	                   "when there are findings, send a JSON summary (per account: keys with\n"
-	                   "age and last use, finding codes; never a secret) to TARGET:\n"
-	                   "sns:TOPIC_ARN (SNS Publish) or exec:COMMAND (JSON on its stdin);\n"
-	                   "nothing is sent for a clean audit; up to 8 times"),
+	        KW_OPT_NOTIFY(&notify_specs,
+	                      "when there are findings, send a JSON summary (per account: keys with\n"
+	                      "age and last use, finding codes; never a secret) to TARGET:\n"
+	                      "sns:TOPIC_ARN (SNS Publish) or exec:COMMAND (JSON on its stdin);\n"
+	                      "nothing is sent for a clean audit; up to 8 times"),
 	        KW_DAYS("max-access-key-age", "DAYS", &A.max_access_key_age, 1, 36500, NULL,
 	                "maxAccessKeyAge of AWS Config's access-keys-rotated rule, for the\n"
 	                "access_keys_rotated verdicts in -o json (default 90)"),
@@ -252,9 +252,8 @@ int cmd_audit(int argc, char **argv, struct kw_ctx *ctx)
 
 	if (first < 0)
 		return kw_opts_exit(first);
-	for (size_t i = 0; i < notify_specs.n; i++)
-		if (kw_notify_list_add(&A.notify, notify_specs.v[i], &err))
-			return kw_opts_error(ctx, &spec, "--notify: %s", err.msg);
+	if (kw_cmd_notify_targets(ctx, &spec, &notify_specs, &A.notify))
+		return KW_EXIT_ERROR;
 	if (A.L.all_users && first < argc)
 		return kw_opts_error(ctx, &spec, "--all-users reads every user: give no NAME");
 	if (!A.L.prune && (A.L.older_than || A.yes))

@@ -85,6 +85,9 @@ struct kw_opt {
 	}
 /* --parallelism N (accounts at once; default KW_LIVE_PARALLELISM): plan, apply, rotate, destroy */
 #define KW_OPT_PARALLELISM(ptr, h) KW_LONG("parallelism", "N", (ptr), 1, KW_LIVE_PARALLELISM_MAX, (h))
+/* --notify TARGET, up to KW_OPT_STRINGS_MAX times (cmd/lifecycle.h kw_cmd_notify_targets): audit, rotate;
+ * ptr: struct kw_opt_strings * */
+#define KW_OPT_NOTIFY(ptr, h)      KW_STRINGS("notify", "TARGET", (ptr), (h))
 /* --role-arn ARN (each manifest's AWS account through that role, engine/account.h): plan, apply, rotate,
  * destroy; ptr: const char ** */
 #define KW_OPT_ROLE_ARN(ptr)                                                           \

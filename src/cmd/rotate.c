@@ -240,9 +240,9 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 	        KW_DAYS("max-age", "DAYS", &o.max_age_days, 1, 3650, &max_age_set,
 	                "with --due: the age limit of profiles and of user names (no manifest)"),
 	        KW_OPT_ROLE_ARN(&o.role_arn),
-	        KW_STRINGS("notify", "TARGET", &notify_specs,
-	                   "send a JSON summary of the rotations done or failed (never a secret)\n"
-	                   "to sns:TOPIC_ARN or exec:COMMAND; nothing when none ran; up to 8 times"),
+	        KW_OPT_NOTIFY(&notify_specs,
+	                      "send a JSON summary of the rotations done or failed (never a secret)\n"
+	                      "to sns:TOPIC_ARN or exec:COMMAND; nothing when none ran; up to 8 times"),
 	        KW_OPTS_END,
 	};
 	int first = kw_opts_parse(ctx, &spec, opts, argc, argv), rc = KW_EXIT_ERROR;
@@ -266,9 +266,8 @@ int cmd_rotate(int argc, char **argv, struct kw_ctx *ctx)
 		return kw_opts_error(
 		        ctx, &spec,
 		        "profiles have no manifest to say when a key is due: give --max-age DAYS");
-	for (size_t i = 0; i < notify_specs.n; i++)
-		if (kw_notify_list_add(&targets, notify_specs.v[i], &err))
-			return kw_opts_error(ctx, &spec, "--notify: %s", err.msg);
+	if (kw_cmd_notify_targets(ctx, &spec, &notify_specs, &targets))
+		return KW_EXIT_ERROR;
 
 	/* Ctrl-C from here on is a request to stop at a safe point (util/interrupt.h) */
 	kw_interrupt_install();

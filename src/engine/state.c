@@ -4,25 +4,17 @@
 #include <string.h>
 #include <strings.h>
 
-static int grow(void **v, size_t n, size_t size)
-{
-	void *p = realloc(*v, (n + 1) * size);
-
-	if (!p)
-		return -1;
-	*v = p;
-	return 0;
-}
+#include "util/array.h"
 
 int kw_strlist_add(struct kw_strlist *l, const char *s)
 {
-	char *c = strdup(s);
+	char *c = strdup(s), **slot = c ? kw_array_grow(&l->v, &l->n, sizeof(*l->v)) : NULL;
 
-	if (!c || grow((void **)&l->v, l->n, sizeof(*l->v))) {
+	if (!slot) {
 		free(c);
 		return -1;
 	}
-	l->v[l->n++] = c;
+	*slot = c;
 	return 0;
 }
 
@@ -46,15 +38,15 @@ void kw_strlist_release(struct kw_strlist *l)
 int kw_taglist_add(struct kw_taglist *l, const char *key, const char *value)
 {
 	char *k = strdup(key), *v = strdup(value ? value : "");
+	struct kw_tagkv *t = k && v ? kw_array_grow(&l->v, &l->n, sizeof(*l->v)) : NULL;
 
-	if (!k || !v || grow((void **)&l->v, l->n, sizeof(*l->v))) {
+	if (!t) {
 		free(k);
 		free(v);
 		return -1;
 	}
-	l->v[l->n].key = k;
-	l->v[l->n].value = v;
-	l->n++;
+	t->key = k;
+	t->value = v;
 	return 0;
 }
 
@@ -80,15 +72,15 @@ void kw_taglist_release(struct kw_taglist *l)
 int kw_doclist_add(struct kw_doclist *l, const char *name, const char *document)
 {
 	char *n = strdup(name), *d = strdup(document ? document : "");
+	struct kw_namedoc *e = n && d ? kw_array_grow(&l->v, &l->n, sizeof(*l->v)) : NULL;
 
-	if (!n || !d || grow((void **)&l->v, l->n, sizeof(*l->v))) {
+	if (!e) {
 		free(n);
 		free(d);
 		return -1;
 	}
-	l->v[l->n].name = n;
-	l->v[l->n].document = d;
-	l->n++;
+	e->name = n;
+	e->document = d;
 	return 0;
 }
 
@@ -130,17 +122,14 @@ void kw_desired_release(struct kw_desired *d)
 int kw_live_add_key(struct kw_live_user *u, const char *id, bool active, time_t created)
 {
 	char *c = strdup(id);
+	struct kw_live_key *k = c ? kw_array_grow(&u->keys, &u->nkeys, sizeof(*u->keys)) : NULL;
 
-	if (!c || grow((void **)&u->keys, u->nkeys, sizeof(*u->keys))) {
+	if (!k) {
 		free(c);
 		return -1;
 	}
-	u->keys[u->nkeys].id = c;
-	u->keys[u->nkeys].active = active;
-	u->keys[u->nkeys].created = created;
-	u->keys[u->nkeys].undelivered = false; /* set by the live reader (live.c) */
-	u->keys[u->nkeys].held = false;        /* set from the targets (held.c) */
-	u->nkeys++;
+	/* undelivered: set by the live reader (live.c); held: from the targets (held.c) */
+	*k = (struct kw_live_key){.id = c, .active = active, .created = created};
 	return 0;
 }
 
