@@ -18,7 +18,6 @@ int kw_account_check(struct kw_aws_client *c, const struct kw_manifest *const *m
 {
 	const struct kw_manifest *first = NULL;
 	struct kw_sts_identity id = {0};
-	char where[KW_ERR_WHERE_MAX];
 	int rc = -1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -27,11 +26,11 @@ int kw_account_check(struct kw_aws_client *c, const struct kw_manifest *const *m
 		if (!first) {
 			first = m[i];
 		} else if (strcmp(first->account, m[i]->account)) {
-			snprintf(where, sizeof(where), "%s:%u", m[i]->file, m[i]->line);
-			return kw_error_set(err, KW_ERR_INVALID, where,
-			                    "metadata.account %s differs from %s in %s: one run reaches one "
-			                    "account (run one job per account, each with its own role)",
-			                    m[i]->account, first->account, first->file);
+			kw_error_set(err, KW_ERR_INVALID, NULL,
+			             "metadata.account %s differs from %s in %s: one run reaches one account "
+			             "(run one job per account, each with its own role)",
+			             m[i]->account, first->account, first->file);
+			return kw_manifest_error_at(err, m[i], m[i]->account_line, m[i]->account_col);
 		}
 	}
 	if (!first)
@@ -42,11 +41,11 @@ int kw_account_check(struct kw_aws_client *c, const struct kw_manifest *const *m
 	for (size_t i = 0; i < n; i++) {
 		if (!m[i] || !m[i]->account || !strcmp(m[i]->account, id.account))
 			continue;
-		snprintf(where, sizeof(where), "%s:%u", m[i]->file, m[i]->line);
-		kw_error_set(err, KW_ERR_INVALID, where,
+		kw_error_set(err, KW_ERR_INVALID, NULL,
 		             "the manifest is for account %s (metadata.account) but the credentials are of "
 		             "account %s (%s): nothing was changed",
 		             m[i]->account, id.account, id.arn);
+		kw_manifest_error_at(err, m[i], m[i]->account_line, m[i]->account_col);
 		goto out;
 	}
 	rc = 0;
@@ -94,7 +93,7 @@ static int reach_one(struct kw_aws_client *c, const struct kw_aws_options *opt, 
 	char where[KW_ERR_WHERE_MAX];
 	int rc = -1;
 
-	snprintf(where, sizeof(where), "%s:%u", m->file, m->line);
+	snprintf(where, sizeof(where), "%s:%u:%u", m->file, m->account_line, m->account_col);
 	r->opt = *opt;
 	r->opt.account = r->id;
 	r->opt.role_via = c;
@@ -142,7 +141,7 @@ int kw_accounts_reach(struct kw_aws_client *c, const struct kw_aws_options *opt,
 			                    "an account named by its IAM user name has no AWS account: "
 			                    "with --role-arn, name its manifest (metadata.account)");
 		if (!m[i]->account) {
-			snprintf(where, sizeof(where), "%s:%u", m[i]->file, m[i]->line);
+			snprintf(where, sizeof(where), "%s:%u:%u", m[i]->file, m[i]->line, m[i]->col);
 			return kw_error_set(err, KW_ERR_INVALID, where,
 			                    "the manifest names no metadata.account: with --role-arn every "
 			                    "manifest says which AWS account it is for");

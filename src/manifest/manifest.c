@@ -1035,8 +1035,11 @@ static void read_metadata(struct ld *L, struct kw_manifest *m, yaml_node_t *n)
 		if (len != 12 || strspn(s, "0123456789") != 12)
 			diag_node(L, mm[1].value,
 			          "metadata.account '%s' must be an AWS account id of 12 digits", s);
-		else
+		else {
 			m->account = xstrdup(L, s);
+			m->account_line = (unsigned)mm[1].value->start_mark.line + 1;
+			m->account_col = (unsigned)mm[1].value->start_mark.column + 1;
+		}
 	}
 	if (!require(L, &mm[0], n, "name", "metadata") || !(s = want_string(L, mm[0].value, "metadata.name")))
 		return;

@@ -109,11 +109,12 @@ struct kw_manifest {
 	unsigned doc_index; /* 0-based index of the YAML document in the file */
 	unsigned line, col; /* where the document starts */
 
-	char *name;       /* metadata.name */
-	char *account;    /* metadata.account: the 12-digit AWS account it is for, or NULL */
-	char *user_name;  /* "service-<name>" */
-	char *group_name; /* "service-<name>" */
-	char *path;       /* spec.path, default "/" */
+	char *name;    /* metadata.name */
+	char *account; /* metadata.account: the 12-digit AWS account it is for, or NULL */
+	unsigned account_line, account_col; /* where metadata.account is written */
+	char *user_name;                    /* "service-<name>" */
+	char *group_name;                   /* "service-<name>" */
+	char *path;                         /* spec.path, default "/" */
 
 	struct kw_tag *tags; /* spec.tags in order, then managed-by: keywarden */
 	size_t ntags;

@@ -3,7 +3,8 @@ values, field by field through the manifest schema (docs/manifest.md) - names, p
 their IAM limits, policy files, MFA and console settings, numbers, booleans, every target kind's
 fields, unknown and duplicate keys, targets named twice, and the values that only the targets or
 IAM can judge (a missing folder, an existing key file, a command not found, the operator's own
-profile, a managed policy or boundary IAM does not have). Each is given to `apply
+profile, a managed policy or boundary IAM does not have, an account other than the credentials');
+and the settings of keywarden.yaml beside the manifests. Each is given to `apply
 --auto-approve`: exit 1, an error naming file:line:col of the bad value, and not one write call
 at the endpoint (its counts). A control case proves the same run does write when nothing is bad.
 """
@@ -14,7 +15,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_fixture import MANAGED, EngineCase, manifest_text  # noqa: E402
+from e2e_fixture import MANAGED, WRITE_PREFIXES, EngineCase, LifecycleCase, manifest_text  # noqa: E402
 
 PROFILE = "      - profile: service-e2e"
 BIG_POLICY = {"Version": "2012-10-17", "Statement": [
@@ -46,6 +47,10 @@ CASES = [
     ("name with a space", "name: e2e", "name: e 2e", r"metadata.name 'e 2e'", None),
     ("name too long", "name: e2e", "name: " + "x" * 57, r"metadata.name", None),
     ("account id", "metadata:\n", "metadata:\n  account: '12345678901'\n", r"12 digits", "  account:"),
+    ("account of other credentials", "metadata:\n", "metadata:\n  account: '999999999999'\n",
+     r"is for account 999999999999 \(metadata.account\) but the credentials are of account 123456789012", "  account:"),
+    ("accounts differing in one run", "metadata:\n", "metadata:\n  account: '999999999999'\n",
+     r"metadata.account 999999999999 differs from 123456789012", "  account:"),
     # spec.path
     ("path without the last slash", "path: /service/", "path: /service", r"path '/service'", None),
     ("path with a space", "path: /service/", "path: /ser vice/", r"path '/ser vice/'", None),
@@ -58,6 +63,7 @@ CASES = [
     ("tag key too long", "    owner: platform-team", "    %s: x" % ("k" * 129), r"tag key", None),
     ("tag value too long", "    owner: platform-team", "    owner: " + "v" * 257, r"value of tag 'owner'", None),
     ("tag keys differing in case", "    software: e2e", "    Owner: e2e", r"duplicate tag key 'Owner'.*ignoring case", None),
+    ("tags a list", "  tags:\n    owner: platform-team\n    software: e2e\n", "  tags: [owner]\n", r"spec.tags must be a mapping", None),
     ("tag value a list", "    owner: platform-team", "    owner: [a]", r"must be a string, found a list", None),
     ("46 tags", "    owner: platform-team\n    software: e2e\n", tags(46) + "\n", r"46 tags, at most 45", "    t00"),
     # spec.policies
@@ -70,6 +76,11 @@ CASES = [
     ("placeholder without a value", "inline: e2e-policy.json", "inline: tmpl.json", r"BUCKET", ("tmpl.json", 1)),
     ("vars name with a colon", "inline: e2e-policy.json", "inline: e2e-policy.json\n      vars: {'aws:x': y}",
      r"vars name 'aws:x'", "      vars:"),
+    ("vars value a list", "inline: e2e-policy.json", "inline: e2e-policy.json\n      vars: {BUCKET: [a]}",
+     r"value of vars 'BUCKET' must be a string, found a list", "      vars:"),
+    ("allow entry a string", "inline: e2e-policy.json", "inline: e2e-policy.json\n      allow: [KWP020]",
+     r"an allow entry must be a mapping", "      allow:"),
+    ("policies a mapping", "  policies:\n", "  policies: {}\n  x_policies:\n", r"spec.policies must be a list", None),
     ("policy name", "inline: e2e-policy.json", "inline: e2e-policy.json\n      name: 'bad name'", r"policy name 'bad name'", "      name:"),
     ("two inline policies of one name", "    - managed:", "    - inline: e2e-policy.json\n    - managed:",
      r"two inline policies are named 'e2e-policy'", "    - inline: e2e-policy.json\n    - managed:"),
@@ -92,6 +103,7 @@ CASES = [
      r"permissionsBoundary .* is not a policy ARN", "  permissionsBoundary"),
     ("boundary IAM does not have", "  console: disabled\n", "  permissionsBoundary: arn:aws:iam::123456789012:policy/none\n  console: disabled\n",
      r"permissionsBoundary .* does not exist in IAM", "  permissionsBoundary"),
+    ("console a list", "console: disabled", "console: [disabled]", r"spec.console must be a string, found a list", None),
     ("console enabled", "console: disabled", "console: enabled", r"console must be 'disabled'", None),
     ("mfa sms", "mfa: virtual", "mfa: sms", r"mfa must be 'virtual' or 'none'", None),
     # numbers
@@ -180,7 +192,18 @@ FILES = {
     "a profile of another manifest": {"a-other.yaml": OTHER},
     "a file of another manifest": {"a-other.yaml": OTHER},
     "the same account twice": {"a-other.yaml": manifest_text(mfa="none")},
+    "accounts differing in one run": {"a-other.yaml": OTHER.replace("metadata:\n", "metadata:\n  account: '123456789012'\n")},
 }
+
+# keywarden.yaml beside the manifests (manifest/folder.h): (name, text, message, line)
+SETTINGS = [
+    ("owner with a space", "owner: 'a b'\n", r"owner 'a b'", 1),
+    ("owner a list", "owner: [a]\n", r"owner must be a string", 1),
+    ("noProgressTimeout negative", "owner: team\nnoProgressTimeout: -1\n", r"noProgressTimeout must be a duration", 2),
+    ("noProgressTimeout malformed", "noProgressTimeout: 2x\n", r"noProgressTimeout must be a duration", 1),
+    ("noProgressTimeout too long", "noProgressTimeout: 2d\n", r"noProgressTimeout must be a duration", 1),
+    ("settings unknown key", "ownr: team\n", r"unknown key 'ownr'", 1),
+]
 
 
 class ManifestBounds(EngineCase):
@@ -229,6 +252,34 @@ class ManifestBounds(EngineCase):
                 self.assertTrue(m, "no error at %s:%d matching %r in:\n%s" % (file, line, said, r.stderr))
                 self.assertEqual(int(m.group(1)), line, m.group(0))
                 self.assertEqual(self.ep.counts().get("CreateAccessKey", 0), 0)
+
+    def test_every_bad_folder_setting_is_refused_at_its_place_before_any_write(self):
+        settings = os.path.join(self.mdir, "keywarden.yaml")
+        for name, text, said, line in SETTINGS:
+            with self.subTest(name):
+                with open(settings, "w") as f:
+                    f.write(text)
+                self.ep.reset_counts()
+                r = self.run_apply()
+                self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+                self.assertEqual(self.writes(), {}, "a write before the refusal:\n" + r.stderr)
+                self.assertRegex(r.stderr, r"(?m)^error: %s:%d:\d+: .*%s" % (re.escape(settings), line, said))
+
+
+class RotateBounds(LifecycleCase):
+    def test_a_target_that_cannot_take_the_key_stops_rotate_at_its_entry(self):
+        # rotate checks every target before CreateAccessKey, and names the deliver entry
+        self.make_user("service-app")
+        m = self.manifest("app", deliver=({"file": os.path.join(self.work, "nowhere", "k.json")},))
+        with open(m) as f:
+            line = [i for i, ln in enumerate(f.read().split("\n"), 1) if "- file: " in ln][0]
+        self.ep.reset_counts()
+        p = self.kw("rotate", "--confirm-timeout", "5", m)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        # rotate's errors start with the account they are about
+        self.assertRegex(p.stderr, r"(?m)^error: service-app: %s:%d:\d+: create: file .*: cannot be created: its "
+                                   r"folder .* does not exist" % (re.escape(m), line))
+        self.assertEqual({a: n for a, n in self.ep.counts().items() if a.startswith(WRITE_PREFIXES)}, {})
 
 
 if __name__ == "__main__":
