@@ -452,9 +452,9 @@ static void on_prune_target(void *ud, const struct kw_lc_target_event *ev)
 	struct apply *ap = ud;
 	const char *user = ev->job->acct->user;
 	const char *status = ev->err                              ? "failed"
-	                     : ev->why                            ? "not removed"
 	                     : ev->what == KW_KEY_REMOVED         ? "removed"
 	                     : ev->what == KW_KEY_REMOVED_FOREIGN ? "kept"
+	                     : ev->why                            ? "not removed"
 	                                                          : "absent";
 
 	if (ev->err) {

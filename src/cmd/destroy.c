@@ -36,11 +36,12 @@ static const char intro[] =
         "first. Also removes what DeleteUser requires gone that keywarden never makes: SSH public\n"
         "keys, signing certificates, service-specific credentials, hardware MFA tokens (deactivated).\n"
         "Only users tagged managed-by: keywarden are touched; running it again changes nothing.\n"
-        "Then what keywarden delivered for the account (each named): for a manifest, its key files\n"
-        "and its profile in ~/.aws/credentials and ~/.aws/config (when it holds the user's key);\n"
-        "and every secret and parameter tagged managed-by: keywarden and keywarden:user: USER,\n"
-        "looked for in the operator's region and the regions of the manifest's stores. For a bare\n"
-        "user name, key files and profiles are not known: destroy says so.\n"
+        "Then what keywarden delivered for the account (each named): the key files and profiles\n"
+        "(in ~/.aws/credentials and ~/.aws/config) its manifest names and its target record lists\n"
+        "(--state-dir), each only while it holds the user's key; and every secret and parameter\n"
+        "tagged managed-by: keywarden and keywarden:user: USER, looked for in the operator's region\n"
+        "and the regions of the manifest's stores. Without a manifest or a record on this machine,\n"
+        "key files and profiles are not known: destroy says so.\n"
         "NAME is a manifest file, a folder of manifests, or an IAM user name.\n";
 
 static const char outro[] =

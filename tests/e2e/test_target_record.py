@@ -167,12 +167,32 @@ class TargetRecord(EngineCase):
             json.dump(doc, f)
         self.secrets.add(doc["SecretAccessKey"])
         os.unlink(self.old)
-        r = self.run_apply("--prune-accounts", self.mdir)
+        r = self.kw("-o", "json", "apply", "--auto-approve", "--prune-accounts", self.mdir)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("note: service-old: file %s: kept: it no longer holds this account's key" % self.key_file,
-                      r.stderr)
+        events = [json.loads(line) for line in r.stdout.splitlines()]
+        removed = [(e["target"], e["status"]) for e in events if e["event"] == "target-removed"]
+        self.assertEqual(removed, [("file " + self.key_file, "kept"), ("profile service-old", "removed"),
+                                   ("ssmParameter /service/old/aws-key (us-east-1)", "removed")])
+        kept = [e for e in events if e["event"] == "target-removed" and e["status"] == "kept"][0]
+        self.assertIn("kept: it no longer holds this account's key", kept["why"])
         self.assertTrue(os.path.exists(self.key_file))
         self.assertNotIn("[service-old]", self.creds_text())
+        self.assertFalse(os.path.exists(self.record_path()))
+
+    def test_a_profile_holding_another_key_is_kept(self):
+        self.assertEqual(self.run_apply(self.mdir).returncode, 0)
+        text = self.creds_text()
+        key = self.active_key()
+        with open(self.creds, "w") as f:  # someone put another key into the profile by hand
+            f.write(text.replace(key, "AKIAHANDWRITTEN00002"))
+        os.unlink(self.old)
+        d = self.kw("destroy", "--auto-approve", "service-old")
+        self.assertEqual(d.returncode, 0, d.stdout + d.stderr)
+        self.assertIn("note: service-old: profile service-old: kept: it no longer holds this account's key",
+                      d.stderr)
+        self.assertIn("AKIAHANDWRITTEN00002", self.creds_text())
+        self.assertIn("[service-old]", self.creds_text())
+        self.assertIn("service-old: removed file " + self.key_file, d.stderr)
         self.assertFalse(os.path.exists(self.record_path()))
 
     def test_apply_records_targets_delivered_before_records_existed(self):
