@@ -815,16 +815,26 @@ void kw_exec_sweep_targets(const struct kw_plan *plan)
 			kw_keys_sweep(&plan->desired[i].sinks[j]);
 }
 
+/* The AWS account of a user's ARN into account (16 bytes), "" when arn is NULL or not one. */
+static const char *account_of(const char *arn, char account[16])
+{
+	if (!arn || kw_live_account_id(arn, account, 16))
+		account[0] = '\0';
+	return account;
+}
+
 void kw_exec_record_targets(const struct kw_plan *plan)
 {
+	char account[16];
+
 	for (size_t i = 0; i < plan->naccounts; i++) {
 		const struct kw_live_account *l = &plan->live[i];
 		const struct kw_desired *d = &plan->desired[i];
 
 		for (size_t j = 0; l->user.exists && l->user.arn && j < l->ntargets && j < d->ndeliver; j++)
 			if (l->targets[j].held == KW_KEY_HELD_KEY && l->targets[j].listed)
-				kw_key_record_note(l->user.arn, d->user_name, l->targets[j].id, &d->sinks[j],
-				                   1);
+				kw_key_record_note(account_of(l->user.arn, account), d->user_name,
+				                   l->targets[j].id, &d->sinks[j], 1);
 	}
 }
 
@@ -1134,6 +1144,7 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	const struct kw_live_account *l = &r->plan->live[s->account];
 	const char **held = calloc(l->ntargets ? l->ntargets : 1, sizeof(*held));
 	struct kw_key_issue_result res;
+	char account[16];
 	int rc;
 
 	if (!held)
@@ -1151,7 +1162,8 @@ static int key_step(struct run *r, const struct kw_step *s, struct kw_error *err
 	rc = kw_key_issue(&is, r->user_arn[s->account], key_deliver, key_undeliver, &kd, &res, err);
 	free(held);
 	if (!rc && res.id[0]) /* where it went, for pruning without the manifest (keys/record.h) */
-		kw_key_record_note(r->user_arn[s->account], d->user_name, res.id, d->sinks, d->ndeliver);
+		kw_key_record_note(account_of(r->user_arn[s->account], account), d->user_name, res.id,
+		                   d->sinks, d->ndeliver);
 	if (res.created && !res.deleted)
 		r->res->keys_created++;
 	r->reads += (int)res.proofs;

@@ -450,19 +450,11 @@ out:
 	return rc;
 }
 
-void kw_key_record_note(const char *user_arn, const char *user, const char *key_id,
+void kw_key_record_note(const char *account, const char *user, const char *key_id,
                         const struct kw_key_sink *sinks, size_t n)
 {
-	/* arn:PARTITION:iam::ACCOUNT:user/NAME */
-	const char *p = user_arn;
-	char account[32] = "";
 	struct kw_error err;
 
-	for (int i = 0; i < 4 && p; i++)
-		if ((p = strchr(p, ':')))
-			p++;
-	if (p && strcspn(p, ":") < sizeof(account) && p[strcspn(p, ":")] == ':')
-		snprintf(account, sizeof(account), "%.*s", (int)strcspn(p, ":"), p);
 	kw_error_clear(&err);
 	if (kw_key_record_delivered(account, user, key_id, sinks, n, &err))
 		kw_log(KW_LOG_WARN,

@@ -80,12 +80,12 @@ int kw_key_record_delivered(const char *account, const char *user, const char *k
                             const struct kw_key_sink *sinks, size_t n, struct kw_error *err);
 
 /*
- * kw_key_record_note - kw_key_record_delivered for the account of user_arn (the user's ARN,
- * arn:PARTITION:iam::ACCOUNT:user/...), called once a delivery is confirmed: a failure is
- * warned (the key is delivered and works; only pruning without the manifest would miss its
- * files), never an error.
+ * kw_key_record_note - kw_key_record_delivered, called once a delivery is confirmed (account
+ * as engine/live.h kw_live_account_id reads it from the user's ARN; NULL or "" when unknown):
+ * a failure is warned (the key is delivered and works; only pruning without the manifest would
+ * miss its files), never an error.
  */
-void kw_key_record_note(const char *user_arn, const char *user, const char *key_id,
+void kw_key_record_note(const char *account, const char *user, const char *key_id,
                         const struct kw_key_sink *sinks, size_t n);
 
 /*

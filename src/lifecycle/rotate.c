@@ -15,6 +15,7 @@
 #include "aws/iam.h"
 #include "aws/ini.h"
 #include "engine/account.h"
+#include "engine/live.h"
 #include "engine/runner.h"
 #include "keys/issue.h"
 #include "keys/record.h"
@@ -235,7 +236,7 @@ struct svc {
 	struct common k; /* is: the admin's client, the account's user */
 	const struct kw_lc_rotate_opts *o;
 	const struct kw_lc_account *acct;
-	const char *arn; /* the user's ARN (GetUser), for the target record (keys/record.h) */
+	char account[16]; /* the user's AWS account (its ARN), for the target record (keys/record.h) */
 	/* finishing a delivery that stopped part way: the key some targets hold already, taken
 	 * for the new key instead of a CreateAccessKey (svc_create) */
 	const struct kw_lc_rot_key *adopt;
@@ -358,7 +359,7 @@ static void svc_record(const struct svc *s, const char *id)
 	for (size_t i = 0; sinks && i < m->ndeliver; i++)
 		kw_keys_sink_from_manifest(m, &m->deliver[i], NULL, &sinks[i]);
 	if (sinks)
-		kw_key_record_note(s->arn, s->acct->user, id, sinks, m->ndeliver);
+		kw_key_record_note(s->account, s->acct->user, id, sinks, m->ndeliver);
 	free(sinks);
 }
 
@@ -595,7 +596,8 @@ static int rotate_account(struct batch *b, struct kw_runner *runner, size_t inde
 	if (svc_check(o, admin, a, &user, &err) || read_held(&s, &held, &err) ||
 	    read_keys(admin, a->user, &user.tags, &list, &keys, &err))
 		goto refused;
-	s.arn = user.arn;
+	if (!user.arn || kw_live_account_id(user.arn, s.account, sizeof(s.account)))
+		s.account[0] = '\0';
 	/* a key a target holds that IAM does not list yet: wait for it (eventual consistency) */
 	kw_wait_begin(&w, o->confirm_timeout, true);
 	while (held_unlisted(&held, &list) && kw_wait_again(&w)) {

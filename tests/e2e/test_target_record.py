@@ -103,6 +103,8 @@ class TargetRecord(EngineCase):
                       p.stdout)
         doc = json.loads(self.kw("-o", "json", "plan", "--prune-accounts", self.mdir).stdout)
         self.assertIn("file " + self.key_file, doc["accounts_without_manifest"][0]["text"])
+        md = self.kw("-o", "markdown", "plan", "--prune-accounts", self.mdir).stdout
+        self.assertIn("recorded here: file %s, profile service-old" % self.key_file, md)
 
         self.ep.reset_counts()
         r = self.run_apply("--prune-accounts", self.mdir)
