@@ -1108,10 +1108,8 @@ size_t kw_policy_size(const json_t *doc)
 
 const char *kw_severity_name(enum kw_severity sev)
 {
-	switch (sev) {
-	case KW_SEV_INFO: return "info";
-	case KW_SEV_WARNING: return "warning";
-	case KW_SEV_ERROR: return "error";
-	}
-	return "error";
+	static const char *const names[] = {
+	        [KW_SEV_INFO] = "info", [KW_SEV_WARNING] = "warning", [KW_SEV_ERROR] = "error"};
+
+	return (size_t)sev < sizeof(names) / sizeof(names[0]) ? names[sev] : "error";
 }

@@ -13,38 +13,28 @@ struct kw_table {
 	size_t nrows, cap;
 };
 
+/* The formats' names (the --output words), indexed by enum kw_output_format. */
+static const char *const format_names[] = {
+        [KW_OUTPUT_TEXT] = "text",   [KW_OUTPUT_TABLE] = "table",   [KW_OUTPUT_JSON] = "json",
+        [KW_OUTPUT_SARIF] = "sarif", [KW_OUTPUT_GITHUB] = "github", [KW_OUTPUT_MARKDOWN] = "markdown",
+};
+
 int kw_output_parse(const char *word, enum kw_output_format *out, struct kw_error *err)
 {
-	if (!strcmp(word, "text"))
-		*out = KW_OUTPUT_TEXT;
-	else if (!strcmp(word, "table"))
-		*out = KW_OUTPUT_TABLE;
-	else if (!strcmp(word, "json"))
-		*out = KW_OUTPUT_JSON;
-	else if (!strcmp(word, "sarif"))
-		*out = KW_OUTPUT_SARIF;
-	else if (!strcmp(word, "github"))
-		*out = KW_OUTPUT_GITHUB;
-	else if (!strcmp(word, "markdown"))
-		*out = KW_OUTPUT_MARKDOWN;
-	else
-		return kw_error_set(
-		        err, KW_ERR_USAGE, "--output",
-		        "unknown format '%s' (expected text, table, json, sarif, github or markdown)", word);
-	return 0;
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (!strcmp(word, format_names[i])) {
+			*out = (enum kw_output_format)i;
+			return 0;
+		}
+	}
+	return kw_error_set(err, KW_ERR_USAGE, "--output",
+	                    "unknown format '%s' (expected text, table, json, sarif, github or markdown)",
+	                    word);
 }
 
 const char *kw_output_name(enum kw_output_format fmt)
 {
-	switch (fmt) {
-	case KW_OUTPUT_TEXT: return "text";
-	case KW_OUTPUT_TABLE: return "table";
-	case KW_OUTPUT_JSON: return "json";
-	case KW_OUTPUT_SARIF: return "sarif";
-	case KW_OUTPUT_GITHUB: return "github";
-	case KW_OUTPUT_MARKDOWN: return "markdown";
-	}
-	return "text";
+	return (size_t)fmt < sizeof(format_names) / sizeof(format_names[0]) ? format_names[fmt] : "text";
 }
 
 static char *dup_or_null(const char *s)
