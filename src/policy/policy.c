@@ -375,6 +375,31 @@ static bool may_quote(const char *text, size_t len)
 	return true;
 }
 
+/* The error for text that is not JSON (jansson's jerr), at its line and column of file. */
+static int json_error(const char *text, size_t len, const char *file, const json_error_t *jerr,
+                      struct kw_error *err)
+{
+	unsigned line = 1, col = 1;
+	char where[KW_ERR_WHERE_MAX];
+	const char *near = strstr(jerr->text, " near ");
+
+	error_position(text, len, jerr, &line, &col);
+	snprintf(where, sizeof(where), "%s:%u:%u", file, line, col);
+	if (may_quote(text, len))
+		return kw_error_set(err, KW_ERR_INVALID, where, "invalid JSON: %s", jerr->text);
+	/* the position, never the text: this may be a secret */
+	return kw_error_set(err, KW_ERR_INVALID, where,
+	                    "invalid JSON: %.*s (text not shown: this does not look like a policy document)",
+	                    near ? (int)(near - jerr->text) : (int)strlen(jerr->text), jerr->text);
+}
+
+/* Free p, set err as out of memory in file, return -1. */
+static int nomem(struct kw_policy *p, const char *file, struct kw_error *err)
+{
+	kw_policy_free(p);
+	return kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
+}
+
 int kw_policy_parse(const char *text, size_t len, const char *file, struct kw_policy **out,
                     struct kw_error *err)
 {
@@ -382,7 +407,7 @@ int kw_policy_parse(const char *text, size_t len, const char *file, struct kw_po
 	json_error_t jerr;
 	struct scan sc;
 	char where[KW_ERR_WHERE_MAX];
-	int rc = -1;
+	int r;
 
 	*out = NULL;
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
@@ -392,40 +417,20 @@ int kw_policy_parse(const char *text, size_t len, const char *file, struct kw_po
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->file = strdup(file)))
-		goto nomem;
+		return nomem(p, file, err);
 	p->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!p->doc) {
-		unsigned line = 1, col = 1;
-		error_position(text, len, &jerr, &line, &col);
-		snprintf(where, sizeof(where), "%s:%u:%u", file, line, col);
-		if (may_quote(text, len)) {
-			kw_error_set(err, KW_ERR_INVALID, where, "invalid JSON: %s", jerr.text);
-		} else { /* the position, never the text: this may be a secret */
-			const char *near = strstr(jerr.text, " near ");
-
-			kw_error_set(err, KW_ERR_INVALID, where,
-			             "invalid JSON: %.*s (text not shown: this does not look like a policy "
-			             "document)",
-			             near ? (int)(near - jerr.text) : (int)strlen(jerr.text), jerr.text);
-		}
-		goto out;
+		kw_policy_free(p);
+		return json_error(text, len, file, &jerr, err);
 	}
 	sc = (struct scan){.s = text, .len = len, .line = 1, .col = 1, .p = p};
 	kw_buf_init(&sc.ptr);
-	if (scan_value(&sc, 0, 0)) {
-		kw_buf_release(&sc.ptr);
-		goto nomem;
-	}
+	r = scan_value(&sc, 0, 0);
 	kw_buf_release(&sc.ptr);
+	if (r)
+		return nomem(p, file, err);
 	*out = p;
-	p = NULL;
-	rc = 0;
-	goto out;
-nomem:
-	kw_error_set(err, KW_ERR_NOMEM, file, "out of memory");
-out:
-	kw_policy_free(p);
-	return rc;
+	return 0;
 }
 
 int kw_policy_load_file(const char *path, struct kw_policy **out, struct kw_error *err)
