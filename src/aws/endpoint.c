@@ -3,7 +3,6 @@
  */
 #include "aws/endpoint.h"
 
-#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,32 +57,18 @@ static const char *env_nonempty(const char *name)
 /* Split url into host[:port] and path for signing. */
 static int split_url(const char *url, struct kw_aws_endpoint *out, struct kw_error *err)
 {
-	CURLU *u = curl_url();
-	char *host = NULL, *port = NULL, *path = NULL, *scheme = NULL;
+	struct kw_url u;
 	bool explicit_port;
 	int rc = -1;
 
-	if (!u)
-		return kw_error_nomem(err);
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
-		kw_error_set(err, KW_ERR_INVALID, url, "not a valid endpoint URL");
-		goto out;
+	if (!kw_url_parse(url, &u, err)) {
+		explicit_port = u.port && !((!strcasecmp(u.scheme, "https") && !strcmp(u.port, "443")) ||
+		                            (!strcasecmp(u.scheme, "http") && !strcmp(u.port, "80")));
+		out->host = explicit_port ? kw_strdup_printf("%s:%s", u.host, u.port) : strdup(u.host);
+		out->path = strdup(u.path && *u.path ? u.path : "/");
+		rc = out->host && out->path ? 0 : kw_error_nomem(err);
 	}
-	(void)curl_url_get(u, CURLUPART_PORT, &port, 0); /* absent unless explicit */
-	explicit_port = port && !((!strcasecmp(scheme, "https") && !strcmp(port, "443")) ||
-	                          (!strcasecmp(scheme, "http") && !strcmp(port, "80")));
-	out->host = explicit_port ? kw_strdup_printf("%s:%s", host, port) : strdup(host);
-	out->path = strdup(path && *path ? path : "/");
-	rc = out->host && out->path ? 0 : kw_error_nomem(err);
-out:
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_free(scheme);
-	curl_url_cleanup(u);
+	kw_url_release(&u);
 	return rc;
 }
 

@@ -137,35 +137,55 @@ static bool host_is_loopback(const char *host)
 	       d < 256;
 }
 
-int kw_http_url_check(const char *url, bool *is_loopback, struct kw_error *err)
+int kw_url_parse(const char *url, struct kw_url *out, struct kw_error *err)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	bool loop = false;
 	int rc = -1;
 
+	memset(out, 0, sizeof(*out));
 	if (!u)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		return kw_error_nomem(err);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &out->scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &out->host, 0) == CURLUE_OK) {
+		(void)curl_url_get(u, CURLUPART_PORT, &out->port, 0); /* absent unless explicit */
+		(void)curl_url_get(u, CURLUPART_PATH, &out->path, 0);
+		rc = 0;
+	} else {
 		kw_error_set(err, KW_ERR_INVALID, url, "not a valid endpoint URL");
-		goto out;
 	}
-	loop = host_is_loopback(host);
-	if (strcasecmp(scheme, "https") && !(loop && !strcasecmp(scheme, "http"))) {
-		kw_error_set(err, KW_ERR_INVALID, url,
-		             "endpoint URL must use https:// (http:// is accepted only for loopback hosts)");
-		goto out;
-	}
-	if (is_loopback)
-		*is_loopback = loop;
-	rc = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
 	curl_url_cleanup(u);
 	return rc;
+}
+
+void kw_url_release(struct kw_url *u)
+{
+	curl_free(u->scheme);
+	curl_free(u->host);
+	curl_free(u->port);
+	curl_free(u->path);
+	memset(u, 0, sizeof(*u));
+}
+
+int kw_http_url_check(const char *url, bool *is_loopback, struct kw_error *err)
+{
+	struct kw_url u;
+	bool loop, refused;
+
+	if (kw_url_parse(url, &u, err)) {
+		kw_url_release(&u);
+		return -1;
+	}
+	loop = host_is_loopback(u.host);
+	refused = strcasecmp(u.scheme, "https") && !(loop && !strcasecmp(u.scheme, "http"));
+	kw_url_release(&u);
+	if (refused)
+		return kw_error_set(
+		        err, KW_ERR_INVALID, url,
+		        "endpoint URL must use https:// (http:// is accepted only for loopback hosts)");
+	if (is_loopback)
+		*is_loopback = loop;
+	return 0;
 }
 
 void kw_http_response_release(struct kw_http_response *r)

@@ -52,6 +52,23 @@ int kw_http_new(const struct kw_http_options *opt, struct kw_http **out, struct 
 /* kw_http_free - close everything; NULL allowed. No call may be running. */
 void kw_http_free(struct kw_http *h);
 
+/* struct kw_url - the parts of a URL, as libcurl's URL API reads it (RFC 3986). */
+struct kw_url {
+	char *scheme, *host;
+	char *port; /* NULL unless the URL writes one */
+	char *path; /* "/" at least; NULL only when libcurl gives none */
+};
+
+/*
+ * kw_url_parse - split url into out (strings of libcurl, released by kw_url_release).
+ * Returns 0, or -1 with err set (KW_ERR_INVALID "not a valid endpoint URL" naming url,
+ * KW_ERR_NOMEM; err may be NULL); out is released by the caller in every case.
+ */
+int kw_url_parse(const char *url, struct kw_url *out, struct kw_error *err);
+
+/* kw_url_release - free u's parts and make it empty. */
+void kw_url_release(struct kw_url *u);
+
 /*
  * kw_http_url_check - whether url may be used: https://, or http:// to a loopback host
  * (localhost, 127.0.0.0/8, ::1). @is_loopback receives whether the host is loopback (may be

@@ -9,7 +9,6 @@
  * Timeouts as botocore: 2 s, 3 attempts. Source: AWS SDKs and Tools Reference Guide,
  * "Container credential provider"; botocore utils.ContainerMetadataFetcher.
  */
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -87,23 +86,16 @@ static int check_full_uri(const char *url, struct kw_error *err)
 {
 	static const char *const hosts[] = {"169.254.170.2", "169.254.170.23", "[fd00:ec2::23]",
 	                                    "fd00:ec2::23"};
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
+	struct kw_url u;
 	bool ok = false;
 
-	if (!u)
-		return kw_error_nomem(err);
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+	if (!kw_url_parse(url, &u, NULL)) {
 		bool loop = false;
-		ok = !strcmp(scheme, "https") || (!kw_http_url_check(url, &loop, NULL) && loop);
+		ok = !strcmp(u.scheme, "https") || (!kw_http_url_check(url, &loop, NULL) && loop);
 		for (size_t i = 0; !ok && i < sizeof(hosts) / sizeof(hosts[0]); i++)
-			ok = !strcmp(scheme, "http") && !strcmp(host, hosts[i]);
+			ok = !strcmp(u.scheme, "http") && !strcmp(u.host, hosts[i]);
 	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	kw_url_release(&u);
 	if (!ok)
 		return kw_error_set(err, KW_ERR_INVALID, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 		                    "'%s' is neither https:// nor a loopback or container address", url);
