@@ -4,11 +4,15 @@
  */
 #include "engine/held.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/live.h"
+#include "keys/record.h"
 #include "keys/sink.h"
+#include "manifest/manifest.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -65,6 +69,48 @@ static int read_targets(const struct kw_desired *d, const struct kw_aws_options 
 	return 0;
 }
 
+/*
+ * The AWS account of desired[i] into buf ("" when unknown): its metadata.account, else that of
+ * a user IAM lists for a manifest acting through the same client.
+ */
+static void account_of(const struct kw_desired *desired, const struct kw_live_account *live, size_t n,
+                       size_t i, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (desired[i].manifest && desired[i].manifest->account) {
+		snprintf(buf, size, "%s", desired[i].manifest->account);
+		return;
+	}
+	for (size_t k = 0; k < n && !buf[0]; k++)
+		if (desired[k].client == desired[i].client && live[k].user.arn &&
+		    kw_live_account_id(live[k].user.arn, buf, size))
+			buf[0] = '\0';
+}
+
+/*
+ * Whether this machine's target record (keys/record.h) says that the key a target of d holds
+ * was delivered there by keywarden, for d's user in account (NULL: whichever has a record):
+ * then a user IAM does not list is not visible yet (an earlier run created it seconds ago),
+ * not gone. A record that cannot be read counts as none.
+ */
+static bool delivered_here(const struct kw_desired *d, const char *account, const struct kw_live_account *a)
+{
+	struct kw_key_record rec = {0};
+	struct kw_error e;
+	bool yes = false;
+
+	kw_error_clear(&e);
+	if (kw_key_record_load(account, d->user_name, &rec, &e))
+		kw_log(KW_LOG_DEBUG, "%s: %s", d->user_name, e.msg);
+	for (size_t j = 0; j < a->ntargets && !yes; j++)
+		for (size_t r = 0; r < rec.n && !yes; r++)
+			yes = a->targets[j].held == KW_KEY_HELD_KEY && rec.v[r].key_id &&
+			      !strcmp(rec.v[r].key_id, a->targets[j].id) &&
+			      kw_key_record_names(&rec.v[r], &d->sinks[j]);
+	kw_key_record_release(&rec);
+	return yes;
+}
+
 /* Read the accounts idx[0..np) from IAM again, keeping their targets. Returns 0 or -1. */
 static int reread(struct kw_aws_client *c, const struct kw_desired *desired, const size_t *idx, size_t np,
                   int parallelism, struct kw_live_account *live, struct kw_error *err)
@@ -104,21 +150,32 @@ int kw_held_read(struct kw_aws_client *c, const struct kw_desired *desired, size
                  const struct kw_held_opts *o, struct kw_live_account *live, struct kw_error *err)
 {
 	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), np = 0;
+	bool *recorded = calloc(n ? n : 1, sizeof(*recorded));
 	struct kw_wait w;
 	int rc = -1;
 
-	if (!idx)
-		return kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+	if (!idx || !recorded) {
+		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (read_targets(&desired[i], o->aws, &live[i], err))
 			goto out;
+	/* a user IAM does not list at all is waited for only when the record says this machine
+	 * delivered the key its target holds; otherwise that key is of a user that is gone */
+	for (size_t i = 0; i < n; i++) {
+		char account[16];
+
+		if (live[i].user.exists || !kw_held_mark(&live[i]))
+			continue;
+		account_of(desired, live, n, i, account, sizeof(account));
+		recorded[i] = delivered_here(&desired[i], account[0] ? account : NULL, &live[i]);
+	}
 	kw_wait_begin(&w, o->timeout, true);
 	for (;;) {
 		np = 0;
-		/* a user IAM does not list at all has no key to wait for: the targets hold a key of
-		 * a user that is gone (or one this run's CreateUser will meet as EntityAlreadyExists) */
 		for (size_t i = 0; i < n; i++)
-			if (kw_held_mark(&live[i]) && live[i].user.exists)
+			if (kw_held_mark(&live[i]) && (live[i].user.exists || recorded[i]))
 				idx[np++] = i;
 		if (!np)
 			break;
@@ -142,6 +199,7 @@ int kw_held_read(struct kw_aws_client *c, const struct kw_desired *desired, size
 	}
 	rc = 0;
 out:
+	free(recorded);
 	free(idx);
 	return rc;
 }

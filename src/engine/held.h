@@ -4,9 +4,11 @@
  * holds, not what a tag or a CreateDate says. A key a target holds that IAM does not list yet
  * is "not visible yet" (eventual consistency: an earlier run created and delivered it seconds
  * ago): the account is read from IAM again, with the backoff of util/wait.h, until IAM lists it
- * or the timeout (--confirm-timeout) passes; only then is it "no longer in IAM". Only users IAM
- * lists are waited for: a user it does not list has no key (its keys appear with it, and a
- * user created within the lag meets EntityAlreadyExists at its CreateUser).
+ * or the timeout (--confirm-timeout) passes; only then is it "no longer in IAM". A user IAM
+ * does not list at all is waited for only when this machine's target record (keys/record.h)
+ * says keywarden delivered the key a target holds to that target, for that user in its AWS
+ * account (metadata.account, else that of a user IAM lists through the same client, else any
+ * one record of the user): the user is then not visible yet, rather than gone.
  *
  * Invariants: live[i].targets is owned by live[i] (freed by kw_live_release) and has
  * desired[i].ndeliver entries once read. Nothing here reads or keeps a secret: kw_keys_held

@@ -75,6 +75,61 @@ class HeldKeys(EngineCase):
         self.assertIn("does not list yet", p.stderr)
         self.assertGreaterEqual(self.ep.counts().get("ListAccessKeys", 0), 2)  # listed again: the lag was seen
 
+    def second_apply_reading_a_stale_replica(self, before=None):
+        """apply a new user under a 3 s read lag, then apply again at once while the second
+        apply's first read of IAM (GetAccountAuthorizationDetails) is served by a replica 10 s
+        behind (the endpoint's stale fault): it does not see the user the first apply created.
+        Returns (the second run, its log, the first run's key)."""
+        self.ep.set_consistency(lag_ms=3000)
+        r1 = self.apply(timeout_s="20")
+        self.assertEqual(r1.returncode, 0, r1.stdout + r1.stderr)
+        self.assertTrue(any(e.get("action") == "GetUser" and e.get("error") == "NoSuchEntity" for e in self.ep.log()),
+                        "the first apply's read-back never saw the lag")
+        key = self.profile()["aws_access_key_id"]
+        if before:
+            before(key)
+        seq = self.ep.log()[-1]["seq"]
+        self.ep.set_faults("stale=1,behind=10000,limit=1,actions=GetAccountAuthorizationDetails")
+        r2 = self.kw("-v", "apply", "--auto-approve", "--confirm-timeout", "20", "--mfa-seed-out",
+                     self.seed + "2", self.manifest)
+        self.assertEqual(self.ep.faults().get("injected"), 1)  # the stale read was injected
+        second = self.ep.log(since=seq)
+        stale = [e for e in second if e.get("fault") == "stale"]
+        self.assertEqual([e["action"] for e in stale], ["GetAccountAuthorizationDetails"])
+        self.ep.clear_faults()
+        return r2, second, key
+
+    def test_a_second_apply_that_does_not_see_a_new_user_waits_for_the_key_its_profile_holds(self):
+        r2, second, key = self.second_apply_reading_a_stale_replica()
+        self.assertEqual(r2.returncode, 0, r2.stdout + r2.stderr)
+        self.assertIn("does not list yet: waiting for it", r2.stderr)
+        actions = [e["action"] for e in second]
+        for write in ("CreateUser", "CreateAccessKey", "DeleteAccessKey"):
+            self.assertNotIn(write, actions)
+        self.assertGreaterEqual(actions.count("GetAccountAuthorizationDetails"), 2)  # read again
+        self.ep.set_consistency(lag_ms=0)
+        self.ep.settle()
+        active = self.assert_converged(keys=1)
+        self.assertEqual([k["AccessKeyId"] for k in self.keys()], [key])
+        self.assertEqual(active[0]["AccessKeyId"], key)
+        self.assertEqual(self.profile()["aws_access_key_id"], key)
+        self.assertIn("No changes", self.plan().stdout)
+
+    def test_a_user_iam_does_not_list_is_not_waited_for_when_its_recorded_key_is_not_held(self):
+        r2, second, key = self.second_apply_reading_a_stale_replica(
+            before=lambda key: self.set_profile_key(key, "AKIA" + "Q" * 16))
+        self.assertNotIn("does not list yet", r2.stderr)  # no wait: today's behaviour
+        actions = [e["action"] for e in second]
+        first_write = next(i for i, a in enumerate(actions) if a.startswith(("Create", "Put", "Add", "Attach")))
+        self.assertEqual(actions[:first_write].count("GetAccountAuthorizationDetails"), 1)  # read once
+
+    def set_profile_key(self, old, new):
+        with open(self.creds) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(self.creds, "w") as f:
+            f.write(text.replace(old, new))
+
     def test_lost_answer_clean_up_keeps_a_key_iam_lists_late_that_this_run_did_not_make(self):
         self.assertEqual(self.apply().returncode, 0)
         self.cli("iam", "delete-access-key", "--user-name", USER, "--access-key-id", self.keys()[0]["AccessKeyId"])

@@ -232,6 +232,9 @@ class Ctx:
         self.real = time.time()
         # A write made now becomes visible to reads at visible_at (eventual consistency).
         self.visible_at = self.real + state.settings['lag_ms'] / 1000.0
+        # A read served by a replica this much further behind (the 'stale' fault): it does not
+        # see what became visible less than behind seconds ago.
+        self.behind = 0.0
         self.service = service
         self.region = region
 
@@ -300,7 +303,7 @@ class IAMState:
     users, groups, keys, mfa = (_table(t) for t in ('users', 'groups', 'keys', 'mfa'))
 
     def _visible(self, ctx, t):
-        return not ctx.read or ctx.real >= t
+        return not ctx.read or ctx.real >= t + ctx.behind
 
     def _page_under_path(self, ctx, entities, p, name_key):
         """A page of the visible users, groups or roles under p's PathPrefix, in the order of

@@ -72,10 +72,10 @@ SECRET_ENV = 'IAM_ENDPOINT_SECRET_ACCESS_KEY'
 
 FAULT_DEFAULTS = {'seed': 0, 'latency_ms': [0, 0], 'throttle': 0.0, 'error500': 0.0,
                   'error503': 0.0, 'drop': 0.0, 'drop_after': 0.0, 'conflict': 0.0, 'error200': 0.0,
-                  'endless': 0.0, 'silent': 0.0, 'drip': 0.0, 'actions': [],
-                  'limit': None, 'rate': None}
+                  'endless': 0.0, 'silent': 0.0, 'drip': 0.0, 'stale': 0.0, 'behind_ms': 10000,
+                  'actions': [], 'limit': None, 'rate': None}
 FAULT_KINDS = ('drop', 'drop_after', 'throttle', 'error500', 'error503', 'conflict', 'error200',
-               'endless', 'silent', 'drip')
+               'endless', 'silent', 'drip', 'stale')
 # How long a silent or drip-fed answer holds its connection at most (the client hangs up first)
 STALL_MAX_S = 600
 DRIP_INTERVAL_S = 0.5
@@ -85,7 +85,8 @@ def parse_fault_spec(spec):
     """'seed=7,latency=50-200,throttle=0.2,actions=CreateUser|GetUser' -> (faults, settings).
 
     Keys: seed, latency (MS or MIN-MAX), throttle, error500, error503, drop, drop_after,
-    conflict, error200, endless, silent, drip (fractions 0..1), actions (|-separated), limit (at most N
+    conflict, error200, endless, silent, drip, stale (fractions 0..1), behind (ms a stale read's
+    replica is further behind, default 10000), actions (|-separated), limit (at most N
     faults), rate (requests a
     second per service, burst as many, beyond it Throttling), lag (ms of
     eventual-consistency lag), propagation (ms before a new key is accepted), report_delay (ms).
@@ -107,6 +108,8 @@ def parse_fault_spec(spec):
             faults['actions'] = [a for a in value.split('|') if a]
         elif key == 'limit':
             faults['limit'] = int(value)
+        elif key == 'behind':
+            faults['behind_ms'] = int(value)
         elif key == 'rate':
             faults['rate'] = float(value)
         elif key == 'lag':
@@ -143,6 +146,9 @@ def check_faults(f):
     out['seed'] = int(out['seed'])
     out['actions'] = list(out['actions'] or [])
     out['limit'] = None if out['limit'] is None else int(out['limit'])
+    out['behind_ms'] = int(out['behind_ms'])
+    if out['behind_ms'] < 0:
+        raise ValueError('behind_ms must be >= 0')
     if out['rate'] is not None:
         out['rate'] = float(out['rate'])
         if not out['rate'] > 0:
@@ -701,6 +707,8 @@ class Handler(BaseHTTPRequestHandler):
             read = iamstate.is_read_action(action)
             ctx = iamstate.Ctx(st, principal, read, auth.service, auth.region)
             ctx.principal_name = entry['principal']
+            if read and entry.get('fault') == 'stale':   # served by a replica further behind
+                ctx.behind = ep.faults.view()['behind_ms'] / 1000.0
             try:
                 result = handler(ctx, decoded)
             finally:
