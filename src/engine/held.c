@@ -4,10 +4,10 @@
  */
 #include "engine/held.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/live.h"
 #include "keys/record.h"
@@ -16,6 +16,7 @@
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/log.h"
+#include "util/vocab.h"
 #include "util/wait.h"
 
 size_t kw_held_mark(struct kw_live_account *a)
@@ -88,27 +89,30 @@ static void account_of(const struct kw_desired *desired, const struct kw_live_ac
 }
 
 /*
- * Whether this machine's target record (keys/record.h) says that the key a target of d holds
- * was delivered there by keywarden, for d's user in account (NULL: whichever has a record):
- * then a user IAM does not list is not visible yet (an earlier run created it seconds ago),
- * not gone. A record that cannot be read counts as none.
+ * When this machine's target record (keys/record.h) says keywarden delivered the key a target
+ * of d holds to that target, for d's user in account (NULL: whichever has a record): the time
+ * it wrote it there (ISO 8601 in the record); else 0. Such a user that IAM does not list is not
+ * visible yet (an earlier run created it seconds ago), not gone. A record that cannot be read
+ * counts as none.
  */
-static bool delivered_here(const struct kw_desired *d, const char *account, const struct kw_live_account *a)
+static time_t delivered_here(const struct kw_desired *d, const char *account, const struct kw_live_account *a)
 {
 	struct kw_key_record rec = {0};
 	struct kw_error e;
-	bool yes = false;
+	time_t at = 0;
 
 	kw_error_clear(&e);
 	if (kw_key_record_load(account, d->user_name, &rec, &e))
 		kw_log(KW_LOG_DEBUG, "%s: %s", d->user_name, e.msg);
-	for (size_t j = 0; j < a->ntargets && !yes; j++)
-		for (size_t r = 0; r < rec.n && !yes; r++)
-			yes = a->targets[j].held == KW_KEY_HELD_KEY && rec.v[r].key_id &&
-			      !strcmp(rec.v[r].key_id, a->targets[j].id) &&
-			      kw_key_record_names(&rec.v[r], &d->sinks[j]);
+	for (size_t j = 0; j < a->ntargets && !at; j++)
+		for (size_t r = 0; r < rec.n && !at; r++)
+			if (a->targets[j].held == KW_KEY_HELD_KEY && rec.v[r].key_id && rec.v[r].written &&
+			    !strcmp(rec.v[r].key_id, a->targets[j].id) &&
+			    kw_key_record_names(&rec.v[r], &d->sinks[j]) &&
+			    kw_iso8601_parse(rec.v[r].written, &at))
+				at = 0;
 	kw_key_record_release(&rec);
-	return yes;
+	return at;
 }
 
 /* Read the accounts idx[0..np) from IAM again, keeping their targets. Returns 0 or -1. */
@@ -150,11 +154,11 @@ int kw_held_read(struct kw_aws_client *c, const struct kw_desired *desired, size
                  const struct kw_held_opts *o, struct kw_live_account *live, struct kw_error *err)
 {
 	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), np = 0;
-	bool *recorded = calloc(n ? n : 1, sizeof(*recorded));
+	time_t *until = calloc(n ? n : 1, sizeof(*until)); /* users IAM does not list: wait until */
 	struct kw_wait w;
 	int rc = -1;
 
-	if (!idx || !recorded) {
+	if (!idx || !until) {
 		kw_error_set(err, KW_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
@@ -162,20 +166,23 @@ int kw_held_read(struct kw_aws_client *c, const struct kw_desired *desired, size
 		if (read_targets(&desired[i], o->aws, &live[i], err))
 			goto out;
 	/* a user IAM does not list at all is waited for only when the record says this machine
-	 * delivered the key its target holds; otherwise that key is of a user that is gone */
+	 * delivered the key its target holds, and for the timeout from then: otherwise that key
+	 * is of a user that is gone */
 	for (size_t i = 0; i < n; i++) {
 		char account[16];
+		time_t at;
 
 		if (live[i].user.exists || !kw_held_mark(&live[i]))
 			continue;
 		account_of(desired, live, n, i, account, sizeof(account));
-		recorded[i] = delivered_here(&desired[i], account[0] ? account : NULL, &live[i]);
+		if ((at = delivered_here(&desired[i], account[0] ? account : NULL, &live[i])))
+			until[i] = at + (time_t)o->timeout + 1;
 	}
 	kw_wait_begin(&w, o->timeout, true);
 	for (;;) {
 		np = 0;
 		for (size_t i = 0; i < n; i++)
-			if (kw_held_mark(&live[i]) && (live[i].user.exists || recorded[i]))
+			if (kw_held_mark(&live[i]) && (live[i].user.exists || time(NULL) < until[i]))
 				idx[np++] = i;
 		if (!np)
 			break;
@@ -199,7 +206,7 @@ int kw_held_read(struct kw_aws_client *c, const struct kw_desired *desired, size
 	}
 	rc = 0;
 out:
-	free(recorded);
+	free(until);
 	free(idx);
 	return rc;
 }

@@ -8,7 +8,8 @@
  * does not list at all is waited for only when this machine's target record (keys/record.h)
  * says keywarden delivered the key a target holds to that target, for that user in its AWS
  * account (metadata.account, else that of a user IAM lists through the same client, else any
- * one record of the user): the user is then not visible yet, rather than gone.
+ * one record of the user), and only until the timeout has passed since that delivery (the
+ * record's time): the user is then not visible yet, rather than gone.
  *
  * Invariants: live[i].targets is owned by live[i] (freed by kw_live_release) and has
  * desired[i].ndeliver entries once read. Nothing here reads or keeps a secret: kw_keys_held
