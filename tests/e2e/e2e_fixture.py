@@ -128,7 +128,7 @@ class E2ECase(unittest.TestCase):
         cls.config_base = _SHARED["config"]
 
     def setUp(self):
-        self.ep.reset_state()
+        self.reset_iam()
         self.ep.clear_faults()
         self.ep.set_consistency(lag_ms=0, key_propagation_ms=0, report_delay_ms=0)
         self.ep.set_clock_offset(0)
@@ -137,12 +137,17 @@ class E2ECase(unittest.TestCase):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(text)
-        # keywarden's target records (src/keys/record.h) live in the shared HOME: none from other cases
-        shutil.rmtree(os.path.join(self.env["HOME"], ".local", "state", "keywarden"), ignore_errors=True)
         self.tmp = tempfile.mkdtemp(prefix="case-", dir=self.root)
         self.work = self.tmp
         self.secrets = {self.ep.secret_access_key}
         self.outputs = []  # every stdout+stderr keywarden produced, for secret checks
+
+    def reset_iam(self):
+        """A new, empty IAM, and no target records of the old one: keywarden's records
+        (src/keys/record.h, in the shared HOME) say what this machine delivered there, and a
+        user the records name that IAM does not list is waited for as one not visible yet."""
+        self.ep.reset_state()
+        shutil.rmtree(os.path.join(self.env["HOME"], ".local", "state", "keywarden"), ignore_errors=True)
 
     # -- running keywarden ------------------------------------------------------------------
     def kw(self, *args, env=None, stdin=subprocess.DEVNULL, timeout=240):
@@ -394,7 +399,7 @@ class EngineCase(E2ECase):
     def converge_or_stop_then_converge(self, spec=None, lag_ms=None, timeout_s="5"):
         """Apply under faults: it converges, or it stops (exit 1) without any access key; then
         an apply without faults converges."""
-        self.ep.reset_state()
+        self.reset_iam()
         if spec:
             self.ep.set_faults(spec)
         if lag_ms:

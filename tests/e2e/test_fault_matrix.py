@@ -131,7 +131,7 @@ class FaultMatrix(EngineCase):
     def test_each_fault_alone_and_all_combined(self):
         for i, (name, (spec, consistency)) in enumerate(sorted(FAULTS.items())):
             with self.subTest(fault=name):
-                self.ep.reset_state()
+                self.reset_iam()
                 self.ep.reset_counts()
                 log_start = len(self.ep.log())
                 if spec:
@@ -158,13 +158,13 @@ class FaultMatrix(EngineCase):
         for action, nth in self.rng.sample(APPLY_KILLS, 2):
             what = "apply killed at %s #%d" % (action, nth)
             with self.subTest(kill=what):
-                self.ep.reset_state()
+                self.reset_iam()
 
                 def case():
                     for _ in range(3):  # a loaded machine may let a short apply end first
                         if self.killed("apply", action, nth):
                             break
-                        self.ep.reset_state()
+                        self.reset_iam()
                     else:
                         self.fail("%s: apply ended before the kill, three times" % what)
                     self.converge("apply", what)
@@ -175,7 +175,7 @@ class FaultMatrix(EngineCase):
         for action, nth in self.rng.sample(ROTATE_KILLS, 2):
             what = "rotate killed at %s #%d" % (action, nth)
             with self.subTest(kill=what):
-                self.ep.reset_state()
+                self.reset_iam()
                 r = self.run_kw("apply")
                 self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
