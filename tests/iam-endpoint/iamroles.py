@@ -145,11 +145,7 @@ class RoleState(iamstate.IAMState):
     # Roles (IAM)
     def op_CreateRole(self, ctx, p):
         name = p['RoleName']
-        if name.lower() in self.roles:
-            raise error('EntityAlreadyExists', 'Role with name %s already exists.' % name)
-        if len(self.roles) >= ROLES_LIMIT:
-            raise error('LimitExceeded', 'Cannot exceed quota for RolesPerAccount: %d'
-                        % ROLES_LIMIT)
+        self._check_new(self.roles, 'Role', name, ROLES_LIMIT)
         self._check_trust(p['AssumeRolePolicyDocument'])
         msd = p.get('MaxSessionDuration') or 3600
         tags = self._check_tags(p.get('Tags', []))

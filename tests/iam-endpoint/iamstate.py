@@ -530,13 +530,19 @@ class IAMState:
 
     # =======================================================================
     # Users
+    @staticmethod
+    def _check_new(table, kind, name, limit):
+        """CreateUser, CreateGroup, CreateRole: the name is free (regardless of case) and the
+        account's quota (<kind>sPerAccount) not reached."""
+        if name.lower() in table:
+            raise error('EntityAlreadyExists', '%s with name %s already exists.' % (kind, name))
+        if len(table) >= limit:
+            raise error('LimitExceeded', 'Cannot exceed quota for %ssPerAccount: %d'
+                        % (kind, limit))
+
     def op_CreateUser(self, ctx, p):
         name = p['UserName']
-        if name.lower() in self.users:
-            raise error('EntityAlreadyExists', 'User with name %s already exists.' % name)
-        if len(self.users) >= LIMITS['Users']:
-            raise error('LimitExceeded', 'Cannot exceed quota for UsersPerAccount: %d'
-                        % LIMITS['Users'])
+        self._check_new(self.users, 'User', name, LIMITS['Users'])
         tags = self._check_tags(p.get('Tags', []))
         boundary = p.get('PermissionsBoundary')
         if boundary:
@@ -618,11 +624,7 @@ class IAMState:
     # Groups
     def op_CreateGroup(self, ctx, p):
         name = p['GroupName']
-        if name.lower() in self.groups:
-            raise error('EntityAlreadyExists', 'Group with name %s already exists.' % name)
-        if len(self.groups) >= LIMITS['Groups']:
-            raise error('LimitExceeded', 'Cannot exceed quota for GroupsPerAccount: %d'
-                        % LIMITS['Groups'])
+        self._check_new(self.groups, 'Group', name, LIMITS['Groups'])
         g = {'GroupName': name, 'GroupId': _unique_id('AGPA'), 'Path': _norm_path(p.get('Path')),
              'CreateDate': ctx.now, 'Inline': {}, 'Attached': [], 'Members': [], 't': ctx.visible_at}
         self.groups[name.lower()] = g
